@@ -1,0 +1,96 @@
+import { canonicalJson } from './canonical.js';
+import type { ChargedLine } from './charge.js';
+import type { IsoDate } from './dates.js';
+import type { Fen } from './money.js';
+import { formatYuan, toChineseCapital } from './money.js';
+
+/** 0101: the general non-tax income receipt (非税收入通用票据). */
+export const GENERAL_RECEIPT_TYPE = '0101';
+export const NUMBER_DIGITS = 10;
+export const MAX_RECEIPT_NUMBER = 10 ** NUMBER_DIGITS - 1;
+export const CHECK_CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+export const CHECK_CODE_LENGTH = 6;
+
+export const RECEIPT_CODE_PATTERN = /^\d{8}$/;
+export const RECEIPT_NUMBER_PATTERN = /^\d{10}$/;
+export const CHECK_CODE_PATTERN = new RegExp(`^[${CHECK_CODE_ALPHABET}]{${CHECK_CODE_LENGTH}}$`);
+
+/** 票据代码: region (2) + receipt type (4) + year (2). */
+export function receiptCode(region: string, issueDate: IsoDate): string {
+  if (!/^\d{2}$/.test(region)) throw new RangeError('region code must be two digits');
+  return `${region}${GENERAL_RECEIPT_TYPE}${issueDate.slice(2, 4)}`;
+}
+
+export function formatReceiptNumber(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_RECEIPT_NUMBER) throw new RangeError(`bad receipt number ${n}`);
+  return String(n).padStart(NUMBER_DIGITS, '0');
+}
+
+export interface Payer {
+  type: 'person' | 'unit';
+  name: string;
+  idNumber?: string;
+}
+
+export interface ReceiptRef {
+  code: string;
+  number: string;
+}
+
+export type ReceiptKind = 'blue' | 'red';
+/** pending: number taken, not yet signed; issued; reversed: a red receipt names it. */
+export type ReceiptStatus = 'pending' | 'issued' | 'reversed';
+
+/** What a receipt says. Once the number is taken none of this changes. */
+export interface ReceiptContent {
+  code: string;
+  number: string;
+  checkCode: string;
+  kind: ReceiptKind;
+  issuedAt: string;
+  issueDate: IsoDate;
+  chargeDate: IsoDate;
+  department: string;
+  collectingUnit: string;
+  payer: Payer;
+  lines: ChargedLine[];
+  total: Fen;
+  handledBy: string;
+  remark?: string;
+  /** On a red receipt: the receipt it reverses, and why. */
+  reverses?: ReceiptRef;
+  reason?: string;
+}
+
+export function totalInWords(receipt: Pick<ReceiptContent, 'total'>): string {
+  return toChineseCapital(receipt.total);
+}
+
+/**
+ * The canonical form that is hashed and signed: every field of the content, amounts in
+ * yuan strings, keys sorted. A version tag lets the form evolve without breaking old signatures.
+ */
+export function canonicalReceipt(content: ReceiptContent): string {
+  return canonicalJson({
+    v: 1,
+    ...content,
+    total: formatYuan(content.total),
+    totalInWords: totalInWords(content),
+    lines: content.lines.map((l) => ({ ...l, amount: formatYuan(l.amount) })),
+  });
+}
+
+/** Negates a receipt's lines for its red reversal. */
+export function redLines(lines: readonly ChargedLine[]): ChargedLine[] {
+  return lines.map((l) => ({ ...l, amount: -l.amount }));
+}
+
+export function refOf(r: ReceiptRef): ReceiptRef {
+  return { code: r.code, number: r.number };
+}
+
+/** The public verification URL that the QR code carries. */
+export function verifyUrl(publicUrl: string, r: ReceiptRef & { checkCode: string }, extra: Record<string, string> = {}) {
+  const params = new URLSearchParams({ code: r.code, number: r.number, checkCode: r.checkCode, ...extra });
+  return `${publicUrl.replace(/\/$/, '')}/verify.html?${params}`;
+}

@@ -1,0 +1,48 @@
+/**
+ * The route table: the one source of routes for the CDK stack (one HTTP API route per
+ * entry, one function per group) and for the local server. Nothing else lists routes.
+ */
+export type Role = 'finance' | 'collector' | 'auditor';
+export type HttpMethod = 'GET' | 'POST' | 'PUT';
+
+/** Each group becomes one Lambda function; a group's handler module is `lambdas/handlers/<group>.ts`. */
+export type RouteGroup = 'public' | 'verify' | 'catalogue-admin' | 'ranges' | 'receipts' | 'audit';
+
+export interface Route {
+  /** Operation id, unique; used by the OpenAPI document. */
+  id: string;
+  method: HttpMethod;
+  /** API Gateway path template: `{name}` segments. */
+  path: string;
+  group: RouteGroup;
+  /** `public` needs no token; otherwise the groups allowed (checked by the handler). */
+  access: 'public' | readonly Role[];
+  summary: string;
+  /** Largest request body accepted; bigger is a 413. */
+  maxBodyBytes?: number;
+}
+
+export const ONE_MIB = 1024 * 1024;
+export const DEFAULT_MAX_BODY = ONE_MIB;
+
+export const ROUTES: readonly Route[] = [
+  { id: 'health', method: 'GET', path: '/health', group: 'public', access: 'public', summary: 'Liveness and dependencies' },
+  { id: 'listCatalogue', method: 'GET', path: '/v1/catalogue', group: 'public', access: 'public', summary: 'Fee items in force on a date' },
+  { id: 'getCatalogueItem', method: 'GET', path: '/v1/catalogue/{itemCode}', group: 'public', access: 'public', summary: 'A fee item with its whole version history' },
+  { id: 'openapi', method: 'GET', path: '/v1/openapi.json', group: 'public', access: 'public', summary: 'This API as OpenAPI 3.1' },
+  { id: 'createItem', method: 'POST', path: '/v1/catalogue/items', group: 'catalogue-admin', access: ['finance'], summary: 'Create a fee item' },
+  { id: 'reviseItem', method: 'PUT', path: '/v1/catalogue/items/{itemCode}', group: 'catalogue-admin', access: ['finance'], summary: 'Add a new version of a fee item, effective from a date' },
+  { id: 'changeItemStatus', method: 'POST', path: '/v1/catalogue/items/{itemCode}/status', group: 'catalogue-admin', access: ['finance'], summary: 'Suspend, reactivate or abolish a fee item from a date' },
+  { id: 'importCatalogue', method: 'POST', path: '/v1/catalogue/import', group: 'catalogue-admin', access: ['finance'], summary: 'Import fee items from CSV, all rows or none' },
+];
+
+export function isPublic(route: Route): boolean {
+  return route.access === 'public';
+}
+
+/** `GET /v1/catalogue/{itemCode}`: the API Gateway route key, also the event's `routeKey`. */
+export function routeKey(route: Pick<Route, 'method' | 'path'>): string {
+  return `${route.method} ${route.path}`;
+}
+
+export const ROUTE_GROUPS: readonly RouteGroup[] = [...new Set(ROUTES.map((r) => r.group))];

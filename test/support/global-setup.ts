@@ -1,0 +1,2 @@
+// Replaced below by the DynamoDB Local starter.
+export default async function setup() {}
