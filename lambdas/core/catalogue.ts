@@ -46,6 +46,8 @@ export interface ItemVersion extends FeeItem {
   changedBy: string;
   changedAt: string;
   reason: string;
+  /** The document that ordered a status change (suspension, reactivation, abolition). */
+  changeBasis?: LegalBasis;
 }
 
 /**

@@ -66,7 +66,7 @@ export function toChineseCapital(fen: Fen): string {
         continue;
       }
       if (words && (needZero || g < 1000)) words += '零';
-      words += group(g) + BIG_UNITS[i]!;
+      words += group(g) + (i === 3 && groups[2] ? '万' : BIG_UNITS[i]!);
       needZero = false;
     }
     words += '元';
@@ -75,6 +75,5 @@ export function toChineseCapital(fen: Fen): string {
   if (jiao > 0) words += `${DIGITS[jiao]}角`;
   else if (yuan > 0) words += '零';
   if (fenDigit > 0) words += `${DIGITS[fenDigit]}分`;
-  else words += '整';
   return words;
 }

@@ -18,9 +18,11 @@ export interface Route {
   /** `public` needs no token; otherwise the groups allowed (checked by the handler). */
   access: 'public' | readonly Role[];
   summary: string;
-  /** Largest request body accepted; bigger is a 413. */
-  maxBodyBytes?: number;
+  /** What the request body is, if there is one; its largest size (default 1 MiB) is enforced. */
+  body?: { type: 'json' | 'csv' | 'pdf'; maxBytes?: number };
 }
+
+export const CONTENT_TYPES = { json: 'application/json', csv: 'text/csv', pdf: 'application/pdf' } as const;
 
 export const ONE_MIB = 1024 * 1024;
 export const DEFAULT_MAX_BODY = ONE_MIB;
@@ -30,10 +32,10 @@ export const ROUTES: readonly Route[] = [
   { id: 'listCatalogue', method: 'GET', path: '/v1/catalogue', group: 'public', access: 'public', summary: 'Fee items in force on a date' },
   { id: 'getCatalogueItem', method: 'GET', path: '/v1/catalogue/{itemCode}', group: 'public', access: 'public', summary: 'A fee item with its whole version history' },
   { id: 'openapi', method: 'GET', path: '/v1/openapi.json', group: 'public', access: 'public', summary: 'This API as OpenAPI 3.1' },
-  { id: 'createItem', method: 'POST', path: '/v1/catalogue/items', group: 'catalogue-admin', access: ['finance'], summary: 'Create a fee item' },
-  { id: 'reviseItem', method: 'PUT', path: '/v1/catalogue/items/{itemCode}', group: 'catalogue-admin', access: ['finance'], summary: 'Add a new version of a fee item, effective from a date' },
-  { id: 'changeItemStatus', method: 'POST', path: '/v1/catalogue/items/{itemCode}/status', group: 'catalogue-admin', access: ['finance'], summary: 'Suspend, reactivate or abolish a fee item from a date' },
-  { id: 'importCatalogue', method: 'POST', path: '/v1/catalogue/import', group: 'catalogue-admin', access: ['finance'], summary: 'Import fee items from CSV, all rows or none' },
+  { id: 'createItem', method: 'POST', path: '/v1/catalogue/items', group: 'catalogue-admin', access: ['finance'], summary: 'Create a fee item', body: { type: 'json' } },
+  { id: 'reviseItem', method: 'PUT', path: '/v1/catalogue/items/{itemCode}', group: 'catalogue-admin', access: ['finance'], summary: 'Add a new version of a fee item, effective from a date', body: { type: 'json' } },
+  { id: 'changeItemStatus', method: 'POST', path: '/v1/catalogue/items/{itemCode}/status', group: 'catalogue-admin', access: ['finance'], summary: 'Suspend, reactivate or abolish a fee item from a date', body: { type: 'json' } },
+  { id: 'importCatalogue', method: 'POST', path: '/v1/catalogue/import', group: 'catalogue-admin', access: ['finance'], summary: 'Import fee items from CSV, all rows or none', body: { type: 'csv' } },
 ];
 
 export function isPublic(route: Route): boolean {

@@ -1,0 +1,33 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Config } from '../../runtime/config.js';
+
+/** A document client; against DynamoDB Local it uses dummy credentials (the engine ignores them). */
+export function createDocumentClient(config: Pick<Config, 'dynamoEndpoint' | 'awsRegion'>): DynamoDBDocumentClient {
+  const local = config.dynamoEndpoint !== undefined;
+  const client = new DynamoDBClient({
+    region: local ? 'us-east-1' : config.awsRegion,
+    ...(local
+      ? { endpoint: config.dynamoEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+    maxAttempts: 3,
+  });
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** Errors that mean the database could not be reached or is overloaded: the client may retry later. */
+export function isUnavailable(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(e.code ?? '') ||
+    [
+      'ProvisionedThroughputExceededException',
+      'ThrottlingException',
+      'RequestLimitExceeded',
+      'InternalServerError',
+      'ServiceUnavailable',
+      'TimeoutError',
+    ].includes(e.name ?? '') ||
+    (e.$metadata?.httpStatusCode ?? 0) >= 500
+  );
+}

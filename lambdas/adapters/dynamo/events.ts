@@ -1,0 +1,66 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { newId } from '../ids.js';
+
+export type EventType =
+  | 'catalogue.created'
+  | 'catalogue.revised'
+  | 'catalogue.status'
+  | 'catalogue.imported'
+  | 'range.allocated'
+  | 'range.closed'
+  | 'receipt.reversed'
+  | 'charge.refused'
+  | 'audit.read';
+
+/** One entry of the change history: kept forever, never rewritten. */
+export interface LedgerEvent {
+  id: string;
+  type: EventType;
+  at: string;
+  actor: string;
+  subject: string;
+  details: Record<string, unknown>;
+}
+
+export function newEvent(type: EventType, actor: string, subject: string, details: Record<string, unknown>, at = new Date()): LedgerEvent {
+  return { id: newId(at), type, at: at.toISOString(), actor, subject, details };
+}
+
+/** The event as a ledger row; written inside the same transaction as the change it records. */
+export function eventPut(table: string, event: LedgerEvent) {
+  return {
+    Put: {
+      TableName: table,
+      Item: { pk: `EVENT#${event.id}`, sk: 'EVENT', gsi1pk: `EVENTS#${event.at.slice(0, 7)}`, gsi1sk: `${event.at}#${event.id}`, ...event },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** Events of one month, newest first. */
+export async function eventsOfMonth(db: DynamoDBDocumentClient, table: string, month: string): Promise<LedgerEvent[]> {
+  const out: LedgerEvent[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: 'events',
+        KeyConditionExpression: 'gsi1pk = :p',
+        ExpressionAttributeValues: { ':p': `EVENTS#${month}` },
+        ScanIndexForward: false,
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) out.push(stripKeys(item) as unknown as LedgerEvent);
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return out;
+}
+
+/** Drops the table's key attributes from a row, leaving the domain object. */
+export function stripKeys(item: Record<string, unknown>): Record<string, unknown> {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1p, gsi1sk: _g1s, pendingPk: _pp, pendingSk: _ps, ...rest } = item;
+  return rest;
+}

@@ -1,0 +1,75 @@
+import type { ChangeType, FeeItem, ItemVersion, LegalBasis } from './catalogue.js';
+import { versionAsOf } from './catalogue.js';
+import type { IsoDate } from './dates.js';
+import { AppError, conflict, notFound } from './errors.js';
+
+/** Who makes a change and when: stamped on every version. */
+export interface ChangeStamp {
+  actor: string;
+  at: Date;
+  /** Today in the bureau's zone: changes may not take effect before it. */
+  today: IsoDate;
+}
+
+function stamp(s: ChangeStamp, changeType: ChangeType, reason: string) {
+  return { changeType, changedBy: s.actor, changedAt: s.at.toISOString(), reason };
+}
+
+function latest(versions: readonly ItemVersion[]): ItemVersion {
+  return versions.reduce((a, b) => (b.version > a.version ? b : a));
+}
+
+function refuseRewritingThePast(effectiveFrom: IsoDate, s: ChangeStamp) {
+  if (effectiveFrom < s.today)
+    throw new AppError('unprocessable', 'a change cannot take effect before today: the past is never rewritten', [
+      { path: 'effectiveFrom', rule: 'effective_in_past', message: `effectiveFrom ${effectiveFrom} is before today (${s.today})` },
+    ]);
+}
+
+function refuseIfAbolished(versions: readonly ItemVersion[], code: string) {
+  if (latest(versions).status === 'abolished') throw conflict(`item ${code} is abolished and can no longer be changed`);
+}
+
+/** Version 1 of a new item, in force from its `validFrom` (publishing a fee that already applies is allowed). */
+export function createdVersion(item: FeeItem, reason: string, s: ChangeStamp, changeType: ChangeType = 'create'): ItemVersion {
+  return { ...item, version: 1, effectiveFrom: item.validFrom, ...stamp(s, changeType, reason) };
+}
+
+/** A new version of an existing item with new fields, effective from a date (today or later). */
+export function revisedVersion(
+  versions: readonly ItemVersion[],
+  code: string,
+  fields: Omit<FeeItem, 'code'>,
+  effectiveFrom: IsoDate,
+  reason: string,
+  s: ChangeStamp,
+  changeType: ChangeType = 'revise',
+): ItemVersion {
+  if (versions.length === 0) throw notFound(`item ${code} is not in the catalogue`);
+  refuseIfAbolished(versions, code);
+  refuseRewritingThePast(effectiveFrom, s);
+  return { ...fields, code, version: latest(versions).version + 1, effectiveFrom, ...stamp(s, changeType, reason) };
+}
+
+/** A status change (suspend, reactivate, abolish) from a date, carrying the fields in force then. */
+export function statusVersion(
+  versions: readonly ItemVersion[],
+  code: string,
+  change: { status: FeeItem['status']; effectiveFrom: IsoDate; reason: string; basis: LegalBasis },
+  s: ChangeStamp,
+): ItemVersion {
+  if (versions.length === 0) throw notFound(`item ${code} is not in the catalogue`);
+  refuseIfAbolished(versions, code);
+  refuseRewritingThePast(change.effectiveFrom, s);
+  const base = versionAsOf(versions, change.effectiveFrom) ?? latest(versions);
+  if (base.status === change.status)
+    throw conflict(`item ${code} is already ${change.status} on ${change.effectiveFrom}`);
+  return {
+    ...base,
+    status: change.status,
+    version: latest(versions).version + 1,
+    effectiveFrom: change.effectiveFrom,
+    changeBasis: change.basis,
+    ...stamp(s, 'status', change.reason),
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * Request and response schemas. The same schemas validate requests in the handlers and
+ * produce the OpenAPI document, so the two cannot drift apart.
+ */
+import { z } from 'zod';
+import type { FeeItem, ItemVersion, Standard } from './catalogue.js';
+import { isIsoDate } from './dates.js';
+import type { Violation } from './errors.js';
+import { formatYuan, parseYuan } from './money.js';
+
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** Free text: 1..max characters, no control characters, no surrounding blanks. */
+export const text = (max: number) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
+    .refine((s) => s.trim() === s, 'must not start or end with blanks');
+
+export const isoDate = z
+  .string()
+  .refine(isIsoDate, 'must be a real calendar date YYYY-MM-DD')
+  .meta({ format: 'date', example: '2026-11-26' });
+
+/** Amounts are decimal strings in yuan; JSON numbers are refused, since they may already be rounded. */
+export const yuan = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a decimal string in yuan, e.g. "80.00", not a number') })
+  .refine((s) => parseYuan(s) !== null, 'must be a non-negative amount in yuan with at most two decimals, e.g. "80.00"')
+  .transform((s) => parseYuan(s)!)
+  .meta({ example: '80.00' });
+
+export const itemCode = z
+  .string()
+  .regex(/^[A-Z0-9][A-Z0-9-]{0,31}$/, 'must be 1-32 uppercase letters, digits or hyphens')
+  .meta({ example: 'ZRZY-001' });
+export const departmentCode = z
+  .string()
+  .regex(/^[A-Z0-9]{2,16}$/, 'must be 2-16 uppercase letters or digits')
+  .meta({ example: 'ZRZY' });
+
+export const standardSchema = z
+  .discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('fixed'), amount: yuan }),
+    z.strictObject({ type: z.literal('range'), min: yuan, max: yuan }),
+  ])
+  .superRefine((s, ctx) => {
+    if (s.type === 'range' && s.min > s.max)
+      ctx.addIssue({ code: 'custom', path: ['min'], message: 'must not exceed max' });
+  });
+
+export const basisSchema = z.strictObject({
+  title: text(200),
+  number: text(100),
+  issuer: text(100),
+  date: isoDate,
+});
+
+export const exemptionSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ who: text(100), kind: z.literal('waive') }),
+  z.strictObject({ who: text(100), kind: z.literal('percent'), percent: z.number().int().min(1).max(99) }),
+  z.strictObject({ who: text(100), kind: z.literal('amount'), amount: yuan }),
+]);
+
+const itemStatus = z.enum(['active', 'suspended', 'abolished']);
+
+const itemFields = {
+  name: text(100),
+  department: departmentCode,
+  unit: text(20),
+  standard: standardSchema,
+  basis: z.array(basisSchema).min(1, 'needs at least one legal basis').max(20),
+  fundManagement: z.enum(['treasury', 'special_account']),
+  validFrom: isoDate,
+  validTo: isoDate.nullable().default(null),
+  exemptions: z.array(exemptionSchema).max(20).default([]),
+  status: itemStatus.default('active'),
+};
+
+function validityOrder(item: { validFrom: string; validTo: string | null }, ctx: z.RefinementCtx) {
+  if (item.validTo !== null && item.validTo < item.validFrom)
+    ctx.addIssue({ code: 'custom', path: ['validTo'], message: 'must not be before validFrom' });
+}
+
+export const createItemRequest = z
+  .strictObject({ code: itemCode, ...itemFields, reason: text(500).optional() })
+  .superRefine(validityOrder);
+
+export const reviseItemRequest = z
+  .strictObject({ ...itemFields, effectiveFrom: isoDate, reason: text(500) })
+  .superRefine(validityOrder);
+
+export const statusChangeRequest = z.strictObject({
+  status: itemStatus,
+  effectiveFrom: isoDate,
+  reason: text(500),
+  basis: basisSchema,
+});
+
+export const catalogueQuery = z.strictObject({
+  asOf: isoDate.optional(),
+  department: departmentCode.optional(),
+});
+
+/** The API shape of a standard: amounts back to yuan strings. */
+export function standardOut(s: Standard) {
+  return s.type === 'fixed'
+    ? { type: s.type, amount: formatYuan(s.amount) }
+    : { type: s.type, min: formatYuan(s.min), max: formatYuan(s.max) };
+}
+
+export function feeItemOut(item: FeeItem) {
+  return {
+    code: item.code,
+    name: item.name,
+    department: item.department,
+    unit: item.unit,
+    standard: standardOut(item.standard),
+    basis: item.basis,
+    fundManagement: item.fundManagement,
+    validFrom: item.validFrom,
+    validTo: item.validTo,
+    exemptions: item.exemptions.map((e) => (e.kind === 'amount' ? { ...e, amount: formatYuan(e.amount) } : e)),
+    status: item.status,
+  };
+}
+
+export function versionOut(v: ItemVersion) {
+  return {
+    ...feeItemOut(v),
+    version: v.version,
+    effectiveFrom: v.effectiveFrom,
+    changeType: v.changeType,
+    changedBy: v.changedBy,
+    changedAt: v.changedAt,
+    reason: v.reason,
+  };
+}
+
+/** zod issues as API violations: the path names the field, the message says what is wrong with it. */
+export function violationsOf(error: z.ZodError, prefix = ''): Violation[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.reduce<string>(
+      (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+      prefix,
+    );
+    const rule = issue.code === 'unrecognized_keys' ? 'unknown_field' : issue.code;
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown field(s): ${issue.keys.join(', ')}`
+        : issue.code === 'invalid_type' && issue.input === undefined
+          ? 'is required'
+          : issue.message;
+    return { path: path || '(body)', rule, message: `${path || 'body'} ${message}`.trim() };
+  });
+}

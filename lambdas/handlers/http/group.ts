@@ -1,0 +1,18 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { ROUTES, type RouteGroup } from '../../runtime/routes.js';
+import { apiRequest, httpErrors } from './middlewares.js';
+import type { HttpEvent, Operation } from './types.js';
+
+/**
+ * One Lambda handler for a route group: the middlewares do the cross-cutting work, then the
+ * operation named by the route's id runs. Every route of the group must have its operation.
+ */
+export function groupHandler(group: RouteGroup, operations: Record<string, Operation>) {
+  const missing = ROUTES.filter((r) => r.group === group && !operations[r.id]).map((r) => r.id);
+  if (missing.length) throw new Error(`group ${group} lacks operations: ${missing.join(', ')}`);
+  return middy<HttpEvent, APIGatewayProxyResultV2, Error, Context>()
+    .use(httpErrors())
+    .use(apiRequest())
+    .handler(async (event) => operations[event.feeproof!.route.id]!(event.feeproof!));
+}

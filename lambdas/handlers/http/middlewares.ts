@@ -1,0 +1,89 @@
+import type middy from '@middy/core';
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import { ZodError } from 'zod';
+import { AppError } from '../../core/errors.js';
+import { SignerError } from '../../core/signer.js';
+import { violationsOf } from '../../core/schemas.js';
+import { isUnavailable } from '../../adapters/dynamo/client.js';
+import { logger } from '../../adapters/logger.js';
+import { CONTENT_TYPES, DEFAULT_MAX_BODY, ROUTES, type Route, routeKey } from '../../runtime/routes.js';
+import { authorize, callerOf } from './auth.js';
+import { type HttpEvent, json } from './types.js';
+
+type Middleware = middy.MiddlewareObj<HttpEvent, APIGatewayProxyResultV2>;
+
+const ROUTES_BY_KEY = new Map(ROUTES.map((r) => [routeKey(r), r]));
+
+function errorBody(error: AppError) {
+  return { error: error.code, message: error.message, details: error.details };
+}
+
+/** Every error becomes the JSON error shape; only the server's own faults are 5xx. */
+export function httpErrors(): Middleware {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      let appError: AppError;
+      if (error instanceof AppError) appError = error;
+      else if (error instanceof ZodError) appError = new AppError('bad_request', 'the request is invalid', violationsOf(error));
+      else if (error instanceof SignerError || isUnavailable(error)) {
+        logger.warn('dependency unavailable', { error, requestId: request.event.requestContext?.requestId });
+        appError = new AppError('service_unavailable', 'a dependency is unavailable; retry later with the same Idempotency-Key', [], { 'retry-after': '1' });
+      } else {
+        logger.error('unhandled error', { error, requestId: request.event.requestContext?.requestId });
+        appError = new AppError('internal_error', 'an internal error occurred');
+      }
+      request.response = json(appError.status, errorBody(appError), appError.headers);
+    },
+  };
+}
+
+function lowerCaseHeaders(headers: Record<string, string | undefined> = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = v;
+  return out;
+}
+
+function parseBody(route: Route, event: HttpEvent, headers: Record<string, string>) {
+  if (!route.body) return { body: undefined, rawBody: null };
+  const raw = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+  const max = route.body.maxBytes ?? DEFAULT_MAX_BODY;
+  if (raw.length > max) throw new AppError('payload_too_large', `the body must be at most ${max} bytes`);
+  if (raw.length === 0) throw new AppError('bad_request', 'a request body is required');
+  const expected = CONTENT_TYPES[route.body.type];
+  const contentType = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (contentType !== expected)
+    throw new AppError('unsupported_media_type', `the body must be sent as ${expected}, not ${contentType || 'nothing'}`);
+  if (route.body.type !== 'json') return { body: raw, rawBody: raw };
+  try {
+    return { body: JSON.parse(raw.toString('utf8')) as unknown, rawBody: raw };
+  } catch (e) {
+    throw new AppError('bad_request', `malformed JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Finds the route, checks the caller's group and parses the body into `event.feeproof`. */
+export function apiRequest(): Middleware {
+  return {
+    before: async (request) => {
+      const event = request.event;
+      const route = ROUTES_BY_KEY.get(event.routeKey);
+      if (!route) throw new AppError('not_found', `no route ${event.routeKey}`);
+      const caller = callerOf(event);
+      authorize(route, caller);
+      const headers = lowerCaseHeaders(event.headers);
+      const { body, rawBody } = parseBody(route, event, headers);
+      event.feeproof = {
+        route,
+        caller,
+        body,
+        rawBody,
+        query: Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>,
+        params: (event.pathParameters ?? {}) as Record<string, string>,
+        headers,
+        requestId: event.requestContext?.requestId ?? 'local',
+        sourceIp: event.requestContext?.http?.sourceIp ?? '0.0.0.0',
+      };
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { Role, Route } from '../../runtime/routes.js';
+
+/** Who is calling, from the JWT claims that API Gateway (or the local server) checked. */
+export interface Caller {
+  subject: string;
+  username: string;
+  roles: Role[];
+  department?: string;
+}
+
+/** What an operation sees: the parsed request, never the raw event shape. */
+export interface ApiRequest {
+  route: Route;
+  caller: Caller | null;
+  /** The parsed JSON body, or the raw bytes for CSV and PDF bodies. */
+  body: unknown;
+  rawBody: Buffer | null;
+  query: Record<string, string>;
+  params: Record<string, string>;
+  headers: Record<string, string>;
+  requestId: string;
+  sourceIp: string;
+}
+
+export type ApiReply = APIGatewayProxyStructuredResultV2;
+export type Operation = (request: ApiRequest) => Promise<ApiReply>;
+
+/** The event as it flows through the middlewares, which fill in `feeproof`. */
+export type HttpEvent = APIGatewayProxyEventV2 & {
+  requestContext: APIGatewayProxyEventV2['requestContext'] & {
+    authorizer?: { jwt?: { claims: Record<string, string | number | boolean | string[]>; scopes?: string[] } };
+  };
+  feeproof?: ApiRequest;
+};
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiReply {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function binary(contentType: string, bytes: Uint8Array, headers: Record<string, string> = {}): ApiReply {
+  return {
+    statusCode: 200,
+    headers: { 'content-type': contentType, ...headers },
+    body: Buffer.from(bytes).toString('base64'),
+    isBase64Encoded: true,
+  };
+}

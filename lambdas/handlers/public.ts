@@ -1,0 +1,39 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { catalogueAsOf, groupVersions, versionAsOf } from '../core/catalogue.js';
+import { dateInZone } from '../core/dates.js';
+import { notFound } from '../core/errors.js';
+import { catalogueQuery, itemCode, versionOut } from '../core/schemas.js';
+import { getDeps } from './deps.js';
+import { groupHandler } from './http/group.js';
+import { json } from './http/types.js';
+import { validate } from './http/validate.js';
+import { openApiDocument } from './openapi.js';
+
+/** Public reads: health, the published catalogue, the OpenAPI document. No token needed. */
+export const handler = groupHandler('public', {
+  health: async () => {
+    const { db, config } = getDeps();
+    await db.send(new DescribeTableCommand({ TableName: config.tables.catalogue }));
+    return json(200, { status: 'ok', time: new Date().toISOString() });
+  },
+
+  listCatalogue: async (req) => {
+    const { catalogue, now } = getDeps();
+    const query = validate(catalogueQuery, req.query, 'query');
+    const asOf = query.asOf ?? dateInZone(now());
+    const versions = await catalogue.allVersions();
+    const items = catalogueAsOf(versions, asOf, query.department).map(versionOut);
+    return json(200, { asOf, count: items.length, items }, { 'cache-control': 'public, max-age=60' });
+  },
+
+  getCatalogueItem: async (req) => {
+    const { catalogue, now } = getDeps();
+    const code = validate(itemCode, req.params.itemCode, 'item code');
+    const versions = await catalogue.versionsOf(code);
+    if (versions.length === 0) throw notFound(`item ${code} is not in the catalogue`);
+    const current = versionAsOf(groupVersions(versions).get(code)!, dateInZone(now())) ?? versions[versions.length - 1]!;
+    return json(200, { ...versionOut(current), versions: versions.map(versionOut) });
+  },
+
+  openapi: async () => json(200, openApiDocument(getDeps().config.publicUrl)),
+});

@@ -1,0 +1,10 @@
+import type { z } from 'zod';
+import { catalogueQuery, createItemRequest, reviseItemRequest, statusChangeRequest } from '../core/schemas.js';
+
+/** Which schema validates which part of each operation's request; also feeds the OpenAPI document. */
+export const REQUEST_SCHEMAS: Record<string, { body?: z.ZodType; query?: z.ZodType }> = {
+  listCatalogue: { query: catalogueQuery },
+  createItem: { body: createItemRequest },
+  reviseItem: { body: reviseItemRequest },
+  changeItemStatus: { body: statusChangeRequest },
+};

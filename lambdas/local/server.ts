@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { extname, join, normalize } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { DEFAULT_MAX_BODY, isPublic, ROUTES, type Route, type RouteGroup, routeKey } from '../runtime/routes.js';
+import { type IssuerKey, verifyToken } from './tokens.js';
+
+type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** The largest body any route accepts: reading stops past it, as API Gateway's own limit does. */
+const BODY_CAP = Math.max(...ROUTES.map((r) => r.body?.maxBytes ?? DEFAULT_MAX_BODY));
+
+const MATCHERS = ROUTES.map((route) => ({
+  route,
+  names: [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!),
+  pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, '([^/]+)')}$`),
+}));
+
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function sendError(res: ServerResponse, status: number, error: string, message: string) {
+  sendJson(res, status, { error, message, details: [] });
+}
+
+function matchRoute(method: string, path: string) {
+  let pathMatched = false;
+  for (const m of MATCHERS) {
+    const found = m.pattern.exec(path);
+    if (!found) continue;
+    pathMatched = true;
+    if (m.route.method !== method) continue;
+    const params = Object.fromEntries(m.names.map((n, i) => [n, decodeURIComponent(found[i + 1]!)]));
+    return { route: m.route, params, pathMatched };
+  }
+  return { route: undefined, params: {}, pathMatched };
+}
+
+/** Reads the body up to the cap; null when it is larger. */
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > BODY_CAP) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function isTextual(contentType: string | undefined): boolean {
+  return /^(application\/json|text\/)/.test(contentType ?? '');
+}
+
+/** The API Gateway HTTP API (payload format 2.0) event for a request, as the real gateway builds it. */
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  route: Route,
+  params: Record<string, string>,
+  body: Buffer,
+  claims: Record<string, unknown> | null,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  const textual = isTextual(headers['content-type']);
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: routeKey(route),
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    pathParameters: Object.keys(params).length ? params : undefined,
+    body: body.length ? (textual ? body.toString('utf8') : body.toString('base64')) : undefined,
+    isBase64Encoded: body.length > 0 && !textual,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? '127.0.0.1',
+      domainPrefix: 'local',
+      http: { method: req.method!, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey: routeKey(route),
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+      ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}),
+    },
+  } as APIGatewayProxyEventV2;
+}
+
+function lambdaContext(requestId: string): Context {
+  return {
+    awsRequestId: requestId,
+    functionName: 'feeproof-local',
+    getRemainingTimeInMillis: () => 30_000,
+  } as Context;
+}
+
+export interface LocalServerOptions {
+  issuerKey: IssuerKey;
+  /** Static files (the public web pages). */
+  webDir?: string;
+  /** Loads a group's handler module; by default the module under lambdas/handlers. */
+  loadHandler?: (group: RouteGroup) => Promise<LambdaHandler>;
+}
+
+async function serveStatic(res: ServerResponse, webDir: string, path: string): Promise<boolean> {
+  const relative = normalize(path === '/' ? '/index.html' : path).replace(/^(\.\.[/\\])+/, '');
+  const file = join(webDir, relative);
+  if (!file.startsWith(webDir)) return false;
+  try {
+    if (!(await stat(file)).isFile()) return false;
+    res.writeHead(200, { 'content-type': STATIC_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+    res.end(await readFile(file));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The local stand-in for API Gateway: matches the route table, checks tokens as the JWT
+ * authorizer would (signature, issuer, audience, expiry), and invokes the same handler
+ * modules with the same event shape that Lambda would receive.
+ */
+export function createLocalServer(options: LocalServerOptions): Server {
+  const handlers = new Map<RouteGroup, Promise<LambdaHandler>>();
+  const load =
+    options.loadHandler ??
+    (async (group: RouteGroup) => ((await import(`../handlers/${group}.js`)) as { handler: LambdaHandler }).handler);
+  const handlerFor = (group: RouteGroup) => {
+    if (!handlers.has(group)) handlers.set(group, load(group));
+    return handlers.get(group)!;
+  };
+
+  return createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const { route, params, pathMatched } = matchRoute(req.method ?? 'GET', url.pathname);
+      if (!route) {
+        if (req.method === 'GET' && options.webDir && (await serveStatic(res, options.webDir, url.pathname))) return;
+        return pathMatched
+          ? sendError(res, 405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`)
+          : sendError(res, 404, 'not_found', `no route ${req.method} ${url.pathname}`);
+      }
+      let claims: Record<string, unknown> | null = null;
+      if (!isPublic(route)) {
+        const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+        claims = token ? ((await verifyToken(options.issuerKey, token)) as Record<string, unknown> | null) : null;
+        if (!claims) return sendError(res, 401, 'unauthorized', 'a valid bearer token is required');
+      }
+      const body = await readBody(req);
+      if (body === null) {
+        res.setHeader('connection', 'close');
+        return sendError(res, 413, 'payload_too_large', `the body must be at most ${BODY_CAP} bytes`);
+      }
+      const event = toEvent(req, url, route, params, body, claims);
+      const handler = await handlerFor(route.group);
+      const result = await handler(event, lambdaContext(event.requestContext.requestId));
+      res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
+      res.end(result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined);
+    } catch (error) {
+      process.stderr.write(`local server: ${(error as Error).stack ?? error}\n`);
+      if (!res.headersSent) sendError(res, 500, 'internal_error', 'an internal error occurred');
+      else res.end();
+    }
+  });
+}

@@ -1,0 +1,44 @@
+import { CreateTableCommand, type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { PARTITION_KEY, SORT_KEY, TABLES } from '../runtime/tables.js';
+import type { Config } from '../runtime/config.js';
+
+/** Creates the tables that are missing, from the same definitions the CDK stack uses. */
+export async function ensureTables(client: DynamoDBClient, names: Config['tables']): Promise<string[]> {
+  const existing = new Set<string>();
+  let start: string | undefined;
+  do {
+    const page = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+    for (const n of page.TableNames ?? []) existing.add(n);
+    start = page.LastEvaluatedTableName;
+  } while (start);
+
+  const created: string[] = [];
+  for (const table of TABLES) {
+    const name = names[table.id];
+    if (existing.has(name)) continue;
+    const attributes = new Set([PARTITION_KEY, SORT_KEY, ...table.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
+    await client.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...attributes].map((a) => ({ AttributeName: a, AttributeType: 'S' })),
+        KeySchema: [
+          { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
+          { AttributeName: SORT_KEY, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: table.indexes.length
+          ? table.indexes.map((i) => ({
+              IndexName: i.name,
+              KeySchema: [
+                { AttributeName: i.partitionKey, KeyType: 'HASH' },
+                { AttributeName: i.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            }))
+          : undefined,
+      }),
+    );
+    created.push(name);
+  }
+  return created;
+}

@@ -1,0 +1,68 @@
+/** Shared builders and generators for the core tests (not a test file itself). */
+import fc from 'fast-check';
+import type { ItemVersion } from '../../lambdas/core/catalogue.js';
+
+const DAY_MS = 86_400_000;
+
+/** The ISO date `days` days after (or before) `iso`, computed with UTC dates. */
+export function addDays(iso: string, days: number): string {
+  return new Date(Date.parse(`${iso}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Real calendar dates between `from` and `to` (inclusive), as ISO strings. */
+export function isoDateArb(from = '2000-01-01', to = '2040-12-31'): fc.Arbitrary<string> {
+  const span = Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS);
+  return fc.integer({ min: 0, max: span }).map((d) => addDays(from, d));
+}
+
+/** One version of a fee item, active and fixed at 80.00 unless told otherwise. */
+export function version(overrides: Partial<ItemVersion> = {}): ItemVersion {
+  return {
+    code: 'ZRZY-001',
+    name: '不动产登记费（住宅）',
+    department: 'ZRZY',
+    unit: '件',
+    standard: { type: 'fixed', amount: 8000 },
+    basis: [
+      {
+        title: '关于不动产登记收费标准等有关问题的通知',
+        number: '发改价格规〔2016〕2559号',
+        issuer: '国家发展改革委 财政部',
+        date: '2016-12-06',
+      },
+    ],
+    fundManagement: 'treasury',
+    validFrom: '2017-01-01',
+    validTo: null,
+    exemptions: [],
+    status: 'active',
+    version: 1,
+    effectiveFrom: '2017-01-01',
+    changeType: 'create',
+    changedBy: 'finance-1',
+    changedAt: '2016-12-20T08:00:00Z',
+    reason: 'test',
+    ...overrides,
+  };
+}
+
+/** A small deterministic PRNG (mulberry32) for shuffles driven by a generated seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function shuffle<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}

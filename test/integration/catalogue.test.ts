@@ -1,0 +1,264 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPair, SignJWT } from 'jose';
+import { dateInZone } from '../../lambdas/core/dates.js';
+import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../lambdas/local/tokens.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+const today = dateInZone(new Date());
+const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+const tomorrow = addDays(today, 1);
+const yesterday = addDays(today, -1);
+
+const basis = { title: '关于测试收费标准的通知', number: '测价〔2024〕1号', issuer: '某市发展改革委 某市财政局', date: '2024-01-15' };
+const newItem = (code: string, overrides: Record<string, unknown> = {}) => ({
+  code,
+  name: '测试收费项目',
+  department: 'TEST',
+  unit: '件',
+  standard: { type: 'fixed', amount: '30.00' },
+  basis: [basis],
+  fundManagement: 'treasury',
+  validFrom: '2024-01-01',
+  ...overrides,
+});
+
+let svc: TestService;
+let finance: string;
+let collector: string;
+let auditor: string;
+
+beforeAll(async () => {
+  svc = await startTestService();
+  finance = await svc.token({ role: 'finance' });
+  collector = await svc.token({ role: 'collector', department: 'ZRZY' });
+  auditor = await svc.token({ role: 'auditor' });
+});
+afterAll(async () => svc?.stop());
+
+describe('public catalogue', () => {
+  it('answers health', async () => {
+    const res = await svc.api('GET', '/health');
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('ok');
+  });
+
+  it('lists the seeded demo catalogue in force today, amounts as yuan strings', async () => {
+    const res = await svc.api('GET', '/v1/catalogue');
+    expect(res.status).toBe(200);
+    expect(res.body.asOf).toBe(today);
+    expect(res.body.items.length).toBeGreaterThanOrEqual(8);
+    expect(new Set(res.body.items.map((i: { department: string }) => i.department)).size).toBeGreaterThanOrEqual(3);
+    for (const item of res.body.items) {
+      expect(item.version).toBeGreaterThanOrEqual(1);
+      expect(item.status).toBe('active');
+      const amounts = item.standard.type === 'fixed' ? [item.standard.amount] : [item.standard.min, item.standard.max];
+      for (const a of amounts) expect(a).toMatch(/^\d+\.\d{2}$/);
+    }
+  });
+
+  it('filters by department', async () => {
+    const res = await svc.api('GET', '/v1/catalogue?department=ZRZY');
+    expect(res.status).toBe(200);
+    expect(res.body.items.length).toBeGreaterThan(0);
+    expect(res.body.items.every((i: { department: string }) => i.department === 'ZRZY')).toBe(true);
+  });
+
+  it('refuses a malformed asOf with a 400 naming it', async () => {
+    const res = await svc.api('GET', '/v1/catalogue?asOf=2026-02-30');
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('bad_request');
+    expect(res.body.details[0].path).toBe('asOf');
+  });
+
+  it('answers unknown routes and items with JSON 404s', async () => {
+    const unknownRoute = await svc.api('GET', '/v1/nothing-here');
+    expect(unknownRoute.status).toBe(404);
+    expect(unknownRoute.body.error).toBe('not_found');
+    const unknownItem = await svc.api('GET', '/v1/catalogue/NO-SUCH-ITEM');
+    expect(unknownItem.status).toBe(404);
+    expect(unknownItem.body.error).toBe('not_found');
+  });
+
+  it('serves an OpenAPI 3.1 document with every route', async () => {
+    const res = await svc.api('GET', '/v1/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    expect(res.body.paths['/v1/catalogue/items'].post.requestBody.content['application/json'].schema.properties.standard).toBeDefined();
+  });
+});
+
+describe('access to finance routes', () => {
+  it('needs a valid token: none, expired, foreign key and wrong audience are 401', async () => {
+    const body = { json: newItem('AUTH-001') };
+    expect((await svc.api('POST', '/v1/catalogue/items', body)).status).toBe(401);
+    const expired = await svc.token({ role: 'finance', ttlSeconds: -10 });
+    expect((await svc.api('POST', '/v1/catalogue/items', { ...body, token: expired })).status).toBe(401);
+    const wrongAudience = await svc.token({ role: 'finance', audience: 'someone-else' });
+    expect((await svc.api('POST', '/v1/catalogue/items', { ...body, token: wrongAudience })).status).toBe(401);
+    const { privateKey } = await generateKeyPair('ES256');
+    const foreign = await new SignJWT({ 'cognito:groups': ['finance'] })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer(LOCAL_ISSUER)
+      .setAudience(LOCAL_AUDIENCE)
+      .setSubject('x')
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    const res = await svc.api('POST', '/v1/catalogue/items', { ...body, token: foreign });
+    expect(res.status).toBe(401);
+    expect(res.body.error).toBe('unauthorized');
+  });
+
+  it('needs the finance role: collectors and auditors get 403', async () => {
+    for (const token of [collector, auditor]) {
+      const res = await svc.api('POST', '/v1/catalogue/items', { token, json: newItem('AUTH-002') });
+      expect(res.status).toBe(403);
+      expect(res.body.error).toBe('forbidden');
+    }
+    expect((await svc.api('GET', '/v1/catalogue/AUTH-002')).status).toBe(404);
+  });
+});
+
+describe('creating items', () => {
+  it('creates an item, visible publicly with its history', async () => {
+    const res = await svc.api('POST', '/v1/catalogue/items', { token: finance, json: newItem('TEST-001') });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ code: 'TEST-001', version: 1, standard: { type: 'fixed', amount: '30.00' }, changedBy: 'finance' });
+    const got = await svc.api('GET', '/v1/catalogue/TEST-001');
+    expect(got.body.versions).toHaveLength(1);
+    expect(got.body.basis[0].number).toBe(basis.number);
+  });
+
+  it('refuses a second item with the same code (409) without changing the first', async () => {
+    await svc.api('POST', '/v1/catalogue/items', { token: finance, json: newItem('TEST-DUP') });
+    const again = await svc.api('POST', '/v1/catalogue/items', { token: finance, json: newItem('TEST-DUP', { name: '另一个' }) });
+    expect(again.status).toBe(409);
+    const got = await svc.api('GET', '/v1/catalogue/TEST-DUP');
+    expect(got.body.name).toBe('测试收费项目');
+    expect(got.body.versions).toHaveLength(1);
+  });
+
+  it.each([
+    ['a JSON number for an amount', { standard: { type: 'fixed', amount: 30 } }, 'standard.amount'],
+    ['a negative amount', { standard: { type: 'fixed', amount: '-1.00' } }, 'standard.amount'],
+    ['three decimals', { standard: { type: 'fixed', amount: '1.005' } }, 'standard.amount'],
+    ['a range whose min exceeds its max', { standard: { type: 'range', min: '50.00', max: '10.00' } }, 'standard.min'],
+    ['an impossible date', { validFrom: '2026-02-30' }, 'validFrom'],
+    ['validTo before validFrom', { validTo: '2023-01-01' }, 'validTo'],
+    ['no legal basis', { basis: [] }, 'basis'],
+    ['an unknown fund management', { fundManagement: 'pocket' }, 'fundManagement'],
+    ['a lowercase code', { code: 'abc' }, 'code'],
+    ['an unknown field', { colour: 'red' }, '(body)'],
+    ['a percent exemption over 99', { exemptions: [{ who: '某人', kind: 'percent', percent: 150 }] }, 'exemptions[0].percent'],
+  ])('refuses %s with a 400 naming %s', async (_what, overrides, path) => {
+    const res = await svc.api('POST', '/v1/catalogue/items', { token: finance, json: newItem('TEST-BAD', overrides) });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('bad_request');
+    expect(res.body.details.map((d: { path: string }) => d.path)).toContain(path);
+    expect((await svc.api('GET', '/v1/catalogue/TEST-BAD')).status).toBe(404);
+  });
+
+  it('refuses malformed JSON (400), a wrong content type (415) and a body over 1 MiB (413)', async () => {
+    const malformed = await svc.api('POST', '/v1/catalogue/items', { token: finance, body: '{"code": "X",', contentType: 'application/json' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.message).toMatch(/malformed JSON/);
+    const wrongType = await svc.api('POST', '/v1/catalogue/items', { token: finance, body: JSON.stringify(newItem('TEST-CT')), contentType: 'text/plain' });
+    expect(wrongType.status).toBe(415);
+    const huge = await svc.api('POST', '/v1/catalogue/items', { token: finance, body: 'x'.repeat(1024 * 1024 + 1), contentType: 'application/json' });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error).toBe('payload_too_large');
+  });
+});
+
+describe('versions', () => {
+  it('a price change from tomorrow keeps today on the old price, and both versions are kept', async () => {
+    await svc.api('POST', '/v1/catalogue/items', { token: finance, json: newItem('TEST-PRICE') });
+    const { code: _code, ...fields } = newItem('TEST-PRICE', { standard: { type: 'fixed', amount: '45.00' } });
+    const revised = await svc.api('PUT', '/v1/catalogue/items/TEST-PRICE', {
+      token: finance,
+      json: { ...fields, effectiveFrom: tomorrow, reason: '调整收费标准' },
+    });
+    expect(revised.status).toBe(200);
+    expect(revised.body.version).toBe(2);
+
+    const price = async (asOf: string) =>
+      (await svc.api('GET', `/v1/catalogue?asOf=${asOf}&department=TEST`)).body.items.find((i: { code: string }) => i.code === 'TEST-PRICE')?.standard.amount;
+    expect(await price(today)).toBe('30.00');
+    expect(await price(yesterday)).toBe('30.00');
+    expect(await price(tomorrow)).toBe('45.00');
+
+    const history = await svc.api('GET', '/v1/catalogue/TEST-PRICE');
+    expect(history.body.versions.map((v: { effectiveFrom: string; reason: string }) => [v.effectiveFrom, v.standard.amount])).toEqual([
+      ['2024-01-01', '30.00'],
+      [tomorrow, '45.00'],
+    ]);
+    expect(history.body.versions[1]).toMatchObject({ changedBy: 'finance', reason: '调整收费标准' });
+  });
+
+  it('refuses a change that would take effect in the past (422) and a revision of a missing item (404)', async () => {
+    await svc.api('POST', '/v1/catalogue/items', { token: finance, json: newItem('TEST-PAST') });
+    const { code: _c, ...fields } = newItem('TEST-PAST');
+    const past = await svc.api('PUT', '/v1/catalogue/items/TEST-PAST', { token: finance, json: { ...fields, effectiveFrom: yesterday, reason: 'x' } });
+    expect(past.status).toBe(422);
+    expect(past.body.details[0].path).toBe('effectiveFrom');
+    const missing = await svc.api('PUT', '/v1/catalogue/items/TEST-NONE', { token: finance, json: { ...fields, effectiveFrom: tomorrow, reason: 'x' } });
+    expect(missing.status).toBe(404);
+    expect((await svc.api('GET', '/v1/catalogue/TEST-PAST')).body.versions).toHaveLength(1);
+  });
+
+  it('suspends from a date with a reason and basis; abolished items cannot change again', async () => {
+    await svc.api('POST', '/v1/catalogue/items', { token: finance, json: newItem('TEST-STATUS') });
+    const suspend = await svc.api('POST', '/v1/catalogue/items/TEST-STATUS/status', {
+      token: finance,
+      json: { status: 'suspended', effectiveFrom: tomorrow, reason: '暂停征收', basis },
+    });
+    expect(suspend.status).toBe(200);
+    expect(suspend.body.status).toBe('suspended');
+    const listed = async (asOf: string) =>
+      (await svc.api('GET', `/v1/catalogue?asOf=${asOf}&department=TEST`)).body.items.some((i: { code: string }) => i.code === 'TEST-STATUS');
+    expect(await listed(today)).toBe(true);
+    expect(await listed(tomorrow)).toBe(false);
+
+    const abolish = await svc.api('POST', '/v1/catalogue/items/TEST-STATUS/status', {
+      token: finance,
+      json: { status: 'abolished', effectiveFrom: addDays(today, 2), reason: '取消收费', basis },
+    });
+    expect(abolish.status).toBe(200);
+    const reactivate = await svc.api('POST', '/v1/catalogue/items/TEST-STATUS/status', {
+      token: finance,
+      json: { status: 'active', effectiveFrom: addDays(today, 3), reason: '恢复', basis },
+    });
+    expect(reactivate.status).toBe(409);
+    expect((await svc.api('GET', '/v1/catalogue/TEST-STATUS')).body.versions).toHaveLength(3);
+  });
+});
+
+describe('CSV import', () => {
+  const header = 'code,name,department,unit,standard_type,amount,min,max,fund_management,valid_from,valid_to,basis_title,basis_number,basis_issuer,basis_date,exemptions,status,effective_from,reason';
+  const row = (code: string, amount = '12.00') =>
+    `${code},"导入项目, 含逗号",IMP,次,fixed,${amount},,,treasury,2025-01-01,,关于导入的通知,导〔2025〕1号,某市财政局,2025-01-01,小微企业:waive,active,,`;
+
+  it('imports every row, with or without a BOM', async () => {
+    const csv = `\uFEFF${header}\n${row("IMP-001")}\n${row("IMP-002", "8.50")}\n`;
+    const res = await svc.api('POST', '/v1/catalogue/import', { token: finance, body: csv, contentType: 'text/csv' });
+    expect(res.status).toBe(200);
+    expect(res.body.imported).toBe(2);
+    const got = await svc.api('GET', '/v1/catalogue/IMP-002');
+    expect(got.body).toMatchObject({ name: '导入项目, 含逗号', standard: { amount: '8.50' }, exemptions: [{ who: '小微企业', kind: 'waive' }] });
+  });
+
+  it('imports nothing when any row is bad, and names every bad row', async () => {
+    const csv = [header, row('IMP-101'), row('IMP-102', '-3.00'), row('IMP-103'), row('imp-bad')].join('\r\n');
+    const res = await svc.api('POST', '/v1/catalogue/import', { token: finance, body: csv, contentType: 'text/csv' });
+    expect(res.status).toBe(400);
+    const rows = new Set(res.body.details.map((d: { row: number }) => d.row));
+    expect(rows).toEqual(new Set([3, 5]));
+    expect((await svc.api('GET', '/v1/catalogue/IMP-101')).status).toBe(404);
+    expect((await svc.api('GET', '/v1/catalogue/IMP-103')).status).toBe(404);
+  });
+
+  it('refuses a CSV without the required columns', async () => {
+    const res = await svc.api('POST', '/v1/catalogue/import', { token: finance, body: 'code,name\nX-1,y', contentType: 'text/csv' });
+    expect(res.status).toBe(400);
+    expect(res.body.details.some((d: { rule: string }) => d.rule === 'missing_column')).toBe(true);
+  });
+});
