@@ -22,7 +22,7 @@ export function receiptCode(region: string, issueDate: IsoDate): string {
 }
 
 export function formatReceiptNumber(n: number): string {
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_RECEIPT_NUMBER) throw new RangeError(`bad receipt number ${n}`);
+  if (!Number.isSafeInteger(n) ||  n > MAX_RECEIPT_NUMBER) throw new RangeError(`bad receipt number ${n}`);
   return String(n).padStart(NUMBER_DIGITS, '0');
 }
 
@@ -60,6 +60,18 @@ export interface ReceiptContent {
   /** On a red receipt: the receipt it reverses, and why. */
   reverses?: ReceiptRef;
   reason?: string;
+}
+
+const CONTENT_KEYS: readonly (keyof ReceiptContent)[] = [
+  'code', 'number', 'checkCode', 'kind', 'issuedAt', 'issueDate', 'chargeDate', 'department',
+  'collectingUnit', 'payer', 'lines', 'total', 'handledBy', 'remark', 'reverses', 'reason',
+];
+
+/** Just the content of a stored receipt (which also carries status, signature and the like). */
+export function contentOf(stored: ReceiptContent): ReceiptContent {
+  const out: Record<string, unknown> = {};
+  for (const key of CONTENT_KEYS) if (stored[key] !== undefined) out[key] = stored[key];
+  return out as unknown as ReceiptContent;
 }
 
 export function totalInWords(receipt: Pick<ReceiptContent, 'total'>): string {

@@ -7,6 +7,7 @@ import type { FeeItem, ItemVersion, Standard } from './catalogue.js';
 import { isIsoDate } from './dates.js';
 import type { Violation } from './errors.js';
 import { formatYuan, parseYuan } from './money.js';
+import { MAX_QUANTITY } from './charge.js';
 
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
@@ -155,3 +156,45 @@ export function violationsOf(error: z.ZodError, prefix = ''): Violation[] {
     return { path: path || '(body)', rule, message: `${path || 'body'} ${message}`.trim() };
   });
 }
+
+export const idempotencyKey = z
+  .string({ error: 'the Idempotency-Key header is required' })
+  .regex(/^[\x21-\x7e]{8,128}$/, 'must be 8-128 printable ASCII characters without spaces');
+
+export const payerSchema = z.strictObject({
+  type: z.enum(['person', 'unit']),
+  name: text(100),
+  idNumber: z
+    .string()
+    .regex(/^[0-9A-Z]{6,30}$/, 'must be 6-30 digits or uppercase letters (resident ID or unified social credit code)')
+    .optional(),
+});
+
+export const chargeLineSchema = z.strictObject({
+  itemCode,
+  quantity: z.number().int('must be a whole number').min(1).max(MAX_QUANTITY),
+  amount: yuan,
+  exemption: text(100).optional(),
+});
+
+export const issueReceiptRequest = z.strictObject({
+  payer: payerSchema,
+  lines: z.array(chargeLineSchema).min(1, 'needs at least one line').max(50),
+  chargeDate: isoDate.optional(),
+  remark: text(200).optional(),
+});
+
+export const reversalRequest = z.strictObject({ reason: text(200) });
+
+export const receiptPath = z.strictObject({
+  code: z.string().regex(/^\d{8}$/, 'must be 8 digits'),
+  number: z.string().regex(/^\d{10}$/, 'must be 10 digits'),
+});
+
+export const allocateRangeRequest = z.strictObject({
+  department: departmentCode,
+  size: z.number().int().min(1).max(1_000_000),
+  departmentName: text(100).optional(),
+});
+
+export const closeRangeRequest = z.strictObject({ reason: text(500) });

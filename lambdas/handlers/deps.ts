@@ -1,6 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../adapters/dynamo/client.js';
 import { CatalogueRepository } from '../adapters/dynamo/catalogue-repo.js';
+import { KeyRing } from '../adapters/dynamo/keyring.js';
+import { ReceiptRepository } from '../adapters/dynamo/receipt-repo.js';
+import type { Signer } from '../core/signer.js';
 import { type Config, loadConfig } from '../runtime/config.js';
 
 /**
@@ -12,7 +15,23 @@ export interface Deps {
   config: Config;
   db: DynamoDBDocumentClient;
   catalogue: CatalogueRepository;
+  receipts: ReceiptRepository;
+  keys: KeyRing;
+  /** The signing key: KMS in AWS, a key file locally. Created on first use. */
+  signer: () => Promise<Signer>;
   now: () => Date;
+}
+
+async function createSigner(config: Config): Promise<Signer> {
+  if (config.signer.kind === 'local') {
+    const { openLocalSigner } = await import('../adapters/signing/local-signer.js');
+    return openLocalSigner(config.signer.keyPath);
+  }
+  const [{ KMSClient }, { createKmsSigner }] = await Promise.all([
+    import('@aws-sdk/client-kms'),
+    import('../adapters/signing/kms-signer.js'),
+  ]);
+  return createKmsSigner({ client: new KMSClient({ region: config.awsRegion }), keyId: config.signer.keyId });
 }
 
 let deps: Deps | undefined;
@@ -21,10 +40,20 @@ export function getDeps(): Deps {
   if (!deps) {
     const config = loadConfig();
     const db = createDocumentClient(config);
+    let signer: Promise<Signer> | undefined;
     deps = {
       config,
       db,
       catalogue: new CatalogueRepository(db, config.tables),
+      receipts: new ReceiptRepository(db, config.tables),
+      keys: new KeyRing(db, config.tables.ledger, { commonName: `${config.bureauName} 电子票据签章`, organization: config.bureauName }),
+      signer: () => {
+        signer ??= createSigner(config).catch((e) => {
+          signer = undefined;
+          throw e;
+        });
+        return signer;
+      },
       now: () => new Date(),
     };
   }

@@ -1,5 +1,14 @@
 import type { z } from 'zod';
-import { catalogueQuery, createItemRequest, reviseItemRequest, statusChangeRequest } from '../core/schemas.js';
+import {
+  allocateRangeRequest,
+  catalogueQuery,
+  closeRangeRequest,
+  createItemRequest,
+  issueReceiptRequest,
+  reversalRequest,
+  reviseItemRequest,
+  statusChangeRequest,
+} from '../core/schemas.js';
 
 /** Which schema validates which part of each operation's request; also feeds the OpenAPI document. */
 export const REQUEST_SCHEMAS: Record<string, { body?: z.ZodType; query?: z.ZodType }> = {
@@ -7,4 +16,8 @@ export const REQUEST_SCHEMAS: Record<string, { body?: z.ZodType; query?: z.ZodTy
   createItem: { body: createItemRequest },
   reviseItem: { body: reviseItemRequest },
   changeItemStatus: { body: statusChangeRequest },
+  allocateRange: { body: allocateRangeRequest },
+  closeRange: { body: closeRangeRequest },
+  issueReceipt: { body: issueReceiptRequest },
+  reverseReceipt: { body: reversalRequest },
 };

@@ -3,7 +3,7 @@ import { createdVersion } from '../core/catalogue-changes.js';
 import { dateInZone } from '../core/dates.js';
 import { newEvent } from '../adapters/dynamo/events.js';
 import type { Deps } from '../handlers/deps.js';
-import { DEMO_CATALOGUE, DEMO_NOTICE } from './demo-catalogue.js';
+import { DEMO_CATALOGUE, DEMO_DEPARTMENTS, DEMO_NOTICE } from './demo-catalogue.js';
 
 const SEED_MARKER = { pk: 'META#SEED', sk: 'DEMO_CATALOGUE' };
 
@@ -11,6 +11,7 @@ const SEED_MARKER = { pk: 'META#SEED', sk: 'DEMO_CATALOGUE' };
 export async function seedDemoCatalogue(deps: Deps): Promise<boolean> {
   const marker = await deps.db.send(new GetCommand({ TableName: deps.config.tables.ledger, Key: SEED_MARKER, ConsistentRead: true }));
   if (marker.Item) return false;
+  for (const [department, name] of Object.entries(DEMO_DEPARTMENTS)) await deps.receipts.setDepartmentName(department, name);
   const at = deps.now();
   const stamp = { actor: 'seed', at, today: dateInZone(at) };
   const versions = DEMO_CATALOGUE.map((item) => createdVersion(item, `演示目录 / demo catalogue. ${DEMO_NOTICE}`, stamp, 'import'));

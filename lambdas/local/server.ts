@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { type LambdaHandler, loadHandler } from './handler-modules.js';
 import { DEFAULT_MAX_BODY, isPublic, ROUTES, type Route, type RouteGroup, routeKey } from '../runtime/routes.js';
 import { type IssuerKey, verifyToken } from './tokens.js';
 
-type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** The largest body any route accepts: reading stops past it, as API Gateway's own limit does. */
 const BODY_CAP = Math.max(...ROUTES.map((r) => r.body?.maxBytes ?? DEFAULT_MAX_BODY));
@@ -143,9 +143,7 @@ async function serveStatic(res: ServerResponse, webDir: string, path: string): P
  */
 export function createLocalServer(options: LocalServerOptions): Server {
   const handlers = new Map<RouteGroup, Promise<LambdaHandler>>();
-  const load =
-    options.loadHandler ??
-    (async (group: RouteGroup) => ((await import(`../handlers/${group}.js`)) as { handler: LambdaHandler }).handler);
+  const load = options.loadHandler ?? loadHandler;
   const handlerFor = (group: RouteGroup) => {
     if (!handlers.has(group)) handlers.set(group, load(group));
     return handlers.get(group)!;

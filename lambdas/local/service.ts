@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { getDeps, resetDeps } from '../handlers/deps.js';
+import { recoverPending } from '../handlers/issuing.js';
 import { dataDir as configuredDataDir } from '../runtime/config.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { seedDemoCatalogue } from './seed.js';
@@ -53,6 +54,9 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   try {
     await ensureTables(new DynamoDBClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), deps.config.tables);
     if (options.seed !== false) await seedDemoCatalogue(deps);
+    // Receipts left unfinished by a crash are completed before serving.
+    const recovered = await recoverPending(deps);
+    if (recovered.completed || recovered.failed) process.stderr.write(`recovery: ${recovered.completed} completed, ${recovered.failed} failed\n`);
   } catch (e) {
     await dynamo?.stop();
     throw e;

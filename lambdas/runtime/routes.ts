@@ -6,7 +6,7 @@ export type Role = 'finance' | 'collector' | 'auditor';
 export type HttpMethod = 'GET' | 'POST' | 'PUT';
 
 /** Each group becomes one Lambda function; a group's handler module is `lambdas/handlers/<group>.ts`. */
-export type RouteGroup = 'public' | 'verify' | 'catalogue-admin' | 'ranges' | 'receipts' | 'audit';
+export type RouteGroup = 'public' | 'catalogue-admin' | 'ranges' | 'receipts';
 
 export interface Route {
   /** Operation id, unique; used by the OpenAPI document. */
@@ -36,6 +36,12 @@ export const ROUTES: readonly Route[] = [
   { id: 'reviseItem', method: 'PUT', path: '/v1/catalogue/items/{itemCode}', group: 'catalogue-admin', access: ['finance'], summary: 'Add a new version of a fee item, effective from a date', body: { type: 'json' } },
   { id: 'changeItemStatus', method: 'POST', path: '/v1/catalogue/items/{itemCode}/status', group: 'catalogue-admin', access: ['finance'], summary: 'Suspend, reactivate or abolish a fee item from a date', body: { type: 'json' } },
   { id: 'importCatalogue', method: 'POST', path: '/v1/catalogue/import', group: 'catalogue-admin', access: ['finance'], summary: 'Import fee items from CSV, all rows or none', body: { type: 'csv' } },
+  { id: 'allocateRange', method: 'POST', path: '/v1/ranges', group: 'ranges', access: ['finance'], summary: 'Allocate a range of receipt numbers to a department', body: { type: 'json' } },
+  { id: 'closeRange', method: 'POST', path: '/v1/ranges/{id}/close', group: 'ranges', access: ['finance'], summary: 'Close a range: its unused numbers stay unused for good', body: { type: 'json' } },
+  { id: 'issueReceipt', method: 'POST', path: '/v1/receipts', group: 'receipts', access: ['collector'], summary: 'Charge a payer: checked against the catalogue, issued as a signed receipt', body: { type: 'json' } },
+  { id: 'getReceipt', method: 'GET', path: '/v1/receipts/{code}/{number}', group: 'receipts', access: ['collector'], summary: 'A receipt of the caller\'s department' },
+  { id: 'getReceiptPdf', method: 'GET', path: '/v1/receipts/{code}/{number}/pdf', group: 'receipts', access: ['collector'], summary: 'The signed PDF of a receipt of the caller\'s department' },
+  { id: 'reverseReceipt', method: 'POST', path: '/v1/receipts/{code}/{number}/reversal', group: 'receipts', access: ['collector'], summary: 'Issue the red reversal (冲红) of a receipt', body: { type: 'json' } },
 ];
 
 export function isPublic(route: Route): boolean {

@@ -44,10 +44,10 @@ export const TABLES: readonly TableDefinition[] = [
     id: 'ledger',
     envVar: 'FEEPROOF_TABLE_LEDGER',
     description:
-      'Number ranges and counters, idempotency records, signing certificates and the event history.',
+      'Number ranges and counters, idempotency records, department profiles, signing certificates and the event history.',
     indexes: [
-      // Events by month, newest first (pk EVENTS#yyyy-mm, sk at#id).
-      { name: 'events', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+      // Listings: events by month (pk EVENTS#yyyy-mm, sk at#id), ranges (pk RANGES, sk code#first).
+      { name: 'listing', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
     ],
   },
 ];

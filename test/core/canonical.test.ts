@@ -14,7 +14,7 @@ function shuffleKeys(value: unknown, random: () => number): unknown {
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and writes no whitespace', () => {
-    const value = { b: 1, a: [1, { d: 'x y', c: null }], 'ä': true, A: { z: 0, y: -1.5 } };
+    const value = { b: 1, a: [1, { d: 'x y', c: null }], ä: true, A: { z: 0, y: -1.5 } };
     expect(canonicalJson(value)).toBe('{"A":{"y":-1.5,"z":0},"a":[1,{"c":null,"d":"x y"}],"b":1,"ä":true}');
   });
 
@@ -64,7 +64,9 @@ describe('canonicalJson', () => {
       node: fc.oneof(
         { depthSize: 'small' },
         fc.jsonValue({ maxDepth: 1 }),
-        fc.dictionary(fc.string({ maxLength: 4 }), fc.option(tie('node'), { nil: undefined }), { maxKeys: 4 }),
+        fc.dictionary(fc.string({ maxLength: 4 }), fc.option(tie('node'), { nil: undefined }), {
+          maxKeys: 4,
+        }),
       ),
     })).node;
     /** The value with undefined members removed, as a JSON round-trip would. */
@@ -82,7 +84,9 @@ describe('canonicalJson', () => {
     const norm = (v: unknown) => JSON.parse(JSON.stringify(v));
     const pair = fc.oneof(
       fc.tuple(fc.jsonValue({ maxDepth: 3 }), fc.jsonValue({ maxDepth: 3 })),
-      fc.tuple(fc.jsonValue({ maxDepth: 3 }), fc.integer()).map(([v, seed]) => [v, shuffleKeys(v, prng(seed))]),
+      fc
+        .tuple(fc.jsonValue({ maxDepth: 3 }), fc.integer())
+        .map(([v, seed]) => [v, shuffleKeys(v, prng(seed))]),
       fc.constantFrom<[unknown, unknown]>(
         [{ a: 1 }, { a: '1' }],
         [{ a: [1, 2] }, { a: [2, 1] }],

@@ -57,12 +57,17 @@ describe('versionAsOf', () => {
 
   it('finds the price in force on any date of a random history, in any input order', () => {
     fc.assert(
-      fc.property(priceHistory, isoDateArb('2016-06-01', '2036-06-30'), fc.integer(), (history, date, seed) => {
-        const expected = history.filter((h) => h.effectiveFrom <= date).at(-1);
-        const found = versionAsOf(shuffle(versionsOf(history), prng(seed)), date);
-        if (!expected) expect(found).toBeUndefined();
-        else expect(found?.standard).toEqual({ type: 'fixed', amount: expected.price });
-      }),
+      fc.property(
+        priceHistory,
+        isoDateArb('2016-06-01', '2036-06-30'),
+        fc.integer(),
+        (history, date, seed) => {
+          const expected = history.filter((h) => h.effectiveFrom <= date).at(-1);
+          const found = versionAsOf(shuffle(versionsOf(history), prng(seed)), date);
+          if (!expected) expect(found).toBeUndefined();
+          else expect(found?.standard).toEqual({ type: 'fixed', amount: expected.price });
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -124,14 +129,32 @@ describe('catalogueAsOf', () => {
     version({ code: 'GA-001', department: 'GA' }),
     // suspended by a later version that is already in force: excluded
     version({ code: 'GA-003', department: 'GA', version: 1 }),
-    version({ code: 'GA-003', department: 'GA', version: 2, effectiveFrom: '2026-06-01', status: 'suspended' }),
+    version({
+      code: 'GA-003',
+      department: 'GA',
+      version: 2,
+      effectiveFrom: '2026-06-01',
+      status: 'suspended',
+    }),
     // reinstated by a later version: included, as version 3
     version({ code: 'GA-004', department: 'GA', version: 1 }),
-    version({ code: 'GA-004', department: 'GA', version: 2, effectiveFrom: '2025-01-01', status: 'suspended' }),
+    version({
+      code: 'GA-004',
+      department: 'GA',
+      version: 2,
+      effectiveFrom: '2025-01-01',
+      status: 'suspended',
+    }),
     version({ code: 'GA-004', department: 'GA', version: 3, effectiveFrom: '2026-01-01' }),
     // abolished from a future date: still in force today
     version({ code: 'GA-005', department: 'GA', version: 1 }),
-    version({ code: 'GA-005', department: 'GA', version: 2, effectiveFrom: '2027-01-01', status: 'abolished' }),
+    version({
+      code: 'GA-005',
+      department: 'GA',
+      version: 2,
+      effectiveFrom: '2027-01-01',
+      status: 'abolished',
+    }),
     version({ code: 'SW-001', department: 'SW' }),
   ];
 

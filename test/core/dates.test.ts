@@ -42,7 +42,11 @@ describe('isIsoDate', () => {
   });
 
   it('accepts every real date produced by Date', () => {
-    const dates = fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true });
+    const dates = fc.date({
+      min: new Date('1900-01-01T00:00:00Z'),
+      max: new Date('9999-12-31T23:59:59Z'),
+      noInvalidDate: true,
+    });
     fc.assert(
       fc.property(dates, (d) => {
         expect(isIsoDate(d.toISOString().slice(0, 10))).toBe(true);
@@ -67,7 +71,11 @@ describe('isIsoDate', () => {
   });
 
   it('keeps string order equal to chronological order for valid dates', () => {
-    const dates = fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('9999-12-31T00:00:00Z'), noInvalidDate: true });
+    const dates = fc.date({
+      min: new Date('1900-01-01T00:00:00Z'),
+      max: new Date('9999-12-31T00:00:00Z'),
+      noInvalidDate: true,
+    });
     fc.assert(
       fc.property(dates, dates, (a, b) => {
         const [sa, sb] = [a.toISOString().slice(0, 10), b.toISOString().slice(0, 10)];
@@ -93,7 +101,11 @@ describe('dateInZone', () => {
   });
 
   it('always yields a real date equal to the UTC date 8 hours later', () => {
-    const instants = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true });
+    const instants = fc.date({
+      min: new Date('2000-01-01T00:00:00Z'),
+      max: new Date('2099-12-31T00:00:00Z'),
+      noInvalidDate: true,
+    });
     fc.assert(
       fc.property(instants, (t) => {
         const day = dateInZone(t);

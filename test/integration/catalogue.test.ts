@@ -187,7 +187,7 @@ describe('versions', () => {
     expect(await price(tomorrow)).toBe('45.00');
 
     const history = await svc.api('GET', '/v1/catalogue/TEST-PRICE');
-    expect(history.body.versions.map((v: { effectiveFrom: string; reason: string }) => [v.effectiveFrom, v.standard.amount])).toEqual([
+    expect(history.body.versions.map((v: { effectiveFrom: string; standard: { amount: string } }) => [v.effectiveFrom, v.standard.amount])).toEqual([
       ['2024-01-01', '30.00'],
       [tomorrow, '45.00'],
     ]);

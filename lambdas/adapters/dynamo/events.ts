@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { newId } from '../ids.js';
 
 export type EventType =
@@ -46,7 +46,7 @@ export async function eventsOfMonth(db: DynamoDBDocumentClient, table: string, m
     const page = await db.send(
       new QueryCommand({
         TableName: table,
-        IndexName: 'events',
+        IndexName: 'listing',
         KeyConditionExpression: 'gsi1pk = :p',
         ExpressionAttributeValues: { ':p': `EVENTS#${month}` },
         ScanIndexForward: false,
@@ -63,4 +63,9 @@ export async function eventsOfMonth(db: DynamoDBDocumentClient, table: string, m
 export function stripKeys(item: Record<string, unknown>): Record<string, unknown> {
   const { pk: _pk, sk: _sk, gsi1pk: _g1p, gsi1sk: _g1s, pendingPk: _pp, pendingSk: _ps, ...rest } = item;
   return rest;
+}
+
+/** Records an event on its own (when there is no other write to join). */
+export async function recordEvent(db: DynamoDBDocumentClient, table: string, event: LedgerEvent): Promise<void> {
+  await db.send(new PutCommand(eventPut(table, event).Put));
 }

@@ -70,6 +70,50 @@ export function fontRuns(text: string): { font: FontChoice; text: string }[] {
   return runs;
 }
 
+/**
+ * @pdf-lib/fontkit 1.1.1 (a frozen fork of fontkit 1.7) writes a TrueType subset with a
+ * short `loca` table whenever the subset is small, halving each offset, but copies glyph
+ * records of odd length from a long-`loca` source font (such as DroidSansFallbackFull)
+ * without padding. Every glyph after an odd one is then read one byte off and renders blank,
+ * with no error (Hopding/pdf-lib#1232; fixed upstream in fontkit 1.8 by foliojs/fontkit#191).
+ * This wrapper pads each copied glyph to an even length, which keeps short offsets exact.
+ * test/adapters/pdf/fonts.test.ts compares the subset's rendering with the full font's.
+ */
+interface TtfSubsetInternals {
+  _addGlyph(gid: number): number;
+  glyf: Uint8Array[];
+  offset: number;
+}
+
+const evenGlyphFontkit: typeof fontkit = {
+  ...fontkit,
+  create(buffer: Uint8Array, postscriptName?: string) {
+    const font = fontkit.create(buffer, postscriptName);
+    const createSubset = font.createSubset.bind(font);
+    font.createSubset = () => {
+      const subset = createSubset();
+      const ttf = subset as unknown as Partial<TtfSubsetInternals>;
+      const addGlyph = ttf._addGlyph;
+      if (typeof addGlyph !== 'function') return subset; // a CFF subset: not affected
+      ttf._addGlyph = function (this: TtfSubsetInternals, gid: number) {
+        const index = addGlyph.call(this, gid);
+        const record = this.glyf[index]!;
+        if (record.length % 2 === 1) {
+          // Same Buffer class as the record (fontkit bundles its own, and its stream checks it).
+          const { alloc } = record.constructor as { alloc?: (size: number) => Uint8Array };
+          const padded = alloc ? alloc.call(record.constructor, record.length + 1) : new Uint8Array(record.length + 1);
+          padded.set(record);
+          this.glyf[index] = padded;
+          this.offset += 1;
+        }
+        return index;
+      };
+      return subset;
+    };
+    return font;
+  },
+};
+
 export type ReceiptFonts = Record<FontChoice, PDFFont>;
 
 /**
@@ -77,7 +121,7 @@ export type ReceiptFonts = Record<FontChoice, PDFFont>;
  * otherwise pick a random one and make every PDF differ.
  */
 export async function embedReceiptFonts(doc: PDFDocument, subsetTag: string): Promise<ReceiptFonts> {
-  doc.registerFontkit(fontkit);
+  doc.registerFontkit(evenGlyphFontkit);
   const { bytes, font } = cjk();
   const [latin, cjkFont] = await Promise.all([
     doc.embedFont(StandardFonts.Helvetica),

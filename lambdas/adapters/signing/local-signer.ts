@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Signer } from '../../core/signer.js';
@@ -37,7 +37,7 @@ async function createKeyFile(keyPath: string): Promise<string> {
   await mkdir(dirname(keyPath), { recursive: true, mode: 0o700 });
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-  const tmp = `${keyPath}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = `${keyPath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(tmp, pem, { mode: 0o600, flag: 'wx' });
   await chmod(tmp, 0o600); // the umask may have removed bits, never added them; be explicit anyway
   try {

@@ -1,0 +1,95 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Signer } from '../../core/signer.js';
+import { certificateToPem, createSelfSignedCertificate } from '../signing/certificate.js';
+import { stripKeys } from './events.js';
+
+/** A signing certificate as published: current keys sign, retired keys still verify old receipts. */
+export interface PublishedKey {
+  keyId: string;
+  certificatePem: string;
+  notBefore: string;
+  notAfter: string;
+  status: 'current' | 'retired';
+  createdAt: string;
+  retiredAt?: string;
+}
+
+const CERT_YEARS = 10;
+const keyRow = (keyId: string) => ({ pk: `KEY#${keyId}`, sk: 'CERT' });
+
+/** The bureau's signing certificates, kept in the ledger table forever (a rotation only retires). */
+export class KeyRing {
+  private current?: Promise<PublishedKey>;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly subject: { commonName: string; organization: string },
+  ) {}
+
+  async all(): Promise<PublishedKey[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'listing',
+        KeyConditionExpression: 'gsi1pk = :p',
+        ExpressionAttributeValues: { ':p': 'KEYS' },
+      }),
+    );
+    return (out.Items ?? []).map((i) => stripKeys(i) as unknown as PublishedKey);
+  }
+
+  /**
+   * The certificate of the signer's key, made (self-signed through the signer) and stored
+   * the first time this key is used; any other current key is retired then. Cached per process.
+   */
+  certificateFor(signer: Signer): Promise<PublishedKey> {
+    this.current ??= this.ensure(signer).catch((e) => {
+      this.current = undefined;
+      throw e;
+    });
+    return this.current;
+  }
+
+  private async ensure(signer: Signer): Promise<PublishedKey> {
+    const existing = await this.db.send(new GetCommand({ TableName: this.table, Key: keyRow(signer.keyId), ConsistentRead: true }));
+    if (existing.Item) return stripKeys(existing.Item) as unknown as PublishedKey;
+    const now = new Date();
+    const notAfter = new Date(now);
+    notAfter.setUTCFullYear(now.getUTCFullYear() + CERT_YEARS);
+    const der = await createSelfSignedCertificate(signer, { ...this.subject, country: 'CN', notBefore: now, notAfter });
+    const key: PublishedKey = {
+      keyId: signer.keyId,
+      certificatePem: certificateToPem(der),
+      notBefore: now.toISOString(),
+      notAfter: notAfter.toISOString(),
+      status: 'current',
+      createdAt: now.toISOString(),
+    };
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keyRow(key.keyId), gsi1pk: 'KEYS', gsi1sk: `${key.createdAt}#${key.keyId}`, ...key },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (e) {
+      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+      return this.ensure(signer); // another process made it first: use theirs
+    }
+    for (const other of await this.all())
+      if (other.keyId !== key.keyId && other.status === 'current')
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: keyRow(other.keyId),
+            UpdateExpression: 'SET #s = :retired, retiredAt = :at',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':retired': 'retired', ':at': key.createdAt },
+          }),
+        );
+    return key;
+  }
+}

@@ -1,0 +1,419 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { NumberRange } from '../../core/numbering.js';
+import { nextRangeBounds } from '../../core/numbering.js';
+import type { ReceiptContent, ReceiptRef, ReceiptStatus } from '../../core/receipt.js';
+import { formatReceiptNumber } from '../../core/receipt.js';
+import { newId } from '../ids.js';
+import { eventPut, type LedgerEvent, newEvent, stripKeys } from './events.js';
+
+/** A receipt as stored: its content plus what completing and reversing add. */
+export interface StoredReceipt extends ReceiptContent {
+  status: ReceiptStatus;
+  rangeId: string;
+  idempotencyKey: string;
+  /** ECDSA signature (base64 DER) over SHA-256 of the canonical form, and the key that made it. */
+  signature?: string;
+  keyId?: string;
+  pdfSha256?: string;
+  pdfBytes?: number;
+  completedAt?: string;
+  reversedBy?: ReceiptRef;
+  checks?: number;
+}
+
+export interface IdempotencyRecord {
+  department: string;
+  key: string;
+  operation: 'issue' | 'reverse';
+  requestHash: string;
+  code: string;
+  number: string;
+  createdAt: string;
+}
+
+export interface Completion {
+  signature: string;
+  keyId: string;
+  pdf: Uint8Array;
+  pdfSha256: string;
+  completedAt: string;
+}
+
+/** Why a number could not be taken; the caller decides what to do next. */
+export type TakeOutcome =
+  | { ok: true }
+  | { ok: false; reason: 'range_moved' | 'idempotency_taken' | 'original_not_reversible' | 'receipt_exists' };
+
+const receiptKey = (r: ReceiptRef) => ({ pk: `R#${r.code}#${r.number}`, sk: 'RECEIPT' });
+const pdfKey = (r: ReceiptRef) => ({ pk: `R#${r.code}#${r.number}`, sk: 'PDF' });
+const idemKey = (department: string, key: string) => ({ pk: `IDEM#${department}#${key}`, sk: 'IDEM' });
+const rangeKey = (id: string) => ({ pk: `RANGE#${id}`, sk: 'RANGE' });
+const pointerKey = (department: string, code: string) => ({ pk: `DEPT#${department}`, sk: `OPEN#${code}` });
+const allocatorKey = (code: string) => ({ pk: `CODE#${code}`, sk: 'ALLOCATOR' });
+const profileKey = (department: string) => ({ pk: `DEPT#${department}`, sk: 'PROFILE' });
+
+function cancelReasons(error: unknown): string[] | null {
+  if (!(error instanceof TransactionCanceledException)) return null;
+  return (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+}
+
+/** Receipts, their PDFs, number ranges and idempotency records. All writes that must agree are one transaction. */
+export class ReceiptRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: { receipts: string; ledger: string },
+  ) {}
+
+  private async get<T>(table: string, key: Record<string, string>): Promise<T | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }));
+    return out.Item ? (stripKeys(out.Item) as T) : undefined;
+  }
+
+  getReceipt(ref: ReceiptRef): Promise<StoredReceipt | undefined> {
+    return this.get<StoredReceipt>(this.tables.receipts, receiptKey(ref));
+  }
+
+  async getPdf(ref: ReceiptRef): Promise<Uint8Array | undefined> {
+    const row = await this.get<{ pdf: Uint8Array }>(this.tables.receipts, pdfKey(ref));
+    return row?.pdf;
+  }
+
+  getIdempotency(department: string, key: string): Promise<IdempotencyRecord | undefined> {
+    return this.get<IdempotencyRecord>(this.tables.ledger, idemKey(department, key));
+  }
+
+  getRange(id: string): Promise<NumberRange | undefined> {
+    return this.get<NumberRange>(this.tables.ledger, rangeKey(id));
+  }
+
+  async departmentName(department: string): Promise<string | undefined> {
+    return (await this.get<{ name: string }>(this.tables.ledger, profileKey(department)))?.name;
+  }
+
+  async setDepartmentName(department: string, name: string): Promise<void> {
+    await this.db.send(
+      new TransactWriteCommand({ TransactItems: [{ Put: { TableName: this.tables.ledger, Item: { ...profileKey(department), department, name } } }] }),
+    );
+  }
+
+  /** The department's open range for a receipt code, if any. */
+  async openRange(department: string, code: string): Promise<NumberRange | undefined> {
+    const pointer = await this.get<{ rangeId?: string }>(this.tables.ledger, pointerKey(department, code));
+    return pointer?.rangeId ? this.getRange(pointer.rangeId) : undefined;
+  }
+
+  /** Every range, ordered by code and first number. */
+  async listRanges(): Promise<NumberRange[]> {
+    const out: NumberRange[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tables.ledger,
+          IndexName: 'listing',
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': 'RANGES' },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) out.push(stripKeys(item) as unknown as NumberRange);
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return out;
+  }
+
+  /**
+   * Allocates the next `size` numbers of a code to a department. It opens at once when the
+   * department has no open range for the code (or only an exhausted one), else it is queued.
+   * Returns null when another allocation won the race (the caller re-reads and retries).
+   */
+  async allocateRange(department: string, code: string, size: number, actor: string, at: Date): Promise<NumberRange | null> {
+    const allocator = await this.get<{ nextFree: number }>(this.tables.ledger, allocatorKey(code));
+    const pointer = await this.get<{ rangeId?: string; queue?: string[] }>(this.tables.ledger, pointerKey(department, code));
+    const current = pointer?.rangeId ? await this.getRange(pointer.rangeId) : undefined;
+    const nextFree = allocator?.nextFree ?? 1;
+    const bounds = nextRangeBounds(nextFree, size);
+    if (!bounds) throw new RangeError(`receipt code ${code} has no numbers left for a range of ${size}`);
+    const opensNow = (!current || current.status !== 'open' || current.next > current.last) && !pointer?.queue?.length;
+    const range: NumberRange = {
+      id: newId(at),
+      department,
+      code,
+      ...bounds,
+      next: bounds.first,
+      status: opensNow ? 'open' : 'queued',
+      allocatedAt: at.toISOString(),
+      allocatedBy: actor,
+    };
+    const event = newEvent('range.allocated', actor, range.id, { department, code, first: formatReceiptNumber(range.first), last: formatReceiptNumber(range.last), status: range.status }, at);
+    const TransactItems: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+      {
+        Put: {
+          TableName: this.tables.ledger,
+          Item: { ...allocatorKey(code), code, nextFree: bounds.last + 1 },
+          ConditionExpression: allocator ? 'nextFree = :f' : 'attribute_not_exists(pk)',
+          ...(allocator ? { ExpressionAttributeValues: { ':f': nextFree } } : {}),
+        },
+      },
+      {
+        Put: {
+          TableName: this.tables.ledger,
+          Item: { ...rangeKey(range.id), gsi1pk: 'RANGES', gsi1sk: `${code}#${formatReceiptNumber(range.first)}`, ...range },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.tables.ledger,
+          Item: {
+            ...pointerKey(department, code),
+            rangeId: opensNow ? range.id : current!.id,
+            queue: opensNow ? (pointer?.queue ?? []) : [...(pointer?.queue ?? []), range.id],
+          },
+          ConditionExpression: pointer ? 'rangeId = :r' : 'attribute_not_exists(pk)',
+          ...(pointer ? { ExpressionAttributeValues: { ':r': pointer.rangeId ?? null } } : {}),
+        },
+      },
+      eventPut(this.tables.ledger, event),
+    ];
+    if (opensNow && current && current.status === 'open')
+      TransactItems.push({
+        Update: {
+          TableName: this.tables.ledger,
+          Key: rangeKey(current.id),
+          UpdateExpression: 'SET #s = :exhausted',
+          ConditionExpression: '#s = :open AND #n > #l',
+          ExpressionAttributeNames: { '#s': 'status', '#n': 'next', '#l': 'last' },
+          ExpressionAttributeValues: { ':exhausted': 'exhausted', ':open': 'open' },
+        },
+      });
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems }));
+      return range;
+    } catch (e) {
+      if (cancelReasons(e)) return null;
+      throw e;
+    }
+  }
+
+  /**
+   * Opens the department's next queued range when the open one is exhausted. Returns false
+   * when there is none queued (or another request did it first).
+   */
+  async openQueuedRange(department: string, code: string, exhausted: NumberRange): Promise<boolean> {
+    const pointer = await this.get<{ rangeId?: string; queue?: string[] }>(this.tables.ledger, pointerKey(department, code));
+    const [nextId, ...rest] = pointer?.queue ?? [];
+    if (!nextId || pointer?.rangeId !== exhausted.id) return false;
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tables.ledger,
+                Item: { ...pointerKey(department, code), rangeId: nextId, queue: rest },
+                ConditionExpression: 'rangeId = :r',
+                ExpressionAttributeValues: { ':r': exhausted.id },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tables.ledger,
+                Key: rangeKey(exhausted.id),
+                UpdateExpression: 'SET #s = :exhausted',
+                ConditionExpression: '#n > #l',
+                ExpressionAttributeNames: { '#s': 'status', '#n': 'next', '#l': 'last' },
+                ExpressionAttributeValues: { ':exhausted': 'exhausted' },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tables.ledger,
+                Key: rangeKey(nextId),
+                UpdateExpression: 'SET #s = :open',
+                ConditionExpression: '#s = :queued',
+                ExpressionAttributeNames: { '#s': 'status' },
+                ExpressionAttributeValues: { ':open': 'open', ':queued': 'queued' },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (cancelReasons(e)) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Takes number `range.next` for a receipt, atomically with the receipt row (status
+   * pending, every field final) and the idempotency record, and for a red receipt with the
+   * original's change to `reversed`. Either all of it happens or none: a number is never
+   * taken without a receipt that recovery can complete.
+   */
+  async takeNumber(range: NumberRange, receipt: StoredReceipt, idem: IdempotencyRecord, event?: LedgerEvent): Promise<TakeOutcome> {
+    const ref = { code: receipt.code, number: receipt.number };
+    const TransactItems: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+      {
+        Update: {
+          TableName: this.tables.ledger,
+          Key: rangeKey(range.id),
+          UpdateExpression: 'SET #n = :after',
+          ConditionExpression: '#s = :open AND #n = :n AND #l >= :n',
+          ExpressionAttributeNames: { '#n': 'next', '#s': 'status', '#l': 'last' },
+          ExpressionAttributeValues: { ':n': range.next, ':after': range.next + 1, ':open': 'open' },
+        },
+      },
+      {
+        Put: {
+          TableName: this.tables.receipts,
+          Item: {
+            ...receiptKey(ref),
+            gsi1pk: `DEPT#${receipt.department}`,
+            gsi1sk: `${receipt.issuedAt}#${receipt.code}#${receipt.number}`,
+            pendingPk: 'PENDING',
+            pendingSk: `${receipt.issuedAt}#${receipt.code}#${receipt.number}`,
+            ...receipt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.tables.ledger,
+          Item: { ...idemKey(idem.department, idem.key), ...idem },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ];
+    if (receipt.reverses)
+      TransactItems.push({
+        Update: {
+          TableName: this.tables.receipts,
+          Key: receiptKey(receipt.reverses),
+          UpdateExpression: 'SET #s = :reversed, reversedBy = :by',
+          ConditionExpression: '#s = :issued AND #k = :blue AND attribute_not_exists(reversedBy)',
+          ExpressionAttributeNames: { '#s': 'status', '#k': 'kind' },
+          ExpressionAttributeValues: { ':reversed': 'reversed', ':issued': 'issued', ':blue': 'blue', ':by': ref },
+        },
+      });
+    if (event) TransactItems.push(eventPut(this.tables.ledger, event));
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems }));
+      return { ok: true };
+    } catch (e) {
+      const reasons = cancelReasons(e);
+      if (!reasons) throw e;
+      if (reasons[2] === 'ConditionalCheckFailed') return { ok: false, reason: 'idempotency_taken' };
+      if (reasons[3] === 'ConditionalCheckFailed' && receipt.reverses) return { ok: false, reason: 'original_not_reversible' };
+      if (reasons[1] === 'ConditionalCheckFailed') return { ok: false, reason: 'receipt_exists' };
+      // The range moved (another request took the number) or the transaction conflicted: re-read and retry.
+      return { ok: false, reason: 'range_moved' };
+    }
+  }
+
+  /**
+   * Completes a pending receipt: signature and PDF stored, status issued, in one
+   * transaction. Returns false when it was already completed (by a retry or recovery).
+   */
+  async complete(ref: ReceiptRef, completion: Completion): Promise<boolean> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tables.receipts,
+                Key: receiptKey(ref),
+                UpdateExpression:
+                  'SET #s = :issued, signature = :sig, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, completedAt = :at REMOVE pendingPk, pendingSk',
+                ConditionExpression: '#s = :pending',
+                ExpressionAttributeNames: { '#s': 'status' },
+                ExpressionAttributeValues: {
+                  ':issued': 'issued',
+                  ':pending': 'pending',
+                  ':sig': completion.signature,
+                  ':kid': completion.keyId,
+                  ':hash': completion.pdfSha256,
+                  ':size': completion.pdf.length,
+                  ':at': completion.completedAt,
+                },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tables.receipts,
+                Item: { ...pdfKey(ref), pdf: completion.pdf },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (cancelReasons(e)) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Closes a range: its unused numbers (next..last) stay unused for good, since taking a
+   * number requires an open range. A queued range leaves its department's queue.
+   */
+  async closeRange(id: string, actor: string, reason: string, at: Date): Promise<NumberRange | undefined> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const range = await this.getRange(id);
+      if (!range) return undefined;
+      if (range.status === 'closed') return range;
+      const pointer = await this.get<{ rangeId: string; queue?: string[] }>(this.tables.ledger, pointerKey(range.department, range.code));
+      const event = newEvent('range.closed', actor, id, { department: range.department, code: range.code, reason, unused: range.last - range.next + 1, next: range.next }, at);
+      const TransactItems: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+        {
+          Update: {
+            TableName: this.tables.ledger,
+            Key: rangeKey(id),
+            UpdateExpression: 'SET #s = :closed, closedAt = :at, closedBy = :by, closeReason = :why',
+            ConditionExpression: '#s = :was AND #n = :n',
+            ExpressionAttributeNames: { '#s': 'status', '#n': 'next' },
+            ExpressionAttributeValues: { ':closed': 'closed', ':at': at.toISOString(), ':by': actor, ':why': reason, ':was': range.status, ':n': range.next },
+          },
+        },
+        eventPut(this.tables.ledger, event),
+      ];
+      if (pointer?.queue?.includes(id))
+        TransactItems.push({
+          Put: {
+            TableName: this.tables.ledger,
+            Item: { ...pointerKey(range.department, range.code), rangeId: pointer.rangeId, queue: pointer.queue.filter((q) => q !== id) },
+            ConditionExpression: 'rangeId = :r',
+            ExpressionAttributeValues: { ':r': pointer.rangeId },
+          },
+        });
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems }));
+        return this.getRange(id);
+      } catch (e) {
+        if (!cancelReasons(e)) throw e;
+      }
+    }
+    throw new Error(`range ${id} kept changing while being closed`);
+  }
+
+  /** Receipts whose number is taken but which are not complete, oldest first. */
+  async pending(limit = 100): Promise<StoredReceipt[]> {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.receipts,
+        IndexName: 'pending',
+        KeyConditionExpression: 'pendingPk = :p',
+        ExpressionAttributeValues: { ':p': 'PENDING' },
+        Limit: limit,
+      }),
+    );
+    return (page.Items ?? []).map((i) => stripKeys(i) as unknown as StoredReceipt);
+  }
+}

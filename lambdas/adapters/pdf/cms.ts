@@ -1,0 +1,167 @@
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import type { Signer } from '../../core/signer.js';
+import { fromDer, OID as CERT_OID, parseCertificate, sha256 } from '../signing/certificate.js';
+
+export const OID = {
+  ...CERT_OID,
+  sha256: '2.16.840.1.101.3.4.2.1',
+  data: '1.2.840.113549.1.7.1',
+  signedData: '1.2.840.113549.1.7.2',
+  contentType: '1.2.840.113549.1.9.3',
+  messageDigest: '1.2.840.113549.1.9.4',
+  signingTime: '1.2.840.113549.1.9.5',
+  signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
+} as const;
+
+export class CmsSignError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CmsSignError';
+  }
+}
+
+/**
+ * A detached CAdES signature (CMS SignedData without eContent) over content whose SHA-256
+ * is `contentDigest`, as PAdES baseline B-B wants it: signed attributes contentType,
+ * messageDigest and signing-certificate-v2; no signing-time (the PDF's /M carries it);
+ * ecdsa-with-SHA256 computed by the Signer port over the DER SET of signed attributes.
+ */
+export async function buildDetachedCms(
+  contentDigest: Uint8Array,
+  signer: Signer,
+  certificateDer: Uint8Array,
+): Promise<Uint8Array> {
+  const cert = parseCertificate(certificateDer);
+  const certSpki = new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER());
+  if (!equalBytes(certSpki, await signer.publicKeySpki()))
+    throw new CmsSignError('the certificate is not for the signer key');
+
+  const sha256Algorithm = () => new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 });
+  const signedAttrs = new pkijs.SignedAndUnsignedAttributes({
+    type: 0,
+    attributes: derSorted([
+      attribute(OID.contentType, new asn1js.ObjectIdentifier({ value: OID.data })),
+      attribute(OID.messageDigest, new asn1js.OctetString({ valueHex: contentDigest })),
+      attribute(OID.signingCertificateV2, signingCertificateV2(cert, certificateDer)),
+    ]),
+  });
+  // What is signed is the attributes encoded as a SET (tag 0x31), not as the [0] IMPLICIT
+  // field that the SignerInfo carries (RFC 5652 §5.4).
+  const toSign = new Uint8Array(signedAttrs.toSchema().toBER());
+  toSign[0] = 0x31;
+  const signature = await signer.signDigest(sha256(toSign));
+
+  const signerInfo = new pkijs.SignerInfo({
+    version: 1,
+    sid: new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }),
+    digestAlgorithm: sha256Algorithm(),
+    signedAttrs,
+    signatureAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecdsaWithSha256 }),
+    signature: new asn1js.OctetString({ valueHex: signature }),
+  });
+  const signedData = new pkijs.SignedData({
+    version: 1,
+    digestAlgorithms: [sha256Algorithm()],
+    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
+    certificates: [cert],
+    signerInfos: [signerInfo],
+  });
+  const contentInfo = new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) });
+  return new Uint8Array(contentInfo.toSchema().toBER());
+}
+
+/**
+ * SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 } (RFC 5035), one
+ * ESSCertIDv2 { certHash, issuerSerial } whose hashAlgorithm is left out because SHA-256 is
+ * its DEFAULT.
+ */
+function signingCertificateV2(cert: pkijs.Certificate, certificateDer: Uint8Array): asn1js.Sequence {
+  const issuerSerial = new pkijs.IssuerSerial({
+    issuer: new pkijs.GeneralNames({ names: [new pkijs.GeneralName({ type: 4, value: cert.issuer })] }),
+    serialNumber: cert.serialNumber,
+  });
+  const essCertIdV2 = new asn1js.Sequence({
+    value: [new asn1js.OctetString({ valueHex: sha256(certificateDer) }), issuerSerial.toSchema()],
+  });
+  return new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] });
+}
+
+function attribute(type: string, value: asn1js.BaseBlock): pkijs.Attribute {
+  return new pkijs.Attribute({ type, values: [value] });
+}
+
+/** DER encodes a SET OF in ascending order of the elements' encodings. */
+function derSorted(attributes: pkijs.Attribute[]): pkijs.Attribute[] {
+  const encoded = attributes.map((a) => ({ a, der: new Uint8Array(a.toSchema().toBER()) }));
+  encoded.sort((x, y) => compareBytes(x.der, y.der));
+  return encoded.map((e) => e.a);
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && compareBytes(a, b) === 0;
+}
+
+/** What a verifier needs from a detached CMS signature, with the certificate's exact bytes. */
+export interface ParsedCms {
+  signedData: pkijs.SignedData;
+  signerInfo: pkijs.SignerInfo;
+  /** The signed attributes re-tagged as a SET: the bytes the signature covers. */
+  signedAttributes: Uint8Array;
+  /** The certificates as they appear in the CMS, byte for byte. */
+  certificates: Uint8Array[];
+}
+
+/** Parses CMS SignedData with exactly one signer that has signed attributes; throws otherwise. */
+export function parseDetachedCms(der: Uint8Array): ParsedCms {
+  const root = fromDer(der, 'CMS');
+  const contentInfo = new pkijs.ContentInfo({ schema: root });
+  if (contentInfo.contentType !== OID.signedData) throw new CmsSignError('not CMS SignedData');
+  const signedData = new pkijs.SignedData({ schema: contentInfo.content });
+  if (signedData.signerInfos.length !== 1) throw new CmsSignError('expected exactly one signer');
+  if (signedData.encapContentInfo.eContent) throw new CmsSignError('not a detached signature');
+  const signerInfo = signedData.signerInfos[0]!;
+  if (!signerInfo.signedAttrs) throw new CmsSignError('the signer has no signed attributes');
+  return {
+    signedData,
+    signerInfo,
+    signedAttributes: new Uint8Array(signerInfo.signedAttrs.encodedValue),
+    certificates: rawCertificates(contentInfo.content),
+  };
+}
+
+/** The [0] IMPLICIT certificates of a SignedData, as encoded (pkijs would re-encode them). */
+function rawCertificates(signedData: unknown): Uint8Array[] {
+  if (!(signedData instanceof asn1js.Sequence)) return [];
+  const set = signedData.valueBlock.value.find(
+    (e) => e.idBlock.tagClass === 3 && e.idBlock.tagNumber === 0 && e instanceof asn1js.Constructed,
+  ) as asn1js.Constructed | undefined;
+  return (set?.valueBlock.value ?? []).map((c) => new Uint8Array(c.valueBeforeDecodeView));
+}
+
+/** The single value of a signed attribute, or undefined. */
+export function signedAttribute(signerInfo: pkijs.SignerInfo, type: string): asn1js.AsnType | undefined {
+  const attr = signerInfo.signedAttrs?.attributes.find((a) => a.type === type);
+  return attr?.values.length === 1 ? attr.values[0] : undefined;
+}
+
+/** The certHash of the first ESSCertIDv2 in a signing-certificate-v2 value, if it uses SHA-256. */
+export function essCertHash(value: asn1js.AsnType | undefined): Uint8Array | undefined {
+  const certs = value instanceof asn1js.Sequence ? value.valueBlock.value[0] : undefined;
+  const first = certs instanceof asn1js.Sequence ? certs.valueBlock.value[0] : undefined;
+  if (!(first instanceof asn1js.Sequence)) return undefined;
+  let [hashOrAlgorithm, maybeHash] = first.valueBlock.value;
+  if (hashOrAlgorithm instanceof asn1js.Sequence) {
+    const algorithm = new pkijs.AlgorithmIdentifier({ schema: hashOrAlgorithm });
+    if (algorithm.algorithmId !== OID.sha256) return undefined;
+    hashOrAlgorithm = maybeHash;
+  }
+  return hashOrAlgorithm instanceof asn1js.OctetString
+    ? new Uint8Array(hashOrAlgorithm.valueBlock.valueHexView)
+    : undefined;
+}

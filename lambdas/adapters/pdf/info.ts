@@ -1,0 +1,73 @@
+import { PDFDict, PDFDocument, PDFHexString, PDFName, PDFString } from 'pdf-lib';
+import {
+  RECEIPT_CODE_PATTERN,
+  RECEIPT_NUMBER_PATTERN,
+  type ReceiptContent,
+  type ReceiptKind,
+  type ReceiptRef,
+} from '../../core/receipt.js';
+
+/**
+ * The document information dictionary says which receipt a PDF claims to be, so a verifier
+ * can look the receipt up. It lies inside the signed byte range, so it cannot be changed
+ * without breaking the signature.
+ */
+const KEYS = { code: 'FeeproofCode', number: 'FeeproofNumber', kind: 'FeeproofKind' } as const;
+
+export const PRODUCER = 'feeproof';
+
+export function writeReceiptInfo(
+  doc: PDFDocument,
+  content: Pick<ReceiptContent, 'code' | 'number' | 'kind'>,
+  meta: { title: string; author: string; date: Date },
+): void {
+  doc.setTitle(meta.title);
+  doc.setAuthor(meta.author);
+  doc.setSubject(`票据代码 ${content.code} 票据号码 ${content.number}`);
+  doc.setKeywords(['feeproof', `code:${content.code}`, `number:${content.number}`, `kind:${content.kind}`]);
+  doc.setProducer(PRODUCER);
+  doc.setCreator(PRODUCER);
+  doc.setCreationDate(meta.date);
+  doc.setModificationDate(meta.date);
+  doc.setLanguage('zh-CN');
+  const info = infoDict(doc);
+  if (!info) throw new Error('pdf-lib did not create a document information dictionary');
+  info.set(PDFName.of(KEYS.code), PDFString.of(content.code));
+  info.set(PDFName.of(KEYS.number), PDFString.of(content.number));
+  info.set(PDFName.of(KEYS.kind), PDFString.of(content.kind));
+}
+
+export interface ReceiptInfo extends ReceiptRef {
+  kind: ReceiptKind;
+}
+
+/** The receipt a PDF claims to be, or null (for anything unreadable, too). Never throws. */
+export async function readReceiptInfo(pdf: Uint8Array): Promise<ReceiptInfo | null> {
+  try {
+    const doc = await PDFDocument.load(pdf, { updateMetadata: false, throwOnInvalidObject: false });
+    return receiptInfoOf(doc);
+  } catch {
+    return null;
+  }
+}
+
+export function receiptInfoOf(doc: PDFDocument): ReceiptInfo | null {
+  const info = infoDict(doc);
+  if (!info) return null;
+  const text = (key: string) => {
+    const value = info.get(PDFName.of(key));
+    return value instanceof PDFString || value instanceof PDFHexString ? value.decodeText() : null;
+  };
+  const code = text(KEYS.code);
+  const number = text(KEYS.number);
+  const kind = text(KEYS.kind);
+  if (!code || !RECEIPT_CODE_PATTERN.test(code) || !number || !RECEIPT_NUMBER_PATTERN.test(number)) return null;
+  return { code, number, kind: kind === 'red' ? 'red' : 'blue' };
+}
+
+function infoDict(doc: PDFDocument): PDFDict | undefined {
+  const info = doc.context.trailerInfo.Info;
+  if (!info) return undefined;
+  const dict = doc.context.lookup(info);
+  return dict instanceof PDFDict ? dict : undefined;
+}

@@ -1,0 +1,279 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../core/canonical.js';
+import { checkCharge } from '../core/charge.js';
+import { dateInZone } from '../core/dates.js';
+import { AppError, conflict } from '../core/errors.js';
+import { formatYuan } from '../core/money.js';
+import { isExhausted } from '../core/numbering.js';
+import type { ReceiptContent, ReceiptRef } from '../core/receipt.js';
+import { canonicalReceipt, contentOf, formatReceiptNumber, receiptCode, totalInWords, verifyUrl } from '../core/receipt.js';
+import type { issueReceiptRequest } from '../core/schemas.js';
+import { newEvent, recordEvent, type LedgerEvent } from '../adapters/dynamo/events.js';
+import type { IdempotencyRecord, StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
+import { newCheckCode } from '../adapters/ids.js';
+import { KeyedMutex } from '../adapters/mutex.js';
+import type { Deps } from './deps.js';
+import type { Caller } from './http/types.js';
+import type { z } from 'zod';
+
+const numbering = new KeyedMutex();
+const MAX_TAKE_ATTEMPTS = 60;
+
+export const sha256Hex = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/** The hash that tells a replay (same key, same request) from a misuse of a key (same key, other request). */
+export function requestHash(operation: string, department: string, body: unknown, target = ''): string {
+  return sha256Hex(canonicalJson({ operation, department, target, body }));
+}
+
+/** What the API answers for a receipt that was issued (or replayed). */
+export function receiptReply(deps: Deps, r: StoredReceipt) {
+  return {
+    code: r.code,
+    number: r.number,
+    checkCode: r.checkCode,
+    kind: r.kind,
+    total: formatYuan(r.total),
+    totalInWords: totalInWords(r),
+    status: r.status,
+    issuedAt: r.issuedAt,
+    ...(r.reverses ? { reverses: r.reverses } : {}),
+    verifyUrl: verifyUrl(deps.config.publicUrl, r),
+    pdfUrl: `${deps.config.publicUrl}/v1/receipts/${r.code}/${r.number}/pdf`,
+  };
+}
+
+interface TakeRequest {
+  department: string;
+  idem: IdempotencyRecord;
+  /** The receipt's content but for the number (and code), which taking fills in. */
+  content: Omit<ReceiptContent, 'code' | 'number'>;
+  event?: LedgerEvent;
+}
+
+/**
+ * Takes the next number of the department's open range for the receipt, opening a queued
+ * range or allocating a new one when the open one has run out. Returns null when a
+ * concurrent request with the same Idempotency-Key took it first.
+ */
+async function takeNumber(deps: Deps, request: TakeRequest): Promise<StoredReceipt | null> {
+  const { receipts, config } = deps;
+  const code = receiptCode(config.regionCode, request.content.issueDate);
+  return numbering.run(`${request.department}#${code}`, async () => {
+    for (let attempt = 0; attempt < MAX_TAKE_ATTEMPTS; attempt++) {
+      const range = await receipts.openRange(request.department, code);
+      if (!range || range.status !== 'open' || isExhausted(range)) {
+        const opened = range && isExhausted(range) && (await receipts.openQueuedRange(request.department, code, range));
+        if (!opened) await receipts.allocateRange(request.department, code, config.rangeSize, 'system', deps.now());
+        continue;
+      }
+      const receipt: StoredReceipt = {
+        ...request.content,
+        code,
+        number: formatReceiptNumber(range.next),
+        status: 'pending',
+        rangeId: range.id,
+        idempotencyKey: request.idem.key,
+      } as StoredReceipt;
+      const outcome = await receipts.takeNumber(range, receipt, { ...request.idem, code, number: receipt.number }, request.event);
+      if (outcome.ok) return receipt;
+      if (outcome.reason === 'idempotency_taken') return null;
+      if (outcome.reason === 'original_not_reversible') throw conflict('the receipt has already been reversed');
+      // Another process took this number: back off a little and take the next one.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
+    }
+    throw new AppError('service_unavailable', 'could not take a receipt number: too much contention; retry with the same Idempotency-Key', [], { 'retry-after': '1' });
+  });
+}
+
+/**
+ * Signs and renders a pending receipt and stores both, making it issued. Safe to run twice
+ * at once (a retry racing recovery): only one completion is stored, the other re-reads.
+ */
+export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promise<StoredReceipt> {
+  if (pending.status !== 'pending') return pending;
+  const [{ renderReceiptPdf }, { signPdf }, { certificateFromPem }] = await Promise.all([
+    import('../adapters/pdf/render.js'),
+    import('../adapters/pdf/pades.js'),
+    import('../adapters/signing/certificate.js'),
+  ]);
+  const signer = await deps.signer();
+  const key = await deps.keys.certificateFor(signer);
+  const content = contentOf(pending);
+  const digest = createHash('sha256').update(canonicalReceipt(content)).digest();
+  const signature = Buffer.from(await signer.signDigest(digest)).toString('base64');
+  const unsigned = await renderReceiptPdf({ content, verifyUrl: verifyUrl(deps.config.publicUrl, content), bureauName: deps.config.bureauName });
+  const pdf = await signPdf(unsigned, signer, certificateFromPem(key.certificatePem), {
+    signingTime: new Date(content.issuedAt),
+    reason: '非税收入电子票据 / electronic non-tax receipt',
+    location: deps.config.bureauName,
+    name: deps.config.bureauName,
+  });
+  const ref = { code: pending.code, number: pending.number };
+  await deps.receipts.complete(ref, {
+    signature,
+    keyId: signer.keyId,
+    pdf,
+    pdfSha256: sha256Hex(pdf),
+    completedAt: deps.now().toISOString(),
+  });
+  const stored = await deps.receipts.getReceipt(ref);
+  if (!stored) throw new Error(`receipt ${ref.code}/${ref.number} vanished`);
+  return stored;
+}
+
+/** Follows an idempotency record: the same request again gets the same receipt (completed if need be). */
+async function replay(deps: Deps, record: IdempotencyRecord, hash: string): Promise<StoredReceipt> {
+  if (record.requestHash !== hash)
+    throw conflict('this Idempotency-Key was already used for a different request');
+  const stored = await deps.receipts.getReceipt({ code: record.code, number: record.number });
+  if (!stored) throw new Error(`idempotency record points at a missing receipt ${record.code}/${record.number}`);
+  return completeReceipt(deps, stored);
+}
+
+export type IssueRequest = z.output<typeof issueReceiptRequest>;
+
+interface Issuance {
+  caller: Caller;
+  department: string;
+  idempotencyKey: string;
+  hash: string;
+  operation: IdempotencyRecord['operation'];
+  /** Builds the content once the key is known to be new; may refuse (422) before any number is taken. */
+  prepare: () => Promise<{ content: Omit<ReceiptContent, 'code' | 'number'>; event?: LedgerEvent }>;
+}
+
+/** The one path by which receipts come to exist, blue and red alike. */
+async function issueOnce(deps: Deps, issuance: Issuance): Promise<{ receipt: StoredReceipt; replayed: boolean }> {
+  const { department, idempotencyKey: key } = issuance;
+  const existing = await deps.receipts.getIdempotency(department, key);
+  if (existing) return { receipt: await replay(deps, existing, issuance.hash), replayed: true };
+  const { content, event } = await issuance.prepare();
+  const idem: IdempotencyRecord = {
+    department,
+    key,
+    operation: issuance.operation,
+    requestHash: issuance.hash,
+    code: '',
+    number: '',
+    createdAt: content.issuedAt,
+  };
+  const taken = await takeNumber(deps, { department, idem, content, event });
+  if (!taken) {
+    const winner = await deps.receipts.getIdempotency(department, key);
+    if (!winner) throw new Error('idempotency record disappeared');
+    return { receipt: await replay(deps, winner, issuance.hash), replayed: true };
+  }
+  return { receipt: await completeReceipt(deps, taken), replayed: false };
+}
+
+async function collectingUnit(deps: Deps, department: string): Promise<string> {
+  return (await deps.receipts.departmentName(department)) ?? department;
+}
+
+/** A collector's charge: checked against the catalogue in force on the charge date, then issued. */
+export async function issueReceipt(deps: Deps, caller: Caller, key: string, rawBody: unknown, request: IssueRequest) {
+  const department = caller.department!;
+  return issueOnce(deps, {
+    caller,
+    department,
+    idempotencyKey: key,
+    hash: requestHash('issue', department, rawBody),
+    operation: 'issue',
+    prepare: async () => {
+      const now = deps.now();
+      const today = dateInZone(now);
+      const chargeDate = request.chargeDate ?? today;
+      const refuse = async (violations: { path: string; rule: string; message: string; line?: number }[]) => {
+        await recordEvent(deps.db, deps.config.tables.ledger, newEvent('charge.refused', caller.username, department, { department, chargeDate, lines: rawBody && (rawBody as { lines?: unknown }).lines, violations }, now));
+        return new AppError('charge_rejected', `the charge was refused: ${violations.length} violation(s)`, violations);
+      };
+      if (chargeDate > today)
+        throw await refuse([{ path: 'chargeDate', rule: 'charge_date_in_future', message: `chargeDate ${chargeDate} is after today (${today})` }]);
+      const versions = await deps.catalogue.versionsByCode(request.lines.map((l) => l.itemCode));
+      const result = checkCharge({ department, chargeDate, lines: request.lines }, versions);
+      if (!result.ok) throw await refuse(result.violations);
+      const content: Omit<ReceiptContent, 'code' | 'number'> = {
+        checkCode: newCheckCode(),
+        kind: 'blue',
+        issuedAt: now.toISOString(),
+        issueDate: today,
+        chargeDate,
+        department,
+        collectingUnit: await collectingUnit(deps, department),
+        payer: request.payer,
+        lines: result.lines,
+        total: result.total,
+        handledBy: caller.username,
+        ...(request.remark ? { remark: request.remark } : {}),
+      };
+      await refuseUnprintable(content);
+      return { content };
+    },
+  });
+}
+
+/** A red reversal (冲红) of a receipt of the caller's department: negated amounts, the original named. */
+export async function reverseReceipt(deps: Deps, caller: Caller, key: string, original: ReceiptRef, reason: string) {
+  const department = caller.department!;
+  return issueOnce(deps, {
+    caller,
+    department,
+    idempotencyKey: key,
+    hash: requestHash('reverse', department, { reason }, `${original.code}/${original.number}`),
+    operation: 'reverse',
+    prepare: async () => {
+      const stored = await deps.receipts.getReceipt(original);
+      if (!stored) throw new AppError('not_found', `receipt ${original.code}/${original.number} does not exist`);
+      if (stored.department !== department) throw new AppError('forbidden', 'only the issuing department may reverse a receipt');
+      if (stored.kind === 'red') throw conflict('a red receipt cannot be reversed');
+      if (stored.status === 'reversed') throw conflict(`the receipt was already reversed by ${stored.reversedBy?.code}/${stored.reversedBy?.number}`);
+      if (stored.status !== 'issued') throw conflict('the receipt is still being issued; retry shortly');
+      const now = deps.now();
+      const content: Omit<ReceiptContent, 'code' | 'number'> = {
+        checkCode: newCheckCode(),
+        kind: 'red',
+        issuedAt: now.toISOString(),
+        issueDate: dateInZone(now),
+        chargeDate: dateInZone(now),
+        department,
+        collectingUnit: stored.collectingUnit,
+        payer: stored.payer,
+        lines: stored.lines.map((l) => ({ ...l, amount: -l.amount })),
+        total: -stored.total,
+        handledBy: caller.username,
+        reverses: { code: stored.code, number: stored.number },
+        reason,
+      };
+      await refuseUnprintable(content);
+      const event = newEvent('receipt.reversed', caller.username, `${stored.code}/${stored.number}`, { department, reason, total: formatYuan(stored.total), issuedAt: stored.issuedAt }, now);
+      return { content, event };
+    },
+  });
+}
+
+/** A character the PDF font cannot draw is refused before a number is taken, never printed blank. */
+async function refuseUnprintable(content: Omit<ReceiptContent, 'code' | 'number'>) {
+  const { missingGlyphs } = await import('../adapters/pdf/fonts.js');
+  const texts = [content.payer.name, content.payer.idNumber ?? '', content.remark ?? '', content.reason ?? '', content.handledBy, content.collectingUnit];
+  const missing = missingGlyphs(texts);
+  if (missing.length)
+    throw new AppError('unprocessable', `the receipt font cannot print: ${missing.join(' ')}`, missing.map((c) => ({ path: 'payer.name', rule: 'unprintable_character', message: `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} ${c} cannot be printed on the receipt` })));
+}
+
+/** Completes every pending receipt older than `minAgeMs`: run at start-up locally and on a schedule in AWS. */
+export async function recoverPending(deps: Deps, minAgeMs = 0): Promise<{ completed: number; failed: number }> {
+  let completed = 0;
+  let failed = 0;
+  const cutoff = deps.now().getTime() - minAgeMs;
+  for (const pending of await deps.receipts.pending(500)) {
+    if (Date.parse(pending.issuedAt) > cutoff) continue;
+    try {
+      await completeReceipt(deps, pending);
+      completed++;
+    } catch {
+      failed++;
+    }
+  }
+  return { completed, failed };
+}

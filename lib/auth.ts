@@ -1,0 +1,107 @@
+/**
+ * Cognito: the user pool whose JWTs the HTTP API's authorizer accepts. Users are created by
+ * administrators (no self sign-up); roles are the groups `finance`, `collector`, `auditor`
+ * (claim `cognito:groups`), a collector's department is `custom:department`, which only
+ * administrators can write.
+ *
+ * Note: Cognito puts custom attributes in the ID token, not the access token, so clients
+ * send the ID token as the bearer token (its `aud` is the app client id).
+ */
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+import type { Role } from '../lambdas/runtime/routes.js';
+import type { MfaMode } from './config.js';
+
+/** Every role of the route table; `Record` makes a new Role a compile error here. */
+const GROUP_DESCRIPTIONS: Record<Role, string> = {
+  finance: 'Finance bureau: manages the fee catalogue and number ranges',
+  collector: 'Collecting department: charges payers and issues receipts (needs custom:department)',
+  auditor: 'Auditor: queries, totals and exports charges; reads alerts and history',
+};
+export const ROLES = Object.keys(GROUP_DESCRIPTIONS) as Role[];
+
+export const DEPARTMENT_ATTRIBUTE = 'department';
+
+export interface AuthProps {
+  mfa: MfaMode;
+}
+
+export class Auth extends Construct {
+  readonly userPool: cognito.UserPool;
+  readonly client: cognito.UserPoolClient;
+
+  constructor(scope: Construct, id: string, props: AuthProps) {
+    super(scope, id);
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      selfSignUpEnabled: false,
+      signInAliases: { username: true, email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      standardAttributes: {
+        email: { required: true, mutable: true },
+        fullname: { required: false, mutable: true },
+      },
+      customAttributes: {
+        [DEPARTMENT_ATTRIBUTE]: new cognito.StringAttribute({ minLen: 1, maxLen: 64, mutable: true }),
+      },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: props.mfa === 'REQUIRED' ? cognito.Mfa.REQUIRED : cognito.Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      featurePlan: cognito.FeaturePlan.ESSENTIALS,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    for (const role of ROLES) {
+      new cognito.UserPoolGroup(this, `Group-${role}`, {
+        userPool: this.userPool,
+        groupName: role,
+        description: GROUP_DESCRIPTIONS[role],
+      });
+    }
+
+    const standard: cognito.StandardAttributesMask = { email: true, emailVerified: true, fullname: true };
+    this.client = this.userPool.addClient('Client', {
+      generateSecret: false,
+      authFlows: { userSrp: true },
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(1),
+      readAttributes: new cognito.ClientAttributes()
+        .withStandardAttributes(standard)
+        .withCustomAttributes(DEPARTMENT_ATTRIBUTE),
+      // Not custom:department: only administrators (AdminUpdateUserAttributes) set it. Email is
+      // required, and Cognito wants required attributes writable by the client.
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true, fullname: true }),
+    });
+
+    if (props.mfa !== 'REQUIRED') {
+      Validations.of(this.userPool).acknowledge({
+        id: 'AwsSolutions-COG2',
+        reason:
+          'MFA is OPTIONAL by default (TOTP available to every user); deployments set the stack prop mfa: REQUIRED to enforce it.',
+      });
+    }
+    Validations.of(this.userPool).acknowledge({
+      id: 'AwsSolutions-COG3',
+      reason:
+        'Plus-tier threat protection is not bought: there is no self sign-up, accounts are created by administrators, MFA is available and passwords are strong.',
+    });
+  }
+
+  /** Issuer of the pool's tokens, as the JWT authorizer expects it. */
+  get issuer(): string {
+    return `https://cognito-idp.${this.userPool.stack.region}.amazonaws.com/${this.userPool.userPoolId}`;
+  }
+}

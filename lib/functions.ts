@@ -1,0 +1,215 @@
+/**
+ * One NodejsFunction per route group of ROUTES (entry `lambdas/handlers/<group>.ts`) plus the
+ * scheduled recovery job (`lambdas/handlers/recovery.ts`), each with only the table and key
+ * permissions its spec below names.
+ */
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ROUTE_GROUPS, type RouteGroup } from '../lambdas/runtime/routes.js';
+import type { TableId } from '../lambdas/runtime/tables.js';
+import { ENV, type FeeproofSettings } from './config.js';
+import { pascal, type SigningKey } from './signing-key.js';
+import type { Tables } from './tables.js';
+
+/** `read`: get/query/scan; `read+update`: read plus UpdateItem (a counter); `write`: read and write. */
+export type TableAccess = 'read' | 'read+update' | 'write';
+
+export interface FunctionSpec {
+  description: string;
+  tables: Partial<Record<TableId, TableAccess>>;
+  /** `sign`: kms:Sign + GetPublicKey; `public-key`: GetPublicKey; `none`. */
+  signingKey: 'sign' | 'public-key' | 'none';
+  /** Renders receipt PDFs: gets the CJK font bundled and FEEPROOF_FONT_PATH. */
+  rendersPdf: boolean;
+  memorySize: number;
+  timeout: Duration;
+}
+
+export const RECOVERY = 'recovery';
+export type FunctionName = RouteGroup | typeof RECOVERY;
+
+/** API functions answer within the HTTP API's 30 s integration limit. */
+const API_TIMEOUT = Duration.seconds(29);
+
+/** Keyed by RouteGroup: a new group in routes.ts does not compile until it is given a spec here. */
+export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
+  public: {
+    description: 'Public reads: health, catalogue, signing certificates, OpenAPI',
+    tables: { catalogue: 'read', ledger: 'read' },
+    signingKey: 'public-key',
+    rendersPdf: false,
+    memorySize: 512,
+    timeout: Duration.seconds(10),
+  },
+  verify: {
+    description: 'Public receipt verification (by code/number/check code, or by PDF) and PDF download',
+    tables: { receipts: 'read+update', ledger: 'read' },
+    signingKey: 'public-key',
+    rendersPdf: false,
+    memorySize: 1024,
+    timeout: API_TIMEOUT,
+  },
+  'catalogue-admin': {
+    description: 'Finance: create, revise, suspend, abolish and import fee items',
+    tables: { catalogue: 'write', ledger: 'write' },
+    signingKey: 'none',
+    rendersPdf: false,
+    memorySize: 1024,
+    timeout: API_TIMEOUT,
+  },
+  ranges: {
+    description: 'Finance: allocate and close receipt number ranges',
+    tables: { ledger: 'write', receipts: 'read' },
+    signingKey: 'none',
+    rendersPdf: false,
+    memorySize: 512,
+    timeout: API_TIMEOUT,
+  },
+  receipts: {
+    description: 'Collectors: charge, issue signed receipts, reverse',
+    tables: { catalogue: 'read', receipts: 'write', ledger: 'write' },
+    signingKey: 'sign',
+    rendersPdf: true,
+    memorySize: 1769,
+    timeout: API_TIMEOUT,
+  },
+  audit: {
+    description: 'Auditors: query, total and export charges; alerts; history',
+    tables: { catalogue: 'read', receipts: 'read', ledger: 'read' },
+    signingKey: 'none',
+    rendersPdf: false,
+    memorySize: 1024,
+    timeout: API_TIMEOUT,
+  },
+  [RECOVERY]: {
+    description: 'Scheduled: completes receipts whose number was taken but not signed',
+    tables: { catalogue: 'read', receipts: 'write', ledger: 'write' },
+    signingKey: 'sign',
+    rendersPdf: true,
+    memorySize: 1769,
+    timeout: Duration.minutes(4),
+  },
+};
+
+export const FONT_FILE = 'DroidSansFallbackFull.ttf';
+const FONT_LICENSE_FILE = 'DroidSansFallback.LICENSE.txt';
+/** Where the font is inside the deployment package (LAMBDA_TASK_ROOT is /var/task). */
+export const LAMBDA_FONT_PATH = `/var/task/fonts/${FONT_FILE}`;
+
+/** Defines `require` in the ESM bundle so bundled CommonJS dependencies can require built-ins. */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __feeproofCreateRequire } from 'node:module'; const require = __feeproofCreateRequire(import.meta.url);";
+
+export interface FunctionsProps {
+  projectRoot: string;
+  handlerEntry: (name: string) => string;
+  settings: FeeproofSettings;
+  publicUrl: string;
+  tables: Tables;
+  signingKey: SigningKey;
+}
+
+export class Functions extends Construct {
+  /** One per group of ROUTES. */
+  readonly byGroup: ReadonlyMap<RouteGroup, nodejs.NodejsFunction>;
+  readonly recovery: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    const byGroup = new Map<RouteGroup, nodejs.NodejsFunction>();
+    for (const group of ROUTE_GROUPS) byGroup.set(group, this.make(group, props));
+    this.byGroup = byGroup;
+    this.recovery = this.make(RECOVERY, props);
+  }
+
+  /** Every function with its name: the route groups, then the recovery job. */
+  get all(): [FunctionName, nodejs.NodejsFunction][] {
+    return [...this.byGroup.entries(), [RECOVERY, this.recovery]];
+  }
+
+  private make(name: FunctionName, props: FunctionsProps): nodejs.NodejsFunction {
+    const spec = FUNCTION_SPECS[name];
+    const { settings } = props;
+    const id = pascal(name);
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const environment: Record<string, string> = {
+      [ENV.signer]: 'kms',
+      [ENV.kmsKeyId]: props.signingKey.key.keyId,
+      [ENV.regionCode]: settings.regionCode,
+      [ENV.bureauName]: settings.bureauName,
+      [ENV.publicUrl]: props.publicUrl,
+      [ENV.rangeSize]: String(settings.rangeSize),
+      [ENV.officeHours]: JSON.stringify(settings.officeHours),
+      [ENV.alerts]: JSON.stringify(settings.alerts),
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    for (const { definition, table } of props.tables.all) environment[definition.envVar] = table.tableName;
+    if (spec.rendersPdf) environment[ENV.fontPath] = LAMBDA_FONT_PATH;
+
+    const fn = new nodejs.NodejsFunction(this, id, {
+      entry: props.handlerEntry(name),
+      handler: 'handler',
+      description: `feeproof ${name}: ${spec.description}`,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memorySize,
+      timeout: spec.timeout,
+      logGroup,
+      environment,
+      projectRoot: props.projectRoot,
+      depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        charset: nodejs.Charset.UTF8,
+        // Bundle the AWS SDK too: the versions tested are the versions deployed.
+        externalModules: [],
+        forceDockerBundling: false,
+        logLevel: nodejs.LogLevel.WARNING,
+        commandHooks: spec.rendersPdf ? fontHooks() : undefined,
+      },
+    });
+
+    for (const [tableId, access] of Object.entries(spec.tables) as [TableId, TableAccess][]) {
+      const table = props.tables.table(tableId);
+      if (access === 'write') {
+        table.grantReadWriteData(fn);
+      } else {
+        table.grantReadData(fn);
+        if (access === 'read+update') {
+          table.grant(fn, 'dynamodb:UpdateItem');
+          props.tables.key.grant(fn, 'kms:Encrypt', 'kms:GenerateDataKey');
+        }
+      }
+    }
+    if (spec.signingKey === 'sign') props.signingKey.grantSign(fn.role!, name);
+    if (spec.signingKey === 'public-key') props.signingKey.grantPublicKey(fn);
+    return fn;
+  }
+}
+
+/** Copies the font (and its licence) next to the bundle: `<bundle>/fonts/`. */
+function fontHooks(): nodejs.ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => [
+      `mkdir -p "${outputDir}/fonts"`,
+      `cp "${inputDir}/assets/fonts/${FONT_FILE}" "${outputDir}/fonts/${FONT_FILE}"`,
+      `cp "${inputDir}/assets/fonts/${FONT_LICENSE_FILE}" "${outputDir}/fonts/${FONT_LICENSE_FILE}"`,
+    ],
+  };
+}
