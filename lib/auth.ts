@@ -102,6 +102,7 @@ export class Auth extends Construct {
 
   /** Issuer of the pool's tokens, as the JWT authorizer expects it. */
   get issuer(): string {
-    return `https://cognito-idp.${this.userPool.stack.region}.amazonaws.com/${this.userPool.userPoolId}`;
+    const { region, urlSuffix } = this.userPool.stack;
+    return `https://cognito-idp.${region}.${urlSuffix}/${this.userPool.userPoolId}`;
   }
 }

@@ -121,21 +121,25 @@ export class Observability extends Construct {
         width: 12,
       }),
     );
+    // One graph per table: each sums its operations with ids that would clash in one graph.
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'DynamoDB system errors',
-        left: props.tables.map(([name, table]) =>
-          table.metricSystemErrorsForOperations({ operations: TABLE_OPERATIONS, period, label: name }),
-        ),
-        width: 12,
-      }),
+      ...props.tables.map(
+        ([name, table]) =>
+          new cloudwatch.GraphWidget({
+            title: `DynamoDB ${name}: system errors`,
+            left: [table.metricSystemErrorsForOperations({ operations: TABLE_OPERATIONS, period, label: name })],
+            width: Math.floor(24 / props.tables.length),
+          }),
+      ),
+    );
+    this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'DynamoDB consumed capacity',
         left: props.tables.map(([name, table]) => table.metricConsumedReadCapacityUnits({ period, label: `${name} read` })),
         right: props.tables.map(([name, table]) =>
           table.metricConsumedWriteCapacityUnits({ period, label: `${name} write` }),
         ),
-        width: 12,
+        width: 24,
       }),
     );
   }

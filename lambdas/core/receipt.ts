@@ -22,7 +22,7 @@ export function receiptCode(region: string, issueDate: IsoDate): string {
 }
 
 export function formatReceiptNumber(n: number): string {
-  if (!Number.isSafeInteger(n) ||  n > MAX_RECEIPT_NUMBER) throw new RangeError(`bad receipt number ${n}`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_RECEIPT_NUMBER) throw new RangeError(`bad receipt number ${n}`);
   return String(n).padStart(NUMBER_DIGITS, '0');
 }
 

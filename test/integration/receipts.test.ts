@@ -1,0 +1,199 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestService, type TestService } from '../support/service.js';
+import { consecutive, issue, newKey, registrationCharge } from '../support/receipts.js';
+
+let svc: TestService;
+let zrzy: string;
+let zrzyOther: string;
+let ga: string;
+
+beforeAll(async () => {
+  svc = await startTestService();
+  zrzy = await svc.token({ role: 'collector', department: 'ZRZY', username: 'clerk-li' });
+  zrzyOther = await svc.token({ role: 'collector', department: 'ZRZY', username: 'clerk-wang' });
+  ga = await svc.token({ role: 'collector', department: 'GA' });
+});
+afterAll(async () => svc?.stop());
+
+describe('issuing', () => {
+  it('issues a signed receipt with code, number and check code', async () => {
+    const res = await issue(svc, zrzy);
+    expect(res.status).toBe(201);
+    const year = new Date().toISOString().slice(2, 4);
+    expect(res.body.code).toBe(`110101${year}`);
+    expect(res.body.number).toMatch(/^\d{10}$/);
+    expect(res.body.checkCode).toMatch(/^[2-9A-HJ-NP-Z]{6}$/);
+    expect(res.body).toMatchObject({ total: '80.00', totalInWords: '捌拾元整', status: 'issued', kind: 'blue' });
+    expect(res.body.verifyUrl).toContain(`checkCode=${res.body.checkCode}`);
+
+    const got = await svc.api('GET', `/v1/receipts/${res.body.code}/${res.body.number}`, { token: zrzy });
+    expect(got.status).toBe(200);
+    expect(got.body).toMatchObject({ collectingUnit: expect.stringContaining('自然资源'), handledBy: 'clerk-li', payer: { name: '张三' } });
+    expect(got.body.lines[0]).toMatchObject({ itemCode: 'ZRZY-001', amount: '80.00', standard: '80.00', quantity: 1 });
+    expect(got.body.signature.value.length).toBeGreaterThan(60);
+  });
+
+  it('serves the PDF byte-identical each time, and pdfsig accepts its signature', async () => {
+    const res = await issue(svc, zrzy);
+    const path = `/v1/receipts/${res.body.code}/${res.body.number}/pdf`;
+    const first = await svc.api('GET', path, { token: zrzy });
+    const second = await svc.api('GET', path, { token: zrzy });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toBe('application/pdf');
+    expect(first.bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(Buffer.compare(first.bytes, second.bytes)).toBe(0);
+    const file = join(mkdtempSync(join(tmpdir(), 'receipt-')), 'r.pdf');
+    writeFileSync(file, first.bytes);
+    let report = '';
+    try {
+      report = execFileSync('pdfsig', [file], { encoding: 'utf8' });
+    } catch (e) {
+      report = String((e as { stdout?: string }).stdout ?? '');
+    }
+    expect(report).toContain('Signature is Valid');
+    expect(report).toContain('Total document signed');
+    expect(execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' })).toContain(res.body.number);
+  });
+
+  it('lets only the issuing department read a receipt (403 for another department)', async () => {
+    const res = await issue(svc, zrzy);
+    const path = `/v1/receipts/${res.body.code}/${res.body.number}`;
+    expect((await svc.api('GET', path, { token: zrzyOther })).status).toBe(200);
+    const other = await svc.api('GET', path, { token: ga });
+    expect(other.status).toBe(403);
+    expect((await svc.api('GET', `${path}/pdf`, { token: ga })).status).toBe(403);
+    const finance = await svc.token({ role: 'finance' });
+    expect((await svc.api('GET', path, { token: finance })).status).toBe(403);
+  });
+
+  it('refuses a charge off the catalogue with every violation, consuming no number', async () => {
+    const before = await issue(svc, zrzy);
+    const refused = await issue(
+      svc,
+      zrzy,
+      registrationCharge({
+        lines: [
+          { itemCode: 'ZRZY-001', quantity: 1, amount: '90.00' },
+          { itemCode: 'GA-001', quantity: 1, amount: '20.00' },
+          { itemCode: 'NOPE-1', quantity: 1, amount: '1.00' },
+        ],
+      }),
+    );
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toBe('charge_rejected');
+    expect(refused.body.details.map((d: { rule: string }) => d.rule)).toEqual(['amount_mismatch', 'wrong_department', 'unknown_item']);
+    const after = await issue(svc, zrzy);
+    expect(Number(after.body.number)).toBe(Number(before.body.number) + 1);
+  });
+
+  it('refuses bad requests with a 400 naming the field', async () => {
+    const numberAmount = await issue(svc, zrzy, registrationCharge({ lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: 80 }] }));
+    expect(numberAmount.status).toBe(400);
+    expect(numberAmount.body.details[0].path).toBe('lines[0].amount');
+    const fractional = await issue(svc, zrzy, registrationCharge({ lines: [{ itemCode: 'ZRZY-001', quantity: 1.5, amount: '80.00' }] }));
+    expect(fractional.status).toBe(400);
+    expect(fractional.body.details[0].path).toBe('lines[0].quantity');
+    const noKey = await svc.api('POST', '/v1/receipts', { token: zrzy, json: registrationCharge() });
+    expect(noKey.status).toBe(400);
+    expect(noKey.body.details[0].path).toBe('Idempotency-Key');
+    const shortKey = await issue(svc, zrzy, registrationCharge(), 'short');
+    expect(shortKey.status).toBe(400);
+    const future = await issue(svc, zrzy, registrationCharge({ chargeDate: '2999-01-01' }));
+    expect(future.status).toBe(422);
+  });
+
+  it('refuses a name the receipt font cannot print (422), before taking a number', async () => {
+    const res = await issue(svc, zrzy, registrationCharge({ payer: { type: 'person', name: '张\u{1F600}' } }));
+    expect(res.status).toBe(422);
+    expect(res.body.details[0].rule).toBe('unprintable_character');
+  });
+
+  it('applies an exemption: a small business is waived the registration fee', async () => {
+    const res = await issue(svc, zrzy, registrationCharge({ payer: { type: 'unit', name: '某某科技有限公司' }, lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: '0.00', exemption: '小微企业' }] }));
+    expect(res.status).toBe(201);
+    expect(res.body.total).toBe('0.00');
+  });
+});
+
+describe('idempotency', () => {
+  it('returns the same receipt for the same key, and 409 for the same key with another body', async () => {
+    const key = newKey();
+    const first = await issue(svc, zrzy, registrationCharge(), key);
+    const again = await issue(svc, zrzy, registrationCharge(), key);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    const other = await issue(svc, zrzy, registrationCharge({ remark: '另一笔' }), key);
+    expect(other.status).toBe(409);
+  });
+
+  it('makes one receipt for the same key sent many times at once', async () => {
+    const key = newKey();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => issue(svc, zrzy, registrationCharge(), key)));
+    expect(answers.every((a) => a.status === 200 || a.status === 201)).toBe(true);
+    expect(new Set(answers.map((a) => a.body.number)).size).toBe(1);
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+  });
+});
+
+describe('continuous numbers', () => {
+  it('50 concurrent issuances in one department take 50 consecutive numbers', async () => {
+    const token = await svc.token({ role: 'collector', department: 'GA' });
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => issue(svc, token, { payer: { type: 'person', name: '李四' }, lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }] })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(201));
+    const numbers = consecutive(answers.map((a) => a.body.number));
+    expect(numbers).toHaveLength(50);
+  });
+
+  it('moves to a new range when one runs out, and finance can allocate and close ranges', async () => {
+    const finance = await svc.token({ role: 'finance' });
+    const allocated = await svc.api('POST', '/v1/ranges', { token: finance, json: { department: 'RS', size: 3, departmentName: '某市人力资源和社会保障局' } });
+    expect(allocated.status).toBe(201);
+    expect(allocated.body).toMatchObject({ status: 'open', size: 3, taken: 0 });
+    const rs = await svc.token({ role: 'collector', department: 'RS' });
+    const charge = { payer: { type: 'person', name: '王五' }, lines: [{ itemCode: 'RS-001', quantity: 1, amount: '30.00' }] };
+    const numbers: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await issue(svc, rs, charge);
+      expect(res.status).toBe(201);
+      numbers.push(res.body.number);
+    }
+    expect(numbers.slice(0, 3).map(Number)).toEqual([0, 1, 2].map((i) => Number(allocated.body.first) + i));
+    // The fourth came from an automatically allocated next range.
+    expect(Number(numbers[3])).toBeGreaterThan(Number(allocated.body.last));
+    expect(Number(numbers[4])).toBe(Number(numbers[3]) + 1);
+
+    const closeUnknown = await svc.api('POST', '/v1/ranges/nope/close', { token: finance, json: { reason: '核销' } });
+    expect(closeUnknown.status).toBe(404);
+    const collectorTry = await svc.api('POST', '/v1/ranges', { token: rs, json: { department: 'RS', size: 3 } });
+    expect(collectorTry.status).toBe(403);
+  });
+});
+
+describe('red reversal', () => {
+  it('issues a red receipt with negated amounts and marks the original reversed, once', async () => {
+    const original = await issue(svc, zrzy);
+    const path = `/v1/receipts/${original.body.code}/${original.body.number}`;
+    const red = await svc.api('POST', `${path}/reversal`, { token: zrzy, json: { reason: '重复缴费退费' }, headers: { 'idempotency-key': newKey() } });
+    expect(red.status).toBe(201);
+    expect(red.body).toMatchObject({ kind: 'red', total: '-80.00', totalInWords: '负捌拾元整', reverses: { code: original.body.code, number: original.body.number } });
+    expect(red.body.number).not.toBe(original.body.number);
+
+    const after = await svc.api('GET', path, { token: zrzy });
+    expect(after.body.status).toBe('reversed');
+    expect(after.body.reversedBy).toEqual({ code: red.body.code, number: red.body.number });
+
+    const twice = await svc.api('POST', `${path}/reversal`, { token: zrzy, json: { reason: '再次' }, headers: { 'idempotency-key': newKey() } });
+    expect(twice.status).toBe(409);
+    const ofRed = await svc.api('POST', `/v1/receipts/${red.body.code}/${red.body.number}/reversal`, { token: zrzy, json: { reason: 'x' }, headers: { 'idempotency-key': newKey() } });
+    expect(ofRed.status).toBe(409);
+    const otherDept = await svc.api('POST', `${path}/reversal`, { token: ga, json: { reason: 'x' }, headers: { 'idempotency-key': newKey() } });
+    expect(otherDept.status).toBe(403);
+  });
+});
