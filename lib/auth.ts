@@ -94,7 +94,7 @@ export class Auth extends Construct {
       });
     }
     Validations.of(this.userPool).acknowledge({
-      id: 'AwsSolutions-COG3',
+      id: 'AwsSolutions-COG8',
       reason:
         'Plus-tier threat protection is not bought: there is no self sign-up, accounts are created by administrators, MFA is available and passwords are strong.',
     });

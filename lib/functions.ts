@@ -4,7 +4,8 @@
  * permissions its spec below names.
  */
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -143,6 +144,18 @@ export class Functions extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    // Own role: exactly this log group, instead of the AWSLambdaBasicExecutionRole managed policy.
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `feeproof ${name} function`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+
     const environment: Record<string, string> = {
       [ENV.signer]: 'kms',
       [ENV.kmsKeyId]: props.signingKey.key.keyId,
@@ -166,6 +179,7 @@ export class Functions extends Construct {
       memorySize: spec.memorySize,
       timeout: spec.timeout,
       logGroup,
+      role,
       environment,
       projectRoot: props.projectRoot,
       depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
@@ -186,22 +200,60 @@ export class Functions extends Construct {
       },
     });
 
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x is pinned on purpose: the bundles target node22 and are tested on it; a runtime upgrade is a deliberate change, not an implicit one.',
+    });
+
     for (const [tableId, access] of Object.entries(spec.tables) as [TableId, TableAccess][]) {
-      const table = props.tables.table(tableId);
-      if (access === 'write') {
-        table.grantReadWriteData(fn);
-      } else {
-        table.grantReadData(fn);
-        if (access === 'read+update') {
-          table.grant(fn, 'dynamodb:UpdateItem');
-          props.tables.key.grant(fn, 'kms:Encrypt', 'kms:GenerateDataKey');
-        }
-      }
+      grantTable(role, props.tables, tableId, access);
     }
-    if (spec.signingKey === 'sign') props.signingKey.grantSign(fn.role!, name);
+    if (spec.signingKey === 'sign') props.signingKey.grantSign(role, name);
     if (spec.signingKey === 'public-key') props.signingKey.grantPublicKey(fn);
     return fn;
   }
+}
+
+/**
+ * Item-level DynamoDB actions, listed instead of CDK's grantReadData/grantReadWriteData:
+ * no Scan, no batch writes and no DeleteItem (receipts and the ledger are never deleted).
+ * Transactions are authorized per item by these same actions.
+ */
+export const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+];
+export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
+/** The table key, used through DynamoDB (the key policy allows nothing else). */
+const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+const KEY_WRITE_ACTIONS = [
+  'kms:Encrypt',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+];
+
+function grantTable(role: iam.IRole, tables: Tables, id: TableId, access: TableAccess): void {
+  const { definition, table } = tables.byId.get(id)!;
+  const indexArns = definition.indexes.map((index) => `${table.tableArn}/index/${index.name}`);
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: TABLE_READ_ACTIONS, resources: [table.tableArn, ...indexArns] }),
+  );
+  const writes = access === 'write' ? TABLE_WRITE_ACTIONS : access === 'read+update' ? ['dynamodb:UpdateItem'] : [];
+  if (writes.length > 0) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: writes, resources: [table.tableArn] }));
+  }
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: writes.length > 0 ? [...KEY_READ_ACTIONS, ...KEY_WRITE_ACTIONS] : KEY_READ_ACTIONS,
+      resources: [tables.key.keyArn],
+    }),
+  );
 }
 
 /** Copies the font (and its licence) next to the bundle: `<bundle>/fonts/`. */

@@ -125,7 +125,8 @@ export class Web extends Construct {
       },
       additionalBehaviors: Object.fromEntries(API_PATH_PATTERNS.map((p) => [p, apiBehavior])),
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
-      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      // Settable only with a custom certificate (the default one is fixed; see CFR4 below).
+      minimumProtocolVersion: props.domain ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
       domainNames: props.domain?.domainNames,
       certificate: props.domain
         ? acm.Certificate.fromCertificateArn(this, 'Certificate', props.domain.certificateArn)

@@ -109,6 +109,10 @@ export function checkCharge(
       fail('bad_quantity', `quantity must be a whole number from 1 to ${MAX_QUANTITY}`, '.quantity');
       return;
     }
+    if (!Number.isSafeInteger(line.amount)) {
+      fail('bad_amount', 'amount must be a whole number of fen', '.amount');
+      return;
+    }
     let exemption: Exemption | undefined;
     if (line.exemption !== undefined) {
       exemption = version.exemptions.find((e) => e.who === line.exemption);

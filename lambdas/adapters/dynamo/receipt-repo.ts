@@ -403,6 +403,27 @@ export class ReceiptRepository {
     throw new Error(`range ${id} kept changing while being closed`);
   }
 
+  /** Every receipt of a department, newest first (the by-department index). */
+  async listByDepartment(department: string): Promise<StoredReceipt[]> {
+    const out: StoredReceipt[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tables.receipts,
+          IndexName: 'by-department',
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': `DEPT#${department}` },
+          ScanIndexForward: false,
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) out.push(stripKeys(item) as unknown as StoredReceipt);
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return out;
+  }
+
   /** Receipts whose number is taken but which are not complete, oldest first. */
   async pending(limit = 100): Promise<StoredReceipt[]> {
     const page = await this.db.send(

@@ -1,0 +1,108 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getDeps } from '../../lambdas/handlers/deps.js';
+import { recoverPending } from '../../lambdas/handlers/issuing.js';
+import { SignerError } from '../../lambdas/core/signer.js';
+import { expectNumbersAccountedFor } from '../support/accounting.js';
+import { issue, newKey } from '../support/receipts.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+let svc: TestService;
+let token: string;
+const charge = { payer: { type: 'person', name: '赵六' }, lines: [{ itemCode: 'GA-002', quantity: 1, amount: '10.00' }] };
+
+type Send = (command: { constructor: { name: string } }) => Promise<unknown>;
+let originalSend: Send;
+let originalSigner: ReturnType<typeof getDeps>['signer'];
+
+beforeAll(async () => {
+  svc = await startTestService();
+  token = await svc.token({ role: 'collector', department: 'GA' });
+  const deps = getDeps();
+  originalSend = deps.db.send.bind(deps.db) as unknown as Send;
+  originalSigner = deps.signer;
+});
+afterEach(() => {
+  const deps = getDeps();
+  (deps.db as unknown as { send: Send }).send = originalSend;
+  deps.signer = originalSigner;
+});
+afterAll(async () => svc?.stop());
+
+const injected = () => Object.assign(new Error('injected fault'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } });
+
+/** Makes the n-th DynamoDB call of a request fail, before or after it reaches the database. */
+function failCall(n: number, when: 'before' | 'after') {
+  let calls = 0;
+  (getDeps().db as unknown as { send: Send }).send = async (command) => {
+    calls++;
+    if (calls !== n) return originalSend(command);
+    if (when === 'before') throw injected();
+    await originalSend(command);
+    throw injected();
+  };
+  return () => calls;
+}
+
+/** Retries with the same key until it succeeds, as a client should on a 503. */
+async function issueWithRetries(key: string) {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const res = await issue(svc, token, charge, key);
+    if (res.status === 200 || res.status === 201) return res;
+    expect(res.status).toBe(503);
+    expect(res.body.error).toBe('service_unavailable');
+  }
+  throw new Error('never succeeded');
+}
+
+describe('faults while issuing', () => {
+  it('a failing signer answers 503 and leaves a pending receipt that a retry with the same key completes', async () => {
+    let calls = 0;
+    getDeps().signer = async () => {
+      const signer = await originalSigner();
+      return { keyId: signer.keyId, publicKeySpki: () => signer.publicKeySpki(), signDigest: async (d) => ([1, 3].includes(++calls) ? Promise.reject(new SignerError('KMS throttled', true)) : signer.signDigest(d)) };
+    };
+    const key = newKey();
+    const failed = await issue(svc, token, charge, key);
+    expect(failed.status).toBe(503);
+    const ok = await issueWithRetries(key);
+    expect(ok.body.status).toBe('issued');
+    await expectNumbersAccountedFor('GA');
+  });
+
+  it('recovery completes what a failed signer left, without the client coming back', async () => {
+    getDeps().signer = async () => {
+      const signer = await originalSigner();
+      return { ...signer, keyId: signer.keyId, publicKeySpki: () => signer.publicKeySpki(), signDigest: () => Promise.reject(new SignerError('KMS unavailable', true)) };
+    };
+    const abandoned = await Promise.all([issue(svc, token, charge), issue(svc, token, charge), issue(svc, token, charge)]);
+    expect(abandoned.map((a) => a.status)).toEqual([503, 503, 503]);
+    getDeps().signer = originalSigner;
+    const result = await recoverPending(getDeps());
+    expect(result.completed).toBeGreaterThanOrEqual(3);
+    await expectNumbersAccountedFor('GA');
+  });
+
+  // Each DynamoDB call of an issuance fails once, before and after the database applied it;
+  // the client retries with its key, and recovery runs; nothing may be lost or doubled.
+  for (const when of ['before', 'after'] as const) {
+    it(`every DynamoDB step failing ${when} it is applied still accounts for every number`, async () => {
+      const probe = failCall(Number.POSITIVE_INFINITY, 'before');
+      await issue(svc, token, charge);
+      const steps = probe();
+      expect(steps).toBeGreaterThanOrEqual(5);
+      const keys: string[] = [];
+      for (let step = 1; step <= steps; step++) {
+        failCall(step, when);
+        const key = newKey();
+        keys.push(key);
+        const res = await issue(svc, token, charge, key);
+        expect([201, 503]).toContain(res.status);
+        (getDeps().db as unknown as { send: Send }).send = originalSend;
+      }
+      const answers = await Promise.all(keys.map((k) => issueWithRetries(k)));
+      expect(new Set(answers.map((a) => a.body.number)).size).toBe(keys.length);
+      await recoverPending(getDeps());
+      await expectNumbersAccountedFor('GA');
+    });
+  }
+});
