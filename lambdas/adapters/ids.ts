@@ -9,6 +9,7 @@ export function newId(at: Date = new Date()): string {
 /** A receipt's check code (校验码): uniformly random from the CSPRNG, the secret public verification needs. */
 export function newCheckCode(): string {
   let code = '';
-  for (let i = 0; i < CHECK_CODE_LENGTH; i++) code += CHECK_CODE_ALPHABET[randomInt(CHECK_CODE_ALPHABET.length)];
+  for (let i = 0; i < CHECK_CODE_LENGTH; i++)
+    code += CHECK_CODE_ALPHABET[randomInt(CHECK_CODE_ALPHABET.length)];
   return code;
 }

@@ -21,17 +21,31 @@ function latest(versions: readonly ItemVersion[]): ItemVersion {
 
 function refuseRewritingThePast(effectiveFrom: IsoDate, s: ChangeStamp) {
   if (effectiveFrom < s.today)
-    throw new AppError('unprocessable', 'a change cannot take effect before today: the past is never rewritten', [
-      { path: 'effectiveFrom', rule: 'effective_in_past', message: `effectiveFrom ${effectiveFrom} is before today (${s.today})` },
-    ]);
+    throw new AppError(
+      'unprocessable',
+      'a change cannot take effect before today: the past is never rewritten',
+      [
+        {
+          path: 'effectiveFrom',
+          rule: 'effective_in_past',
+          message: `effectiveFrom ${effectiveFrom} is before today (${s.today})`,
+        },
+      ],
+    );
 }
 
 function refuseIfAbolished(versions: readonly ItemVersion[], code: string) {
-  if (latest(versions).status === 'abolished') throw conflict(`item ${code} is abolished and can no longer be changed`);
+  if (latest(versions).status === 'abolished')
+    throw conflict(`item ${code} is abolished and can no longer be changed`);
 }
 
 /** Version 1 of a new item, in force from its `validFrom` (publishing a fee that already applies is allowed). */
-export function createdVersion(item: FeeItem, reason: string, s: ChangeStamp, changeType: ChangeType = 'create'): ItemVersion {
+export function createdVersion(
+  item: FeeItem,
+  reason: string,
+  s: ChangeStamp,
+  changeType: ChangeType = 'create',
+): ItemVersion {
   return { ...item, version: 1, effectiveFrom: item.validFrom, ...stamp(s, changeType, reason) };
 }
 
@@ -48,7 +62,13 @@ export function revisedVersion(
   if (versions.length === 0) throw notFound(`item ${code} is not in the catalogue`);
   refuseIfAbolished(versions, code);
   refuseRewritingThePast(effectiveFrom, s);
-  return { ...fields, code, version: latest(versions).version + 1, effectiveFrom, ...stamp(s, changeType, reason) };
+  return {
+    ...fields,
+    code,
+    version: latest(versions).version + 1,
+    effectiveFrom,
+    ...stamp(s, changeType, reason),
+  };
 }
 
 /** A status change (suspend, reactivate, abolish) from a date, carrying the fields in force then. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Violation } from './errors.js';
 import { parseCsv } from './csv.js';
+import type { Violation } from './errors.js';
 import { createItemRequest, isoDate, text, violationsOf } from './schemas.js';
 
 /** The columns of a catalogue CSV, in order; the README documents each. Lists inside a cell use `|`. */
@@ -81,16 +81,33 @@ export function parseCatalogueCsv(csvText: string): { rows: ImportRow[]; errors:
   try {
     table = parseCsv(csvText);
   } catch (e) {
-    return { rows: [], errors: [{ row: 0, violations: [{ path: 'csv', rule: 'malformed_csv', message: (e as Error).message }] }] };
+    return {
+      rows: [],
+      errors: [
+        { row: 0, violations: [{ path: 'csv', rule: 'malformed_csv', message: (e as Error).message }] },
+      ],
+    };
   }
   const [header, ...body] = table;
   const names = (header ?? []).map((h) => h.trim().toLowerCase());
-  const missing = IMPORT_COLUMNS.filter((c) => !names.includes(c) && !['effective_from', 'reason', 'exemptions', 'status', 'valid_to', 'min', 'max', 'amount'].includes(c));
+  const missing = IMPORT_COLUMNS.filter(
+    (c) =>
+      !names.includes(c) &&
+      !['effective_from', 'reason', 'exemptions', 'status', 'valid_to', 'min', 'max', 'amount'].includes(c),
+  );
   const unknown = names.filter((n) => !(IMPORT_COLUMNS as readonly string[]).includes(n));
   if (missing.length || unknown.length || body.length === 0) {
     const violations: Violation[] = [
-      ...missing.map((c) => ({ path: `header.${c}`, rule: 'missing_column', message: `column ${c} is missing` })),
-      ...unknown.map((c) => ({ path: `header.${c}`, rule: 'unknown_column', message: `column ${c} is not a catalogue column` })),
+      ...missing.map((c) => ({
+        path: `header.${c}`,
+        rule: 'missing_column',
+        message: `column ${c} is missing`,
+      })),
+      ...unknown.map((c) => ({
+        path: `header.${c}`,
+        rule: 'unknown_column',
+        message: `column ${c} is not a catalogue column`,
+      })),
       ...(body.length === 0 ? [{ path: 'csv', rule: 'no_rows', message: 'the CSV has no data rows' }] : []),
     ];
     return { rows: [], errors: [{ row: 1, violations }] };
@@ -102,7 +119,16 @@ export function parseCatalogueCsv(csvText: string): { rows: ImportRow[]; errors:
   body.forEach((cellsList, index) => {
     const rowNumber = index + 2;
     if (cellsList.length !== names.length) {
-      errors.push({ row: rowNumber, violations: [{ path: 'row', rule: 'column_count', message: `row has ${cellsList.length} cells, the header ${names.length}` }] });
+      errors.push({
+        row: rowNumber,
+        violations: [
+          {
+            path: 'row',
+            rule: 'column_count',
+            message: `row has ${cellsList.length} cells, the header ${names.length}`,
+          },
+        ],
+      });
       return;
     }
     const cells = Object.fromEntries(IMPORT_COLUMNS.map((c) => [c, ''])) as Record<Column, string>;
@@ -120,10 +146,19 @@ export function parseCatalogueCsv(csvText: string): { rows: ImportRow[]; errors:
     ];
     const firstRow = seen.get(cells.code);
     if (firstRow !== undefined)
-      violations.push({ path: 'code', rule: 'duplicate_code', message: `code ${cells.code} already appears in row ${firstRow}` });
+      violations.push({
+        path: 'code',
+        rule: 'duplicate_code',
+        message: `code ${cells.code} already appears in row ${firstRow}`,
+      });
     else seen.set(cells.code, rowNumber);
     if (violations.length || !item.success) errors.push({ row: rowNumber, violations });
-    else rows.push({ ...item.data, rowNumber, ...(cells.effective_from ? { effectiveFrom: cells.effective_from } : {}) });
+    else
+      rows.push({
+        ...item.data,
+        rowNumber,
+        ...(cells.effective_from ? { effectiveFrom: cells.effective_from } : {}),
+      });
   });
   return { rows, errors };
 }

@@ -100,7 +100,8 @@ export function catalogueAsOf(
   const inForce: ItemVersion[] = [];
   for (const list of groupVersions(versions).values()) {
     const v = versionAsOf(list, date);
-    if (v && inForceProblem(v, date) === null && (!department || v.department === department)) inForce.push(v);
+    if (v && inForceProblem(v, date) === null && (!department || v.department === department))
+      inForce.push(v);
   }
   return inForce.sort((a, b) => a.department.localeCompare(b.department) || a.code.localeCompare(b.code));
 }

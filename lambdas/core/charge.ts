@@ -98,11 +98,19 @@ export function checkCharge(
     const version = versionAsOf(versions, request.chargeDate);
     const problem = inForceProblem(version, request.chargeDate);
     if (problem || !version) {
-      fail(problem ?? 'not_yet_effective', `item ${line.itemCode} ${IN_FORCE_MESSAGES[problem ?? 'not_yet_effective']}`, '.itemCode');
+      fail(
+        problem ?? 'not_yet_effective',
+        `item ${line.itemCode} ${IN_FORCE_MESSAGES[problem ?? 'not_yet_effective']}`,
+        '.itemCode',
+      );
       return;
     }
     if (version.department !== request.department) {
-      fail('wrong_department', `item ${line.itemCode} is collected by ${version.department}, not ${request.department}`, '.itemCode');
+      fail(
+        'wrong_department',
+        `item ${line.itemCode} is collected by ${version.department}, not ${request.department}`,
+        '.itemCode',
+      );
       return;
     }
     if (!Number.isSafeInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_QUANTITY) {
@@ -117,7 +125,11 @@ export function checkCharge(
     if (line.exemption !== undefined) {
       exemption = version.exemptions.find((e) => e.who === line.exemption);
       if (!exemption) {
-        fail('exemption_not_applicable', `item ${line.itemCode} grants no exemption to ${line.exemption}`, '.exemption');
+        fail(
+          'exemption_not_applicable',
+          `item ${line.itemCode} grants no exemption to ${line.exemption}`,
+          '.exemption',
+        );
         return;
       }
     }
@@ -125,7 +137,11 @@ export function checkCharge(
     if (line.amount < min || line.amount > max) {
       const rule = version.standard.type === 'fixed' ? 'amount_mismatch' : 'amount_out_of_range';
       const expected = min === max ? formatYuan(min) : `${formatYuan(min)} to ${formatYuan(max)}`;
-      fail(rule, `amount ${formatYuan(line.amount)} should be ${expected} for ${line.quantity} ${version.unit}`, '.amount');
+      fail(
+        rule,
+        `amount ${formatYuan(line.amount)} should be ${expected} for ${line.quantity} ${version.unit}`,
+        '.amount',
+      );
       return;
     }
     charged.push({

@@ -22,7 +22,8 @@ export function receiptCode(region: string, issueDate: IsoDate): string {
 }
 
 export function formatReceiptNumber(n: number): string {
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_RECEIPT_NUMBER) throw new RangeError(`bad receipt number ${n}`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_RECEIPT_NUMBER)
+    throw new RangeError(`bad receipt number ${n}`);
   return String(n).padStart(NUMBER_DIGITS, '0');
 }
 
@@ -63,8 +64,22 @@ export interface ReceiptContent {
 }
 
 const CONTENT_KEYS: readonly (keyof ReceiptContent)[] = [
-  'code', 'number', 'checkCode', 'kind', 'issuedAt', 'issueDate', 'chargeDate', 'department',
-  'collectingUnit', 'payer', 'lines', 'total', 'handledBy', 'remark', 'reverses', 'reason',
+  'code',
+  'number',
+  'checkCode',
+  'kind',
+  'issuedAt',
+  'issueDate',
+  'chargeDate',
+  'department',
+  'collectingUnit',
+  'payer',
+  'lines',
+  'total',
+  'handledBy',
+  'remark',
+  'reverses',
+  'reason',
 ];
 
 /** Just the content of a stored receipt (which also carries status, signature and the like). */
@@ -102,7 +117,56 @@ export function refOf(r: ReceiptRef): ReceiptRef {
 }
 
 /** The public verification URL that the QR code carries. */
-export function verifyUrl(publicUrl: string, r: ReceiptRef & { checkCode: string }, extra: Record<string, string> = {}) {
+export function verifyUrl(
+  publicUrl: string,
+  r: ReceiptRef & { checkCode: string },
+  extra: Record<string, string> = {},
+) {
   const params = new URLSearchParams({ code: r.code, number: r.number, checkCode: r.checkCode, ...extra });
   return `${publicUrl.replace(/\/$/, '')}/verify.html?${params}`;
+}
+
+/**
+ * What the QR code's compact signature covers: the fields a payer reads off the receipt.
+ * The verification page checks it with the published key before asking the server.
+ */
+export function qrMessage(
+  r: Pick<ReceiptContent, 'code' | 'number' | 'checkCode' | 'issueDate' | 'total'>,
+): string {
+  return `feeproof-qr-v1|${r.code}|${r.number}|${r.checkCode}|${r.issueDate}|${formatYuan(r.total)}`;
+}
+
+/** The QR parameters beside code, number and check code: what the offline check needs. */
+export function qrParams(
+  r: Pick<ReceiptContent, 'issueDate' | 'total'>,
+  keyId: string,
+  signature: string,
+): Record<string, string> {
+  return { d: r.issueDate, t: formatYuan(r.total), kid: keyId, sig: signature };
+}
+
+function maskMiddle(text: string, keepStart: number, keepEnd: number): string {
+  const chars = [...text];
+  if (chars.length <= keepStart + keepEnd) return chars[0] + '*'.repeat(Math.max(chars.length - 1, 1));
+  return (
+    chars.slice(0, keepStart).join('') +
+    '*'.repeat(chars.length - keepStart - keepEnd) +
+    chars.slice(chars.length - keepEnd).join('')
+  );
+}
+
+/**
+ * The payer as public answers show it: a person's name keeps its first character (张*),
+ * an ID number its first 3 and last 4 characters; a unit's name is public.
+ */
+export function maskPayer(payer: Payer): Payer {
+  const name =
+    payer.type === 'unit'
+      ? payer.name
+      : `${[...payer.name][0]}${'*'.repeat(Math.max([...payer.name].length - 1, 1))}`;
+  return {
+    type: payer.type,
+    name,
+    ...(payer.idNumber ? { idNumber: maskMiddle(payer.idNumber, 3, 4) } : {}),
+  };
 }

@@ -4,10 +4,10 @@
  */
 import { z } from 'zod';
 import type { FeeItem, ItemVersion, Standard } from './catalogue.js';
+import { MAX_QUANTITY } from './charge.js';
 import { isIsoDate } from './dates.js';
 import type { Violation } from './errors.js';
 import { formatYuan, parseYuan } from './money.js';
-import { MAX_QUANTITY } from './charge.js';
 
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
@@ -27,8 +27,16 @@ export const isoDate = z
 
 /** Amounts are decimal strings in yuan; JSON numbers are refused, since they may already be rounded. */
 export const yuan = z
-  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a decimal string in yuan, e.g. "80.00", not a number') })
-  .refine((s) => parseYuan(s) !== null, 'must be a non-negative amount in yuan with at most two decimals, e.g. "80.00"')
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is required'
+        : 'must be a decimal string in yuan, e.g. "80.00", not a number',
+  })
+  .refine(
+    (s) => parseYuan(s) !== null,
+    'must be a non-negative amount in yuan with at most two decimals, e.g. "80.00"',
+  )
   .transform((s) => parseYuan(s)!)
   .meta({ example: '80.00' });
 
@@ -122,7 +130,9 @@ export function feeItemOut(item: FeeItem) {
     fundManagement: item.fundManagement,
     validFrom: item.validFrom,
     validTo: item.validTo,
-    exemptions: item.exemptions.map((e) => (e.kind === 'amount' ? { ...e, amount: formatYuan(e.amount) } : e)),
+    exemptions: item.exemptions.map((e) =>
+      e.kind === 'amount' ? { ...e, amount: formatYuan(e.amount) } : e,
+    ),
     status: item.status,
   };
 }
@@ -143,7 +153,8 @@ export function versionOut(v: ItemVersion) {
 export function violationsOf(error: z.ZodError, prefix = ''): Violation[] {
   return error.issues.map((issue) => {
     const path = issue.path.reduce<string>(
-      (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+      (acc, key) =>
+        typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
       prefix,
     );
     const rule = issue.code === 'unrecognized_keys' ? 'unknown_field' : issue.code;
@@ -166,7 +177,10 @@ export const payerSchema = z.strictObject({
   name: text(100),
   idNumber: z
     .string()
-    .regex(/^[0-9A-Z]{6,30}$/, 'must be 6-30 digits or uppercase letters (resident ID or unified social credit code)')
+    .regex(
+      /^[0-9A-Z]{6,30}$/,
+      'must be 6-30 digits or uppercase letters (resident ID or unified social credit code)',
+    )
     .optional(),
 });
 
@@ -198,3 +212,10 @@ export const allocateRangeRequest = z.strictObject({
 });
 
 export const closeRangeRequest = z.strictObject({ reason: text(500) });
+
+/** The public verification query: malformed values answer the same 404 as a wrong check code. */
+export const verifyQuery = z.object({
+  code: z.string().regex(/^\d{8}$/),
+  number: z.string().regex(/^\d{10}$/),
+  checkCode: z.string().regex(/^[0-9A-Z]{6}$/),
+});

@@ -1,11 +1,22 @@
+import { MAX_VERSIONS_PER_WRITE } from '../adapters/dynamo/catalogue-repo.js';
+import { newEvent } from '../adapters/dynamo/events.js';
 import type { ItemVersion } from '../core/catalogue.js';
-import { createdVersion, revisedVersion, statusVersion, type ChangeStamp } from '../core/catalogue-changes.js';
+import {
+  type ChangeStamp,
+  createdVersion,
+  revisedVersion,
+  statusVersion,
+} from '../core/catalogue-changes.js';
 import { parseCatalogueCsv } from '../core/catalogue-import.js';
 import { dateInZone } from '../core/dates.js';
 import { AppError, badRequest } from '../core/errors.js';
-import { itemCode, reviseItemRequest, statusChangeRequest, createItemRequest, versionOut } from '../core/schemas.js';
-import { MAX_VERSIONS_PER_WRITE } from '../adapters/dynamo/catalogue-repo.js';
-import { newEvent } from '../adapters/dynamo/events.js';
+import {
+  createItemRequest,
+  itemCode,
+  reviseItemRequest,
+  statusChangeRequest,
+  versionOut,
+} from '../core/schemas.js';
 import { getDeps } from './deps.js';
 import { groupHandler } from './http/group.js';
 import { type ApiRequest, json } from './http/types.js';
@@ -45,7 +56,13 @@ export const handler = groupHandler('catalogue-admin', {
     const version = revisedVersion(versions, code, fields, effectiveFrom, reason, s);
     await catalogue.addVersions(
       [version],
-      newEvent('catalogue.revised', s.actor, code, { before: previousOf(versions), after: versionOut(version), reason }, s.at),
+      newEvent(
+        'catalogue.revised',
+        s.actor,
+        code,
+        { before: previousOf(versions), after: versionOut(version), reason },
+        s.at,
+      ),
     );
     return json(200, versionOut(version));
   },
@@ -59,7 +76,18 @@ export const handler = groupHandler('catalogue-admin', {
     const version = statusVersion(versions, code, change, s);
     await catalogue.addVersions(
       [version],
-      newEvent('catalogue.status', s.actor, code, { before: previousOf(versions), after: versionOut(version), reason: change.reason, basis: change.basis }, s.at),
+      newEvent(
+        'catalogue.status',
+        s.actor,
+        code,
+        {
+          before: previousOf(versions),
+          after: versionOut(version),
+          reason: change.reason,
+          basis: change.basis,
+        },
+        s.at,
+      ),
     );
     return json(200, versionOut(version));
   },
@@ -70,31 +98,66 @@ export const handler = groupHandler('catalogue-admin', {
     if (text.includes('\uFFFD')) throw badRequest('the CSV must be UTF-8 encoded');
     const { rows, errors } = parseCatalogueCsv(text);
     if (rows.length + errors.length > MAX_VERSIONS_PER_WRITE)
-      throw new AppError('payload_too_large', `an import holds at most ${MAX_VERSIONS_PER_WRITE} rows; split the file`);
+      throw new AppError(
+        'payload_too_large',
+        `an import holds at most ${MAX_VERSIONS_PER_WRITE} rows; split the file`,
+      );
     const existing = await catalogue.versionsByCode(rows.map((r) => r.code));
     const s = changeStamp(req);
     const versions: ItemVersion[] = [];
     for (const { rowNumber, effectiveFrom, reason, ...item } of rows) {
       const history = existing.get(item.code);
       try {
-        if (!history) versions.push(createdVersion(item, reason ?? '目录导入 / catalogue import', s, 'import'));
+        if (!history)
+          versions.push(createdVersion(item, reason ?? '目录导入 / catalogue import', s, 'import'));
         else {
-          if (!effectiveFrom) throw badRequest('', [{ path: 'effective_from', rule: 'required', message: `item ${item.code} exists: effective_from is required to add a version` }]);
+          if (!effectiveFrom)
+            throw badRequest('', [
+              {
+                path: 'effective_from',
+                rule: 'required',
+                message: `item ${item.code} exists: effective_from is required to add a version`,
+              },
+            ]);
           const { code, ...fields } = item;
-          versions.push(revisedVersion(history, code, fields, effectiveFrom, reason ?? '目录导入 / catalogue import', s, 'import'));
+          versions.push(
+            revisedVersion(
+              history,
+              code,
+              fields,
+              effectiveFrom,
+              reason ?? '目录导入 / catalogue import',
+              s,
+              'import',
+            ),
+          );
         }
       } catch (e) {
         if (!(e instanceof AppError)) throw e;
-        errors.push({ row: rowNumber, violations: e.details.length ? e.details : [{ path: 'row', rule: e.code, message: e.message }] });
+        errors.push({
+          row: rowNumber,
+          violations: e.details.length ? e.details : [{ path: 'row', rule: e.code, message: e.message }],
+        });
       }
     }
     if (errors.length) {
       errors.sort((a, b) => a.row - b.row);
-      throw badRequest(`${errors.length} row(s) are invalid; nothing was imported`, errors.flatMap((e) => e.violations.map((v) => ({ ...v, path: `row ${e.row}: ${v.path}`, row: e.row }))));
+      throw badRequest(
+        `${errors.length} row(s) are invalid; nothing was imported`,
+        errors.flatMap((e) =>
+          e.violations.map((v) => ({ ...v, path: `row ${e.row}: ${v.path}`, row: e.row })),
+        ),
+      );
     }
     await catalogue.addVersions(
       versions,
-      newEvent('catalogue.imported', s.actor, `${versions.length} items`, { codes: versions.map((v) => v.code), versions: versions.map(versionOut) }, s.at),
+      newEvent(
+        'catalogue.imported',
+        s.actor,
+        `${versions.length} items`,
+        { codes: versions.map((v) => v.code), versions: versions.map(versionOut) },
+        s.at,
+      ),
     );
     return json(200, { imported: versions.length, items: versions.map(versionOut) });
   },

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../adapters/dynamo/client.js';
 import { CatalogueRepository } from '../adapters/dynamo/catalogue-repo.js';
+import { createDocumentClient } from '../adapters/dynamo/client.js';
 import { KeyRing } from '../adapters/dynamo/keyring.js';
 import { ReceiptRepository } from '../adapters/dynamo/receipt-repo.js';
 import type { Signer } from '../core/signer.js';
@@ -46,7 +46,10 @@ export function getDeps(): Deps {
       db,
       catalogue: new CatalogueRepository(db, config.tables),
       receipts: new ReceiptRepository(db, config.tables),
-      keys: new KeyRing(db, config.tables.ledger, { commonName: `${config.bureauName} 电子票据签章`, organization: config.bureauName }),
+      keys: new KeyRing(db, config.tables.ledger, {
+        commonName: `${config.bureauName} 电子票据签章`,
+        organization: config.bureauName,
+      }),
       signer: () => {
         signer ??= createSigner(config).catch((e) => {
           signer = undefined;

@@ -1,4 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import { type LedgerEvent, newEvent, recordEvent } from '../adapters/dynamo/events.js';
+import type { IdempotencyRecord, StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
+import { newCheckCode } from '../adapters/ids.js';
+import { KeyedMutex } from '../adapters/mutex.js';
+import { derToCompact } from '../adapters/signing/ecdsa.js';
 import { canonicalJson } from '../core/canonical.js';
 import { checkCharge } from '../core/charge.js';
 import { dateInZone } from '../core/dates.js';
@@ -6,15 +12,19 @@ import { AppError, conflict } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
 import { isExhausted } from '../core/numbering.js';
 import type { ReceiptContent, ReceiptRef } from '../core/receipt.js';
-import { canonicalReceipt, contentOf, formatReceiptNumber, receiptCode, totalInWords, verifyUrl } from '../core/receipt.js';
+import {
+  canonicalReceipt,
+  contentOf,
+  formatReceiptNumber,
+  qrMessage,
+  qrParams,
+  receiptCode,
+  totalInWords,
+  verifyUrl,
+} from '../core/receipt.js';
 import type { issueReceiptRequest } from '../core/schemas.js';
-import { newEvent, recordEvent, type LedgerEvent } from '../adapters/dynamo/events.js';
-import type { IdempotencyRecord, StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
-import { newCheckCode } from '../adapters/ids.js';
-import { KeyedMutex } from '../adapters/mutex.js';
 import type { Deps } from './deps.js';
 import type { Caller } from './http/types.js';
-import type { z } from 'zod';
 
 const numbering = new KeyedMutex();
 const MAX_TAKE_ATTEMPTS = 60;
@@ -38,7 +48,11 @@ export function receiptReply(deps: Deps, r: StoredReceipt) {
     status: r.status,
     issuedAt: r.issuedAt,
     ...(r.reverses ? { reverses: r.reverses } : {}),
-    verifyUrl: verifyUrl(deps.config.publicUrl, r),
+    verifyUrl: verifyUrl(
+      deps.config.publicUrl,
+      r,
+      r.qrSignature && r.keyId ? qrParams(r, r.keyId, r.qrSignature) : {},
+    ),
     pdfUrl: `${deps.config.publicUrl}/v1/receipts/${r.code}/${r.number}/pdf`,
   };
 }
@@ -63,8 +77,10 @@ async function takeNumber(deps: Deps, request: TakeRequest): Promise<StoredRecei
     for (let attempt = 0; attempt < MAX_TAKE_ATTEMPTS; attempt++) {
       const range = await receipts.openRange(request.department, code);
       if (!range || range.status !== 'open' || isExhausted(range)) {
-        const opened = range && isExhausted(range) && (await receipts.openQueuedRange(request.department, code, range));
-        if (!opened) await receipts.allocateRange(request.department, code, config.rangeSize, 'system', deps.now());
+        const opened =
+          range && isExhausted(range) && (await receipts.openQueuedRange(request.department, code, range));
+        if (!opened)
+          await receipts.allocateRange(request.department, code, config.rangeSize, 'system', deps.now());
         continue;
       }
       const receipt: StoredReceipt = {
@@ -75,14 +91,25 @@ async function takeNumber(deps: Deps, request: TakeRequest): Promise<StoredRecei
         rangeId: range.id,
         idempotencyKey: request.idem.key,
       } as StoredReceipt;
-      const outcome = await receipts.takeNumber(range, receipt, { ...request.idem, code, number: receipt.number }, request.event);
+      const outcome = await receipts.takeNumber(
+        range,
+        receipt,
+        { ...request.idem, code, number: receipt.number },
+        request.event,
+      );
       if (outcome.ok) return receipt;
       if (outcome.reason === 'idempotency_taken') return null;
-      if (outcome.reason === 'original_not_reversible') throw conflict('the receipt has already been reversed');
+      if (outcome.reason === 'original_not_reversible')
+        throw conflict('the receipt has already been reversed');
       // Another process took this number: back off a little and take the next one.
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
     }
-    throw new AppError('service_unavailable', 'could not take a receipt number: too much contention; retry with the same Idempotency-Key', [], { 'retry-after': '1' });
+    throw new AppError(
+      'service_unavailable',
+      'could not take a receipt number: too much contention; retry with the same Idempotency-Key',
+      [],
+      { 'retry-after': '1' },
+    );
   });
 }
 
@@ -102,7 +129,10 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
   const content = contentOf(pending);
   const digest = createHash('sha256').update(canonicalReceipt(content)).digest();
   const signature = Buffer.from(await signer.signDigest(digest)).toString('base64');
-  const unsigned = await renderReceiptPdf({ content, verifyUrl: verifyUrl(deps.config.publicUrl, content), bureauName: deps.config.bureauName });
+  const qrDigest = createHash('sha256').update(qrMessage(content)).digest();
+  const qrSignature = Buffer.from(derToCompact(await signer.signDigest(qrDigest))).toString('base64url');
+  const qrUrl = verifyUrl(deps.config.publicUrl, content, qrParams(content, signer.keyId, qrSignature));
+  const unsigned = await renderReceiptPdf({ content, verifyUrl: qrUrl, bureauName: deps.config.bureauName });
   const pdf = await signPdf(unsigned, signer, certificateFromPem(key.certificatePem), {
     signingTime: new Date(content.issuedAt),
     reason: '非税收入电子票据 / electronic non-tax receipt',
@@ -112,6 +142,7 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
   const ref = { code: pending.code, number: pending.number };
   await deps.receipts.complete(ref, {
     signature,
+    qrSignature,
     keyId: signer.keyId,
     pdf,
     pdfSha256: sha256Hex(pdf),
@@ -127,7 +158,8 @@ async function replay(deps: Deps, record: IdempotencyRecord, hash: string): Prom
   if (record.requestHash !== hash)
     throw conflict('this Idempotency-Key was already used for a different request');
   const stored = await deps.receipts.getReceipt({ code: record.code, number: record.number });
-  if (!stored) throw new Error(`idempotency record points at a missing receipt ${record.code}/${record.number}`);
+  if (!stored)
+    throw new Error(`idempotency record points at a missing receipt ${record.code}/${record.number}`);
   return completeReceipt(deps, stored);
 }
 
@@ -144,7 +176,10 @@ interface Issuance {
 }
 
 /** The one path by which receipts come to exist, blue and red alike. */
-async function issueOnce(deps: Deps, issuance: Issuance): Promise<{ receipt: StoredReceipt; replayed: boolean }> {
+async function issueOnce(
+  deps: Deps,
+  issuance: Issuance,
+): Promise<{ receipt: StoredReceipt; replayed: boolean }> {
   const { department, idempotencyKey: key } = issuance;
   const existing = await deps.receipts.getIdempotency(department, key);
   if (existing) return { receipt: await replay(deps, existing, issuance.hash), replayed: true };
@@ -172,7 +207,13 @@ async function collectingUnit(deps: Deps, department: string): Promise<string> {
 }
 
 /** A collector's charge: checked against the catalogue in force on the charge date, then issued. */
-export async function issueReceipt(deps: Deps, caller: Caller, key: string, rawBody: unknown, request: IssueRequest) {
+export async function issueReceipt(
+  deps: Deps,
+  caller: Caller,
+  key: string,
+  rawBody: unknown,
+  request: IssueRequest,
+) {
   const department = caller.department!;
   return issueOnce(deps, {
     caller,
@@ -185,11 +226,31 @@ export async function issueReceipt(deps: Deps, caller: Caller, key: string, rawB
       const today = dateInZone(now);
       const chargeDate = request.chargeDate ?? today;
       const refuse = async (violations: { path: string; rule: string; message: string; line?: number }[]) => {
-        await recordEvent(deps.db, deps.config.tables.ledger, newEvent('charge.refused', caller.username, department, { department, chargeDate, lines: rawBody && (rawBody as { lines?: unknown }).lines, violations }, now));
-        return new AppError('charge_rejected', `the charge was refused: ${violations.length} violation(s)`, violations);
+        await recordEvent(
+          deps.db,
+          deps.config.tables.ledger,
+          newEvent(
+            'charge.refused',
+            caller.username,
+            department,
+            { department, chargeDate, lines: rawBody && (rawBody as { lines?: unknown }).lines, violations },
+            now,
+          ),
+        );
+        return new AppError(
+          'charge_rejected',
+          `the charge was refused: ${violations.length} violation(s)`,
+          violations,
+        );
       };
       if (chargeDate > today)
-        throw await refuse([{ path: 'chargeDate', rule: 'charge_date_in_future', message: `chargeDate ${chargeDate} is after today (${today})` }]);
+        throw await refuse([
+          {
+            path: 'chargeDate',
+            rule: 'charge_date_in_future',
+            message: `chargeDate ${chargeDate} is after today (${today})`,
+          },
+        ]);
       const versions = await deps.catalogue.versionsByCode(request.lines.map((l) => l.itemCode));
       const result = checkCharge({ department, chargeDate, lines: request.lines }, versions);
       if (!result.ok) throw await refuse(result.violations);
@@ -214,7 +275,13 @@ export async function issueReceipt(deps: Deps, caller: Caller, key: string, rawB
 }
 
 /** A red reversal (冲红) of a receipt of the caller's department: negated amounts, the original named. */
-export async function reverseReceipt(deps: Deps, caller: Caller, key: string, original: ReceiptRef, reason: string) {
+export async function reverseReceipt(
+  deps: Deps,
+  caller: Caller,
+  key: string,
+  original: ReceiptRef,
+  reason: string,
+) {
   const department = caller.department!;
   return issueOnce(deps, {
     caller,
@@ -224,10 +291,15 @@ export async function reverseReceipt(deps: Deps, caller: Caller, key: string, or
     operation: 'reverse',
     prepare: async () => {
       const stored = await deps.receipts.getReceipt(original);
-      if (!stored) throw new AppError('not_found', `receipt ${original.code}/${original.number} does not exist`);
-      if (stored.department !== department) throw new AppError('forbidden', 'only the issuing department may reverse a receipt');
+      if (!stored)
+        throw new AppError('not_found', `receipt ${original.code}/${original.number} does not exist`);
+      if (stored.department !== department)
+        throw new AppError('forbidden', 'only the issuing department may reverse a receipt');
       if (stored.kind === 'red') throw conflict('a red receipt cannot be reversed');
-      if (stored.status === 'reversed') throw conflict(`the receipt was already reversed by ${stored.reversedBy?.code}/${stored.reversedBy?.number}`);
+      if (stored.status === 'reversed')
+        throw conflict(
+          `the receipt was already reversed by ${stored.reversedBy?.code}/${stored.reversedBy?.number}`,
+        );
       if (stored.status !== 'issued') throw conflict('the receipt is still being issued; retry shortly');
       const now = deps.now();
       const content: Omit<ReceiptContent, 'code' | 'number'> = {
@@ -246,7 +318,13 @@ export async function reverseReceipt(deps: Deps, caller: Caller, key: string, or
         reason,
       };
       await refuseUnprintable(content);
-      const event = newEvent('receipt.reversed', caller.username, `${stored.code}/${stored.number}`, { department, reason, total: formatYuan(stored.total), issuedAt: stored.issuedAt }, now);
+      const event = newEvent(
+        'receipt.reversed',
+        caller.username,
+        `${stored.code}/${stored.number}`,
+        { department, reason, total: formatYuan(stored.total), issuedAt: stored.issuedAt },
+        now,
+      );
       return { content, event };
     },
   });
@@ -255,14 +333,32 @@ export async function reverseReceipt(deps: Deps, caller: Caller, key: string, or
 /** A character the PDF font cannot draw is refused before a number is taken, never printed blank. */
 async function refuseUnprintable(content: Omit<ReceiptContent, 'code' | 'number'>) {
   const { missingGlyphs } = await import('../adapters/pdf/fonts.js');
-  const texts = [content.payer.name, content.payer.idNumber ?? '', content.remark ?? '', content.reason ?? '', content.handledBy, content.collectingUnit];
+  const texts = [
+    content.payer.name,
+    content.payer.idNumber ?? '',
+    content.remark ?? '',
+    content.reason ?? '',
+    content.handledBy,
+    content.collectingUnit,
+  ];
   const missing = missingGlyphs(texts);
   if (missing.length)
-    throw new AppError('unprocessable', `the receipt font cannot print: ${missing.join(' ')}`, missing.map((c) => ({ path: 'payer.name', rule: 'unprintable_character', message: `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} ${c} cannot be printed on the receipt` })));
+    throw new AppError(
+      'unprocessable',
+      `the receipt font cannot print: ${missing.join(' ')}`,
+      missing.map((c) => ({
+        path: 'payer.name',
+        rule: 'unprintable_character',
+        message: `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} ${c} cannot be printed on the receipt`,
+      })),
+    );
 }
 
 /** Completes every pending receipt older than `minAgeMs`: run at start-up locally and on a schedule in AWS. */
-export async function recoverPending(deps: Deps, minAgeMs = 0): Promise<{ completed: number; failed: number }> {
+export async function recoverPending(
+  deps: Deps,
+  minAgeMs = 0,
+): Promise<{ completed: number; failed: number }> {
   let completed = 0;
   let failed = 0;
   const cutoff = deps.now().getTime() - minAgeMs;

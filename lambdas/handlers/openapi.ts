@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { isPublic, ROUTES } from '../runtime/routes.js';
-import { CONTENT_TYPES } from '../runtime/routes.js';
+import { CONTENT_TYPES, isPublic, ROUTES } from '../runtime/routes.js';
 import { REQUEST_SCHEMAS } from './request-schemas.js';
 
 const errorSchema = {
@@ -9,11 +8,18 @@ const errorSchema = {
   properties: {
     error: { type: 'string' },
     message: { type: 'string' },
-    details: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } } } },
+    details: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { path: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
   },
 };
 
-const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' });
+const jsonSchema = (schema: z.ZodType) =>
+  z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' });
 
 /** The OpenAPI 3.1 document, built from the route table and the request schemas. */
 export function openApiDocument(serverUrl: string) {
@@ -21,16 +27,25 @@ export function openApiDocument(serverUrl: string) {
   for (const route of ROUTES) {
     const schemas = REQUEST_SCHEMAS[route.id] ?? {};
     const parameters = [
-      ...[...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
-      ...Object.entries((schemas.query ? (jsonSchema(schemas.query).properties ?? {}) : {}) as Record<string, unknown>).map(
-        ([name, schema]) => ({ name, in: 'query', required: false, schema }),
-      ),
+      ...[...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+        name: m[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      })),
+      ...Object.entries(
+        (schemas.query ? (jsonSchema(schemas.query).properties ?? {}) : {}) as Record<string, unknown>,
+      ).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
     ];
     const body = route.body
       ? {
           requestBody: {
             required: true,
-            content: { [CONTENT_TYPES[route.body.type]]: { schema: schemas.body ? jsonSchema(schemas.body) : { type: 'string', format: 'binary' } } },
+            content: {
+              [CONTENT_TYPES[route.body.type]]: {
+                schema: schemas.body ? jsonSchema(schemas.body) : { type: 'string', format: 'binary' },
+              },
+            },
           },
         }
       : {};
@@ -44,7 +59,10 @@ export function openApiDocument(serverUrl: string) {
       ...body,
       responses: {
         '200': { description: 'OK' },
-        default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        default: {
+          description: 'Error',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
       },
     };
   }
@@ -53,7 +71,8 @@ export function openApiDocument(serverUrl: string) {
     info: {
       title: 'feeproof',
       version: '1',
-      description: 'Electronic non-tax receipts checked against the published fee catalogue. Amounts are decimal strings in yuan.',
+      description:
+        'Electronic non-tax receipts checked against the published fee catalogue. Amounts are decimal strings in yuan.',
     },
     servers: [{ url: serverUrl }],
     components: {

@@ -31,7 +31,8 @@ export const handler = groupHandler('public', {
     const code = validate(itemCode, req.params.itemCode, 'item code');
     const versions = await catalogue.versionsOf(code);
     if (versions.length === 0) throw notFound(`item ${code} is not in the catalogue`);
-    const current = versionAsOf(groupVersions(versions).get(code)!, dateInZone(now())) ?? versions[versions.length - 1]!;
+    const current =
+      versionAsOf(groupVersions(versions).get(code)!, dateInZone(now())) ?? versions[versions.length - 1]!;
     return json(200, { ...versionOut(current), versions: versions.map(versionOut) });
   },
 

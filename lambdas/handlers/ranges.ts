@@ -1,9 +1,9 @@
 import { dateInZone } from '../core/dates.js';
 import { AppError, conflict } from '../core/errors.js';
+import type { NumberRange } from '../core/numbering.js';
 import { rangeSize, takenCount } from '../core/numbering.js';
 import { formatReceiptNumber, receiptCode } from '../core/receipt.js';
 import { allocateRangeRequest, closeRangeRequest } from '../core/schemas.js';
-import type { NumberRange } from '../core/numbering.js';
 import { getDeps } from './deps.js';
 import { groupHandler } from './http/group.js';
 import { json } from './http/types.js';
@@ -29,7 +29,13 @@ export const handler = groupHandler('ranges', {
     const code = receiptCode(deps.config.regionCode, dateInZone(now));
     if (body.departmentName) await deps.receipts.setDepartmentName(body.department, body.departmentName);
     for (let attempt = 0; attempt < 10; attempt++) {
-      const range = await deps.receipts.allocateRange(body.department, code, body.size, req.caller!.username, now);
+      const range = await deps.receipts.allocateRange(
+        body.department,
+        code,
+        body.size,
+        req.caller!.username,
+        now,
+      );
       if (range) return json(201, rangeOut(range));
     }
     throw conflict('ranges were being allocated at the same time; retry');
@@ -38,7 +44,12 @@ export const handler = groupHandler('ranges', {
   closeRange: async (req) => {
     const deps = getDeps();
     const { reason } = validate(closeRangeRequest, req.body, 'close request');
-    const closed = await deps.receipts.closeRange(req.params.id ?? '', req.caller!.username, reason, deps.now());
+    const closed = await deps.receipts.closeRange(
+      req.params.id ?? '',
+      req.caller!.username,
+      reason,
+      deps.now(),
+    );
     if (!closed) throw new AppError('not_found', `range ${req.params.id} does not exist`);
     return json(200, rangeOut(closed));
   },

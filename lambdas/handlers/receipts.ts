@@ -1,6 +1,6 @@
 import { AppError, badRequest } from '../core/errors.js';
-import { contentOf, type ReceiptRef } from '../core/receipt.js';
 import { formatYuan } from '../core/money.js';
+import { contentOf, type ReceiptRef } from '../core/receipt.js';
 import { idempotencyKey, issueReceiptRequest, receiptPath, reversalRequest } from '../core/schemas.js';
 import { getDeps } from './deps.js';
 import { groupHandler } from './http/group.js';
@@ -10,7 +10,10 @@ import { issueReceipt, receiptReply, reverseReceipt } from './issuing.js';
 
 function keyOf(req: ApiRequest): string {
   const key = req.headers['idempotency-key'];
-  if (key === undefined) throw badRequest('the Idempotency-Key header is required', [{ path: 'Idempotency-Key', rule: 'required', message: 'the Idempotency-Key header is required' }]);
+  if (key === undefined)
+    throw badRequest('the Idempotency-Key header is required', [
+      { path: 'Idempotency-Key', rule: 'required', message: 'the Idempotency-Key header is required' },
+    ]);
   return validate(idempotencyKey, key, 'Idempotency-Key header');
 }
 
@@ -19,7 +22,8 @@ async function ownReceipt(req: ApiRequest) {
   const ref: ReceiptRef = validate(receiptPath, req.params, 'receipt path');
   const stored = await getDeps().receipts.getReceipt(ref);
   if (!stored) throw new AppError('not_found', `receipt ${ref.code}/${ref.number} does not exist`);
-  if (stored.department !== req.caller!.department) throw new AppError('forbidden', 'the receipt belongs to another department');
+  if (stored.department !== req.caller!.department)
+    throw new AppError('forbidden', 'the receipt belongs to another department');
   return stored;
 }
 
@@ -30,7 +34,9 @@ export const handler = groupHandler('receipts', {
     const key = keyOf(req);
     const request = validate(issueReceiptRequest, req.body, 'charge');
     const { receipt, replayed } = await issueReceipt(deps, req.caller!, key, req.body, request);
-    return json(replayed ? 200 : 201, receiptReply(deps, receipt), { location: `/v1/receipts/${receipt.code}/${receipt.number}` });
+    return json(replayed ? 200 : 201, receiptReply(deps, receipt), {
+      location: `/v1/receipts/${receipt.code}/${receipt.number}`,
+    });
   },
 
   getReceipt: async (req) => {
@@ -43,15 +49,22 @@ export const handler = groupHandler('receipts', {
       total: formatYuan(content.total),
       lines: content.lines.map((l) => ({ ...l, amount: formatYuan(l.amount) })),
       ...(stored.reversedBy ? { reversedBy: stored.reversedBy } : {}),
-      signature: stored.signature ? { keyId: stored.keyId, value: stored.signature, algorithm: 'ECDSA_SHA_256' } : null,
+      signature: stored.signature
+        ? { keyId: stored.keyId, value: stored.signature, algorithm: 'ECDSA_SHA_256' }
+        : null,
     });
   },
 
   getReceiptPdf: async (req) => {
     const stored = await ownReceipt(req);
     const pdf = await getDeps().receipts.getPdf(stored);
-    if (!pdf) throw new AppError('conflict', 'the receipt is still being issued; retry shortly', [], { 'retry-after': '1' });
-    return binary('application/pdf', pdf, { 'content-disposition': `inline; filename="${stored.code}-${stored.number}.pdf"` });
+    if (!pdf)
+      throw new AppError('conflict', 'the receipt is still being issued; retry shortly', [], {
+        'retry-after': '1',
+      });
+    return binary('application/pdf', pdf, {
+      'content-disposition': `inline; filename="${stored.code}-${stored.number}.pdf"`,
+    });
   },
 
   reverseReceipt: async (req) => {
@@ -60,6 +73,8 @@ export const handler = groupHandler('receipts', {
     const ref: ReceiptRef = validate(receiptPath, req.params, 'receipt path');
     const { reason } = validate(reversalRequest, req.body, 'reversal');
     const { receipt, replayed } = await reverseReceipt(deps, req.caller!, key, ref, reason);
-    return json(replayed ? 200 : 201, receiptReply(deps, receipt), { location: `/v1/receipts/${receipt.code}/${receipt.number}` });
+    return json(replayed ? 200 : 201, receiptReply(deps, receipt), {
+      location: `/v1/receipts/${receipt.code}/${receipt.number}`,
+    });
   },
 });

@@ -8,11 +8,14 @@ import {
   reversalRequest,
   reviseItemRequest,
   statusChangeRequest,
+  verifyQuery,
 } from '../core/schemas.js';
 
 /** Which schema validates which part of each operation's request; also feeds the OpenAPI document. */
 export const REQUEST_SCHEMAS: Record<string, { body?: z.ZodType; query?: z.ZodType }> = {
   listCatalogue: { query: catalogueQuery },
+  verifyReceipt: { query: verifyQuery },
+  getVerifiedPdf: { query: verifyQuery },
   createItem: { body: createItemRequest },
   reviseItem: { body: reviseItemRequest },
   changeItemStatus: { body: statusChangeRequest },

@@ -51,7 +51,9 @@ async function waitUntilUp(endpoint: string, child: ChildProcess, timeoutMs = 60
  * Starts DynamoDB Local on a free loopback port, its data under `dataDir` (or in memory),
  * and waits until it answers. `stop()` ends it.
  */
-export async function startDynamoDbLocal(options: { dataDir?: string; port?: number } = {}): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(
+  options: { dataDir?: string; port?: number } = {},
+): Promise<DynamoDbLocal> {
   ensureInstalled();
   const port = options.port ?? (await freePort());
   const storage = options.dataDir ? ['-dbPath', options.dataDir, '-sharedDb'] : ['-inMemory', '-sharedDb'];
@@ -81,7 +83,9 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
     await waitUntilUp(endpoint, child);
   } catch (e) {
     child.kill('SIGKILL');
-    throw new Error(`${(e as Error).message}${stderr ? `\n${stderr}` : ''}. Is Java 17 installed (apt-get install openjdk-17-jre-headless)?`);
+    throw new Error(
+      `${(e as Error).message}${stderr ? `\n${stderr}` : ''}. Is Java 17 installed (apt-get install openjdk-17-jre-headless)?`,
+    );
   }
   return {
     endpoint,

@@ -1,7 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { RouteGroup } from '../runtime/routes.js';
 
-export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+export type LambdaHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /**
  * The handler module of each route group, loaded on first use as a Lambda would load its
@@ -9,6 +12,7 @@ export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) =>
  */
 export const HANDLER_MODULES: Record<RouteGroup, () => Promise<{ handler: unknown }>> = {
   public: () => import('../handlers/public.js'),
+  verify: () => import('../handlers/verify.js'),
   'catalogue-admin': () => import('../handlers/catalogue-admin.js'),
   ranges: () => import('../handlers/ranges.js'),
   receipts: () => import('../handlers/receipts.js'),

@@ -3,10 +3,16 @@ import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import {
+  DEFAULT_MAX_BODY,
+  isPublic,
+  ROUTES,
+  type Route,
+  type RouteGroup,
+  routeKey,
+} from '../runtime/routes.js';
 import { type LambdaHandler, loadHandler } from './handler-modules.js';
-import { DEFAULT_MAX_BODY, isPublic, ROUTES, type Route, type RouteGroup, routeKey } from '../runtime/routes.js';
 import { type IssuerKey, verifyToken } from './tokens.js';
-
 
 /** The largest body any route accepts: reading stops past it, as API Gateway's own limit does. */
 const BODY_CAP = Math.max(...ROUTES.map((r) => r.body?.maxBytes ?? DEFAULT_MAX_BODY));
@@ -75,7 +81,8 @@ function toEvent(
   claims: Record<string, unknown> | null,
 ): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
   const textual = isTextual(headers['content-type']);
@@ -95,7 +102,13 @@ function toEvent(
       apiId: 'local',
       domainName: headers.host ?? '127.0.0.1',
       domainPrefix: 'local',
-      http: { method: req.method!, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: req.method!,
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: randomUUID(),
       routeKey: routeKey(route),
       stage: '$default',
@@ -128,7 +141,10 @@ async function serveStatic(res: ServerResponse, webDir: string, path: string): P
   if (!file.startsWith(webDir)) return false;
   try {
     if (!(await stat(file)).isFile()) return false;
-    res.writeHead(200, { 'content-type': STATIC_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+    res.writeHead(200, {
+      'content-type': STATIC_TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-cache',
+    });
     res.end(await readFile(file));
     return true;
   } catch {
@@ -154,7 +170,8 @@ export function createLocalServer(options: LocalServerOptions): Server {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const { route, params, pathMatched } = matchRoute(req.method ?? 'GET', url.pathname);
       if (!route) {
-        if (req.method === 'GET' && options.webDir && (await serveStatic(res, options.webDir, url.pathname))) return;
+        if (req.method === 'GET' && options.webDir && (await serveStatic(res, options.webDir, url.pathname)))
+          return;
         return pathMatched
           ? sendError(res, 405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`)
           : sendError(res, 404, 'not_found', `no route ${req.method} ${url.pathname}`);
@@ -162,7 +179,9 @@ export function createLocalServer(options: LocalServerOptions): Server {
       let claims: Record<string, unknown> | null = null;
       if (!isPublic(route)) {
         const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-        claims = token ? ((await verifyToken(options.issuerKey, token)) as Record<string, unknown> | null) : null;
+        claims = token
+          ? ((await verifyToken(options.issuerKey, token)) as Record<string, unknown> | null)
+          : null;
         if (!claims) return sendError(res, 401, 'unauthorized', 'a valid bearer token is required');
       }
       const body = await readBody(req);

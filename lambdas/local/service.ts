@@ -52,11 +52,19 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   resetDeps();
   const deps = getDeps();
   try {
-    await ensureTables(new DynamoDBClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), deps.config.tables);
+    await ensureTables(
+      new DynamoDBClient({
+        endpoint: dynamoEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+      deps.config.tables,
+    );
     if (options.seed !== false) await seedDemoCatalogue(deps);
     // Receipts left unfinished by a crash are completed before serving.
     const recovered = await recoverPending(deps);
-    if (recovered.completed || recovered.failed) process.stderr.write(`recovery: ${recovered.completed} completed, ${recovered.failed} failed\n`);
+    if (recovered.completed || recovered.failed)
+      process.stderr.write(`recovery: ${recovered.completed} completed, ${recovered.failed} failed\n`);
   } catch (e) {
     await dynamo?.stop();
     throw e;

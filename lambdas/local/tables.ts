@@ -1,6 +1,6 @@
 import { CreateTableCommand, type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { PARTITION_KEY, SORT_KEY, TABLES } from '../runtime/tables.js';
 import type { Config } from '../runtime/config.js';
+import { PARTITION_KEY, SORT_KEY, TABLES } from '../runtime/tables.js';
 
 /** Creates the tables that are missing, from the same definitions the CDK stack uses. */
 export async function ensureTables(client: DynamoDBClient, names: Config['tables']): Promise<string[]> {
@@ -16,7 +16,11 @@ export async function ensureTables(client: DynamoDBClient, names: Config['tables
   for (const table of TABLES) {
     const name = names[table.id];
     if (existing.has(name)) continue;
-    const attributes = new Set([PARTITION_KEY, SORT_KEY, ...table.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
+    const attributes = new Set([
+      PARTITION_KEY,
+      SORT_KEY,
+      ...table.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+    ]);
     await client.send(
       new CreateTableCommand({
         TableName: name,

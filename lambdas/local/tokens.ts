@@ -45,7 +45,8 @@ export interface TokenRequest {
 
 /** A token with the claims Cognito would put in an ID token. */
 export async function issueToken(key: IssuerKey, request: TokenRequest): Promise<string> {
-  const username = request.username ?? `${request.role}${request.department ? `-${request.department.toLowerCase()}` : ''}`;
+  const username =
+    request.username ?? `${request.role}${request.department ? `-${request.department.toLowerCase()}` : ''}`;
   const claims: JWTPayload = {
     'cognito:groups': [request.role],
     username,
@@ -65,7 +66,11 @@ export async function issueToken(key: IssuerKey, request: TokenRequest): Promise
 /** Checks signature, issuer, audience and expiry; returns the claims or null, as the authorizer would. */
 export async function verifyToken(key: IssuerKey, token: string): Promise<JWTPayload | null> {
   try {
-    const { payload } = await jwtVerify(token, key.publicKey, { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, algorithms: [ALG] });
+    const { payload } = await jwtVerify(token, key.publicKey, {
+      issuer: LOCAL_ISSUER,
+      audience: LOCAL_AUDIENCE,
+      algorithms: [ALG],
+    });
     return payload;
   } catch {
     return null;

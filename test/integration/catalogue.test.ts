@@ -1,15 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dateInZone } from '../../lambdas/core/dates.js';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../lambdas/local/tokens.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 const today = dateInZone(new Date());
-const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+const addDays = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 const tomorrow = addDays(today, 1);
 const yesterday = addDays(today, -1);
 
-const basis = { title: '关于测试收费标准的通知', number: '测价〔2024〕1号', issuer: '某市发展改革委 某市财政局', date: '2024-01-15' };
+const basis = {
+  title: '关于测试收费标准的通知',
+  number: '测价〔2024〕1号',
+  issuer: '某市发展改革委 某市财政局',
+  date: '2024-01-15',
+};
 const newItem = (code: string, overrides: Record<string, unknown> = {}) => ({
   code,
   name: '测试收费项目',
@@ -47,11 +53,14 @@ describe('public catalogue', () => {
     expect(res.status).toBe(200);
     expect(res.body.asOf).toBe(today);
     expect(res.body.items.length).toBeGreaterThanOrEqual(8);
-    expect(new Set(res.body.items.map((i: { department: string }) => i.department)).size).toBeGreaterThanOrEqual(3);
+    expect(
+      new Set(res.body.items.map((i: { department: string }) => i.department)).size,
+    ).toBeGreaterThanOrEqual(3);
     for (const item of res.body.items) {
       expect(item.version).toBeGreaterThanOrEqual(1);
       expect(item.status).toBe('active');
-      const amounts = item.standard.type === 'fixed' ? [item.standard.amount] : [item.standard.min, item.standard.max];
+      const amounts =
+        item.standard.type === 'fixed' ? [item.standard.amount] : [item.standard.min, item.standard.max];
       for (const a of amounts) expect(a).toMatch(/^\d+\.\d{2}$/);
     }
   });
@@ -83,7 +92,10 @@ describe('public catalogue', () => {
     const res = await svc.api('GET', '/v1/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
-    expect(res.body.paths['/v1/catalogue/items'].post.requestBody.content['application/json'].schema.properties.standard).toBeDefined();
+    expect(
+      res.body.paths['/v1/catalogue/items'].post.requestBody.content['application/json'].schema.properties
+        .standard,
+    ).toBeDefined();
   });
 });
 
@@ -94,7 +106,9 @@ describe('access to finance routes', () => {
     const expired = await svc.token({ role: 'finance', ttlSeconds: -10 });
     expect((await svc.api('POST', '/v1/catalogue/items', { ...body, token: expired })).status).toBe(401);
     const wrongAudience = await svc.token({ role: 'finance', audience: 'someone-else' });
-    expect((await svc.api('POST', '/v1/catalogue/items', { ...body, token: wrongAudience })).status).toBe(401);
+    expect((await svc.api('POST', '/v1/catalogue/items', { ...body, token: wrongAudience })).status).toBe(
+      401,
+    );
     const { privateKey } = await generateKeyPair('ES256');
     const foreign = await new SignJWT({ 'cognito:groups': ['finance'] })
       .setProtectedHeader({ alg: 'ES256' })
@@ -122,7 +136,12 @@ describe('creating items', () => {
   it('creates an item, visible publicly with its history', async () => {
     const res = await svc.api('POST', '/v1/catalogue/items', { token: finance, json: newItem('TEST-001') });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ code: 'TEST-001', version: 1, standard: { type: 'fixed', amount: '30.00' }, changedBy: 'finance' });
+    expect(res.body).toMatchObject({
+      code: 'TEST-001',
+      version: 1,
+      standard: { type: 'fixed', amount: '30.00' },
+      changedBy: 'finance',
+    });
     const got = await svc.api('GET', '/v1/catalogue/TEST-001');
     expect(got.body.versions).toHaveLength(1);
     expect(got.body.basis[0].number).toBe(basis.number);
@@ -130,7 +149,10 @@ describe('creating items', () => {
 
   it('refuses a second item with the same code (409) without changing the first', async () => {
     await svc.api('POST', '/v1/catalogue/items', { token: finance, json: newItem('TEST-DUP') });
-    const again = await svc.api('POST', '/v1/catalogue/items', { token: finance, json: newItem('TEST-DUP', { name: '另一个' }) });
+    const again = await svc.api('POST', '/v1/catalogue/items', {
+      token: finance,
+      json: newItem('TEST-DUP', { name: '另一个' }),
+    });
     expect(again.status).toBe(409);
     const got = await svc.api('GET', '/v1/catalogue/TEST-DUP');
     expect(got.body.name).toBe('测试收费项目');
@@ -141,16 +163,27 @@ describe('creating items', () => {
     ['a JSON number for an amount', { standard: { type: 'fixed', amount: 30 } }, 'standard.amount'],
     ['a negative amount', { standard: { type: 'fixed', amount: '-1.00' } }, 'standard.amount'],
     ['three decimals', { standard: { type: 'fixed', amount: '1.005' } }, 'standard.amount'],
-    ['a range whose min exceeds its max', { standard: { type: 'range', min: '50.00', max: '10.00' } }, 'standard.min'],
+    [
+      'a range whose min exceeds its max',
+      { standard: { type: 'range', min: '50.00', max: '10.00' } },
+      'standard.min',
+    ],
     ['an impossible date', { validFrom: '2026-02-30' }, 'validFrom'],
     ['validTo before validFrom', { validTo: '2023-01-01' }, 'validTo'],
     ['no legal basis', { basis: [] }, 'basis'],
     ['an unknown fund management', { fundManagement: 'pocket' }, 'fundManagement'],
     ['a lowercase code', { code: 'abc' }, 'code'],
     ['an unknown field', { colour: 'red' }, '(body)'],
-    ['a percent exemption over 99', { exemptions: [{ who: '某人', kind: 'percent', percent: 150 }] }, 'exemptions[0].percent'],
+    [
+      'a percent exemption over 99',
+      { exemptions: [{ who: '某人', kind: 'percent', percent: 150 }] },
+      'exemptions[0].percent',
+    ],
   ])('refuses %s with a 400 naming %s', async (_what, overrides, path) => {
-    const res = await svc.api('POST', '/v1/catalogue/items', { token: finance, json: newItem('TEST-BAD', overrides) });
+    const res = await svc.api('POST', '/v1/catalogue/items', {
+      token: finance,
+      json: newItem('TEST-BAD', overrides),
+    });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('bad_request');
     expect(res.body.details.map((d: { path: string }) => d.path)).toContain(path);
@@ -158,12 +191,24 @@ describe('creating items', () => {
   });
 
   it('refuses malformed JSON (400), a wrong content type (415) and a body over 1 MiB (413)', async () => {
-    const malformed = await svc.api('POST', '/v1/catalogue/items', { token: finance, body: '{"code": "X",', contentType: 'application/json' });
+    const malformed = await svc.api('POST', '/v1/catalogue/items', {
+      token: finance,
+      body: '{"code": "X",',
+      contentType: 'application/json',
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.message).toMatch(/malformed JSON/);
-    const wrongType = await svc.api('POST', '/v1/catalogue/items', { token: finance, body: JSON.stringify(newItem('TEST-CT')), contentType: 'text/plain' });
+    const wrongType = await svc.api('POST', '/v1/catalogue/items', {
+      token: finance,
+      body: JSON.stringify(newItem('TEST-CT')),
+      contentType: 'text/plain',
+    });
     expect(wrongType.status).toBe(415);
-    const huge = await svc.api('POST', '/v1/catalogue/items', { token: finance, body: 'x'.repeat(1024 * 1024 + 1), contentType: 'application/json' });
+    const huge = await svc.api('POST', '/v1/catalogue/items', {
+      token: finance,
+      body: 'x'.repeat(1024 * 1024 + 1),
+      contentType: 'application/json',
+    });
     expect(huge.status).toBe(413);
     expect(huge.body.error).toBe('payload_too_large');
   });
@@ -172,7 +217,9 @@ describe('creating items', () => {
 describe('versions', () => {
   it('a price change from tomorrow keeps today on the old price, and both versions are kept', async () => {
     await svc.api('POST', '/v1/catalogue/items', { token: finance, json: newItem('TEST-PRICE') });
-    const { code: _code, ...fields } = newItem('TEST-PRICE', { standard: { type: 'fixed', amount: '45.00' } });
+    const { code: _code, ...fields } = newItem('TEST-PRICE', {
+      standard: { type: 'fixed', amount: '45.00' },
+    });
     const revised = await svc.api('PUT', '/v1/catalogue/items/TEST-PRICE', {
       token: finance,
       json: { ...fields, effectiveFrom: tomorrow, reason: '调整收费标准' },
@@ -181,13 +228,20 @@ describe('versions', () => {
     expect(revised.body.version).toBe(2);
 
     const price = async (asOf: string) =>
-      (await svc.api('GET', `/v1/catalogue?asOf=${asOf}&department=TEST`)).body.items.find((i: { code: string }) => i.code === 'TEST-PRICE')?.standard.amount;
+      (await svc.api('GET', `/v1/catalogue?asOf=${asOf}&department=TEST`)).body.items.find(
+        (i: { code: string }) => i.code === 'TEST-PRICE',
+      )?.standard.amount;
     expect(await price(today)).toBe('30.00');
     expect(await price(yesterday)).toBe('30.00');
     expect(await price(tomorrow)).toBe('45.00');
 
     const history = await svc.api('GET', '/v1/catalogue/TEST-PRICE');
-    expect(history.body.versions.map((v: { effectiveFrom: string; standard: { amount: string } }) => [v.effectiveFrom, v.standard.amount])).toEqual([
+    expect(
+      history.body.versions.map((v: { effectiveFrom: string; standard: { amount: string } }) => [
+        v.effectiveFrom,
+        v.standard.amount,
+      ]),
+    ).toEqual([
       ['2024-01-01', '30.00'],
       [tomorrow, '45.00'],
     ]);
@@ -197,10 +251,16 @@ describe('versions', () => {
   it('refuses a change that would take effect in the past (422) and a revision of a missing item (404)', async () => {
     await svc.api('POST', '/v1/catalogue/items', { token: finance, json: newItem('TEST-PAST') });
     const { code: _c, ...fields } = newItem('TEST-PAST');
-    const past = await svc.api('PUT', '/v1/catalogue/items/TEST-PAST', { token: finance, json: { ...fields, effectiveFrom: yesterday, reason: 'x' } });
+    const past = await svc.api('PUT', '/v1/catalogue/items/TEST-PAST', {
+      token: finance,
+      json: { ...fields, effectiveFrom: yesterday, reason: 'x' },
+    });
     expect(past.status).toBe(422);
     expect(past.body.details[0].path).toBe('effectiveFrom');
-    const missing = await svc.api('PUT', '/v1/catalogue/items/TEST-NONE', { token: finance, json: { ...fields, effectiveFrom: tomorrow, reason: 'x' } });
+    const missing = await svc.api('PUT', '/v1/catalogue/items/TEST-NONE', {
+      token: finance,
+      json: { ...fields, effectiveFrom: tomorrow, reason: 'x' },
+    });
     expect(missing.status).toBe(404);
     expect((await svc.api('GET', '/v1/catalogue/TEST-PAST')).body.versions).toHaveLength(1);
   });
@@ -214,7 +274,9 @@ describe('versions', () => {
     expect(suspend.status).toBe(200);
     expect(suspend.body.status).toBe('suspended');
     const listed = async (asOf: string) =>
-      (await svc.api('GET', `/v1/catalogue?asOf=${asOf}&department=TEST`)).body.items.some((i: { code: string }) => i.code === 'TEST-STATUS');
+      (await svc.api('GET', `/v1/catalogue?asOf=${asOf}&department=TEST`)).body.items.some(
+        (i: { code: string }) => i.code === 'TEST-STATUS',
+      );
     expect(await listed(today)).toBe(true);
     expect(await listed(tomorrow)).toBe(false);
 
@@ -233,22 +295,37 @@ describe('versions', () => {
 });
 
 describe('CSV import', () => {
-  const header = 'code,name,department,unit,standard_type,amount,min,max,fund_management,valid_from,valid_to,basis_title,basis_number,basis_issuer,basis_date,exemptions,status,effective_from,reason';
+  const header =
+    'code,name,department,unit,standard_type,amount,min,max,fund_management,valid_from,valid_to,basis_title,basis_number,basis_issuer,basis_date,exemptions,status,effective_from,reason';
   const row = (code: string, amount = '12.00') =>
     `${code},"导入项目, 含逗号",IMP,次,fixed,${amount},,,treasury,2025-01-01,,关于导入的通知,导〔2025〕1号,某市财政局,2025-01-01,小微企业:waive,active,,`;
 
   it('imports every row, with or without a BOM', async () => {
-    const csv = `\uFEFF${header}\n${row("IMP-001")}\n${row("IMP-002", "8.50")}\n`;
-    const res = await svc.api('POST', '/v1/catalogue/import', { token: finance, body: csv, contentType: 'text/csv' });
+    const csv = `\uFEFF${header}\n${row('IMP-001')}\n${row('IMP-002', '8.50')}\n`;
+    const res = await svc.api('POST', '/v1/catalogue/import', {
+      token: finance,
+      body: csv,
+      contentType: 'text/csv',
+    });
     expect(res.status).toBe(200);
     expect(res.body.imported).toBe(2);
     const got = await svc.api('GET', '/v1/catalogue/IMP-002');
-    expect(got.body).toMatchObject({ name: '导入项目, 含逗号', standard: { amount: '8.50' }, exemptions: [{ who: '小微企业', kind: 'waive' }] });
+    expect(got.body).toMatchObject({
+      name: '导入项目, 含逗号',
+      standard: { amount: '8.50' },
+      exemptions: [{ who: '小微企业', kind: 'waive' }],
+    });
   });
 
   it('imports nothing when any row is bad, and names every bad row', async () => {
-    const csv = [header, row('IMP-101'), row('IMP-102', '-3.00'), row('IMP-103'), row('imp-bad')].join('\r\n');
-    const res = await svc.api('POST', '/v1/catalogue/import', { token: finance, body: csv, contentType: 'text/csv' });
+    const csv = [header, row('IMP-101'), row('IMP-102', '-3.00'), row('IMP-103'), row('imp-bad')].join(
+      '\r\n',
+    );
+    const res = await svc.api('POST', '/v1/catalogue/import', {
+      token: finance,
+      body: csv,
+      contentType: 'text/csv',
+    });
     expect(res.status).toBe(400);
     const rows = new Set(res.body.details.map((d: { row: number }) => d.row));
     expect(rows).toEqual(new Set([3, 5]));
@@ -257,7 +334,11 @@ describe('CSV import', () => {
   });
 
   it('refuses a CSV without the required columns', async () => {
-    const res = await svc.api('POST', '/v1/catalogue/import', { token: finance, body: 'code,name\nX-1,y', contentType: 'text/csv' });
+    const res = await svc.api('POST', '/v1/catalogue/import', {
+      token: finance,
+      body: 'code,name\nX-1,y',
+      contentType: 'text/csv',
+    });
     expect(res.status).toBe(400);
     expect(res.body.details.some((d: { rule: string }) => d.rule === 'missing_column')).toBe(true);
   });

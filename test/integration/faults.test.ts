@@ -1,14 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SignerError } from '../../lambdas/core/signer.js';
 import { getDeps } from '../../lambdas/handlers/deps.js';
 import { recoverPending } from '../../lambdas/handlers/issuing.js';
-import { SignerError } from '../../lambdas/core/signer.js';
 import { expectNumbersAccountedFor } from '../support/accounting.js';
 import { issue, newKey } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 let svc: TestService;
 let token: string;
-const charge = { payer: { type: 'person', name: '赵六' }, lines: [{ itemCode: 'GA-002', quantity: 1, amount: '10.00' }] };
+const charge = {
+  payer: { type: 'person', name: '赵六' },
+  lines: [{ itemCode: 'GA-002', quantity: 1, amount: '10.00' }],
+};
 
 type Send = (command: { constructor: { name: string } }) => Promise<unknown>;
 let originalSend: Send;
@@ -28,7 +31,11 @@ afterEach(() => {
 });
 afterAll(async () => svc?.stop());
 
-const injected = () => Object.assign(new Error('injected fault'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } });
+const injected = () =>
+  Object.assign(new Error('injected fault'), {
+    name: 'InternalServerError',
+    $metadata: { httpStatusCode: 500 },
+  });
 
 /** Makes the n-th DynamoDB call of a request fail, before or after it reaches the database. */
 function failCall(n: number, when: 'before' | 'after') {
@@ -59,7 +66,14 @@ describe('faults while issuing', () => {
     let calls = 0;
     getDeps().signer = async () => {
       const signer = await originalSigner();
-      return { keyId: signer.keyId, publicKeySpki: () => signer.publicKeySpki(), signDigest: async (d) => ([1, 3].includes(++calls) ? Promise.reject(new SignerError('KMS throttled', true)) : signer.signDigest(d)) };
+      return {
+        keyId: signer.keyId,
+        publicKeySpki: () => signer.publicKeySpki(),
+        signDigest: async (d) =>
+          [1, 3].includes(++calls)
+            ? Promise.reject(new SignerError('KMS throttled', true))
+            : signer.signDigest(d),
+      };
     };
     const key = newKey();
     const failed = await issue(svc, token, charge, key);
@@ -72,9 +86,18 @@ describe('faults while issuing', () => {
   it('recovery completes what a failed signer left, without the client coming back', async () => {
     getDeps().signer = async () => {
       const signer = await originalSigner();
-      return { ...signer, keyId: signer.keyId, publicKeySpki: () => signer.publicKeySpki(), signDigest: () => Promise.reject(new SignerError('KMS unavailable', true)) };
+      return {
+        ...signer,
+        keyId: signer.keyId,
+        publicKeySpki: () => signer.publicKeySpki(),
+        signDigest: () => Promise.reject(new SignerError('KMS unavailable', true)),
+      };
     };
-    const abandoned = await Promise.all([issue(svc, token, charge), issue(svc, token, charge), issue(svc, token, charge)]);
+    const abandoned = await Promise.all([
+      issue(svc, token, charge),
+      issue(svc, token, charge),
+      issue(svc, token, charge),
+    ]);
     expect(abandoned.map((a) => a.status)).toEqual([503, 503, 503]);
     getDeps().signer = originalSigner;
     const result = await recoverPending(getDeps());

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../support/service.js';
 import { consecutive, issue, newKey, registrationCharge } from '../support/receipts.js';
+import { startTestService, type TestService } from '../support/service.js';
 
 let svc: TestService;
 let zrzy: string;
@@ -27,13 +27,27 @@ describe('issuing', () => {
     expect(res.body.code).toBe(`110101${year}`);
     expect(res.body.number).toMatch(/^\d{10}$/);
     expect(res.body.checkCode).toMatch(/^[2-9A-HJ-NP-Z]{6}$/);
-    expect(res.body).toMatchObject({ total: '80.00', totalInWords: '捌拾元整', status: 'issued', kind: 'blue' });
+    expect(res.body).toMatchObject({
+      total: '80.00',
+      totalInWords: '捌拾元整',
+      status: 'issued',
+      kind: 'blue',
+    });
     expect(res.body.verifyUrl).toContain(`checkCode=${res.body.checkCode}`);
 
     const got = await svc.api('GET', `/v1/receipts/${res.body.code}/${res.body.number}`, { token: zrzy });
     expect(got.status).toBe(200);
-    expect(got.body).toMatchObject({ collectingUnit: expect.stringContaining('自然资源'), handledBy: 'clerk-li', payer: { name: '张三' } });
-    expect(got.body.lines[0]).toMatchObject({ itemCode: 'ZRZY-001', amount: '80.00', standard: '80.00', quantity: 1 });
+    expect(got.body).toMatchObject({
+      collectingUnit: expect.stringContaining('自然资源'),
+      handledBy: 'clerk-li',
+      payer: { name: '张三' },
+    });
+    expect(got.body.lines[0]).toMatchObject({
+      itemCode: 'ZRZY-001',
+      amount: '80.00',
+      standard: '80.00',
+      quantity: 1,
+    });
     expect(got.body.signature.value.length).toBeGreaterThan(60);
   });
 
@@ -85,16 +99,28 @@ describe('issuing', () => {
     );
     expect(refused.status).toBe(422);
     expect(refused.body.error).toBe('charge_rejected');
-    expect(refused.body.details.map((d: { rule: string }) => d.rule)).toEqual(['amount_mismatch', 'wrong_department', 'unknown_item']);
+    expect(refused.body.details.map((d: { rule: string }) => d.rule)).toEqual([
+      'amount_mismatch',
+      'wrong_department',
+      'unknown_item',
+    ]);
     const after = await issue(svc, zrzy);
     expect(Number(after.body.number)).toBe(Number(before.body.number) + 1);
   });
 
   it('refuses bad requests with a 400 naming the field', async () => {
-    const numberAmount = await issue(svc, zrzy, registrationCharge({ lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: 80 }] }));
+    const numberAmount = await issue(
+      svc,
+      zrzy,
+      registrationCharge({ lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: 80 }] }),
+    );
     expect(numberAmount.status).toBe(400);
     expect(numberAmount.body.details[0].path).toBe('lines[0].amount');
-    const fractional = await issue(svc, zrzy, registrationCharge({ lines: [{ itemCode: 'ZRZY-001', quantity: 1.5, amount: '80.00' }] }));
+    const fractional = await issue(
+      svc,
+      zrzy,
+      registrationCharge({ lines: [{ itemCode: 'ZRZY-001', quantity: 1.5, amount: '80.00' }] }),
+    );
     expect(fractional.status).toBe(400);
     expect(fractional.body.details[0].path).toBe('lines[0].quantity');
     const noKey = await svc.api('POST', '/v1/receipts', { token: zrzy, json: registrationCharge() });
@@ -107,13 +133,24 @@ describe('issuing', () => {
   });
 
   it('refuses a name the receipt font cannot print (422), before taking a number', async () => {
-    const res = await issue(svc, zrzy, registrationCharge({ payer: { type: 'person', name: '张\u{1F600}' } }));
+    const res = await issue(
+      svc,
+      zrzy,
+      registrationCharge({ payer: { type: 'person', name: '张\u{1F600}' } }),
+    );
     expect(res.status).toBe(422);
     expect(res.body.details[0].rule).toBe('unprintable_character');
   });
 
   it('applies an exemption: a small business is waived the registration fee', async () => {
-    const res = await issue(svc, zrzy, registrationCharge({ payer: { type: 'unit', name: '某某科技有限公司' }, lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: '0.00', exemption: '小微企业' }] }));
+    const res = await issue(
+      svc,
+      zrzy,
+      registrationCharge({
+        payer: { type: 'unit', name: '某某科技有限公司' },
+        lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: '0.00', exemption: '小微企业' }],
+      }),
+    );
     expect(res.status).toBe(201);
     expect(res.body.total).toBe('0.00');
   });
@@ -133,7 +170,9 @@ describe('idempotency', () => {
 
   it('makes one receipt for the same key sent many times at once', async () => {
     const key = newKey();
-    const answers = await Promise.all(Array.from({ length: 8 }, () => issue(svc, zrzy, registrationCharge(), key)));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => issue(svc, zrzy, registrationCharge(), key)),
+    );
     expect(answers.every((a) => a.status === 200 || a.status === 201)).toBe(true);
     expect(new Set(answers.map((a) => a.body.number)).size).toBe(1);
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
@@ -144,7 +183,12 @@ describe('continuous numbers', () => {
   it('50 concurrent issuances in one department take 50 consecutive numbers', async () => {
     const token = await svc.token({ role: 'collector', department: 'GA' });
     const answers = await Promise.all(
-      Array.from({ length: 50 }, () => issue(svc, token, { payer: { type: 'person', name: '李四' }, lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }] })),
+      Array.from({ length: 50 }, () =>
+        issue(svc, token, {
+          payer: { type: 'person', name: '李四' },
+          lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }],
+        }),
+      ),
     );
     expect(answers.map((a) => a.status)).toEqual(Array(50).fill(201));
     const numbers = consecutive(answers.map((a) => a.body.number));
@@ -153,11 +197,17 @@ describe('continuous numbers', () => {
 
   it('moves to a new range when one runs out, and finance can allocate and close ranges', async () => {
     const finance = await svc.token({ role: 'finance' });
-    const allocated = await svc.api('POST', '/v1/ranges', { token: finance, json: { department: 'RS', size: 3, departmentName: '某市人力资源和社会保障局' } });
+    const allocated = await svc.api('POST', '/v1/ranges', {
+      token: finance,
+      json: { department: 'RS', size: 3, departmentName: '某市人力资源和社会保障局' },
+    });
     expect(allocated.status).toBe(201);
     expect(allocated.body).toMatchObject({ status: 'open', size: 3, taken: 0 });
     const rs = await svc.token({ role: 'collector', department: 'RS' });
-    const charge = { payer: { type: 'person', name: '王五' }, lines: [{ itemCode: 'RS-001', quantity: 1, amount: '30.00' }] };
+    const charge = {
+      payer: { type: 'person', name: '王五' },
+      lines: [{ itemCode: 'RS-001', quantity: 1, amount: '30.00' }],
+    };
     const numbers: string[] = [];
     for (let i = 0; i < 5; i++) {
       const res = await issue(svc, rs, charge);
@@ -169,9 +219,15 @@ describe('continuous numbers', () => {
     expect(Number(numbers[3])).toBeGreaterThan(Number(allocated.body.last));
     expect(Number(numbers[4])).toBe(Number(numbers[3]) + 1);
 
-    const closeUnknown = await svc.api('POST', '/v1/ranges/nope/close', { token: finance, json: { reason: '核销' } });
+    const closeUnknown = await svc.api('POST', '/v1/ranges/nope/close', {
+      token: finance,
+      json: { reason: '核销' },
+    });
     expect(closeUnknown.status).toBe(404);
-    const collectorTry = await svc.api('POST', '/v1/ranges', { token: rs, json: { department: 'RS', size: 3 } });
+    const collectorTry = await svc.api('POST', '/v1/ranges', {
+      token: rs,
+      json: { department: 'RS', size: 3 },
+    });
     expect(collectorTry.status).toBe(403);
   });
 });
@@ -180,20 +236,41 @@ describe('red reversal', () => {
   it('issues a red receipt with negated amounts and marks the original reversed, once', async () => {
     const original = await issue(svc, zrzy);
     const path = `/v1/receipts/${original.body.code}/${original.body.number}`;
-    const red = await svc.api('POST', `${path}/reversal`, { token: zrzy, json: { reason: '重复缴费退费' }, headers: { 'idempotency-key': newKey() } });
+    const red = await svc.api('POST', `${path}/reversal`, {
+      token: zrzy,
+      json: { reason: '重复缴费退费' },
+      headers: { 'idempotency-key': newKey() },
+    });
     expect(red.status).toBe(201);
-    expect(red.body).toMatchObject({ kind: 'red', total: '-80.00', totalInWords: '负捌拾元整', reverses: { code: original.body.code, number: original.body.number } });
+    expect(red.body).toMatchObject({
+      kind: 'red',
+      total: '-80.00',
+      totalInWords: '负捌拾元整',
+      reverses: { code: original.body.code, number: original.body.number },
+    });
     expect(red.body.number).not.toBe(original.body.number);
 
     const after = await svc.api('GET', path, { token: zrzy });
     expect(after.body.status).toBe('reversed');
     expect(after.body.reversedBy).toEqual({ code: red.body.code, number: red.body.number });
 
-    const twice = await svc.api('POST', `${path}/reversal`, { token: zrzy, json: { reason: '再次' }, headers: { 'idempotency-key': newKey() } });
+    const twice = await svc.api('POST', `${path}/reversal`, {
+      token: zrzy,
+      json: { reason: '再次' },
+      headers: { 'idempotency-key': newKey() },
+    });
     expect(twice.status).toBe(409);
-    const ofRed = await svc.api('POST', `/v1/receipts/${red.body.code}/${red.body.number}/reversal`, { token: zrzy, json: { reason: 'x' }, headers: { 'idempotency-key': newKey() } });
+    const ofRed = await svc.api('POST', `/v1/receipts/${red.body.code}/${red.body.number}/reversal`, {
+      token: zrzy,
+      json: { reason: 'x' },
+      headers: { 'idempotency-key': newKey() },
+    });
     expect(ofRed.status).toBe(409);
-    const otherDept = await svc.api('POST', `${path}/reversal`, { token: ga, json: { reason: 'x' }, headers: { 'idempotency-key': newKey() } });
+    const otherDept = await svc.api('POST', `${path}/reversal`, {
+      token: ga,
+      json: { reason: 'x' },
+      headers: { 'idempotency-key': newKey() },
+    });
     expect(otherDept.status).toBe(403);
   });
 });

@@ -10,7 +10,8 @@ export async function expectNumbersAccountedFor(department: string) {
   const ranges = (await receipts.listRanges()).filter((r) => r.department === department);
   const all = await receipts.listByDepartment(department);
   const byNumber = new Map<string, number>();
-  for (const r of all) byNumber.set(`${r.code}/${r.number}`, (byNumber.get(`${r.code}/${r.number}`) ?? 0) + 1);
+  for (const r of all)
+    byNumber.set(`${r.code}/${r.number}`, (byNumber.get(`${r.code}/${r.number}`) ?? 0) + 1);
   expect([...byNumber.values()].every((n) => n === 1)).toBe(true);
   let taken = 0;
   for (const range of ranges) {

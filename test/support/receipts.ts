@@ -11,13 +11,19 @@ export const registrationCharge = (overrides: Record<string, unknown> = {}) => (
 
 export const newKey = () => `key-${randomUUID()}`;
 
-export async function issue(svc: TestService, token: string, body: unknown = registrationCharge(), key = newKey()) {
+export async function issue(
+  svc: TestService,
+  token: string,
+  body: unknown = registrationCharge(),
+  key = newKey(),
+) {
   return svc.api('POST', '/v1/receipts', { token, json: body, headers: { 'idempotency-key': key } });
 }
 
 /** Asserts that numbers are distinct and consecutive, and returns them sorted. */
 export function consecutive(numbers: string[]): number[] {
   const sorted = numbers.map(Number).sort((a, b) => a - b);
-  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[0]! + i) throw new Error(`gap or duplicate at ${sorted[i - 1]} -> ${sorted[i]}`);
+  for (let i = 1; i < sorted.length; i++)
+    if (sorted[i] !== sorted[0]! + i) throw new Error(`gap or duplicate at ${sorted[i - 1]} -> ${sorted[i]}`);
   return sorted;
 }

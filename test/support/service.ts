@@ -32,14 +32,22 @@ export interface ApiResponse {
  * Starts the real local service (real HTTP, real tokens) against the shared DynamoDB Local,
  * with tables of its own (a random prefix) and a fresh data directory.
  */
-export async function startTestService(options: { seed?: boolean; env?: Record<string, string> } = {}): Promise<TestService> {
+export async function startTestService(
+  options: { seed?: boolean; env?: Record<string, string> } = {},
+): Promise<TestService> {
   process.env.FEEPROOF_TABLE_PREFIX = `t${randomBytes(4).toString('hex')}`;
   process.env.FEEPROOF_LOG_LEVEL ??= 'silent';
+  process.env.FEEPROOF_RATE_LIMIT_PER_MINUTE = '0';
   delete process.env.FEEPROOF_PUBLIC_URL;
   Object.assign(process.env, options.env ?? {});
   resetDeps();
   const dataDir = mkdtempSync(join(tmpdir(), 'feeproof-test-'));
-  const service = await startLocalService({ port: 0, dataDir, dynamoEndpoint: inject('dynamoEndpoint'), seed: options.seed });
+  const service = await startLocalService({
+    port: 0,
+    dataDir,
+    dynamoEndpoint: inject('dynamoEndpoint'),
+    seed: options.seed,
+  });
   const key = await loadIssuerKey(dataDir);
   const api = async (method: string, path: string, o: RequestOptions = {}): Promise<ApiResponse> => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
@@ -53,7 +61,12 @@ export async function startTestService(options: { seed?: boolean; env?: Record<s
     const res = await fetch(service.url + path, { method, headers, body: body as BodyInit | undefined });
     const bytes = Buffer.from(await res.arrayBuffer());
     const isJson = (res.headers.get('content-type') ?? '').includes('json');
-    return { status: res.status, headers: res.headers, body: isJson ? JSON.parse(bytes.toString('utf8')) : bytes.toString('utf8'), bytes };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: isJson ? JSON.parse(bytes.toString('utf8')) : bytes.toString('utf8'),
+      bytes,
+    };
   };
   return { ...service, token: (r) => issueToken(key, r), api };
 }

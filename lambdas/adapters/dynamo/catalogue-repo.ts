@@ -28,7 +28,11 @@ export class CatalogueRepository {
 
   /** Every version of every item (the catalogue is small: hundreds of items). */
   async allVersions(): Promise<ItemVersion[]> {
-    return this.query({ IndexName: 'all-versions', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': 'CATALOGUE' } });
+    return this.query({
+      IndexName: 'all-versions',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': 'CATALOGUE' },
+    });
   }
 
   /** The versions of one item, oldest first; strongly consistent so a change is seen at once. */
@@ -51,35 +55,59 @@ export class CatalogueRepository {
    * Adds versions and the event that records them in one transaction: all or nothing. A
    * version number already taken (a concurrent change) is a 409, never an overwrite.
    */
-  async addVersions(versions: ItemVersion[], event: LedgerEvent, marker?: { pk: string; sk: string }): Promise<void> {
-    if (versions.length + (marker ? 1 : 0) > MAX_VERSIONS_PER_WRITE) throw new RangeError('too many versions for one transaction');
+  async addVersions(
+    versions: ItemVersion[],
+    event: LedgerEvent,
+    marker?: { pk: string; sk: string },
+  ): Promise<void> {
+    if (versions.length + (marker ? 1 : 0) > MAX_VERSIONS_PER_WRITE)
+      throw new RangeError('too many versions for one transaction');
     try {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
             ...versions.map((v) => ({
-              Put: { TableName: this.tables.catalogue, Item: versionRow(v), ConditionExpression: 'attribute_not_exists(pk)' },
+              Put: {
+                TableName: this.tables.catalogue,
+                Item: versionRow(v),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
             })),
             eventPut(this.tables.ledger, event),
             // A once-only marker (the demo seed) written in the same transaction.
             ...(marker
-              ? [{ Put: { TableName: this.tables.ledger, Item: { ...marker, at: event.at }, ConditionExpression: 'attribute_not_exists(pk)' } }]
+              ? [
+                  {
+                    Put: {
+                      TableName: this.tables.ledger,
+                      Item: { ...marker, at: event.at },
+                      ConditionExpression: 'attribute_not_exists(pk)',
+                    },
+                  },
+                ]
               : []),
           ],
         }),
       );
     } catch (e) {
-      if (e instanceof TransactionCanceledException && e.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed'))
+      if (
+        e instanceof TransactionCanceledException &&
+        e.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')
+      )
         throw conflict('the item was changed at the same time (or already exists); reload and retry');
       throw e;
     }
   }
 
-  private async query(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): Promise<ItemVersion[]> {
+  private async query(
+    input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>,
+  ): Promise<ItemVersion[]> {
     const out: ItemVersion[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.db.send(new QueryCommand({ ...input, TableName: this.tables.catalogue, ExclusiveStartKey }));
+      const page = await this.db.send(
+        new QueryCommand({ ...input, TableName: this.tables.catalogue, ExclusiveStartKey }),
+      );
       for (const item of page.Items ?? []) out.push(stripKeys(item) as unknown as ItemVersion);
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);

@@ -3,7 +3,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../../runtime/config.js';
 
 /** A document client; against DynamoDB Local it uses dummy credentials (the engine ignores them). */
-export function createDocumentClient(config: Pick<Config, 'dynamoEndpoint' | 'awsRegion'>): DynamoDBDocumentClient {
+export function createDocumentClient(
+  config: Pick<Config, 'dynamoEndpoint' | 'awsRegion'>,
+): DynamoDBDocumentClient {
   const local = config.dynamoEndpoint !== undefined;
   const client = new DynamoDBClient({
     region: local ? 'us-east-1' : config.awsRegion,

@@ -23,7 +23,13 @@ export interface LedgerEvent {
   details: Record<string, unknown>;
 }
 
-export function newEvent(type: EventType, actor: string, subject: string, details: Record<string, unknown>, at = new Date()): LedgerEvent {
+export function newEvent(
+  type: EventType,
+  actor: string,
+  subject: string,
+  details: Record<string, unknown>,
+  at = new Date(),
+): LedgerEvent {
   return { id: newId(at), type, at: at.toISOString(), actor, subject, details };
 }
 
@@ -32,14 +38,24 @@ export function eventPut(table: string, event: LedgerEvent) {
   return {
     Put: {
       TableName: table,
-      Item: { pk: `EVENT#${event.id}`, sk: 'EVENT', gsi1pk: `EVENTS#${event.at.slice(0, 7)}`, gsi1sk: `${event.at}#${event.id}`, ...event },
+      Item: {
+        pk: `EVENT#${event.id}`,
+        sk: 'EVENT',
+        gsi1pk: `EVENTS#${event.at.slice(0, 7)}`,
+        gsi1sk: `${event.at}#${event.id}`,
+        ...event,
+      },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
 }
 
 /** Events of one month, newest first. */
-export async function eventsOfMonth(db: DynamoDBDocumentClient, table: string, month: string): Promise<LedgerEvent[]> {
+export async function eventsOfMonth(
+  db: DynamoDBDocumentClient,
+  table: string,
+  month: string,
+): Promise<LedgerEvent[]> {
   const out: LedgerEvent[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
@@ -66,6 +82,10 @@ export function stripKeys(item: Record<string, unknown>): Record<string, unknown
 }
 
 /** Records an event on its own (when there is no other write to join). */
-export async function recordEvent(db: DynamoDBDocumentClient, table: string, event: LedgerEvent): Promise<void> {
+export async function recordEvent(
+  db: DynamoDBDocumentClient,
+  table: string,
+  event: LedgerEvent,
+): Promise<void> {
   await db.send(new PutCommand(eventPut(table, event).Put));
 }

@@ -28,6 +28,20 @@ export class KeyRing {
     private readonly subject: { commonName: string; organization: string },
   ) {}
 
+  private listed?: { at: number; keys: Promise<PublishedKey[]> };
+
+  /** The published keys, cached for a minute (a rotation shows up within it). */
+  published(): Promise<PublishedKey[]> {
+    if (!this.listed || Date.now() - this.listed.at > 60_000) {
+      const keys = this.all();
+      this.listed = { at: Date.now(), keys };
+      keys.catch(() => {
+        this.listed = undefined;
+      });
+    }
+    return this.listed.keys;
+  }
+
   async all(): Promise<PublishedKey[]> {
     const out = await this.db.send(
       new QueryCommand({
@@ -53,12 +67,19 @@ export class KeyRing {
   }
 
   private async ensure(signer: Signer): Promise<PublishedKey> {
-    const existing = await this.db.send(new GetCommand({ TableName: this.table, Key: keyRow(signer.keyId), ConsistentRead: true }));
+    const existing = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keyRow(signer.keyId), ConsistentRead: true }),
+    );
     if (existing.Item) return stripKeys(existing.Item) as unknown as PublishedKey;
     const now = new Date();
     const notAfter = new Date(now);
     notAfter.setUTCFullYear(now.getUTCFullYear() + CERT_YEARS);
-    const der = await createSelfSignedCertificate(signer, { ...this.subject, country: 'CN', notBefore: now, notAfter });
+    const der = await createSelfSignedCertificate(signer, {
+      ...this.subject,
+      country: 'CN',
+      notBefore: now,
+      notAfter,
+    });
     const key: PublishedKey = {
       keyId: signer.keyId,
       certificatePem: certificateToPem(der),

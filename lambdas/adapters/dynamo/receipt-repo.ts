@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NumberRange } from '../../core/numbering.js';
 import { nextRangeBounds } from '../../core/numbering.js';
 import type { ReceiptContent, ReceiptRef, ReceiptStatus } from '../../core/receipt.js';
@@ -18,6 +18,8 @@ export interface StoredReceipt extends ReceiptContent {
   keyId?: string;
   pdfSha256?: string;
   pdfBytes?: number;
+  /** base64url r||s over qrMessage(): the QR code's offline-checkable signature. */
+  qrSignature?: string;
   completedAt?: string;
   reversedBy?: ReceiptRef;
   checks?: number;
@@ -35,6 +37,7 @@ export interface IdempotencyRecord {
 
 export interface Completion {
   signature: string;
+  qrSignature: string;
   keyId: string;
   pdf: Uint8Array;
   pdfSha256: string;
@@ -94,7 +97,11 @@ export class ReceiptRepository {
 
   async setDepartmentName(department: string, name: string): Promise<void> {
     await this.db.send(
-      new TransactWriteCommand({ TransactItems: [{ Put: { TableName: this.tables.ledger, Item: { ...profileKey(department), department, name } } }] }),
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.tables.ledger, Item: { ...profileKey(department), department, name } } },
+        ],
+      }),
     );
   }
 
@@ -129,14 +136,24 @@ export class ReceiptRepository {
    * department has no open range for the code (or only an exhausted one), else it is queued.
    * Returns null when another allocation won the race (the caller re-reads and retries).
    */
-  async allocateRange(department: string, code: string, size: number, actor: string, at: Date): Promise<NumberRange | null> {
+  async allocateRange(
+    department: string,
+    code: string,
+    size: number,
+    actor: string,
+    at: Date,
+  ): Promise<NumberRange | null> {
     const allocator = await this.get<{ nextFree: number }>(this.tables.ledger, allocatorKey(code));
-    const pointer = await this.get<{ rangeId?: string; queue?: string[] }>(this.tables.ledger, pointerKey(department, code));
+    const pointer = await this.get<{ rangeId?: string; queue?: string[] }>(
+      this.tables.ledger,
+      pointerKey(department, code),
+    );
     const current = pointer?.rangeId ? await this.getRange(pointer.rangeId) : undefined;
     const nextFree = allocator?.nextFree ?? 1;
     const bounds = nextRangeBounds(nextFree, size);
     if (!bounds) throw new RangeError(`receipt code ${code} has no numbers left for a range of ${size}`);
-    const opensNow = (!current || current.status !== 'open' || current.next > current.last) && !pointer?.queue?.length;
+    const opensNow =
+      (!current || current.status !== 'open' || current.next > current.last) && !pointer?.queue?.length;
     const range: NumberRange = {
       id: newId(at),
       department,
@@ -147,37 +164,55 @@ export class ReceiptRepository {
       allocatedAt: at.toISOString(),
       allocatedBy: actor,
     };
-    const event = newEvent('range.allocated', actor, range.id, { department, code, first: formatReceiptNumber(range.first), last: formatReceiptNumber(range.last), status: range.status }, at);
-    const TransactItems: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+    const event = newEvent(
+      'range.allocated',
+      actor,
+      range.id,
       {
-        Put: {
-          TableName: this.tables.ledger,
-          Item: { ...allocatorKey(code), code, nextFree: bounds.last + 1 },
-          ConditionExpression: allocator ? 'nextFree = :f' : 'attribute_not_exists(pk)',
-          ...(allocator ? { ExpressionAttributeValues: { ':f': nextFree } } : {}),
-        },
+        department,
+        code,
+        first: formatReceiptNumber(range.first),
+        last: formatReceiptNumber(range.last),
+        status: range.status,
       },
-      {
-        Put: {
-          TableName: this.tables.ledger,
-          Item: { ...rangeKey(range.id), gsi1pk: 'RANGES', gsi1sk: `${code}#${formatReceiptNumber(range.first)}`, ...range },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      {
-        Put: {
-          TableName: this.tables.ledger,
-          Item: {
-            ...pointerKey(department, code),
-            rangeId: opensNow ? range.id : current!.id,
-            queue: opensNow ? (pointer?.queue ?? []) : [...(pointer?.queue ?? []), range.id],
+      at,
+    );
+    const TransactItems: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> =
+      [
+        {
+          Put: {
+            TableName: this.tables.ledger,
+            Item: { ...allocatorKey(code), code, nextFree: bounds.last + 1 },
+            ConditionExpression: allocator ? 'nextFree = :f' : 'attribute_not_exists(pk)',
+            ...(allocator ? { ExpressionAttributeValues: { ':f': nextFree } } : {}),
           },
-          ConditionExpression: pointer ? 'rangeId = :r' : 'attribute_not_exists(pk)',
-          ...(pointer ? { ExpressionAttributeValues: { ':r': pointer.rangeId ?? null } } : {}),
         },
-      },
-      eventPut(this.tables.ledger, event),
-    ];
+        {
+          Put: {
+            TableName: this.tables.ledger,
+            Item: {
+              ...rangeKey(range.id),
+              gsi1pk: 'RANGES',
+              gsi1sk: `${code}#${formatReceiptNumber(range.first)}`,
+              ...range,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: this.tables.ledger,
+            Item: {
+              ...pointerKey(department, code),
+              rangeId: opensNow ? range.id : current!.id,
+              queue: opensNow ? (pointer?.queue ?? []) : [...(pointer?.queue ?? []), range.id],
+            },
+            ConditionExpression: pointer ? 'rangeId = :r' : 'attribute_not_exists(pk)',
+            ...(pointer ? { ExpressionAttributeValues: { ':r': pointer.rangeId ?? null } } : {}),
+          },
+        },
+        eventPut(this.tables.ledger, event),
+      ];
     if (opensNow && current && current.status === 'open')
       TransactItems.push({
         Update: {
@@ -203,7 +238,10 @@ export class ReceiptRepository {
    * when there is none queued (or another request did it first).
    */
   async openQueuedRange(department: string, code: string, exhausted: NumberRange): Promise<boolean> {
-    const pointer = await this.get<{ rangeId?: string; queue?: string[] }>(this.tables.ledger, pointerKey(department, code));
+    const pointer = await this.get<{ rangeId?: string; queue?: string[] }>(
+      this.tables.ledger,
+      pointerKey(department, code),
+    );
     const [nextId, ...rest] = pointer?.queue ?? [];
     if (!nextId || pointer?.rangeId !== exhausted.id) return false;
     try {
@@ -254,41 +292,47 @@ export class ReceiptRepository {
    * original's change to `reversed`. Either all of it happens or none: a number is never
    * taken without a receipt that recovery can complete.
    */
-  async takeNumber(range: NumberRange, receipt: StoredReceipt, idem: IdempotencyRecord, event?: LedgerEvent): Promise<TakeOutcome> {
+  async takeNumber(
+    range: NumberRange,
+    receipt: StoredReceipt,
+    idem: IdempotencyRecord,
+    event?: LedgerEvent,
+  ): Promise<TakeOutcome> {
     const ref = { code: receipt.code, number: receipt.number };
-    const TransactItems: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
-      {
-        Update: {
-          TableName: this.tables.ledger,
-          Key: rangeKey(range.id),
-          UpdateExpression: 'SET #n = :after',
-          ConditionExpression: '#s = :open AND #n = :n AND #l >= :n',
-          ExpressionAttributeNames: { '#n': 'next', '#s': 'status', '#l': 'last' },
-          ExpressionAttributeValues: { ':n': range.next, ':after': range.next + 1, ':open': 'open' },
-        },
-      },
-      {
-        Put: {
-          TableName: this.tables.receipts,
-          Item: {
-            ...receiptKey(ref),
-            gsi1pk: `DEPT#${receipt.department}`,
-            gsi1sk: `${receipt.issuedAt}#${receipt.code}#${receipt.number}`,
-            pendingPk: 'PENDING',
-            pendingSk: `${receipt.issuedAt}#${receipt.code}#${receipt.number}`,
-            ...receipt,
+    const TransactItems: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> =
+      [
+        {
+          Update: {
+            TableName: this.tables.ledger,
+            Key: rangeKey(range.id),
+            UpdateExpression: 'SET #n = :after',
+            ConditionExpression: '#s = :open AND #n = :n AND #l >= :n',
+            ExpressionAttributeNames: { '#n': 'next', '#s': 'status', '#l': 'last' },
+            ExpressionAttributeValues: { ':n': range.next, ':after': range.next + 1, ':open': 'open' },
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
         },
-      },
-      {
-        Put: {
-          TableName: this.tables.ledger,
-          Item: { ...idemKey(idem.department, idem.key), ...idem },
-          ConditionExpression: 'attribute_not_exists(pk)',
+        {
+          Put: {
+            TableName: this.tables.receipts,
+            Item: {
+              ...receiptKey(ref),
+              gsi1pk: `DEPT#${receipt.department}`,
+              gsi1sk: `${receipt.issuedAt}#${receipt.code}#${receipt.number}`,
+              pendingPk: 'PENDING',
+              pendingSk: `${receipt.issuedAt}#${receipt.code}#${receipt.number}`,
+              ...receipt,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
         },
-      },
-    ];
+        {
+          Put: {
+            TableName: this.tables.ledger,
+            Item: { ...idemKey(idem.department, idem.key), ...idem },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ];
     if (receipt.reverses)
       TransactItems.push({
         Update: {
@@ -297,7 +341,12 @@ export class ReceiptRepository {
           UpdateExpression: 'SET #s = :reversed, reversedBy = :by',
           ConditionExpression: '#s = :issued AND #k = :blue AND attribute_not_exists(reversedBy)',
           ExpressionAttributeNames: { '#s': 'status', '#k': 'kind' },
-          ExpressionAttributeValues: { ':reversed': 'reversed', ':issued': 'issued', ':blue': 'blue', ':by': ref },
+          ExpressionAttributeValues: {
+            ':reversed': 'reversed',
+            ':issued': 'issued',
+            ':blue': 'blue',
+            ':by': ref,
+          },
         },
       });
     if (event) TransactItems.push(eventPut(this.tables.ledger, event));
@@ -308,7 +357,8 @@ export class ReceiptRepository {
       const reasons = cancelReasons(e);
       if (!reasons) throw e;
       if (reasons[2] === 'ConditionalCheckFailed') return { ok: false, reason: 'idempotency_taken' };
-      if (reasons[3] === 'ConditionalCheckFailed' && receipt.reverses) return { ok: false, reason: 'original_not_reversible' };
+      if (reasons[3] === 'ConditionalCheckFailed' && receipt.reverses)
+        return { ok: false, reason: 'original_not_reversible' };
       if (reasons[1] === 'ConditionalCheckFailed') return { ok: false, reason: 'receipt_exists' };
       // The range moved (another request took the number) or the transaction conflicted: re-read and retry.
       return { ok: false, reason: 'range_moved' };
@@ -329,13 +379,14 @@ export class ReceiptRepository {
                 TableName: this.tables.receipts,
                 Key: receiptKey(ref),
                 UpdateExpression:
-                  'SET #s = :issued, signature = :sig, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, completedAt = :at REMOVE pendingPk, pendingSk',
+                  'SET #s = :issued, signature = :sig, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, completedAt = :at REMOVE pendingPk, pendingSk',
                 ConditionExpression: '#s = :pending',
                 ExpressionAttributeNames: { '#s': 'status' },
                 ExpressionAttributeValues: {
                   ':issued': 'issued',
                   ':pending': 'pending',
                   ':sig': completion.signature,
+                  ':qr': completion.qrSignature,
                   ':kid': completion.keyId,
                   ':hash': completion.pdfSha256,
                   ':size': completion.pdf.length,
@@ -369,9 +420,26 @@ export class ReceiptRepository {
       const range = await this.getRange(id);
       if (!range) return undefined;
       if (range.status === 'closed') return range;
-      const pointer = await this.get<{ rangeId: string; queue?: string[] }>(this.tables.ledger, pointerKey(range.department, range.code));
-      const event = newEvent('range.closed', actor, id, { department: range.department, code: range.code, reason, unused: range.last - range.next + 1, next: range.next }, at);
-      const TransactItems: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+      const pointer = await this.get<{ rangeId: string; queue?: string[] }>(
+        this.tables.ledger,
+        pointerKey(range.department, range.code),
+      );
+      const event = newEvent(
+        'range.closed',
+        actor,
+        id,
+        {
+          department: range.department,
+          code: range.code,
+          reason,
+          unused: range.last - range.next + 1,
+          next: range.next,
+        },
+        at,
+      );
+      const TransactItems: NonNullable<
+        ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+      > = [
         {
           Update: {
             TableName: this.tables.ledger,
@@ -379,7 +447,14 @@ export class ReceiptRepository {
             UpdateExpression: 'SET #s = :closed, closedAt = :at, closedBy = :by, closeReason = :why',
             ConditionExpression: '#s = :was AND #n = :n',
             ExpressionAttributeNames: { '#s': 'status', '#n': 'next' },
-            ExpressionAttributeValues: { ':closed': 'closed', ':at': at.toISOString(), ':by': actor, ':why': reason, ':was': range.status, ':n': range.next },
+            ExpressionAttributeValues: {
+              ':closed': 'closed',
+              ':at': at.toISOString(),
+              ':by': actor,
+              ':why': reason,
+              ':was': range.status,
+              ':n': range.next,
+            },
           },
         },
         eventPut(this.tables.ledger, event),
@@ -388,7 +463,11 @@ export class ReceiptRepository {
         TransactItems.push({
           Put: {
             TableName: this.tables.ledger,
-            Item: { ...pointerKey(range.department, range.code), rangeId: pointer.rangeId, queue: pointer.queue.filter((q) => q !== id) },
+            Item: {
+              ...pointerKey(range.department, range.code),
+              rangeId: pointer.rangeId,
+              queue: pointer.queue.filter((q) => q !== id),
+            },
             ConditionExpression: 'rangeId = :r',
             ExpressionAttributeValues: { ':r': pointer.rangeId },
           },
@@ -401,6 +480,31 @@ export class ReceiptRepository {
       }
     }
     throw new Error(`range ${id} kept changing while being closed`);
+  }
+
+  /**
+   * A public check: counts it and returns the receipt only when the check code matches a
+   * complete receipt. One conditional write either way, so a wrong check code and a missing
+   * number cost the same and cannot be told apart.
+   */
+  async recordCheck(ref: ReceiptRef, checkCode: string): Promise<StoredReceipt | undefined> {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.receipts,
+          Key: receiptKey(ref),
+          UpdateExpression: 'SET checks = if_not_exists(checks, :zero) + :one',
+          ConditionExpression: 'attribute_exists(pk) AND checkCode = :c AND #s <> :pending',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':c': checkCode, ':pending': 'pending' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return stripKeys(out.Attributes ?? {}) as unknown as StoredReceipt;
+    } catch (e) {
+      if ((e as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw e;
+    }
   }
 
   /** Every receipt of a department, newest first (the by-department index). */

@@ -1,7 +1,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import type { Signer } from '../../core/signer.js';
-import { fromDer, OID as CERT_OID, parseCertificate, sha256 } from '../signing/certificate.js';
+import { OID as CERT_OID, fromDer, parseCertificate, sha256 } from '../signing/certificate.js';
 
 export const OID = {
   ...CERT_OID,
@@ -67,7 +67,10 @@ export async function buildDetachedCms(
     certificates: [cert],
     signerInfos: [signerInfo],
   });
-  const contentInfo = new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) });
+  const contentInfo = new pkijs.ContentInfo({
+    contentType: OID.signedData,
+    content: signedData.toSchema(true),
+  });
   return new Uint8Array(contentInfo.toSchema().toBER());
 }
 

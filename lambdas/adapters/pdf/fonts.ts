@@ -31,7 +31,9 @@ function cjk(): { bytes: Uint8Array; font: fontkit.Font } {
 
 // pdf-lib's own enum and the embedder's (from @pdf-lib/standard-fonts) are the same strings.
 type EmbedderFontName = Parameters<typeof StandardFontEmbedder.for>[0];
-const latinEncoding = StandardFontEmbedder.for(StandardFonts.Helvetica as string as EmbedderFontName).encoding;
+const latinEncoding = StandardFontEmbedder.for(
+  StandardFonts.Helvetica as string as EmbedderFontName,
+).encoding;
 
 /** Which font draws a code point; null when neither can (control characters included). */
 export function fontFor(codePoint: number): FontChoice | null {
@@ -52,7 +54,9 @@ export function missingGlyphs(texts: readonly string[]): string[] {
 
 export class MissingGlyphsError extends Error {
   constructor(readonly characters: string[]) {
-    super(`the receipt font cannot draw: ${characters.map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase()}`).join(', ')}`);
+    super(
+      `the receipt font cannot draw: ${characters.map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase()}`).join(', ')}`,
+    );
     this.name = 'MissingGlyphsError';
   }
 }
@@ -72,11 +76,11 @@ export function fontRuns(text: string): { font: FontChoice; text: string }[] {
 
 /**
  * @pdf-lib/fontkit 1.1.1 (a frozen fork of fontkit 1.7) writes a TrueType subset with a
- * short `loca` table whenever the subset is small, halving each offset, but copies glyph
- * records of odd length from a long-`loca` source font (such as DroidSansFallbackFull)
- * without padding. Every glyph after an odd one is then read one byte off and renders blank,
- * with no error (Hopding/pdf-lib#1232; fixed upstream in fontkit 1.8 by foliojs/fontkit#191).
- * This wrapper pads each copied glyph to an even length, which keeps short offsets exact.
+ * short `loca` table whenever the subset's glyph data fits in 64 KB, halving each offset,
+ * but copies glyph records of odd length from a long-`loca` source font (such as
+ * DroidSansFallbackFull) without padding them. Every glyph after an odd one is then read one
+ * byte off and most render blank, with no error (reported as Hopding/pdf-lib#1232). This
+ * wrapper pads each copied glyph record to an even length, which keeps short offsets exact.
  * test/adapters/pdf/fonts.test.ts compares the subset's rendering with the full font's.
  */
 interface TtfSubsetInternals {
@@ -101,7 +105,9 @@ const evenGlyphFontkit: typeof fontkit = {
         if (record.length % 2 === 1) {
           // Same Buffer class as the record (fontkit bundles its own, and its stream checks it).
           const { alloc } = record.constructor as { alloc?: (size: number) => Uint8Array };
-          const padded = alloc ? alloc.call(record.constructor, record.length + 1) : new Uint8Array(record.length + 1);
+          const padded = alloc
+            ? alloc.call(record.constructor, record.length + 1)
+            : new Uint8Array(record.length + 1);
           padded.set(record);
           this.glyf[index] = padded;
           this.offset += 1;

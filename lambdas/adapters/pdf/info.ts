@@ -61,7 +61,8 @@ export function receiptInfoOf(doc: PDFDocument): ReceiptInfo | null {
   const code = text(KEYS.code);
   const number = text(KEYS.number);
   const kind = text(KEYS.kind);
-  if (!code || !RECEIPT_CODE_PATTERN.test(code) || !number || !RECEIPT_NUMBER_PATTERN.test(number)) return null;
+  if (!code || !RECEIPT_CODE_PATTERN.test(code) || !number || !RECEIPT_NUMBER_PATTERN.test(number))
+    return null;
   return { code, number, kind: kind === 'red' ? 'red' : 'blue' };
 }
 

@@ -9,8 +9,8 @@ import {
   PDFString,
 } from 'pdf-lib';
 import type { Signer } from '../../core/signer.js';
+import { hashRanges, latin1 } from './byte-range.js';
 import { buildDetachedCms } from './cms.js';
-import { hashRanges } from './verify.js';
 
 export interface SignPdfOptions {
   /** Written to the signature dictionary's /M (PAdES puts the claimed signing time there). */
@@ -59,7 +59,8 @@ export async function signPdf(
   const { contentsStart, contentsEnd } = patchByteRange(bytes, reserved);
   const digest = hashRanges(bytes, [0, contentsStart, contentsEnd, bytes.length - contentsEnd]);
   const cms = await buildDetachedCms(digest, signer, certificateDer);
-  if (cms.length > reserved) throw new PdfSignError(`the CMS needs ${cms.length} bytes, only ${reserved} reserved`);
+  if (cms.length > reserved)
+    throw new PdfSignError(`the CMS needs ${cms.length} bytes, only ${reserved} reserved`);
   bytes.set(new TextEncoder().encode(Buffer.from(cms).toString('hex').toUpperCase()), contentsStart + 1);
   return bytes;
 }
@@ -119,9 +120,10 @@ function isSignatureField(doc: PDFDocument, ref: PDFObject): boolean {
 
 /** Writes the real /ByteRange over the placeholder and returns where the /Contents string is. */
 function patchByteRange(bytes: Uint8Array, reserved: number): { contentsStart: number; contentsEnd: number } {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const text = latin1(bytes);
   const matches = [...text.matchAll(BYTE_RANGE_PATTERN)];
-  if (matches.length !== 1) throw new PdfSignError(`expected one /ByteRange placeholder, found ${matches.length}`);
+  if (matches.length !== 1)
+    throw new PdfSignError(`expected one /ByteRange placeholder, found ${matches.length}`);
   const placeholder = `<${'0'.repeat(reserved * 2)}>`;
   const contentsStart = text.indexOf(placeholder, matches[0]!.index);
   if (contentsStart < 0 || text.indexOf(placeholder, contentsStart + 1) >= 0)

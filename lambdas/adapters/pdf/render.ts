@@ -4,7 +4,7 @@ import { formatYuan, toChineseCapital } from '../../core/money.js';
 import type { ReceiptContent } from '../../core/receipt.js';
 import { embedReceiptFonts, MissingGlyphsError, missingGlyphs } from './fonts.js';
 import { writeReceiptInfo } from './info.js';
-import { drawQrCode } from './qr.js';
+import { drawQrCode, qrMatrix, qrSide } from './qr.js';
 import { TextDrawer } from './text.js';
 
 export interface ReceiptPdfInput {
@@ -25,7 +25,6 @@ const LEFT = MARGIN;
 const RIGHT = PAGE[0] - MARGIN;
 const TOP = PAGE[1] - MARGIN;
 const BOTTOM = MARGIN + 24; // room for the page number
-const QR_SIZE = 84;
 const META_X = 432;
 
 const INK = rgb(0, 0, 0);
@@ -93,7 +92,11 @@ export async function renderReceiptPdf(input: ReceiptPdfInput): Promise<Uint8Arr
 
   const doc = await PDFDocument.create({ updateMetadata: false });
   const title = input.title ?? DEFAULT_TITLE;
-  writeReceiptInfo(doc, input.content, { title: `${title} ${input.content.code} ${input.content.number}`, author: input.bureauName, date: issuedAt });
+  writeReceiptInfo(doc, input.content, {
+    title: `${title} ${input.content.code} ${input.content.number}`,
+    author: input.bureauName,
+    date: issuedAt,
+  });
   const fonts = await embedReceiptFonts(doc, subsetTag(input.content));
   new ReceiptLayout(doc, new TextDrawer(fonts), input, title).draw();
   return doc.save({ useObjectStreams: true, addDefaultPage: false });
@@ -133,11 +136,13 @@ class ReceiptLayout {
 
   private header(): void {
     const top = TOP;
-    drawQrCode(this.page, this.input.verifyUrl, LEFT, top, QR_SIZE);
-    this.centered('扫码查验', LEFT + QR_SIZE / 2, top - QR_SIZE - 10, 7, GREY);
+    const qr = qrMatrix(this.input.verifyUrl);
+    const qrSize = qrSide(qr);
+    drawQrCode(this.page, qr, LEFT, top, qrSize);
+    this.centered('扫码查验', LEFT + qrSize / 2, top - qrSize - 10, 7, GREY);
 
     // Title, centred between the QR code and the receipt identifiers, over a double rule.
-    const left = LEFT + QR_SIZE + 16;
+    const left = LEFT + qrSize + 16;
     const right = META_X - 16;
     const size = this.text.fit(this.title, right - left, 20, 11);
     const titleColor = this.red ? RED : FORM;
@@ -153,7 +158,14 @@ class ReceiptLayout {
       const mark = '红字';
       const w = this.text.width(mark, 12) + 12;
       const cx = (left + right) / 2;
-      this.page.drawRectangle({ x: cx - w / 2, y: below - 5, width: w, height: 18, borderColor: RED, borderWidth: 1 });
+      this.page.drawRectangle({
+        x: cx - w / 2,
+        y: below - 5,
+        width: w,
+        height: 18,
+        borderColor: RED,
+        borderWidth: 1,
+      });
       this.centered(mark, cx, below, 12, RED);
       below -= 24;
     }
@@ -170,7 +182,7 @@ class ReceiptLayout {
       this.text.draw(this.page, label, META_X, y, 9, FORM);
       this.text.draw(this.page, value, META_X + 46, y, 10, INK);
     });
-    this.y = Math.min(top - QR_SIZE - 36, below - 24);
+    this.y = Math.min(top - qrSize - 36, below - 24);
   }
 
   private payer(): void {
@@ -257,7 +269,8 @@ class ReceiptLayout {
     }
     const top = this.y;
     for (const cell of laid) {
-      if (cell.fill) this.page.drawRectangle({ x: cell.x, y: top - height, width: cell.width, height, color: cell.fill });
+      if (cell.fill)
+        this.page.drawRectangle({ x: cell.x, y: top - height, width: cell.width, height, color: cell.fill });
       this.page.drawRectangle({
         x: cell.x,
         y: top - height,
@@ -296,7 +309,9 @@ class ReceiptLayout {
 
   private footer(): void {
     const lines = this.text.wrap(`查验地址：${this.input.verifyUrl}`, RIGHT - LEFT, 7);
-    lines.push('本电子票据附有数字签名；扫描左上角二维码或访问查验地址，输入票据代码、号码和校验码可核验真伪。');
+    lines.push(
+      '本电子票据附有数字签名；扫描左上角二维码或访问查验地址，输入票据代码、号码和校验码可核验真伪。',
+    );
     this.ensure(24 + lines.length * 10);
     this.y -= 24;
     for (const line of lines) {

@@ -1,7 +1,8 @@
-import { createHash, verify, X509Certificate } from 'node:crypto';
+import { verify, X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { sha256 } from '../signing/certificate.js';
-import { essCertHash, equalBytes, OID, type ParsedCms, parseDetachedCms, signedAttribute } from './cms.js';
+import { hashRanges, latin1 } from './byte-range.js';
+import { equalBytes, essCertHash, OID, type ParsedCms, parseDetachedCms, signedAttribute } from './cms.js';
 import { type ReceiptInfo, readReceiptInfo } from './info.js';
 
 export interface PdfSignatureCheck {
@@ -59,7 +60,10 @@ export function extractSignature(pdf: Uint8Array): ExtractedSignature {
   const ranges = [...text.matchAll(BYTE_RANGE)];
   if (ranges.length === 0) throw new PdfSignatureFormatError('has_signature', 'no signature dictionary');
   if (ranges.length > 1)
-    throw new PdfSignatureFormatError('has_signature', `${ranges.length} signatures; a receipt has exactly one`);
+    throw new PdfSignatureFormatError(
+      'has_signature',
+      `${ranges.length} signatures; a receipt has exactly one`,
+    );
   const [a, b, c, d] = ranges[0]!.slice(1, 5).map(Number) as [number, number, number, number];
 
   const fail = (reason: string) => new PdfSignatureFormatError('byte_range', reason);
@@ -73,7 +77,11 @@ export function extractSignature(pdf: Uint8Array): ExtractedSignature {
 
   const padded = Buffer.from(hole.slice(1, -1), 'hex');
   const cms = new Uint8Array(padded.subarray(0, derLength(padded)));
-  const m = /^\s*\/M\s*\((D:[^)]*)\)/.exec(text.slice(c, c + 200)) ?? /\/M\s*\((D:[^)]*)\)/.exec(text.slice(Math.max(0, b - 600), b));
+  // The signature dictionary around the hole, minus the hole: where /M is.
+  const dictEnd = text.indexOf('>>', c);
+  const dict =
+    text.slice(Math.max(0, text.lastIndexOf('<<', b)), b) + text.slice(c, dictEnd < 0 ? undefined : dictEnd);
+  const m = /\/M\s*\((D:[^)]*)\)/.exec(dict);
   return { byteRange: [a, b, c, d], cms, signingTime: m ? parsePdfDate(m[1]!) : undefined };
 }
 
@@ -130,9 +138,16 @@ export async function verifyPdfSignature(
 
   const digest = hashRanges(pdf, sig.byteRange);
   const messageDigest = signedAttribute(cms.signerInfo, OID.messageDigest);
-  if (messageDigest instanceof asn1js.OctetString && equalBytes(new Uint8Array(messageDigest.valueBlock.valueHexView), digest))
+  if (
+    messageDigest instanceof asn1js.OctetString &&
+    equalBytes(new Uint8Array(messageDigest.valueBlock.valueHexView), digest)
+  )
     pass('message_digest');
-  else fail('message_digest', 'the signed digest is not the SHA-256 of the signed byte ranges: the file was changed');
+  else
+    fail(
+      'message_digest',
+      'the signed digest is not the SHA-256 of the signed byte ranges: the file was changed',
+    );
 
   // The signer's certificate: the one that signing-certificate-v2 names.
   const certHash = essCertHash(signedAttribute(cms.signerInfo, OID.signingCertificateV2));
@@ -163,25 +178,13 @@ export async function verifyPdfSignature(
 /** Everything here is signed with SHA-256 and ECDSA; anything else is not one of ours. */
 function checkAlgorithms(cms: ParsedCms): void {
   const { signerInfo } = cms;
-  if (signerInfo.digestAlgorithm.algorithmId !== OID.sha256) throw new Error('digest algorithm is not SHA-256');
+  if (signerInfo.digestAlgorithm.algorithmId !== OID.sha256)
+    throw new Error('digest algorithm is not SHA-256');
   if (signerInfo.signatureAlgorithm.algorithmId !== OID.ecdsaWithSha256)
     throw new Error('signature algorithm is not ecdsa-with-SHA256');
   const contentType = signedAttribute(signerInfo, OID.contentType);
   if (!(contentType instanceof asn1js.ObjectIdentifier) || contentType.getValue() !== OID.data)
     throw new Error('content-type attribute is not id-data');
-}
-
-export function hashRanges(pdf: Uint8Array, [a, b, c, d]: readonly number[]): Uint8Array {
-  return new Uint8Array(
-    createHash('sha256')
-      .update(pdf.subarray(a!, a! + b!))
-      .update(pdf.subarray(c!, c! + d!))
-      .digest(),
-  );
-}
-
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /** The length of the DER element at the start of `bytes` (header + content), or all of it. */
@@ -198,7 +201,9 @@ function derLength(bytes: Uint8Array): number {
 
 /** D:YYYYMMDDHHmmSS with Z, +hh'mm' or -hh'mm' (all but the year optional). */
 export function parsePdfDate(s: string): Date | undefined {
-  const m = /^D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:([Zz+-])(?:(\d{2})'?(\d{2})?'?)?)?$/.exec(s);
+  const m = /^D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:([Zz+-])(?:(\d{2})'?(\d{2})?'?)?)?$/.exec(
+    s,
+  );
   if (!m) return undefined;
   const [, y, mo = '01', d = '01', h = '00', mi = '00', se = '00', sign, oh = '00', om = '00'] = m;
   const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(se));

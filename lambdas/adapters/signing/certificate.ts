@@ -34,7 +34,10 @@ export interface SelfSignedOptions {
  * A self-signed X.509 v3 certificate for the signer's key, signed through the Signer port
  * (tbs -> sha256 -> signDigest), so it works the same with a key file and with KMS.
  */
-export async function createSelfSignedCertificate(signer: Signer, opts: SelfSignedOptions): Promise<Uint8Array> {
+export async function createSelfSignedCertificate(
+  signer: Signer,
+  opts: SelfSignedOptions,
+): Promise<Uint8Array> {
   if (!(opts.notBefore < opts.notAfter)) throw new RangeError('notBefore must be before notAfter');
   const spki = await signer.publicKeySpki();
   const publicKeyInfo = new pkijs.PublicKeyInfo({ schema: fromDer(spki, 'public key') });
@@ -52,8 +55,16 @@ export async function createSelfSignedCertificate(signer: Signer, opts: SelfSign
     subjectPublicKeyInfo: publicKeyInfo,
     extensions: [
       // digitalSignature (bit 0) + nonRepudiation (bit 1): 0b11 followed by six unused bits.
-      extension(OID.keyUsage, true, new asn1js.BitString({ valueHex: new Uint8Array([0xc0]), unusedBits: 6 })),
-      extension(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: keyIdentifier(publicKeyInfo) })),
+      extension(
+        OID.keyUsage,
+        true,
+        new asn1js.BitString({ valueHex: new Uint8Array([0xc0]), unusedBits: 6 }),
+      ),
+      extension(
+        OID.subjectKeyIdentifier,
+        false,
+        new asn1js.OctetString({ valueHex: keyIdentifier(publicKeyInfo) }),
+      ),
       // cA FALSE is the DEFAULT, so DER leaves the SEQUENCE empty.
       extension(OID.basicConstraints, true, new asn1js.Sequence({ value: [] })),
     ],
@@ -136,7 +147,9 @@ export function fromDer(der: Uint8Array, what: string): asn1js.AsnType {
 /** C, O, CN, each in its own RDN (pkijs would put them all in one multi-valued RDN). */
 function distinguishedName(opts: SelfSignedOptions): pkijs.RelativeDistinguishedNames {
   const rdn = (type: string, value: asn1js.BaseBlock) =>
-    new asn1js.Set({ value: [new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: type }), value] })] });
+    new asn1js.Set({
+      value: [new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: type }), value] })],
+    });
   const sequence = new asn1js.Sequence({
     value: [
       rdn(OID.country, new asn1js.PrintableString({ value: opts.country ?? 'CN' })),

@@ -75,10 +75,15 @@ export function createKmsSigner(options: KmsSignerOptions): Signer {
 
   let publicKey: Promise<Uint8Array> | undefined;
   async function fetchPublicKey(): Promise<Uint8Array> {
-    const out = await withRetries('GetPublicKey', () => client.send(new GetPublicKeyCommand({ KeyId: keyId })));
+    const out = await withRetries('GetPublicKey', () =>
+      client.send(new GetPublicKeyCommand({ KeyId: keyId })),
+    );
     if (!out.PublicKey) throw new SignerError('KMS GetPublicKey returned no key', true);
     if (out.KeySpec !== 'ECC_NIST_P256' || out.KeyUsage !== 'SIGN_VERIFY')
-      throw new SignerError(`KMS key ${keyId} is ${out.KeySpec}/${out.KeyUsage}, not ECC_NIST_P256/SIGN_VERIFY`, false);
+      throw new SignerError(
+        `KMS key ${keyId} is ${out.KeySpec}/${out.KeyUsage}, not ECC_NIST_P256/SIGN_VERIFY`,
+        false,
+      );
     return out.PublicKey;
   }
 

@@ -1,7 +1,8 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { ROUTES, type RouteGroup } from '../../runtime/routes.js';
+import { isPublic, ROUTES, type RouteGroup } from '../../runtime/routes.js';
 import { apiRequest, httpErrors } from './middlewares.js';
+import { rateLimit } from './rate-limit.js';
 import type { HttpEvent, Operation } from './types.js';
 
 /**
@@ -9,10 +10,13 @@ import type { HttpEvent, Operation } from './types.js';
  * operation named by the route's id runs. Every route of the group must have its operation.
  */
 export function groupHandler(group: RouteGroup, operations: Record<string, Operation>) {
-  const missing = ROUTES.filter((r) => r.group === group && !operations[r.id]).map((r) => r.id);
+  const routes = ROUTES.filter((r) => r.group === group);
+  const missing = routes.filter((r) => !operations[r.id]).map((r) => r.id);
   if (missing.length) throw new Error(`group ${group} lacks operations: ${missing.join(', ')}`);
-  return middy<HttpEvent, APIGatewayProxyResultV2, Error, Context>()
-    .use(httpErrors())
+  const handler = middy<HttpEvent, APIGatewayProxyResultV2, Error, Context>().use(httpErrors());
+  // Anonymous callers are limited per address; authenticated ones are Cognito users.
+  if (routes.some(isPublic)) handler.use(rateLimit());
+  return handler
     .use(apiRequest())
     .handler(async (event) => operations[event.feeproof!.route.id]!(event.feeproof!));
 }

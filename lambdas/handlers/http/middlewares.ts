@@ -1,11 +1,11 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { ZodError } from 'zod';
-import { AppError } from '../../core/errors.js';
-import { SignerError } from '../../core/signer.js';
-import { violationsOf } from '../../core/schemas.js';
 import { isUnavailable } from '../../adapters/dynamo/client.js';
 import { logger } from '../../adapters/logger.js';
+import { AppError } from '../../core/errors.js';
+import { violationsOf } from '../../core/schemas.js';
+import { SignerError } from '../../core/signer.js';
 import { CONTENT_TYPES, DEFAULT_MAX_BODY, ROUTES, type Route, routeKey } from '../../runtime/routes.js';
 import { authorize, callerOf } from './auth.js';
 import { type HttpEvent, json } from './types.js';
@@ -25,10 +25,16 @@ export function httpErrors(): Middleware {
       const error = request.error;
       let appError: AppError;
       if (error instanceof AppError) appError = error;
-      else if (error instanceof ZodError) appError = new AppError('bad_request', 'the request is invalid', violationsOf(error));
+      else if (error instanceof ZodError)
+        appError = new AppError('bad_request', 'the request is invalid', violationsOf(error));
       else if (error instanceof SignerError || isUnavailable(error)) {
         logger.warn('dependency unavailable', { error, requestId: request.event.requestContext?.requestId });
-        appError = new AppError('service_unavailable', 'a dependency is unavailable; retry later with the same Idempotency-Key', [], { 'retry-after': '1' });
+        appError = new AppError(
+          'service_unavailable',
+          'a dependency is unavailable; retry later with the same Idempotency-Key',
+          [],
+          { 'retry-after': '1' },
+        );
       } else {
         logger.error('unhandled error', { error, requestId: request.event.requestContext?.requestId });
         appError = new AppError('internal_error', 'an internal error occurred');
@@ -46,14 +52,19 @@ function lowerCaseHeaders(headers: Record<string, string | undefined> = {}): Rec
 
 function parseBody(route: Route, event: HttpEvent, headers: Record<string, string>) {
   if (!route.body) return { body: undefined, rawBody: null };
-  const raw = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+  const raw = event.body
+    ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
+    : Buffer.alloc(0);
   const max = route.body.maxBytes ?? DEFAULT_MAX_BODY;
   if (raw.length > max) throw new AppError('payload_too_large', `the body must be at most ${max} bytes`);
   if (raw.length === 0) throw new AppError('bad_request', 'a request body is required');
   const expected = CONTENT_TYPES[route.body.type];
   const contentType = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (contentType !== expected)
-    throw new AppError('unsupported_media_type', `the body must be sent as ${expected}, not ${contentType || 'nothing'}`);
+    throw new AppError(
+      'unsupported_media_type',
+      `the body must be sent as ${expected}, not ${contentType || 'nothing'}`,
+    );
   if (route.body.type !== 'json') return { body: raw, rawBody: raw };
   try {
     return { body: JSON.parse(raw.toString('utf8')) as unknown, rawBody: raw };
@@ -78,7 +89,9 @@ export function apiRequest(): Middleware {
         caller,
         body,
         rawBody,
-        query: Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>,
+        query: Object.fromEntries(
+          Object.entries(event.queryStringParameters ?? {}).filter(([, v]) => v !== undefined),
+        ) as Record<string, string>,
         params: (event.pathParameters ?? {}) as Record<string, string>,
         headers,
         requestId: event.requestContext?.requestId ?? 'local',

@@ -29,7 +29,9 @@ export type Operation = (request: ApiRequest) => Promise<ApiReply>;
 /** The event as it flows through the middlewares, which fill in `feeproof`. */
 export type HttpEvent = APIGatewayProxyEventV2 & {
   requestContext: APIGatewayProxyEventV2['requestContext'] & {
-    authorizer?: { jwt?: { claims: Record<string, string | number | boolean | string[]>; scopes?: string[] } };
+    authorizer?: {
+      jwt?: { claims: Record<string, string | number | boolean | string[]>; scopes?: string[] };
+    };
   };
   feeproof?: ApiRequest;
 };
@@ -42,7 +44,11 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   };
 }
 
-export function binary(contentType: string, bytes: Uint8Array, headers: Record<string, string> = {}): ApiReply {
+export function binary(
+  contentType: string,
+  bytes: Uint8Array,
+  headers: Record<string, string> = {},
+): ApiReply {
   return {
     statusCode: 200,
     headers: { 'content-type': contentType, ...headers },

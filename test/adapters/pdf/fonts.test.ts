@@ -23,7 +23,9 @@ describe('missingGlyphs', () => {
   });
 
   it('accepts Chinese, ASCII, Latin-1 and the punctuation receipts use', () => {
-    expect(missingGlyphs([COMMON, 'ZRZY-001 0123456789 abc XYZ ¥ · — “”', '阿卜杜·热合曼', '￥'])).toEqual([]);
+    expect(missingGlyphs([COMMON, 'ZRZY-001 0123456789 abc XYZ ¥ · — “”', '阿卜杜·热合曼', '￥'])).toEqual(
+      [],
+    );
   });
 
   it('treats control characters as undrawable', () => {
@@ -50,7 +52,7 @@ describe('fontRuns', () => {
 
 /**
  * One page of receipt-sized text (200 characters) drawn with `font`. Receipt-sized matters:
- * the subset bug only bites when the subset's glyph data stays under 128 KB.
+ * the subset bug only bites when the subset's glyph data fits in 64 KB.
  */
 async function samplePage(embed: (doc: PDFDocument) => Promise<PDFFont>): Promise<Uint8Array> {
   const doc = await PDFDocument.create({ updateMetadata: false });
@@ -58,7 +60,13 @@ async function samplePage(embed: (doc: PDFDocument) => Promise<PDFFont>): Promis
   const page = doc.addPage([595.28, 841.89]);
   const chars = [...COMMON].slice(0, 200);
   for (let i = 0; i * 25 < chars.length; i++)
-    page.drawText(chars.slice(i * 25, i * 25 + 25).join(''), { x: 40, y: 800 - i * 26, size: 20, font, color: rgb(0, 0, 0) });
+    page.drawText(chars.slice(i * 25, i * 25 + 25).join(''), {
+      x: 40,
+      y: 800 - i * 26,
+      size: 20,
+      font,
+      color: rgb(0, 0, 0),
+    });
   return doc.save();
 }
 

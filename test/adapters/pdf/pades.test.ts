@@ -81,7 +81,9 @@ describe('signPdf', () => {
     expect(r.stdout).toContain('Total document signed');
     expect(r.stdout).toContain('Signer Certificate Common Name: feeproof 电子票据签名');
     // Self-signed: poppler 22.12 says "Certificate issuer is unknown." That is expected.
-    expect(r.stdout).toMatch(/Certificate Validation: (Certificate issuer is unknown|Certificate is Trusted)\./);
+    expect(r.stdout).toMatch(
+      /Certificate Validation: (Certificate issuer is unknown|Certificate is Trusted)\./,
+    );
   });
 
   it('keeps the PDF well-formed (qpdf --check), readable (pdftotext) and small', async () => {
@@ -97,7 +99,8 @@ describe('signPdf', () => {
       expect(pdf.length).toBeLessThan(60_000);
     }
     const text = await run('pdftotext', ['-enc', 'UTF-8', await save('t.pdf', blue), '-']);
-    for (const expected of ['11010126', '0000001234', '欧阳晓明', '陆佰陆拾元整']) expect(text.stdout).toContain(expected);
+    for (const expected of ['11010126', '0000001234', '欧阳晓明', '陆佰陆拾元整'])
+      expect(text.stdout).toContain(expected);
   });
 
   it('still has a QR code that decodes to the verify URL', async () => {
@@ -144,12 +147,18 @@ describe('signPdf', () => {
     const renumbered = blue.slice();
     renumbered[info + '/FeeproofNumber (000000123'.length] = '5'.charCodeAt(0); // claims to be another receipt
     const { byteRange } = extractSignature(blue);
-    for (const tampered of [renumbered, flipped(blue, Math.floor(byteRange[1] / 2)), flipped(blue, blue.length - 10)]) {
+    for (const tampered of [
+      renumbered,
+      flipped(blue, Math.floor(byteRange[1] / 2)),
+      flipped(blue, blue.length - 10),
+    ]) {
       const r = await run('pdfsig', [await save('tampered.pdf', tampered)]);
       expect(r.stdout).not.toContain('Signature is Valid');
       const report = await verifyPdfSignature(tampered, [{ certificateDer: certificate }]);
       expect(report.ok).toBe(false);
-      expect(report.checks.some((c) => !c.ok && ['message_digest', 'byte_range', 'readable'].includes(c.name))).toBe(true);
+      expect(
+        report.checks.some((c) => !c.ok && ['message_digest', 'byte_range', 'readable'].includes(c.name)),
+      ).toBe(true);
     }
     const digest = await verifyPdfSignature(renumbered, [{ certificateDer: certificate }]);
     expect(digest.checks.find((c) => c.name === 'message_digest')).toMatchObject({ ok: false });
@@ -178,7 +187,11 @@ describe('signPdf', () => {
   });
 
   it('never throws on garbage, and says what is wrong', async () => {
-    const unsigned = await renderReceiptPdf({ content: blueReceipt, verifyUrl: urlOf(blueReceipt), bureauName: BUREAU });
+    const unsigned = await renderReceiptPdf({
+      content: blueReceipt,
+      verifyUrl: urlOf(blueReceipt),
+      bureauName: BUREAU,
+    });
     const cases: [Uint8Array, string][] = [
       [new Uint8Array(0), 'readable'],
       [new TextEncoder().encode('hello world'), 'readable'],
@@ -208,19 +221,37 @@ describe('signPdf', () => {
   });
 
   it('refuses to sign twice, and a certificate for another key', async () => {
-    await expect(signPdf(blue, signer, certificate, { signingTime: new Date() })).rejects.toThrow(PdfSignError);
+    await expect(signPdf(blue, signer, certificate, { signingTime: new Date() })).rejects.toThrow(
+      PdfSignError,
+    );
     const other = await openLocalSigner(join(dir, 'keys', 'other2.pem'));
-    const unsigned = await renderReceiptPdf({ content: blueReceipt, verifyUrl: urlOf(blueReceipt), bureauName: BUREAU });
-    await expect(signPdf(unsigned, other, certificate, { signingTime: new Date() })).rejects.toThrow(CmsSignError);
+    const unsigned = await renderReceiptPdf({
+      content: blueReceipt,
+      verifyUrl: urlOf(blueReceipt),
+      bureauName: BUREAU,
+    });
+    await expect(signPdf(unsigned, other, certificate, { signingTime: new Date() })).rejects.toThrow(
+      CmsSignError,
+    );
   });
 
   it('signs through the KMS adapter just the same', async () => {
-    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' });
+    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+      format: 'pem',
+      type: 'pkcs8',
+    });
     const key = p256KeyFromPem(pem.toString());
-    const client = new KMSClient({ region: 'cn-north-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' } });
+    const client = new KMSClient({
+      region: 'cn-north-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
+    });
     const kms = mockClient(client);
-    kms.on(GetPublicKeyCommand).resolves({ PublicKey: key.spki, KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
-    kms.on(SignCommand).callsFake((input: SignCommandInput) => ({ Signature: signP256Digest(input.Message!, key.secretKey) }));
+    kms
+      .on(GetPublicKeyCommand)
+      .resolves({ PublicKey: key.spki, KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    kms
+      .on(SignCommand)
+      .callsFake((input: SignCommandInput) => ({ Signature: signP256Digest(input.Message!, key.secretKey) }));
     const kmsSigner = createKmsSigner({ client, keyId: 'alias/feeproof-receipts' });
     const kmsCertificate = await certificateFor(kmsSigner);
     const pdf = await renderAndSign(redReceipt, kmsSigner, kmsCertificate);

@@ -10,7 +10,8 @@ import { BUREAU, blueReceipt, redReceipt, urlOf } from './fixtures.js';
 import { run, withTempDir } from './tools.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'artifacts');
-const render = (content: ReceiptContent) => renderReceiptPdf({ content, verifyUrl: urlOf(content), bureauName: BUREAU });
+const render = (content: ReceiptContent) =>
+  renderReceiptPdf({ content, verifyUrl: urlOf(content), bureauName: BUREAU });
 
 let blue: Uint8Array;
 let red: Uint8Array;
@@ -32,7 +33,18 @@ async function textOf(pdf: Uint8Array): Promise<string> {
 async function decodeQr(pdf: Uint8Array): Promise<string> {
   return withTempDir(async (dir) => {
     await writeFile(join(dir, 'r.pdf'), pdf);
-    const ppm = await run('pdftoppm', ['-png', '-r', '150', '-f', '1', '-l', '1', '-singlefile', join(dir, 'r.pdf'), join(dir, 'page')]);
+    const ppm = await run('pdftoppm', [
+      '-png',
+      '-r',
+      '150',
+      '-f',
+      '1',
+      '-l',
+      '1',
+      '-singlefile',
+      join(dir, 'r.pdf'),
+      join(dir, 'page'),
+    ]);
     expect(ppm.code).toBe(0);
     const zbar = await run('zbarimg', ['--raw', '-q', join(dir, 'page.png')]);
     expect(zbar.code).toBe(0);
@@ -79,7 +91,15 @@ describe('renderReceiptPdf', () => {
 
   it('marks a red receipt and names the receipt it reverses', async () => {
     const text = await textOf(red);
-    for (const expected of ['红字', '0000001240', '负陆佰陆拾元整', '¥-660.00', '-80.00', '原票据', '冲红原因'])
+    for (const expected of [
+      '红字',
+      '0000001240',
+      '负陆佰陆拾元整',
+      '¥-660.00',
+      '-80.00',
+      '原票据',
+      '冲红原因',
+    ])
       expect(text).toContain(expected);
     expect(text).toContain('票据号码 0000001234');
     expect(text).toContain('申请人撤回登记申请，全额退费');
@@ -113,7 +133,10 @@ describe('renderReceiptPdf', () => {
 
   it('continues a long receipt on a second page', async () => {
     const line = blueReceipt.lines[0]!;
-    const lines = Array.from({ length: 40 }, (_, i) => ({ ...line, itemCode: `ZRZY-${String(i + 1).padStart(3, '0')}` }));
+    const lines = Array.from({ length: 40 }, (_, i) => ({
+      ...line,
+      itemCode: `ZRZY-${String(i + 1).padStart(3, '0')}`,
+    }));
     const content = { ...blueReceipt, lines, total: 40 * line.amount };
     const pdf = await render(content);
     expect((await PDFDocument.load(pdf)).getPageCount()).toBe(2);
@@ -134,7 +157,14 @@ describe('renderReceiptPdf', () => {
       ['receipt-red', red],
     ] as const) {
       await writeFile(join(ARTIFACTS, `${name}.pdf`), pdf);
-      const r = await run('pdftoppm', ['-png', '-r', '100', '-singlefile', join(ARTIFACTS, `${name}.pdf`), join(ARTIFACTS, name)]);
+      const r = await run('pdftoppm', [
+        '-png',
+        '-r',
+        '100',
+        '-singlefile',
+        join(ARTIFACTS, `${name}.pdf`),
+        join(ARTIFACTS, name),
+      ]);
       expect(r.code).toBe(0);
     }
   });

@@ -29,9 +29,23 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
 }
 
 /** Rasterises page 1 as 8-bit greyscale (PGM) and returns the pixels. */
-export async function rasterPage(pdfPath: string, dpi = 100): Promise<{ width: number; height: number; pixels: Uint8Array }> {
+export async function rasterPage(
+  pdfPath: string,
+  dpi = 100,
+): Promise<{ width: number; height: number; pixels: Uint8Array }> {
   const out = `${pdfPath}.r${dpi}`;
-  const r = await run('pdftoppm', ['-gray', '-r', String(dpi), '-f', '1', '-l', '1', '-singlefile', pdfPath, out]);
+  const r = await run('pdftoppm', [
+    '-gray',
+    '-r',
+    String(dpi),
+    '-f',
+    '1',
+    '-l',
+    '1',
+    '-singlefile',
+    pdfPath,
+    out,
+  ]);
   if (r.code !== 0) throw new Error(`pdftoppm failed: ${r.stderr}`);
   const pgm = await readFile(`${out}.pgm`);
   // P5\n<width> <height>\n<max>\n<pixels>

@@ -28,7 +28,13 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'feeproof-cert-'));
   const local = await openLocalSigner(join(dir, 'key.pem'));
   digestsSigned = 0;
-  signer = { ...local, signDigest: (d) => (digestsSigned++, local.signDigest(d)) };
+  signer = {
+    ...local,
+    signDigest: (digest) => {
+      digestsSigned++;
+      return local.signDigest(digest);
+    },
+  };
   der = await createSelfSignedCertificate(signer, {
     commonName: '某市财政局电子票据签名',
     organization: '某市财政局',
@@ -46,9 +52,15 @@ describe('createSelfSignedCertificate', () => {
   it('is signed through the Signer port and verifies with its public key (node:crypto)', async () => {
     expect(digestsSigned).toBe(1);
     const cert = new X509Certificate(der);
-    const publicKey = createPublicKey({ key: Buffer.from(await signer.publicKeySpki()), format: 'der', type: 'spki' });
+    const publicKey = createPublicKey({
+      key: Buffer.from(await signer.publicKeySpki()),
+      format: 'der',
+      type: 'spki',
+    });
     expect(cert.verify(publicKey)).toBe(true);
-    expect(cert.publicKey.export({ format: 'der', type: 'spki' })).toEqual(Buffer.from(await signer.publicKeySpki()));
+    expect(cert.publicKey.export({ format: 'der', type: 'spki' })).toEqual(
+      Buffer.from(await signer.publicKeySpki()),
+    );
   });
 
   it('verifies with pkijs / WebCrypto too', async () => {
@@ -61,7 +73,9 @@ describe('createSelfSignedCertificate', () => {
     expect(cert.issuer).toBe(cert.subject);
     expect(cert.serialNumber).toBe('8F0102');
     // DER INTEGER: a leading zero byte keeps the serial positive.
-    expect(Array.from(parseCertificate(der).serialNumber.valueBlock.valueHexView)).toEqual([0x00, 0x8f, 0x01, 0x02]);
+    expect(Array.from(parseCertificate(der).serialNumber.valueBlock.valueHexView)).toEqual([
+      0x00, 0x8f, 0x01, 0x02,
+    ]);
     expect(new Date(cert.validFrom)).toEqual(new Date('2026-01-01T00:00:00Z'));
     expect(new Date(cert.validTo)).toEqual(notAfter);
     expect(cert.ca).toBe(false);
@@ -91,7 +105,9 @@ describe('createSelfSignedCertificate', () => {
 
   it('round-trips through PEM and describes itself', async () => {
     const pem = certificateToPem(der);
-    expect(pem).toMatch(/^-----BEGIN CERTIFICATE-----\n([A-Za-z0-9+/=]{1,64}\n)+-----END CERTIFICATE-----\n$/);
+    expect(pem).toMatch(
+      /^-----BEGIN CERTIFICATE-----\n([A-Za-z0-9+/=]{1,64}\n)+-----END CERTIFICATE-----\n$/,
+    );
     expect(certificateFromPem(pem)).toEqual(der);
     const summary = describeCertificate(der);
     expect(summary.subject).toContain('CN=某市财政局电子票据签名');
@@ -104,7 +120,12 @@ describe('createSelfSignedCertificate', () => {
     expect(() => describeCertificate(Uint8Array.of(0x30, 0x00))).toThrow(CertificateFormatError);
     expect(() => certificateFromPem('nothing here')).toThrow(CertificateFormatError);
     await expect(
-      createSelfSignedCertificate(signer, { commonName: 'x', organization: 'y', notBefore: notAfter, notAfter: notBefore }),
+      createSelfSignedCertificate(signer, {
+        commonName: 'x',
+        organization: 'y',
+        notBefore: notAfter,
+        notAfter: notBefore,
+      }),
     ).rejects.toThrow(RangeError);
   });
 

@@ -30,8 +30,14 @@ function fakeKmsKey() {
       const message = input.Message!;
       // RAW messages are hashed by KMS; DIGEST messages are signed as given.
       const digest =
-        input.MessageType === 'DIGEST' ? message : new Uint8Array(createHash('sha256').update(message).digest());
-      return { KeyId: KEY_ARN, Signature: signP256Digest(digest, key.secretKey), SigningAlgorithm: 'ECDSA_SHA_256' };
+        input.MessageType === 'DIGEST'
+          ? message
+          : new Uint8Array(createHash('sha256').update(message).digest());
+      return {
+        KeyId: KEY_ARN,
+        Signature: signP256Digest(digest, key.secretKey),
+        SigningAlgorithm: 'ECDSA_SHA_256',
+      };
     },
     publicKey: () => ({
       KeyId: KEY_ARN,
@@ -44,7 +50,10 @@ function fakeKmsKey() {
 }
 
 const throttling = () =>
-  Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+  Object.assign(new Error('Rate exceeded'), {
+    name: 'ThrottlingException',
+    $metadata: { httpStatusCode: 400 },
+  });
 
 const sha256 = (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest());
 const message = new TextEncoder().encode('票据代码 11010126 票据号码 0000001234');
@@ -54,7 +63,10 @@ let kms: ReturnType<typeof mockClient>;
 let key: ReturnType<typeof fakeKmsKey>;
 
 beforeEach(() => {
-  client = new KMSClient({ region: 'cn-north-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' } });
+  client = new KMSClient({
+    region: 'cn-north-1',
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
+  });
   kms = mockClient(client);
   key = fakeKmsKey();
   kms.on(GetPublicKeyCommand).callsFake(() => key.publicKey());
@@ -71,7 +83,11 @@ describe('createKmsSigner', () => {
     expect(input).toMatchObject({ KeyId: KEY_ARN, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' });
     expect(input.Message).toEqual(sha256(message));
 
-    const publicKey = createPublicKey({ key: Buffer.from(await signer.publicKeySpki()), format: 'der', type: 'spki' });
+    const publicKey = createPublicKey({
+      key: Buffer.from(await signer.publicKeySpki()),
+      format: 'der',
+      type: 'spki',
+    });
     expect(verify('sha256', message, publicKey, signature)).toBe(true);
   });
 
@@ -132,7 +148,9 @@ describe('createKmsSigner', () => {
     expect(isRetryableKmsError(Object.assign(new Error('timeout'), { name: 'TimeoutError' }))).toBe(true);
     expect(isRetryableKmsError({ name: 'X', $metadata: { httpStatusCode: 503 } })).toBe(true);
     expect(isRetryableKmsError(new DisabledException({ message: 'x', $metadata: {} }))).toBe(false);
-    expect(isRetryableKmsError({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } })).toBe(false);
+    expect(isRetryableKmsError({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } })).toBe(
+      false,
+    );
     expect(isRetryableKmsError('boom')).toBe(false);
   });
 
@@ -145,6 +163,8 @@ describe('createKmsSigner', () => {
       notAfter: new Date('2027-01-01T00:00:00Z'),
     });
     const cert = new X509Certificate(der);
-    expect(cert.verify(createPublicKey({ key: Buffer.from(key.spki), format: 'der', type: 'spki' }))).toBe(true);
+    expect(cert.verify(createPublicKey({ key: Buffer.from(key.spki), format: 'der', type: 'spki' }))).toBe(
+      true,
+    );
   });
 });

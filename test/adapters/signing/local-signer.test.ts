@@ -34,7 +34,9 @@ describe('openLocalSigner', () => {
     const signer = await openLocalSigner(join(dir, 'k.pem'));
     const spki = await signer.publicKeySpki();
     expect(signer.keyId).toBe(`local:${createHash('sha256').update(spki).digest('hex').slice(0, 16)}`);
-    expect(createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).asymmetricKeyDetails).toEqual({
+    expect(
+      createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).asymmetricKeyDetails,
+    ).toEqual({
       namedCurve: 'prime256v1',
     });
   });
@@ -50,7 +52,11 @@ describe('openLocalSigner', () => {
     expect(verify('sha256', message, publicKey, signature)).toBe(true);
     expect(verify('sha256', sha256(message), publicKey, signature)).toBe(false);
     const raw = publicKey.export({ format: 'jwk' });
-    const point = new Uint8Array([4, ...Buffer.from(raw.x!, 'base64url'), ...Buffer.from(raw.y!, 'base64url')]);
+    const point = new Uint8Array([
+      4,
+      ...Buffer.from(raw.x!, 'base64url'),
+      ...Buffer.from(raw.y!, 'base64url'),
+    ]);
     expect(p256.verify(signature, sha256(message), point, { prehash: false, format: 'der' })).toBe(true);
   });
 
@@ -61,7 +67,11 @@ describe('openLocalSigner', () => {
 
   it('ends up with one key when two processes start at once', async () => {
     const keyPath = join(dir, 'k.pem');
-    const signers = await Promise.all([openLocalSigner(keyPath), openLocalSigner(keyPath), openLocalSigner(keyPath)]);
+    const signers = await Promise.all([
+      openLocalSigner(keyPath),
+      openLocalSigner(keyPath),
+      openLocalSigner(keyPath),
+    ]);
     expect(new Set(signers.map((s) => s.keyId)).size).toBe(1);
   });
 

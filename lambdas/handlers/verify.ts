@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import type { PublishedKey } from '../adapters/dynamo/keyring.js';
+import type { StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
+import { verifyPdfSignature } from '../adapters/pdf/verify.js';
+import { certificateFromPem } from '../adapters/signing/certificate.js';
+import { publicJwk, verifyWithCertificate } from '../adapters/signing/ecdsa.js';
+import { AppError } from '../core/errors.js';
+import { formatYuan } from '../core/money.js';
+import { canonicalReceipt, contentOf, maskPayer, totalInWords } from '../core/receipt.js';
+import { verifyQuery } from '../core/schemas.js';
+import { getDeps } from './deps.js';
+import { groupHandler } from './http/group.js';
+import { type ApiRequest, binary, json } from './http/types.js';
+
+const NOT_FOUND = {
+  valid: false,
+  error: 'not_found',
+  message: 'no receipt matches this code, number and check code',
+};
+
+/** What anyone may see of a receipt: the payer masked, nothing else personal. */
+function publicReceipt(r: StoredReceipt) {
+  return {
+    code: r.code,
+    number: r.number,
+    kind: r.kind,
+    issueDate: r.issueDate,
+    total: formatYuan(r.total),
+    totalInWords: totalInWords(r),
+    collectingUnit: r.collectingUnit,
+    lines: r.lines.map((l) => ({
+      itemCode: l.itemCode,
+      name: l.name,
+      unit: l.unit,
+      quantity: l.quantity,
+      standard: l.standard,
+      amount: formatYuan(l.amount),
+    })),
+    payer: maskPayer(r.payer),
+  };
+}
+
+/** Whether the stored receipt still matches the signature made when it was issued. */
+function dataSignatureValid(r: StoredReceipt, keys: readonly PublishedKey[]): boolean {
+  const key = keys.find((k) => k.keyId === r.keyId);
+  return (
+    !!key &&
+    !!r.signature &&
+    verifyWithCertificate(
+      key.certificatePem,
+      canonicalReceipt(contentOf(r)),
+      Buffer.from(r.signature, 'base64'),
+    )
+  );
+}
+
+/** The query, or null for anything malformed: it answers the same 404 as a miss. */
+function refOf(req: ApiRequest) {
+  const parsed = verifyQuery.safeParse(req.query);
+  return parsed.success ? parsed.data : null;
+}
+
+function relations(r: StoredReceipt) {
+  return {
+    ...(r.reversedBy ? { reversedBy: r.reversedBy } : {}),
+    ...(r.reverses ? { reverses: r.reverses } : {}),
+  };
+}
+
+/** Public verification: by code, number and check code; of a whole PDF; and the published keys. */
+export const handler = groupHandler('verify', {
+  verifyReceipt: async (req) => {
+    const deps = getDeps();
+    const query = refOf(req);
+    const receipt = query ? await deps.receipts.recordCheck(query, query.checkCode) : undefined;
+    if (!receipt) return json(404, NOT_FOUND);
+    if (!dataSignatureValid(receipt, await deps.keys.published()))
+      return json(200, {
+        valid: false,
+        error: 'tampered',
+        message: 'the stored receipt no longer matches the signature made when it was issued',
+        checks: receipt.checks,
+      });
+    return json(200, {
+      valid: true,
+      status: receipt.status,
+      receipt: publicReceipt(receipt),
+      ...relations(receipt),
+      checks: receipt.checks,
+    });
+  },
+
+  getVerifiedPdf: async (req) => {
+    const deps = getDeps();
+    const query = refOf(req);
+    const receipt = query ? await deps.receipts.getReceipt(query) : undefined;
+    const pdf =
+      receipt && receipt.checkCode === query?.checkCode ? await deps.receipts.getPdf(receipt) : undefined;
+    if (!pdf) return json(404, NOT_FOUND);
+    return binary('application/pdf', pdf, {
+      'content-disposition': `inline; filename="${receipt!.code}-${receipt!.number}.pdf"`,
+    });
+  },
+
+  verifyPdf: async (req) => {
+    const deps = getDeps();
+    const pdf = new Uint8Array(req.rawBody as Buffer);
+    const keys = await deps.keys.published();
+    const report = await verifyPdfSignature(
+      pdf,
+      keys.map((k) => ({ certificateDer: certificateFromPem(k.certificatePem) })),
+    );
+    const readable = report.checks.find((c) => c.name === 'readable');
+    if (!readable?.ok)
+      throw new AppError('bad_request', `the body is not a readable PDF: ${readable?.reason ?? 'unknown'}`, [
+        { path: '(body)', rule: 'unreadable_pdf', message: readable?.reason ?? 'unreadable' },
+      ]);
+    const checks: { name: string; ok: boolean; reason?: string }[] = [...report.checks];
+    const stored = report.receipt ? await deps.receipts.getReceipt(report.receipt) : undefined;
+    checks.push(
+      stored
+        ? { name: 'receipt_exists', ok: true }
+        : {
+            name: 'receipt_exists',
+            ok: false,
+            reason: report.receipt
+              ? `no receipt ${report.receipt.code}/${report.receipt.number} was issued`
+              : 'the PDF names no receipt',
+          },
+    );
+    if (stored) {
+      const hash = createHash('sha256').update(pdf).digest('hex');
+      checks.push(
+        hash === stored.pdfSha256
+          ? { name: 'matches_issued_pdf', ok: true }
+          : {
+              name: 'matches_issued_pdf',
+              ok: false,
+              reason: 'the file differs from the PDF that was issued for this receipt',
+            },
+        dataSignatureValid(stored, keys)
+          ? { name: 'receipt_data_signature', ok: true }
+          : {
+              name: 'receipt_data_signature',
+              ok: false,
+              reason: 'the stored receipt no longer matches its signature',
+            },
+      );
+    }
+    const valid = checks.every((c) => c.ok);
+    return json(200, {
+      valid,
+      checks,
+      ...(stored && valid
+        ? { status: stored.status, receipt: publicReceipt(stored), ...relations(stored) }
+        : {}),
+    });
+  },
+
+  listKeys: async () => {
+    const keys = await getDeps().keys.all();
+    return json(
+      200,
+      {
+        keys: keys.map((k) => ({
+          keyId: k.keyId,
+          status: k.status,
+          notBefore: k.notBefore,
+          notAfter: k.notAfter,
+          retiredAt: k.retiredAt,
+          algorithm: 'ES256',
+          certificatePem: k.certificatePem,
+          jwk: publicJwk(k.certificatePem),
+        })),
+      },
+      { 'cache-control': 'public, max-age=300' },
+    );
+  },
+});

@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+/**
+ * Builds the public pages' scripts: every web/src/<page>.ts that is a page entry is bundled
+ * by esbuild into web/assets/<page>.js (ES2020, minified, no source maps). Deterministic, so
+ * running it twice gives the same bytes; files that did not change are not rewritten, and
+ * stale outputs are removed. Takes a few tens of milliseconds.
+ *
+ *   node scripts/build-web.mjs           build once
+ *   node scripts/build-web.mjs --watch   rebuild on change (development)
+ */
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SRC = join(ROOT, 'web/src');
+const OUT = join(ROOT, 'web/assets');
+
+/** Page entries: one script per HTML page. Other modules under web/src are shared imports. */
+export const ENTRIES = ['catalogue', 'verify'];
+
+const options = {
+  entryPoints: ENTRIES.map((name) => join(SRC, `${name}.ts`)),
+  outdir: OUT,
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2020',
+  minify: true,
+  sourcemap: false,
+  legalComments: 'none',
+  charset: 'utf8',
+  logLevel: 'warning',
+};
+
+/** Writes only what changed, removes what is no longer produced. */
+async function writeOutputs(outputFiles) {
+  await mkdir(OUT, { recursive: true });
+  const produced = new Set();
+  let written = 0;
+  for (const file of outputFiles) {
+    produced.add(file.path);
+    const old = await readFile(file.path).catch(() => null);
+    if (old && Buffer.compare(old, Buffer.from(file.contents)) === 0) continue;
+    await writeFile(file.path, file.contents);
+    written++;
+  }
+  for (const name of await readdir(OUT)) {
+    const path = join(OUT, name);
+    if (!produced.has(path)) await rm(path, { recursive: true, force: true });
+  }
+  return written;
+}
+
+export async function buildWeb() {
+  const started = performance.now();
+  const result = await esbuild.build({ ...options, write: false });
+  const written = await writeOutputs(result.outputFiles);
+  const ms = Math.round(performance.now() - started);
+  return { files: result.outputFiles.map((f) => relative(ROOT, f.path)), written, ms };
+}
+
+const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  if (process.argv.includes('--watch')) {
+    const ctx = await esbuild.context({
+      ...options,
+      write: false,
+      plugins: [
+        {
+          name: 'write-changed',
+          setup(build) {
+            build.onEnd(async (result) => {
+              if (result.errors.length === 0) {
+                const written = await writeOutputs(result.outputFiles ?? []);
+                process.stdout.write(`web: rebuilt (${written} file(s) changed)\n`);
+              }
+            });
+          },
+        },
+      ],
+    });
+    await ctx.watch();
+    process.stdout.write('web: watching web/src\n');
+  } else {
+    try {
+      const { files, written, ms } = await buildWeb();
+      process.stdout.write(`web: ${files.length} bundle(s), ${written} written, ${ms} ms\n`);
+    } catch {
+      // esbuild has already printed the errors.
+      process.exitCode = 1;
+    }
+  }
+}

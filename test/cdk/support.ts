@@ -1,0 +1,99 @@
+/**
+ * Builds the stack for the CDK tests with the feature flags of cdk.json. A function whose
+ * handler file does not exist yet is built from a stub (reported by `stubbed`), so the
+ * infrastructure tests run while handlers are being written.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { FeeproofStackProps } from '../../lib/config.js';
+import { defaultHandlerEntry, FeeproofStack, PROJECT_ROOT } from '../../lib/feeproof-stack.js';
+
+export function cdkContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
+  return cdkJson.context ?? {};
+}
+
+const STUB = `export async function handler() {\n  return { statusCode: 503, body: 'stub' };\n}\n`;
+
+export interface Built {
+  app: App;
+  stack: FeeproofStack;
+  template: Template;
+  /** Functions built from a stub because `lambdas/handlers/<name>.ts` is missing. */
+  stubbed: string[];
+}
+
+export interface BuildOptions {
+  /** Run esbuild (default false: assets are placeholders, much faster). */
+  bundle?: boolean;
+  props?: FeeproofStackProps;
+}
+
+export function buildStack(options: BuildOptions = {}): Built {
+  const stubbed: string[] = [];
+  let stubDir: string | undefined;
+  const handlerEntry = (name: string): string => {
+    const real = defaultHandlerEntry(name);
+    if (fs.existsSync(real)) return real;
+    stubDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'feeproof-stubs-'));
+    const stub = path.join(stubDir, `${name}.ts`);
+    fs.writeFileSync(stub, STUB);
+    stubbed.push(name);
+    return stub;
+  };
+  const context = { ...cdkContext(), ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) };
+  const app = new App({ context });
+  const stack = new FeeproofStack(app, 'FeeproofStack', { handlerEntry, ...options.props });
+  const template = Template.fromStack(stack);
+  return { app, stack, template, stubbed };
+}
+
+/** Resources of a type, by logical id. */
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
+export type Resources = Record<string, { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string; Metadata?: any }>;
+
+export function resources(template: Template, type: string): Resources {
+  return template.findResources(type) as Resources;
+}
+
+/** `{ "Fn::GetAtt": [id, "Arn"] }` or `{ Ref: id }` -> id. */
+export function refId(value: unknown): string | undefined {
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    if (typeof v.Ref === 'string') return v.Ref;
+    const getAtt = v['Fn::GetAtt'];
+    if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+  }
+  return undefined;
+}
+
+export function asArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Every policy statement of the template: IAM policies and roles, key and bucket policies. */
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
+export function allStatements(template: Template): { resource: string; statement: any }[] {
+  const out: { resource: string; statement: unknown }[] = [];
+  for (const [id, r] of Object.entries(template.toJSON().Resources as Resources)) {
+    const p = r.Properties ?? {};
+    const docs = [p.PolicyDocument, p.KeyPolicy, ...asArray(p.Policies).map((x: { PolicyDocument: unknown }) => x.PolicyDocument)];
+    for (const doc of docs) {
+      for (const statement of asArray((doc as { Statement?: unknown[] } | undefined)?.Statement)) {
+        out.push({ resource: id, statement });
+      }
+    }
+  }
+  return out;
+}
+
+/** The logical ids of the roles an IAM policy is attached to. */
+export function policyRoles(policy: Resources[string]): string[] {
+  return asArray(policy.Properties.Roles)
+    .map(refId)
+    .filter((x): x is string => !!x);
+}
