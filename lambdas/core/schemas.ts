@@ -9,7 +9,7 @@ import { isIsoDate } from './dates.js';
 import type { Violation } from './errors.js';
 import { formatYuan, parseYuan } from './money.js';
 
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROL_CHARS = /[\p{Cc}\u2028\u2029]/u;
 
 /** Free text: 1..max characters, no control characters, no surrounding blanks. */
 export const text = (max: number) =>

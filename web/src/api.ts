@@ -11,6 +11,17 @@ export interface ApiError {
   message?: string;
 }
 
+/**
+ * The URL of an API path such as `v1/catalogue`: relative to the page (the local server and
+ * API Gateway serve both from one origin), or to `<meta name="feeproof-api" content="...">`.
+ */
+export function apiUrl(path: string, query: Record<string, string> = {}): string {
+  const base = document.querySelector<HTMLMetaElement>('meta[name="feeproof-api"]')?.content || document.baseURI;
+  const url = new URL(path.replace(/^\//, ''), base.endsWith('/') || base === document.baseURI ? base : `${base}/`);
+  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  return url.toString();
+}
+
 export async function getJson<T>(path: string, init: RequestInit = {}): Promise<ApiAnswer<T>> {
   const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...(init.headers ?? {}) } });
   let body: T | null = null;

@@ -5,8 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MissingGlyphsError } from '../../../lambdas/adapters/pdf/fonts.js';
 import { readReceiptInfo } from '../../../lambdas/adapters/pdf/info.js';
 import { renderReceiptPdf } from '../../../lambdas/adapters/pdf/render.js';
-import type { ReceiptContent } from '../../../lambdas/core/receipt.js';
-import { BUREAU, blueReceipt, redReceipt, urlOf } from './fixtures.js';
+import { type ReceiptContent, verifyUrl } from '../../../lambdas/core/receipt.js';
+import { BUREAU, blueReceipt, PUBLIC_URL, redReceipt, urlOf } from './fixtures.js';
 import { run, withTempDir } from './tools.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'artifacts');
@@ -30,13 +30,13 @@ async function textOf(pdf: Uint8Array): Promise<string> {
   });
 }
 
-async function decodeQr(pdf: Uint8Array): Promise<string> {
+async function decodeQr(pdf: Uint8Array, dpi = 150): Promise<string> {
   return withTempDir(async (dir) => {
     await writeFile(join(dir, 'r.pdf'), pdf);
     const ppm = await run('pdftoppm', [
       '-png',
       '-r',
-      '150',
+      String(dpi),
       '-f',
       '1',
       '-l',
@@ -108,6 +108,18 @@ describe('renderReceiptPdf', () => {
   it('has a QR code that decodes to exactly the verify URL', async () => {
     expect(await decodeQr(blue)).toBe(urlOf(blueReceipt));
     expect(await decodeQr(red)).toBe(urlOf(redReceipt));
+  });
+
+  it('keeps a long QR payload (a KMS key ARN and a signature) readable', async () => {
+    const url = verifyUrl(PUBLIC_URL, blueReceipt, {
+      d: blueReceipt.issueDate,
+      t: '660.00',
+      kid: 'arn:aws-cn:kms:cn-north-1:111122223333:key/0b8f1c2e-1234-4abc-9def-1234567890ab',
+      sig: 'q'.repeat(86),
+    });
+    expect(url.length).toBeGreaterThan(300);
+    const pdf = await renderReceiptPdf({ content: blueReceipt, verifyUrl: url, bureauName: BUREAU });
+    expect(await decodeQr(pdf, 100)).toBe(url);
   });
 
   it('says in its document information which receipt it is, dated at issue, made by feeproof', async () => {

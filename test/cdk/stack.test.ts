@@ -1,0 +1,426 @@
+/**
+ * The synthesized FeeproofStack (bundled once, with the real handlers where they exist):
+ * routes from ROUTES, tables from TABLES, keys and least privilege, web, observability, nag.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { isPublic, ROUTE_GROUPS, ROUTES, routeKey } from '../../lambdas/runtime/routes.js';
+import { PARTITION_KEY, SORT_KEY, TABLES } from '../../lambdas/runtime/tables.js';
+import { DEFAULT_SETTINGS, ENV } from '../../lib/config.js';
+import { defaultHandlerEntry } from '../../lib/feeproof-stack.js';
+import { FONT_FILE, FUNCTION_SPECS, type FunctionName, LAMBDA_FONT_PATH, RECOVERY } from '../../lib/functions.js';
+import { API_PATH_PATTERNS } from '../../lib/web.js';
+import { allStatements, asArray, type Built, buildStack, policyRoles, refId, resources } from './support.js';
+
+let built: Built;
+const id = (c: IConstruct): string => Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
+const FUNCTION_NAMES: FunctionName[] = [...ROUTE_GROUPS, RECOVERY];
+
+beforeAll(() => {
+  built = buildStack({ bundle: true });
+}, 120_000);
+
+function fn(name: FunctionName) {
+  const f = name === RECOVERY ? built.stack.functions.recovery : built.stack.functions.byGroup.get(name);
+  if (!f) throw new Error(`no function ${name}`);
+  return f;
+}
+const fnId = (name: FunctionName) => id(fn(name));
+const roleId = (name: FunctionName) => id(fn(name).role!);
+const fnProps = (name: FunctionName) => resources(built.template, 'AWS::Lambda::Function')[fnId(name)]!.Properties;
+
+describe('handlers', () => {
+  it('has a handler file for every route group and the recovery job', () => {
+    const missing = FUNCTION_NAMES.filter((n) => !fs.existsSync(defaultHandlerEntry(n)));
+    expect(missing, `missing lambdas/handlers/<name>.ts (built from stubs): ${missing.join(', ')}`).toEqual([]);
+    expect(built.stubbed).toEqual([]);
+  });
+});
+
+describe('routes', () => {
+  it('has exactly one API route per entry of ROUTES', () => {
+    const routes = Object.values(resources(built.template, 'AWS::ApiGatewayV2::Route'));
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(ROUTES.map(routeKey).sort());
+  });
+
+  it.each(ROUTES.map((r) => [routeKey(r), r] as const))('%s has the right authorization', (key, route) => {
+    const [r] = Object.values(resources(built.template, 'AWS::ApiGatewayV2::Route')).filter(
+      (x) => x.Properties.RouteKey === key,
+    );
+    expect(r!.Properties.AuthorizationType).toBe(isPublic(route) ? 'NONE' : 'JWT');
+    if (!isPublic(route)) expect(refId(r!.Properties.AuthorizerId)).toBeDefined();
+  });
+
+  it('makes exactly the public routes unauthenticated', () => {
+    const none = Object.values(resources(built.template, 'AWS::ApiGatewayV2::Route'))
+      .filter((r) => r.Properties.AuthorizationType === 'NONE')
+      .map((r) => r.Properties.RouteKey)
+      .sort();
+    expect(none).toEqual(ROUTES.filter(isPublic).map(routeKey).sort());
+  });
+
+  it('sends each route to its group function', () => {
+    const integrations = resources(built.template, 'AWS::ApiGatewayV2::Integration');
+    for (const route of ROUTES) {
+      const [r] = Object.values(resources(built.template, 'AWS::ApiGatewayV2::Route')).filter(
+        (x) => x.Properties.RouteKey === routeKey(route),
+      );
+      const target: string = r!.Properties.Target['Fn::Join'][1][1].Ref;
+      const integration = integrations[target]!.Properties;
+      expect(integration.IntegrationType).toBe('AWS_PROXY');
+      expect(integration.PayloadFormatVersion).toBe('2.0');
+      expect(refId(integration.IntegrationUri)).toBe(fnId(route.group));
+    }
+  });
+
+  it('checks Cognito JWTs: issuer of the pool, audience the app client', () => {
+    const pool = id(built.stack.auth.userPool);
+    const client = id(built.stack.auth.client);
+    built.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Audience: [{ Ref: client }],
+        Issuer: {
+          'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/', { Ref: pool }]],
+        },
+      },
+    });
+  });
+
+  it('throttles the default stage and logs access', () => {
+    built.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: DEFAULT_SETTINGS.throttling.rateLimit,
+        ThrottlingBurstLimit: DEFAULT_SETTINGS.throttling.burstLimit,
+      },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+  });
+});
+
+describe('functions', () => {
+  it('has one function per route group plus the recovery job', () => {
+    expect(Object.keys(resources(built.template, 'AWS::Lambda::Function')).sort()).toEqual(
+      FUNCTION_NAMES.map(fnId).sort(),
+    );
+  });
+
+  it.each(FUNCTION_NAMES)('%s: node 22 on arm64, ESM bundle with a require banner and source maps', (name) => {
+    const p = fnProps(name);
+    expect(p.Runtime).toBe('nodejs22.x');
+    expect(p.Architectures).toEqual(['arm64']);
+    expect(p.Handler).toBe('index.handler');
+    expect(p.LoggingConfig.LogGroup).toBeDefined();
+    const env = p.Environment.Variables;
+    for (const t of TABLES) expect(refId(env[t.envVar])).toBe(id(built.stack.tables.table(t.id)));
+    expect(env).toMatchObject({
+      [ENV.signer]: 'kms',
+      [ENV.regionCode]: DEFAULT_SETTINGS.regionCode,
+      [ENV.bureauName]: DEFAULT_SETTINGS.bureauName,
+      [ENV.rangeSize]: String(DEFAULT_SETTINGS.rangeSize),
+      [ENV.alerts]: JSON.stringify(DEFAULT_SETTINGS.alerts),
+      [ENV.officeHours]: JSON.stringify(DEFAULT_SETTINGS.officeHours),
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    expect(refId(env[ENV.kmsKeyId])).toBe(id(built.stack.signingKey.key));
+    expect(env[ENV.publicUrl]).toBeDefined();
+
+    const dir = path.join(built.app.outdir, resources(built.template, 'AWS::Lambda::Function')[fnId(name)]!.Metadata['aws:asset:path']);
+    const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');
+    expect(code.startsWith("import { createRequire as __feeproofCreateRequire } from 'node:module'")).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'index.mjs.map'))).toBe(true);
+  });
+
+  it.each(FUNCTION_NAMES)('%s: gets the CJK font only if it renders PDFs', (name) => {
+    const renders = FUNCTION_SPECS[name].rendersPdf;
+    expect(['receipts', RECOVERY].includes(name)).toBe(renders);
+    const p = fnProps(name);
+    expect(p.Environment.Variables[ENV.fontPath]).toBe(renders ? LAMBDA_FONT_PATH : undefined);
+    const dir = path.join(built.app.outdir, resources(built.template, 'AWS::Lambda::Function')[fnId(name)]!.Metadata['aws:asset:path']);
+    expect(fs.existsSync(path.join(dir, 'fonts', FONT_FILE))).toBe(renders);
+  });
+
+  it('runs the recovery job every 5 minutes', () => {
+    built.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId(RECOVERY), 'Arn'] } })],
+    });
+  });
+});
+
+describe('tables', () => {
+  it('has exactly the tables of TABLES', () => {
+    expect(Object.keys(resources(built.template, 'AWS::DynamoDB::Table')).sort()).toEqual(
+      TABLES.map((t) => id(built.stack.tables.table(t.id))).sort(),
+    );
+  });
+
+  it.each(TABLES.map((t) => [t.id, t] as const))('%s: keys, indexes, PITR, protection, CMK, on-demand, retained', (_, def) => {
+    const r = resources(built.template, 'AWS::DynamoDB::Table')[id(built.stack.tables.table(def.id))]!;
+    const p = r.Properties;
+    expect(p.KeySchema).toEqual([
+      { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
+      { AttributeName: SORT_KEY, KeyType: 'RANGE' },
+    ]);
+    expect(asArray(p.GlobalSecondaryIndexes).map((g: { IndexName: string }) => g.IndexName).sort()).toEqual(
+      def.indexes.map((i) => i.name).sort(),
+    );
+    for (const index of def.indexes) {
+      expect(p.GlobalSecondaryIndexes).toContainEqual({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      });
+    }
+    expect(p.AttributeDefinitions.every((a: { AttributeType: string }) => a.AttributeType === 'S')).toBe(true);
+    expect(p.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(p.DeletionProtectionEnabled).toBe(true);
+    expect(p.SSESpecification.SSEEnabled).toBe(true);
+    expect(p.SSESpecification.SSEType).toBe('KMS');
+    expect(refId(p.SSESpecification.KMSMasterKeyId)).toBe(id(built.stack.tables.key));
+    expect(r.DeletionPolicy).toBe('Retain');
+    expect(r.UpdateReplacePolicy).toBe('Retain');
+  });
+
+  it('encrypts with a rotated customer-managed key that is retained', () => {
+    const key = resources(built.template, 'AWS::KMS::Key')[id(built.stack.tables.key)]!;
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe('least privilege', () => {
+  it('has no wildcard service actions (dynamodb:*, kms:*, *) in any policy', () => {
+    const offending = allStatements(built.template).filter(({ statement }) =>
+      asArray<string>(statement.Action).some((a) => a === '*' || a === 'dynamodb:*' || a === 'kms:*'),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  it('never allows deleting items', () => {
+    const deletes = allStatements(built.template).filter(({ statement }) =>
+      asArray<string>(statement.Action).some((a) => a.startsWith('dynamodb:Delete') || a === 'dynamodb:BatchWriteItem'),
+    );
+    expect(deletes).toEqual([]);
+  });
+
+  it('uses the signing key: ECC_NIST_P256 for SIGN_VERIFY, retained', () => {
+    const key = resources(built.template, 'AWS::KMS::Key')[id(built.stack.signingKey.key)]!;
+    expect(key.Properties.KeySpec).toBe('ECC_NIST_P256');
+    expect(key.Properties.KeyUsage).toBe('SIGN_VERIFY');
+    expect(key.DeletionPolicy).toBe('Retain');
+  });
+
+  const signers = FUNCTION_NAMES.filter((n) => FUNCTION_SPECS[n].signingKey === 'sign');
+
+  it('lets only the receipts and recovery roles sign (IAM policies)', () => {
+    expect(signers.sort()).toEqual(['receipts', RECOVERY].filter((n) => FUNCTION_NAMES.includes(n as FunctionName)).sort());
+    const policies = resources(built.template, 'AWS::IAM::Policy');
+    const roles = Object.values(policies)
+      .filter((p) => asArray(p.Properties.PolicyDocument.Statement).some((s: { Action: unknown }) => asArray(s.Action).includes('kms:Sign')))
+      .flatMap(policyRoles)
+      .sort();
+    expect(roles).toEqual(signers.map(roleId).sort());
+  });
+
+  it('lets only the receipts and recovery roles sign (key policy: not delegated to the account)', () => {
+    const key = resources(built.template, 'AWS::KMS::Key')[id(built.stack.signingKey.key)]!;
+    const signing = asArray(key.Properties.KeyPolicy.Statement).filter((s: { Action: unknown }) =>
+      asArray(s.Action).some((a) => a === 'kms:Sign' || a === 'kms:*' || a === '*'),
+    );
+    expect(signing.map((s: { Principal: { AWS: unknown } }) => refId(s.Principal.AWS)).sort()).toEqual(
+      signers.map(roleId).sort(),
+    );
+  });
+
+  it.each(FUNCTION_NAMES)('%s: signing key access is exactly its spec', (name) => {
+    const signingKey = id(built.stack.signingKey.key);
+    const statements = allStatements(built.template).filter(
+      ({ resource, statement }) =>
+        resources(built.template, 'AWS::IAM::Policy')[resource] &&
+        policyRoles(resources(built.template, 'AWS::IAM::Policy')[resource]!).includes(roleId(name)) &&
+        refId(statement.Resource) === signingKey,
+    );
+    const actions = statements.flatMap(({ statement }) => asArray<string>(statement.Action)).sort();
+    const expected = { sign: ['kms:GetPublicKey', 'kms:Sign'], 'public-key': ['kms:GetPublicKey'], none: [] }[
+      FUNCTION_SPECS[name].signingKey
+    ];
+    expect(actions).toEqual(expected);
+  });
+
+  it.each(FUNCTION_NAMES)('%s: writes only the tables its spec names', (name) => {
+    const written = new Set<string>();
+    for (const { resource, statement } of allStatements(built.template)) {
+      const policy = resources(built.template, 'AWS::IAM::Policy')[resource];
+      if (!policy || !policyRoles(policy).includes(roleId(name))) continue;
+      if (!asArray<string>(statement.Action).some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem')) continue;
+      for (const r of asArray(statement.Resource)) written.add(refId(r)!);
+    }
+    const expected = Object.entries(FUNCTION_SPECS[name].tables)
+      .filter(([, access]) => access !== 'read')
+      .map(([t]) => id(built.stack.tables.table(t as (typeof TABLES)[number]['id'])));
+    expect([...written].sort()).toEqual(expected.sort());
+  });
+});
+
+describe('cognito', () => {
+  it('has the groups finance, collector and auditor', () => {
+    const groups = Object.values(resources(built.template, 'AWS::Cognito::UserPoolGroup')).map((g) => g.Properties.GroupName);
+    expect(groups.sort()).toEqual(['auditor', 'collector', 'finance']);
+  });
+
+  it('has custom:department that the app client cannot write', () => {
+    built.template.hasResourceProperties('AWS::Cognito::UserPool', {
+      Schema: Match.arrayWith([Match.objectLike({ Name: 'department', AttributeDataType: 'String', Mutable: true })]),
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'OPTIONAL',
+      Policies: {
+        PasswordPolicy: Match.objectLike({
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        }),
+      },
+    });
+    const [client] = Object.values(resources(built.template, 'AWS::Cognito::UserPoolClient'));
+    expect(client!.Properties.ReadAttributes).toContain('custom:department');
+    expect(client!.Properties.WriteAttributes).not.toContain('custom:department');
+    expect(client!.Properties.GenerateSecret).toBe(false);
+  });
+});
+
+describe('web', () => {
+  it('serves the bucket through CloudFront with Origin Access Control, HTTPS only', () => {
+    const oac = Object.keys(resources(built.template, 'AWS::CloudFront::OriginAccessControl'));
+    expect(oac).toHaveLength(1);
+    const [dist] = Object.values(resources(built.template, 'AWS::CloudFront::Distribution'));
+    const config = dist!.Properties.DistributionConfig;
+    const s3Origin = config.Origins.find((o: { S3OriginConfig?: unknown }) => o.S3OriginConfig);
+    expect(refId(s3Origin.OriginAccessControlId)).toBe(oac[0]);
+    expect(config.DefaultCacheBehavior.TargetOriginId).toBe(s3Origin.Id);
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    expect(config.DefaultCacheBehavior.ResponseHeadersPolicyId).toBeDefined();
+    expect(config.DefaultRootObject).toBe('index.html');
+    expect(config.Logging.Bucket).toBeDefined();
+  });
+
+  it('sends /v1/* and /health to the API, uncached, with every method and viewer header but Host', () => {
+    const [dist] = Object.values(resources(built.template, 'AWS::CloudFront::Distribution'));
+    const config = dist!.Properties.DistributionConfig;
+    const apiOrigin = config.Origins.find((o: { CustomOriginConfig?: unknown }) => o.CustomOriginConfig);
+    expect(apiOrigin.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
+    expect(JSON.stringify(apiOrigin.DomainName)).toContain(id(built.stack.api.httpApi));
+    const behaviors = config.CacheBehaviors;
+    expect(behaviors.map((b: { PathPattern: string }) => b.PathPattern).sort()).toEqual([...API_PATH_PATTERNS].sort());
+    for (const b of behaviors) {
+      expect(b.TargetOriginId).toBe(apiOrigin.Id);
+      expect(b.AllowedMethods).toHaveLength(7);
+      expect(b.CachePolicyId).toBe('4135ea2d-6df8-44a3-9df3-4b5a84be39ad'); // Managed-CachingDisabled
+      expect(b.OriginRequestPolicyId).toBe('b689b0a8-53d0-40ab-baf2-68738e2966ac'); // AllViewerExceptHostHeader
+      expect(b.ViewerProtocolPolicy).toBe('https-only');
+    }
+  });
+
+  it('sends security headers', () => {
+    built.template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: {
+        SecurityHeadersConfig: {
+          ContentSecurityPolicy: Match.objectLike({ ContentSecurityPolicy: Match.stringLikeRegexp("default-src 'self'") }),
+          ContentTypeOptions: { Override: true },
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+          ReferrerPolicy: Match.objectLike({ Override: true }),
+          StrictTransportSecurity: Match.objectLike({ AccessControlMaxAgeSec: 63072000, IncludeSubdomains: true }),
+        },
+      },
+    });
+  });
+
+  it('keeps the buckets private, encrypted and TLS-only', () => {
+    for (const [bucketId, bucket] of Object.entries(resources(built.template, 'AWS::S3::Bucket'))) {
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties.BucketEncryption).toBeDefined();
+      built.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: bucketId },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('deploys web/ when it has files', () => {
+    const hasWeb = built.stack.web.deployment !== undefined;
+    expect(Object.keys(built.template.findResources('Custom::CDKBucketDeployment')).length).toBe(hasWeb ? 1 : 0);
+  });
+});
+
+describe('observability', () => {
+  it.each(FUNCTION_NAMES)('%s: alarms on errors and throttles', (name) => {
+    for (const metric of ['Errors', 'Throttles']) {
+      built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metric,
+        Namespace: 'AWS/Lambda',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId(name) } }],
+      });
+    }
+  });
+
+  it('alarms on DynamoDB system errors of every table, and API 5xx', () => {
+    const alarms = Object.values(resources(built.template, 'AWS::CloudWatch::Alarm'));
+    for (const t of TABLES) {
+      const tableId = id(built.stack.tables.table(t.id));
+      expect(
+        alarms.some((a) => JSON.stringify(a.Properties.Metrics ?? []).includes('SystemErrors') && JSON.stringify(a.Properties.Metrics).includes(tableId)),
+      ).toBe(true);
+    }
+    expect(alarms.some((a) => a.Properties.MetricName === '5xx' && a.Properties.Namespace === 'AWS/ApiGateway')).toBe(true);
+  });
+
+  it('has a dashboard with the business metrics', () => {
+    const [dashboard] = Object.values(resources(built.template, 'AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+    for (const m of ['ReceiptsIssued', 'ChargesRefused', 'Verifications']) expect(body).toContain(m);
+  });
+});
+
+describe('outputs and nag', () => {
+  it('outputs the API URL, distribution URL, user pool, client and signing key', () => {
+    const outputs = Object.keys(built.template.toJSON().Outputs);
+    expect(outputs).toEqual(
+      expect.arrayContaining(['ApiUrl', 'DistributionUrl', 'UserPoolId', 'UserPoolClientId', 'SigningKeyId']),
+    );
+  });
+
+  it('passes cdk-nag AwsSolutions with no unacknowledged finding', () => {
+    // cdk-nag 3 reports through CDK policy validation, not annotations: run the pack directly.
+    const report = new AwsSolutionsChecks().validateScope(built.app);
+    const findings = report.violations.map(
+      (v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
+    expect(findings).toEqual([]);
+    // (v2 style; stays empty in v3 since nag no longer annotates, kept as a guard.)
+    expect(Annotations.fromStack(built.stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+  });
+});

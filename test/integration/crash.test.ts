@@ -1,0 +1,79 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { getDeps, resetDeps } from '../../lambdas/handlers/deps.js';
+import { freePort } from '../../lambdas/local/dynamodb-local.js';
+import { issueToken, loadIssuerKey } from '../../lambdas/local/tokens.js';
+import { expectNumbersAccountedFor } from '../support/accounting.js';
+import { newKey } from '../support/receipts.js';
+
+const prefix = `crash${randomBytes(3).toString('hex')}`;
+const dataDir = mkdtempSync(join(tmpdir(), 'feeproof-crash-'));
+let child: ChildProcess | undefined;
+
+/** `feeproof serve` as its own process, so it can be killed outright. */
+async function startServer(port: number): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'bin/feeproof.ts', 'serve'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      FEEPROOF_DATA_DIR: dataDir,
+      FEEPROOF_TABLE_PREFIX: prefix,
+      FEEPROOF_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+      FEEPROOF_LOG_LEVEL: 'silent',
+      FEEPROOF_RATE_LIMIT_PER_MINUTE: '0',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await new Promise<void>((ok, fail) => {
+    let err = '';
+    proc.stderr!.on('data', (d) => {
+      err += d;
+      if (err.includes('is serving on')) ok();
+    });
+    proc.once('exit', (code) => fail(new Error(`server exited (${code}): ${err}`)));
+  });
+  return proc;
+}
+
+afterAll(() => {
+  child?.kill('SIGKILL');
+});
+
+describe('a server killed while it issues', () => {
+  it('leaves no gap and no duplicate once restarted, recovered and retried', async () => {
+    const port = await freePort();
+    child = await startServer(port);
+    const token = await issueToken(await loadIssuerKey(dataDir), { role: 'collector', department: 'GA' });
+    const keys = Array.from({ length: 40 }, () => newKey());
+    const send = (key: string) =>
+      fetch(`http://127.0.0.1:${port}/v1/receipts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ payer: { type: 'person', name: '钱七' }, lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }] }),
+      }).then(
+        (r) => r.status,
+        () => 0,
+      );
+    const inFlight = keys.map(send);
+    await new Promise((r) => setTimeout(r, 700));
+    child.kill('SIGKILL');
+    const before = await Promise.all(inFlight);
+    expect(before.filter((s) => s === 0).length).toBeGreaterThan(0); // the kill really interrupted requests
+
+    child = await startServer(port); // start-up runs recovery
+    const after = await Promise.all(keys.map(send));
+    expect(after.every((s) => s === 200 || s === 201)).toBe(true);
+
+    process.env.FEEPROOF_TABLE_PREFIX = prefix;
+    process.env.FEEPROOF_DYNAMODB_ENDPOINT = inject('dynamoEndpoint');
+    resetDeps();
+    const { receipts } = await expectNumbersAccountedFor('GA');
+    expect(receipts).toHaveLength(keys.length);
+    expect(new Set(receipts.map((r) => r.idempotencyKey))).toEqual(new Set(keys));
+    expect(getDeps().config.tables.receipts).toContain(prefix);
+  });
+});
