@@ -1,18 +1,28 @@
 /**
- * The CDK app (cdk.json: `npx tsx bin/cdk.ts`). Synthesis runs offline: without
- * CDK_DEFAULT_ACCOUNT/REGION the stack is environment-agnostic.
+ * The CDK app (cdk.json: `npx tsx bin/cdk.ts`), checked by cdk-nag's AwsSolutions pack on
+ * every synth. Runs offline: without CDK_DEFAULT_ACCOUNT/REGION the stack is
+ * environment-agnostic.
+ *
+ * Deployment settings (FeeproofSettings in lib/config.ts) come from the context key
+ * `feeproof`, an object in cdk.json / cdk.context.json or JSON on the command line:
+ *   cdk deploy -c feeproof='{"mfa":"REQUIRED","bureauName":"某市财政局"}'
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { FeeproofSettings } from '../lib/config.js';
 import { FeeproofStack } from '../lib/feeproof-stack.js';
 
 const app = new App();
+
+const raw: unknown = app.node.tryGetContext('feeproof') ?? {};
+const settings = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Partial<FeeproofSettings>;
+
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;
 
 new FeeproofStack(app, 'FeeproofStack', {
   env: account && region ? { account, region } : undefined,
-  mfa: app.node.tryGetContext('feeproof:mfa') === 'REQUIRED' ? 'REQUIRED' : 'OPTIONAL',
+  ...settings,
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -13,7 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { isPublic, ROUTES, type RouteGroup, routeKey } from '../lambdas/runtime/routes.js';
 import type { ApiThrottling } from './config.js';
-import { pascal } from './signing-key.js';
+import { pascal } from './names.js';
 
 export interface ApiProps {
   /** Token issuer (`https://cognito-idp.<region>.amazonaws.com/<poolId>`). */
@@ -87,6 +87,10 @@ export class Api extends Construct {
       const integration = integrations.get(route.group);
       if (!integration) throw new Error(`no function for route group '${route.group}'`);
       const [path, method] = [route.path, apigw.HttpMethod[route.method]];
+      // The route key CDK renders must be the table's, which the handlers dispatch on.
+      if (apigw.HttpRouteKey.with(path, method).key !== routeKey(route)) {
+        throw new Error(`route key mismatch for ${route.id}`);
+      }
       const httpRoute = new apigw.HttpRoute(this, `Route-${pascal(route.id)}`, {
         httpApi: this.httpApi,
         routeKey: apigw.HttpRouteKey.with(path, method),
@@ -100,10 +104,6 @@ export class Api extends Construct {
         });
       }
       this.routes.push(httpRoute);
-      // The route key CDK renders must be the table's, which the handlers dispatch on.
-      if (apigw.HttpRouteKey.with(path, method).key !== routeKey(route)) {
-        throw new Error(`route key mismatch for ${route.id}`);
-      }
     }
   }
 

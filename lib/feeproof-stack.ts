@@ -87,8 +87,14 @@ export class FeeproofStack extends Stack {
     acknowledgeFindings(this);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint, description: 'HTTP API endpoint' });
-    new CfnOutput(this, 'DistributionUrl', { value: this.web.url, description: 'CloudFront URL (pages and API)' });
-    new CfnOutput(this, 'PublicUrl', { value: publicUrl, description: 'Base URL printed in receipt QR codes' });
+    new CfnOutput(this, 'DistributionUrl', {
+      value: this.web.url,
+      description: 'CloudFront URL (pages and API)',
+    });
+    new CfnOutput(this, 'PublicUrl', {
+      value: publicUrl,
+      description: 'Base URL printed in receipt QR codes',
+    });
     new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.auth.client.userPoolClientId });
     new CfnOutput(this, 'SigningKeyId', { value: this.signingKey.key.keyId });

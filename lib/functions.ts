@@ -13,10 +13,11 @@ import { Construct } from 'constructs';
 import { ROUTE_GROUPS, type RouteGroup } from '../lambdas/runtime/routes.js';
 import type { TableId } from '../lambdas/runtime/tables.js';
 import { ENV, type FeeproofSettings } from './config.js';
-import { pascal, type SigningKey } from './signing-key.js';
+import { pascal } from './names.js';
+import type { SigningKey } from './signing-key.js';
 import type { Tables } from './tables.js';
 
-/** `read`: get/query/scan; `read+update`: read plus UpdateItem (a counter); `write`: read and write. */
+/** `read`: get/query; `read+update`: read plus UpdateItem (a counter); `write`: read, put and update. */
 export type TableAccess = 'read' | 'read+update' | 'write';
 
 export interface FunctionSpec {
@@ -42,15 +43,15 @@ const API_TIMEOUT = Duration.seconds(29);
  */
 export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string, FunctionSpec> = {
   public: {
-    description: 'Public reads: health, catalogue, signing certificates, OpenAPI',
-    tables: { catalogue: 'read', ledger: 'read' },
+    description: 'Public reads: health, catalogue, OpenAPI',
+    tables: { catalogue: 'read' },
     signingKey: 'public-key',
     rendersPdf: false,
     memorySize: 512,
     timeout: Duration.seconds(10),
   },
   verify: {
-    description: 'Public receipt verification (by code/number/check code, or by PDF) and PDF download',
+    description: 'Public verification (by code/number/check code, or by PDF), PDF download, signing keys',
     tables: { receipts: 'read+update', ledger: 'read' },
     signingKey: 'public-key',
     rendersPdf: false,
@@ -244,7 +245,8 @@ function grantTable(role: iam.IRole, tables: Tables, id: TableId, access: TableA
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({ actions: TABLE_READ_ACTIONS, resources: [table.tableArn, ...indexArns] }),
   );
-  const writes = access === 'write' ? TABLE_WRITE_ACTIONS : access === 'read+update' ? ['dynamodb:UpdateItem'] : [];
+  const writes =
+    access === 'write' ? TABLE_WRITE_ACTIONS : access === 'read+update' ? ['dynamodb:UpdateItem'] : [];
   if (writes.length > 0) {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: writes, resources: [table.tableArn] }));
   }

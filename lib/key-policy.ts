@@ -3,7 +3,7 @@
  * which lets any IAM policy in the account use the key for anything; these keys instead
  * give the account only the administrative actions, and each key adds the usage it allows.
  */
-import { Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 
 /** Managing a key, but never using it to encrypt, decrypt or sign. */

@@ -21,7 +21,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { pascal } from './signing-key.js';
+import { pascal } from './names.js';
 
 export const METRICS_NAMESPACE = 'Feeproof';
 export const BUSINESS_METRICS = {
@@ -57,7 +57,9 @@ export class Observability extends Construct {
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     const period = Duration.minutes(5);
-    const topic = props.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) : undefined;
+    const topic = props.alarmTopicArn
+      ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
+      : undefined;
     const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string): void => {
       const created = new cloudwatch.Alarm(this, alarmId, {
         metric,
@@ -73,7 +75,11 @@ export class Observability extends Construct {
 
     for (const [name, fn] of props.functions) {
       alarm(`${pascal(name)}Errors`, fn.metricErrors({ period }), `feeproof ${name}: function errors`);
-      alarm(`${pascal(name)}Throttles`, fn.metricThrottles({ period }), `feeproof ${name}: function throttled`);
+      alarm(
+        `${pascal(name)}Throttles`,
+        fn.metricThrottles({ period }),
+        `feeproof ${name}: function throttled`,
+      );
     }
     for (const [name, table] of props.tables) {
       alarm(
@@ -117,7 +123,9 @@ export class Observability extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'Function duration (p99)',
-        left: props.functions.map(([name, fn]) => fn.metricDuration({ period, statistic: 'p99', label: name })),
+        left: props.functions.map(([name, fn]) =>
+          fn.metricDuration({ period, statistic: 'p99', label: name }),
+        ),
         width: 12,
       }),
     );
@@ -127,7 +135,9 @@ export class Observability extends Construct {
         ([name, table]) =>
           new cloudwatch.GraphWidget({
             title: `DynamoDB ${name}: system errors`,
-            left: [table.metricSystemErrorsForOperations({ operations: TABLE_OPERATIONS, period, label: name })],
+            left: [
+              table.metricSystemErrorsForOperations({ operations: TABLE_OPERATIONS, period, label: name }),
+            ],
             width: Math.floor(24 / props.tables.length),
           }),
       ),
@@ -135,7 +145,9 @@ export class Observability extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'DynamoDB consumed capacity',
-        left: props.tables.map(([name, table]) => table.metricConsumedReadCapacityUnits({ period, label: `${name} read` })),
+        left: props.tables.map(([name, table]) =>
+          table.metricConsumedReadCapacityUnits({ period, label: `${name} read` }),
+        ),
         right: props.tables.map(([name, table]) =>
           table.metricConsumedWriteCapacityUnits({ period, label: `${name} write` }),
         ),

@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { adminOnlyKeyPolicy } from './key-policy.js';
+import { pascal } from './names.js';
 
 export class SigningKey extends Construct {
   readonly key: kms.Key;
@@ -44,13 +45,4 @@ export class SigningKey extends Construct {
   grantPublicKey(grantee: iam.IGrantable): void {
     this.key.grant(grantee, 'kms:GetPublicKey');
   }
-}
-
-/** `catalogue-admin` -> `CatalogueAdmin`. */
-export function pascal(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join('');
 }

@@ -6,8 +6,15 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { PARTITION_KEY, SORT_KEY, TABLES, type TableDefinition, type TableId } from '../lambdas/runtime/tables.js';
+import {
+  PARTITION_KEY,
+  SORT_KEY,
+  TABLES,
+  type TableDefinition,
+  type TableId,
+} from '../lambdas/runtime/tables.js';
 import { adminOnlyKeyPolicy, dynamoDbUseStatement } from './key-policy.js';
+import { pascal } from './names.js';
 
 export interface FeeproofTable {
   definition: TableDefinition;
@@ -68,5 +75,5 @@ export class Tables extends Construct {
 
 /** `receipts` -> `ReceiptsTable`: stable construct ids, hence stable logical ids. */
 export function tableConstructId(id: TableId): string {
-  return `${id.charAt(0).toUpperCase()}${id.slice(1)}Table`;
+  return `${pascal(id)}Table`;
 }

@@ -16,6 +16,9 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import type { CustomDomain } from './config.js';
 
+/** Not deployed from web/: sources and tooling files. */
+export const WEB_EXCLUDE = ['src', 'src/**', '**/*.ts', '.gitignore', '**/.DS_Store'];
+
 /** Paths of the distribution that go to the API rather than the bucket. */
 export const API_PATH_PATTERNS = ['/v1/*', '/health'];
 
@@ -65,7 +68,8 @@ export class Web extends Construct {
     });
     Validations.of(this.logBucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'This is the access-log bucket of the site bucket and the distribution; logging it into itself would loop.',
+      reason:
+        'This is the access-log bucket of the site bucket and the distribution; logging it into itself would loop.',
     });
 
     this.bucket = new s3.Bucket(this, 'SiteBucket', {
@@ -76,6 +80,7 @@ export class Web extends Construct {
       serverAccessLogsBucket: this.logBucket,
       serverAccessLogsPrefix: 's3-site/',
       versioned: true,
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
@@ -155,7 +160,8 @@ export class Web extends Construct {
     }
     Validations.of(this.distribution).acknowledge({
       id: 'AwsSolutions-CFR1',
-      reason: 'Receipts must be verifiable by anyone, wherever they are (payers abroad, foreign counterparties); no geo restriction.',
+      reason:
+        'Receipts must be verifiable by anyone, wherever they are (payers abroad, foreign counterparties); no geo restriction.',
     });
 
     if (hasFiles(props.webDir)) this.deployment = this.deploy(props.webDir);
@@ -188,7 +194,8 @@ export class Web extends Construct {
       }),
     );
     const deployment = new s3deploy.BucketDeployment(this, 'Deployment', {
-      sources: [s3deploy.Source.asset(webDir)],
+      // web/src is the TypeScript the build turns into web/assets; only the built site is served.
+      sources: [s3deploy.Source.asset(webDir, { exclude: WEB_EXCLUDE })],
       destinationBucket: this.bucket,
       distribution: this.distribution,
       distributionPaths: ['/*'],
@@ -204,11 +211,20 @@ export class Web extends Construct {
       ['Action::s3:GetObject*', 'CDK deployment handler reads the web asset zip (object-level read actions)'],
       ['Action::s3:GetBucket*', 'CDK deployment handler reads bucket metadata of the asset and site buckets'],
       ['Action::s3:List*', 'CDK deployment handler lists the site bucket to sync it (prune)'],
-      ['Action::s3:DeleteObject*', 'CDK deployment handler removes site files that are no longer in web/ (prune)'],
+      [
+        'Action::s3:DeleteObject*',
+        'CDK deployment handler removes site files that are no longer in web/ (prune)',
+      ],
       ['Action::s3:Abort*', 'CDK deployment handler aborts failed multipart uploads to the site bucket'],
-      [`Resource::${bootstrapAssets}`, 'the web asset zip lives in the CDK bootstrap assets bucket under a content hash key'],
+      [
+        `Resource::${bootstrapAssets}`,
+        'the web asset zip lives in the CDK bootstrap assets bucket under a content hash key',
+      ],
       [`Resource::${siteObjects}`, 'the deployment writes every object of the site bucket'],
-      ['Resource::*', 'cloudfront:CreateInvalidation/GetInvalidation as granted by CDK for the distribution invalidation'],
+      [
+        'Resource::*',
+        'cloudfront:CreateInvalidation/GetInvalidation as granted by CDK for the distribution invalidation',
+      ],
     ];
     for (const [finding, reason] of findings) {
       Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
@@ -217,7 +233,8 @@ export class Web extends Construct {
     if (handler) {
       Validations.of(handler).acknowledge({
         id: 'AwsSolutions-L1',
-        reason: "The runtime of CDK's BucketDeployment handler is chosen by aws-cdk-lib, not by this project; it runs only at deploy time.",
+        reason:
+          "The runtime of CDK's BucketDeployment handler is chosen by aws-cdk-lib, not by this project; it runs only at deploy time.",
       });
     }
     return deployment;
@@ -231,5 +248,7 @@ export class Web extends Construct {
 
 function hasFiles(dir: string): boolean {
   if (!fs.existsSync(dir)) return false;
-  return fs.readdirSync(dir, { withFileTypes: true }).some((e) => e.isFile() || (e.isDirectory() && hasFiles(path.join(dir, e.name))));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .some((e) => e.isFile() || (e.isDirectory() && hasFiles(path.join(dir, e.name))));
 }

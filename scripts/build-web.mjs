@@ -8,7 +8,7 @@
  *   node scripts/build-web.mjs           build once
  *   node scripts/build-web.mjs --watch   rebuild on change (development)
  */
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -34,7 +34,10 @@ const options = {
   logLevel: 'warning',
 };
 
-/** Writes only what changed, removes what is no longer produced. */
+/**
+ * Writes only what changed (through a temporary file and a rename, so that a server or a
+ * concurrent build never reads half a file) and removes what is no longer produced.
+ */
 async function writeOutputs(outputFiles) {
   await mkdir(OUT, { recursive: true });
   const produced = new Set();
@@ -43,12 +46,14 @@ async function writeOutputs(outputFiles) {
     produced.add(file.path);
     const old = await readFile(file.path).catch(() => null);
     if (old && Buffer.compare(old, Buffer.from(file.contents)) === 0) continue;
-    await writeFile(file.path, file.contents);
+    const temporary = `${file.path}.tmp-${process.pid}`;
+    await writeFile(temporary, file.contents);
+    await rename(temporary, file.path);
     written++;
   }
   for (const name of await readdir(OUT)) {
     const path = join(OUT, name);
-    if (!produced.has(path)) await rm(path, { recursive: true, force: true });
+    if (!produced.has(path) && !name.includes('.tmp-')) await rm(path, { recursive: true, force: true });
   }
   return written;
 }

@@ -3,7 +3,6 @@ import type { z } from 'zod';
 import { type LedgerEvent, newEvent, recordEvent } from '../adapters/dynamo/events.js';
 import type { IdempotencyRecord, StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
 import { newCheckCode } from '../adapters/ids.js';
-import { KeyedMutex } from '../adapters/mutex.js';
 import { derToCompact } from '../adapters/signing/ecdsa.js';
 import { canonicalJson } from '../core/canonical.js';
 import { checkCharge } from '../core/charge.js';
@@ -25,9 +24,7 @@ import {
 import type { issueReceiptRequest } from '../core/schemas.js';
 import type { Deps } from './deps.js';
 import type { Caller } from './http/types.js';
-
-const numbering = new KeyedMutex();
-const MAX_TAKE_ATTEMPTS = 60;
+import { NumberTaker } from './numbering.js';
 
 export const sha256Hex = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
@@ -57,60 +54,16 @@ export function receiptReply(deps: Deps, r: StoredReceipt) {
   };
 }
 
-interface TakeRequest {
-  department: string;
-  idem: IdempotencyRecord;
-  /** The receipt's content but for the number (and code), which taking fills in. */
-  content: Omit<ReceiptContent, 'code' | 'number'>;
-  event?: LedgerEvent;
-}
+const takers = new WeakMap<Deps, NumberTaker>();
 
-/**
- * Takes the next number of the department's open range for the receipt, opening a queued
- * range or allocating a new one when the open one has run out. Returns null when a
- * concurrent request with the same Idempotency-Key took it first.
- */
-async function takeNumber(deps: Deps, request: TakeRequest): Promise<StoredReceipt | null> {
-  const { receipts, config } = deps;
-  const code = receiptCode(config.regionCode, request.content.issueDate);
-  return numbering.run(`${request.department}#${code}`, async () => {
-    for (let attempt = 0; attempt < MAX_TAKE_ATTEMPTS; attempt++) {
-      const range = await receipts.openRange(request.department, code);
-      if (!range || range.status !== 'open' || isExhausted(range)) {
-        const opened =
-          range && isExhausted(range) && (await receipts.openQueuedRange(request.department, code, range));
-        if (!opened)
-          await receipts.allocateRange(request.department, code, config.rangeSize, 'system', deps.now());
-        continue;
-      }
-      const receipt: StoredReceipt = {
-        ...request.content,
-        code,
-        number: formatReceiptNumber(range.next),
-        status: 'pending',
-        rangeId: range.id,
-        idempotencyKey: request.idem.key,
-      } as StoredReceipt;
-      const outcome = await receipts.takeNumber(
-        range,
-        receipt,
-        { ...request.idem, code, number: receipt.number },
-        request.event,
-      );
-      if (outcome.ok) return receipt;
-      if (outcome.reason === 'idempotency_taken') return null;
-      if (outcome.reason === 'original_not_reversible')
-        throw conflict('the receipt has already been reversed');
-      // Another process took this number: back off a little and take the next one.
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
-    }
-    throw new AppError(
-      'service_unavailable',
-      'could not take a receipt number: too much contention; retry with the same Idempotency-Key',
-      [],
-      { 'retry-after': '1' },
-    );
-  });
+/** The number taker of these dependencies: one per process, as the batching needs. */
+function numberTaker(deps: Deps): NumberTaker {
+  let taker = takers.get(deps);
+  if (!taker) {
+    taker = new NumberTaker(deps);
+    takers.set(deps, taker);
+  }
+  return taker;
 }
 
 /**
@@ -140,14 +93,12 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
     name: deps.config.bureauName,
   });
   const ref = { code: pending.code, number: pending.number };
-  await deps.receipts.complete(ref, {
-    signature,
-    qrSignature,
-    keyId: signer.keyId,
-    pdf,
-    pdfSha256: sha256Hex(pdf),
-    completedAt: deps.now().toISOString(),
-  });
+  const completion = { signature, qrSignature, keyId: signer.keyId, pdf, pdfSha256: sha256Hex(pdf), completedAt: deps.now().toISOString() };
+  if (await deps.receipts.complete(ref, completion)) {
+    const { pdf: _pdf, ...stored } = completion;
+    return { ...pending, ...stored, pdfBytes: pdf.length, status: 'issued' };
+  }
+  // Completed meanwhile by a retry or by recovery: theirs is the one stored.
   const stored = await deps.receipts.getReceipt(ref);
   if (!stored) throw new Error(`receipt ${ref.code}/${ref.number} vanished`);
   return stored;
@@ -193,7 +144,8 @@ async function issueOnce(
     number: '',
     createdAt: content.issuedAt,
   };
-  const taken = await takeNumber(deps, { department, idem, content, event });
+  const code = receiptCode(deps.config.regionCode, content.issueDate);
+  const taken = await numberTaker(deps).take({ department, code, idem, content, event });
   if (!taken) {
     const winner = await deps.receipts.getIdempotency(department, key);
     if (!winner) throw new Error('idempotency record disappeared');

@@ -13,7 +13,13 @@ import { isPublic, ROUTE_GROUPS, ROUTES, routeKey } from '../../lambdas/runtime/
 import { PARTITION_KEY, SORT_KEY, TABLES } from '../../lambdas/runtime/tables.js';
 import { DEFAULT_SETTINGS, ENV } from '../../lib/config.js';
 import { defaultHandlerEntry } from '../../lib/feeproof-stack.js';
-import { FONT_FILE, FUNCTION_SPECS, type FunctionName, LAMBDA_FONT_PATH, RECOVERY } from '../../lib/functions.js';
+import {
+  FONT_FILE,
+  FUNCTION_SPECS,
+  type FunctionName,
+  LAMBDA_FONT_PATH,
+  RECOVERY,
+} from '../../lib/functions.js';
 import { API_PATH_PATTERNS } from '../../lib/web.js';
 import { allStatements, asArray, type Built, buildStack, policyRoles, refId, resources } from './support.js';
 
@@ -32,12 +38,15 @@ function fn(name: FunctionName) {
 }
 const fnId = (name: FunctionName) => id(fn(name));
 const roleId = (name: FunctionName) => id(fn(name).role!);
-const fnProps = (name: FunctionName) => resources(built.template, 'AWS::Lambda::Function')[fnId(name)]!.Properties;
+const fnProps = (name: FunctionName) =>
+  resources(built.template, 'AWS::Lambda::Function')[fnId(name)]!.Properties;
 
 describe('handlers', () => {
   it('has a handler file for every route group and the recovery job', () => {
     const missing = FUNCTION_NAMES.filter((n) => !fs.existsSync(defaultHandlerEntry(n)));
-    expect(missing, `missing lambdas/handlers/<name>.ts (built from stubs): ${missing.join(', ')}`).toEqual([]);
+    expect(missing, `missing lambdas/handlers/<name>.ts (built from stubs): ${missing.join(', ')}`).toEqual(
+      [],
+    );
     expect(built.stubbed).toEqual([]);
   });
 });
@@ -87,7 +96,17 @@ describe('routes', () => {
       JwtConfiguration: {
         Audience: [{ Ref: client }],
         Issuer: {
-          'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/', { Ref: pool }]],
+          'Fn::Join': [
+            '',
+            [
+              'https://cognito-idp.',
+              { Ref: 'AWS::Region' },
+              '.',
+              { Ref: 'AWS::URLSuffix' },
+              '/',
+              { Ref: pool },
+            ],
+          ],
         },
       },
     });
@@ -107,44 +126,56 @@ describe('routes', () => {
 });
 
 describe('functions', () => {
-  it('has one function per route group plus the recovery job', () => {
-    expect(Object.keys(resources(built.template, 'AWS::Lambda::Function')).sort()).toEqual(
-      FUNCTION_NAMES.map(fnId).sort(),
-    );
+  it('has one function per route group plus the recovery job (and the web deployment handler)', () => {
+    const deployer = built.stack.web.deployment ? 1 : 0;
+    const all = Object.keys(resources(built.template, 'AWS::Lambda::Function'));
+    expect(all).toEqual(expect.arrayContaining(FUNCTION_NAMES.map(fnId)));
+    expect(all).toHaveLength(FUNCTION_NAMES.length + deployer);
   });
 
-  it.each(FUNCTION_NAMES)('%s: node 22 on arm64, ESM bundle with a require banner and source maps', (name) => {
-    const p = fnProps(name);
-    expect(p.Runtime).toBe('nodejs22.x');
-    expect(p.Architectures).toEqual(['arm64']);
-    expect(p.Handler).toBe('index.handler');
-    expect(p.LoggingConfig.LogGroup).toBeDefined();
-    const env = p.Environment.Variables;
-    for (const t of TABLES) expect(refId(env[t.envVar])).toBe(id(built.stack.tables.table(t.id)));
-    expect(env).toMatchObject({
-      [ENV.signer]: 'kms',
-      [ENV.regionCode]: DEFAULT_SETTINGS.regionCode,
-      [ENV.bureauName]: DEFAULT_SETTINGS.bureauName,
-      [ENV.rangeSize]: String(DEFAULT_SETTINGS.rangeSize),
-      [ENV.alerts]: JSON.stringify(DEFAULT_SETTINGS.alerts),
-      [ENV.officeHours]: JSON.stringify(DEFAULT_SETTINGS.officeHours),
-      NODE_OPTIONS: '--enable-source-maps',
-    });
-    expect(refId(env[ENV.kmsKeyId])).toBe(id(built.stack.signingKey.key));
-    expect(env[ENV.publicUrl]).toBeDefined();
+  it.each(FUNCTION_NAMES)(
+    '%s: node 22 on arm64, ESM bundle with a require banner and source maps',
+    (name) => {
+      const p = fnProps(name);
+      expect(p.Runtime).toBe('nodejs22.x');
+      expect(p.Architectures).toEqual(['arm64']);
+      expect(p.Handler).toBe('index.handler');
+      expect(p.LoggingConfig.LogGroup).toBeDefined();
+      const env = p.Environment.Variables;
+      for (const t of TABLES) expect(refId(env[t.envVar])).toBe(id(built.stack.tables.table(t.id)));
+      expect(env).toMatchObject({
+        [ENV.signer]: 'kms',
+        [ENV.regionCode]: DEFAULT_SETTINGS.regionCode,
+        [ENV.bureauName]: DEFAULT_SETTINGS.bureauName,
+        [ENV.rangeSize]: String(DEFAULT_SETTINGS.rangeSize),
+        [ENV.alerts]: JSON.stringify(DEFAULT_SETTINGS.alerts),
+        [ENV.officeHours]: JSON.stringify(DEFAULT_SETTINGS.officeHours),
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+      expect(refId(env[ENV.kmsKeyId])).toBe(id(built.stack.signingKey.key));
+      expect(env[ENV.publicUrl]).toBeDefined();
 
-    const dir = path.join(built.app.outdir, resources(built.template, 'AWS::Lambda::Function')[fnId(name)]!.Metadata['aws:asset:path']);
-    const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');
-    expect(code.startsWith("import { createRequire as __feeproofCreateRequire } from 'node:module'")).toBe(true);
-    expect(fs.existsSync(path.join(dir, 'index.mjs.map'))).toBe(true);
-  });
+      const dir = path.join(
+        built.app.outdir,
+        resources(built.template, 'AWS::Lambda::Function')[fnId(name)]!.Metadata['aws:asset:path'],
+      );
+      const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');
+      expect(code.startsWith("import { createRequire as __feeproofCreateRequire } from 'node:module'")).toBe(
+        true,
+      );
+      expect(fs.existsSync(path.join(dir, 'index.mjs.map'))).toBe(true);
+    },
+  );
 
   it.each(FUNCTION_NAMES)('%s: gets the CJK font only if it renders PDFs', (name) => {
     const renders = FUNCTION_SPECS[name].rendersPdf;
     expect(['receipts', RECOVERY].includes(name)).toBe(renders);
     const p = fnProps(name);
     expect(p.Environment.Variables[ENV.fontPath]).toBe(renders ? LAMBDA_FONT_PATH : undefined);
-    const dir = path.join(built.app.outdir, resources(built.template, 'AWS::Lambda::Function')[fnId(name)]!.Metadata['aws:asset:path']);
+    const dir = path.join(
+      built.app.outdir,
+      resources(built.template, 'AWS::Lambda::Function')[fnId(name)]!.Metadata['aws:asset:path'],
+    );
     expect(fs.existsSync(path.join(dir, 'fonts', FONT_FILE))).toBe(renders);
   });
 
@@ -164,36 +195,43 @@ describe('tables', () => {
     );
   });
 
-  it.each(TABLES.map((t) => [t.id, t] as const))('%s: keys, indexes, PITR, protection, CMK, on-demand, retained', (_, def) => {
-    const r = resources(built.template, 'AWS::DynamoDB::Table')[id(built.stack.tables.table(def.id))]!;
-    const p = r.Properties;
-    expect(p.KeySchema).toEqual([
-      { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
-      { AttributeName: SORT_KEY, KeyType: 'RANGE' },
-    ]);
-    expect(asArray(p.GlobalSecondaryIndexes).map((g: { IndexName: string }) => g.IndexName).sort()).toEqual(
-      def.indexes.map((i) => i.name).sort(),
-    );
-    for (const index of def.indexes) {
-      expect(p.GlobalSecondaryIndexes).toContainEqual({
-        IndexName: index.name,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      });
-    }
-    expect(p.AttributeDefinitions.every((a: { AttributeType: string }) => a.AttributeType === 'S')).toBe(true);
-    expect(p.BillingMode).toBe('PAY_PER_REQUEST');
-    expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
-    expect(p.DeletionProtectionEnabled).toBe(true);
-    expect(p.SSESpecification.SSEEnabled).toBe(true);
-    expect(p.SSESpecification.SSEType).toBe('KMS');
-    expect(refId(p.SSESpecification.KMSMasterKeyId)).toBe(id(built.stack.tables.key));
-    expect(r.DeletionPolicy).toBe('Retain');
-    expect(r.UpdateReplacePolicy).toBe('Retain');
-  });
+  it.each(TABLES.map((t) => [t.id, t] as const))(
+    '%s: keys, indexes, PITR, protection, CMK, on-demand, retained',
+    (_, def) => {
+      const r = resources(built.template, 'AWS::DynamoDB::Table')[id(built.stack.tables.table(def.id))]!;
+      const p = r.Properties;
+      expect(p.KeySchema).toEqual([
+        { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
+        { AttributeName: SORT_KEY, KeyType: 'RANGE' },
+      ]);
+      expect(
+        asArray(p.GlobalSecondaryIndexes)
+          .map((g: { IndexName: string }) => g.IndexName)
+          .sort(),
+      ).toEqual(def.indexes.map((i) => i.name).sort());
+      for (const index of def.indexes) {
+        expect(p.GlobalSecondaryIndexes).toContainEqual({
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        });
+      }
+      expect(p.AttributeDefinitions.every((a: { AttributeType: string }) => a.AttributeType === 'S')).toBe(
+        true,
+      );
+      expect(p.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(p.DeletionProtectionEnabled).toBe(true);
+      expect(p.SSESpecification.SSEEnabled).toBe(true);
+      expect(p.SSESpecification.SSEType).toBe('KMS');
+      expect(refId(p.SSESpecification.KMSMasterKeyId)).toBe(id(built.stack.tables.key));
+      expect(r.DeletionPolicy).toBe('Retain');
+      expect(r.UpdateReplacePolicy).toBe('Retain');
+    },
+  );
 
   it('encrypts with a rotated customer-managed key that is retained', () => {
     const key = resources(built.template, 'AWS::KMS::Key')[id(built.stack.tables.key)]!;
@@ -212,7 +250,9 @@ describe('least privilege', () => {
 
   it('never allows deleting items', () => {
     const deletes = allStatements(built.template).filter(({ statement }) =>
-      asArray<string>(statement.Action).some((a) => a.startsWith('dynamodb:Delete') || a === 'dynamodb:BatchWriteItem'),
+      asArray<string>(statement.Action).some(
+        (a) => a.startsWith('dynamodb:Delete') || a === 'dynamodb:BatchWriteItem',
+      ),
     );
     expect(deletes).toEqual([]);
   });
@@ -227,10 +267,16 @@ describe('least privilege', () => {
   const signers = FUNCTION_NAMES.filter((n) => FUNCTION_SPECS[n].signingKey === 'sign');
 
   it('lets only the receipts and recovery roles sign (IAM policies)', () => {
-    expect(signers.sort()).toEqual(['receipts', RECOVERY].filter((n) => FUNCTION_NAMES.includes(n as FunctionName)).sort());
+    expect(signers.sort()).toEqual(
+      ['receipts', RECOVERY].filter((n) => FUNCTION_NAMES.includes(n as FunctionName)).sort(),
+    );
     const policies = resources(built.template, 'AWS::IAM::Policy');
     const roles = Object.values(policies)
-      .filter((p) => asArray(p.Properties.PolicyDocument.Statement).some((s: { Action: unknown }) => asArray(s.Action).includes('kms:Sign')))
+      .filter((p) =>
+        asArray(p.Properties.PolicyDocument.Statement).some((s: { Action: unknown }) =>
+          asArray(s.Action).includes('kms:Sign'),
+        ),
+      )
       .flatMap(policyRoles)
       .sort();
     expect(roles).toEqual(signers.map(roleId).sort());
@@ -266,7 +312,12 @@ describe('least privilege', () => {
     for (const { resource, statement } of allStatements(built.template)) {
       const policy = resources(built.template, 'AWS::IAM::Policy')[resource];
       if (!policy || !policyRoles(policy).includes(roleId(name))) continue;
-      if (!asArray<string>(statement.Action).some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem')) continue;
+      if (
+        !asArray<string>(statement.Action).some(
+          (a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem',
+        )
+      )
+        continue;
       for (const r of asArray(statement.Resource)) written.add(refId(r)!);
     }
     const expected = Object.entries(FUNCTION_SPECS[name].tables)
@@ -278,13 +329,17 @@ describe('least privilege', () => {
 
 describe('cognito', () => {
   it('has the groups finance, collector and auditor', () => {
-    const groups = Object.values(resources(built.template, 'AWS::Cognito::UserPoolGroup')).map((g) => g.Properties.GroupName);
+    const groups = Object.values(resources(built.template, 'AWS::Cognito::UserPoolGroup')).map(
+      (g) => g.Properties.GroupName,
+    );
     expect(groups.sort()).toEqual(['auditor', 'collector', 'finance']);
   });
 
   it('has custom:department that the app client cannot write', () => {
     built.template.hasResourceProperties('AWS::Cognito::UserPool', {
-      Schema: Match.arrayWith([Match.objectLike({ Name: 'department', AttributeDataType: 'String', Mutable: true })]),
+      Schema: Match.arrayWith([
+        Match.objectLike({ Name: 'department', AttributeDataType: 'String', Mutable: true }),
+      ]),
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
       MfaConfiguration: 'OPTIONAL',
       Policies: {
@@ -323,10 +378,15 @@ describe('web', () => {
     const [dist] = Object.values(resources(built.template, 'AWS::CloudFront::Distribution'));
     const config = dist!.Properties.DistributionConfig;
     const apiOrigin = config.Origins.find((o: { CustomOriginConfig?: unknown }) => o.CustomOriginConfig);
-    expect(apiOrigin.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
+    expect(apiOrigin.CustomOriginConfig).toMatchObject({
+      OriginProtocolPolicy: 'https-only',
+      OriginSSLProtocols: ['TLSv1.2'],
+    });
     expect(JSON.stringify(apiOrigin.DomainName)).toContain(id(built.stack.api.httpApi));
     const behaviors = config.CacheBehaviors;
-    expect(behaviors.map((b: { PathPattern: string }) => b.PathPattern).sort()).toEqual([...API_PATH_PATTERNS].sort());
+    expect(behaviors.map((b: { PathPattern: string }) => b.PathPattern).sort()).toEqual(
+      [...API_PATH_PATTERNS].sort(),
+    );
     for (const b of behaviors) {
       expect(b.TargetOriginId).toBe(apiOrigin.Id);
       expect(b.AllowedMethods).toHaveLength(7);
@@ -340,11 +400,16 @@ describe('web', () => {
     built.template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
       ResponseHeadersPolicyConfig: {
         SecurityHeadersConfig: {
-          ContentSecurityPolicy: Match.objectLike({ ContentSecurityPolicy: Match.stringLikeRegexp("default-src 'self'") }),
+          ContentSecurityPolicy: Match.objectLike({
+            ContentSecurityPolicy: Match.stringLikeRegexp("default-src 'self'"),
+          }),
           ContentTypeOptions: { Override: true },
           FrameOptions: { FrameOption: 'DENY', Override: true },
           ReferrerPolicy: Match.objectLike({ Override: true }),
-          StrictTransportSecurity: Match.objectLike({ AccessControlMaxAgeSec: 63072000, IncludeSubdomains: true }),
+          StrictTransportSecurity: Match.objectLike({
+            AccessControlMaxAgeSec: 63072000,
+            IncludeSubdomains: true,
+          }),
         },
       },
     });
@@ -372,7 +437,9 @@ describe('web', () => {
 
   it('deploys web/ when it has files', () => {
     const hasWeb = built.stack.web.deployment !== undefined;
-    expect(Object.keys(built.template.findResources('Custom::CDKBucketDeployment')).length).toBe(hasWeb ? 1 : 0);
+    expect(Object.keys(built.template.findResources('Custom::CDKBucketDeployment')).length).toBe(
+      hasWeb ? 1 : 0,
+    );
   });
 });
 
@@ -392,10 +459,16 @@ describe('observability', () => {
     for (const t of TABLES) {
       const tableId = id(built.stack.tables.table(t.id));
       expect(
-        alarms.some((a) => JSON.stringify(a.Properties.Metrics ?? []).includes('SystemErrors') && JSON.stringify(a.Properties.Metrics).includes(tableId)),
+        alarms.some(
+          (a) =>
+            JSON.stringify(a.Properties.Metrics ?? []).includes('SystemErrors') &&
+            JSON.stringify(a.Properties.Metrics).includes(tableId),
+        ),
       ).toBe(true);
     }
-    expect(alarms.some((a) => a.Properties.MetricName === '5xx' && a.Properties.Namespace === 'AWS/ApiGateway')).toBe(true);
+    expect(
+      alarms.some((a) => a.Properties.MetricName === '5xx' && a.Properties.Namespace === 'AWS/ApiGateway'),
+    ).toBe(true);
   });
 
   it('has a dashboard with the business metrics', () => {
@@ -421,6 +494,8 @@ describe('outputs and nag', () => {
     );
     expect(findings).toEqual([]);
     // (v2 style; stays empty in v3 since nag no longer annotates, kept as a guard.)
-    expect(Annotations.fromStack(built.stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+    expect(
+      Annotations.fromStack(built.stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+    ).toEqual([]);
   });
 });

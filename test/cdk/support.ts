@@ -44,16 +44,27 @@ export function buildStack(options: BuildOptions = {}): Built {
     stubbed.push(name);
     return stub;
   };
-  const context = { ...cdkContext(), ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) };
+  const context = {
+    ...cdkContext(),
+    // Records each asset's directory on its resource (as the CLI does), so tests can open bundles.
+    'aws:cdk:enable-asset-metadata': true,
+    ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+  };
   const app = new App({ context });
   const stack = new FeeproofStack(app, 'FeeproofStack', { handlerEntry, ...options.props });
   const template = Template.fromStack(stack);
   return { app, stack, template, stubbed };
 }
 
+/** CloudFormation JSON, navigated freely by the assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: template JSON has no static type
+export type Json = any;
+
 /** Resources of a type, by logical id. */
-// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
-export type Resources = Record<string, { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string; Metadata?: any }>;
+export type Resources = Record<
+  string,
+  { Type: string; Properties: Json; DeletionPolicy?: string; UpdateReplacePolicy?: string; Metadata?: Json }
+>;
 
 export function resources(template: Template, type: string): Resources {
   return template.findResources(type) as Resources;
@@ -76,12 +87,15 @@ export function asArray<T>(value: T | T[] | undefined): T[] {
 }
 
 /** Every policy statement of the template: IAM policies and roles, key and bucket policies. */
-// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
-export function allStatements(template: Template): { resource: string; statement: any }[] {
+export function allStatements(template: Template): { resource: string; statement: Json }[] {
   const out: { resource: string; statement: unknown }[] = [];
   for (const [id, r] of Object.entries(template.toJSON().Resources as Resources)) {
     const p = r.Properties ?? {};
-    const docs = [p.PolicyDocument, p.KeyPolicy, ...asArray(p.Policies).map((x: { PolicyDocument: unknown }) => x.PolicyDocument)];
+    const docs = [
+      p.PolicyDocument,
+      p.KeyPolicy,
+      ...asArray(p.Policies).map((x: { PolicyDocument: unknown }) => x.PolicyDocument),
+    ];
     for (const doc of docs) {
       for (const statement of asArray((doc as { Statement?: unknown[] } | undefined)?.Statement)) {
         out.push({ resource: id, statement });

@@ -212,7 +212,7 @@ async function load(asOf: string | null) {
     if (controller.signal.aborted) return;
     if (res.status === 200 && res.body) {
       if (!asOf) serverToday = res.body.asOf;
-      input.value = res.body.asOf;
+      if (input.value !== res.body.asOf) input.value = res.body.asOf;
       render(res.body);
     } else if (res.status === 429) {
       renderError(bi('查询过于频繁，请稍后再试。', 'Too many requests; please try again shortly.'));
@@ -232,13 +232,13 @@ async function load(asOf: string | null) {
   }
 }
 
-/** Shows the catalogue as of `asOf` (null: today) and records it in the URL. */
+/** Shows the catalogue as of `asOf` (null: today, whatever day the link is opened) and records it in the URL. */
 function show(asOf: string | null) {
   const url = new URL(location.href);
-  if (asOf && asOf !== serverToday) url.searchParams.set('asOf', asOf);
+  if (asOf) url.searchParams.set('asOf', asOf);
   else url.searchParams.delete('asOf');
   if (url.href !== location.href) history.pushState(null, '', url);
-  void load(asOf && asOf !== serverToday ? asOf : null);
+  void load(asOf);
 }
 
 form.addEventListener('submit', (event) => {

@@ -44,10 +44,24 @@ export interface Completion {
   completedAt: string;
 }
 
-/** Why a number could not be taken; the caller decides what to do next. */
+/** One receipt of a batch that takes consecutive numbers. */
+export interface TakeEntry {
+  receipt: StoredReceipt;
+  idem: IdempotencyRecord;
+  event?: LedgerEvent;
+}
+
+type TakeFailure = 'range_moved' | 'idempotency_taken' | 'original_not_reversible';
+
+/** Why numbers could not be taken: the whole batch must retry, or one entry is to blame. */
 export type TakeOutcome =
   | { ok: true }
-  | { ok: false; reason: 'range_moved' | 'idempotency_taken' | 'original_not_reversible' | 'receipt_exists' };
+  | { ok: false; reason: 'range_moved' }
+  | { ok: false; reason: TakeFailure; entry: number };
+
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
 
 const receiptKey = (r: ReceiptRef) => ({ pk: `R#${r.code}#${r.number}`, sk: 'RECEIPT' });
 const pdfKey = (r: ReceiptRef) => ({ pk: `R#${r.code}#${r.number}`, sk: 'PDF' });
@@ -91,11 +105,20 @@ export class ReceiptRepository {
     return this.get<NumberRange>(this.tables.ledger, rangeKey(id));
   }
 
-  async departmentName(department: string): Promise<string | undefined> {
-    return (await this.get<{ name: string }>(this.tables.ledger, profileKey(department)))?.name;
+  private readonly names = new Map<string, { at: number; name: Promise<string | undefined> }>();
+
+  /** The collecting unit's name; cached for five minutes (it changes rarely). */
+  departmentName(department: string): Promise<string | undefined> {
+    const hit = this.names.get(department);
+    if (hit && Date.now() - hit.at < 300_000) return hit.name;
+    const name = this.get<{ name: string }>(this.tables.ledger, profileKey(department)).then((p) => p?.name);
+    this.names.set(department, { at: Date.now(), name });
+    name.catch(() => this.names.delete(department));
+    return name;
   }
 
   async setDepartmentName(department: string, name: string): Promise<void> {
+    this.names.delete(department);
     await this.db.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -177,42 +200,41 @@ export class ReceiptRepository {
       },
       at,
     );
-    const TransactItems: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> =
-      [
-        {
-          Put: {
-            TableName: this.tables.ledger,
-            Item: { ...allocatorKey(code), code, nextFree: bounds.last + 1 },
-            ConditionExpression: allocator ? 'nextFree = :f' : 'attribute_not_exists(pk)',
-            ...(allocator ? { ExpressionAttributeValues: { ':f': nextFree } } : {}),
-          },
+    const TransactItems: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tables.ledger,
+          Item: { ...allocatorKey(code), code, nextFree: bounds.last + 1 },
+          ConditionExpression: allocator ? 'nextFree = :f' : 'attribute_not_exists(pk)',
+          ...(allocator ? { ExpressionAttributeValues: { ':f': nextFree } } : {}),
         },
-        {
-          Put: {
-            TableName: this.tables.ledger,
-            Item: {
-              ...rangeKey(range.id),
-              gsi1pk: 'RANGES',
-              gsi1sk: `${code}#${formatReceiptNumber(range.first)}`,
-              ...range,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
+      },
+      {
+        Put: {
+          TableName: this.tables.ledger,
+          Item: {
+            ...rangeKey(range.id),
+            gsi1pk: 'RANGES',
+            gsi1sk: `${code}#${formatReceiptNumber(range.first)}`,
+            ...range,
           },
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        {
-          Put: {
-            TableName: this.tables.ledger,
-            Item: {
-              ...pointerKey(department, code),
-              rangeId: opensNow ? range.id : current!.id,
-              queue: opensNow ? (pointer?.queue ?? []) : [...(pointer?.queue ?? []), range.id],
-            },
-            ConditionExpression: pointer ? 'rangeId = :r' : 'attribute_not_exists(pk)',
-            ...(pointer ? { ExpressionAttributeValues: { ':r': pointer.rangeId ?? null } } : {}),
+      },
+      {
+        Put: {
+          TableName: this.tables.ledger,
+          Item: {
+            ...pointerKey(department, code),
+            rangeId: opensNow ? range.id : current!.id,
+            queue: opensNow ? (pointer?.queue ?? []) : [...(pointer?.queue ?? []), range.id],
           },
+          ConditionExpression: pointer ? 'rangeId = :r' : 'attribute_not_exists(pk)',
+          ...(pointer ? { ExpressionAttributeValues: { ':r': pointer.rangeId ?? null } } : {}),
         },
-        eventPut(this.tables.ledger, event),
-      ];
+      },
+      eventPut(this.tables.ledger, event),
+    ];
     if (opensNow && current && current.status === 'open')
       TransactItems.push({
         Update: {
@@ -287,30 +309,39 @@ export class ReceiptRepository {
   }
 
   /**
-   * Takes number `range.next` for a receipt, atomically with the receipt row (status
-   * pending, every field final) and the idempotency record, and for a red receipt with the
-   * original's change to `reversed`. Either all of it happens or none: a number is never
-   * taken without a receipt that recovery can complete.
+   * Takes numbers range.next, range.next+1, ... for a batch of receipts, atomically with
+   * each receipt row (status pending, every field final), its idempotency record and, for a
+   * red receipt, the original's change to `reversed`. Either all of it happens or none: a
+   * number is never taken without a receipt that recovery can complete. On failure it names
+   * the entry to blame, if one is (the caller drops it and retries the rest).
    */
-  async takeNumber(
-    range: NumberRange,
-    receipt: StoredReceipt,
-    idem: IdempotencyRecord,
-    event?: LedgerEvent,
-  ): Promise<TakeOutcome> {
-    const ref = { code: receipt.code, number: receipt.number };
-    const TransactItems: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> =
-      [
-        {
-          Update: {
-            TableName: this.tables.ledger,
-            Key: rangeKey(range.id),
-            UpdateExpression: 'SET #n = :after',
-            ConditionExpression: '#s = :open AND #n = :n AND #l >= :n',
-            ExpressionAttributeNames: { '#n': 'next', '#s': 'status', '#l': 'last' },
-            ExpressionAttributeValues: { ':n': range.next, ':after': range.next + 1, ':open': 'open' },
+  async takeNumbers(range: NumberRange, entries: readonly TakeEntry[]): Promise<TakeOutcome> {
+    const TransactItems: TransactItem[] = [
+      {
+        Update: {
+          TableName: this.tables.ledger,
+          Key: rangeKey(range.id),
+          UpdateExpression: 'SET #n = :after',
+          ConditionExpression: '#s = :open AND #n = :n AND #l >= :lastTaken',
+          ExpressionAttributeNames: { '#n': 'next', '#s': 'status', '#l': 'last' },
+          ExpressionAttributeValues: {
+            ':n': range.next,
+            ':after': range.next + entries.length,
+            ':lastTaken': range.next + entries.length - 1,
+            ':open': 'open',
           },
         },
+      },
+    ];
+    // Which entry each transaction item belongs to, and what its failure means.
+    const owners: { entry: number; reason: TakeFailure }[] = [{ entry: -1, reason: 'range_moved' }];
+    entries.forEach(({ receipt, idem, event }, index) => {
+      const ref = { code: receipt.code, number: receipt.number };
+      const add = (item: TransactItem, reason: TakeFailure) => {
+        TransactItems.push(item);
+        owners.push({ entry: index, reason });
+      };
+      add(
         {
           Put: {
             TableName: this.tables.receipts,
@@ -325,6 +356,9 @@ export class ReceiptRepository {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
+        'range_moved',
+      );
+      add(
         {
           Put: {
             TableName: this.tables.ledger,
@@ -332,36 +366,41 @@ export class ReceiptRepository {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-      ];
-    if (receipt.reverses)
-      TransactItems.push({
-        Update: {
-          TableName: this.tables.receipts,
-          Key: receiptKey(receipt.reverses),
-          UpdateExpression: 'SET #s = :reversed, reversedBy = :by',
-          ConditionExpression: '#s = :issued AND #k = :blue AND attribute_not_exists(reversedBy)',
-          ExpressionAttributeNames: { '#s': 'status', '#k': 'kind' },
-          ExpressionAttributeValues: {
-            ':reversed': 'reversed',
-            ':issued': 'issued',
-            ':blue': 'blue',
-            ':by': ref,
+        'idempotency_taken',
+      );
+      if (receipt.reverses)
+        add(
+          {
+            Update: {
+              TableName: this.tables.receipts,
+              Key: receiptKey(receipt.reverses),
+              UpdateExpression: 'SET #s = :reversed, reversedBy = :by',
+              ConditionExpression: '#s = :issued AND #k = :blue AND attribute_not_exists(reversedBy)',
+              ExpressionAttributeNames: { '#s': 'status', '#k': 'kind' },
+              ExpressionAttributeValues: {
+                ':reversed': 'reversed',
+                ':issued': 'issued',
+                ':blue': 'blue',
+                ':by': ref,
+              },
+            },
           },
-        },
-      });
-    if (event) TransactItems.push(eventPut(this.tables.ledger, event));
+          'original_not_reversible',
+        );
+      if (event) add(eventPut(this.tables.ledger, event), 'range_moved');
+    });
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems }));
       return { ok: true };
     } catch (e) {
       const reasons = cancelReasons(e);
       if (!reasons) throw e;
-      if (reasons[2] === 'ConditionalCheckFailed') return { ok: false, reason: 'idempotency_taken' };
-      if (reasons[3] === 'ConditionalCheckFailed' && receipt.reverses)
-        return { ok: false, reason: 'original_not_reversible' };
-      if (reasons[1] === 'ConditionalCheckFailed') return { ok: false, reason: 'receipt_exists' };
-      // The range moved (another request took the number) or the transaction conflicted: re-read and retry.
-      return { ok: false, reason: 'range_moved' };
+      const failed = reasons.findIndex((r) => r === 'ConditionalCheckFailed');
+      const owner = owners[failed];
+      // A conflict with another transaction, or the range moved: re-read and retry all.
+      if (!owner || owner.entry < 0 || owner.reason === 'range_moved')
+        return { ok: false, reason: 'range_moved' };
+      return { ok: false, reason: owner.reason, entry: owner.entry };
     }
   }
 
@@ -437,9 +476,7 @@ export class ReceiptRepository {
         },
         at,
       );
-      const TransactItems: NonNullable<
-        ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
-      > = [
+      const TransactItems: TransactItem[] = [
         {
           Update: {
             TableName: this.tables.ledger,

@@ -89,10 +89,16 @@ interface TtfSubsetInternals {
   offset: number;
 }
 
+const patchedFonts = new WeakSet<object>();
+
 const evenGlyphFontkit: typeof fontkit = {
   ...fontkit,
   create(buffer: Uint8Array, postscriptName?: string) {
-    const font = fontkit.create(buffer, postscriptName);
+    // The receipt font is parsed once per process and shared: parsing 4 MB per document
+    // was most of a render's time. Subsets are still made per document.
+    const font = buffer === cached?.bytes ? cached.font : fontkit.create(buffer, postscriptName);
+    if (patchedFonts.has(font)) return font;
+    patchedFonts.add(font);
     const createSubset = font.createSubset.bind(font);
     font.createSubset = () => {
       const subset = createSubset();

@@ -6,6 +6,18 @@ export function derToCompact(der: Uint8Array): Uint8Array {
   return p256.Signature.fromBytes(der, 'der').toBytes('compact');
 }
 
+const publicKeys = new Map<string, KeyObject>();
+
+/** The certificate's public key, parsed once per process (verification is on the hot path). */
+function publicKeyOf(certificatePem: string): KeyObject {
+  let key = publicKeys.get(certificatePem);
+  if (!key) {
+    key = new X509Certificate(certificatePem).publicKey;
+    publicKeys.set(certificatePem, key);
+  }
+  return key;
+}
+
 /** Verifies ECDSA P-256 / SHA-256 over a message, against a certificate (PEM); never throws. */
 export function verifyWithCertificate(
   certificatePem: string,
@@ -14,7 +26,7 @@ export function verifyWithCertificate(
   encoding: 'der' | 'ieee-p1363' = 'der',
 ): boolean {
   try {
-    const key = new X509Certificate(certificatePem).publicKey;
+    const key = publicKeyOf(certificatePem);
     return verify(
       'sha256',
       typeof message === 'string' ? Buffer.from(message, 'utf8') : message,

@@ -1,0 +1,121 @@
+/**
+ * Stack props: every setting reaches the template. Synthesized without bundling (placeholder
+ * assets), so each variant takes about a second.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTE_GROUPS } from '../../lambdas/runtime/routes.js';
+import { ENV, type FeeproofStackProps } from '../../lib/config.js';
+import { type Built, buildStack, resources } from './support.js';
+
+const CUSTOM: FeeproofStackProps = {
+  regionCode: '44',
+  bureauName: '广州市财政局',
+  rangeSize: 500,
+  mfa: 'REQUIRED',
+  throttling: { rateLimit: 7, burstLimit: 9 },
+  officeHours: { timeZone: 'Asia/Shanghai', start: '09:00', end: '17:00', days: [1, 2, 3, 4, 5, 6] },
+  alerts: { largeAmount: '500.00', outsideOfficeHours: false },
+  domain: {
+    domainNames: ['piaoju.example.cn', 'www.piaoju.example.cn'],
+    certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+  },
+  webAclArn:
+    'arn:aws:wafv2:us-east-1:123456789012:global/webacl/feeproof/11111111-1111-1111-1111-111111111111',
+  alarmTopicArn: 'arn:aws:sns:cn-north-1:123456789012:feeproof-alarms',
+};
+
+function nagFindings(built: Built): string[] {
+  return new AwsSolutionsChecks()
+    .validateScope(built.app)
+    .violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+}
+
+describe('custom settings', () => {
+  let built: Built;
+  let emptyWeb: string;
+  beforeAll(() => {
+    emptyWeb = fs.mkdtempSync(path.join(os.tmpdir(), 'feeproof-web-'));
+    built = buildStack({ props: { ...CUSTOM, webDir: emptyWeb } });
+  });
+
+  it('passes the settings to every function', () => {
+    const functions = Object.values(resources(built.template, 'AWS::Lambda::Function'));
+    expect(functions).toHaveLength(ROUTE_GROUPS.length + 1);
+    for (const f of functions) {
+      expect(f.Properties.Environment.Variables).toMatchObject({
+        [ENV.regionCode]: '44',
+        [ENV.bureauName]: '广州市财政局',
+        [ENV.rangeSize]: '500',
+        [ENV.publicUrl]: 'https://piaoju.example.cn',
+        [ENV.alerts]: JSON.stringify(CUSTOM.alerts),
+        [ENV.officeHours]: JSON.stringify(CUSTOM.officeHours),
+      });
+    }
+  });
+
+  it('requires MFA', () => {
+    built.template.hasResourceProperties('AWS::Cognito::UserPool', { MfaConfiguration: 'ON' });
+  });
+
+  it('throttles the stage as configured', () => {
+    built.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 9 },
+    });
+  });
+
+  it('serves the custom domain with its certificate, TLS 1.2+, and the web ACL', () => {
+    built.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Aliases: CUSTOM.domain!.domainNames,
+        ViewerCertificate: {
+          AcmCertificateArn: CUSTOM.domain!.certificateArn,
+          MinimumProtocolVersion: 'TLSv1.2_2021',
+          SslSupportMethod: 'sni-only',
+        },
+        WebACLId: CUSTOM.webAclArn,
+      }),
+    });
+  });
+
+  it('notifies the alarm topic', () => {
+    const alarms = Object.values(resources(built.template, 'AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([CUSTOM.alarmTopicArn]);
+  });
+
+  it('deploys nothing from an empty web directory, and says so', () => {
+    expect(built.template.findResources('Custom::CDKBucketDeployment')).toEqual({});
+    const warnings = Annotations.fromStack(built.stack).findWarning(
+      '*',
+      Match.stringLikeRegexp('nothing is deployed'),
+    );
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('passes cdk-nag without the acknowledgements the defaults need (MFA, TLS, WAF)', () => {
+    expect(nagFindings(built)).toEqual([]);
+  });
+});
+
+describe('settings checks', () => {
+  it('uses an explicit publicUrl', () => {
+    const { template } = buildStack({ props: { publicUrl: 'https://verify.example.cn' } });
+    for (const f of Object.values(resources(template, 'AWS::Lambda::Function'))) {
+      if (!f.Properties.Environment?.Variables?.[ENV.signer]) continue; // the web deployment handler
+      expect(f.Properties.Environment.Variables[ENV.publicUrl]).toBe('https://verify.example.cn');
+    }
+  });
+
+  it('refuses a region code that is not two digits', () => {
+    expect(() => buildStack({ props: { regionCode: '110' } })).toThrow(/regionCode/);
+  });
+
+  it('refuses a range size that is not a positive integer', () => {
+    expect(() => buildStack({ props: { rangeSize: 0 } })).toThrow(/rangeSize/);
+  });
+});
