@@ -1,4 +1,4 @@
-import { verify, X509Certificate } from 'node:crypto';
+import { type KeyObject, verify, X509Certificate } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
 
 /** DER (r, s) as KMS returns it, to the 64-byte r||s form that WebCrypto and JWS use. */
@@ -40,6 +40,6 @@ export function verifyWithCertificate(
 
 /** The certificate's public key as a JWK, for offline verifiers (the web page uses WebCrypto). */
 export function publicJwk(certificatePem: string) {
-  const jwk = new X509Certificate(certificatePem).publicKey.export({ format: 'jwk' });
+  const jwk = publicKeyOf(certificatePem).export({ format: 'jwk' });
   return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
 }
