@@ -3,7 +3,10 @@
  * feeproof command line: serve the local service, print tokens.
  *   feeproof serve                 start DynamoDB Local, the tables, the demo catalogue and the API
  *   feeproof token --role R [--department D] [--ttl SECONDS] [--username U]
+ *   feeproof verify <file.pdf> [--keys keys.json] [--url URL]   exit 0 genuine, 1 not, 2 unusable input
+ *   feeproof catalogue import <file.csv> [--url URL]           as the finance bureau, all rows or none
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startLocalService } from '../lambdas/local/service.js';
 import { issueToken, loadIssuerKey } from '../lambdas/local/tokens.js';
@@ -71,8 +74,49 @@ async function token(args: string[]) {
   process.stdout.write(`${jwt}\n`);
 }
 
+const serverUrl = (url: string | undefined) => (url ?? process.env.FEEPROOF_PUBLIC_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
+
+/** Offline check of a receipt PDF against the published keys (a /v1/keys answer). */
+async function verify(args: string[]) {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { keys: { type: 'string' }, url: { type: 'string' } } });
+  const [file] = positionals;
+  if (!file) fail('usage: feeproof verify <file.pdf> [--keys keys.json] [--url URL]');
+  let pdf: Uint8Array;
+  let published: { keys: { keyId: string; certificatePem: string; status: string }[] };
+  try {
+    pdf = new Uint8Array(readFileSync(file));
+    published = values.keys
+      ? JSON.parse(readFileSync(values.keys, 'utf8'))
+      : ((await (await fetch(`${serverUrl(values.url)}/v1/keys`)).json()) as typeof published);
+  } catch (e) {
+    fail(`cannot read the input: ${(e as Error).message}`);
+  }
+  const { verifyPdfSignature } = await import('../lambdas/adapters/pdf/verify.js');
+  const { certificateFromPem } = await import('../lambdas/adapters/signing/certificate.js');
+  const report = await verifyPdfSignature(pdf, published.keys.map((k) => ({ certificateDer: certificateFromPem(k.certificatePem) })));
+  if (report.receipt) process.stdout.write(`receipt ${report.receipt.code}/${report.receipt.number} (${report.receipt.kind})\n`);
+  for (const check of report.checks) process.stdout.write(`${check.ok ? 'pass' : 'FAIL'}  ${check.name}${check.reason ? `: ${check.reason}` : ''}\n`);
+  const readable = report.checks.find((c) => c.name === 'readable')?.ok;
+  process.stdout.write(`${report.ok ? 'genuine: the signature verifies against a published key' : 'NOT genuine'}\n`);
+  process.exit(report.ok ? 0 : readable ? 1 : 2);
+}
+
+async function catalogue(args: string[]) {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { url: { type: 'string' } } });
+  const [sub, file] = positionals;
+  if (sub !== 'import' || !file) fail('usage: feeproof catalogue import <file.csv> [--url URL]');
+  const jwt = await issueToken(await loadIssuerKey(dataDir()), { role: 'finance', username: 'cli-import' });
+  const res = await fetch(`${serverUrl(values.url)}/v1/catalogue/import`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${jwt}`, 'content-type': 'text/csv' },
+    body: readFileSync(file),
+  });
+  process.stdout.write(`${JSON.stringify(await res.json(), null, 2)}\n`);
+  process.exit(res.ok ? 0 : 1);
+}
+
 const [command, ...rest] = process.argv.slice(2);
-const commands: Record<string, (args: string[]) => Promise<void>> = { serve, token };
+const commands: Record<string, (args: string[]) => Promise<void>> = { serve, token, verify, catalogue };
 const run = command ? commands[command] : undefined;
 if (!run) fail(`usage: feeproof <${Object.keys(commands).join('|')}> [options]`);
 run(rest).catch((e: Error) => fail(e.message, 1));

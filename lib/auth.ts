@@ -72,7 +72,9 @@ export class Auth extends Construct {
     const standard: cognito.StandardAttributesMask = { email: true, emailVerified: true, fullname: true };
     this.client = this.userPool.addClient('Client', {
       generateSecret: false,
+      // Sign-in by SRP from the app; no hosted UI, so no OAuth flows (CDK's default enables implicit).
       authFlows: { userSrp: true },
+      disableOAuth: true,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       idTokenValidity: Duration.hours(1),

@@ -39,7 +39,7 @@ export async function newPage(
     viewport,
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
-    deviceScaleFactor: viewport.width < 500 ? 2 : 1,
+    deviceScaleFactor: 1,
     hasTouch: viewport.width < 500,
     isMobile: viewport.width < 500,
   });
@@ -50,11 +50,51 @@ export async function newPage(
   return { context, page, errors };
 }
 
+/**
+ * Saves test/artifacts/web-<name>.png (the whole page). With WEB_SHOT_PARTS=1 the page is
+ * also saved in screen-high parts (web-<name>.<i>.png), for looking at it closely.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `web-${name}.png`), fullPage: true, animations: 'disabled' });
+  if (!process.env.WEB_SHOT_PARTS) return;
+  const { width, height } = page.viewportSize()!;
+  const total = await page.evaluate(() => document.documentElement.scrollHeight);
+  for (let i = 0, y = 0; y < total && i < 12; i++, y += height) {
+    await page.screenshot({
+      path: join(ARTIFACTS, `web-${name}.${i}.png`),
+      fullPage: true,
+      clip: { x: 0, y, width, height: Math.min(height, total - y) },
+      animations: 'disabled',
+    });
+  }
 }
 
 const addDays = (date: string, days: number) =>
   new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
 export { addDays };
+
+/** WCAG relative luminance contrast of two CSS `rgb()`/`rgba()` colours (alpha ignored). */
+export function contrastRatio(a: string, b: string): number {
+  const luminance = (css: string) => {
+    const [r, g, bl] = (css.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    }) as [number, number, number];
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** The text and background colours of an element, as computed. */
+export async function colours(page: Page, selector: string): Promise<{ color: string; background: string }> {
+  return page
+    .locator(selector)
+    .first()
+    .evaluate((el) => {
+      const style = getComputedStyle(el);
+      return { color: style.color, background: style.backgroundColor };
+    });
+}

@@ -356,6 +356,8 @@ describe('cognito', () => {
     expect(client!.Properties.ReadAttributes).toContain('custom:department');
     expect(client!.Properties.WriteAttributes).not.toContain('custom:department');
     expect(client!.Properties.GenerateSecret).toBe(false);
+    expect(client!.Properties.AllowedOAuthFlows).toBeUndefined();
+    expect(client!.Properties.ExplicitAuthFlows).toEqual(['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
   });
 });
 

@@ -16,14 +16,21 @@ export interface ApiError {
  * API Gateway serve both from one origin), or to `<meta name="feeproof-api" content="...">`.
  */
 export function apiUrl(path: string, query: Record<string, string> = {}): string {
-  const base = document.querySelector<HTMLMetaElement>('meta[name="feeproof-api"]')?.content || document.baseURI;
-  const url = new URL(path.replace(/^\//, ''), base.endsWith('/') || base === document.baseURI ? base : `${base}/`);
+  const base =
+    document.querySelector<HTMLMetaElement>('meta[name="feeproof-api"]')?.content || document.baseURI;
+  const url = new URL(
+    path.replace(/^\//, ''),
+    base.endsWith('/') || base === document.baseURI ? base : `${base}/`,
+  );
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
   return url.toString();
 }
 
 export async function getJson<T>(path: string, init: RequestInit = {}): Promise<ApiAnswer<T>> {
-  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...(init.headers ?? {}) } });
+  const res = await fetch(path, {
+    ...init,
+    headers: { accept: 'application/json', ...(init.headers ?? {}) },
+  });
   let body: T | null = null;
   if ((res.headers.get('content-type') ?? '').includes('json')) {
     try {

@@ -59,13 +59,25 @@ const departmentsNav = byId('departments-nav');
 let serverToday: string | null = null;
 let inFlight: AbortController | null = null;
 
+/** The date asked for in the URL; an impossible one (2026-02-30) is dropped from the URL and today shown. */
 function requestedDate(): string | null {
-  const asOf = new URLSearchParams(location.search).get('asOf');
-  return asOf && isIsoDate(asOf) ? asOf : null;
+  const url = new URL(location.href);
+  const asOf = url.searchParams.get('asOf');
+  if (asOf && isIsoDate(asOf)) return asOf;
+  if (asOf !== null) {
+    url.searchParams.delete('asOf');
+    history.replaceState(null, '', url);
+  }
+  return null;
 }
 
 function fact(dt: Node | string, dd: Node | string, testid?: string) {
-  return h('div', { class: 'fact', 'data-testid': testid }, h('dt', {}, dt), h('dd', {}, dd));
+  return h(
+    'div',
+    { class: 'fact' },
+    h('dt', {}, dt),
+    h('dd', { class: 'fact__value', 'data-testid': testid }, dd),
+  );
 }
 
 function validity(item: CatalogueItem) {
@@ -84,7 +96,13 @@ function renderItem(item: CatalogueItem): HTMLElement {
     h(
       'header',
       { class: 'item__header' },
-      h('h3', { id: headingId, class: 'item__name' }, h('span', { class: 'item__code' }, item.code), ' ', item.name),
+      h(
+        'h3',
+        { id: headingId, class: 'item__name' },
+        h('span', { class: 'item__code' }, item.code),
+        ' ',
+        item.name,
+      ),
       h(
         'p',
         { class: 'item__price', 'data-testid': 'standard' },
@@ -95,51 +113,54 @@ function renderItem(item: CatalogueItem): HTMLElement {
     h(
       'dl',
       { class: 'facts' },
-      fact(
-        bi('收费标准', 'Standard'),
-        bi(
-          `${standardText(item.standard)}／${item.unit}`,
-          item.standard.type === 'fixed' ? `fixed, per ${item.unit}` : `range, per ${item.unit}`,
-        ),
-      ),
-      fact(bi('计费单位', 'Unit'), item.unit),
       fact(bi('资金管理', 'Funds'), bi(fundZh, fundEn), 'fund'),
       fact(bi('有效期', 'Valid'), validity(item), 'validity'),
       fact(
         bi('版本', 'Version'),
-        bi(`第 ${item.version} 版，${item.effectiveFrom} 起施行`, `v${item.version}, effective ${item.effectiveFrom}`),
+        bi(
+          `第 ${item.version} 版，${item.effectiveFrom} 起施行`,
+          `v${item.version}, effective ${item.effectiveFrom}`,
+        ),
       ),
       item.status !== 'active' && status ? fact(bi('状态', 'Status'), bi(status[0], status[1])) : null,
     ),
     h(
       'div',
       { class: 'item__more' },
-      h('h4', {}, bi('收费依据', 'Legal basis')),
       h(
-        'ul',
-        { class: 'basis', 'data-testid': 'basis' },
-        item.basis.map((b) =>
-          h(
-            'li',
-            {},
-            h('span', { class: 'basis__title' }, `《${b.title}》`),
-            ' ',
-            h('span', { class: 'basis__number' }, b.number),
-            h('span', { class: 'basis__meta' }, `${b.issuer} · ${b.date}`),
+        'div',
+        {},
+        h('h4', {}, bi('收费依据', 'Legal basis')),
+        h(
+          'ul',
+          { class: 'basis', 'data-testid': 'basis' },
+          item.basis.map((b) =>
+            h(
+              'li',
+              {},
+              h('span', { class: 'basis__title' }, `《${b.title}》`),
+              ' ',
+              h('span', { class: 'basis__number' }, b.number),
+              h('span', { class: 'basis__meta' }, `${b.issuer} · ${b.date}`),
+            ),
           ),
         ),
       ),
-      h('h4', {}, bi('减免政策', 'Exemptions')),
-      item.exemptions.length
-        ? h(
-            'ul',
-            { class: 'exemptions', 'data-testid': 'exemptions' },
-            item.exemptions.map((e) => {
-              const [zh, en] = exemptionText(e);
-              return h('li', {}, h('span', { class: 'exemptions__who' }, e.who), '：', bi(zh, en));
-            }),
-          )
-        : h('p', { class: 'muted', 'data-testid': 'exemptions' }, bi('无', 'none')),
+      h(
+        'div',
+        {},
+        h('h4', {}, bi('减免政策', 'Exemptions')),
+        item.exemptions.length
+          ? h(
+              'ul',
+              { class: 'exemptions', 'data-testid': 'exemptions' },
+              item.exemptions.map((e) => {
+                const [zh, en] = exemptionText(e);
+                return h('li', {}, h('span', { class: 'exemptions__who' }, e.who), '：', bi(zh, en));
+              }),
+            )
+          : h('p', { class: 'muted', 'data-testid': 'exemptions' }, bi('无', 'none')),
+      ),
     ),
   );
 }
@@ -154,7 +175,11 @@ function render(answer: CatalogueAnswer) {
   clear(departmentsNav);
   if (departments.length === 0) {
     container.append(
-      h('p', { class: 'notice', 'data-testid': 'empty' }, bi('该日期没有施行中的收费项目。', 'No fee was in force on this date.')),
+      h(
+        'p',
+        { class: 'notice', 'data-testid': 'empty' },
+        bi('该日期没有施行中的收费项目。', 'No fee was in force on this date.'),
+      ),
     );
   }
   for (const department of departments) {
@@ -163,13 +188,22 @@ function render(answer: CatalogueAnswer) {
     container.append(
       h(
         'section',
-        { class: 'department', 'data-testid': 'department', 'data-department': department, 'aria-labelledby': id },
+        {
+          class: 'department',
+          'data-testid': 'department',
+          'data-department': department,
+          'aria-labelledby': id,
+        },
         h(
           'h2',
           { id, class: 'department__title' },
           department,
           ' ',
-          h('span', { class: 'department__count' }, bi(`${items.length} 项`, `${items.length} item${items.length === 1 ? '' : 's'}`)),
+          h(
+            'span',
+            { class: 'department__count' },
+            bi(`${items.length} 项`, `${items.length} item${items.length === 1 ? '' : 's'}`),
+          ),
         ),
         items.map(renderItem),
       ),
@@ -194,7 +228,9 @@ function renderError(message: Node) {
   clear(container);
   clear(summary);
   departmentsNav.hidden = true;
-  container.append(h('div', { class: 'notice notice--error', role: 'alert', 'data-testid': 'error' }, message));
+  container.append(
+    h('div', { class: 'notice notice--error', role: 'alert', 'data-testid': 'error' }, message),
+  );
   container.dataset.state = 'error';
   container.setAttribute('aria-busy', 'false');
 }
@@ -226,7 +262,9 @@ async function load(asOf: string | null) {
     }
   } catch (error) {
     if ((error as Error).name === 'AbortError') return;
-    renderError(bi('无法连接服务器，请检查网络后重试。', 'Could not reach the server; check the connection and retry.'));
+    renderError(
+      bi('无法连接服务器，请检查网络后重试。', 'Could not reach the server; check the connection and retry.'),
+    );
   } finally {
     if (inFlight === controller) inFlight = null;
   }

@@ -73,19 +73,21 @@ export function qrParamsOf(search: URLSearchParams): Partial<QrParams> | null {
 }
 
 function isComplete(p: Partial<QrParams>): p is QrParams {
-  return (['code', 'number', 'checkCode', 'd', 't', 'kid', 'sig'] as const).every((k) => typeof p[k] === 'string' && p[k] !== '');
+  return (['code', 'number', 'checkCode', 'd', 't', 'kid', 'sig'] as const).every(
+    (k) => typeof p[k] === 'string' && p[k] !== '',
+  );
 }
 
 /** Verifies the QR signature against the published keys (already fetched). */
 export async function verifyQrSignature(
   params: Partial<QrParams>,
   keys: readonly PublishedKey[],
-  subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle,
+  subtle: SubtleCrypto | null = globalThis.crypto?.subtle ?? null,
 ): Promise<OfflineResult> {
   if (!isComplete(params)) return { state: 'invalid', reason: 'incomplete' };
   if (!subtle) return { state: 'unavailable', reason: 'no_webcrypto' };
   const signature = fromBase64Url(params.sig);
-  if (!signature || signature.length !== 64) return { state: 'invalid', reason: 'malformed_signature' };
+  if (signature?.length !== 64) return { state: 'invalid', reason: 'malformed_signature' };
   const key = keys.find((k) => k.keyId === params.kid);
   if (!key) return { state: 'invalid', reason: 'unknown_key' };
   let publicKey: CryptoKey;
@@ -115,7 +117,10 @@ export const OFFLINE_REASONS: Record<OfflineReason, readonly [string, string]> =
   malformed_signature: ['签名格式错误', 'the signature is malformed'],
   unknown_key: ['签名密钥不是本系统公布的密钥', 'the signing key is not one this service publishes'],
   bad_key: ['公布的密钥无法使用', 'the published key cannot be used'],
-  signature_mismatch: ['签名与二维码内容不符，内容可能被改动', 'the signature does not match the QR content, which may have been altered'],
+  signature_mismatch: [
+    '签名与二维码内容不符，内容可能被改动',
+    'the signature does not match the QR content, which may have been altered',
+  ],
   no_webcrypto: ['此浏览器不支持离线验签', 'this browser cannot check signatures offline'],
   keys_unreachable: ['无法获取公钥', 'the public keys could not be fetched'],
 };

@@ -79,17 +79,17 @@ const MAX_PDF_BYTES = 10 * 1024 * 1024;
 
 /** Labels of the server's PDF checks; an unknown check is shown by its name. */
 const CHECK_LABELS: Record<string, Bilingual> = {
-  readable: ['文件可读取', 'Readable PDF'],
-  has_signature: ['含电子签名', 'Has a signature'],
-  byte_range: ['签名覆盖全部内容', 'Signature covers the whole file'],
-  cms: ['签名结构完整', 'Signature structure'],
-  message_digest: ['文件未被改动', 'File unaltered (digest)'],
-  signing_certificate: ['签名证书一致', 'Signing certificate'],
-  signature: ['签名值有效', 'Signature value'],
-  trusted_certificate: ['证书为本系统签发', 'Certificate issued by this service'],
-  receipt_exists: ['票据已登记', 'Receipt was issued'],
-  matches_issued_pdf: ['与签发的文件完全一致', 'Identical to the issued PDF'],
-  receipt_data_signature: ['登记数据签名有效', 'Registered data signature'],
+  readable: ['文件格式', 'PDF format'],
+  has_signature: ['电子签名', 'Signature present'],
+  byte_range: ['签名覆盖范围', 'Signed byte range'],
+  cms: ['签名结构', 'Signature structure'],
+  message_digest: ['文件完整性', 'File integrity (digest)'],
+  signing_certificate: ['签名证书绑定', 'Signing certificate binding'],
+  signature: ['签名值', 'Signature value'],
+  trusted_certificate: ['证书来源', 'Certificate issued by this service'],
+  receipt_exists: ['票据登记', 'Receipt registered'],
+  matches_issued_pdf: ['与签发文件比对', 'Same as the issued PDF'],
+  receipt_data_signature: ['登记数据签名', 'Registered data signature'],
 };
 
 const resultSection = byId('result');
@@ -116,9 +116,11 @@ let ticket = 0;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const ICONS: Record<VerdictState, string> = {
   genuine: 'M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4L9 16.2Z',
-  reversed: 'M11 7h2v7h-2V7Zm0 9h2v2h-2v-2Zm1-14a10 10 0 1 0 0 20 10 10 0 0 0 0-20Zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16Z',
+  reversed:
+    'M11 7h2v7h-2V7Zm0 9h2v2h-2v-2Zm1-14a10 10 0 1 0 0 20 10 10 0 0 0 0-20Zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16Z',
   invalid: 'M19 6.4 17.6 5 12 10.6 6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4Z',
-  not_found: 'M19 6.4 17.6 5 12 10.6 6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4Z',
+  not_found:
+    'M19 6.4 17.6 5 12 10.6 6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4Z',
   rate_limited:
     'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20Zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16Zm.5-13H11v6l5.2 3.2.8-1.3-4.5-2.7V7Z',
   error: 'M1 21h22L12 2 1 21Zm12-3h-2v-2h2v2Zm0-4h-2v-4h2v4Z',
@@ -150,7 +152,13 @@ function renderVerdict(verdict: Verdict) {
     h(
       'div',
       { class: 'verdict__body' },
-      h('p', { class: 'verdict__title', 'data-testid': 'verdict-title' }, zh, ' ', h('span', { lang: 'en' }, en)),
+      h(
+        'p',
+        { class: 'verdict__title', 'data-testid': 'verdict-title' },
+        zh,
+        ' ',
+        h('span', { lang: 'en' }, en),
+      ),
       verdict.summary ? h('p', { class: 'verdict__summary' }, verdict.summary) : null,
       verdict.reasons?.length
         ? h(
@@ -178,10 +186,19 @@ function renderOffline(result: OfflineResult | 'checking' | null) {
     return;
   }
   offlineLine.dataset.state = result.state;
-  const mark = h('span', { class: 'offline__mark', 'aria-hidden': 'true' }, result.state === 'valid' ? '✓' : result.state === 'invalid' ? '✗' : '–');
+  const mark = h(
+    'span',
+    { class: 'offline__mark', 'aria-hidden': 'true' },
+    result.state === 'valid' ? '✓' : result.state === 'invalid' ? '✗' : '–',
+  );
   if (result.state === 'valid') {
     const status = result.key.status === 'retired' ? '（已停用密钥）' : '';
-    offlineLine.append(mark, bi(`离线签名有效${status}`, 'offline signature valid'), ' ', h('code', {}, result.key.keyId));
+    offlineLine.append(
+      mark,
+      bi(`离线签名有效${status}`, 'offline signature valid'),
+      ' ',
+      h('code', {}, result.key.keyId),
+    );
   } else {
     const [rzh, ren] = OFFLINE_REASONS[result.reason];
     offlineLine.append(
@@ -194,7 +211,12 @@ function renderOffline(result: OfflineResult | 'checking' | null) {
 }
 
 function fact(dt: Node | string, dd: Child, testid?: string) {
-  return h('div', { class: 'fact', 'data-testid': testid }, h('dt', {}, dt), h('dd', {}, dd));
+  return h(
+    'div',
+    { class: 'fact' },
+    h('dt', {}, dt),
+    h('dd', { class: 'fact__value', 'data-testid': testid }, dd),
+  );
 }
 
 function renderReceipt(receipt: PublicReceipt | undefined, extra: { checks?: number } = {}) {
@@ -202,7 +224,8 @@ function renderReceipt(receipt: PublicReceipt | undefined, extra: { checks?: num
   receiptBox.hidden = !receipt;
   if (!receipt) return;
   const [payerZh, payerEn] = PAYER_TYPE[receipt.payer.type] ?? [receipt.payer.type, ''];
-  const kind: Bilingual = receipt.kind === 'red' ? ['红字票据（冲红）', 'red (reversal)'] : ['蓝字票据', 'blue (ordinary)'];
+  const kind: Bilingual =
+    receipt.kind === 'red' ? ['红字票据（冲红）', 'red (reversal)'] : ['蓝字票据', 'blue (ordinary)'];
   const columns: Bilingual[] = [
     ['项目编码', 'Code'],
     ['项目名称', 'Item'],
@@ -237,10 +260,18 @@ function renderReceipt(receipt: PublicReceipt | undefined, extra: { checks?: num
           'payer',
         ),
         receipt.payer.idNumber
-          ? fact(bi('证件号码', 'ID number'), h('span', { class: 'mono' }, receipt.payer.idNumber), 'payer-id')
+          ? fact(
+              bi('证件号码', 'ID number'),
+              h('span', { class: 'mono' }, receipt.payer.idNumber),
+              'payer-id',
+            )
           : null,
         typeof extra.checks === 'number'
-          ? fact(bi('查验次数', 'Times checked'), bi(`${extra.checks} 次`, `${extra.checks}`), 'check-count')
+          ? fact(
+              bi('查验次数', 'Times checked'),
+              bi(`${extra.checks} 次`, extra.checks === 1 ? 'once' : `${extra.checks} times`),
+              'check-count',
+            )
           : null,
       ),
       h(
@@ -256,7 +287,9 @@ function renderReceipt(receipt: PublicReceipt | undefined, extra: { checks?: num
             h(
               'tr',
               {},
-              columns.map((c) => h('th', { scope: 'col' }, c[0], h('br'), h('span', { lang: 'en', class: 'en' }, c[1]))),
+              columns.map((c) =>
+                h('th', { scope: 'col' }, c[0], h('br'), h('span', { lang: 'en', class: 'en' }, c[1])),
+              ),
             ),
           ),
           h(
@@ -311,8 +344,15 @@ function renderChecks(checks: PdfCheck[] | null) {
             'data-ok': String(check.ok),
           },
           h('span', { class: 'check__mark' }, check.ok ? bi('✓ 通过', 'pass') : bi('✗ 未通过', 'fail')),
-          h('span', { class: 'check__name' }, zh, en ? [' ', h('span', { lang: 'en', class: 'en' }, en)] : null),
-          check.reason ? h('span', { class: 'check__reason', 'data-testid': 'check-reason' }, check.reason) : null,
+          h(
+            'span',
+            { class: 'check__name' },
+            zh,
+            en ? [' ', h('span', { lang: 'en', class: 'en' }, en)] : null,
+          ),
+          check.reason
+            ? h('span', { class: 'check__reason', 'data-testid': 'check-reason' }, check.reason)
+            : null,
         );
       }),
     ),
@@ -328,7 +368,10 @@ function showResult(source: Child) {
 /** After a check the user started, focus moves to the verdict so it is read out and in view. */
 function focusVerdict() {
   verdictBox.focus({ preventScroll: true });
-  resultSection.scrollIntoView({ behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth', block: 'start' });
+  resultSection.scrollIntoView({
+    behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth',
+    block: 'start',
+  });
 }
 
 function announceVerdict(verdict: Verdict) {
@@ -347,7 +390,11 @@ function genuineOrReversed(
     const original = answer.reverses;
     reasons.push(
       original
-        ? h('span', { 'data-testid': 'reverses' }, bi(`这是一张红字冲红票据，冲销 ${ref(original)}。`, `A red reversal of ${refEn(original)}.`))
+        ? h(
+            'span',
+            { 'data-testid': 'reverses' },
+            bi(`这是一张红字冲红票据，冲销 ${ref(original)}。`, `A red reversal of ${refEn(original)}.`),
+          )
         : bi('这是一张红字冲红票据。', 'A red reversal receipt.'),
     );
   }
@@ -360,7 +407,10 @@ function genuineOrReversed(
         ? h(
             'span',
             { 'data-testid': 'reversed-by' },
-            bi(`票据真实，但已被红字票据冲销：${ref(by)}。`, `Genuine, but reversed by red receipt ${refEn(by)}.`),
+            bi(
+              `票据真实，但已被红字票据冲销：${ref(by)}。`,
+              `Genuine, but reversed by red receipt ${refEn(by)}.`,
+            ),
           )
         : bi('票据真实，但已被红字票据冲销。', 'Genuine, but reversed by a red receipt.'),
       reasons,
@@ -370,7 +420,10 @@ function genuineOrReversed(
     state: 'genuine',
     title: ['真票', 'Genuine'],
     summary: r
-      ? bi(`票据 ${r.code}-${r.number} 由本系统签发，与登记信息一致。`, 'Issued by this service; matches the registered record.')
+      ? bi(
+          `票据 ${r.code}-${r.number} 由本系统签发，与登记信息一致。`,
+          'Issued by this service; matches the registered record.',
+        )
       : bi('票据由本系统签发，与登记信息一致。', 'Issued by this service; matches the registered record.'),
     reasons,
   };
@@ -393,7 +446,10 @@ function failure(status: number, body: ApiError | null): Verdict {
     return {
       state: 'error',
       title: ['文件过大', 'File too large'],
-      summary: bi('该文件超过了允许的大小，不是本系统开具的票据 PDF。', 'The file is larger than any receipt PDF of this service.'),
+      summary: bi(
+        '该文件超过了允许的大小，不是本系统开具的票据 PDF。',
+        'The file is larger than any receipt PDF of this service.',
+      ),
     };
   return {
     state: 'error',
@@ -429,7 +485,10 @@ function normalise(value: string): string {
 const RULES: Record<keyof ReceiptFields, { pattern: RegExp; message: Bilingual }> = {
   code: { pattern: /^\d{8}$/, message: ['票据代码应为 8 位数字。', 'The receipt code is 8 digits.'] },
   number: { pattern: /^\d{10}$/, message: ['票据号码应为 10 位数字。', 'The receipt number is 10 digits.'] },
-  checkCode: { pattern: /^[0-9A-Z]{6}$/, message: ['校验码应为 6 位字母或数字。', 'The check code is 6 letters or digits.'] },
+  checkCode: {
+    pattern: /^[0-9A-Z]{6}$/,
+    message: ['校验码应为 6 位字母或数字。', 'The check code is 6 letters or digits.'],
+  },
 };
 
 function readFields(): { values: ReceiptFields; invalid: (keyof ReceiptFields)[] } {
@@ -463,7 +522,8 @@ async function offlineCheck(qr: Partial<QrParams>): Promise<OfflineResult> {
   let keys: PublishedKey[];
   try {
     const res = await getJson<{ keys: PublishedKey[] }>(apiUrl('v1/keys'));
-    if (res.status !== 200 || !Array.isArray(res.body?.keys)) return { state: 'unavailable', reason: 'keys_unreachable' };
+    if (res.status !== 200 || !Array.isArray(res.body?.keys))
+      return { state: 'unavailable', reason: 'keys_unreachable' };
     keys = res.body.keys;
   } catch {
     return { state: 'unavailable', reason: 'keys_unreachable' };
@@ -479,9 +539,19 @@ async function offlineCheck(qr: Partial<QrParams>): Promise<OfflineResult> {
 function qrMismatches(qr: Partial<QrParams>, receipt: PublicReceipt): Child[] {
   const reasons: Child[] = [];
   if (qr.d && !(receipt.issueDate === qr.d || receipt.issueDate.startsWith(`${qr.d}T`)))
-    reasons.push(bi(`二维码开票日期 ${qr.d} 与登记的 ${receipt.issueDate} 不符。`, `The QR issue date ${qr.d} differs from the record.`));
+    reasons.push(
+      bi(
+        `二维码开票日期 ${qr.d} 与登记的 ${receipt.issueDate} 不符。`,
+        `The QR issue date ${qr.d} differs from the record.`,
+      ),
+    );
   if (qr.t && qr.t !== receipt.total)
-    reasons.push(bi(`二维码金额 ${qr.t} 元与登记的 ${receipt.total} 元不符。`, `The QR total ${qr.t} differs from the record ${receipt.total}.`));
+    reasons.push(
+      bi(
+        `二维码金额 ${qr.t} 元与登记的 ${receipt.total} 元不符。`,
+        `The QR total ${qr.t} differs from the record ${receipt.total}.`,
+      ),
+    );
   return reasons;
 }
 
@@ -514,7 +584,10 @@ async function verifyByFields(values: ReceiptFields, qr: Partial<QrParams> | nul
       verdict = {
         state: 'invalid',
         title: ['非真票', 'Not genuine'],
-        summary: bi('本系统登记的票据数据与签发时的签名不符。', 'The registered receipt no longer matches the signature made when it was issued.'),
+        summary: bi(
+          '本系统登记的票据数据与签发时的签名不符。',
+          'The registered receipt no longer matches the signature made when it was issued.',
+        ),
         reasons: [res.body.message ?? res.body.error ?? ''].filter(Boolean),
       };
     } else if (res.status === 200 && res.body?.receipt) {
@@ -543,9 +616,15 @@ async function verifyByFields(values: ReceiptFields, qr: Partial<QrParams> | nul
       verdict = {
         state: 'not_found',
         title: ['非真票', 'Not genuine'],
-        summary: bi('查无此票：票据代码、号码或校验码不符。', 'No receipt matches this code, number and check code.'),
+        summary: bi(
+          '查无此票：票据代码、号码或校验码不符。',
+          'No receipt matches this code, number and check code.',
+        ),
         reasons: [
-          bi('请核对票面上的代码、号码和校验码后重试。', 'Check the code, number and check code printed on the receipt and try again.'),
+          bi(
+            '请核对票面上的代码、号码和校验码后重试。',
+            'Check the code, number and check code printed on the receipt and try again.',
+          ),
         ],
       };
     } else if (res.status === 429) {
@@ -554,7 +633,10 @@ async function verifyByFields(values: ReceiptFields, qr: Partial<QrParams> | nul
       verdict = {
         state: 'error',
         title: ['信息格式有误', 'Malformed details'],
-        summary: bi(`请检查输入${res.body?.message ? `：${res.body.message}` : '。'}`, 'Please check what was entered.'),
+        summary: bi(
+          `请检查输入${res.body?.message ? `：${res.body.message}` : '。'}`,
+          'Please check what was entered.',
+        ),
       };
     } else {
       verdict = failure(res.status, res.body);
@@ -585,19 +667,34 @@ form.addEventListener('submit', (event) => {
 // --- by PDF --------------------------------------------------------------------------------------
 
 function sizeText(bytes: number): string {
-  return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 * 1024
+      ? `${(bytes / 1024).toFixed(0)} KB`
+      : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 async function verifyPdf(file: File) {
   const mine = ++ticket;
-  showResult([bi('PDF 文件', 'PDF file'), ' ', h('span', { class: 'file-name', 'data-testid': 'file-name' }, file.name), ` (${sizeText(file.size)})`]);
+  showResult([
+    bi('PDF 文件', 'PDF file'),
+    ' ',
+    h('span', { class: 'file-name', 'data-testid': 'file-name' }, file.name),
+    ` (${sizeText(file.size)})`,
+  ]);
   renderOffline(null);
   renderChecks(null);
   renderReceipt(undefined);
+  // A check by code and number that this one supersedes must not leave its button disabled.
+  submitButton.disabled = false;
   if (file.size === 0 || file.size > MAX_PDF_BYTES) {
     const verdict: Verdict =
       file.size === 0
-        ? { state: 'error', title: ['文件为空', 'Empty file'], summary: bi('请选择票据 PDF 文件。', 'Choose the receipt PDF file.') }
+        ? {
+            state: 'error',
+            title: ['文件为空', 'Empty file'],
+            summary: bi('请选择票据 PDF 文件。', 'Choose the receipt PDF file.'),
+          }
         : failure(413, null);
     renderVerdict(verdict);
     announceVerdict(verdict);
@@ -624,11 +721,17 @@ async function verifyPdf(file: File) {
         verdict = {
           state: 'invalid',
           title: ['非真票', 'Not genuine'],
-          summary: bi('该文件不是本系统签发的原始票据，或已被改动。', 'This file is not an unaltered receipt issued by this service.'),
+          summary: bi(
+            '该文件不是本系统签发的原始票据，或已被改动。',
+            'This file is not an unaltered receipt issued by this service.',
+          ),
           reasons: failed.length
             ? failed.map((c) => {
                 const [zh, en] = CHECK_LABELS[c.name] ?? [c.name, ''];
-                return [h('strong', {}, zh, en ? [' ', h('span', { lang: 'en' }, en)] : null), c.reason ? `：${c.reason}` : ''];
+                return [
+                  h('strong', {}, zh, en ? [' ', h('span', { lang: 'en' }, en)] : null),
+                  c.reason ? `：${c.reason}` : '',
+                ];
               })
             : [bi('检查未通过。', 'A check failed.')],
         };
