@@ -92,14 +92,4 @@ export function resolveSettings(props: Partial<FeeproofSettings>): FeeproofSetti
 }
 
 /** Environment variable names shared with the runtime (besides each table's `envVar`). */
-export const ENV = {
-  signer: 'FEEPROOF_SIGNER',
-  kmsKeyId: 'FEEPROOF_KMS_KEY_ID',
-  regionCode: 'FEEPROOF_REGION_CODE',
-  bureauName: 'FEEPROOF_BUREAU_NAME',
-  publicUrl: 'FEEPROOF_PUBLIC_URL',
-  rangeSize: 'FEEPROOF_RANGE_SIZE',
-  officeHours: 'FEEPROOF_OFFICE_HOURS',
-  alerts: 'FEEPROOF_ALERTS',
-  fontPath: 'FEEPROOF_FONT_PATH',
-} as const;
+export { ENV } from '../lambdas/runtime/env.js';

@@ -166,6 +166,8 @@ export class Functions extends Construct {
       [ENV.rangeSize]: String(settings.rangeSize),
       [ENV.officeHours]: JSON.stringify(settings.officeHours),
       [ENV.alerts]: JSON.stringify(settings.alerts),
+      // The API is reached through CloudFront, which appends the viewer's address.
+      [ENV.trustForwardedFor]: 'true',
       NODE_OPTIONS: '--enable-source-maps',
     };
     for (const { definition, table } of props.tables.all) environment[definition.envVar] = table.tableName;

@@ -31,7 +31,8 @@ async function createSigner(config: Config): Promise<Signer> {
     import('@aws-sdk/client-kms'),
     import('../adapters/signing/kms-signer.js'),
   ]);
-  return createKmsSigner({ client: new KMSClient({ region: config.awsRegion }), keyId: config.signer.keyId });
+  // The signer retries throttling itself; the SDK's own retries would multiply with it.
+  return createKmsSigner({ client: new KMSClient({ region: config.awsRegion, maxAttempts: 1 }), keyId: config.signer.keyId });
 }
 
 let deps: Deps | undefined;

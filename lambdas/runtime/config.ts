@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { ENV } from './env.js';
 import { TABLES, type TableId, tableName } from './tables.js';
 
 /**
@@ -30,34 +31,35 @@ function positiveInt(value: string | undefined, fallback: number, name: string):
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const prefix = env.FEEPROOF_TABLE_PREFIX ?? 'feeproof';
+  const prefix = env[ENV.tablePrefix] ?? 'feeproof';
   const tables = Object.fromEntries(
     TABLES.map((t) => [t.id, env[t.envVar] ?? tableName(prefix, t.id)]),
   ) as Record<TableId, string>;
-  const regionCode = env.FEEPROOF_REGION_CODE ?? '11';
-  if (!/^\d{2}$/.test(regionCode)) throw new Error('FEEPROOF_REGION_CODE must be two digits');
-  const signerKind = env.FEEPROOF_SIGNER ?? 'local';
+  const regionCode = env[ENV.regionCode] ?? '11';
+  if (!/^\d{2}$/.test(regionCode)) throw new Error(`${ENV.regionCode} must be two digits`);
+  const signerKind = env[ENV.signer] ?? 'local';
   let signer: Config['signer'];
   if (signerKind === 'kms') {
-    if (!env.FEEPROOF_KMS_KEY_ID) throw new Error('FEEPROOF_SIGNER=kms needs FEEPROOF_KMS_KEY_ID');
-    signer = { kind: 'kms', keyId: env.FEEPROOF_KMS_KEY_ID };
+    const keyId = env[ENV.kmsKeyId];
+    if (!keyId) throw new Error(`${ENV.signer}=kms needs ${ENV.kmsKeyId}`);
+    signer = { kind: 'kms', keyId };
   } else {
-    signer = { kind: 'local', keyPath: env.FEEPROOF_LOCAL_KEY_PATH ?? `${dataDir(env)}/signing-key.pem` };
+    signer = { kind: 'local', keyPath: env[ENV.localKeyPath] ?? `${dataDir(env)}/signing-key.pem` };
   }
   return {
     tables,
-    dynamoEndpoint: env.FEEPROOF_DYNAMODB_ENDPOINT || undefined,
+    dynamoEndpoint: env[ENV.dynamoEndpoint] || undefined,
     awsRegion: env.AWS_REGION ?? 'cn-north-1',
     signer,
     regionCode,
-    bureauName: env.FEEPROOF_BUREAU_NAME ?? '某市财政局',
-    publicUrl: (env.FEEPROOF_PUBLIC_URL ?? `http://127.0.0.1:${env.PORT ?? 3000}`).replace(/\/$/, ''),
-    rangeSize: positiveInt(env.FEEPROOF_RANGE_SIZE, 10_000, 'FEEPROOF_RANGE_SIZE'),
-    fontPath: env.FEEPROOF_FONT_PATH ?? DEFAULT_FONT,
+    bureauName: env[ENV.bureauName] ?? '某市财政局',
+    publicUrl: (env[ENV.publicUrl] ?? `http://127.0.0.1:${env.PORT ?? 3000}`).replace(/\/$/, ''),
+    rangeSize: positiveInt(env[ENV.rangeSize], 10_000, ENV.rangeSize),
+    fontPath: env[ENV.fontPath] ?? DEFAULT_FONT,
   };
 }
 
 /** The local data directory: DynamoDB Local's files, the local signing and token keys. */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.FEEPROOF_DATA_DIR ?? '.data';
+  return env[ENV.dataDir] ?? '.data';
 }

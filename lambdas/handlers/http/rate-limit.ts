@@ -1,20 +1,33 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { AppError } from '../../core/errors.js';
+import { ENV } from '../../runtime/env.js';
 import type { HttpEvent } from './types.js';
+
+/**
+ * The caller's address. Behind CloudFront the source IP is the edge's, and CloudFront
+ * appends the viewer's address to X-Forwarded-For, so the last entry is the one to trust
+ * (earlier ones are whatever the client sent). Only trusted where the stack sets the flag.
+ */
+export function clientAddress(event: HttpEvent): string {
+  const forwarded = event.headers?.['x-forwarded-for'];
+  if (process.env[ENV.trustForwardedFor] === 'true' && forwarded) return forwarded.split(',').pop()!.trim();
+  return event.requestContext?.http?.sourceIp ?? 'unknown';
+}
 
 /**
  * A fixed-window limit per client address, for public routes. In Lambda each container
  * counts on its own, so the API stage throttle and the WAF rate rule are the real fence
- * there; locally this is it. FEEPROOF_RATE_LIMIT_PER_MINUTE (default 600; 0 turns it off).
+ * there (CloudFront with the optional WAF rate rule, `webAclArn`); locally this is it.
+ * FEEPROOF_RATE_LIMIT_PER_MINUTE (default 600; 0 turns it off).
  */
 export function rateLimit(): middy.MiddlewareObj<HttpEvent, APIGatewayProxyResultV2> {
   const windows = new Map<string, { start: number; count: number }>();
   return {
     before: async (request) => {
-      const limit = Number(process.env.FEEPROOF_RATE_LIMIT_PER_MINUTE ?? 600);
+      const limit = Number(process.env[ENV.rateLimitPerMinute] ?? 600);
       if (!(limit > 0)) return;
-      const ip = request.event.requestContext?.http?.sourceIp ?? 'unknown';
+      const ip = clientAddress(request.event);
       const now = Date.now();
       const window = windows.get(ip);
       if (!window || now - window.start >= 60_000) {

@@ -1,0 +1,23 @@
+/**
+ * The environment variables that configure feeproof: set by the CDK stack in Lambda and
+ * by the local server (or the user) on one machine. Table names use each table's `envVar`.
+ */
+export const ENV = {
+  signer: 'FEEPROOF_SIGNER',
+  kmsKeyId: 'FEEPROOF_KMS_KEY_ID',
+  localKeyPath: 'FEEPROOF_LOCAL_KEY_PATH',
+  regionCode: 'FEEPROOF_REGION_CODE',
+  bureauName: 'FEEPROOF_BUREAU_NAME',
+  publicUrl: 'FEEPROOF_PUBLIC_URL',
+  rangeSize: 'FEEPROOF_RANGE_SIZE',
+  officeHours: 'FEEPROOF_OFFICE_HOURS',
+  alerts: 'FEEPROOF_ALERTS',
+  fontPath: 'FEEPROOF_FONT_PATH',
+  tablePrefix: 'FEEPROOF_TABLE_PREFIX',
+  dynamoEndpoint: 'FEEPROOF_DYNAMODB_ENDPOINT',
+  dataDir: 'FEEPROOF_DATA_DIR',
+  logLevel: 'FEEPROOF_LOG_LEVEL',
+  rateLimitPerMinute: 'FEEPROOF_RATE_LIMIT_PER_MINUTE',
+  /** Behind CloudFront the client's address is the last X-Forwarded-For entry, not the source IP. */
+  trustForwardedFor: 'FEEPROOF_TRUST_FORWARDED_FOR',
+} as const;
