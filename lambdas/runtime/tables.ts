@@ -32,12 +32,21 @@ export const TABLES: readonly TableDefinition[] = [
   {
     id: 'receipts',
     envVar: 'FEEPROOF_TABLE_RECEIPTS',
-    description: 'Receipts (pk R#code#number, sk RECEIPT) and their PDFs (sk PDF).',
+    description:
+      'Receipts (pk R#code#number, sk RECEIPT), their PDFs (sk PDF) and one item-index row per item code they charge (sk ITEM#code).',
+    // Every index sorts by issuedSk = issuedAt#code#number, so each answers newest first and by date range.
     indexes: [
-      // Receipts of a department, newest first (pk DEPT#department, sk issuedAt#code#number).
-      { name: 'by-department', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+      // Receipts of a department (pk DEPT#department).
+      { name: 'by-department', partitionKey: 'deptPk', sortKey: 'issuedSk' },
+      // Receipts of a month, every department (pk MONTH#yyyy-mm).
+      { name: 'by-month', partitionKey: 'monthPk', sortKey: 'issuedSk' },
+      // Item-index rows: receipts charging an item (pk ITEM#itemCode).
+      { name: 'by-item', partitionKey: 'itemPk', sortKey: 'issuedSk' },
+      // Receipts of a payer, by exact name or ID number (pk PAYER#name, PAYERID#id).
+      { name: 'by-payer-name', partitionKey: 'payerNamePk', sortKey: 'issuedSk' },
+      { name: 'by-payer-id', partitionKey: 'payerIdPk', sortKey: 'issuedSk' },
       // Sparse: only receipts whose number is taken but not yet signed (pk PENDING).
-      { name: 'pending', partitionKey: 'pendingPk', sortKey: 'pendingSk' },
+      { name: 'pending', partitionKey: 'pendingPk', sortKey: 'issuedSk' },
     ],
   },
   {
@@ -46,7 +55,8 @@ export const TABLES: readonly TableDefinition[] = [
     description:
       'Number ranges and counters, idempotency records, department profiles, signing certificates and the event history.',
     indexes: [
-      // Listings: events by month (pk EVENTS#yyyy-mm, sk at#id), ranges (pk RANGES, sk code#first).
+      // Listings: events and alerts by month (pk EVENTS#yyyy-mm, ALERTS#yyyy-mm; sk at#id),
+      // ranges (pk RANGES, sk code#first), keys (pk KEYS). Running totals live under pk STATS#yyyy.
       { name: 'listing', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
     ],
   },

@@ -24,6 +24,8 @@ export interface CatalogueItem {
   code: string;
   name: string;
   department: string;
+  /** Not in the API yet; shown beside the code once it is. */
+  departmentName?: string;
   unit: string;
   standard: Standard;
   basis: LegalBasis[];
@@ -198,6 +200,7 @@ function render(answer: CatalogueAnswer) {
           'h2',
           { id, class: 'department__title' },
           department,
+          items[0]?.departmentName ? h('span', { class: 'department__name' }, items[0].departmentName) : null,
           ' ',
           h(
             'span',

@@ -1,0 +1,81 @@
+import type { IsoDate } from './dates.js';
+import type { Fen } from './money.js';
+import type { ReceiptContent } from './receipt.js';
+
+/**
+ * Running totals: one row per day and department, and per day and item. Issuing a receipt
+ * adds to them in the same transaction that takes its number, so a year's totals are a
+ * query of at most 366 days' rows, never a scan of receipts.
+ */
+export interface Totals {
+  issuedCount: number;
+  issuedAmount: Fen;
+  reversedCount: number;
+  /** Positive: the amount of red receipts, without their minus sign. */
+  reversedAmount: Fen;
+}
+
+export type TotalsKey = `DEPT#${string}` | `ITEM#${string}`;
+
+export interface TotalsRow extends Totals {
+  day: IsoDate;
+  key: TotalsKey;
+}
+
+export const ZERO: Totals = { issuedCount: 0, issuedAmount: 0, reversedCount: 0, reversedAmount: 0 };
+
+export function addTotals(a: Totals, b: Totals): Totals {
+  return {
+    issuedCount: a.issuedCount + b.issuedCount,
+    issuedAmount: a.issuedAmount + b.issuedAmount,
+    reversedCount: a.reversedCount + b.reversedCount,
+    reversedAmount: a.reversedAmount + b.reversedAmount,
+  };
+}
+
+/** What one receipt adds: to its department once, and to each item per line. */
+export function totalsOf(receipt: Pick<ReceiptContent, 'kind' | 'issueDate' | 'department' | 'lines' | 'total'>): TotalsRow[] {
+  const red = receipt.kind === 'red';
+  const one = (amount: Fen): Totals =>
+    red ? { ...ZERO, reversedCount: 1, reversedAmount: -amount } : { ...ZERO, issuedCount: 1, issuedAmount: amount };
+  return [
+    { day: receipt.issueDate, key: `DEPT#${receipt.department}`, ...one(receipt.total) },
+    ...receipt.lines.map((l) => ({ day: receipt.issueDate, key: `ITEM#${l.itemCode}` as TotalsKey, ...one(l.amount) })),
+  ];
+}
+
+/** Adds up rows with the same day and key (a batch of receipts writes each row once). */
+export function mergeTotals(rows: readonly TotalsRow[]): TotalsRow[] {
+  const merged = new Map<string, TotalsRow>();
+  for (const row of rows) {
+    const id = `${row.day}|${row.key}`;
+    const prev = merged.get(id);
+    merged.set(id, prev ? { ...prev, ...addTotals(prev, row) } : { ...row });
+  }
+  return [...merged.values()];
+}
+
+export type GroupBy = 'department' | 'item' | 'day' | 'month';
+
+export interface TotalsGroup extends Totals {
+  group: string;
+  netAmount: Fen;
+}
+
+/**
+ * Groups totals rows: by department or item (their own rows), or by day or month (the
+ * department rows, which count every receipt exactly once).
+ */
+export function groupTotals(rows: readonly TotalsRow[], groupBy: GroupBy): TotalsGroup[] {
+  const groups = new Map<string, Totals>();
+  for (const row of rows) {
+    const isItem = row.key.startsWith('ITEM#');
+    if ((groupBy === 'item') !== isItem) continue;
+    const group =
+      groupBy === 'department' || groupBy === 'item' ? row.key.slice(5) : groupBy === 'day' ? row.day : row.day.slice(0, 7);
+    groups.set(group, addTotals(groups.get(group) ?? ZERO, row));
+  }
+  return [...groups.entries()]
+    .map(([group, t]) => ({ group, ...t, netAmount: t.issuedAmount - t.reversedAmount }))
+    .sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+}
