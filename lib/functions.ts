@@ -12,6 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ROUTE_GROUPS, type RouteGroup } from '../lambdas/runtime/routes.js';
 import type { TableId } from '../lambdas/runtime/tables.js';
+import { LAMBDA_FONT_PATH, nodejsBundling } from './bundling.js';
 import { ENV, type FeeproofSettings } from './config.js';
 import { pascal } from './names.js';
 import type { SigningKey } from './signing-key.js';
@@ -100,14 +101,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
   },
 };
 
-export const FONT_FILE = 'DroidSansFallbackFull.ttf';
-const FONT_LICENSE_FILE = 'DroidSansFallback.LICENSE.txt';
-/** Where the font is inside the deployment package (LAMBDA_TASK_ROOT is /var/task). */
-export const LAMBDA_FONT_PATH = `/var/task/fonts/${FONT_FILE}`;
-
-/** Defines `require` in the ESM bundle so bundled CommonJS dependencies can require built-ins. */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __feeproofCreateRequire } from 'node:module'; const require = __feeproofCreateRequire(import.meta.url);";
+export { FONT_FILE, LAMBDA_FONT_PATH } from './bundling.js';
 
 export interface FunctionsProps {
   projectRoot: string;
@@ -186,21 +180,7 @@ export class Functions extends Construct {
       environment,
       projectRoot: props.projectRoot,
       depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        charset: nodejs.Charset.UTF8,
-        // Bundle the AWS SDK too: the versions tested are the versions deployed.
-        externalModules: [],
-        forceDockerBundling: false,
-        logLevel: nodejs.LogLevel.WARNING,
-        commandHooks: spec.rendersPdf ? fontHooks() : undefined,
-      },
+      bundling: nodejsBundling(spec.rendersPdf),
     });
 
     Validations.of(fn).acknowledge({
@@ -258,17 +238,4 @@ function grantTable(role: iam.IRole, tables: Tables, id: TableId, access: TableA
       resources: [tables.key.keyArn],
     }),
   );
-}
-
-/** Copies the font (and its licence) next to the bundle: `<bundle>/fonts/`. */
-function fontHooks(): nodejs.ICommandHooks {
-  return {
-    beforeBundling: () => [],
-    beforeInstall: () => [],
-    afterBundling: (inputDir: string, outputDir: string) => [
-      `mkdir -p "${outputDir}/fonts"`,
-      `cp "${inputDir}/assets/fonts/${FONT_FILE}" "${outputDir}/fonts/${FONT_FILE}"`,
-      `cp "${inputDir}/assets/fonts/${FONT_LICENSE_FILE}" "${outputDir}/fonts/${FONT_LICENSE_FILE}"`,
-    ],
-  };
 }

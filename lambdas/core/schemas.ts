@@ -193,7 +193,8 @@ export const chargeLineSchema = z.strictObject({
 
 export const issueReceiptRequest = z.strictObject({
   payer: payerSchema,
-  lines: z.array(chargeLineSchema).min(1, 'needs at least one line').max(50),
+  // 40 lines keep a receipt's writes (rows, item index, totals) within one transaction.
+  lines: z.array(chargeLineSchema).min(1, 'needs at least one line').max(40),
   chargeDate: isoDate.optional(),
   remark: text(200).optional(),
 });

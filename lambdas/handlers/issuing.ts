@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { type LedgerEvent, newEvent, recordEvent } from '../adapters/dynamo/events.js';
 import type { IdempotencyRecord, StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
 import { newCheckCode } from '../adapters/ids.js';
+import { emitMetric } from '../adapters/metrics.js';
 import { derToCompact } from '../adapters/signing/ecdsa.js';
 import { canonicalJson } from '../core/canonical.js';
 import { checkCharge } from '../core/charge.js';
@@ -95,6 +96,7 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
   const ref = { code: pending.code, number: pending.number };
   const completion = { signature, qrSignature, keyId: signer.keyId, pdf, pdfSha256: sha256Hex(pdf), completedAt: deps.now().toISOString() };
   if (await deps.receipts.complete(ref, completion)) {
+    emitMetric('ReceiptsIssued');
     const { pdf: _pdf, ...stored } = completion;
     return { ...pending, ...stored, pdfBytes: pdf.length, status: 'issued' };
   }
@@ -178,6 +180,7 @@ export async function issueReceipt(
       const today = dateInZone(now);
       const chargeDate = request.chargeDate ?? today;
       const refuse = async (violations: { path: string; rule: string; message: string; line?: number }[]) => {
+        emitMetric('ChargesRefused');
         await recordEvent(
           deps.db,
           deps.config.tables.ledger,

@@ -1,12 +1,12 @@
 import type { LedgerEvent } from '../adapters/dynamo/events.js';
-import type { IdempotencyRecord, StoredReceipt, TakeEntry } from '../adapters/dynamo/receipt-repo.js';
+import { type IdempotencyRecord, MAX_TRANSACTION_WRITES, type StoredReceipt, type TakeEntry, takeWrites } from '../adapters/dynamo/receipt-repo.js';
 import { AppError, conflict } from '../core/errors.js';
 import { isExhausted, type NumberRange } from '../core/numbering.js';
 import type { ReceiptContent } from '../core/receipt.js';
 import { formatReceiptNumber } from '../core/receipt.js';
 import type { Deps } from './deps.js';
 
-/** At most 4 writes per receipt and 1 for the range fit DynamoDB's 100 per transaction. */
+/** Receipts taken together at most; fewer when their writes would pass the transaction limit. */
 const MAX_BATCH = 24;
 const MAX_ATTEMPTS = 60;
 
@@ -91,8 +91,8 @@ export class NumberTaker {
       for (let attempt = 0; attempt < MAX_ATTEMPTS && remaining.length > 0; attempt++) {
         const { department, code } = remaining[0]!.request;
         const range = await this.openRange(key, department, code);
-        const now = remaining.slice(0, range.last - range.next + 1);
-        const entries: TakeEntry[] = now.map(({ request }, i) => {
+        let now = remaining.slice(0, range.last - range.next + 1);
+        let entries: TakeEntry[] = now.map(({ request }, i) => {
           const number = formatReceiptNumber(range.next + i);
           const receipt = {
             ...request.content,
@@ -104,6 +104,8 @@ export class NumberTaker {
           } as StoredReceipt;
           return { receipt, idem: { ...request.idem, code, number }, event: request.event };
         });
+        while (entries.length > 1 && takeWrites(entries) > MAX_TRANSACTION_WRITES) entries = entries.slice(0, -1);
+        now = now.slice(0, entries.length);
         const outcome = await this.deps.receipts.takeNumbers(range, entries);
         if (outcome.ok) {
           range.next += entries.length;

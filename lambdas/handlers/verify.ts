@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PublishedKey } from '../adapters/dynamo/keyring.js';
 import type { StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
+import { emitMetric } from '../adapters/metrics.js';
 import { verifyPdfSignature } from '../adapters/pdf/verify.js';
 import { certificateFromPem } from '../adapters/signing/certificate.js';
 import { publicJwk, verifyWithCertificate } from '../adapters/signing/ecdsa.js';
@@ -70,6 +71,7 @@ function relations(r: StoredReceipt) {
 /** Public verification: by code, number and check code; of a whole PDF; and the published keys. */
 export const handler = groupHandler('verify', {
   verifyReceipt: async (req) => {
+    emitMetric('Verifications');
     const deps = getDeps();
     const query = refOf(req);
     const receipt = query ? await deps.receipts.recordCheck(query, query.checkCode) : undefined;
@@ -103,6 +105,7 @@ export const handler = groupHandler('verify', {
   },
 
   verifyPdf: async (req) => {
+    emitMetric('Verifications');
     const deps = getDeps();
     const pdf = new Uint8Array(req.rawBody as Buffer);
     const keys = await deps.keys.published();

@@ -112,7 +112,8 @@ describe('faults while issuing', () => {
       const probe = failCall(Number.POSITIVE_INFINITY, 'before');
       await issue(svc, token, charge);
       const steps = probe();
-      expect(steps).toBeGreaterThanOrEqual(5);
+      // At least: the idempotency read, the catalogue read, taking the number, completing.
+      expect(steps).toBeGreaterThanOrEqual(4);
       const keys: string[] = [];
       for (let step = 1; step <= steps; step++) {
         failCall(step, when);

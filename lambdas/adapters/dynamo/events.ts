@@ -75,9 +75,12 @@ export async function eventsOfMonth(
   return out;
 }
 
-/** Drops the table's key attributes from a row, leaving the domain object. */
+const INDEX_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'issuedSk', 'deptPk', 'monthPk', 'itemPk', 'payerNamePk', 'payerIdPk', 'pendingPk'];
+
+/** Drops the table's key and index attributes from a row, leaving the domain object. */
 export function stripKeys(item: Record<string, unknown>): Record<string, unknown> {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1p, gsi1sk: _g1s, pendingPk: _pp, pendingSk: _ps, ...rest } = item;
+  const rest = { ...item };
+  for (const key of INDEX_ATTRIBUTES) delete rest[key];
   return rest;
 }
 

@@ -6,6 +6,7 @@ import { nextRangeBounds } from '../../core/numbering.js';
 import type { ReceiptContent, ReceiptRef, ReceiptStatus } from '../../core/receipt.js';
 import { formatReceiptNumber } from '../../core/receipt.js';
 import { newId } from '../ids.js';
+import { mergeTotals, totalsOf, type TotalsRow } from '../../core/totals.js';
 import { eventPut, type LedgerEvent, newEvent, stripKeys } from './events.js';
 
 /** A receipt as stored: its content plus what completing and reversing add. */
@@ -70,6 +71,54 @@ const rangeKey = (id: string) => ({ pk: `RANGE#${id}`, sk: 'RANGE' });
 const pointerKey = (department: string, code: string) => ({ pk: `DEPT#${department}`, sk: `OPEN#${code}` });
 const allocatorKey = (code: string) => ({ pk: `CODE#${code}`, sk: 'ALLOCATOR' });
 const profileKey = (department: string) => ({ pk: `DEPT#${department}`, sk: 'PROFILE' });
+
+/** The sort key of every receipt index: newest first, and date ranges by prefix. */
+export const issuedSk = (r: Pick<ReceiptContent, 'issuedAt' | 'code' | 'number'>) => `${r.issuedAt}#${r.code}#${r.number}`;
+
+/** A receipt row with the attributes that place it in each index (see runtime/tables.ts). */
+function receiptRow(receipt: StoredReceipt) {
+  return {
+    ...receiptKey(receipt),
+    issuedSk: issuedSk(receipt),
+    deptPk: `DEPT#${receipt.department}`,
+    monthPk: `MONTH#${receipt.issueDate.slice(0, 7)}`,
+    payerNamePk: `PAYER#${receipt.payer.name}`,
+    ...(receipt.payer.idNumber ? { payerIdPk: `PAYERID#${receipt.payer.idNumber}` } : {}),
+    ...(receipt.status === 'pending' ? { pendingPk: 'PENDING' } : {}),
+    ...receipt,
+  };
+}
+
+/** One small row per distinct item code of a receipt, for the by-item index. */
+function itemIndexRows(receipt: StoredReceipt) {
+  return [...new Set(receipt.lines.map((l) => l.itemCode))].map((itemCode) => ({
+    pk: receiptKey(receipt).pk,
+    sk: `ITEM#${itemCode}`,
+    itemPk: `ITEM#${itemCode}`,
+    issuedSk: issuedSk(receipt),
+  }));
+}
+
+/** DynamoDB's limit of writes in one transaction. */
+export const MAX_TRANSACTION_WRITES = 100;
+
+/** How many writes taking numbers for these entries makes: the range, each receipt's rows, the totals. */
+export function takeWrites(entries: readonly TakeEntry[]): number {
+  const perReceipt = entries.reduce((n, e) => n + 2 + itemIndexRows(e.receipt).length + (e.receipt.reverses ? 1 : 0) + (e.event ? 1 : 0), 0);
+  return 1 + perReceipt + mergeTotals(entries.flatMap((e) => totalsOf(e.receipt))).length;
+}
+
+function totalsUpdate(table: string, row: TotalsRow): TransactItem {
+  return {
+    Update: {
+      TableName: table,
+      Key: { pk: `STATS#${row.day.slice(0, 4)}`, sk: `${row.day}#${row.key}` },
+      UpdateExpression: 'SET #d = :day, #k = :key ADD issuedCount :ic, issuedAmount :ia, reversedCount :rc, reversedAmount :ra',
+      ExpressionAttributeNames: { '#d': 'day', '#k': 'key' },
+      ExpressionAttributeValues: { ':day': row.day, ':key': row.key, ':ic': row.issuedCount, ':ia': row.issuedAmount, ':rc': row.reversedCount, ':ra': row.reversedAmount },
+    },
+  };
+}
 
 function cancelReasons(error: unknown): string[] | null {
   if (!(error instanceof TransactionCanceledException)) return null;
@@ -341,23 +390,8 @@ export class ReceiptRepository {
         TransactItems.push(item);
         owners.push({ entry: index, reason });
       };
-      add(
-        {
-          Put: {
-            TableName: this.tables.receipts,
-            Item: {
-              ...receiptKey(ref),
-              gsi1pk: `DEPT#${receipt.department}`,
-              gsi1sk: `${receipt.issuedAt}#${receipt.code}#${receipt.number}`,
-              pendingPk: 'PENDING',
-              pendingSk: `${receipt.issuedAt}#${receipt.code}#${receipt.number}`,
-              ...receipt,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-        'range_moved',
-      );
+      add({ Put: { TableName: this.tables.receipts, Item: receiptRow(receipt), ConditionExpression: 'attribute_not_exists(pk)' } }, 'range_moved');
+      for (const row of itemIndexRows(receipt)) add({ Put: { TableName: this.tables.receipts, Item: row } }, 'range_moved');
       add(
         {
           Put: {
@@ -389,6 +423,10 @@ export class ReceiptRepository {
         );
       if (event) add(eventPut(this.tables.ledger, event), 'range_moved');
     });
+    for (const row of mergeTotals(entries.flatMap((e) => totalsOf(e.receipt)))) {
+      TransactItems.push(totalsUpdate(this.tables.ledger, row));
+      owners.push({ entry: -1, reason: 'range_moved' });
+    }
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems }));
       return { ok: true };
@@ -418,7 +456,7 @@ export class ReceiptRepository {
                 TableName: this.tables.receipts,
                 Key: receiptKey(ref),
                 UpdateExpression:
-                  'SET #s = :issued, signature = :sig, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, completedAt = :at REMOVE pendingPk, pendingSk',
+                  'SET #s = :issued, signature = :sig, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, completedAt = :at REMOVE pendingPk',
                 ConditionExpression: '#s = :pending',
                 ExpressionAttributeNames: { '#s': 'status' },
                 ExpressionAttributeValues: {
@@ -553,7 +591,7 @@ export class ReceiptRepository {
         new QueryCommand({
           TableName: this.tables.receipts,
           IndexName: 'by-department',
-          KeyConditionExpression: 'gsi1pk = :p',
+          KeyConditionExpression: 'deptPk = :p',
           ExpressionAttributeValues: { ':p': `DEPT#${department}` },
           ScanIndexForward: false,
           ExclusiveStartKey,

@@ -1,0 +1,321 @@
+/**
+ * The authorization matrix: every route of the route table x every kind of caller -> the
+ * status it must get. The table below is keyed by route id; a route without an entry fails
+ * the test, so a new route cannot ship without deciding who may call it. Routes of the
+ * audit group are auditor-only by rule. Also: no public answer carries a payer's full name
+ * or ID number.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dateInZone } from '../../lambdas/core/dates.js';
+import { issueToken, loadIssuerKey } from '../../lambdas/local/tokens.js';
+import { isPublic, ROUTES, type Route } from '../../lambdas/runtime/routes.js';
+import { newKey, registrationCharge } from '../support/receipts.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { type Call, call, expectErrorShape } from './support.js';
+
+const CALLERS = [
+  'none',
+  'expired',
+  'otherKey',
+  'wrongAudience',
+  'wrongIssuer',
+  'algNone',
+  'finance',
+  'auditor',
+  'collectorOwn',
+  'collectorOther',
+  'collectorNoDept',
+] as const;
+type CallerKind = (typeof CALLERS)[number];
+const UNAUTHENTICATED: readonly CallerKind[] = [
+  'none',
+  'expired',
+  'otherKey',
+  'wrongAudience',
+  'wrongIssuer',
+  'algNone',
+];
+
+type Expected = Record<CallerKind, number>;
+/** Everyone gets the same answer: the route needs no token and ignores one. */
+const anyone = (status: number): Expected =>
+  Object.fromEntries(CALLERS.map((k) => [k, status])) as Expected;
+/** Without a valid token 401, with the wrong role 403; `allowed` says what the right callers get. */
+const only = (allowed: Partial<Expected>): Expected =>
+  Object.fromEntries(
+    CALLERS.map((k) => [k, allowed[k] ?? (UNAUTHENTICATED.includes(k) ? 401 : 403)]),
+  ) as Expected;
+
+interface Entry {
+  expect: Expected;
+  /** A fresh request for the route (objects created as needed), for a caller of this kind. */
+  request: () => Promise<Omit<Call, 'token' | 'method'>>;
+}
+
+const PAYER = { type: 'person', name: '欧阳明华', idNumber: '11010519491231002X' };
+const basis = { title: '关于测试收费的通知', number: '测价〔2025〕9号', issuer: '某市财政局', date: '2025-01-02' };
+const today = dateInZone(new Date());
+const tomorrow = dateInZone(new Date(Date.now() + 86_400_000));
+const item = (code: string) => ({
+  code,
+  name: '权限测试收费',
+  department: 'ACL',
+  unit: '件',
+  standard: { type: 'fixed', amount: '5.00' },
+  basis: [basis],
+  fundManagement: 'treasury',
+  validFrom: '2025-01-01',
+});
+const CSV_HEADER =
+  'code,name,department,unit,standard_type,amount,min,max,fund_management,valid_from,valid_to,basis_title,basis_number,basis_issuer,basis_date,exemptions,status,effective_from,reason';
+
+let svc: TestService;
+const tokens = {} as Record<CallerKind, string | undefined>;
+let counter = 0;
+// biome-ignore lint/suspicious/noExplicitAny: API answers
+let receipt: any;
+let pdf: Buffer;
+let rangeId: string;
+
+const json = (body: unknown, headers: Record<string, string> = {}) => ({
+  body: JSON.stringify(body),
+  contentType: 'application/json',
+  headers,
+});
+const verifyQuery = (r: { code: string; number: string; checkCode: string }) =>
+  `code=${r.code}&number=${r.number}&checkCode=${r.checkCode}`;
+
+async function issueAs(kind: CallerKind, body: unknown = registrationCharge({ payer: PAYER })) {
+  const res = await call(svc.url, {
+    method: 'POST',
+    path: '/v1/receipts',
+    token: tokens[kind],
+    ...json(body, { 'idempotency-key': newKey() }),
+  });
+  expect(res.status, res.text).toBe(201);
+  return res.body;
+}
+
+const MATRIX: Record<string, Entry> = {
+  health: { expect: anyone(200), request: async () => ({ path: '/health' }) },
+  listCatalogue: { expect: anyone(200), request: async () => ({ path: '/v1/catalogue?department=ZRZY' }) },
+  getCatalogueItem: { expect: anyone(200), request: async () => ({ path: '/v1/catalogue/ZRZY-001' }) },
+  openapi: { expect: anyone(200), request: async () => ({ path: '/v1/openapi.json' }) },
+  verifyReceipt: { expect: anyone(200), request: async () => ({ path: `/v1/verify?${verifyQuery(receipt)}` }) },
+  getVerifiedPdf: {
+    expect: anyone(200),
+    request: async () => ({ path: `/v1/verify/pdf?${verifyQuery(receipt)}` }),
+  },
+  verifyPdf: {
+    expect: anyone(200),
+    request: async () => ({ path: '/v1/verify/pdf', body: pdf, contentType: 'application/pdf' }),
+  },
+  listKeys: { expect: anyone(200), request: async () => ({ path: '/v1/keys' }) },
+  createItem: {
+    expect: only({ finance: 201 }),
+    request: async () => ({ path: '/v1/catalogue/items', ...json(item(`ACL-NEW-${++counter}`)) }),
+  },
+  reviseItem: {
+    expect: only({ finance: 200 }),
+    request: async () => {
+      const { code: _code, ...fields } = item('ACL-REVISE');
+      return {
+        path: '/v1/catalogue/items/ACL-REVISE',
+        ...json({ ...fields, standard: { type: 'fixed', amount: '6.00' }, effectiveFrom: tomorrow, reason: '调价' }),
+      };
+    },
+  },
+  changeItemStatus: {
+    expect: only({ finance: 200 }),
+    request: async () => ({
+      path: '/v1/catalogue/items/ACL-STATUS/status',
+      ...json({ status: 'suspended', effectiveFrom: tomorrow, reason: '暂停', basis }),
+    }),
+  },
+  importCatalogue: {
+    expect: only({ finance: 200 }),
+    request: async () => ({
+      path: '/v1/catalogue/import',
+      body: `${CSV_HEADER}\nACL-IMP-${++counter},导入,ACL,件,fixed,3.00,,,treasury,2025-01-01,,通知,文〔2025〕1号,某市财政局,2025-01-01,,active,,\n`,
+      contentType: 'text/csv',
+    }),
+  },
+  allocateRange: {
+    expect: only({ finance: 201 }),
+    request: async () => ({ path: '/v1/ranges', ...json({ department: 'ACL', size: 10 }) }),
+  },
+  closeRange: {
+    expect: only({ finance: 200 }),
+    request: async () => ({ path: `/v1/ranges/${rangeId}/close`, ...json({ reason: '停用' }) }),
+  },
+  issueReceipt: {
+    // Another department's collector is authorized to charge, but not for a ZRZY item: the
+    // catalogue check refuses it (422), and nothing is issued.
+    expect: only({ collectorOwn: 201, collectorOther: 422 }),
+    request: async () => ({
+      path: '/v1/receipts',
+      ...json(registrationCharge({ payer: PAYER }), { 'idempotency-key': newKey() }),
+    }),
+  },
+  getReceipt: {
+    expect: only({ collectorOwn: 200, collectorOther: 403 }),
+    request: async () => ({ path: `/v1/receipts/${receipt.code}/${receipt.number}` }),
+  },
+  getReceiptPdf: {
+    expect: only({ collectorOwn: 200, collectorOther: 403 }),
+    request: async () => ({ path: `/v1/receipts/${receipt.code}/${receipt.number}/pdf` }),
+  },
+  reverseReceipt: {
+    expect: only({ collectorOwn: 201, collectorOther: 403 }),
+    request: async () => {
+      const fresh = await issueAs('collectorOwn');
+      return {
+        path: `/v1/receipts/${fresh.code}/${fresh.number}/reversal`,
+        ...json({ reason: '退费' }, { 'idempotency-key': newKey() }),
+      };
+    },
+  },
+};
+
+const isAudit = (r: Route) => r.id.startsWith('audit') || (r.group as string) === 'audit';
+
+/** The matrix entry of a route; audit routes are auditor-only by rule (GET, no path parameters). */
+function entryOf(route: Route): Entry | undefined {
+  if (MATRIX[route.id]) return MATRIX[route.id];
+  if (isAudit(route) && route.method === 'GET' && !route.path.includes('{'))
+    return { expect: only({ auditor: 200 }), request: async () => ({ path: route.path }) };
+  return undefined;
+}
+
+beforeAll(async () => {
+  svc = await startTestService();
+  const other = await loadIssuerKey(mkdtempSync(join(tmpdir(), 'feeproof-other-issuer-')));
+  const [header, payload] = (await svc.token({ role: 'finance' })).split('.');
+  const unsignedHeader = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+  void header;
+  Object.assign(tokens, {
+    none: undefined,
+    expired: await svc.token({ role: 'finance', ttlSeconds: -120 }),
+    otherKey: await issueToken(other, { role: 'finance' }),
+    wrongAudience: await svc.token({ role: 'finance', audience: 'some-other-client' }),
+    wrongIssuer: await svc.token({ role: 'finance', issuer: 'https://evil.example/issuer' }),
+    algNone: `${unsignedHeader}.${payload}.`,
+    finance: await svc.token({ role: 'finance' }),
+    auditor: await svc.token({ role: 'auditor' }),
+    collectorOwn: await svc.token({ role: 'collector', department: 'ZRZY' }),
+    collectorOther: await svc.token({ role: 'collector', department: 'GA' }),
+    collectorNoDept: await svc.token({ role: 'collector' }),
+  });
+  const finance = tokens.finance!;
+  for (const code of ['ACL-REVISE', 'ACL-STATUS']) {
+    const res = await call(svc.url, { method: 'POST', path: '/v1/catalogue/items', token: finance, ...json(item(code)) });
+    expect(res.status, res.text).toBe(201);
+  }
+  const range = await call(svc.url, {
+    method: 'POST',
+    path: '/v1/ranges',
+    token: finance,
+    ...json({ department: 'ACLX', size: 5 }),
+  });
+  expect(range.status, range.text).toBe(201);
+  rangeId = range.body.id;
+  receipt = await issueAs('collectorOwn');
+  const got = await call(svc.url, {
+    method: 'GET',
+    path: `/v1/receipts/${receipt.code}/${receipt.number}/pdf`,
+    token: tokens.collectorOwn,
+  });
+  pdf = got.bytes;
+});
+afterAll(async () => svc?.stop());
+
+describe('the authorization matrix', () => {
+  it('has an entry for every route of the route table', () => {
+    const missing = ROUTES.filter((r) => !entryOf(r)).map((r) => `${r.id} (${r.method} ${r.path})`);
+    expect(missing, 'routes without an access-matrix entry').toEqual([]);
+    const unknown = Object.keys(MATRIX).filter((id) => !ROUTES.some((r) => r.id === id));
+    expect(unknown, 'matrix entries for routes that no longer exist').toEqual([]);
+  });
+
+  it('agrees with the route table on which routes are public', () => {
+    for (const route of ROUTES) {
+      const entry = entryOf(route);
+      if (!entry) continue;
+      const publicByMatrix = entry.expect.none < 400;
+      expect(publicByMatrix, route.id).toBe(isPublic(route));
+    }
+  });
+
+  for (const route of ROUTES) {
+    it(`${route.id}: ${route.method} ${route.path}`, async () => {
+      const entry = entryOf(route);
+      expect(entry, `no matrix entry for ${route.id}`).toBeDefined();
+      const got: Partial<Record<CallerKind, number>> = {};
+      for (const kind of CALLERS) {
+        const request = await entry!.request();
+        const res = await call(svc.url, { method: route.method, token: tokens[kind], ...request });
+        got[kind] = res.status;
+        if (res.status >= 400) expectErrorShape(res, `${route.id} as ${kind}`);
+      }
+      expect(got).toEqual(entry!.expect);
+    });
+  }
+});
+
+describe('public answers', () => {
+  it("never carry a payer's full name or ID number", async () => {
+    // A reversed receipt too: its answers name the red one, and the red one repeats the payer.
+    const reversed = await issueAs('collectorOwn');
+    const red = await call(svc.url, {
+      method: 'POST',
+      path: `/v1/receipts/${reversed.code}/${reversed.number}/reversal`,
+      token: tokens.collectorOwn,
+      ...json({ reason: '退费' }, { 'idempotency-key': newKey() }),
+    });
+    expect(red.status).toBe(201);
+    const secrets = [PAYER.name, PAYER.idNumber];
+    const encodings = (s: string) => [
+      Buffer.from(s, 'utf8'),
+      Buffer.from(s, 'utf16le').swap16(), // UTF-16BE, as PDF text strings hold it
+      Buffer.from(JSON.stringify(s).slice(1, -1)), // \\u escapes, as JSON may hold it
+      Buffer.from([...s].map((c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`).join('')),
+    ];
+    const publicRoutes = ROUTES.filter(isPublic);
+    expect(publicRoutes.length).toBeGreaterThan(0);
+    const targets = [receipt, reversed, red.body];
+    let checked = 0;
+    for (const route of publicRoutes) {
+      for (const target of targets) {
+        const saved = receipt;
+        receipt = target;
+        const request = await MATRIX[route.id]!.request();
+        receipt = saved;
+        const res = await call(svc.url, { method: route.method, ...request });
+        expect(res.status, `${route.id}: ${res.text.slice(0, 200)}`).toBe(200);
+        for (const secret of secrets)
+          for (const encoded of encodings(secret))
+            expect(res.bytes.includes(encoded), `${route.id} answers ${secret}`).toBe(false);
+        checked++;
+      }
+    }
+    // The masked forms are what the verification answers do show.
+    const verified = await call(svc.url, { method: 'GET', path: `/v1/verify?${verifyQuery(receipt)}` });
+    expect(verified.body.receipt.payer).toEqual({ type: 'person', name: '欧***', idNumber: '110***********002X' });
+    expect(checked).toBe(publicRoutes.length * targets.length);
+  });
+
+  it('error answers of public routes carry nothing personal either', async () => {
+    const wrong = await call(svc.url, {
+      method: 'GET',
+      path: `/v1/verify?code=${receipt.code}&number=${receipt.number}&checkCode=ZZZZZZ`,
+    });
+    expect(wrong.status).toBe(404);
+    expect(wrong.text).not.toContain(PAYER.name);
+    expect(wrong.text).not.toContain(PAYER.idNumber);
+    const today_ = await call(svc.url, { method: 'GET', path: `/v1/catalogue?asOf=${today}` });
+    expect(today_.status).toBe(200);
+  });
+});

@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { expect } from 'vitest';
+import { getDeps } from '../../lambdas/handlers/deps.js';
+
+/** How long any single request may take before the test calls it a hang. */
+export const REQUEST_TIMEOUT_MS = 15_000;
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: answers are inspected freely
+  body: any;
+  text: string;
+  bytes: Buffer;
+}
+
+export interface Call {
+  method: string;
+  path: string;
+  token?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  contentType?: string;
+}
+
+/** One HTTP request with a deadline: a hang fails the test instead of stalling it. */
+export async function call(baseUrl: string, c: Call, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Answer> {
+  const headers: Record<string, string> = { ...(c.headers ?? {}) };
+  if (c.token) headers.authorization = `Bearer ${c.token}`;
+  if (c.contentType !== undefined) headers['content-type'] = c.contentType;
+  const res = await fetch(baseUrl + c.path, {
+    method: c.method,
+    headers,
+    body: c.body as BodyInit | undefined,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const text = bytes.toString('utf8');
+  let body: unknown = text;
+  if ((res.headers.get('content-type') ?? '').includes('json')) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = { unparsable: text };
+    }
+  }
+  return { status: res.status, headers: res.headers, body, text, bytes };
+}
+
+/** The API's error shape: `{ error, message, details }`, nothing else at the top. */
+export function expectErrorShape(res: Answer, context = '') {
+  const where = `${context} -> ${res.status} ${res.text.slice(0, 300)}`;
+  expect(res.headers.get('content-type') ?? '', where).toContain('application/json');
+  expect(typeof res.body, where).toBe('object');
+  expect(typeof res.body.error, where).toBe('string');
+  expect(res.body.error.length, where).toBeGreaterThan(0);
+  expect(typeof res.body.message, where).toBe('string');
+  expect(Array.isArray(res.body.details), where).toBe(true);
+}
+
+/** A refusal: a 4xx in the error shape. Never a 5xx. */
+export function expectRefused(res: Answer, context = '') {
+  expect(res.status, `${context} -> ${res.status} ${res.text.slice(0, 300)}`).toBeGreaterThanOrEqual(400);
+  expect(res.status, `${context} -> ${res.status} ${res.text.slice(0, 300)}`).toBeLessThan(500);
+  expectErrorShape(res, context);
+}
+
+function stable(value: unknown): unknown {
+  if (value instanceof Uint8Array) return `bytes:${createHash('sha256').update(value).digest('hex')}`;
+  if (value instanceof Set) return [...value].map(stable).sort();
+  if (Array.isArray(value)) return value.map(stable);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, stable((value as Record<string, unknown>)[k])]),
+    );
+  return value;
+}
+
+export interface Row {
+  table: string;
+  key: string;
+  item: Record<string, unknown>;
+  json: string;
+}
+
+/** Every row of the service's three tables (its own prefix), keyed by table, pk and sk. */
+export async function snapshotTables(): Promise<Map<string, Row>> {
+  const { db, config } = getDeps();
+  const rows = new Map<string, Row>();
+  for (const table of Object.values(config.tables)) {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await db.send(new ScanCommand({ TableName: table, ExclusiveStartKey, ConsistentRead: true }));
+      for (const item of page.Items ?? []) {
+        const key = `${table}|${String(item.pk)}|${String(item.sk)}`;
+        rows.set(key, { table, key, item, json: JSON.stringify(stable(item)) });
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+  return rows;
+}
+
+export interface TableDiff {
+  added: Row[];
+  removed: string[];
+  changed: string[];
+}
+
+export function diffTables(before: Map<string, Row>, after: Map<string, Row>): TableDiff {
+  const added: Row[] = [];
+  const changed: string[] = [];
+  for (const [key, row] of after) {
+    const was = before.get(key);
+    if (!was) added.push(row);
+    else if (was.json !== row.json) changed.push(key);
+  }
+  const removed = [...before.keys()].filter((k) => !after.has(k));
+  return { added, removed, changed };
+}
+
+/**
+ * Nothing was written for refused requests. The one write the design makes on purpose for a
+ * refusal is the auditors' record of a refused charge: a new ledger row of event type
+ * `charge.refused`, one per 422 `charge_rejected` answer. That, and only that, is allowed.
+ */
+export function expectNothingWritten(diff: TableDiff, allowed: { chargeRefused: number }, context = '') {
+  const { ledger } = getDeps().config.tables;
+  const refusals = diff.added.filter(
+    (r) =>
+      r.table === ledger &&
+      String(r.item.pk).startsWith('EVENT#') &&
+      r.item.sk === 'EVENT' &&
+      r.item.type === 'charge.refused',
+  );
+  const other = diff.added.filter((r) => !refusals.includes(r));
+  expect(
+    other.map((r) => `${r.key} ${r.json.slice(0, 200)}`),
+    `${context}: rows added by refused requests`,
+  ).toEqual([]);
+  expect(diff.changed, `${context}: rows changed by refused requests`).toEqual([]);
+  expect(diff.removed, `${context}: rows removed by refused requests`).toEqual([]);
+  expect(refusals.length, `${context}: charge.refused events vs 422 charge_rejected answers`).toBe(
+    allowed.chargeRefused,
+  );
+}
