@@ -14,9 +14,8 @@ export interface ApiThrottling {
   burstLimit: number;
 }
 
+/** Office hours of the bureau, in its zone (UTC+8); charges outside them raise an alert. */
 export interface OfficeHours {
-  /** IANA time zone the hours are in. */
-  timeZone: string;
   /** `HH:MM`, 24 h clock. */
   start: string;
   end: string;
@@ -24,8 +23,21 @@ export interface OfficeHours {
   days: number[];
 }
 
-/** Thresholds for the auditor warnings; passed verbatim as JSON in `FEEPROOF_ALERTS`. */
-export type AlertThresholds = Record<string, string | number | boolean>;
+/**
+ * The alert thresholds a deployment may override. Their meaning and defaults are the
+ * runtime's (lambdas/core/alerts.ts, DEFAULT_THRESHOLDS), which refuses any other key at
+ * start-up; test/cdk/props.test.ts keeps this list equal to the runtime's.
+ */
+export const ALERT_THRESHOLD_KEYS = [
+  'repeatedRefusalsPerHour',
+  'lateReversalDays',
+  'reversalSharePercent',
+  'reversalShareMinReceipts',
+  'amountAboveUsualFactor',
+  'amountAboveUsualMinSamples',
+  'stuckMinutes',
+] as const;
+export type AlertThresholds = Partial<Record<(typeof ALERT_THRESHOLD_KEYS)[number], number>>;
 
 export interface CustomDomain {
   /** Alternate domain names (CNAMEs) of the CloudFront distribution. */
@@ -45,8 +57,10 @@ export interface FeeproofSettings {
   rangeSize: number;
   mfa: MfaMode;
   throttling: ApiThrottling;
-  officeHours: OfficeHours;
-  alerts: AlertThresholds;
+  /** Default: the runtime's (08:30-17:30, Monday to Friday). Passed as JSON in FEEPROOF_OFFICE_HOURS. */
+  officeHours?: OfficeHours;
+  /** Overrides of the runtime's alert thresholds. Passed as JSON in FEEPROOF_ALERTS. */
+  alerts?: AlertThresholds;
   domain?: CustomDomain;
   /** SNS topic ARN the alarms notify; no notification when absent. */
   alarmTopicArn?: string;
@@ -70,13 +84,6 @@ export const DEFAULT_SETTINGS: FeeproofSettings = {
   rangeSize: 10_000,
   mfa: 'OPTIONAL',
   throttling: { rateLimit: 50, burstLimit: 100 },
-  officeHours: { timeZone: 'Asia/Shanghai', start: '08:30', end: '17:30', days: [1, 2, 3, 4, 5] },
-  alerts: {
-    largeAmount: '10000.00',
-    reversalRatePercent: 10,
-    chargesPerHourPerCollector: 200,
-    outsideOfficeHours: true,
-  },
 };
 
 export function resolveSettings(props: Partial<FeeproofSettings>): FeeproofSettings {
@@ -88,7 +95,34 @@ export function resolveSettings(props: Partial<FeeproofSettings>): FeeproofSetti
   if (!Number.isInteger(settings.rangeSize) || settings.rangeSize < 1) {
     throw new Error(`rangeSize must be a positive integer, got ${settings.rangeSize}`);
   }
+  checkOfficeHours(settings.officeHours);
+  checkAlerts(settings.alerts);
   return settings;
+}
+
+/** Refused at synth time rather than by every function at its first request. */
+function checkOfficeHours(hours: OfficeHours | undefined): void {
+  if (!hours) return;
+  const hhmm = /^([01]\d|2[0-3]):[0-5]\d$/;
+  if (!hhmm.test(hours.start) || !hhmm.test(hours.end) || hours.start >= hours.end) {
+    throw new Error(`officeHours must be HH:MM with start before end, got ${hours.start}-${hours.end}`);
+  }
+  if (!hours.days.length || hours.days.some((d) => !Number.isInteger(d) || d < 1 || d > 7)) {
+    throw new Error(`officeHours.days must be ISO weekdays 1-7, got ${JSON.stringify(hours.days)}`);
+  }
+  const unknown = Object.keys(hours).filter((k) => !['start', 'end', 'days'].includes(k));
+  if (unknown.length) throw new Error(`officeHours has unknown keys: ${unknown.join(', ')}`);
+}
+
+function checkAlerts(alerts: AlertThresholds | undefined): void {
+  for (const [key, value] of Object.entries(alerts ?? {})) {
+    if (!(ALERT_THRESHOLD_KEYS as readonly string[]).includes(key)) {
+      throw new Error(`alerts has an unknown key '${key}' (known: ${ALERT_THRESHOLD_KEYS.join(', ')})`);
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new Error(`alerts.${key} must be a positive number, got ${JSON.stringify(value)}`);
+    }
+  }
 }
 
 /** Environment variable names shared with the runtime (besides each table's `envVar`). */

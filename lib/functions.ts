@@ -158,12 +158,13 @@ export class Functions extends Construct {
       [ENV.bureauName]: settings.bureauName,
       [ENV.publicUrl]: props.publicUrl,
       [ENV.rangeSize]: String(settings.rangeSize),
-      [ENV.officeHours]: JSON.stringify(settings.officeHours),
-      [ENV.alerts]: JSON.stringify(settings.alerts),
       // The API is reached through CloudFront, which appends the viewer's address.
       [ENV.trustForwardedFor]: 'true',
       NODE_OPTIONS: '--enable-source-maps',
     };
+    // Only what the deployment overrides: the runtime holds the defaults.
+    if (settings.officeHours) environment[ENV.officeHours] = JSON.stringify(settings.officeHours);
+    if (settings.alerts) environment[ENV.alerts] = JSON.stringify(settings.alerts);
     for (const { definition, table } of props.tables.all) environment[definition.envVar] = table.tableName;
     if (spec.rendersPdf) environment[ENV.fontPath] = LAMBDA_FONT_PATH;
 

@@ -21,7 +21,9 @@ export function metricRecord(name: MetricName, value: number, unit: MetricUnit, 
     _aws: {
       Timestamp: timestamp,
       // One empty dimension set: the metric is published without dimensions.
-      CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [[]], Metrics: [{ Name: name, Unit: unit }] }],
+      CloudWatchMetrics: [
+        { Namespace: METRICS_NAMESPACE, Dimensions: [[]], Metrics: [{ Name: name, Unit: unit }] },
+      ],
     },
     [name]: value,
   };

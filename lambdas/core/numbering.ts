@@ -14,6 +14,8 @@ export interface NumberRange {
   next: number;
   /** queued: allocated, waiting for the open range to run out; open: issuing; exhausted; closed by finance. */
   status: 'queued' | 'open' | 'exhausted' | 'closed';
+  /** How many of the taken numbers are red (reversal) receipts. */
+  redCount?: number;
   allocatedAt: string;
   allocatedBy: string;
   closedAt?: string;

@@ -193,8 +193,8 @@ export const chargeLineSchema = z.strictObject({
 
 export const issueReceiptRequest = z.strictObject({
   payer: payerSchema,
-  // 40 lines keep a receipt's writes (rows, item index, totals) within one transaction.
-  lines: z.array(chargeLineSchema).min(1, 'needs at least one line').max(40),
+  // 25 lines keep a receipt's writes (rows, item index, totals) within one transaction.
+  lines: z.array(chargeLineSchema).min(1, 'needs at least one line').max(25),
   chargeDate: isoDate.optional(),
   remark: text(200).optional(),
 });
@@ -220,3 +220,50 @@ export const verifyQuery = z.object({
   number: z.string().regex(/^\d{10}$/),
   checkCode: z.string().regex(/^[0-9A-Z]{6}$/),
 });
+
+/** A signed amount in yuan, for ranges that include red (negative) receipts. */
+export const signedYuan = z
+  .string()
+  .refine((s) => parseYuan(s.replace(/^-/, '')) !== null, 'must be an amount in yuan with at most two decimals, e.g. "-80.00"')
+  .transform((s) => (s.startsWith('-') ? -parseYuan(s.slice(1))! : parseYuan(s)!))
+  .meta({ example: '100.00' });
+
+const auditFilters = {
+  department: departmentCode.optional(),
+  itemCode: itemCode.optional(),
+  status: z.enum(['issued', 'reversed', 'red', 'pending']).optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  payerName: text(100).optional(),
+  payerId: z.string().regex(/^[0-9A-Z]{6,30}$/, 'must be 6-30 digits or uppercase letters').optional(),
+  minAmount: signedYuan.optional(),
+  maxAmount: signedYuan.optional(),
+};
+
+function dateOrder(q: { from?: string; to?: string }, ctx: z.RefinementCtx) {
+  if (q.from && q.to && q.from > q.to) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
+}
+
+export const auditReceiptsQuery = z
+  .strictObject({
+    ...auditFilters,
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    cursor: z.string().max(2000).optional(),
+  })
+  .superRefine(dateOrder);
+
+export const auditExportQuery = z.strictObject({ ...auditFilters, format: z.literal('csv').default('csv') }).superRefine(dateOrder);
+
+export const auditStatsQuery = z
+  .strictObject({ from: isoDate, to: isoDate, groupBy: z.enum(['department', 'item', 'day', 'month']).default('department') })
+  .superRefine(dateOrder);
+
+export const auditListQuery = z
+  .strictObject({
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    type: z.string().regex(/^[a-z._]{1,40}$/).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    cursor: z.string().max(200).optional(),
+  })
+  .superRefine(dateOrder);

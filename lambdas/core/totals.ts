@@ -18,7 +18,8 @@ export interface Totals {
 export type TotalsKey = `DEPT#${string}` | `ITEM#${string}`;
 
 export interface TotalsRow extends Totals {
-  day: IsoDate;
+  /** A day (yyyy-mm-dd), or a year (yyyy) for the year's running total. */
+  day: IsoDate | string;
   key: TotalsKey;
 }
 
@@ -33,16 +34,21 @@ export function addTotals(a: Totals, b: Totals): Totals {
   };
 }
 
-/** What one receipt adds: to its department once, and to each item per line. */
+/**
+ * What one receipt adds: to its department once and to each item per line, on its day and
+ * in its year (the year rows give the alert rules a department's or an item's usual).
+ */
 export function totalsOf(receipt: Pick<ReceiptContent, 'kind' | 'issueDate' | 'department' | 'lines' | 'total'>): TotalsRow[] {
   const red = receipt.kind === 'red';
   const one = (amount: Fen): Totals =>
     red ? { ...ZERO, reversedCount: 1, reversedAmount: -amount } : { ...ZERO, issuedCount: 1, issuedAmount: amount };
-  return [
-    { day: receipt.issueDate, key: `DEPT#${receipt.department}`, ...one(receipt.total) },
-    ...receipt.lines.map((l) => ({ day: receipt.issueDate, key: `ITEM#${l.itemCode}` as TotalsKey, ...one(l.amount) })),
-  ];
+  return [receipt.issueDate, receipt.issueDate.slice(0, 4)].flatMap((day) => [
+    { day, key: `DEPT#${receipt.department}` as TotalsKey, ...one(receipt.total) },
+    ...receipt.lines.map((l) => ({ day, key: `ITEM#${l.itemCode}` as TotalsKey, ...one(l.amount) })),
+  ]);
 }
+
+export const isYearRow = (row: Pick<TotalsRow, 'day'>) => row.day.length === 4;
 
 /** Adds up rows with the same day and key (a batch of receipts writes each row once). */
 export function mergeTotals(rows: readonly TotalsRow[]): TotalsRow[] {
@@ -69,6 +75,7 @@ export interface TotalsGroup extends Totals {
 export function groupTotals(rows: readonly TotalsRow[], groupBy: GroupBy): TotalsGroup[] {
   const groups = new Map<string, Totals>();
   for (const row of rows) {
+    if (isYearRow(row)) continue;
     const isItem = row.key.startsWith('ITEM#');
     if ((groupBy === 'item') !== isItem) continue;
     const group =

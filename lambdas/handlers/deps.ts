@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AuditRepository } from '../adapters/dynamo/audit-repo.js';
 import { CatalogueRepository } from '../adapters/dynamo/catalogue-repo.js';
 import { createDocumentClient } from '../adapters/dynamo/client.js';
 import { KeyRing } from '../adapters/dynamo/keyring.js';
@@ -16,6 +17,7 @@ export interface Deps {
   db: DynamoDBDocumentClient;
   catalogue: CatalogueRepository;
   receipts: ReceiptRepository;
+  audit: AuditRepository;
   keys: KeyRing;
   /** The signing key: KMS in AWS, a key file locally. Created on first use. */
   signer: () => Promise<Signer>;
@@ -47,6 +49,7 @@ export function getDeps(): Deps {
       db,
       catalogue: new CatalogueRepository(db, config.tables),
       receipts: new ReceiptRepository(db, config.tables),
+      audit: new AuditRepository(db, config.tables),
       keys: new KeyRing(db, config.tables.ledger, {
         commonName: `${config.bureauName} 电子票据签章`,
         organization: config.bureauName,

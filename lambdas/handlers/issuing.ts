@@ -8,7 +8,7 @@ import { derToCompact } from '../adapters/signing/ecdsa.js';
 import { canonicalJson } from '../core/canonical.js';
 import { checkCharge } from '../core/charge.js';
 import { dateInZone } from '../core/dates.js';
-import { AppError, conflict } from '../core/errors.js';
+import { AppError, conflict, type Violation } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
 import { isExhausted } from '../core/numbering.js';
 import type { ReceiptContent, ReceiptRef } from '../core/receipt.js';
@@ -26,6 +26,7 @@ import type { issueReceiptRequest } from '../core/schemas.js';
 import type { Deps } from './deps.js';
 import type { Caller } from './http/types.js';
 import { NumberTaker } from './numbering.js';
+import { superviseIssue, superviseRefusal, superviseStuck } from './supervision.js';
 
 export const sha256Hex = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
@@ -153,7 +154,9 @@ async function issueOnce(
     if (!winner) throw new Error('idempotency record disappeared');
     return { receipt: await replay(deps, winner, issuance.hash), replayed: true };
   }
-  return { receipt: await completeReceipt(deps, taken), replayed: false };
+  const receipt = await completeReceipt(deps, taken);
+  await superviseIssue(deps, receipt);
+  return { receipt, replayed: false };
 }
 
 async function collectingUnit(deps: Deps, department: string): Promise<string> {
@@ -179,24 +182,12 @@ export async function issueReceipt(
       const now = deps.now();
       const today = dateInZone(now);
       const chargeDate = request.chargeDate ?? today;
-      const refuse = async (violations: { path: string; rule: string; message: string; line?: number }[]) => {
+      const refuse = async (violations: Violation[]) => {
         emitMetric('ChargesRefused');
-        await recordEvent(
-          deps.db,
-          deps.config.tables.ledger,
-          newEvent(
-            'charge.refused',
-            caller.username,
-            department,
-            { department, chargeDate, lines: rawBody && (rawBody as { lines?: unknown }).lines, violations },
-            now,
-          ),
-        );
-        return new AppError(
-          'charge_rejected',
-          `the charge was refused: ${violations.length} violation(s)`,
-          violations,
-        );
+        const event = newEvent('charge.refused', caller.username, department, { department, chargeDate, lines: (rawBody as { lines?: unknown }).lines, violations }, now);
+        await recordEvent(deps.db, deps.config.tables.ledger, event);
+        await superviseRefusal(deps, event, department, violations);
+        return new AppError('charge_rejected', `the charge was refused: ${violations.length} violation(s)`, violations);
       };
       if (chargeDate > today)
         throw await refuse([
@@ -288,21 +279,28 @@ export async function reverseReceipt(
 /** A character the PDF font cannot draw is refused before a number is taken, never printed blank. */
 async function refuseUnprintable(content: Omit<ReceiptContent, 'code' | 'number'>) {
   const { missingGlyphs } = await import('../adapters/pdf/fonts.js');
-  const texts = [
-    content.payer.name,
-    content.payer.idNumber ?? '',
-    content.remark ?? '',
-    content.reason ?? '',
-    content.handledBy,
-    content.collectingUnit,
+  // Everything printed that is not fixed text: the request's, and the catalogue's line texts
+  // (an item name the font cannot draw would otherwise fail the PDF after the number is taken).
+  const texts: [path: string, text: string][] = [
+    ['payer.name', content.payer.name],
+    ['payer.idNumber', content.payer.idNumber ?? ''],
+    ['remark', content.remark ?? ''],
+    ['reason', content.reason ?? ''],
+    ['handledBy', content.handledBy],
+    ['collectingUnit', content.collectingUnit],
+    ...content.lines.flatMap((l, i): [string, string][] => [
+      [`lines[${i}].name`, l.name],
+      [`lines[${i}].unit`, l.unit],
+      [`lines[${i}].exemption`, l.exemption ?? ''],
+    ]),
   ];
-  const missing = missingGlyphs(texts);
+  const missing = missingGlyphs(texts.map(([, t]) => t));
   if (missing.length)
     throw new AppError(
       'unprocessable',
       `the receipt font cannot print: ${missing.join(' ')}`,
       missing.map((c) => ({
-        path: 'payer.name',
+        path: texts.find(([, t]) => t.includes(c))![0],
         rule: 'unprintable_character',
         message: `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} ${c} cannot be printed on the receipt`,
       })),
@@ -317,7 +315,9 @@ export async function recoverPending(
   let completed = 0;
   let failed = 0;
   const cutoff = deps.now().getTime() - minAgeMs;
-  for (const pending of await deps.receipts.pending(500)) {
+  const pendingReceipts = await deps.receipts.pending(500);
+  await superviseStuck(deps, pendingReceipts);
+  for (const pending of pendingReceipts) {
     if (Date.parse(pending.issuedAt) > cutoff) continue;
     try {
       await completeReceipt(deps, pending);

@@ -5,6 +5,7 @@ import { rangeSize, takenCount } from '../core/numbering.js';
 import { formatReceiptNumber, receiptCode } from '../core/receipt.js';
 import { allocateRangeRequest, closeRangeRequest } from '../core/schemas.js';
 import { getDeps } from './deps.js';
+import { superviseRangeClosed } from './supervision.js';
 import { groupHandler } from './http/group.js';
 import { json } from './http/types.js';
 import { validate } from './http/validate.js';
@@ -51,6 +52,8 @@ export const handler = groupHandler('ranges', {
       deps.now(),
     );
     if (!closed) throw new AppError('not_found', `range ${req.params.id} does not exist`);
-    return json(200, rangeOut(closed));
+    const out = rangeOut(closed);
+    await superviseRangeClosed(deps, { id: closed.id, department: closed.department, unused: out.unused });
+    return json(200, out);
   },
 });

@@ -1,6 +1,10 @@
 import type { z } from 'zod';
 import {
   allocateRangeRequest,
+  auditExportQuery,
+  auditListQuery,
+  auditReceiptsQuery,
+  auditStatsQuery,
   catalogueQuery,
   closeRangeRequest,
   createItemRequest,
@@ -23,4 +27,9 @@ export const REQUEST_SCHEMAS: Record<string, { body?: z.ZodType; query?: z.ZodTy
   closeRange: { body: closeRangeRequest },
   issueReceipt: { body: issueReceiptRequest },
   reverseReceipt: { body: reversalRequest },
+  auditReceipts: { query: auditReceiptsQuery },
+  auditStats: { query: auditStatsQuery },
+  auditExport: { query: auditExportQuery },
+  auditAlerts: { query: auditListQuery },
+  auditEvents: { query: auditListQuery },
 };

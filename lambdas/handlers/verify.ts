@@ -17,6 +17,7 @@ const NOT_FOUND = {
   valid: false,
   error: 'not_found',
   message: 'no receipt matches this code, number and check code',
+  details: [],
 };
 
 /** What anyone may see of a receipt: the payer masked, nothing else personal. */

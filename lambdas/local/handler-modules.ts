@@ -16,6 +16,7 @@ export const HANDLER_MODULES: Record<RouteGroup, () => Promise<{ handler: unknow
   'catalogue-admin': () => import('../handlers/catalogue-admin.js'),
   ranges: () => import('../handlers/ranges.js'),
   receipts: () => import('../handlers/receipts.js'),
+  audit: () => import('../handlers/audit.js'),
 };
 
 export async function loadHandler(group: RouteGroup): Promise<LambdaHandler> {

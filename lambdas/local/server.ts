@@ -42,6 +42,15 @@ function sendError(res: ServerResponse, status: number, error: string, message: 
   sendJson(res, status, { error, message, details: [] });
 }
 
+/** A path segment decoded, or null when its percent-encoding is malformed (`%E0%A4%A`). */
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
 function matchRoute(method: string, path: string) {
   let pathMatched = false;
   for (const m of MATCHERS) {
@@ -49,7 +58,9 @@ function matchRoute(method: string, path: string) {
     if (!found) continue;
     pathMatched = true;
     if (m.route.method !== method) continue;
-    const params = Object.fromEntries(m.names.map((n, i) => [n, decodeURIComponent(found[i + 1]!)]));
+    const values = m.names.map((_, i) => decodeSegment(found[i + 1]!));
+    if (values.includes(null)) return { route: undefined, params: {}, pathMatched, malformed: true };
+    const params = Object.fromEntries(m.names.map((n, i) => [n, values[i]!]));
     return { route: m.route, params, pathMatched };
   }
   return { route: undefined, params: {}, pathMatched };
@@ -83,7 +94,8 @@ function toEvent(
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers))
     if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
-  const query: Record<string, string> = {};
+  // No prototype: a parameter named `__proto__` must reach the handler (and be refused) as it would in AWS.
+  const query: Record<string, string> = Object.create(null);
   for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
   const textual = isTextual(headers['content-type']);
   const now = new Date();
@@ -124,7 +136,8 @@ function lambdaContext(requestId: string): Context {
     awsRequestId: requestId,
     functionName: 'feeproof-local',
     getRemainingTimeInMillis: () => 30_000,
-  } as Context;
+    feeproofCanStream: true,
+  } as unknown as Context;
 }
 
 export interface LocalServerOptions {
@@ -165,10 +178,11 @@ export function createLocalServer(options: LocalServerOptions): Server {
     return handlers.get(group)!;
   };
 
-  return createServer(async (req, res) => {
+  const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const { route, params, pathMatched } = matchRoute(req.method ?? 'GET', url.pathname);
+      const { route, params, pathMatched, malformed } = matchRoute(req.method ?? 'GET', url.pathname);
+      if (malformed) return sendError(res, 400, 'bad_request', 'the path has malformed percent-encoding');
       if (!route) {
         if (req.method === 'GET' && options.webDir && (await serveStatic(res, options.webDir, url.pathname)))
           return;
@@ -193,6 +207,12 @@ export function createLocalServer(options: LocalServerOptions): Server {
       const handler = await handlerFor(route.group);
       const result = await handler(event, lambdaContext(event.requestContext.requestId));
       res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
+      const { stream } = result as { stream?: AsyncIterable<string> };
+      if (stream) {
+        // Written as produced, waiting for the client to drain: an export never sits in memory whole.
+        for await (const chunk of stream) if (!res.write(chunk)) await new Promise((ok) => res.once('drain', ok));
+        return res.end();
+      }
       res.end(result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined);
     } catch (error) {
       process.stderr.write(`local server: ${(error as Error).stack ?? error}\n`);
@@ -200,4 +220,21 @@ export function createLocalServer(options: LocalServerOptions): Server {
       else res.end();
     }
   });
+  // What Node refuses before a request exists (headers over its 16 KiB limit, a broken request
+  // line) still gets the JSON error shape, as API Gateway answers such requests with its own.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === 'ECONNRESET') return socket.destroy();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify({
+      error: tooLarge ? 'headers_too_large' : 'bad_request',
+      message: tooLarge ? 'the request headers are too large' : 'the request is malformed',
+      details: [],
+    });
+    socket.end(
+      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `connection: close\r\n\r\n${body}`,
+    );
+  });
+  return server;
 }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { type AlertThresholds, DEFAULT_OFFICE_HOURS, DEFAULT_THRESHOLDS, type OfficeHours } from '../core/alerts.js';
 import { ENV } from './env.js';
 import { TABLES, type TableId, tableName } from './tables.js';
 
@@ -19,6 +20,24 @@ export interface Config {
   /** How many numbers a range allocated automatically holds. */
   rangeSize: number;
   fontPath: string;
+  /** Alert thresholds: the defaults in core/alerts.ts, overridden by FEEPROOF_ALERTS (JSON). */
+  alerts: AlertThresholds;
+  officeHours: OfficeHours;
+}
+
+/** A JSON object from the environment, laid over defaults; unknown keys are refused. */
+function jsonOverride<T extends object>(value: string | undefined, defaults: T, name: string): T {
+  if (!value) return defaults;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new Error(`${name} must be JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${name} must be a JSON object`);
+  const unknown = Object.keys(parsed).filter((k) => !(k in defaults));
+  if (unknown.length) throw new Error(`${name} has unknown keys: ${unknown.join(', ')} (known: ${Object.keys(defaults).join(', ')})`);
+  return { ...defaults, ...(parsed as Partial<T>) };
 }
 
 const DEFAULT_FONT = fileURLToPath(new URL('../../assets/fonts/DroidSansFallbackFull.ttf', import.meta.url));
@@ -56,6 +75,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (env[ENV.publicUrl] ?? `http://127.0.0.1:${env.PORT ?? 3000}`).replace(/\/$/, ''),
     rangeSize: positiveInt(env[ENV.rangeSize], 10_000, ENV.rangeSize),
     fontPath: env[ENV.fontPath] ?? DEFAULT_FONT,
+    alerts: jsonOverride(env[ENV.alerts], DEFAULT_THRESHOLDS, ENV.alerts),
+    officeHours: jsonOverride(env[ENV.officeHours], DEFAULT_OFFICE_HOURS, ENV.officeHours),
   };
 }
 

@@ -6,7 +6,7 @@ export type Role = 'finance' | 'collector' | 'auditor';
 export type HttpMethod = 'GET' | 'POST' | 'PUT';
 
 /** Each group becomes one Lambda function; a group's handler module is `lambdas/handlers/<group>.ts`. */
-export type RouteGroup = 'public' | 'verify' | 'catalogue-admin' | 'ranges' | 'receipts';
+export type RouteGroup = 'public' | 'verify' | 'catalogue-admin' | 'ranges' | 'receipts' | 'audit';
 
 export interface Route {
   /** Operation id, unique; used by the OpenAPI document. */
@@ -181,6 +181,12 @@ export const ROUTES: readonly Route[] = [
     summary: 'Issue the red reversal (冲红) of a receipt',
     body: { type: 'json' },
   },
+  { id: 'auditReceipts', method: 'GET', path: '/v1/audit/receipts', group: 'audit', access: ['auditor'], summary: 'Query every charge, newest first, by indexed filters' },
+  { id: 'auditStats', method: 'GET', path: '/v1/audit/stats', group: 'audit', access: ['auditor'], summary: 'Counts and amounts per department, item, day or month' },
+  { id: 'auditExport', method: 'GET', path: '/v1/audit/export', group: 'audit', access: ['auditor'], summary: 'Every matching receipt line as CSV (UTF-8 with BOM)' },
+  { id: 'auditAlerts', method: 'GET', path: '/v1/audit/alerts', group: 'audit', access: ['auditor'], summary: 'Automatic warnings (电子监察)' },
+  { id: 'auditEvents', method: 'GET', path: '/v1/audit/events', group: 'audit', access: ['auditor'], summary: 'The change history: catalogue, ranges, reversals, refusals, audit reads' },
+  { id: 'auditRanges', method: 'GET', path: '/v1/audit/ranges', group: 'audit', access: ['auditor'], summary: 'Number reconciliation (核销): every range and its numbers' },
 ];
 
 export function isPublic(route: Route): boolean {

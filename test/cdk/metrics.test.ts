@@ -77,7 +77,8 @@ describe('emitMetric', () => {
   });
 
   it('keeps metric names out of the _aws key space (the record has exactly two keys)', () => {
-    for (const name of METRIC_NAMES) expect(Object.keys(metricRecord(name, 1, 'Count')).sort()).toEqual(['_aws', name].sort());
+    for (const name of METRIC_NAMES)
+      expect(Object.keys(metricRecord(name, 1, 'Count')).sort()).toEqual(['_aws', name].sort());
   });
 });
 

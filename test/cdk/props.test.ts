@@ -8,8 +8,9 @@ import * as path from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lambdas/runtime/config.js';
 import { ROUTE_GROUPS } from '../../lambdas/runtime/routes.js';
-import { ENV, type FeeproofStackProps } from '../../lib/config.js';
+import { ALERT_THRESHOLD_KEYS, ENV, type FeeproofStackProps } from '../../lib/config.js';
 import { type Built, buildStack, resources } from './support.js';
 
 const CUSTOM: FeeproofStackProps = {
@@ -18,8 +19,8 @@ const CUSTOM: FeeproofStackProps = {
   rangeSize: 500,
   mfa: 'REQUIRED',
   throttling: { rateLimit: 7, burstLimit: 9 },
-  officeHours: { timeZone: 'Asia/Shanghai', start: '09:00', end: '17:00', days: [1, 2, 3, 4, 5, 6] },
-  alerts: { largeAmount: '500.00', outsideOfficeHours: false },
+  officeHours: { start: '09:00', end: '17:00', days: [1, 2, 3, 4, 5, 6] },
+  alerts: { repeatedRefusalsPerHour: 5, stuckMinutes: 30 },
   domain: {
     domainNames: ['piaoju.example.cn', 'www.piaoju.example.cn'],
     certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
@@ -56,6 +57,20 @@ describe('custom settings', () => {
         [ENV.officeHours]: JSON.stringify(CUSTOM.officeHours),
       });
     }
+  });
+
+  it('sets an environment the runtime accepts, with the overrides in force', () => {
+    const [f] = Object.values(resources(built.template, 'AWS::Lambda::Function')).filter(
+      (x) => x.Properties.Environment?.Variables?.[ENV.signer],
+    );
+    const env = Object.fromEntries(
+      Object.entries(f!.Properties.Environment.Variables).filter(([, v]) => typeof v === 'string'),
+    ) as Record<string, string>;
+    const config = loadConfig({ ...env, [ENV.kmsKeyId]: 'key' });
+    expect(config.alerts).toMatchObject(CUSTOM.alerts!);
+    expect(config.officeHours).toEqual(CUSTOM.officeHours);
+    expect(config.regionCode).toBe('44');
+    expect(config.rangeSize).toBe(500);
   });
 
   it('requires MFA', () => {
@@ -117,5 +132,22 @@ describe('settings checks', () => {
 
   it('refuses a range size that is not a positive integer', () => {
     expect(() => buildStack({ props: { rangeSize: 0 } })).toThrow(/rangeSize/);
+  });
+
+  it('knows exactly the alert thresholds of the runtime', () => {
+    expect(Object.keys(loadConfig({}).alerts).sort()).toEqual([...ALERT_THRESHOLD_KEYS].sort());
+  });
+
+  it('refuses alert thresholds and office hours the runtime would refuse', () => {
+    const bad = [
+      { alerts: { largeAmount: 1 } as never },
+      { alerts: { stuckMinutes: -1 } },
+      { officeHours: { start: '9:00', end: '17:00', days: [1] } },
+      { officeHours: { start: '17:00', end: '09:00', days: [1] } },
+      { officeHours: { start: '09:00', end: '17:00', days: [0] } },
+      { officeHours: { start: '09:00', end: '17:00', days: [1], timeZone: 'Asia/Shanghai' } as never },
+    ];
+    for (const props of bad)
+      expect(() => buildStack({ props }), JSON.stringify(props)).toThrow(/alerts|officeHours/);
   });
 });

@@ -148,10 +148,11 @@ describe('functions', () => {
         [ENV.regionCode]: DEFAULT_SETTINGS.regionCode,
         [ENV.bureauName]: DEFAULT_SETTINGS.bureauName,
         [ENV.rangeSize]: String(DEFAULT_SETTINGS.rangeSize),
-        [ENV.alerts]: JSON.stringify(DEFAULT_SETTINGS.alerts),
-        [ENV.officeHours]: JSON.stringify(DEFAULT_SETTINGS.officeHours),
         NODE_OPTIONS: '--enable-source-maps',
       });
+      // Not overridden: the runtime's defaults apply.
+      expect(env[ENV.alerts]).toBeUndefined();
+      expect(env[ENV.officeHours]).toBeUndefined();
       expect(refId(env[ENV.kmsKeyId])).toBe(id(built.stack.signingKey.key));
       expect(env[ENV.publicUrl]).toBeDefined();
 

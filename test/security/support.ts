@@ -108,6 +108,8 @@ export interface TableDiff {
   added: Row[];
   removed: string[];
   changed: string[];
+  /** How much the hourly refusal counters (REFUSALS#...) went up in all. */
+  counterIncrease?: number;
 }
 
 export function diffTables(before: Map<string, Row>, after: Map<string, Row>): TableDiff {
@@ -119,31 +121,59 @@ export function diffTables(before: Map<string, Row>, after: Map<string, Row>): T
     else if (was.json !== row.json) changed.push(key);
   }
   const removed = [...before.keys()].filter((k) => !after.has(k));
-  return { added, removed, changed };
+  let counterIncrease = 0;
+  for (const [key, row] of after)
+    if (String(row.item.pk).startsWith('REFUSALS#'))
+      counterIncrease += Number(row.item.refusals ?? 0) - Number(before.get(key)?.item.refusals ?? 0);
+  return { added, removed, changed, counterIncrease };
 }
 
 /**
- * Nothing was written for refused requests. The one write the design makes on purpose for a
- * refusal is the auditors' record of a refused charge: a new ledger row of event type
- * `charge.refused`, one per 422 `charge_rejected` answer. That, and only that, is allowed.
+ * Nothing was written for refused requests. What the design records on purpose for a refusal
+ * is allowed, and only for a 422 `charge_rejected` (a charge the catalogue check refused),
+ * one set per such answer:
+ *   - its `charge.refused` event (a new ledger row EVENT#..., type charge.refused): exactly one each;
+ *   - the supervision it triggers: a `charge_refused` alert naming that event (ALERT#charge_refused#<event>),
+ *     the department's hourly refusal counter (REFUSALS#<department>, incremented by one each), and
+ *     at most one `repeated_refusals` alert per department and hour.
+ * Anything else added, changed or removed fails.
  */
 export function expectNothingWritten(diff: TableDiff, allowed: { chargeRefused: number }, context = '') {
   const { ledger } = getDeps().config.tables;
+  const inLedger = (r: Row) => r.table === ledger;
   const refusals = diff.added.filter(
-    (r) =>
-      r.table === ledger &&
-      String(r.item.pk).startsWith('EVENT#') &&
-      r.item.sk === 'EVENT' &&
-      r.item.type === 'charge.refused',
+    (r) => inLedger(r) && String(r.item.pk).startsWith('EVENT#') && r.item.sk === 'EVENT' && r.item.type === 'charge.refused',
   );
-  const other = diff.added.filter((r) => !refusals.includes(r));
+  const refusalIds = new Set(refusals.map((r) => String(r.item.id)));
+  const refusalAlerts = diff.added.filter(
+    (r) =>
+      inLedger(r) &&
+      r.item.sk === 'ALERT' &&
+      r.item.rule === 'charge_refused' &&
+      String(r.item.pk) === `ALERT#charge_refused#${(r.item.subjects as string[] | undefined)?.[0]}` &&
+      refusalIds.has(String((r.item.subjects as string[])[0])),
+  );
+  const repeated = diff.added.filter(
+    (r) => inLedger(r) && r.item.sk === 'ALERT' && r.item.rule === 'repeated_refusals',
+  );
+  const counterKey = (key: string) => key.startsWith(`${ledger}|REFUSALS#`);
+  const counters = diff.added.filter((r) => counterKey(r.key));
+  const allowedRows = new Set([...refusals, ...refusalAlerts, ...repeated, ...counters]);
+  const other = diff.added.filter((r) => !allowedRows.has(r));
   expect(
     other.map((r) => `${r.key} ${r.json.slice(0, 200)}`),
     `${context}: rows added by refused requests`,
   ).toEqual([]);
-  expect(diff.changed, `${context}: rows changed by refused requests`).toEqual([]);
+  expect(diff.changed.filter((k) => !counterKey(k)), `${context}: rows changed by refused requests`).toEqual([]);
   expect(diff.removed, `${context}: rows removed by refused requests`).toEqual([]);
   expect(refusals.length, `${context}: charge.refused events vs 422 charge_rejected answers`).toBe(
     allowed.chargeRefused,
+  );
+  expect(refusalAlerts.length, `${context}: charge_refused alerts`).toBeLessThanOrEqual(allowed.chargeRefused);
+  expect(new Set(repeated.map((r) => r.key)).size).toBe(repeated.length);
+  if (allowed.chargeRefused === 0) expect(counters.length + diff.changed.length, `${context}: refusal counters`).toBe(0);
+  const counted = diff.counterIncrease ?? 0;
+  expect(counted, `${context}: refusal counters incremented vs 422 charge_rejected answers`).toBe(
+    counters.length || diff.changed.some(counterKey) ? allowed.chargeRefused : counted,
   );
 }

@@ -83,6 +83,7 @@ function receiptRow(receipt: StoredReceipt) {
     deptPk: `DEPT#${receipt.department}`,
     monthPk: `MONTH#${receipt.issueDate.slice(0, 7)}`,
     payerNamePk: `PAYER#${receipt.payer.name}`,
+    itemCodes: [...new Set(receipt.lines.map((l) => l.itemCode))],
     ...(receipt.payer.idNumber ? { payerIdPk: `PAYERID#${receipt.payer.idNumber}` } : {}),
     ...(receipt.status === 'pending' ? { pendingPk: 'PENDING' } : {}),
     ...receipt,
@@ -370,13 +371,14 @@ export class ReceiptRepository {
         Update: {
           TableName: this.tables.ledger,
           Key: rangeKey(range.id),
-          UpdateExpression: 'SET #n = :after',
+          UpdateExpression: 'SET #n = :after ADD redCount :red',
           ConditionExpression: '#s = :open AND #n = :n AND #l >= :lastTaken',
           ExpressionAttributeNames: { '#n': 'next', '#s': 'status', '#l': 'last' },
           ExpressionAttributeValues: {
             ':n': range.next,
             ':after': range.next + entries.length,
             ':lastTaken': range.next + entries.length - 1,
+            ':red': entries.filter((e) => e.receipt.kind === 'red').length,
             ':open': 'open',
           },
         },

@@ -1,8 +1,9 @@
 import middy from '@middy/core';
-import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { isPublic, ROUTES, type RouteGroup } from '../../runtime/routes.js';
 import { apiRequest, httpErrors } from './middlewares.js';
 import { rateLimit } from './rate-limit.js';
+import { type StreamingContext, streamedBodies } from './streaming.js';
 import type { HttpEvent, Operation } from './types.js';
 
 /**
@@ -13,10 +14,11 @@ export function groupHandler(group: RouteGroup, operations: Record<string, Opera
   const routes = ROUTES.filter((r) => r.group === group);
   const missing = routes.filter((r) => !operations[r.id]).map((r) => r.id);
   if (missing.length) throw new Error(`group ${group} lacks operations: ${missing.join(', ')}`);
-  const handler = middy<HttpEvent, APIGatewayProxyResultV2, Error, Context>().use(httpErrors());
+  const handler = middy<HttpEvent, APIGatewayProxyResultV2, Error, StreamingContext>().use(httpErrors());
   // Anonymous callers are limited per address; authenticated ones are Cognito users.
   if (routes.some(isPublic)) handler.use(rateLimit());
   return handler
+    .use(streamedBodies())
     .use(apiRequest())
     .handler(async (event) => operations[event.feeproof!.route.id]!(event.feeproof!));
 }

@@ -23,7 +23,12 @@ export interface ApiRequest {
   sourceIp: string;
 }
 
-export type ApiReply = APIGatewayProxyStructuredResultV2;
+/**
+ * A reply; `stream` carries a body too large to hold in memory (exports). Where the runtime
+ * can stream (the local server) it is written as it is produced; Lambda behind an HTTP API
+ * cannot, so there it is collected up to the response limit (see http/streaming.ts).
+ */
+export type ApiReply = APIGatewayProxyStructuredResultV2 & { stream?: AsyncIterable<string> };
 export type Operation = (request: ApiRequest) => Promise<ApiReply>;
 
 /** The event as it flows through the middlewares, which fill in `feeproof`. */
@@ -55,4 +60,8 @@ export function binary(
     body: Buffer.from(bytes).toString('base64'),
     isBase64Encoded: true,
   };
+}
+
+export function streamed(contentType: string, stream: AsyncIterable<string>, headers: Record<string, string> = {}): ApiReply {
+  return { statusCode: 200, headers: { 'content-type': contentType, ...headers }, stream };
 }
