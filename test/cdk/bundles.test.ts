@@ -9,6 +9,8 @@
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +35,7 @@ import {
 } from '../../lib/bundling.js';
 import { defaultHandlerEntry, PROJECT_ROOT } from '../../lib/feeproof-stack.js';
 import { FUNCTION_SPECS, type FunctionName, RECOVERY } from '../../lib/functions.js';
-import { type Built, buildStack, type Json, refId, resources } from './support.js';
+import { asArray, type Built, buildStack, type Json, policyRoles, refId, resources } from './support.js';
 
 /** Functions whose handler exists (stack.test.ts fails on the others, built from stubs). */
 const NAMES = ([...ROUTE_GROUPS, RECOVERY] as FunctionName[]).filter((n) =>
@@ -66,7 +68,10 @@ function functionResource(name: FunctionName) {
 // The functions as processes
 
 interface Container {
+  name: FunctionName;
   process: ChildProcess;
+  /** What it asked of DynamoDB, as IAM would authorize it. */
+  dynamoCalls: DynamoCall[];
   stdout: string[];
   stderr: string[];
   pending: Map<string, { resolve: (v: Json) => void; reject: (e: Error) => void }>;
@@ -98,7 +103,12 @@ function environmentOf(name: FunctionName): Record<string, string> {
   return env;
 }
 
-function startContainer(name: FunctionName, overrides: Record<string, string> = {}): Promise<Container> {
+async function startContainer(
+  name: FunctionName,
+  overrides: Record<string, string> = {},
+): Promise<Container> {
+  const dynamoCalls: DynamoCall[] = [];
+  const dynamo = await recordingProxy(inject('dynamoEndpoint'), dynamoCalls);
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     // What Lambda sets.
@@ -112,7 +122,7 @@ function startContainer(name: FunctionName, overrides: Record<string, string> = 
     // What stands in for AWS here.
     [ENV.signer]: 'local',
     [ENV.localKeyPath]: keyPath,
-    [ENV.dynamoEndpoint]: inject('dynamoEndpoint'),
+    [ENV.dynamoEndpoint]: dynamo.url,
     ...overrides,
   };
   const child = fork(RUNTIME, [packageDir(name)], {
@@ -121,12 +131,23 @@ function startContainer(name: FunctionName, overrides: Record<string, string> = 
     execArgv: [],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  const container: Container = { process: child, stdout: [], stderr: [], pending: new Map() };
+  const container: Container = {
+    name,
+    process: child,
+    dynamoCalls,
+    stdout: [],
+    stderr: [],
+    pending: new Map(),
+  };
   containers.push(container);
-  child
-    .stdout!.setEncoding('utf8')
-    .on('data', (d: string) => container.stdout.push(...d.split('\n').filter(Boolean)));
+  let partial = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    const lines = (partial + d).split('\n');
+    partial = lines.pop()!;
+    container.stdout.push(...lines.filter(Boolean));
+  });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => container.stderr.push(d));
+  child.once('exit', () => dynamo.server.close());
   return new Promise((resolve, reject) => {
     child.on('message', (m: { ready?: true; id?: string; result?: Json; error?: string }) => {
       if (m.ready) return resolve(container);
@@ -154,6 +175,99 @@ async function invokeIn(container: Container, event: unknown): Promise<Json> {
 async function invoke(name: FunctionName, event: unknown): Promise<Json> {
   if (!started.has(name)) started.set(name, startContainer(name));
   return invokeIn(await started.get(name)!, event);
+}
+
+// ---------------------------------------------------------------------------------------------
+// DynamoDB, watched: each function's calls, checked against its role's policy in the template
+
+interface DynamoCall {
+  /** The IAM action that authorizes it (a transaction needs the action of each of its items). */
+  action: string;
+  table: string;
+  index?: string;
+}
+
+const TRANSACT_ACTIONS: Record<string, string> = {
+  Put: 'PutItem',
+  Update: 'UpdateItem',
+  Delete: 'DeleteItem',
+  ConditionCheck: 'ConditionCheckItem',
+  Get: 'GetItem',
+};
+
+function callsOf(operation: string, body: Json): DynamoCall[] {
+  switch (operation) {
+    case 'BatchGetItem':
+    case 'BatchWriteItem':
+      return Object.keys(body.RequestItems ?? {}).map((table) => ({ action: operation, table }));
+    case 'TransactWriteItems':
+    case 'TransactGetItems':
+      return body.TransactItems.map((item: Record<string, { TableName: string }>) => {
+        const [kind, spec] = Object.entries(item)[0]!;
+        return { action: TRANSACT_ACTIONS[kind] ?? kind, table: spec.TableName };
+      });
+    default:
+      return [
+        { action: operation, table: body.TableName, ...(body.IndexName ? { index: body.IndexName } : {}) },
+      ];
+  }
+}
+
+/** A pass-through to DynamoDB Local that notes every call. */
+async function recordingProxy(
+  target: string,
+  calls: DynamoCall[],
+): Promise<{ url: string; server: http.Server }> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      try {
+        calls.push(...callsOf(operation, JSON.parse(body.toString('utf8') || '{}')));
+      } catch {
+        calls.push({ action: `unreadable ${operation}`, table: '?' });
+      }
+      const upstream = http.request(
+        new URL(req.url ?? '/', target),
+        { method: req.method, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      upstream.on('error', (e) => res.writeHead(502).end(String(e)));
+      upstream.end(body);
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** `dynamodb:<Action> <table id>[/index/<name>]` for each action and resource the role's policies allow. */
+function allowedDynamoAccess(name: FunctionName): Set<string> {
+  const fn = name === RECOVERY ? built.stack.functions.recovery : built.stack.functions.byGroup.get(name)!;
+  const role = logicalId(fn.role!);
+  const tableIds = new Map(TABLES.map((t) => [logicalId(built.stack.tables.table(t.id)), t.id]));
+  const resourceKey = (r: Json): string | undefined => {
+    if (tableIds.has(refId(r) ?? '')) return tableIds.get(refId(r)!);
+    const [first, suffix] = r?.['Fn::Join']?.[1] ?? [];
+    const table = tableIds.get(refId(first) ?? '');
+    return table && typeof suffix === 'string' ? `${table}${suffix}` : undefined;
+  };
+  const allowed = new Set<string>();
+  for (const policy of Object.values(resources(built.template, 'AWS::IAM::Policy'))) {
+    if (!policyRoles(policy).includes(role)) continue;
+    for (const statement of asArray<Json>(policy.Properties.PolicyDocument.Statement)) {
+      if (statement.Effect !== 'Allow') continue;
+      for (const resource of asArray(statement.Resource).map(resourceKey)) {
+        if (!resource) continue;
+        for (const action of asArray<string>(statement.Action)) allowed.add(`${action} ${resource}`);
+      }
+    }
+  }
+  return allowed;
 }
 
 /** The EMF metric names a function has written to its log so far. */
@@ -563,6 +677,27 @@ describe('receipts, verify and recovery', () => {
   });
 });
 
+describe.runIf(NAMES.includes('audit' as FunctionName))('audit', () => {
+  const auditor = () => cognitoClaims('auditor');
+
+  it('GET /v1/audit/receipts: the receipts issued above, payer included', async () => {
+    const res = await invoke(
+      'audit' as FunctionName,
+      apiEvent('auditReceipts', { query: { department: 'ZRZY' }, claims: auditor() }),
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    const { items } = bodyOf(res);
+    expect(items.length).toBeGreaterThanOrEqual(2);
+    expect(items[0]).toMatchObject({ department: 'ZRZY', payer: { name: '张三' }, total: '80.00' });
+  });
+
+  it('GET /v1/audit/alerts: the refused charge, raised by the receipts function', async () => {
+    const res = await invoke('audit' as FunctionName, apiEvent('auditAlerts', { claims: auditor() }));
+    expect(res.statusCode, res.body).toBe(200);
+    expect(bodyOf(res).items.map((a: { rule: string }) => a.rule)).toContain('charge_refused');
+  });
+});
+
 describe('every route of every bundle', () => {
   const guarded = ROUTES.filter((r) => !isPublic(r) && NAMES.includes(r.group));
   it.each(guarded.map((r) => [routeKey(r), r] as const))(
@@ -574,6 +709,25 @@ describe('every route of every bundle', () => {
       expect(bodyOf(res)).toMatchObject({ error: 'unauthorized' });
     },
   );
+});
+
+describe('least privilege, exercised', () => {
+  it('each function asked DynamoDB only for what its role allows in the template', () => {
+    const tableIds = new Map(TABLES.map((t) => [tableNames[t.id], t.id]));
+    const denied = new Set<string>();
+    let calls = 0;
+    for (const container of containers) {
+      const allowed = allowedDynamoAccess(container.name);
+      for (const call of container.dynamoCalls) {
+        calls++;
+        const resource = `${tableIds.get(call.table) ?? call.table}${call.index ? `/index/${call.index}` : ''}`;
+        const needed = `dynamodb:${call.action} ${resource}`;
+        if (!allowed.has(needed)) denied.add(`${container.name}: ${needed}`);
+      }
+    }
+    expect(calls).toBeGreaterThan(20);
+    expect([...denied].sort()).toEqual([]);
+  });
 
   it('logs no errors', async () => {
     for (const name of started.keys()) {

@@ -180,6 +180,16 @@ const MATRIX: Record<string, Entry> = {
   },
 };
 
+const auditGet = (path: string): Entry => ({ expect: only({ auditor: 200 }), request: async () => ({ path }) });
+Object.assign(MATRIX, {
+  auditReceipts: auditGet('/v1/audit/receipts?department=ZRZY'),
+  auditStats: auditGet(`/v1/audit/stats?from=2025-01-01&to=${today}`),
+  auditExport: auditGet('/v1/audit/export?department=ZRZY'),
+  auditAlerts: auditGet('/v1/audit/alerts'),
+  auditEvents: auditGet('/v1/audit/events'),
+  auditRanges: auditGet('/v1/audit/ranges'),
+});
+
 const isAudit = (r: Route) => r.id.startsWith('audit') || (r.group as string) === 'audit';
 
 /** The matrix entry of a route; audit routes are auditor-only by rule (GET, no path parameters). */
@@ -193,9 +203,8 @@ function entryOf(route: Route): Entry | undefined {
 beforeAll(async () => {
   svc = await startTestService();
   const other = await loadIssuerKey(mkdtempSync(join(tmpdir(), 'feeproof-other-issuer-')));
-  const [header, payload] = (await svc.token({ role: 'finance' })).split('.');
+  const payload = (await svc.token({ role: 'finance' })).split('.')[1];
   const unsignedHeader = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-  void header;
   Object.assign(tokens, {
     none: undefined,
     expired: await svc.token({ role: 'finance', ttlSeconds: -120 }),
@@ -315,7 +324,5 @@ describe('public answers', () => {
     expect(wrong.status).toBe(404);
     expect(wrong.text).not.toContain(PAYER.name);
     expect(wrong.text).not.toContain(PAYER.idNumber);
-    const today_ = await call(svc.url, { method: 'GET', path: `/v1/catalogue?asOf=${today}` });
-    expect(today_.status).toBe(200);
   });
 });

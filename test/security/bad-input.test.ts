@@ -651,6 +651,14 @@ function query(q: Record<string, unknown>): string {
   return p.toString();
 }
 
+/** The keys a (strict) object schema knows, as zod keeps them. */
+function schemaKeys(schema: unknown): string[] {
+  const def = (schema as { def?: { shape?: object; in?: unknown; schema?: unknown } }).def;
+  if (def?.shape) return Object.keys(def.shape);
+  const inner = def?.in ?? def?.schema;
+  return inner ? schemaKeys(inner) : [];
+}
+
 const isAudit = (r: Route) => r.id.startsWith('audit') || (r.group as string) === 'audit';
 
 /** Routes that take a body or a query; each must be fuzzed here. */
@@ -834,8 +842,13 @@ describe('bad input over HTTP', () => {
       await fc.assert(
         fc.asyncProperty(
           fc.dictionary(
-            fc.oneof(fc.string({ minLength: 1, maxLength: 10 }), fc.constantFrom('from', 'to', 'department', 'limit', 'cursor', 'month', 'format', 'status', 'kind')),
-            fc.oneof(fc.string({ maxLength: 12 }), badDate, fc.constantFrom('-1', '0', '1e9', 'csv', 'json', '2026-01-01')),
+            fc.oneof(fc.string({ minLength: 1, maxLength: 10 }), fc.constantFrom(...schemaKeys(schema), 'month', 'kind')),
+            fc.oneof(
+              fc.string({ maxLength: 12 }),
+              badDate,
+              withControl,
+              fc.constantFrom('-1', '0', '501', '1.5', '1e9', 'csv', 'json', '2026-01-01', 'ZRZY', 'ZRZY-001', '-80.00', '80.001', 'x'.repeat(3000)),
+            ),
             { maxKeys: 3 },
           ),
           async (q) => {
