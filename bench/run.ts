@@ -8,16 +8,16 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkCharge } from '../lambdas/core/charge.js';
-import { groupVersions } from '../lambdas/core/catalogue.js';
-import { createdVersion } from '../lambdas/core/catalogue-changes.js';
-import { canonicalReceipt, type ReceiptContent } from '../lambdas/core/receipt.js';
-import { renderReceiptPdf } from '../lambdas/adapters/pdf/render.js';
 import { signPdf } from '../lambdas/adapters/pdf/pades.js';
+import { renderReceiptPdf } from '../lambdas/adapters/pdf/render.js';
 import { createSelfSignedCertificate } from '../lambdas/adapters/signing/certificate.js';
 import { openLocalSigner } from '../lambdas/adapters/signing/local-signer.js';
-import { freePort, startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
+import { groupVersions } from '../lambdas/core/catalogue.js';
+import { createdVersion } from '../lambdas/core/catalogue-changes.js';
+import { checkCharge } from '../lambdas/core/charge.js';
+import { canonicalReceipt, type ReceiptContent } from '../lambdas/core/receipt.js';
 import { DEMO_CATALOGUE } from '../lambdas/local/demo-catalogue.js';
+import { freePort, startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
 import { issueToken, loadIssuerKey } from '../lambdas/local/tokens.js';
 import { measure, memorySampler, row } from './stats.js';
 
@@ -28,16 +28,51 @@ const dataDir = mkdtempSync(join(tmpdir(), 'feeproof-bench-'));
 async function inProcessIssuing() {
   const signer = await openLocalSigner(join(dataDir, 'bench-key.pem'));
   const now = new Date();
-  const cert = await createSelfSignedCertificate(signer, { commonName: 'bench', organization: 'bench', notBefore: now, notAfter: new Date(now.getTime() + 86_400_000) });
+  const cert = await createSelfSignedCertificate(signer, {
+    commonName: 'bench',
+    organization: 'bench',
+    notBefore: now,
+    notAfter: new Date(now.getTime() + 86_400_000),
+  });
   const stamp = { actor: 'bench', at: now, today: '2026-01-01' };
   const versions = groupVersions(DEMO_CATALOGUE.map((i) => createdVersion(i, 'bench', stamp)));
   let bytes = 0;
   const stats = await measure(n(200), 1, async (i) => {
-    const check = checkCharge({ department: 'ZRZY', chargeDate: '2026-06-01', lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: 8000 }] }, versions);
+    const check = checkCharge(
+      {
+        department: 'ZRZY',
+        chargeDate: '2026-06-01',
+        lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: 8000 }],
+      },
+      versions,
+    );
     if (!check.ok) return false;
-    const content: ReceiptContent = { code: '11010126', number: String(i + 1).padStart(10, '0'), checkCode: 'ABCDEF', kind: 'blue', issuedAt: new Date().toISOString(), issueDate: '2026-06-01', chargeDate: '2026-06-01', department: 'ZRZY', collectingUnit: '某市自然资源和规划局', payer: { type: 'person', name: '张三' }, lines: check.lines, total: check.total, handledBy: 'bench' };
+    const content: ReceiptContent = {
+      code: '11010126',
+      number: String(i + 1).padStart(10, '0'),
+      checkCode: 'ABCDEF',
+      kind: 'blue',
+      issuedAt: new Date().toISOString(),
+      issueDate: '2026-06-01',
+      chargeDate: '2026-06-01',
+      department: 'ZRZY',
+      collectingUnit: '某市自然资源和规划局',
+      payer: { type: 'person', name: '张三' },
+      lines: check.lines,
+      total: check.total,
+      handledBy: 'bench',
+    };
     await signer.signDigest(createHash('sha256').update(canonicalReceipt(content)).digest());
-    const pdf = await signPdf(await renderReceiptPdf({ content, verifyUrl: 'http://127.0.0.1:3000/verify.html', bureauName: '某市财政局' }), signer, cert, { signingTime: new Date() });
+    const pdf = await signPdf(
+      await renderReceiptPdf({
+        content,
+        verifyUrl: 'http://127.0.0.1:3000/verify.html',
+        bureauName: '某市财政局',
+      }),
+      signer,
+      cert,
+      { signingTime: new Date() },
+    );
     bytes = pdf.length;
     return true;
   });
@@ -48,7 +83,15 @@ async function inProcessIssuing() {
 async function startServer(endpoint: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/feeproof.ts', 'serve'], {
-    env: { ...process.env, PORT: String(port), FEEPROOF_DATA_DIR: dataDir, FEEPROOF_DYNAMODB_ENDPOINT: endpoint, FEEPROOF_LOG_LEVEL: 'silent', FEEPROOF_RATE_LIMIT_PER_MINUTE: '0', FEEPROOF_TABLE_PREFIX: `bench${randomBytes(2).toString('hex')}` },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      FEEPROOF_DATA_DIR: dataDir,
+      FEEPROOF_DYNAMODB_ENDPOINT: endpoint,
+      FEEPROOF_LOG_LEVEL: 'silent',
+      FEEPROOF_RATE_LIMIT_PER_MINUTE: '0',
+      FEEPROOF_TABLE_PREFIX: `bench${randomBytes(2).toString('hex')}`,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   await new Promise<void>((ok, fail) => {
@@ -68,15 +111,28 @@ async function overHttp(url: string) {
   const issue = async () => {
     const res = await fetch(`${url}/v1/receipts`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-      body: JSON.stringify({ payer: { type: 'person', name: '李四' }, lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }] }),
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify({
+        payer: { type: 'person', name: '李四' },
+        lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }],
+      }),
     });
     const body = (await res.json()) as { code: string; number: string; checkCode: string };
     if (res.status === 201) issued.push(body);
     return res.status === 201;
   };
   await measure(20, 4, issue); // warm-up: JIT, font, connections
-  for (const c of [1, 8, 32]) console.log(row(`issue over HTTP, one department, concurrency ${c}`, await measure(n(c === 1 ? 100 : 400), c, issue)));
+  for (const c of [1, 8, 32])
+    console.log(
+      row(
+        `issue over HTTP, one department, concurrency ${c}`,
+        await measure(n(c === 1 ? 100 : 400), c, issue),
+      ),
+    );
 
   const verify = async (i: number) => {
     const r = issued[i % issued.length]!;
@@ -86,9 +142,19 @@ async function overHttp(url: string) {
   };
   console.log(row('verify over HTTP, concurrency 32', await measure(n(3000), 32, verify)));
 
-  const pdf = new Uint8Array(await (await fetch(`${url}/v1/receipts/${issued[0]!.code}/${issued[0]!.number}/pdf`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer());
+  const pdf = new Uint8Array(
+    await (
+      await fetch(`${url}/v1/receipts/${issued[0]!.code}/${issued[0]!.number}/pdf`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).arrayBuffer(),
+  );
   const checkPdf = async () => {
-    const res = await fetch(`${url}/v1/verify/pdf`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: pdf });
+    const res = await fetch(`${url}/v1/verify/pdf`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/pdf' },
+      body: pdf,
+    });
     return res.status === 200 && ((await res.json()) as { valid: boolean }).valid;
   };
   console.log(row('PDF check over HTTP, concurrency 8', await measure(n(400), 8, checkPdf)));
@@ -103,7 +169,13 @@ const server = await startServer(dynamo.endpoint);
 try {
   await overHttp(server.url);
 } finally {
-  const rss = Number((await import('node:child_process')).execFileSync('ps', ['-o', 'rss=', '-p', String(server.child.pid)]).toString().trim()) / 1024;
+  const rss =
+    Number(
+      (await import('node:child_process'))
+        .execFileSync('ps', ['-o', 'rss=', '-p', String(server.child.pid)])
+        .toString()
+        .trim(),
+    ) / 1024;
   console.log(`server RSS at the end: ${rss.toFixed(0)} MiB`);
   server.child.kill('SIGTERM');
   await dynamo.stop();

@@ -14,7 +14,11 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /** Runs `task` `total` times with `concurrency` workers; each call returns true on success. */
-export async function measure(total: number, concurrency: number, task: (i: number) => Promise<boolean>): Promise<RunStats> {
+export async function measure(
+  total: number,
+  concurrency: number,
+  task: (i: number) => Promise<boolean>,
+): Promise<RunStats> {
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
@@ -32,7 +36,14 @@ export async function measure(total: number, concurrency: number, task: (i: numb
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { count: total, errors, seconds, perSecond: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    count: total,
+    errors,
+    seconds,
+    perSecond: total / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }
 
 export function row(label: string, s: RunStats): string {

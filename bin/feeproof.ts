@@ -74,11 +74,19 @@ async function token(args: string[]) {
   process.stdout.write(`${jwt}\n`);
 }
 
-const serverUrl = (url: string | undefined) => (url ?? process.env.FEEPROOF_PUBLIC_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
+const serverUrl = (url: string | undefined) =>
+  (url ?? process.env.FEEPROOF_PUBLIC_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(
+    /\/$/,
+    '',
+  );
 
 /** Offline check of a receipt PDF against the published keys (a /v1/keys answer). */
 async function verify(args: string[]) {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { keys: { type: 'string' }, url: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { keys: { type: 'string' }, url: { type: 'string' } },
+  });
   const [file] = positionals;
   if (!file) fail('usage: feeproof verify <file.pdf> [--keys keys.json] [--url URL]');
   let pdf: Uint8Array;
@@ -93,16 +101,31 @@ async function verify(args: string[]) {
   }
   const { verifyPdfSignature } = await import('../lambdas/adapters/pdf/verify.js');
   const { certificateFromPem } = await import('../lambdas/adapters/signing/certificate.js');
-  const report = await verifyPdfSignature(pdf, published.keys.map((k) => ({ certificateDer: certificateFromPem(k.certificatePem) })));
-  if (report.receipt) process.stdout.write(`receipt ${report.receipt.code}/${report.receipt.number} (${report.receipt.kind})\n`);
-  for (const check of report.checks) process.stdout.write(`${check.ok ? 'pass' : 'FAIL'}  ${check.name}${check.reason ? `: ${check.reason}` : ''}\n`);
+  const report = await verifyPdfSignature(
+    pdf,
+    published.keys.map((k) => ({ certificateDer: certificateFromPem(k.certificatePem) })),
+  );
+  if (report.receipt)
+    process.stdout.write(
+      `receipt ${report.receipt.code}/${report.receipt.number} (${report.receipt.kind})\n`,
+    );
+  for (const check of report.checks)
+    process.stdout.write(
+      `${check.ok ? 'pass' : 'FAIL'}  ${check.name}${check.reason ? `: ${check.reason}` : ''}\n`,
+    );
   const readable = report.checks.find((c) => c.name === 'readable')?.ok;
-  process.stdout.write(`${report.ok ? 'genuine: the signature verifies against a published key' : 'NOT genuine'}\n`);
+  process.stdout.write(
+    `${report.ok ? 'genuine: the signature verifies against a published key' : 'NOT genuine'}\n`,
+  );
   process.exit(report.ok ? 0 : readable ? 1 : 2);
 }
 
 async function catalogue(args: string[]) {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { url: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { url: { type: 'string' } },
+  });
   const [sub, file] = positionals;
   if (sub !== 'import' || !file) fail('usage: feeproof catalogue import <file.csv> [--url URL]');
   const jwt = await issueToken(await loadIssuerKey(dataDir()), { role: 'finance', username: 'cli-import' });

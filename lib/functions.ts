@@ -18,8 +18,15 @@ import { pascal } from './names.js';
 import type { SigningKey } from './signing-key.js';
 import type { Tables } from './tables.js';
 
-/** `read`: get/query; `read+update`: read plus UpdateItem (a counter); `write`: read, put and update. */
-export type TableAccess = 'read' | 'read+update' | 'write';
+/**
+ * `read`: get/query; `read+update`: read plus UpdateItem (a counter); `read+events`: read plus
+ * PutItem of event rows only (partition keys `EVENT#…`, the ledger's change history);
+ * `write`: read, put and update.
+ */
+export type TableAccess = 'read' | 'read+update' | 'read+events' | 'write';
+
+/** Partition keys of the ledger's event rows (lambdas/adapters/dynamo/events.ts, eventPut). */
+export const EVENT_KEY_PATTERN = 'EVENT#*';
 
 export interface FunctionSpec {
   description: string;
@@ -85,7 +92,8 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
   },
   audit: {
     description: 'Auditors: query, total and export charges; alerts; history',
-    tables: { catalogue: 'read', receipts: 'read', ledger: 'read' },
+    // Every audit read is itself recorded as an event.
+    tables: { catalogue: 'read', receipts: 'read', ledger: 'read+events' },
     signingKey: 'none',
     rendersPdf: false,
     memorySize: 1024,
@@ -228,10 +236,23 @@ function grantTable(role: iam.IRole, tables: Tables, id: TableId, access: TableA
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({ actions: TABLE_READ_ACTIONS, resources: [table.tableArn, ...indexArns] }),
   );
-  const writes =
-    access === 'write' ? TABLE_WRITE_ACTIONS : access === 'read+update' ? ['dynamodb:UpdateItem'] : [];
+  const writes = {
+    read: [],
+    'read+update': ['dynamodb:UpdateItem'],
+    'read+events': ['dynamodb:PutItem'],
+    write: TABLE_WRITE_ACTIONS,
+  }[access];
   if (writes.length > 0) {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: writes, resources: [table.tableArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: writes,
+        resources: [table.tableArn],
+        conditions:
+          access === 'read+events'
+            ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [EVENT_KEY_PATTERN] } }
+            : undefined,
+      }),
+    );
   }
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({

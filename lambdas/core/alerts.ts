@@ -97,7 +97,10 @@ export function refusalAlerts(
       rule: 'charge_refused',
       department: refusal.department,
       subjects: [refusal.eventId],
-      message: { zh: `拒绝了一笔目录外或不符合标准的收费（${rules}）`, en: `a charge off the catalogue was refused (${rules})` },
+      message: {
+        zh: `拒绝了一笔目录外或不符合标准的收费（${rules}）`,
+        en: `a charge off the catalogue was refused (${rules})`,
+      },
     },
   ];
   if (refusalsThisHour === t.repeatedRefusalsPerHour)
@@ -125,7 +128,12 @@ export interface IssueContext {
 }
 
 /** The rules evaluated when a receipt is issued, blue or red. */
-export function issueAlerts(receipt: ReceiptContent, context: IssueContext, t: AlertThresholds, hours: OfficeHours): AlertDraft[] {
+export function issueAlerts(
+  receipt: ReceiptContent,
+  context: IssueContext,
+  t: AlertThresholds,
+  hours: OfficeHours,
+): AlertDraft[] {
   const alerts: AlertDraft[] = [];
   const subject = ref(receipt);
   const dept = receipt.department;
@@ -136,7 +144,10 @@ export function issueAlerts(receipt: ReceiptContent, context: IssueContext, t: A
       rule: 'outside_office_hours',
       department: dept,
       subjects: [subject],
-      message: { zh: `票据 ${subject} 在办公时间以外开具`, en: `receipt ${subject} was issued outside office hours` },
+      message: {
+        zh: `票据 ${subject} 在办公时间以外开具`,
+        en: `receipt ${subject} was issued outside office hours`,
+      },
     });
   if (receipt.kind === 'blue')
     for (const line of receipt.lines) {
@@ -159,7 +170,9 @@ export function issueAlerts(receipt: ReceiptContent, context: IssueContext, t: A
   if (receipt.kind === 'red' && receipt.reverses) {
     const original = ref(receipt.reverses);
     if (context.originalIssuedAt) {
-      const days = Math.floor((Date.parse(receipt.issuedAt) - Date.parse(context.originalIssuedAt)) / 86_400_000);
+      const days = Math.floor(
+        (Date.parse(receipt.issuedAt) - Date.parse(context.originalIssuedAt)) / 86_400_000,
+      );
       if (days >= t.lateReversalDays)
         alerts.push({
           key: `late_reversal#${subject}`,
@@ -167,7 +180,10 @@ export function issueAlerts(receipt: ReceiptContent, context: IssueContext, t: A
           rule: 'late_reversal',
           department: dept,
           subjects: [subject, original],
-          message: { zh: `票据 ${original} 在开具 ${days} 天后被冲红`, en: `receipt ${original} was reversed ${days} days after issue` },
+          message: {
+            zh: `票据 ${original} 在开具 ${days} 天后被冲红`,
+            en: `receipt ${original} was reversed ${days} days after issue`,
+          },
         });
     }
     const { issuedCount, reversedCount } = context.department;
@@ -189,7 +205,11 @@ export function issueAlerts(receipt: ReceiptContent, context: IssueContext, t: A
 }
 
 /** A receipt whose number was taken long ago but that is still not signed. */
-export function stuckAlert(receipt: Pick<ReceiptContent, 'code' | 'number' | 'department' | 'issuedAt'>, now: Date, t: AlertThresholds): AlertDraft | null {
+export function stuckAlert(
+  receipt: Pick<ReceiptContent, 'code' | 'number' | 'department' | 'issuedAt'>,
+  now: Date,
+  t: AlertThresholds,
+): AlertDraft | null {
   const minutes = (now.getTime() - Date.parse(receipt.issuedAt)) / 60_000;
   if (minutes < t.stuckMinutes) return null;
   const subject = ref(receipt);
@@ -199,12 +219,19 @@ export function stuckAlert(receipt: Pick<ReceiptContent, 'code' | 'number' | 'de
     rule: 'receipt_stuck',
     department: receipt.department,
     subjects: [subject],
-    message: { zh: `票据 ${subject} 号码已占用 ${Math.floor(minutes)} 分钟仍未完成`, en: `receipt ${subject} has been unfinished for ${Math.floor(minutes)} minutes` },
+    message: {
+      zh: `票据 ${subject} 号码已占用 ${Math.floor(minutes)} 分钟仍未完成`,
+      en: `receipt ${subject} has been unfinished for ${Math.floor(minutes)} minutes`,
+    },
   };
 }
 
 /** Numbers left unused when a range is closed: recorded for the reconciliation (核销). */
-export function rangeClosedAlert(range: { id: string; department: string; unused: number }): AlertDraft | null {
+export function rangeClosedAlert(range: {
+  id: string;
+  department: string;
+  unused: number;
+}): AlertDraft | null {
   if (range.unused <= 0) return null;
   return {
     key: `range_closed_unused#${range.id}`,
@@ -212,6 +239,9 @@ export function rangeClosedAlert(range: { id: string; department: string; unused
     rule: 'range_closed_unused',
     department: range.department,
     subjects: [range.id],
-    message: { zh: `号段 ${range.id} 核销时有 ${range.unused} 个号码未使用`, en: `range ${range.id} was closed with ${range.unused} numbers unused` },
+    message: {
+      zh: `号段 ${range.id} 核销时有 ${range.unused} 个号码未使用`,
+      en: `range ${range.id} was closed with ${range.unused} numbers unused`,
+    },
   };
 }

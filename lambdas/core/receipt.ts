@@ -109,7 +109,7 @@ export function canonicalReceipt(content: ReceiptContent): string {
 
 /** Negates a receipt's lines for its red reversal. */
 export function redLines(lines: readonly ChargedLine[]): ChargedLine[] {
-  return lines.map((l) => ({ ...l, amount: -l.amount }));
+  return lines.map((l) => ({ ...l, amount: 0 - l.amount }));
 }
 
 export function refOf(r: ReceiptRef): ReceiptRef {

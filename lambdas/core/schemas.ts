@@ -224,7 +224,10 @@ export const verifyQuery = z.object({
 /** A signed amount in yuan, for ranges that include red (negative) receipts. */
 export const signedYuan = z
   .string()
-  .refine((s) => parseYuan(s.replace(/^-/, '')) !== null, 'must be an amount in yuan with at most two decimals, e.g. "-80.00"')
+  .refine(
+    (s) => parseYuan(s.replace(/^-/, '')) !== null,
+    'must be an amount in yuan with at most two decimals, e.g. "-80.00"',
+  )
   .transform((s) => (s.startsWith('-') ? -parseYuan(s.slice(1))! : parseYuan(s)!))
   .meta({ example: '100.00' });
 
@@ -235,13 +238,17 @@ const auditFilters = {
   from: isoDate.optional(),
   to: isoDate.optional(),
   payerName: text(100).optional(),
-  payerId: z.string().regex(/^[0-9A-Z]{6,30}$/, 'must be 6-30 digits or uppercase letters').optional(),
+  payerId: z
+    .string()
+    .regex(/^[0-9A-Z]{6,30}$/, 'must be 6-30 digits or uppercase letters')
+    .optional(),
   minAmount: signedYuan.optional(),
   maxAmount: signedYuan.optional(),
 };
 
 function dateOrder(q: { from?: string; to?: string }, ctx: z.RefinementCtx) {
-  if (q.from && q.to && q.from > q.to) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
+  if (q.from && q.to && q.from > q.to)
+    ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
 }
 
 export const auditReceiptsQuery = z
@@ -252,17 +259,26 @@ export const auditReceiptsQuery = z
   })
   .superRefine(dateOrder);
 
-export const auditExportQuery = z.strictObject({ ...auditFilters, format: z.literal('csv').default('csv') }).superRefine(dateOrder);
+export const auditExportQuery = z
+  .strictObject({ ...auditFilters, format: z.literal('csv').default('csv') })
+  .superRefine(dateOrder);
 
 export const auditStatsQuery = z
-  .strictObject({ from: isoDate, to: isoDate, groupBy: z.enum(['department', 'item', 'day', 'month']).default('department') })
+  .strictObject({
+    from: isoDate,
+    to: isoDate,
+    groupBy: z.enum(['department', 'item', 'day', 'month']).default('department'),
+  })
   .superRefine(dateOrder);
 
 export const auditListQuery = z
   .strictObject({
     from: isoDate.optional(),
     to: isoDate.optional(),
-    type: z.string().regex(/^[a-z._]{1,40}$/).optional(),
+    type: z
+      .string()
+      .regex(/^[a-z._]{1,40}$/)
+      .optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
     cursor: z.string().max(200).optional(),
   })

@@ -38,10 +38,14 @@ export function addTotals(a: Totals, b: Totals): Totals {
  * What one receipt adds: to its department once and to each item per line, on its day and
  * in its year (the year rows give the alert rules a department's or an item's usual).
  */
-export function totalsOf(receipt: Pick<ReceiptContent, 'kind' | 'issueDate' | 'department' | 'lines' | 'total'>): TotalsRow[] {
+export function totalsOf(
+  receipt: Pick<ReceiptContent, 'kind' | 'issueDate' | 'department' | 'lines' | 'total'>,
+): TotalsRow[] {
   const red = receipt.kind === 'red';
   const one = (amount: Fen): Totals =>
-    red ? { ...ZERO, reversedCount: 1, reversedAmount: -amount } : { ...ZERO, issuedCount: 1, issuedAmount: amount };
+    red
+      ? { ...ZERO, reversedCount: 1, reversedAmount: 0 - amount }
+      : { ...ZERO, issuedCount: 1, issuedAmount: amount };
   return [receipt.issueDate, receipt.issueDate.slice(0, 4)].flatMap((day) => [
     { day, key: `DEPT#${receipt.department}` as TotalsKey, ...one(receipt.total) },
     ...receipt.lines.map((l) => ({ day, key: `ITEM#${l.itemCode}` as TotalsKey, ...one(l.amount) })),
@@ -79,7 +83,11 @@ export function groupTotals(rows: readonly TotalsRow[], groupBy: GroupBy): Total
     const isItem = row.key.startsWith('ITEM#');
     if ((groupBy === 'item') !== isItem) continue;
     const group =
-      groupBy === 'department' || groupBy === 'item' ? row.key.slice(5) : groupBy === 'day' ? row.day : row.day.slice(0, 7);
+      groupBy === 'department' || groupBy === 'item'
+        ? row.key.slice(5)
+        : groupBy === 'day'
+          ? row.day
+          : row.day.slice(0, 7);
     groups.set(group, addTotals(groups.get(group) ?? ZERO, row));
   }
   return [...groups.entries()]

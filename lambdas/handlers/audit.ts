@@ -1,13 +1,19 @@
 import type { z } from 'zod';
+import {
+  type Cursor,
+  decodeCursor,
+  monthsDescending,
+  type QueryPlan,
+  type StoredAlert,
+} from '../adapters/dynamo/audit-repo.js';
+import { type LedgerEvent, newEvent, recordEvent } from '../adapters/dynamo/events.js';
+import type { StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
 import { csvField } from '../core/csv.js';
 import { dateInZone } from '../core/dates.js';
 import { badRequest } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
-import { groupTotals } from '../core/totals.js';
 import { auditExportQuery, auditListQuery, auditReceiptsQuery, auditStatsQuery } from '../core/schemas.js';
-import { type Cursor, decodeCursor, monthsDescending, type QueryPlan, type StoredAlert } from '../adapters/dynamo/audit-repo.js';
-import { type LedgerEvent, newEvent, recordEvent } from '../adapters/dynamo/events.js';
-import type { StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
+import { groupTotals } from '../core/totals.js';
 import { getDeps } from './deps.js';
 import { groupHandler } from './http/group.js';
 import { type ApiRequest, json, streamed } from './http/types.js';
@@ -17,7 +23,8 @@ import { rangeOut } from './ranges.js';
 type Filters = Omit<z.output<typeof auditExportQuery>, 'format'>;
 
 const DAY = 86_400_000;
-const shiftDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+const shiftDays = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
 
 /** The date range of a query: to defaults to today, from to a year before it. */
 function dateRange(q: { from?: string; to?: string }) {
@@ -37,11 +44,25 @@ const endOf = (date: string) => new Date(`${date}T23:59:59.999+08:00`).toISOStri
 export function planFor(f: Filters): QueryPlan {
   const { from, to } = dateRange(f);
   const base = { from: startOf(from), to: endOf(to) };
-  if (f.payerId) return { ...base, index: 'by-payer-id', partitionKey: 'payerIdPk', partitions: [`PAYERID#${f.payerId}`] };
-  if (f.payerName) return { ...base, index: 'by-payer-name', partitionKey: 'payerNamePk', partitions: [`PAYER#${f.payerName}`] };
-  if (f.itemCode) return { ...base, index: 'by-item', partitionKey: 'itemPk', partitions: [`ITEM#${f.itemCode}`] };
-  if (f.department) return { ...base, index: 'by-department', partitionKey: 'deptPk', partitions: [`DEPT#${f.department}`] };
-  return { ...base, index: 'by-month', partitionKey: 'monthPk', partitions: monthsDescending(from, to).map((m) => `MONTH#${m}`) };
+  if (f.payerId)
+    return { ...base, index: 'by-payer-id', partitionKey: 'payerIdPk', partitions: [`PAYERID#${f.payerId}`] };
+  if (f.payerName)
+    return {
+      ...base,
+      index: 'by-payer-name',
+      partitionKey: 'payerNamePk',
+      partitions: [`PAYER#${f.payerName}`],
+    };
+  if (f.itemCode)
+    return { ...base, index: 'by-item', partitionKey: 'itemPk', partitions: [`ITEM#${f.itemCode}`] };
+  if (f.department)
+    return { ...base, index: 'by-department', partitionKey: 'deptPk', partitions: [`DEPT#${f.department}`] };
+  return {
+    ...base,
+    index: 'by-month',
+    partitionKey: 'monthPk',
+    partitions: monthsDescending(from, to).map((m) => `MONTH#${m}`),
+  };
 }
 
 /** The filters the chosen index did not already apply. */
@@ -54,25 +75,68 @@ function matches(f: Filters) {
     (f.minAmount === undefined || r.total >= f.minAmount) &&
     (f.maxAmount === undefined || r.total <= f.maxAmount) &&
     (!f.status ||
-      (f.status === 'red' ? r.kind === 'red' : f.status === 'issued' ? r.status === 'issued' && r.kind === 'blue' : r.status === f.status));
+      (f.status === 'red'
+        ? r.kind === 'red'
+        : f.status === 'issued'
+          ? r.status === 'issued' && r.kind === 'blue'
+          : r.status === f.status));
 }
 
 /** Auditors see everything, payer included; amounts in yuan. */
 function receiptOut(r: StoredReceipt) {
   const { signature: _s, qrSignature: _q, idempotencyKey: _i, ...rest } = r;
-  return { ...rest, total: formatYuan(r.total), lines: r.lines.map((l) => ({ ...l, amount: formatYuan(l.amount) })) };
+  return {
+    ...rest,
+    total: formatYuan(r.total),
+    lines: r.lines.map((l) => ({ ...l, amount: formatYuan(l.amount) })),
+  };
 }
 
 /** Every audit read is itself recorded: who read what, when. */
 async function recordRead(req: ApiRequest) {
   const deps = getDeps();
-  await recordEvent(deps.db, deps.config.tables.ledger, newEvent('audit.read', req.caller!.username, req.route.id, { route: req.route.path, query: req.query }, deps.now()));
+  await recordEvent(
+    deps.db,
+    deps.config.tables.ledger,
+    newEvent(
+      'audit.read',
+      req.caller!.username,
+      req.route.id,
+      { route: req.route.path, query: req.query },
+      deps.now(),
+    ),
+  );
 }
 
 const CSV_COLUMNS = [
-  'code', 'number', 'kind', 'status', 'issue_date', 'issued_at', 'charge_date', 'department', 'collecting_unit',
-  'payer_type', 'payer_name', 'payer_id_number', 'line', 'item_code', 'item_name', 'item_version', 'unit', 'quantity',
-  'standard', 'line_amount', 'fund_management', 'exemption', 'total', 'handled_by', 'remark', 'reverses', 'reversed_by', 'reason',
+  'code',
+  'number',
+  'kind',
+  'status',
+  'issue_date',
+  'issued_at',
+  'charge_date',
+  'department',
+  'collecting_unit',
+  'payer_type',
+  'payer_name',
+  'payer_id_number',
+  'line',
+  'item_code',
+  'item_name',
+  'item_version',
+  'unit',
+  'quantity',
+  'standard',
+  'line_amount',
+  'fund_management',
+  'exemption',
+  'total',
+  'handled_by',
+  'remark',
+  'reverses',
+  'reversed_by',
+  'reason',
 ];
 
 function csvRows(r: StoredReceipt): string {
@@ -80,10 +144,34 @@ function csvRows(r: StoredReceipt): string {
   return r.lines
     .map((l, i) =>
       [
-        r.code, r.number, r.kind, r.status, r.issueDate, r.issuedAt, r.chargeDate, r.department, r.collectingUnit,
-        r.payer.type, r.payer.name, r.payer.idNumber ?? '', String(i + 1), l.itemCode, l.name, String(l.itemVersion), l.unit, String(l.quantity),
-        l.standard, formatYuan(l.amount), l.fundManagement, l.exemption ?? '', formatYuan(r.total), r.handledBy, r.remark ?? '',
-        ref(r.reverses), ref(r.reversedBy), r.reason ?? '',
+        r.code,
+        r.number,
+        r.kind,
+        r.status,
+        r.issueDate,
+        r.issuedAt,
+        r.chargeDate,
+        r.department,
+        r.collectingUnit,
+        r.payer.type,
+        r.payer.name,
+        r.payer.idNumber ?? '',
+        String(i + 1),
+        l.itemCode,
+        l.name,
+        String(l.itemVersion),
+        l.unit,
+        String(l.quantity),
+        l.standard,
+        formatYuan(l.amount),
+        l.fundManagement,
+        l.exemption ?? '',
+        formatYuan(r.total),
+        r.handledBy,
+        r.remark ?? '',
+        ref(r.reverses),
+        ref(r.reversedBy),
+        r.reason ?? '',
       ]
         .map(csvField)
         .join(','),
@@ -107,7 +195,10 @@ export const handler = groupHandler('audit', {
   auditReceipts: async (req) => {
     const q = validate(auditReceiptsQuery, req.query, 'query');
     const start: Cursor | null = q.cursor ? decodeCursor(q.cursor) : { p: 0 };
-    if (!start) throw badRequest('the cursor is not one this API gave', [{ path: 'cursor', rule: 'bad_cursor', message: 'cursor is invalid' }]);
+    if (!start)
+      throw badRequest('the cursor is not one this API gave', [
+        { path: 'cursor', rule: 'bad_cursor', message: 'cursor is invalid' },
+      ]);
     await recordRead(req);
     const items: ReturnType<typeof receiptOut>[] = [];
     let cursor: string | null = null;
@@ -127,7 +218,9 @@ export const handler = groupHandler('audit', {
       yield `\uFEFF${CSV_COLUMNS.join(',')}\r\n`;
       for await (const { receipt } of receipts) yield csvRows(receipt);
     }
-    return streamed('text/csv; charset=utf-8', csv(), { 'content-disposition': `attachment; filename="feeproof-receipts.csv"` });
+    return streamed('text/csv; charset=utf-8', csv(), {
+      'content-disposition': `attachment; filename="feeproof-receipts.csv"`,
+    });
   },
 
   auditStats: async (req) => {
@@ -171,7 +264,13 @@ export const handler = groupHandler('audit', {
         const out = rangeOut(r);
         const red = r.redCount ?? 0;
         const open = unfinished.get(r.id) ?? 0;
-        return { ...out, issued: out.taken - red - open, red, unfinished: open, unusedForGood: r.status === 'closed' ? out.unused : 0 };
+        return {
+          ...out,
+          issued: out.taken - red - open,
+          red,
+          unfinished: open,
+          unusedForGood: r.status === 'closed' ? out.unused : 0,
+        };
       }),
     });
   },

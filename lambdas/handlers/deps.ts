@@ -34,7 +34,10 @@ async function createSigner(config: Config): Promise<Signer> {
     import('../adapters/signing/kms-signer.js'),
   ]);
   // The signer retries throttling itself; the SDK's own retries would multiply with it.
-  return createKmsSigner({ client: new KMSClient({ region: config.awsRegion, maxAttempts: 1 }), keyId: config.signer.keyId });
+  return createKmsSigner({
+    client: new KMSClient({ region: config.awsRegion, maxAttempts: 1 }),
+    keyId: config.signer.keyId,
+  });
 }
 
 let deps: Deps | undefined;

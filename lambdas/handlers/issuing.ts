@@ -19,6 +19,7 @@ import {
   qrMessage,
   qrParams,
   receiptCode,
+  redLines,
   totalInWords,
   verifyUrl,
 } from '../core/receipt.js';
@@ -95,7 +96,14 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
     name: deps.config.bureauName,
   });
   const ref = { code: pending.code, number: pending.number };
-  const completion = { signature, qrSignature, keyId: signer.keyId, pdf, pdfSha256: sha256Hex(pdf), completedAt: deps.now().toISOString() };
+  const completion = {
+    signature,
+    qrSignature,
+    keyId: signer.keyId,
+    pdf,
+    pdfSha256: sha256Hex(pdf),
+    completedAt: deps.now().toISOString(),
+  };
   if (await deps.receipts.complete(ref, completion)) {
     emitMetric('ReceiptsIssued');
     const { pdf: _pdf, ...stored } = completion;
@@ -184,10 +192,20 @@ export async function issueReceipt(
       const chargeDate = request.chargeDate ?? today;
       const refuse = async (violations: Violation[]) => {
         emitMetric('ChargesRefused');
-        const event = newEvent('charge.refused', caller.username, department, { department, chargeDate, lines: (rawBody as { lines?: unknown }).lines, violations }, now);
+        const event = newEvent(
+          'charge.refused',
+          caller.username,
+          department,
+          { department, chargeDate, lines: (rawBody as { lines?: unknown }).lines, violations },
+          now,
+        );
         await recordEvent(deps.db, deps.config.tables.ledger, event);
         await superviseRefusal(deps, event, department, violations);
-        return new AppError('charge_rejected', `the charge was refused: ${violations.length} violation(s)`, violations);
+        return new AppError(
+          'charge_rejected',
+          `the charge was refused: ${violations.length} violation(s)`,
+          violations,
+        );
       };
       if (chargeDate > today)
         throw await refuse([
@@ -257,8 +275,8 @@ export async function reverseReceipt(
         department,
         collectingUnit: stored.collectingUnit,
         payer: stored.payer,
-        lines: stored.lines.map((l) => ({ ...l, amount: -l.amount })),
-        total: -stored.total,
+        lines: redLines(stored.lines),
+        total: 0 - stored.total,
         handledBy: caller.username,
         reverses: { code: stored.code, number: stored.number },
         reason,

@@ -1,5 +1,11 @@
 import type { LedgerEvent } from '../adapters/dynamo/events.js';
-import { type IdempotencyRecord, MAX_TRANSACTION_WRITES, type StoredReceipt, type TakeEntry, takeWrites } from '../adapters/dynamo/receipt-repo.js';
+import {
+  type IdempotencyRecord,
+  MAX_TRANSACTION_WRITES,
+  type StoredReceipt,
+  type TakeEntry,
+  takeWrites,
+} from '../adapters/dynamo/receipt-repo.js';
 import { AppError, conflict } from '../core/errors.js';
 import { isExhausted, type NumberRange } from '../core/numbering.js';
 import type { ReceiptContent } from '../core/receipt.js';
@@ -104,7 +110,8 @@ export class NumberTaker {
           } as StoredReceipt;
           return { receipt, idem: { ...request.idem, code, number }, event: request.event };
         });
-        while (entries.length > 1 && takeWrites(entries) > MAX_TRANSACTION_WRITES) entries = entries.slice(0, -1);
+        while (entries.length > 1 && takeWrites(entries) > MAX_TRANSACTION_WRITES)
+          entries = entries.slice(0, -1);
         now = now.slice(0, entries.length);
         const outcome = await this.deps.receipts.takeNumbers(range, entries);
         if (outcome.ok) {

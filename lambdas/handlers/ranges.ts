@@ -5,10 +5,10 @@ import { rangeSize, takenCount } from '../core/numbering.js';
 import { formatReceiptNumber, receiptCode } from '../core/receipt.js';
 import { allocateRangeRequest, closeRangeRequest } from '../core/schemas.js';
 import { getDeps } from './deps.js';
-import { superviseRangeClosed } from './supervision.js';
 import { groupHandler } from './http/group.js';
 import { json } from './http/types.js';
 import { validate } from './http/validate.js';
+import { superviseRangeClosed } from './supervision.js';
 
 export function rangeOut(r: NumberRange) {
   return {

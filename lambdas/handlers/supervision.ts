@@ -1,9 +1,9 @@
-import { issueAlerts, rangeClosedAlert, refusalAlerts, stuckAlert, type AlertDraft } from '../core/alerts.js';
-import type { Violation } from '../core/errors.js';
-import { contentOf } from '../core/receipt.js';
 import type { LedgerEvent } from '../adapters/dynamo/events.js';
 import type { StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
 import { logger } from '../adapters/logger.js';
+import { type AlertDraft, issueAlerts, rangeClosedAlert, refusalAlerts, stuckAlert } from '../core/alerts.js';
+import type { Violation } from '../core/errors.js';
+import { contentOf } from '../core/receipt.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -27,25 +27,51 @@ async function guarded(what: string, work: () => Promise<void>) {
 export function superviseIssue(deps: Deps, receipt: StoredReceipt): Promise<void> {
   return guarded('issue', async () => {
     const year = receipt.issueDate.slice(0, 4);
-    const totals = await deps.audit.yearTotals(year, [`DEPT#${receipt.department}`, ...receipt.lines.map((l) => `ITEM#${l.itemCode}`)]);
+    const totals = await deps.audit.yearTotals(year, [
+      `DEPT#${receipt.department}`,
+      ...receipt.lines.map((l) => `ITEM#${l.itemCode}`),
+    ]);
     const original = receipt.reverses ? await deps.receipts.getReceipt(receipt.reverses) : undefined;
     const items = new Map(receipt.lines.map((l) => [l.itemCode, totals.get(`ITEM#${l.itemCode}`)!]));
-    const context = { department: totals.get(`DEPT#${receipt.department}`)!, items, originalIssuedAt: original?.issuedAt };
-    await raiseAll(deps, issueAlerts(contentOf(receipt), context, deps.config.alerts, deps.config.officeHours));
+    const context = {
+      department: totals.get(`DEPT#${receipt.department}`)!,
+      items,
+      originalIssuedAt: original?.issuedAt,
+    };
+    await raiseAll(
+      deps,
+      issueAlerts(contentOf(receipt), context, deps.config.alerts, deps.config.officeHours),
+    );
   });
 }
 
-export function superviseRefusal(deps: Deps, event: LedgerEvent, department: string, violations: Violation[]): Promise<void> {
+export function superviseRefusal(
+  deps: Deps,
+  event: LedgerEvent,
+  department: string,
+  violations: Violation[],
+): Promise<void> {
   return guarded('refusal', async () => {
     const count = await deps.audit.countRefusal(department, event.at);
-    await raiseAll(deps, refusalAlerts({ department, eventId: event.id, violations, at: event.at }, count, deps.config.alerts));
+    await raiseAll(
+      deps,
+      refusalAlerts({ department, eventId: event.id, violations, at: event.at }, count, deps.config.alerts),
+    );
   });
 }
 
 export function superviseStuck(deps: Deps, pending: readonly StoredReceipt[]): Promise<void> {
-  return guarded('stuck', () => raiseAll(deps, pending.map((p) => stuckAlert(p, deps.now(), deps.config.alerts))));
+  return guarded('stuck', () =>
+    raiseAll(
+      deps,
+      pending.map((p) => stuckAlert(p, deps.now(), deps.config.alerts)),
+    ),
+  );
 }
 
-export function superviseRangeClosed(deps: Deps, range: { id: string; department: string; unused: number }): Promise<void> {
+export function superviseRangeClosed(
+  deps: Deps,
+  range: { id: string; department: string; unused: number },
+): Promise<void> {
   return guarded('range', () => raiseAll(deps, [rangeClosedAlert(range)]));
 }

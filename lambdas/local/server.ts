@@ -210,7 +210,8 @@ export function createLocalServer(options: LocalServerOptions): Server {
       const { stream } = result as { stream?: AsyncIterable<string> };
       if (stream) {
         // Written as produced, waiting for the client to drain: an export never sits in memory whole.
-        for await (const chunk of stream) if (!res.write(chunk)) await new Promise((ok) => res.once('drain', ok));
+        for await (const chunk of stream)
+          if (!res.write(chunk)) await new Promise((ok) => res.once('drain', ok));
         return res.end();
       }
       res.end(result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined);

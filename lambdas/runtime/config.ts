@@ -1,5 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { type AlertThresholds, DEFAULT_OFFICE_HOURS, DEFAULT_THRESHOLDS, type OfficeHours } from '../core/alerts.js';
+import {
+  type AlertThresholds,
+  DEFAULT_OFFICE_HOURS,
+  DEFAULT_THRESHOLDS,
+  type OfficeHours,
+} from '../core/alerts.js';
 import { ENV } from './env.js';
 import { TABLES, type TableId, tableName } from './tables.js';
 
@@ -34,9 +39,13 @@ function jsonOverride<T extends object>(value: string | undefined, defaults: T, 
   } catch {
     throw new Error(`${name} must be JSON`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${name} must be a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error(`${name} must be a JSON object`);
   const unknown = Object.keys(parsed).filter((k) => !(k in defaults));
-  if (unknown.length) throw new Error(`${name} has unknown keys: ${unknown.join(', ')} (known: ${Object.keys(defaults).join(', ')})`);
+  if (unknown.length)
+    throw new Error(
+      `${name} has unknown keys: ${unknown.join(', ')} (known: ${Object.keys(defaults).join(', ')})`,
+    );
   return { ...defaults, ...(parsed as Partial<T>) };
 }
 

@@ -12,10 +12,25 @@ const tokens: Record<string, string> = {};
 const yuan = (s: string) => Math.round(Number(s) * 100);
 
 const charges = {
-  ZRZY: (name: string, id?: string) => ({ payer: { type: 'person', name, ...(id ? { idNumber: id } : {}) }, lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: '80.00' }] }),
-  ZRZY2: (name: string) => ({ payer: { type: 'unit', name }, lines: [{ itemCode: 'ZRZY-001', quantity: 2, amount: '160.00' }, { itemCode: 'ZRZY-002', quantity: 1, amount: '550.00' }] }),
-  GA: (name: string) => ({ payer: { type: 'person', name }, lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }] }),
-  RS: (name: string, amount: string) => ({ payer: { type: 'person', name }, lines: [{ itemCode: 'RS-001', quantity: 1, amount }] }),
+  ZRZY: (name: string, id?: string) => ({
+    payer: { type: 'person', name, ...(id ? { idNumber: id } : {}) },
+    lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: '80.00' }],
+  }),
+  ZRZY2: (name: string) => ({
+    payer: { type: 'unit', name },
+    lines: [
+      { itemCode: 'ZRZY-001', quantity: 2, amount: '160.00' },
+      { itemCode: 'ZRZY-002', quantity: 1, amount: '550.00' },
+    ],
+  }),
+  GA: (name: string) => ({
+    payer: { type: 'person', name },
+    lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }],
+  }),
+  RS: (name: string, amount: string) => ({
+    payer: { type: 'person', name },
+    lines: [{ itemCode: 'RS-001', quantity: 1, amount }],
+  }),
 };
 
 const get = (path: string, token = auditor) => svc.api('GET', path, { token });
@@ -24,7 +39,9 @@ async function allPages(path: string, limit: number): Promise<any[]> {
   const items = [];
   let cursor: string | null = null;
   do {
-    const res = await get(`${path}${path.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+    const res = await get(
+      `${path}${path.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     expect(res.status).toBe(200);
     items.push(...res.body.items);
     cursor = res.body.cursor;
@@ -37,7 +54,12 @@ beforeAll(async () => {
   const deps = getDeps();
   // Office hours around the clock, so normal traffic raises nothing here; one test narrows them.
   deps.config.officeHours = { start: '00:00', end: '24:00', days: [1, 2, 3, 4, 5, 6, 7] };
-  deps.config.alerts = { ...DEFAULT_THRESHOLDS, reversalShareMinReceipts: 1000, amountAboveUsualMinSamples: 1000, stuckMinutes: 1000 };
+  deps.config.alerts = {
+    ...DEFAULT_THRESHOLDS,
+    reversalShareMinReceipts: 1000,
+    amountAboveUsualMinSamples: 1000,
+    stuckMinutes: 1000,
+  };
   auditor = await svc.token({ role: 'auditor', username: 'inspector-zhou' });
   for (const d of ['ZRZY', 'GA', 'RS']) tokens[d] = await svc.token({ role: 'collector', department: d });
   const issued = [
@@ -50,7 +72,11 @@ beforeAll(async () => {
   ];
   expect(issued.map((r) => r.status)).toEqual(Array(6).fill(201));
   const original = issued[1]!.body;
-  const red = await svc.api('POST', `/v1/receipts/${original.code}/${original.number}/reversal`, { token: tokens.ZRZY, json: { reason: '重复缴费' }, headers: { 'idempotency-key': newKey() } });
+  const red = await svc.api('POST', `/v1/receipts/${original.code}/${original.number}/reversal`, {
+    token: tokens.ZRZY,
+    json: { reason: '重复缴费' },
+    headers: { 'idempotency-key': newKey() },
+  });
   expect(red.status).toBe(201);
 });
 afterAll(async () => svc?.stop());
@@ -58,7 +84,14 @@ afterAll(async () => svc?.stop());
 describe('access', () => {
   it('is for auditors only', async () => {
     for (const token of [tokens.ZRZY!, await svc.token({ role: 'finance' })])
-      for (const path of ['/v1/audit/receipts', '/v1/audit/stats?from=2026-01-01&to=2026-12-31', '/v1/audit/export', '/v1/audit/alerts', '/v1/audit/events', '/v1/audit/ranges'])
+      for (const path of [
+        '/v1/audit/receipts',
+        '/v1/audit/stats?from=2026-01-01&to=2026-12-31',
+        '/v1/audit/export',
+        '/v1/audit/alerts',
+        '/v1/audit/events',
+        '/v1/audit/ranges',
+      ])
         expect((await get(path, token)).status).toBe(403);
     expect((await svc.api('GET', '/v1/audit/receipts')).status).toBe(401);
   });
@@ -94,15 +127,26 @@ describe('query', () => {
   });
 
   it('pages with an opaque cursor: every receipt once, in order', async () => {
-    const whole = (await get('/v1/audit/receipts?limit=500')).body.items.map((r: { number: string }) => r.number);
-    for (const limit of [1, 2, 3]) expect((await allPages('/v1/audit/receipts', limit)).map((r) => r.number)).toEqual(whole);
+    const whole = (await get('/v1/audit/receipts?limit=500')).body.items.map(
+      (r: { number: string }) => r.number,
+    );
+    for (const limit of [1, 2, 3])
+      expect((await allPages('/v1/audit/receipts', limit)).map((r) => r.number)).toEqual(whole);
     const byItem = (await allPages('/v1/audit/receipts?itemCode=ZRZY-001', 1)).map((r) => r.number);
     expect(new Set(byItem).size).toBe(4);
   });
 
   it('answers dates outside the range with nothing, and refuses bad filters with 400', async () => {
     expect((await get('/v1/audit/receipts?from=2020-01-01&to=2020-12-31')).body.items).toHaveLength(0);
-    for (const bad of ['limit=501', 'from=2026-02-30', 'status=lost', 'cursor=nonsense', 'minAmount=1.234', 'from=2026-05-02&to=2026-05-01', 'colour=red'])
+    for (const bad of [
+      'limit=501',
+      'from=2026-02-30',
+      'status=lost',
+      'cursor=nonsense',
+      'minAmount=1.234',
+      'from=2026-05-02&to=2026-05-01',
+      'colour=red',
+    ])
       expect((await get(`/v1/audit/receipts?${bad}`)).status).toBe(400);
   });
 });
@@ -127,7 +171,9 @@ describe('totals', () => {
       ['day', (r: { issueDate: string }) => r.issueDate],
       ['month', (r: { issueDate: string }) => r.issueDate.slice(0, 7)],
     ] as const) {
-      const res = await get(`/v1/audit/stats?from=${today.slice(0, 4)}-01-01&to=${today.slice(0, 4)}-12-31&groupBy=${groupBy}`);
+      const res = await get(
+        `/v1/audit/stats?from=${today.slice(0, 4)}-01-01&to=${today.slice(0, 4)}-12-31&groupBy=${groupBy}`,
+      );
       expect(res.status).toBe(200);
       const expected = recount(key as (r: { department: string; issueDate: string }) => string);
       expect(res.body.groups).toHaveLength(expected.size);
@@ -164,9 +210,18 @@ describe('export', () => {
 describe('alerts', () => {
   it('warn of refused charges, and of repeated ones by one department', async () => {
     for (let i = 0; i < DEFAULT_THRESHOLDS.repeatedRefusalsPerHour; i++)
-      expect((await issue(svc, tokens.GA!, { payer: { type: 'person', name: '某人' }, lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: '80.00' }] })).status).toBe(422);
+      expect(
+        (
+          await issue(svc, tokens.GA!, {
+            payer: { type: 'person', name: '某人' },
+            lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: '80.00' }],
+          })
+        ).status,
+      ).toBe(422);
     const alerts = (await get('/v1/audit/alerts')).body.items;
-    const refused = alerts.filter((a: { rule: string; department: string }) => a.rule === 'charge_refused' && a.department === 'GA');
+    const refused = alerts.filter(
+      (a: { rule: string; department: string }) => a.rule === 'charge_refused' && a.department === 'GA',
+    );
     expect(refused).toHaveLength(DEFAULT_THRESHOLDS.repeatedRefusalsPerHour);
     const repeated = alerts.filter((a: { rule: string }) => a.rule === 'repeated_refusals');
     expect(repeated).toHaveLength(1);
@@ -177,7 +232,8 @@ describe('alerts', () => {
 
   it('stay silent for normal traffic', async () => {
     const before = (await get('/v1/audit/alerts?limit=500')).body.items.length;
-    for (let i = 0; i < 3; i++) expect((await issue(svc, tokens.GA!, charges.GA('正常缴费人'))).status).toBe(201);
+    for (let i = 0; i < 3; i++)
+      expect((await issue(svc, tokens.GA!, charges.GA('正常缴费人'))).status).toBe(201);
     expect((await get('/v1/audit/alerts?limit=500')).body.items.length).toBe(before);
   });
 
@@ -188,7 +244,9 @@ describe('alerts', () => {
     try {
       const res = await issue(svc, tokens.GA!, charges.GA('夜间缴费人'));
       const alerts = (await get('/v1/audit/alerts?type=outside_office_hours')).body.items;
-      expect(alerts.map((a: { subjects: string[] }) => a.subjects[0])).toContain(`${res.body.code}/${res.body.number}`);
+      expect(alerts.map((a: { subjects: string[] }) => a.subjects[0])).toContain(
+        `${res.body.code}/${res.body.number}`,
+      );
     } finally {
       deps.config.officeHours = hours;
     }
@@ -202,7 +260,9 @@ describe('alerts', () => {
       for (let i = 0; i < 3; i++) await issue(svc, tokens.RS!, charges.RS('考生', '10.00'));
       const usual = await issue(svc, tokens.RS!, charges.RS('考生', '20.00'));
       const high = await issue(svc, tokens.RS!, charges.RS('考生', '50.00'));
-      const subjects = (await get('/v1/audit/alerts?type=amount_above_usual')).body.items.map((a: { subjects: string[] }) => a.subjects[0]);
+      const subjects = (await get('/v1/audit/alerts?type=amount_above_usual')).body.items.map(
+        (a: { subjects: string[] }) => a.subjects[0],
+      );
       expect(subjects).toContain(`${high.body.code}/${high.body.number}`);
       expect(subjects).not.toContain(`${usual.body.code}/${usual.body.number}`);
     } finally {
@@ -219,12 +279,23 @@ describe('alerts', () => {
     deps.now = savedNow;
     deps.config.alerts = { ...savedAlerts, reversalShareMinReceipts: 2, reversalSharePercent: 5 };
     try {
-      const red = await svc.api('POST', `/v1/receipts/${old.body.code}/${old.body.number}/reversal`, { token: tokens.RS, json: { reason: '退考' }, headers: { 'idempotency-key': newKey() } });
+      const red = await svc.api('POST', `/v1/receipts/${old.body.code}/${old.body.number}/reversal`, {
+        token: tokens.RS,
+        json: { reason: '退考' },
+        headers: { 'idempotency-key': newKey() },
+      });
       expect(red.status).toBe(201);
       const alerts = (await get('/v1/audit/alerts?limit=500')).body.items;
       const late = alerts.find((a: { rule: string }) => a.rule === 'late_reversal');
-      expect(late.subjects).toEqual([`${red.body.code}/${red.body.number}`, `${old.body.code}/${old.body.number}`]);
-      expect(alerts.find((a: { rule: string; department: string }) => a.rule === 'reversal_share' && a.department === 'RS')).toBeDefined();
+      expect(late.subjects).toEqual([
+        `${red.body.code}/${red.body.number}`,
+        `${old.body.code}/${old.body.number}`,
+      ]);
+      expect(
+        alerts.find(
+          (a: { rule: string; department: string }) => a.rule === 'reversal_share' && a.department === 'RS',
+        ),
+      ).toBeDefined();
     } finally {
       deps.config.alerts = savedAlerts;
     }
@@ -236,7 +307,11 @@ describe('alerts', () => {
     const savedAlerts = deps.config.alerts;
     deps.signer = async () => {
       const s = await savedSigner();
-      return { keyId: s.keyId, publicKeySpki: () => s.publicKeySpki(), signDigest: () => Promise.reject(new SignerError('KMS down', true)) };
+      return {
+        keyId: s.keyId,
+        publicKeySpki: () => s.publicKeySpki(),
+        signDigest: () => Promise.reject(new SignerError('KMS down', true)),
+      };
     };
     const stuck = await issue(svc, tokens.GA!, charges.GA('卡住的人'));
     expect(stuck.status).toBe(503);
@@ -259,21 +334,37 @@ describe('history and reconciliation', () => {
     await svc.api('POST', '/v1/ranges', { token: finance, json: { department: 'SW', size: 10 } });
     const events = await allPages('/v1/audit/events', 50);
     const types = new Set(events.map((e) => e.type));
-    for (const t of ['catalogue.imported', 'range.allocated', 'receipt.reversed', 'charge.refused', 'audit.read']) expect(types).toContain(t);
+    for (const t of [
+      'catalogue.imported',
+      'range.allocated',
+      'receipt.reversed',
+      'charge.refused',
+      'audit.read',
+    ])
+      expect(types).toContain(t);
     const times = events.map((e) => e.at);
     expect([...times].sort().reverse()).toEqual(times);
     const reads = (await get('/v1/audit/events?type=audit.read&limit=500')).body.items;
-    expect(reads.every((e: { type: string; actor: string }) => e.type === 'audit.read' && e.actor === 'inspector-zhou')).toBe(true);
+    expect(
+      reads.every(
+        (e: { type: string; actor: string }) => e.type === 'audit.read' && e.actor === 'inspector-zhou',
+      ),
+    ).toBe(true);
   });
 
   it('accounts for every number of every range, and closing leaves the unused unused', async () => {
     const ranges = (await get('/v1/audit/ranges')).body.ranges;
-    const zrzy = ranges.find((r: { department: string; status: string }) => r.department === 'ZRZY' && r.status === 'open');
+    const zrzy = ranges.find(
+      (r: { department: string; status: string }) => r.department === 'ZRZY' && r.status === 'open',
+    );
     // Three blue receipts and one red.
     expect(zrzy).toMatchObject({ taken: 4, red: 1, issued: 3, unfinished: 0 });
     expect(zrzy.unused).toBe(zrzy.size - 4);
     const finance = await svc.token({ role: 'finance' });
-    const closed = await svc.api('POST', `/v1/ranges/${encodeURIComponent(zrzy.id)}/close`, { token: finance, json: { reason: '年终核销' } });
+    const closed = await svc.api('POST', `/v1/ranges/${encodeURIComponent(zrzy.id)}/close`, {
+      token: finance,
+      json: { reason: '年终核销' },
+    });
     expect(closed.status).toBe(200);
     const after = (await get('/v1/audit/ranges')).body.ranges.find((r: { id: string }) => r.id === zrzy.id);
     expect(after).toMatchObject({ status: 'closed', unusedForGood: zrzy.size - 4 });

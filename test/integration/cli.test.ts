@@ -13,8 +13,12 @@ const dir = mkdtempSync(join(tmpdir(), 'feeproof-cli-'));
 /** Runs the CLI without blocking: the server under test lives in this same process. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ status: number; stdout: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'bin/feeproof.ts', ...args], { encoding: 'utf8', env: { ...process.env, ...env } }, (error, stdout) =>
-      resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'bin/feeproof.ts', ...args],
+      { encoding: 'utf8', env: { ...process.env, ...env } },
+      (error, stdout) =>
+        resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout }),
     );
   });
 }
@@ -26,7 +30,9 @@ afterAll(async () => svc?.stop());
 
 describe('feeproof token', () => {
   it('prints one JWT and nothing else, with the claims Cognito would carry', async () => {
-    const out = await cli(['token', '--role', 'collector', '--department', 'GA', '--ttl', '120'], { FEEPROOF_DATA_DIR: svc.dataDir });
+    const out = await cli(['token', '--role', 'collector', '--department', 'GA', '--ttl', '120'], {
+      FEEPROOF_DATA_DIR: svc.dataDir,
+    });
     expect(out.status).toBe(0);
     const lines = out.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);

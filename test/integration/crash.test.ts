@@ -52,8 +52,15 @@ describe('a server killed while it issues', () => {
     const send = (key: string) =>
       fetch(`http://127.0.0.1:${port}/v1/receipts`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
-        body: JSON.stringify({ payer: { type: 'person', name: '钱七' }, lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }] }),
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'idempotency-key': key,
+        },
+        body: JSON.stringify({
+          payer: { type: 'person', name: '钱七' },
+          lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }],
+        }),
       }).then(
         (r) => r.status,
         () => 0,

@@ -1,5 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, PutCommand, QueryCommand, type QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandOutput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { AlertDraft } from '../../core/alerts.js';
 import type { Totals, TotalsRow } from '../../core/totals.js';
 import { ZERO } from '../../core/totals.js';
@@ -50,7 +56,11 @@ export class AuditRepository {
    * Walks the plan's partitions newest first, keeping receipts that pass `keep`, until
    * `limit` are found (or, without a limit, to the end, page by page for streaming).
    */
-  async *receipts(plan: QueryPlan, keep: (r: StoredReceipt) => boolean, start: Cursor = { p: 0 }): AsyncGenerator<{ receipt: StoredReceipt; cursor: string | null }> {
+  async *receipts(
+    plan: QueryPlan,
+    keep: (r: StoredReceipt) => boolean,
+    start: Cursor = { p: 0 },
+  ): AsyncGenerator<{ receipt: StoredReceipt; cursor: string | null }> {
     let cursor: Cursor | null = start;
     while (cursor && cursor.p < plan.partitions.length) {
       const page: QueryCommandOutput = await this.db.send(
@@ -58,7 +68,11 @@ export class AuditRepository {
           TableName: this.tables.receipts,
           IndexName: plan.index,
           KeyConditionExpression: `${plan.partitionKey} = :p AND issuedSk BETWEEN :from AND :to`,
-          ExpressionAttributeValues: { ':p': plan.partitions[cursor.p], ':from': plan.from, ':to': `${plan.to}~` },
+          ExpressionAttributeValues: {
+            ':p': plan.partitions[cursor.p],
+            ':from': plan.from,
+            ':to': `${plan.to}~`,
+          },
           ScanIndexForward: false,
           ExclusiveStartKey: cursor.k,
           Limit: 200,
@@ -66,14 +80,23 @@ export class AuditRepository {
       );
       const rows = page.Items ?? [];
       const receipts: (StoredReceipt | undefined)[] =
-        plan.index === 'by-item' ? await this.receiptsOf(rows) : rows.map((r) => stripKeys(r) as unknown as StoredReceipt);
-      const next: Cursor | null = page.LastEvaluatedKey ? { p: cursor.p, k: page.LastEvaluatedKey } : { p: cursor.p + 1 };
+        plan.index === 'by-item'
+          ? await this.receiptsOf(rows)
+          : rows.map((r) => stripKeys(r) as unknown as StoredReceipt);
+      const next: Cursor | null = page.LastEvaluatedKey
+        ? { p: cursor.p, k: page.LastEvaluatedKey }
+        : { p: cursor.p + 1 };
       for (let i = 0; i < receipts.length; i++) {
         const receipt = receipts[i];
         if (!receipt || !keep(receipt)) continue;
         // Resuming after this receipt: its own key, in the index's key shape.
         const row = rows[i]!;
-        const key = { pk: row.pk, sk: row.sk, issuedSk: row.issuedSk, [plan.partitionKey]: row[plan.partitionKey] };
+        const key = {
+          pk: row.pk,
+          sk: row.sk,
+          issuedSk: row.issuedSk,
+          [plan.partitionKey]: row[plan.partitionKey],
+        };
         yield { receipt, cursor: encode({ p: cursor.p, k: key }) };
       }
       cursor = next.p < plan.partitions.length ? next : null;
@@ -85,10 +108,13 @@ export class AuditRepository {
     const byPk = new Map<string, StoredReceipt>();
     for (let i = 0; i < rows.length; i += 100) {
       const keys = rows.slice(i, i + 100).map((r) => ({ pk: r.pk, sk: 'RECEIPT' }));
-      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = { [this.tables.receipts]: { Keys: keys } };
+      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+        [this.tables.receipts]: { Keys: keys },
+      };
       while (request && Object.keys(request).length) {
         const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of out.Responses?.[this.tables.receipts] ?? []) byPk.set(item.pk as string, stripKeys(item) as unknown as StoredReceipt);
+        for (const item of out.Responses?.[this.tables.receipts] ?? [])
+          byPk.set(item.pk as string, stripKeys(item) as unknown as StoredReceipt);
         request = out.UnprocessedKeys as typeof request;
       }
     }
@@ -120,10 +146,15 @@ export class AuditRepository {
   async yearTotals(year: string, keys: string[]): Promise<Map<string, Totals>> {
     const unique = [...new Set(keys)];
     const out = await this.db.send(
-      new BatchGetCommand({ RequestItems: { [this.tables.ledger]: { Keys: unique.map((k) => ({ pk: `STATS#${year}`, sk: `${year}#${k}` })) } } }),
+      new BatchGetCommand({
+        RequestItems: {
+          [this.tables.ledger]: { Keys: unique.map((k) => ({ pk: `STATS#${year}`, sk: `${year}#${k}` })) },
+        },
+      }),
     );
     const found = new Map<string, Totals>(unique.map((k) => [k, ZERO]));
-    for (const item of out.Responses?.[this.tables.ledger] ?? []) found.set(item.key as string, stripKeys(item) as unknown as Totals);
+    for (const item of out.Responses?.[this.tables.ledger] ?? [])
+      found.set(item.key as string, stripKeys(item) as unknown as Totals);
     return found;
   }
 
@@ -148,7 +179,13 @@ export class AuditRepository {
       await this.db.send(
         new PutCommand({
           TableName: this.tables.ledger,
-          Item: { pk: `ALERT#${draft.key}`, sk: 'ALERT', gsi1pk: `ALERTS#${alert.at.slice(0, 7)}`, gsi1sk: `${alert.at}#${alert.id}`, ...alert },
+          Item: {
+            pk: `ALERT#${draft.key}`,
+            sk: 'ALERT',
+            gsi1pk: `ALERTS#${alert.at.slice(0, 7)}`,
+            gsi1sk: `${alert.at}#${alert.id}`,
+            ...alert,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );

@@ -75,7 +75,20 @@ export async function eventsOfMonth(
   return out;
 }
 
-const INDEX_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'issuedSk', 'deptPk', 'monthPk', 'itemPk', 'payerNamePk', 'payerIdPk', 'pendingPk', 'itemCodes'];
+const INDEX_ATTRIBUTES = [
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'issuedSk',
+  'deptPk',
+  'monthPk',
+  'itemPk',
+  'payerNamePk',
+  'payerIdPk',
+  'pendingPk',
+  'itemCodes',
+];
 
 /** Drops the table's key and index attributes from a row, leaving the domain object. */
 export function stripKeys(item: Record<string, unknown>): Record<string, unknown> {

@@ -5,8 +5,8 @@ import type { NumberRange } from '../../core/numbering.js';
 import { nextRangeBounds } from '../../core/numbering.js';
 import type { ReceiptContent, ReceiptRef, ReceiptStatus } from '../../core/receipt.js';
 import { formatReceiptNumber } from '../../core/receipt.js';
+import { mergeTotals, type TotalsRow, totalsOf } from '../../core/totals.js';
 import { newId } from '../ids.js';
-import { mergeTotals, totalsOf, type TotalsRow } from '../../core/totals.js';
 import { eventPut, type LedgerEvent, newEvent, stripKeys } from './events.js';
 
 /** A receipt as stored: its content plus what completing and reversing add. */
@@ -73,7 +73,8 @@ const allocatorKey = (code: string) => ({ pk: `CODE#${code}`, sk: 'ALLOCATOR' })
 const profileKey = (department: string) => ({ pk: `DEPT#${department}`, sk: 'PROFILE' });
 
 /** The sort key of every receipt index: newest first, and date ranges by prefix. */
-export const issuedSk = (r: Pick<ReceiptContent, 'issuedAt' | 'code' | 'number'>) => `${r.issuedAt}#${r.code}#${r.number}`;
+export const issuedSk = (r: Pick<ReceiptContent, 'issuedAt' | 'code' | 'number'>) =>
+  `${r.issuedAt}#${r.code}#${r.number}`;
 
 /** A receipt row with the attributes that place it in each index (see runtime/tables.ts). */
 function receiptRow(receipt: StoredReceipt) {
@@ -105,7 +106,10 @@ export const MAX_TRANSACTION_WRITES = 100;
 
 /** How many writes taking numbers for these entries makes: the range, each receipt's rows, the totals. */
 export function takeWrites(entries: readonly TakeEntry[]): number {
-  const perReceipt = entries.reduce((n, e) => n + 2 + itemIndexRows(e.receipt).length + (e.receipt.reverses ? 1 : 0) + (e.event ? 1 : 0), 0);
+  const perReceipt = entries.reduce(
+    (n, e) => n + 2 + itemIndexRows(e.receipt).length + (e.receipt.reverses ? 1 : 0) + (e.event ? 1 : 0),
+    0,
+  );
   return 1 + perReceipt + mergeTotals(entries.flatMap((e) => totalsOf(e.receipt))).length;
 }
 
@@ -114,9 +118,17 @@ function totalsUpdate(table: string, row: TotalsRow): TransactItem {
     Update: {
       TableName: table,
       Key: { pk: `STATS#${row.day.slice(0, 4)}`, sk: `${row.day}#${row.key}` },
-      UpdateExpression: 'SET #d = :day, #k = :key ADD issuedCount :ic, issuedAmount :ia, reversedCount :rc, reversedAmount :ra',
+      UpdateExpression:
+        'SET #d = :day, #k = :key ADD issuedCount :ic, issuedAmount :ia, reversedCount :rc, reversedAmount :ra',
       ExpressionAttributeNames: { '#d': 'day', '#k': 'key' },
-      ExpressionAttributeValues: { ':day': row.day, ':key': row.key, ':ic': row.issuedCount, ':ia': row.issuedAmount, ':rc': row.reversedCount, ':ra': row.reversedAmount },
+      ExpressionAttributeValues: {
+        ':day': row.day,
+        ':key': row.key,
+        ':ic': row.issuedCount,
+        ':ia': row.issuedAmount,
+        ':rc': row.reversedCount,
+        ':ra': row.reversedAmount,
+      },
     },
   };
 }
@@ -392,8 +404,18 @@ export class ReceiptRepository {
         TransactItems.push(item);
         owners.push({ entry: index, reason });
       };
-      add({ Put: { TableName: this.tables.receipts, Item: receiptRow(receipt), ConditionExpression: 'attribute_not_exists(pk)' } }, 'range_moved');
-      for (const row of itemIndexRows(receipt)) add({ Put: { TableName: this.tables.receipts, Item: row } }, 'range_moved');
+      add(
+        {
+          Put: {
+            TableName: this.tables.receipts,
+            Item: receiptRow(receipt),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        'range_moved',
+      );
+      for (const row of itemIndexRows(receipt))
+        add({ Put: { TableName: this.tables.receipts, Item: row } }, 'range_moved');
       add(
         {
           Put: {

@@ -13,7 +13,12 @@ export type StreamingContext = Context & { feeproofCanStream?: boolean };
  * Leaves a streamed body alone where the runtime can stream it; elsewhere collects it, and
  * refuses with a 413 naming the fix when it outgrows one response.
  */
-export function streamedBodies(): middy.MiddlewareObj<HttpEvent, APIGatewayProxyResultV2, Error, StreamingContext> {
+export function streamedBodies(): middy.MiddlewareObj<
+  HttpEvent,
+  APIGatewayProxyResultV2,
+  Error,
+  StreamingContext
+> {
   return {
     after: async (request) => {
       const reply = request.response as ApiReply | undefined;
@@ -22,7 +27,10 @@ export function streamedBodies(): middy.MiddlewareObj<HttpEvent, APIGatewayProxy
       for await (const chunk of reply.stream) {
         body += chunk;
         if (body.length > LAMBDA_BODY_LIMIT)
-          throw new AppError('payload_too_large', 'the export is larger than one response can carry; narrow the date range or filters');
+          throw new AppError(
+            'payload_too_large',
+            'the export is larger than one response can carry; narrow the date range or filters',
+          );
       }
       const { stream: _stream, ...rest } = reply;
       request.response = { ...rest, body };

@@ -62,6 +62,10 @@ export function binary(
   };
 }
 
-export function streamed(contentType: string, stream: AsyncIterable<string>, headers: Record<string, string> = {}): ApiReply {
+export function streamed(
+  contentType: string,
+  stream: AsyncIterable<string>,
+  headers: Record<string, string> = {},
+): ApiReply {
   return { statusCode: 200, headers: { 'content-type': contentType, ...headers }, stream };
 }
