@@ -116,7 +116,9 @@ export class NumberTaker {
         const outcome = await this.deps.receipts.takeNumbers(range, entries);
         if (outcome.ok) {
           range.next += entries.length;
-          now.forEach((w, i) => w.resolve(entries[i]!.receipt));
+          now.forEach((w, i) => {
+            w.resolve(entries[i]!.receipt);
+          });
           remaining = remaining.slice(now.length);
           attempt = -1; // a new range (if any is needed) starts a fresh count
           continue;

@@ -185,7 +185,15 @@ interface DynamoCall {
   action: string;
   table: string;
   index?: string;
+  /** The partition key of the item written or read by key (IAM's dynamodb:LeadingKeys). */
+  leadingKey?: string;
 }
+
+type KeyedSpec = { TableName: string; Item?: { pk?: { S?: string } }; Key?: { pk?: { S?: string } } };
+const leadingKeyOf = (spec: KeyedSpec) => {
+  const key = spec.Item?.pk?.S ?? spec.Key?.pk?.S;
+  return key === undefined ? {} : { leadingKey: key };
+};
 
 const TRANSACT_ACTIONS: Record<string, string> = {
   Put: 'PutItem',
@@ -202,13 +210,18 @@ function callsOf(operation: string, body: Json): DynamoCall[] {
       return Object.keys(body.RequestItems ?? {}).map((table) => ({ action: operation, table }));
     case 'TransactWriteItems':
     case 'TransactGetItems':
-      return body.TransactItems.map((item: Record<string, { TableName: string }>) => {
+      return body.TransactItems.map((item: Record<string, KeyedSpec>) => {
         const [kind, spec] = Object.entries(item)[0]!;
-        return { action: TRANSACT_ACTIONS[kind] ?? kind, table: spec.TableName };
+        return { action: TRANSACT_ACTIONS[kind] ?? kind, table: spec.TableName, ...leadingKeyOf(spec) };
       });
     default:
       return [
-        { action: operation, table: body.TableName, ...(body.IndexName ? { index: body.IndexName } : {}) },
+        {
+          action: operation,
+          table: body.TableName,
+          ...(body.IndexName ? { index: body.IndexName } : {}),
+          ...leadingKeyOf(body),
+        },
       ];
   }
 }
@@ -245,8 +258,15 @@ async function recordingProxy(
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-/** `dynamodb:<Action> <table id>[/index/<name>]` for each action and resource the role's policies allow. */
-function allowedDynamoAccess(name: FunctionName): Set<string> {
+interface Grant {
+  /** `dynamodb:<Action> <table id>[/index/<name>]`. */
+  access: string;
+  /** Patterns of dynamodb:LeadingKeys (ForAllValues:StringLike) the grant is limited to. */
+  leadingKeys?: string[];
+}
+
+/** What the function's role allows on the tables, by action and resource. */
+function dynamoGrants(name: FunctionName): Grant[] {
   const fn = name === RECOVERY ? built.stack.functions.recovery : built.stack.functions.byGroup.get(name)!;
   const role = logicalId(fn.role!);
   const tableIds = new Map(TABLES.map((t) => [logicalId(built.stack.tables.table(t.id)), t.id]));
@@ -256,18 +276,40 @@ function allowedDynamoAccess(name: FunctionName): Set<string> {
     const table = tableIds.get(refId(first) ?? '');
     return table && typeof suffix === 'string' ? `${table}${suffix}` : undefined;
   };
-  const allowed = new Set<string>();
+  const grants: Grant[] = [];
   for (const policy of Object.values(resources(built.template, 'AWS::IAM::Policy'))) {
     if (!policyRoles(policy).includes(role)) continue;
     for (const statement of asArray<Json>(policy.Properties.PolicyDocument.Statement)) {
       if (statement.Effect !== 'Allow') continue;
+      const conditions = Object.keys(statement.Condition ?? {});
+      const leadingKeys: string[] | undefined =
+        statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+      if (conditions.length > (leadingKeys ? 1 : 0)) throw new Error(`unexpected condition ${conditions}`);
       for (const resource of asArray(statement.Resource).map(resourceKey)) {
         if (!resource) continue;
-        for (const action of asArray<string>(statement.Action)) allowed.add(`${action} ${resource}`);
+        for (const action of asArray<string>(statement.Action))
+          grants.push({ access: `${action} ${resource}`, ...(leadingKeys ? { leadingKeys } : {}) });
       }
     }
   }
-  return allowed;
+  return grants;
+}
+
+/** IAM's StringLike: `*` is any run of characters, nothing else is special. */
+const like = (pattern: string, value: string) =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[^\w#-]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(value);
+
+function permits(grants: Grant[], access: string, leadingKey: string | undefined): boolean {
+  return grants.some(
+    (g) =>
+      g.access === access &&
+      (!g.leadingKeys || (leadingKey !== undefined && g.leadingKeys.some((p) => like(p, leadingKey)))),
+  );
 }
 
 /** The EMF metric names a function has written to its log so far. */
@@ -717,12 +759,13 @@ describe('least privilege, exercised', () => {
     const denied = new Set<string>();
     let calls = 0;
     for (const container of containers) {
-      const allowed = allowedDynamoAccess(container.name);
+      const grants = dynamoGrants(container.name);
       for (const call of container.dynamoCalls) {
         calls++;
         const resource = `${tableIds.get(call.table) ?? call.table}${call.index ? `/index/${call.index}` : ''}`;
         const needed = `dynamodb:${call.action} ${resource}`;
-        if (!allowed.has(needed)) denied.add(`${container.name}: ${needed}`);
+        if (!permits(grants, needed, call.leadingKey))
+          denied.add(`${container.name}: ${needed}${call.leadingKey ? ` (${call.leadingKey})` : ''}`);
       }
     }
     expect(calls).toBeGreaterThan(20);

@@ -16,7 +16,8 @@ const receiptArb = fc.record({
 });
 
 /** Red receipts carry negated amounts, as issuing makes them. */
-const asIssued = (r: fc.RecordValue<typeof receiptArb>) => {
+type Generated = typeof receiptArb extends fc.Arbitrary<infer T> ? T : never;
+const asIssued = (r: Generated) => {
   const lines = r.lines.map((l) => ({ ...l, amount: r.kind === 'red' ? 0 - l.amount : l.amount }));
   return { ...r, lines: lines as never, total: lines.reduce((s, l) => s + l.amount, 0) };
 };
