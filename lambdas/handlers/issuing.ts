@@ -10,12 +10,10 @@ import { checkCharge } from '../core/charge.js';
 import { dateInZone } from '../core/dates.js';
 import { AppError, conflict, type Violation } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
-import { isExhausted } from '../core/numbering.js';
 import type { ReceiptContent, ReceiptRef } from '../core/receipt.js';
 import {
   canonicalReceipt,
   contentOf,
-  formatReceiptNumber,
   qrMessage,
   qrParams,
   receiptCode,

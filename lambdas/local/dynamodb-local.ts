@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,7 +70,8 @@ export async function startDynamoDbLocal(
       String(port),
       ...storage,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // Its working directory gets a metadata file: keep it out of the project.
+    { stdio: ['ignore', 'ignore', 'pipe'], cwd: options.dataDir ?? tmpdir() },
   );
   let stderr = '';
   child.stderr?.on('data', (d) => {

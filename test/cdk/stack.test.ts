@@ -14,6 +14,7 @@ import { PARTITION_KEY, SORT_KEY, TABLES } from '../../lambdas/runtime/tables.js
 import { DEFAULT_SETTINGS, ENV } from '../../lib/config.js';
 import { defaultHandlerEntry } from '../../lib/feeproof-stack.js';
 import {
+  EVENT_KEY_PATTERN,
   FONT_FILE,
   FUNCTION_SPECS,
   type FunctionName,
@@ -325,6 +326,32 @@ describe('least privilege', () => {
       .filter(([, access]) => access !== 'read')
       .map(([t]) => id(built.stack.tables.table(t as (typeof TABLES)[number]['id'])));
     expect([...written].sort()).toEqual(expected.sort());
+  });
+});
+
+describe('event rows only', () => {
+  const appenders = FUNCTION_NAMES.flatMap((n) =>
+    Object.entries(FUNCTION_SPECS[n].tables)
+      .filter(([, access]) => access === 'read+events')
+      .map(([table]) => [n, table] as [FunctionName, (typeof TABLES)[number]['id']]),
+  );
+
+  it.each(appenders)('%s may put only EVENT# rows into %s, and never update them', (name, table) => {
+    const tableId = id(built.stack.tables.table(table));
+    const statements = allStatements(built.template).filter(
+      ({ resource, statement }) =>
+        resources(built.template, 'AWS::IAM::Policy')[resource] &&
+        policyRoles(resources(built.template, 'AWS::IAM::Policy')[resource]!).includes(roleId(name)) &&
+        asArray(statement.Resource).some((r) => refId(r) === tableId) &&
+        asArray<string>(statement.Action).some(
+          (a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem',
+        ),
+    );
+    expect(statements).toHaveLength(1);
+    expect(statements[0]!.statement).toMatchObject({
+      Action: 'dynamodb:PutItem',
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [EVENT_KEY_PATTERN] } },
+    });
   });
 });
 

@@ -237,8 +237,7 @@ export class ReceiptRepository {
     const nextFree = allocator?.nextFree ?? 1;
     const bounds = nextRangeBounds(nextFree, size);
     if (!bounds) throw new RangeError(`receipt code ${code} has no numbers left for a range of ${size}`);
-    const opensNow =
-      (!current || current.status !== 'open' || current.next > current.last) && !pointer?.queue?.length;
+    const opensNow = (current?.status !== 'open' || current.next > current.last) && !pointer?.queue?.length;
     const range: NumberRange = {
       id: newId(at),
       department,
@@ -457,7 +456,7 @@ export class ReceiptRepository {
     } catch (e) {
       const reasons = cancelReasons(e);
       if (!reasons) throw e;
-      const failed = reasons.findIndex((r) => r === 'ConditionalCheckFailed');
+      const failed = reasons.indexOf('ConditionalCheckFailed');
       const owner = owners[failed];
       // A conflict with another transaction, or the range moved: re-read and retry all.
       if (!owner || owner.entry < 0 || owner.reason === 'range_moved')
