@@ -1,11 +1,10 @@
 import type { Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { getDeps, resetDeps } from '../handlers/deps.js';
 import { recoverPending } from '../handlers/issuing.js';
 import { dataDir as configuredDataDir } from '../runtime/config.js';
-import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local.js';
 import { seedDemoCatalogue } from './seed.js';
 import { createLocalServer } from './server.js';
 import { ensureTables } from './tables.js';
@@ -44,7 +43,9 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     dynamo = await startDynamoDbLocal(options.inMemory ? {} : { dataDir: resolve(dataDir, 'dynamodb') });
     dynamoEndpoint = dynamo.endpoint;
   }
-  const port = options.port ?? Number(process.env.PORT ?? 3000);
+  const requested = options.port ?? Number(process.env.PORT ?? 3000);
+  // Port 0: pick the port now, so the public URL in QR codes names the real one.
+  const port = requested === 0 ? await freePort() : requested;
   // The handlers read their configuration from the environment, exactly as in Lambda.
   process.env.FEEPROOF_DYNAMODB_ENDPOINT = dynamoEndpoint;
   process.env.FEEPROOF_DATA_DIR = dataDir;
@@ -52,14 +53,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   resetDeps();
   const deps = getDeps();
   try {
-    await ensureTables(
-      new DynamoDBClient({
-        endpoint: dynamoEndpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-      deps.config.tables,
-    );
+    await ensureTables(deps.db, deps.config.tables);
     if (options.seed !== false) await seedDemoCatalogue(deps);
     // Receipts left unfinished by a crash are completed before serving.
     const recovered = await recoverPending(deps);

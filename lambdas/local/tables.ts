@@ -1,9 +1,10 @@
-import { CreateTableCommand, type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../runtime/config.js';
 import { PARTITION_KEY, SORT_KEY, TABLES } from '../runtime/tables.js';
 
 /** Creates the tables that are missing, from the same definitions the CDK stack uses. */
-export async function ensureTables(client: DynamoDBClient, names: Config['tables']): Promise<string[]> {
+export async function ensureTables(client: DynamoDBDocumentClient, names: Config['tables']): Promise<string[]> {
   const existing = new Set<string>();
   let start: string | undefined;
   do {
