@@ -6,6 +6,9 @@
  *   feeproof verify <file.pdf> [--keys keys.json] [--url URL]   exit 0 genuine, 1 not, 2 unusable input
  *   feeproof catalogue import <file.csv> [--url URL]           as the finance bureau, all rows or none
  */
+// Lambda runs Node 22; the SDK's notice that it will need Node 22 in 2027 is not news here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startLocalService } from '../lambdas/local/service.js';

@@ -12,7 +12,7 @@ import type { Construct } from 'constructs';
 import { Api } from './api.js';
 import { Auth } from './auth.js';
 import { type FeeproofStackProps, resolveSettings } from './config.js';
-import { Functions } from './functions.js';
+import { FUNCTION_SPECS, Functions, RECOVERY } from './functions.js';
 import { acknowledgeFindings } from './nag.js';
 import { Observability } from './observability.js';
 import { SigningKey } from './signing-key.js';
@@ -79,6 +79,10 @@ export class FeeproofStack extends Stack {
 
     this.observability = new Observability(this, 'Observability', {
       functions: this.functions.all,
+      signingLogGroups: this.functions.all
+        .filter(([name]) => name !== RECOVERY && FUNCTION_SPECS[name].signingKey === 'sign')
+        .map(([, fn]) => fn.logGroup),
+      recoveryLogGroup: this.functions.recovery.logGroup,
       tables: this.tables.all.map(({ definition, table }) => [definition.id, table]),
       httpApi: this.api.httpApi,
       alarmTopicArn: settings.alarmTopicArn,

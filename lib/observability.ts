@@ -12,6 +12,15 @@
  * | ReceiptsIssued  | a receipt (blue or red) is signed and stored       |
  * | ChargesRefused  | a charge is refused by the catalogue check (422)   |
  * | Verifications   | a public verification is answered (found or not)   |
+ *
+ * Two more come from metric filters on the functions' JSON logs (lambdas/adapters/logger.ts),
+ * because a KMS failure is answered (503, retry later) or retried by the recovery job rather
+ * than failing the function, so the Errors alarms would never see it:
+ *
+ * | metric           | log line                                                     |
+ * |------------------|--------------------------------------------------------------|
+ * | SigningFailures  | a request failed on the signer: `error.name` is SignerError  |
+ * | RecoveryFailures | the recovery job's summary, `recovery finished`, `failed` > 0 |
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
@@ -19,6 +28,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { pascal } from './names.js';
@@ -29,6 +39,14 @@ export const BUSINESS_METRICS = {
   chargesRefused: 'ChargesRefused',
   verifications: 'Verifications',
 } as const;
+
+/**
+ * The log fields the failure metrics are filtered on, as the runtime writes them: the HTTP
+ * error middleware logs a SignerError as `error`, the recovery job logs its counts.
+ * test/cdk/bundles.test.ts checks the bundles really write these lines.
+ */
+export const SIGNING_FAILURE_LOG = { field: 'error.name', value: 'SignerError' } as const;
+export const RECOVERY_SUMMARY_LOG = { message: 'recovery finished', failedField: 'failed' } as const;
 
 /** The operations whose DynamoDB system errors are alarmed on (an alarm takes at most 10 metrics). */
 const TABLE_OPERATIONS = [
@@ -45,6 +63,10 @@ const TABLE_OPERATIONS = [
 
 export interface ObservabilityProps {
   functions: [string, lambda.IFunction][];
+  /** Log groups of the functions that sign (request path): watched for signer failures. */
+  signingLogGroups: logs.ILogGroup[];
+  /** Log group of the scheduled recovery job: watched for receipts it could not complete. */
+  recoveryLogGroup: logs.ILogGroup;
   tables: [string, dynamodb.ITable][];
   httpApi: apigw.HttpApi;
   alarmTopicArn?: string;
@@ -60,6 +82,8 @@ export class Observability extends Construct {
     const topic = props.alarmTopicArn
       ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
       : undefined;
+    const business = (metricName: string) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, statistic: 'Sum', period });
     const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string): void => {
       const created = new cloudwatch.Alarm(this, alarmId, {
         metric,
@@ -90,8 +114,42 @@ export class Observability extends Construct {
     }
     alarm('Api5xx', props.httpApi.metricServerError({ period }), 'feeproof API: 5xx answers');
 
-    const business = (metricName: string) =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, statistic: 'Sum', period });
+    // KMS (or the local signer) failing: answered 503 to the client, so not a function error.
+    props.signingLogGroups.forEach((logGroup, i) => {
+      new logs.MetricFilter(this, `SigningFailuresFilter${i}`, {
+        logGroup,
+        filterPattern: logs.FilterPattern.stringValue(
+          `$.${SIGNING_FAILURE_LOG.field}`,
+          '=',
+          SIGNING_FAILURE_LOG.value,
+        ),
+        metricNamespace: METRICS_NAMESPACE,
+        metricName: 'SigningFailures',
+        metricValue: '1',
+        unit: cloudwatch.Unit.COUNT,
+      });
+    });
+    alarm(
+      'SigningFailures',
+      business('SigningFailures'),
+      'feeproof: signing failed (KMS unavailable, throttled or refusing); receipts wait for recovery',
+    );
+    new logs.MetricFilter(this, 'RecoveryFailuresFilter', {
+      logGroup: props.recoveryLogGroup,
+      filterPattern: logs.FilterPattern.all(
+        logs.FilterPattern.stringValue('$.message', '=', RECOVERY_SUMMARY_LOG.message),
+        logs.FilterPattern.numberValue(`$.${RECOVERY_SUMMARY_LOG.failedField}`, '>', 0),
+      ),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: 'RecoveryFailures',
+      metricValue: `$.${RECOVERY_SUMMARY_LOG.failedField}`,
+      unit: cloudwatch.Unit.COUNT,
+    });
+    alarm(
+      'RecoveryFailures',
+      business('RecoveryFailures'),
+      'feeproof: the recovery job could not complete pending receipts (numbers taken, not signed)',
+    );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(24) });
     this.dashboard.addWidgets(

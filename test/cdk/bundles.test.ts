@@ -21,6 +21,7 @@ import type { IConstruct } from 'constructs';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { type Deps, getDeps, resetDeps } from '../../lambdas/handlers/deps.js';
+import { freePort } from '../../lambdas/local/dynamodb-local.js';
 import { seedDemoCatalogue } from '../../lambdas/local/seed.js';
 import { ensureTables } from '../../lambdas/local/tables.js';
 import { ENV } from '../../lambdas/runtime/env.js';
@@ -35,6 +36,7 @@ import {
 } from '../../lib/bundling.js';
 import { defaultHandlerEntry, PROJECT_ROOT } from '../../lib/feeproof-stack.js';
 import { FUNCTION_SPECS, type FunctionName, RECOVERY } from '../../lib/functions.js';
+import { RECOVERY_SUMMARY_LOG, SIGNING_FAILURE_LOG } from '../../lib/observability.js';
 import { asArray, type Built, buildStack, type Json, policyRoles, refId, resources } from './support.js';
 
 /** Functions whose handler exists (stack.test.ts fails on the others, built from stubs). */
@@ -69,6 +71,7 @@ function functionResource(name: FunctionName) {
 
 interface Container {
   name: FunctionName;
+  label: string;
   process: ChildProcess;
   /** What it asked of DynamoDB, as IAM would authorize it. */
   dynamoCalls: DynamoCall[];
@@ -106,6 +109,7 @@ function environmentOf(name: FunctionName): Record<string, string> {
 async function startContainer(
   name: FunctionName,
   overrides: Record<string, string> = {},
+  label: string = name,
 ): Promise<Container> {
   const dynamoCalls: DynamoCall[] = [];
   const dynamo = await recordingProxy(inject('dynamoEndpoint'), dynamoCalls);
@@ -133,6 +137,7 @@ async function startContainer(
   });
   const container: Container = {
     name,
+    label,
     process: child,
     dynamoCalls,
     stdout: [],
@@ -163,6 +168,40 @@ async function startContainer(
     });
   });
 }
+
+/** A container of the function as deployed (signer `kms`) while KMS refuses every connection. */
+async function kmsDown(name: FunctionName): Promise<Container> {
+  return startContainer(
+    name,
+    {
+      [ENV.signer]: 'kms',
+      [ENV.kmsKeyId]: 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555',
+      AWS_ENDPOINT_URL_KMS: `http://127.0.0.1:${await freePort()}`,
+      // Lambda gives the role's credentials in these variables.
+      AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'example',
+      AWS_SESSION_TOKEN: 'example',
+    },
+    `${name} (KMS down)`,
+  );
+}
+
+/** The JSON lines of a log (chunks or lines). */
+function jsonLines(log: string[]): Json[] {
+  return log
+    .join('\n')
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line)];
+      } catch {
+        return [];
+      }
+    });
+}
+
+const isSigningFailure = (line: Json) =>
+  SIGNING_FAILURE_LOG.field.split('.').reduce((v, k) => v?.[k], line) === SIGNING_FAILURE_LOG.value;
 
 async function invokeIn(container: Container, event: unknown): Promise<Json> {
   const id = randomUUID();
@@ -572,6 +611,7 @@ describe('catalogue-admin', () => {
 });
 
 describe('receipts, verify and recovery', () => {
+  let stuck: Json;
   const charge = {
     payer: { type: 'person', name: '张三' },
     lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: '80.00' }],
@@ -667,15 +707,12 @@ describe('receipts, verify and recovery', () => {
     expect(keys[0].certificatePem).toContain('BEGIN CERTIFICATE');
   });
 
-  it('recovery, on its schedule, completes a receipt whose signing failed after its number was taken', async () => {
-    // A receipts container whose signer fails (its key path is under a file, not a directory).
-    const blocker = path.join(work, 'not-a-directory');
-    fs.writeFileSync(blocker, '');
-    const broken = await startContainer('receipts', { [ENV.localKeyPath]: path.join(blocker, 'key.pem') });
+  it('KMS down: 503 to retry with the same key, the number kept by a pending receipt, the failure logged', async () => {
     const key = `bundle-${randomUUID()}`;
-    const failed = await invokeIn(broken, issue(key));
-    expect(failed.statusCode).toBeGreaterThanOrEqual(500);
-    broken.process.kill();
+    const res = await invokeIn(await kmsDown('receipts'), issue(key));
+    expect(res.statusCode).toBe(503);
+    expect(bodyOf(res).error).toBe('service_unavailable');
+    expect(res.headers['retry-after']).toBeDefined();
 
     const { Items: pending = [] } = await deps.db.send(
       new QueryCommand({
@@ -686,9 +723,16 @@ describe('receipts, verify and recovery', () => {
       }),
     );
     expect(pending).toHaveLength(1);
-    const stuck = pending[0]!;
+    stuck = pending[0]!;
     expect(stuck.idempotencyKey).toBe(key);
 
+    // The line the SigningFailures metric filter counts.
+    const container = containers.find((c) => c.label === 'receipts (KMS down)')!;
+    await vi.waitFor(() => expect(jsonLines(container.stderr).some(isSigningFailure)).toBe(true));
+  });
+
+  it('recovery, on its schedule, completes that receipt once it is a minute old and signing works', async () => {
+    const key = stuck.idempotencyKey;
     // Recovery leaves receipts younger than a minute to their own request.
     expect(await invoke(RECOVERY, scheduledEvent())).toEqual({ completed: 0, failed: 0 });
     await deps.db.send(
@@ -698,6 +742,16 @@ describe('receipts, verify and recovery', () => {
         UpdateExpression: 'SET issuedAt = :t',
         ExpressionAttributeValues: { ':t': new Date(Date.now() - 5 * 60_000).toISOString() },
       }),
+    );
+    // With KMS still down it fails, and says so in the line the RecoveryFailures filter counts.
+    const down = await kmsDown(RECOVERY);
+    expect(await invokeIn(down, scheduledEvent())).toEqual({ completed: 0, failed: 1 });
+    await vi.waitFor(() =>
+      expect(
+        jsonLines(down.stdout).filter(
+          (l) => l.message === RECOVERY_SUMMARY_LOG.message && l[RECOVERY_SUMMARY_LOG.failedField] === 1,
+        ),
+      ).toHaveLength(1),
     );
     expect(await invoke(RECOVERY, scheduledEvent())).toEqual({ completed: 1, failed: 0 });
     expect(await invoke(RECOVERY, scheduledEvent())).toEqual({ completed: 0, failed: 0 });

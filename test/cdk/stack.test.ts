@@ -501,6 +501,34 @@ describe('observability', () => {
     ).toBe(true);
   });
 
+  it('alarms on signing failures (KMS) and on receipts the recovery job could not complete', () => {
+    const filters = Object.values(resources(built.template, 'AWS::Logs::MetricFilter'));
+    const signing = filters.filter(
+      (f) => f.Properties.MetricTransformations[0].MetricName === 'SigningFailures',
+    );
+    const signers = FUNCTION_NAMES.filter((n) => n !== RECOVERY && FUNCTION_SPECS[n].signingKey === 'sign');
+    expect(signing.map((f) => refId(f.Properties.LogGroupName)).sort()).toEqual(
+      signers.map((n) => id(fn(n).logGroup)).sort(),
+    );
+    for (const f of signing) expect(f.Properties.FilterPattern).toBe('{ $.error.name = "SignerError" }');
+    const [recovery] = filters.filter(
+      (f) => f.Properties.MetricTransformations[0].MetricName === 'RecoveryFailures',
+    );
+    expect(refId(recovery!.Properties.LogGroupName)).toBe(id(fn(RECOVERY).logGroup));
+    expect(recovery!.Properties.FilterPattern).toBe(
+      '{ ($.message = "recovery finished") && ($.failed > 0) }',
+    );
+    expect(recovery!.Properties.MetricTransformations[0].MetricValue).toBe('$.failed');
+    for (const metric of ['SigningFailures', 'RecoveryFailures']) {
+      built.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metric,
+        Namespace: 'Feeproof',
+        Statistic: 'Sum',
+        Threshold: 1,
+      });
+    }
+  });
+
   it('has a dashboard with the business metrics', () => {
     const [dashboard] = Object.values(resources(built.template, 'AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(dashboard!.Properties.DashboardBody);

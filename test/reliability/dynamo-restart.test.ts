@@ -139,4 +139,37 @@ describe('DynamoDB Local stopped and restarted under load', () => {
     }
     await expectConsistent(answers, ['GA']);
   }, 180_000);
+
+  it('answers 503, not a hang, while DynamoDB is frozen (SIGSTOP), and loses nothing when it resumes', async () => {
+    const pid = dynamo!.process.pid!;
+    const keys = Array.from({ length: CLIENTS }, () => newKey());
+    const warm = await untilAnswered(issue(newKey()), { timeoutMs: HANG_MS });
+    expect(warm.status).toBe(201);
+    process.kill(pid, 'SIGSTOP');
+    let results: Answered[] = [];
+    try {
+      const t0 = performance.now();
+      // One attempt each, no retry: what does a client get from a frozen database, and when?
+      results = await Promise.all(keys.map((k) => untilAnswered(issue(k), { timeoutMs: HANG_MS, maxAttempts: 1 })));
+      console.log(
+        `frozen: ${JSON.stringify(results.map((r) => r.attempts[0]!.status))} within ${(performance.now() - t0).toFixed(0)} ms`,
+      );
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    for (const r of results) {
+      const at = r.attempts[0]!;
+      expect(at.error, 'a request hung while DynamoDB was frozen').not.toBe('timeout');
+      expect(at.status).toBe(503);
+      expect(at.body).toMatchObject({ error: 'service_unavailable', details: [] });
+    }
+    // Resumed: every key gets one receipt, and the numbers still add up.
+    const answers: Issued[] = [];
+    for (const key of keys) {
+      const a = await untilAnswered(issue(key), { timeoutMs: HANG_MS });
+      expect(a.status, JSON.stringify(a.attempts.at(-1))).toBeLessThan(300);
+      answers.push({ key, department: 'GA', code: a.body.code, number: a.body.number, total: a.body.total, kind: 'blue' });
+    }
+    expect(new Set(answers.map((a) => a.number)).size).toBe(keys.length);
+  }, 120_000);
 });

@@ -13,6 +13,11 @@ export function createDocumentClient(
       ? { endpoint: config.dynamoEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
     maxAttempts: 3,
+    // Without timeouts a database that stops answering (frozen, partitioned) holds every request
+    // forever. With them a call fails as TimeoutError (503, retried by the client with its key)
+    // within about 3 x 3 s. A timed-out transaction may still have been applied: its retry
+    // carries the same ClientRequestToken, and issuing is idempotent either way.
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
   });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

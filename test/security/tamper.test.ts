@@ -1,0 +1,161 @@
+/**
+ * Tamper evidence. For issued PDFs, single-byte changes at sampled positions inside the
+ * signed ranges (/ByteRange) must make POST /v1/verify/pdf answer not valid (or 400 for a
+ * file no longer readable), and the PDF signature itself must catch it. And a change to the
+ * stored receipt made behind the service's back must be detected by GET /v1/verify.
+ *   TAMPER_PDFS=200 TAMPER_FLIPS=10 npx vitest run test/security/tamper.test.ts   (the issue's size)
+ */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDeps } from '../../lambdas/handlers/deps.js';
+import { issue } from '../support/receipts.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { seeded } from '../reliability/support.js';
+import { call } from './support.js';
+
+const PDFS = Number(process.env.TAMPER_PDFS ?? 40);
+const FLIPS = Number(process.env.TAMPER_FLIPS ?? 5);
+const SEED = Number(process.env.TAMPER_SEED ?? Math.floor(Math.random() * 2 ** 31));
+/** The checks of the PDF signature itself: one of them must fail for every change. */
+const SIGNATURE_CHECKS = ['readable', 'has_signature', 'byte_range', 'cms', 'message_digest', 'signing_certificate', 'signature'];
+
+let svc: TestService;
+let collector: string;
+// biome-ignore lint/suspicious/noExplicitAny: API answers
+const issued: { receipt: any; pdf: Buffer }[] = [];
+
+beforeAll(async () => {
+  svc = await startTestService();
+  collector = await svc.token({ role: 'collector', department: 'ZRZY' });
+  const count = Math.max(PDFS, 12);
+  for (let i = 0; i < count; i += 8) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(8, count - i) }, async () => {
+        const res = await issue(svc, collector);
+        expect(res.status).toBe(201);
+        const pdf = await svc.api('GET', `/v1/receipts/${res.body.code}/${res.body.number}/pdf`, { token: collector });
+        expect(pdf.status).toBe(200);
+        return { receipt: res.body, pdf: pdf.bytes };
+      }),
+    );
+    issued.push(...batch);
+  }
+}, 300_000);
+afterAll(async () => svc?.stop());
+
+function byteRange(pdf: Buffer): [number, number, number, number] {
+  const all = [...pdf.toString('latin1').matchAll(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/g)];
+  expect(all).toHaveLength(1);
+  return all[0]!.slice(1, 5).map(Number) as [number, number, number, number];
+}
+
+const verifyPdf = (bytes: Uint8Array) =>
+  call(svc.url, { method: 'POST', path: '/v1/verify/pdf', body: bytes, contentType: 'application/pdf' });
+
+describe(`single-byte changes inside the signed ranges of ${PDFS} PDFs (${FLIPS} each, seed ${SEED})`, () => {
+  it('the genuine PDFs verify', async () => {
+    for (const { pdf } of issued.slice(0, 3)) {
+      const res = await verifyPdf(pdf);
+      expect(res.status).toBe(200);
+      expect(res.body.valid).toBe(true);
+    }
+  });
+
+  it('every changed byte makes the PDF not valid, and its signature catches it', async () => {
+    const random = seeded(SEED);
+    const outcomes = { invalid: 0, unreadable: 0 };
+    const failures: string[] = [];
+    for (const { pdf, receipt } of issued.slice(0, PDFS)) {
+      const [a, b, c, d] = byteRange(pdf);
+      expect(a).toBe(0);
+      expect(c + d).toBe(pdf.length);
+      const size = b + d;
+      // The first and last byte of each range, then positions spread at random over both.
+      const positions = new Set([a, a + b - 1, c, c + d - 1]);
+      while (positions.size < Math.max(FLIPS, 4) + 4) {
+        const at = Math.floor(random() * size);
+        positions.add(at < b ? a + at : c + (at - b));
+      }
+      for (const at of [...positions].slice(0, Math.max(FLIPS, 4))) {
+        const altered = Buffer.from(pdf);
+        altered[at] = altered[at]! ^ (1 + Math.floor(random() * 255));
+        const res = await verifyPdf(altered);
+        const where = `${receipt.number} byte ${at} (${JSON.stringify(String.fromCharCode(pdf[at]!))} -> ${JSON.stringify(String.fromCharCode(altered[at]!))})`;
+        if (res.status === 400 && res.body.error === 'bad_request') {
+          outcomes.unreadable++;
+          continue;
+        }
+        if (res.status !== 200) {
+          failures.push(`${where}: ${res.status} ${res.text.slice(0, 200)}`);
+          continue;
+        }
+        if (res.body.valid !== false) failures.push(`${where}: answered valid`);
+        const failed = (res.body.checks as { name: string; ok: boolean }[]).filter((ch) => !ch.ok).map((ch) => ch.name);
+        if (!failed.some((n) => SIGNATURE_CHECKS.includes(n)))
+          failures.push(`${where}: only ${failed.join(', ')} failed, the PDF signature did not`);
+        outcomes.invalid++;
+      }
+    }
+    console.log(`tamper (seed ${SEED}): ${JSON.stringify(outcomes)}`);
+    expect(failures).toEqual([]);
+    expect(outcomes.invalid + outcomes.unreadable).toBe(Math.min(PDFS, issued.length) * Math.max(FLIPS, 4));
+  }, 600_000);
+});
+
+describe("a change to the stored receipt behind the service's back", () => {
+  const verifyQuery = (r: { code: string; number: string; checkCode: string }) =>
+    `/v1/verify?code=${r.code}&number=${r.number}&checkCode=${r.checkCode}`;
+  const changes: [string, string, Record<string, string>, Record<string, unknown>][] = [
+    ['total', 'SET #a = :v', { '#a': 'total' }, { ':v': 8001 }],
+    ['payer name', 'SET #p.#n = :v', { '#p': 'payer', '#n': 'name' }, { ':v': '李四' }],
+    ['payer ID number', 'SET #p.#n = :v', { '#p': 'payer', '#n': 'idNumber' }, { ':v': '110101199003071235' }],
+    ['line amount', 'SET #l[0].#a = :v', { '#l': 'lines', '#a': 'amount' }, { ':v': 1 }],
+    ['line item', 'SET #l[0].#a = :v', { '#l': 'lines', '#a': 'itemCode' }, { ':v': 'ZRZY-002' }],
+    ['collecting unit', 'SET #a = :v', { '#a': 'collectingUnit' }, { ':v': '某某单位' }],
+    ['issue time', 'SET #a = :v', { '#a': 'issuedAt' }, { ':v': '2020-01-01T00:00:00.000Z' }],
+    ['handled by', 'SET #a = :v', { '#a': 'handledBy' }, { ':v': 'someone-else' }],
+    ['remark changed', 'SET #a = :v', { '#a': 'remark' }, { ':v': '已补缴' }],
+    ['remark removed', 'REMOVE #a', { '#a': 'remark' }, {}],
+    ['signature replaced', 'SET #a = :v', { '#a': 'signature' }, { ':v': 'MEUCIQD' }],
+  ];
+
+  it('an untouched receipt verifies, and so does one whose check counter alone changed', async () => {
+    const { receipt } = issued[0]!;
+    expect((await call(svc.url, { method: 'GET', path: verifyQuery(receipt) })).body.valid).toBe(true);
+    const deps = getDeps();
+    await deps.db.send(
+      new UpdateCommand({
+        TableName: deps.config.tables.receipts,
+        Key: { pk: `R#${receipt.code}#${receipt.number}`, sk: 'RECEIPT' },
+        UpdateExpression: 'SET checks = :v',
+        ExpressionAttributeValues: { ':v': 1000 },
+      }),
+    );
+    const res = await call(svc.url, { method: 'GET', path: verifyQuery(receipt) });
+    expect(res.body).toMatchObject({ valid: true, checks: 1001 });
+  });
+
+  changes.forEach(([what, expression, names, values], i) => {
+    it(`is detected: ${what}`, async () => {
+      const { receipt, pdf } = issued[issued.length - 1 - i]!;
+      const deps = getDeps();
+      await deps.db.send(
+        new UpdateCommand({
+          TableName: deps.config.tables.receipts,
+          Key: { pk: `R#${receipt.code}#${receipt.number}`, sk: 'RECEIPT' },
+          UpdateExpression: expression,
+          ExpressionAttributeNames: names,
+          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+        }),
+      );
+      const res = await call(svc.url, { method: 'GET', path: verifyQuery(receipt) });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ valid: false, error: 'tampered' });
+      expect(res.body.receipt).toBeUndefined();
+      // The genuine PDF of a receipt whose record was changed is not vouched for either.
+      const checked = await verifyPdf(pdf);
+      expect(checked.body.valid).toBe(false);
+      expect(checked.body.checks).toContainEqual(expect.objectContaining({ name: 'receipt_data_signature', ok: false }));
+    });
+  });
+});
