@@ -19,6 +19,7 @@ import { canonicalReceipt, type ReceiptContent } from '../lambdas/core/receipt.j
 import { DEMO_CATALOGUE } from '../lambdas/local/demo-catalogue.js';
 import { freePort, startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
 import { issueToken, loadIssuerKey } from '../lambdas/local/tokens.js';
+import { auditBench, seedReceipts } from './audit.js';
 import { measure, memorySampler, row } from './stats.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
@@ -80,6 +81,8 @@ async function inProcessIssuing() {
   console.log(`PDF size: ${(bytes / 1024).toFixed(1)} KiB`);
 }
 
+const prefix = `bench${randomBytes(2).toString('hex')}`;
+
 async function startServer(endpoint: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/feeproof.ts', 'serve'], {
@@ -90,7 +93,7 @@ async function startServer(endpoint: string): Promise<{ url: string; child: Chil
       FEEPROOF_DYNAMODB_ENDPOINT: endpoint,
       FEEPROOF_LOG_LEVEL: 'silent',
       FEEPROOF_RATE_LIMIT_PER_MINUTE: '0',
-      FEEPROOF_TABLE_PREFIX: `bench${randomBytes(2).toString('hex')}`,
+      FEEPROOF_TABLE_PREFIX: prefix,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -168,6 +171,16 @@ const dynamo = await startDynamoDbLocal();
 const server = await startServer(dynamo.endpoint);
 try {
   await overHttp(server.url);
+  const auditReceipts = n(100_000);
+  const seeded = await seedReceipts(auditReceipts, prefix, dynamo.endpoint);
+  console.log(
+    `seeded ${auditReceipts} receipts through the number-taking transactions in ${seeded.seconds.toFixed(0)} s`,
+  );
+  await auditBench(
+    server.url,
+    await issueToken(await loadIssuerKey(dataDir), { role: 'auditor' }),
+    auditReceipts,
+  );
 } finally {
   const rss =
     Number(

@@ -66,6 +66,11 @@ export interface FeeproofSettings {
   alarmTopicArn?: string;
   /** WAFv2 web ACL ARN (scope CLOUDFRONT, in us-east-1) for the distribution. */
   webAclArn?: string;
+  /**
+   * Generation of the receipt signing key. Raising it (2, 3, …) rotates: a new KMS key signs
+   * from then on, the earlier ones are kept, disabled. Never lower it.
+   */
+  signingKeyGeneration: number;
 }
 
 export interface FeeproofStackProps extends StackProps, Partial<FeeproofSettings> {
@@ -84,6 +89,7 @@ export const DEFAULT_SETTINGS: FeeproofSettings = {
   rangeSize: 10_000,
   mfa: 'OPTIONAL',
   throttling: { rateLimit: 50, burstLimit: 100 },
+  signingKeyGeneration: 1,
 };
 
 export function resolveSettings(props: Partial<FeeproofSettings>): FeeproofSettings {
@@ -94,6 +100,9 @@ export function resolveSettings(props: Partial<FeeproofSettings>): FeeproofSetti
   }
   if (!Number.isInteger(settings.rangeSize) || settings.rangeSize < 1) {
     throw new Error(`rangeSize must be a positive integer, got ${settings.rangeSize}`);
+  }
+  if (!Number.isInteger(settings.signingKeyGeneration) || settings.signingKeyGeneration < 1) {
+    throw new Error(`signingKeyGeneration must be a positive integer, got ${settings.signingKeyGeneration}`);
   }
   checkOfficeHours(settings.officeHours);
   checkAlerts(settings.alerts);

@@ -43,7 +43,7 @@ export class FeeproofStack extends Stack {
 
     this.tables = new Tables(this, 'Data');
     this.auth = new Auth(this, 'Auth', { mfa: settings.mfa });
-    this.signingKey = new SigningKey(this, 'Signing');
+    this.signingKey = new SigningKey(this, 'Signing', { generation: settings.signingKeyGeneration });
 
     // Order: the API (no routes yet) -> the distribution in front of it -> the functions,
     // which need the public URL for QR codes -> the routes to the functions.

@@ -2,6 +2,12 @@
  * The receipt signing key: KMS asymmetric ECC_NIST_P256 (ECDSA_SHA_256). Its key policy lets
  * the account administer it and read the public key, but not sign: kms:Sign is granted in
  * the key policy to the signer roles only, so no IAM policy elsewhere can add a signer.
+ *
+ * Rotation is by generation (the `signingKeyGeneration` prop): generation n makes keys 1..n,
+ * n the current one, the earlier ones retired: kept (retained, never scheduled for deletion),
+ * disabled, and with no signer in their policy. The functions make and publish a certificate
+ * for a new key on its first use and mark the previous certificate retired; receipts are
+ * verified against the stored certificates, so the retired keys are not needed to verify.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,19 +16,39 @@ import { Construct } from 'constructs';
 import { adminOnlyKeyPolicy } from './key-policy.js';
 import { pascal } from './names.js';
 
-export class SigningKey extends Construct {
-  readonly key: kms.Key;
+export interface SigningKeyProps {
+  /** The current key's generation (1, 2, …); keys of earlier generations are kept, retired. */
+  generation: number;
+}
 
-  constructor(scope: Construct, id: string) {
+export class SigningKey extends Construct {
+  /** The current key: the only one anything signs with. */
+  readonly key: kms.Key;
+  /** Earlier generations, oldest first: disabled, no signer, retained. */
+  readonly retired: kms.Key[] = [];
+
+  constructor(scope: Construct, id: string, props: SigningKeyProps) {
     super(scope, id);
-    this.key = new kms.Key(this, 'Key', {
-      description: 'feeproof: signs receipts (ECDSA P-256, SHA-256 digests)',
-      keySpec: kms.KeySpec.ECC_NIST_P256,
-      keyUsage: kms.KeyUsage.SIGN_VERIFY,
-      policy: adminOnlyKeyPolicy(),
-      // Receipts signed with the key stay verifiable only while it (or its certificate) exists.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    let current: kms.Key | undefined;
+    for (let generation = 1; generation <= props.generation; generation++) {
+      const isCurrent = generation === props.generation;
+      // Generation 1 keeps the construct id it always had, hence its logical id.
+      const key = new kms.Key(this, generation === 1 ? 'Key' : `Key${generation}`, {
+        description: isCurrent
+          ? 'feeproof: signs receipts (ECDSA P-256, SHA-256 digests)'
+          : `feeproof: retired receipt signing key (generation ${generation}); kept, its certificate stays published`,
+        keySpec: kms.KeySpec.ECC_NIST_P256,
+        keyUsage: kms.KeyUsage.SIGN_VERIFY,
+        policy: adminOnlyKeyPolicy(),
+        enabled: isCurrent,
+        // Never deleted with the stack: the key is the receipts' signing identity.
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      if (isCurrent) current = key;
+      else this.retired.push(key);
+    }
+    if (!current) throw new Error(`signing key generation must be at least 1, got ${props.generation}`);
+    this.key = current;
   }
 
   /**

@@ -2,9 +2,13 @@
  * The bundled functions, exercised. Each function is bundled with the stack's own settings
  * (lib/bundling.ts) into a temporary directory, checked to be byte-identical to the asset the
  * synthesized stack would deploy, then run as Lambda runs it: its own process (a container),
- * `index.handler` of the package directory, the environment the stack sets, and API Gateway v2
- * (payload 2.0) or EventBridge events. Only what cannot exist here is swapped: DynamoDB Local
- * for DynamoDB, a local key file for KMS, the package directory for /var/task.
+ * `index.handler` of the package directory, the environment the stack sets (read from the
+ * template), and API Gateway v2 (payload 2.0) or EventBridge events. Only what cannot exist
+ * here is swapped: DynamoDB Local for DynamoDB, a local key file for KMS (or, to see KMS fail,
+ * a KMS endpoint that refuses connections), the package directory for /var/task.
+ *
+ * Every DynamoDB call a function makes goes through a recording proxy and is checked, at the
+ * end, against the IAM policies the template gives that function's role.
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -93,8 +97,8 @@ function environmentOf(name: FunctionName): Record<string, string> {
   for (const [key, value] of Object.entries(variables)) {
     if (typeof value === 'string') env[key] = value;
     else if (tableByRef.has(refId(value) ?? '')) env[key] = tableNames[tableByRef.get(refId(value)!)!];
-    else if (key === ENV.publicUrl)
-      env[key] = PUBLIC_URL; // the distribution's domain
+    // The distribution's domain name, unknown until deployed.
+    else if (key === ENV.publicUrl) env[key] = PUBLIC_URL;
     else if (key === ENV.kmsKeyId) env[key] = 'replaced-by-the-local-signer';
     else throw new Error(`${name}: no stand-in for ${key} = ${JSON.stringify(value)}`);
   }

@@ -5,8 +5,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambdas/runtime/config.js';
 import { ROUTE_GROUPS } from '../../lambdas/runtime/routes.js';
@@ -117,6 +119,59 @@ describe('custom settings', () => {
   });
 });
 
+describe('signing key rotation (signingKeyGeneration: 2)', () => {
+  let rotated: Built;
+  let original: Built;
+  beforeAll(() => {
+    original = buildStack();
+    rotated = buildStack({ props: { signingKeyGeneration: 2 } });
+  });
+  const logicalId = (b: Built, c: IConstruct) => b.stack.getLogicalId(c.node.defaultChild as CfnElement);
+
+  it('keeps the first key where it was: same logical id, retained, now disabled and without signers', () => {
+    const [old] = rotated.stack.signingKey.retired;
+    expect(rotated.stack.signingKey.retired).toHaveLength(1);
+    expect(logicalId(rotated, old!)).toBe(logicalId(original, original.stack.signingKey.key));
+    const key = resources(rotated.template, 'AWS::KMS::Key')[logicalId(rotated, old!)]!;
+    expect(key.Properties).toMatchObject({
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      Enabled: false,
+    });
+    expect(key.DeletionPolicy).toBe('Retain');
+    const actions = key.Properties.KeyPolicy.Statement.flatMap((st: { Action: string | string[] }) =>
+      [st.Action].flat(),
+    );
+    expect(actions).not.toContain('kms:Sign');
+  });
+
+  it('signs with the new key only', () => {
+    const current = logicalId(rotated, rotated.stack.signingKey.key);
+    const old = logicalId(rotated, rotated.stack.signingKey.retired[0]!);
+    expect(current).not.toBe(old);
+    const key = resources(rotated.template, 'AWS::KMS::Key')[current]!;
+    expect(key.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    expect(key.Properties.Enabled).not.toBe(false);
+    expect(key.DeletionPolicy).toBe('Retain');
+    for (const f of Object.values(resources(rotated.template, 'AWS::Lambda::Function'))) {
+      const keyId = f.Properties.Environment?.Variables?.[ENV.kmsKeyId];
+      if (keyId) expect(keyId).toEqual({ Ref: current });
+    }
+    const signing = Object.values(resources(rotated.template, 'AWS::IAM::Policy')).flatMap((p) =>
+      p.Properties.PolicyDocument.Statement.filter((st: { Action: string | string[] }) =>
+        [st.Action].flat().includes('kms:Sign'),
+      ),
+    );
+    expect(signing.length).toBeGreaterThan(0);
+    for (const st of signing) expect(st.Resource).toEqual({ 'Fn::GetAtt': [current, 'Arn'] });
+    expect(rotated.template.toJSON().Outputs.SigningKeyId.Value).toEqual({ Ref: current });
+  });
+
+  it('passes cdk-nag', () => {
+    expect(nagFindings(rotated)).toEqual([]);
+  });
+});
+
 describe('settings checks', () => {
   it('uses an explicit publicUrl', () => {
     const { template } = buildStack({ props: { publicUrl: 'https://verify.example.cn' } });
@@ -128,6 +183,10 @@ describe('settings checks', () => {
 
   it('refuses a region code that is not two digits', () => {
     expect(() => buildStack({ props: { regionCode: '110' } })).toThrow(/regionCode/);
+  });
+
+  it('refuses a signing key generation below 1', () => {
+    expect(() => buildStack({ props: { signingKeyGeneration: 0 } })).toThrow(/signingKeyGeneration/);
   });
 
   it('refuses a range size that is not a positive integer', () => {

@@ -13,6 +13,7 @@ import { resetDeps } from '../../lambdas/handlers/deps.js';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from '../../lambdas/local/dynamodb-local.js';
 import { type LocalService, startLocalService } from '../../lambdas/local/service.js';
 import { issueToken, loadIssuerKey } from '../../lambdas/local/tokens.js';
+import { expectNumbersAccountedFor } from '../support/accounting.js';
 import { newKey } from '../support/receipts.js';
 import { type Answered, expectConsistent, type Issued, sleep, untilAnswered } from './support.js';
 
@@ -26,7 +27,10 @@ let dynamo: DynamoDbLocal | undefined;
 let svc: LocalService | undefined;
 let token: string;
 
-const CHARGE = { payer: { type: 'unit', name: '某某有限公司' }, lines: [{ itemCode: 'GA-002', quantity: 1, amount: '10.00' }] };
+const CHARGE = {
+  payer: { type: 'unit', name: '某某有限公司' },
+  lines: [{ itemCode: 'GA-002', quantity: 1, amount: '10.00' }],
+};
 
 beforeAll(async () => {
   port = await freePort();
@@ -41,9 +45,11 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await svc?.stop();
+  await Promise.race([svc?.stop(), new Promise((r) => setTimeout(r, 10_000))]);
   await dynamo?.stop();
 });
+// Never leave a DynamoDB Local behind, whatever happens to this worker.
+process.once('exit', () => dynamo?.process.kill('SIGKILL'));
 
 const issue = (key: string) => (signal: AbortSignal) =>
   fetch(`${svc!.url}/v1/receipts`, {
@@ -71,16 +77,31 @@ describe('DynamoDB Local stopped and restarted under load', () => {
         });
         all.push(a);
         if (a.status === 200 || a.status === 201)
-          answers.push({ key, department: 'GA', code: a.body.code, number: a.body.number, total: a.body.total, kind: 'blue' });
+          answers.push({
+            key,
+            department: 'GA',
+            code: a.body.code,
+            number: a.body.number,
+            total: a.body.total,
+            kind: 'blue',
+          });
         else return;
       }
     });
     const probe = async () => {
       while (phase === 'down') {
         const t0 = performance.now();
-        const res = await fetch(`${svc!.url}/health`, { signal: AbortSignal.timeout(HANG_MS) }).catch((e) => e as Error);
-        if (res instanceof Error) duringDown.push({ status: 0, ms: performance.now() - t0, body: res.message });
-        else duringDown.push({ status: res.status, ms: performance.now() - t0, body: await res.json().catch(() => null) });
+        const res = await fetch(`${svc!.url}/health`, { signal: AbortSignal.timeout(HANG_MS) }).catch(
+          (e) => e as Error,
+        );
+        if (res instanceof Error)
+          duringDown.push({ status: 0, ms: performance.now() - t0, body: res.message });
+        else
+          duringDown.push({
+            status: res.status,
+            ms: performance.now() - t0,
+            body: await res.json().catch(() => null),
+          });
         await sleep(200);
       }
     };
@@ -89,7 +110,8 @@ describe('DynamoDB Local stopped and restarted under load', () => {
     let whileDown = 0;
     try {
       // Under load first (the first receipts also load the font and make the certificate).
-      for (const deadline = Date.now() + 60_000; answers.length < 2 * CLIENTS && Date.now() < deadline; ) await sleep(100);
+      for (const deadline = Date.now() + 60_000; answers.length < 2 * CLIENTS && Date.now() < deadline; )
+        await sleep(100);
       before = answers.length;
       expect(before, 'receipts issued before the stop').toBeGreaterThan(0);
       await dynamo!.stop();
@@ -101,7 +123,10 @@ describe('DynamoDB Local stopped and restarted under load', () => {
       await probing;
       dynamo = await startDynamoDbLocal({ dataDir, port });
       const restarted = answers.length;
-      for (const deadline = Date.now() + 60_000; answers.length < restarted + 2 * CLIENTS && Date.now() < deadline; )
+      for (
+        const deadline = Date.now() + 60_000;
+        answers.length < restarted + 2 * CLIENTS && Date.now() < deadline;
+      )
         await sleep(100);
     } finally {
       keepIssuing = false;
@@ -109,7 +134,8 @@ describe('DynamoDB Local stopped and restarted under load', () => {
     }
 
     const attempts = all.flatMap((a) => a.attempts);
-    const statuses = attempts.reduce<Record<number, number>>((m, a) => ({ ...m, [a.status]: (m[a.status] ?? 0) + 1 }), {});
+    const statuses: Record<number, number> = {};
+    for (const a of attempts) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
     const down = attempts.filter((a) => a.status === 503);
     console.log(
       `restart: ${answers.length} issued (${before} before the stop, ${whileDown - before} while down, ${answers.length - whileDown} after); ` +
@@ -118,17 +144,30 @@ describe('DynamoDB Local stopped and restarted under load', () => {
     );
 
     // While it was down: 503 with a clear JSON message, fast; never a 500, never a hang.
-    expect(attempts.filter((a) => a.status === 0 && a.error === 'timeout'), 'requests that hung').toEqual([]);
-    expect(attempts.filter((a) => a.status >= 500 && a.status !== 503).map((a) => a.body), '5xx other than 503').toEqual([]);
+    expect(
+      attempts.filter((a) => a.status === 0 && a.error === 'timeout'),
+      'requests that hung',
+    ).toEqual([]);
+    expect(
+      attempts.filter((a) => a.status >= 500 && a.status !== 503).map((a) => a.body),
+      '5xx other than 503',
+    ).toEqual([]);
     expect(down.length, 'requests refused with 503 while DynamoDB was down').toBeGreaterThan(0);
     for (const a of down)
-      expect(a.body).toMatchObject({ error: 'service_unavailable', message: expect.stringMatching(/unavailable/), details: [] });
+      expect(a.body).toMatchObject({
+        error: 'service_unavailable',
+        message: expect.stringMatching(/unavailable/),
+        details: [],
+      });
     expect(Math.max(...down.map((a) => a.ms)), 'slowest 503').toBeLessThan(HANG_MS);
     expect(duringDown.length).toBeGreaterThan(0);
     for (const h of duringDown) expect(h.status, `health while down: ${JSON.stringify(h.body)}`).toBe(503);
 
     // After: every client's last key was answered, and requests succeed again.
-    expect(all.every((a) => a.status === 200 || a.status === 201), 'every key answered').toBe(true);
+    expect(
+      all.every((a) => a.status === 200 || a.status === 201),
+      'every key answered',
+    ).toBe(true);
     expect(answers.length - whileDown, 'receipts issued after the restart').toBeGreaterThan(0);
 
     // Nothing lost: each key still gets its receipt, numbers continuous, totals recounted.
@@ -150,7 +189,9 @@ describe('DynamoDB Local stopped and restarted under load', () => {
     try {
       const t0 = performance.now();
       // One attempt each, no retry: what does a client get from a frozen database, and when?
-      results = await Promise.all(keys.map((k) => untilAnswered(issue(k), { timeoutMs: HANG_MS, maxAttempts: 1 })));
+      results = await Promise.all(
+        keys.map((k) => untilAnswered(issue(k), { timeoutMs: HANG_MS, maxAttempts: 1 })),
+      );
       console.log(
         `frozen: ${JSON.stringify(results.map((r) => r.attempts[0]!.status))} within ${(performance.now() - t0).toFixed(0)} ms`,
       );
@@ -168,8 +209,16 @@ describe('DynamoDB Local stopped and restarted under load', () => {
     for (const key of keys) {
       const a = await untilAnswered(issue(key), { timeoutMs: HANG_MS });
       expect(a.status, JSON.stringify(a.attempts.at(-1))).toBeLessThan(300);
-      answers.push({ key, department: 'GA', code: a.body.code, number: a.body.number, total: a.body.total, kind: 'blue' });
+      answers.push({
+        key,
+        department: 'GA',
+        code: a.body.code,
+        number: a.body.number,
+        total: a.body.total,
+        kind: 'blue',
+      });
     }
     expect(new Set(answers.map((a) => a.number)).size).toBe(keys.length);
+    await expectNumbersAccountedFor('GA');
   }, 120_000);
 });

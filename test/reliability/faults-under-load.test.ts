@@ -23,8 +23,14 @@ const SEED = Number(process.env.FAULTS_SEED ?? Math.floor(Math.random() * 2 ** 3
 const TIMEOUT = Math.max(120_000, (ISSUES + REVERSALS) * 400);
 
 const CHARGES: Record<string, unknown> = {
-  ZRZY: { payer: { type: 'person', name: '孙八' }, lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: '80.00' }] },
-  GA: { payer: { type: 'person', name: '周九' }, lines: [{ itemCode: 'GA-002', quantity: 2, amount: '20.00' }] },
+  ZRZY: {
+    payer: { type: 'person', name: '孙八' },
+    lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: '80.00' }],
+  },
+  GA: {
+    payer: { type: 'person', name: '周九' },
+    lines: [{ itemCode: 'GA-002', quantity: 2, amount: '20.00' }],
+  },
 };
 const DEPARTMENTS = Object.keys(CHARGES);
 
@@ -37,7 +43,10 @@ const injectedCount = { dbBefore: 0, dbAfter: 0, signer: 0 };
 let faultsOn = false;
 
 const injected = () =>
-  Object.assign(new Error('injected fault'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } });
+  Object.assign(new Error('injected fault'), {
+    name: 'InternalServerError',
+    $metadata: { httpStatusCode: 500 },
+  });
 
 beforeAll(async () => {
   // Small ranges, so that ranges run out and new ones open while faults are injected.
@@ -118,7 +127,8 @@ describe(`${ISSUES} issuances and ${REVERSALS} reversals from ${CLIENTS} clients
       const note = (what: string, a: Answered) => {
         for (const at of a.attempts) statuses.set(at.status, (statuses.get(at.status) ?? 0) + 1);
         for (const at of a.attempts)
-          if (at.status >= 500 && at.status !== 503) failures.push(`${what}: ${at.status} ${JSON.stringify(at.body)}`);
+          if (at.status >= 500 && at.status !== 503)
+            failures.push(`${what}: ${at.status} ${JSON.stringify(at.body)}`);
         if (a.status !== 200 && a.status !== 201)
           failures.push(`${what}: ended with ${a.status} ${JSON.stringify(a.attempts.at(-1))}`);
         for (const at of a.attempts)
@@ -133,7 +143,9 @@ describe(`${ISSUES} issuances and ${REVERSALS} reversals from ${CLIENTS} clients
       const started = performance.now();
       await pool(jobs, CLIENTS, async (job) => {
         if (job.kind === 'issue') {
-          const a = await untilAnswered(post('/v1/receipts', job.department, job.key, CHARGES[job.department]));
+          const a = await untilAnswered(
+            post('/v1/receipts', job.department, job.key, CHARGES[job.department]),
+          );
           note(`issue ${job.key}`, a);
           if (a.status === 201 || a.status === 200) {
             const issued: Issued = { key: job.key, department: job.department, ...pick(a.body) };
@@ -145,10 +157,13 @@ describe(`${ISSUES} issuances and ${REVERSALS} reversals from ${CLIENTS} clients
         const target = reversible.splice(Math.floor(Math.random() * reversible.length), 1)[0];
         if (!target) return void failures.push('no receipt to reverse');
         const a = await untilAnswered(
-          post(`/v1/receipts/${target.code}/${target.number}/reversal`, target.department, job.key, { reason: '退费' }),
+          post(`/v1/receipts/${target.code}/${target.number}/reversal`, target.department, job.key, {
+            reason: '退费',
+          }),
         );
         note(`reverse ${target.number}`, a);
-        if (a.status === 201 || a.status === 200) answers.push({ key: job.key, department: target.department, ...pick(a.body) });
+        if (a.status === 201 || a.status === 200)
+          answers.push({ key: job.key, department: target.department, ...pick(a.body) });
       });
       faultsOn = false;
       const seconds = (performance.now() - started) / 1000;
@@ -163,7 +178,9 @@ describe(`${ISSUES} issuances and ${REVERSALS} reversals from ${CLIENTS} clients
       // The same key again gets the same receipt, now that nothing fails.
       await pool(answers, CLIENTS, async (a) => {
         const path =
-          a.kind === 'red' ? `/v1/receipts/${a.reverses!.code}/${a.reverses!.number}/reversal` : '/v1/receipts';
+          a.kind === 'red'
+            ? `/v1/receipts/${a.reverses!.code}/${a.reverses!.number}/reversal`
+            : '/v1/receipts';
         const body = a.kind === 'red' ? { reason: '退费' } : CHARGES[a.department];
         const again = await untilAnswered(post(path, a.department, a.key, body));
         expect(again.status, `replay of ${a.key}`).toBe(200);
@@ -171,7 +188,9 @@ describe(`${ISSUES} issuances and ${REVERSALS} reversals from ${CLIENTS} clients
       });
 
       await expectConsistent(answers, DEPARTMENTS);
-      const ranges = (await getDeps().receipts.listRanges()).filter((r) => DEPARTMENTS.includes(r.department));
+      const ranges = (await getDeps().receipts.listRanges()).filter((r) =>
+        DEPARTMENTS.includes(r.department),
+      );
       expect(ranges.length, 'ranges opened while faults were injected').toBeGreaterThan(DEPARTMENTS.length);
     },
     TIMEOUT,

@@ -38,7 +38,12 @@ export interface Answered {
  */
 export async function untilAnswered(
   send: (signal: AbortSignal) => Promise<Response>,
-  options: { maxAttempts?: number; timeoutMs?: number; retryOn?: (status: number) => boolean; pauseMs?: () => number } = {},
+  options: {
+    maxAttempts?: number;
+    timeoutMs?: number;
+    retryOn?: (status: number) => boolean;
+    pauseMs?: () => number;
+  } = {},
 ): Promise<Answered> {
   const attempts: Attempt[] = [];
   const retryOn = options.retryOn ?? ((s: number) => s === 503 || s === 0);
@@ -51,7 +56,11 @@ export async function untilAnswered(
       try {
         body = JSON.parse(text);
       } catch {}
-      attempts.push({ status: res.status, ms: performance.now() - t0, body: res.status >= 400 ? body : undefined });
+      attempts.push({
+        status: res.status,
+        ms: performance.now() - t0,
+        body: res.status >= 400 ? body : undefined,
+      });
       if (res.status < 300) return { status: res.status, body, attempts };
       if (!retryOn(res.status)) return { status: res.status, body, attempts };
     } catch (e) {
@@ -113,7 +122,10 @@ export async function expectConsistent(answers: Issued[], departments: string[])
       expect(r, `${a.code}/${a.number} answered but not stored`).toBeDefined();
       expect(r!.idempotencyKey).toBe(a.key);
       expect(r!.total).toBe(fen(a.total));
-      expect(r!.lines.reduce((s, l) => s + l.amount, 0), 'total vs its lines').toBe(r!.total);
+      expect(
+        r!.lines.reduce((s, l) => s + l.amount, 0),
+        'total vs its lines',
+      ).toBe(r!.total);
       answeredTotal += fen(a.total);
     }
     const recount = all.reduce((s, r) => s + r.total, 0);
@@ -128,6 +140,8 @@ export async function expectConsistent(answers: Issued[], departments: string[])
     expect(stored?.reverses).toEqual(red.reverses);
     expect(stored?.total).toBe(-original!.total);
   }
-  const reds = answers.filter((a) => a.kind === 'red').map((a) => `${a.reverses!.code}/${a.reverses!.number}`);
+  const reds = answers
+    .filter((a) => a.kind === 'red')
+    .map((a) => `${a.reverses!.code}/${a.reverses!.number}`);
   expect(new Set(reds).size, 'a receipt reversed twice').toBe(reds.length);
 }

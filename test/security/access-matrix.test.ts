@@ -41,8 +41,7 @@ const UNAUTHENTICATED: readonly CallerKind[] = [
 
 type Expected = Record<CallerKind, number>;
 /** Everyone gets the same answer: the route needs no token and ignores one. */
-const anyone = (status: number): Expected =>
-  Object.fromEntries(CALLERS.map((k) => [k, status])) as Expected;
+const anyone = (status: number): Expected => Object.fromEntries(CALLERS.map((k) => [k, status])) as Expected;
 /** Without a valid token 401, with the wrong role 403; `allowed` says what the right callers get. */
 const only = (allowed: Partial<Expected>): Expected =>
   Object.fromEntries(
@@ -56,7 +55,12 @@ interface Entry {
 }
 
 const PAYER = { type: 'person', name: '欧阳明华', idNumber: '11010519491231002X' };
-const basis = { title: '关于测试收费的通知', number: '测价〔2025〕9号', issuer: '某市财政局', date: '2025-01-02' };
+const basis = {
+  title: '关于测试收费的通知',
+  number: '测价〔2025〕9号',
+  issuer: '某市财政局',
+  date: '2025-01-02',
+};
 const today = dateInZone(new Date());
 const tomorrow = dateInZone(new Date(Date.now() + 86_400_000));
 const item = (code: string) => ({
@@ -104,7 +108,10 @@ const MATRIX: Record<string, Entry> = {
   listCatalogue: { expect: anyone(200), request: async () => ({ path: '/v1/catalogue?department=ZRZY' }) },
   getCatalogueItem: { expect: anyone(200), request: async () => ({ path: '/v1/catalogue/ZRZY-001' }) },
   openapi: { expect: anyone(200), request: async () => ({ path: '/v1/openapi.json' }) },
-  verifyReceipt: { expect: anyone(200), request: async () => ({ path: `/v1/verify?${verifyQuery(receipt)}` }) },
+  verifyReceipt: {
+    expect: anyone(200),
+    request: async () => ({ path: `/v1/verify?${verifyQuery(receipt)}` }),
+  },
   getVerifiedPdf: {
     expect: anyone(200),
     request: async () => ({ path: `/v1/verify/pdf?${verifyQuery(receipt)}` }),
@@ -124,7 +131,12 @@ const MATRIX: Record<string, Entry> = {
       const { code: _code, ...fields } = item('ACL-REVISE');
       return {
         path: '/v1/catalogue/items/ACL-REVISE',
-        ...json({ ...fields, standard: { type: 'fixed', amount: '6.00' }, effectiveFrom: tomorrow, reason: '调价' }),
+        ...json({
+          ...fields,
+          standard: { type: 'fixed', amount: '6.00' },
+          effectiveFrom: tomorrow,
+          reason: '调价',
+        }),
       };
     },
   },
@@ -180,7 +192,10 @@ const MATRIX: Record<string, Entry> = {
   },
 };
 
-const auditGet = (path: string): Entry => ({ expect: only({ auditor: 200 }), request: async () => ({ path }) });
+const auditGet = (path: string): Entry => ({
+  expect: only({ auditor: 200 }),
+  request: async () => ({ path }),
+});
 Object.assign(MATRIX, {
   auditReceipts: auditGet('/v1/audit/receipts?department=ZRZY'),
   auditStats: auditGet(`/v1/audit/stats?from=2025-01-01&to=${today}`),
@@ -220,7 +235,12 @@ beforeAll(async () => {
   });
   const finance = tokens.finance!;
   for (const code of ['ACL-REVISE', 'ACL-STATUS']) {
-    const res = await call(svc.url, { method: 'POST', path: '/v1/catalogue/items', token: finance, ...json(item(code)) });
+    const res = await call(svc.url, {
+      method: 'POST',
+      path: '/v1/catalogue/items',
+      token: finance,
+      ...json(item(code)),
+    });
     expect(res.status, res.text).toBe(201);
   }
   const range = await call(svc.url, {
@@ -312,7 +332,11 @@ describe('public answers', () => {
     }
     // The masked forms are what the verification answers do show.
     const verified = await call(svc.url, { method: 'GET', path: `/v1/verify?${verifyQuery(receipt)}` });
-    expect(verified.body.receipt.payer).toEqual({ type: 'person', name: '欧***', idNumber: '110***********002X' });
+    expect(verified.body.receipt.payer).toEqual({
+      type: 'person',
+      name: '欧***',
+      idNumber: '110***********002X',
+    });
     expect(checked).toBe(publicRoutes.length * targets.length);
   });
 

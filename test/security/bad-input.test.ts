@@ -40,7 +40,12 @@ let rangeId: string;
 let pdf: Buffer;
 
 const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
-const basis = { title: '关于模糊测试的通知', number: '测〔2025〕3号', issuer: '某市财政局', date: '2025-01-02' };
+const basis = {
+  title: '关于模糊测试的通知',
+  number: '测〔2025〕3号',
+  issuer: '某市财政局',
+  date: '2025-01-02',
+};
 const fuzzItem = {
   code: 'FUZZ-001',
   name: '模糊测试收费',
@@ -59,7 +64,10 @@ beforeAll(async () => {
   auditor = await svc.token({ role: 'auditor' });
   const created = await svc.api('POST', '/v1/catalogue/items', { token: finance, json: fuzzItem });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const range = await svc.api('POST', '/v1/ranges', { token: finance, json: { department: 'FUZZ', size: 5 } });
+  const range = await svc.api('POST', '/v1/ranges', {
+    token: finance,
+    json: { department: 'FUZZ', size: 5 },
+  });
   expect(range.status).toBe(201);
   rangeId = range.body.id;
   receiptKey = newKey();
@@ -70,7 +78,8 @@ beforeAll(async () => {
   });
   expect(issued.status).toBe(201);
   receipt = issued.body;
-  pdf = (await svc.api('GET', `/v1/receipts/${receipt.code}/${receipt.number}/pdf`, { token: collector })).bytes;
+  pdf = (await svc.api('GET', `/v1/receipts/${receipt.code}/${receipt.number}/pdf`, { token: collector }))
+    .bytes;
 });
 afterAll(async () => svc?.stop());
 
@@ -114,7 +123,11 @@ const notNumber = fc.oneof(
   fc.array(fc.integer(), { maxLength: 3 }),
   fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
 );
-const notArray = fc.oneof(notNumber, fc.integer(), fc.dictionary(fc.string({ maxLength: 5 }), fc.string(), { maxKeys: 2 }));
+const notArray = fc.oneof(
+  notNumber,
+  fc.integer(),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.string(), { maxKeys: 2 }),
+);
 const notObject = fc.oneof(
   fc.string({ maxLength: 8 }),
   fc.integer(),
@@ -142,7 +155,11 @@ const badDate = fc.oneof(
     '',
   ),
   fc
-    .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }))
+    .tuple(
+      fc.integer({ min: 0, max: 9999 }),
+      fc.integer({ min: 0, max: 99 }),
+      fc.integer({ min: 0, max: 99 }),
+    )
     .map(([y, m, d]) => `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`)
     .filter((s) => !isIsoDate(s)),
   fc.string({ maxLength: 12 }).filter((s) => !isIsoDate(s)),
@@ -183,25 +200,21 @@ const tooLong = (max: number) =>
     fc.constant('x'.repeat(200_000)),
   );
 const badText = (max: number) =>
-  fc.oneof(
-    fc.constant(''),
-    tooLong(max),
-    withControl,
-    fc.constantFrom(' 前导空格', '尾随空格 '),
-    notString,
-  );
+  fc.oneof(fc.constant(''), tooLong(max), withControl, fc.constantFrom(' 前导空格', '尾随空格 '), notString);
 const badInt = (min: number, max: number) =>
-  fc.oneof(
-    fc.integer({ min: -1_000_000_000, max: min - 1 }),
-    fc.integer({ min: max + 1, max: Number.MAX_SAFE_INTEGER }),
-    fc.double({ min: min, max: Math.min(max, 1e6), noNaN: true }).filter((x) => !Number.isInteger(x)),
-    fc.constantFrom(-1, 0.5, 1.5, -0.5, 1e308, -1e308, 2 ** 53 + 2),
-    notNumber,
-  ).filter((x) => !(typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max));
+  fc
+    .oneof(
+      fc.integer({ min: -1_000_000_000, max: min - 1 }),
+      fc.integer({ min: max + 1, max: Number.MAX_SAFE_INTEGER }),
+      fc.double({ min: min, max: Math.min(max, 1e6), noNaN: true }).filter((x) => !Number.isInteger(x)),
+      fc.constantFrom(-1, 0.5, 1.5, -0.5, 1e308, -1e308, 2 ** 53 + 2),
+      notNumber,
+    )
+    .filter((x) => !(typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max));
 const badPattern = (re: RegExp, samples: string[]) =>
-  fc.oneof(fc.constantFrom(...samples), fc.string({ maxLength: 40 }), notString).filter(
-    (v) => !(typeof v === 'string' && re.test(v)),
-  );
+  fc
+    .oneof(fc.constantFrom(...samples), fc.string({ maxLength: 40 }), notString)
+    .filter((v) => !(typeof v === 'string' && re.test(v)));
 
 type Kind =
   | { t: 'text'; max: number }
@@ -224,14 +237,18 @@ function invalid(kind: Kind): fc.Arbitrary<unknown> {
     case 'int':
       return badInt(kind.min, kind.max);
     case 'enum':
-      return fc.oneof(fc.string({ maxLength: 12 }), notString).filter((v) => !kind.values.includes(v as string));
+      return fc
+        .oneof(fc.string({ maxLength: 12 }), notString)
+        .filter((v) => !kind.values.includes(v as string));
     case 'pattern':
       return badPattern(kind.re, kind.samples);
     case 'array':
       return fc.oneof(
         notArray,
         ...(kind.min > 0 ? [fc.constant([])] : []),
-        fc.integer({ min: kind.max + 1, max: kind.max + 2000 }).map((n) => Array.from({ length: n }, () => kind.item)),
+        fc
+          .integer({ min: kind.max + 1, max: kind.max + 2000 })
+          .map((n) => Array.from({ length: n }, () => kind.item)),
         fc.array(notObject, { minLength: 1, maxLength: 3 }),
       );
     case 'object':
@@ -270,7 +287,19 @@ function edit(base: unknown, path: Path, value: unknown, remove = false): unknow
 const extraKey = (known: string[]) =>
   fc
     .oneof(
-      fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '', ' ', 'status', 'total', 'number', 'department'),
+      fc.constantFrom(
+        '__proto__',
+        'constructor',
+        'prototype',
+        'toString',
+        'hasOwnProperty',
+        '',
+        ' ',
+        'status',
+        'total',
+        'number',
+        'department',
+      ),
       fc.string({ minLength: 1, maxLength: 16 }),
     )
     .filter((k) => !known.includes(k));
@@ -283,7 +312,24 @@ interface Case {
   headers?: Record<string, string>;
 }
 
-const MALFORMED_JSON = ['{', '{"payer":', '[1,2', "{'a':1}", 'NaN', '{"a":1,}', '{"a" 1}', 'undefined', '\u0000', '{"a":"\\x41"}', ' ', '\ufeff{}', '{"a":01}', '{"a":"\ud800"', 'nul', 'tru'];
+const MALFORMED_JSON = [
+  '{',
+  '{"payer":',
+  '[1,2',
+  "{'a':1}",
+  'NaN',
+  '{"a":1,}',
+  '{"a" 1}',
+  'undefined',
+  '\u0000',
+  '{"a":"\\x41"}',
+  ' ',
+  '\ufeff{}',
+  '{"a":01}',
+  '{"a":"\ud800"',
+  'nul',
+  'tru',
+];
 const isJson = (s: string) => {
   try {
     JSON.parse(s);
@@ -306,15 +352,67 @@ const WRONG_TYPES = [
 
 /** Bad bodies of a JSON route: body-level garbage and, per field, every kind of wrong value. */
 function jsonBodyCases(spec: BodySpec): fc.Arbitrary<Case> {
-  const json = (label: string, v: unknown): Case => ({ label, body: JSON.stringify(v), contentType: 'application/json' });
+  const json = (label: string, v: unknown): Case => ({
+    label,
+    body: JSON.stringify(v),
+    contentType: 'application/json',
+  });
   const required = spec.fields.filter((f) => f.required);
   return fc.oneof(
-    { weight: 1, arbitrary: fc.oneof(fc.constantFrom(...MALFORMED_JSON), fc.string({ minLength: 1, maxLength: 40 }).filter((s) => !isJson(s))).map((s): Case => ({ label: `malformed ${JSON.stringify(s)}`, body: s, contentType: 'application/json' })) },
-    { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }).filter((v) => v === null || typeof v !== 'object' || Array.isArray(v)).map((v) => json('not an object', v)) },
-    { weight: 1, arbitrary: fc.constantFrom(...WRONG_TYPES).map((t): Case => ({ label: `content type ${t}`, body: JSON.stringify(spec.base()), contentType: t })) },
-    { weight: 2, arbitrary: fc.constantFrom(...required).map((f) => json(`missing ${f.path.join('.')}`, edit(spec.base(), f.path, undefined, true))) },
-    { weight: 5, arbitrary: fc.constantFrom(...spec.fields).chain((f) => invalid(f.kind).map((v) => json(`bad ${f.path.join('.')}`, edit(spec.base(), f.path, v)))) },
-    { weight: 2, arbitrary: fc.constantFrom(...spec.objects).chain((o) => fc.tuple(extraKey(o.known), fc.jsonValue({ maxDepth: 1 })).map(([k, v]) => json(`extra ${[...o.path, k].join('.')}`, edit(spec.base(), [...o.path, k], v)))) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .oneof(
+          fc.constantFrom(...MALFORMED_JSON),
+          fc.string({ minLength: 1, maxLength: 40 }).filter((s) => !isJson(s)),
+        )
+        .map(
+          (s): Case => ({
+            label: `malformed ${JSON.stringify(s)}`,
+            body: s,
+            contentType: 'application/json',
+          }),
+        ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .jsonValue({ maxDepth: 2 })
+        .filter((v) => v === null || typeof v !== 'object' || Array.isArray(v))
+        .map((v) => json('not an object', v)),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom(...WRONG_TYPES)
+        .map(
+          (t): Case => ({ label: `content type ${t}`, body: JSON.stringify(spec.base()), contentType: t }),
+        ),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .constantFrom(...required)
+        .map((f) => json(`missing ${f.path.join('.')}`, edit(spec.base(), f.path, undefined, true))),
+    },
+    {
+      weight: 5,
+      arbitrary: fc
+        .constantFrom(...spec.fields)
+        .chain((f) =>
+          invalid(f.kind).map((v) => json(`bad ${f.path.join('.')}`, edit(spec.base(), f.path, v))),
+        ),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .constantFrom(...spec.objects)
+        .chain((o) =>
+          fc
+            .tuple(extraKey(o.known), fc.jsonValue({ maxDepth: 1 }))
+            .map(([k, v]) => json(`extra ${[...o.path, k].join('.')}`, edit(spec.base(), [...o.path, k], v))),
+        ),
+    },
   );
 }
 
@@ -322,8 +420,16 @@ function jsonBodyCases(spec: BodySpec): fc.Arbitrary<Case> {
 // The routes and their bad input
 
 const text = (max: number): Kind => ({ t: 'text', max });
-const ITEM_CODE: Kind = { t: 'pattern', re: /^[A-Z0-9][A-Z0-9-]{0,31}$/, samples: ['zrzy-001', '-A', 'A'.repeat(33), 'A B', 'Ａ1', 'A_1'] };
-const DEPT: Kind = { t: 'pattern', re: /^[A-Z0-9]{2,16}$/, samples: ['Z', 'zrzy', 'Z'.repeat(17), 'ZR-ZY', 'ＺＲ'] };
+const ITEM_CODE: Kind = {
+  t: 'pattern',
+  re: /^[A-Z0-9][A-Z0-9-]{0,31}$/,
+  samples: ['zrzy-001', '-A', 'A'.repeat(33), 'A B', 'Ａ1', 'A_1'],
+};
+const DEPT: Kind = {
+  t: 'pattern',
+  re: /^[A-Z0-9]{2,16}$/,
+  samples: ['Z', 'zrzy', 'Z'.repeat(17), 'ZR-ZY', 'ＺＲ'],
+};
 const BASIS_FIELDS = (at: Path): Field[] => [
   { path: [...at, 'title'], kind: text(200), required: true },
   { path: [...at, 'number'], kind: text(100), required: true },
@@ -342,7 +448,11 @@ const ITEM_FIELDS: Field[] = [
   { path: ['fundManagement'], kind: { t: 'enum', values: ['treasury', 'special_account'] }, required: true },
   { path: ['validFrom'], kind: { t: 'date' }, required: true },
   { path: ['validTo'], kind: { t: 'date', nullable: true }, required: false },
-  { path: ['exemptions'], kind: { t: 'array', min: 0, max: 20, item: { who: '小微企业', kind: 'waive' } }, required: false },
+  {
+    path: ['exemptions'],
+    kind: { t: 'array', min: 0, max: 20, item: { who: '小微企业', kind: 'waive' } },
+    required: false,
+  },
   { path: ['status'], kind: { t: 'enum', values: ['active', 'suspended', 'abolished'] }, required: false },
 ];
 const ITEM_OBJECTS = (extra: string[]) => [
@@ -352,15 +462,28 @@ const ITEM_OBJECTS = (extra: string[]) => [
 ];
 const { code: _fuzzCode, ...fuzzFields } = fuzzItem;
 
-const issueBody = (): Record<string, unknown> => registrationCharge({ chargeDate: '2026-01-05' }) as Record<string, unknown>;
+const issueBody = (): Record<string, unknown> =>
+  registrationCharge({ chargeDate: '2026-01-05' }) as Record<string, unknown>;
 const ISSUE: BodySpec = {
   base: issueBody,
   fields: [
     { path: ['payer'], kind: { t: 'object' }, required: true },
     { path: ['payer', 'type'], kind: { t: 'enum', values: ['person', 'unit'] }, required: true },
     { path: ['payer', 'name'], kind: text(100), required: true },
-    { path: ['payer', 'idNumber'], kind: { t: 'pattern', re: /^[0-9A-Z]{6,30}$/, samples: ['12345', '1'.repeat(31), '11010119900307123x', '1101-01'] }, required: false },
-    { path: ['lines'], kind: { t: 'array', min: 1, max: 50, item: { itemCode: 'ZRZY-001', quantity: 1, amount: '80.00' } }, required: true },
+    {
+      path: ['payer', 'idNumber'],
+      kind: {
+        t: 'pattern',
+        re: /^[0-9A-Z]{6,30}$/,
+        samples: ['12345', '1'.repeat(31), '11010119900307123x', '1101-01'],
+      },
+      required: false,
+    },
+    {
+      path: ['lines'],
+      kind: { t: 'array', min: 1, max: 50, item: { itemCode: 'ZRZY-001', quantity: 1, amount: '80.00' } },
+      required: true,
+    },
     { path: ['lines', 0, 'itemCode'], kind: ITEM_CODE, required: true },
     { path: ['lines', 0, 'quantity'], kind: { t: 'int', min: 1, max: 1_000_000 }, required: true },
     { path: ['lines', 0, 'amount'], kind: { t: 'yuan' }, required: true },
@@ -376,16 +499,25 @@ const ISSUE: BodySpec = {
 };
 
 /** Charges that are well formed but refused by the rules (422, recorded for auditors). */
-const ruleBreaking: fc.Arbitrary<Case> = fc.oneof(
-  fc.integer({ min: 0, max: 10 ** 9 }).filter((fen) => fen !== 8000).map((fen) => ({ amount: formatYuan(fen) })),
-  fc.constantFrom('ZRZY-999', 'GA-001', 'NOPE', 'FUZZ-001').map((itemCode) => ({ itemCode })),
-  fc.constantFrom(tomorrow, '2999-12-31').map((chargeDate) => ({ chargeDate })),
-).map((change) => {
-  const body = issueBody() as { lines: Record<string, unknown>[]; chargeDate?: string };
-  if ('chargeDate' in change) body.chargeDate = change.chargeDate;
-  else Object.assign(body.lines[0]!, change);
-  return { label: `rule-breaking ${JSON.stringify(change)}`, body: JSON.stringify(body), contentType: 'application/json' };
-});
+const ruleBreaking: fc.Arbitrary<Case> = fc
+  .oneof(
+    fc
+      .integer({ min: 0, max: 10 ** 9 })
+      .filter((fen) => fen !== 8000)
+      .map((fen) => ({ amount: formatYuan(fen) })),
+    fc.constantFrom('ZRZY-999', 'GA-001', 'NOPE', 'FUZZ-001').map((itemCode) => ({ itemCode })),
+    fc.constantFrom(tomorrow, '2999-12-31').map((chargeDate) => ({ chargeDate })),
+  )
+  .map((change) => {
+    const body = issueBody() as { lines: Record<string, unknown>[]; chargeDate?: string };
+    if ('chargeDate' in change) body.chargeDate = change.chargeDate;
+    else Object.assign(body.lines[0]!, change);
+    return {
+      label: `rule-breaking ${JSON.stringify(change)}`,
+      body: JSON.stringify(body),
+      contentType: 'application/json',
+    };
+  });
 
 const badIdempotencyKey = fc.oneof(
   fc.constant(undefined),
@@ -415,12 +547,32 @@ const SPECS: Spec[] = [
       fc.oneof(
         jsonBodyCases({
           base: () => ({ ...clone(fuzzItem), code: 'FUZZ-NEW' }),
-          fields: [{ path: ['code'], kind: ITEM_CODE, required: true }, ...ITEM_FIELDS, { path: ['reason'], kind: text(500), required: false }],
+          fields: [
+            { path: ['code'], kind: ITEM_CODE, required: true },
+            ...ITEM_FIELDS,
+            { path: ['reason'], kind: text(500), required: false },
+          ],
           objects: ITEM_OBJECTS(['code', 'reason']),
         }),
-        fc.constant<Case>({ label: 'existing code', body: JSON.stringify({ ...fuzzItem, code: 'ZRZY-001', department: 'ZRZY' }), contentType: 'application/json' }),
-        fc.constant<Case>({ label: 'validTo before validFrom', body: JSON.stringify({ ...fuzzItem, code: 'FUZZ-NEW', validTo: '2024-12-31' }), contentType: 'application/json' }),
-        fc.constant<Case>({ label: 'range min > max', body: JSON.stringify({ ...fuzzItem, code: 'FUZZ-NEW', standard: { type: 'range', min: '9.00', max: '1.00' } }), contentType: 'application/json' }),
+        fc.constant<Case>({
+          label: 'existing code',
+          body: JSON.stringify({ ...fuzzItem, code: 'ZRZY-001', department: 'ZRZY' }),
+          contentType: 'application/json',
+        }),
+        fc.constant<Case>({
+          label: 'validTo before validFrom',
+          body: JSON.stringify({ ...fuzzItem, code: 'FUZZ-NEW', validTo: '2024-12-31' }),
+          contentType: 'application/json',
+        }),
+        fc.constant<Case>({
+          label: 'range min > max',
+          body: JSON.stringify({
+            ...fuzzItem,
+            code: 'FUZZ-NEW',
+            standard: { type: 'range', min: '9.00', max: '1.00' },
+          }),
+          contentType: 'application/json',
+        }),
       ),
   },
   {
@@ -432,13 +584,38 @@ const SPECS: Spec[] = [
       fc.oneof(
         jsonBodyCases({
           base: () => ({ ...clone(fuzzFields), effectiveFrom: tomorrow, reason: '调整' }),
-          fields: [...ITEM_FIELDS, { path: ['effectiveFrom'], kind: { t: 'date' }, required: true }, { path: ['reason'], kind: text(500), required: true }],
+          fields: [
+            ...ITEM_FIELDS,
+            { path: ['effectiveFrom'], kind: { t: 'date' }, required: true },
+            { path: ['reason'], kind: text(500), required: true },
+          ],
           objects: ITEM_OBJECTS(['effectiveFrom', 'reason']),
         }),
         badPattern(/^[A-Z0-9][A-Z0-9-]{0,31}$/, ['zrzy-001', 'A'.repeat(33)])
-          .filter((v): v is string => typeof v === 'string' && v.length > 0 && !v.includes('/') && !v.includes('?') && !v.includes('#'))
-          .map((code): Case => ({ label: `item code ${code}`, path: `/v1/catalogue/items/${encodeURIComponent(code)}`, body: JSON.stringify({ ...fuzzFields, effectiveFrom: tomorrow, reason: '调整' }), contentType: 'application/json' })),
-        fc.constantFrom('NOPE-1', 'ZZZ').map((code): Case => ({ label: `missing item ${code}`, path: `/v1/catalogue/items/${code}`, body: JSON.stringify({ ...fuzzFields, effectiveFrom: tomorrow, reason: '调整' }), contentType: 'application/json' })),
+          .filter(
+            (v): v is string =>
+              typeof v === 'string' &&
+              v.length > 0 &&
+              !v.includes('/') &&
+              !v.includes('?') &&
+              !v.includes('#'),
+          )
+          .map(
+            (code): Case => ({
+              label: `item code ${code}`,
+              path: `/v1/catalogue/items/${encodeURIComponent(code)}`,
+              body: JSON.stringify({ ...fuzzFields, effectiveFrom: tomorrow, reason: '调整' }),
+              contentType: 'application/json',
+            }),
+          ),
+        fc.constantFrom('NOPE-1', 'ZZZ').map(
+          (code): Case => ({
+            label: `missing item ${code}`,
+            path: `/v1/catalogue/items/${code}`,
+            body: JSON.stringify({ ...fuzzFields, effectiveFrom: tomorrow, reason: '调整' }),
+            contentType: 'application/json',
+          }),
+        ),
       ),
   },
   {
@@ -451,7 +628,11 @@ const SPECS: Spec[] = [
         jsonBodyCases({
           base: () => ({ status: 'suspended', effectiveFrom: tomorrow, reason: '暂停', basis: clone(basis) }),
           fields: [
-            { path: ['status'], kind: { t: 'enum', values: ['active', 'suspended', 'abolished'] }, required: true },
+            {
+              path: ['status'],
+              kind: { t: 'enum', values: ['active', 'suspended', 'abolished'] },
+              required: true,
+            },
             { path: ['effectiveFrom'], kind: { t: 'date' }, required: true },
             { path: ['reason'], kind: text(500), required: true },
             { path: ['basis'], kind: { t: 'object' }, required: true },
@@ -462,7 +643,14 @@ const SPECS: Spec[] = [
             { path: ['basis'], known: ['title', 'number', 'issuer', 'date'] },
           ],
         }),
-        fc.constantFrom('NOPE-1', 'lower', 'A'.repeat(40)).map((code): Case => ({ label: `item ${code}`, path: `/v1/catalogue/items/${code}/status`, body: JSON.stringify({ status: 'suspended', effectiveFrom: tomorrow, reason: '暂停', basis }), contentType: 'application/json' })),
+        fc.constantFrom('NOPE-1', 'lower', 'A'.repeat(40)).map(
+          (code): Case => ({
+            label: `item ${code}`,
+            path: `/v1/catalogue/items/${code}/status`,
+            body: JSON.stringify({ status: 'suspended', effectiveFrom: tomorrow, reason: '暂停', basis }),
+            contentType: 'application/json',
+          }),
+        ),
       ),
   },
   {
@@ -493,12 +681,19 @@ const SPECS: Spec[] = [
           fields: [{ path: ['reason'], kind: text(500), required: true }],
           objects: [{ path: [], known: ['reason'] }],
         }),
-        fc.oneof(fc.constantFrom('nope', '0', 'RANGE#x', '..', '%00'), fc.string({ minLength: 1, maxLength: 40 })).map((id): Case => ({
-          label: `range id ${JSON.stringify(id)}`,
-          path: `/v1/ranges/${encodeURIComponent(id)}/close`,
-          body: JSON.stringify({ reason: '停用' }),
-          contentType: 'application/json',
-        })),
+        fc
+          .oneof(
+            fc.constantFrom('nope', '0', 'RANGE#x', '..', '%00'),
+            fc.string({ minLength: 1, maxLength: 40 }),
+          )
+          .map(
+            (id): Case => ({
+              label: `range id ${JSON.stringify(id)}`,
+              path: `/v1/ranges/${encodeURIComponent(id)}/close`,
+              body: JSON.stringify({ reason: '停用' }),
+              contentType: 'application/json',
+            }),
+          ),
       ),
   },
   {
@@ -513,12 +708,14 @@ const SPECS: Spec[] = [
         { weight: 2, arbitrary: ruleBreaking },
         {
           weight: 1,
-          arbitrary: badIdempotencyKey.map((key): Case => ({
-            label: `idempotency key ${JSON.stringify(key)?.slice(0, 40)} (${key?.length})`,
-            body: JSON.stringify(issueBody()),
-            contentType: 'application/json',
-            headers: key === undefined ? { 'idempotency-key': '' } : { 'idempotency-key': key },
-          })),
+          arbitrary: badIdempotencyKey.map(
+            (key): Case => ({
+              label: `idempotency key ${JSON.stringify(key)?.slice(0, 40)} (${key?.length})`,
+              body: JSON.stringify(issueBody()),
+              contentType: 'application/json',
+              headers: key === undefined ? { 'idempotency-key': '' } : { 'idempotency-key': key },
+            }),
+          ),
         },
         {
           weight: 1,
@@ -545,20 +742,27 @@ const SPECS: Spec[] = [
           objects: [{ path: [], known: ['reason'] }],
         }),
         fc
-          .tuple(fc.oneof(fc.stringMatching(/^\d{8}$/), fc.string({ minLength: 1, maxLength: 12 })), fc.oneof(fc.stringMatching(/^\d{10}$/), fc.string({ minLength: 1, maxLength: 12 })))
+          .tuple(
+            fc.oneof(fc.stringMatching(/^\d{8}$/), fc.string({ minLength: 1, maxLength: 12 })),
+            fc.oneof(fc.stringMatching(/^\d{10}$/), fc.string({ minLength: 1, maxLength: 12 })),
+          )
           .filter(([c, n]) => !(c === receipt.code && n === receipt.number))
-          .map(([c, n]): Case => ({
-            label: `receipt ${c}/${n}`,
-            path: `/v1/receipts/${encodeURIComponent(c)}/${encodeURIComponent(n)}/reversal`,
+          .map(
+            ([c, n]): Case => ({
+              label: `receipt ${c}/${n}`,
+              path: `/v1/receipts/${encodeURIComponent(c)}/${encodeURIComponent(n)}/reversal`,
+              body: JSON.stringify({ reason: '退费' }),
+              contentType: 'application/json',
+            }),
+          ),
+        badIdempotencyKey.map(
+          (key): Case => ({
+            label: `idempotency key (${key?.length})`,
             body: JSON.stringify({ reason: '退费' }),
             contentType: 'application/json',
-          })),
-        badIdempotencyKey.map((key): Case => ({
-          label: `idempotency key (${key?.length})`,
-          body: JSON.stringify({ reason: '退费' }),
-          contentType: 'application/json',
-          headers: { 'idempotency-key': key ?? '' },
-        })),
+            headers: { 'idempotency-key': key ?? '' },
+          }),
+        ),
       ),
   },
   {
@@ -569,7 +773,11 @@ const SPECS: Spec[] = [
     cases: () => {
       const header =
         'code,name,department,unit,standard_type,amount,min,max,fund_management,valid_from,valid_to,basis_title,basis_number,basis_issuer,basis_date,exemptions,status,effective_from,reason';
-      const cell = fc.oneof(fc.string({ maxLength: 12 }), withControl, fc.constantFrom('"', '""', '"a,b"', '\r\n', 'ZRZY-001', 'fixed', '80.00'));
+      const cell = fc.oneof(
+        fc.string({ maxLength: 12 }),
+        withControl,
+        fc.constantFrom('"', '""', '"a,b"', '\r\n', 'ZRZY-001', 'fixed', '80.00'),
+      );
       // Every generated row has a valid_from that is no date, so no row can be valid.
       const row = fc.array(cell, { minLength: 19, maxLength: 19 }).chain((cells) =>
         badDate.map((d) => {
@@ -578,15 +786,37 @@ const SPECS: Spec[] = [
           return c.map((x) => (/[",\r\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x)).join(',');
         }),
       );
-      const csv = (label: string, body: string | Uint8Array): Case => ({ label, body, contentType: 'text/csv' });
+      const csv = (label: string, body: string | Uint8Array): Case => ({
+        label,
+        body,
+        contentType: 'text/csv',
+      });
       return fc.oneof(
         fc.string({ minLength: 1, maxLength: 200 }).map((s) => csv('random text', s)),
-        fc.array(row, { minLength: 1, maxLength: 5 }).map((rows) => csv('header and bad rows', [header, ...rows].join('\n'))),
+        fc
+          .array(row, { minLength: 1, maxLength: 5 })
+          .map((rows) => csv('header and bad rows', [header, ...rows].join('\n'))),
         fc.constant(csv('header only', `${header}\n`)),
         fc.constant(csv('unterminated quote', `${header}\n"ZRZY-900,名称`)),
-        fc.constant(csv('too many rows', [header, ...Array.from({ length: 120 }, (_, i) => `IMP-${i},名,IMP,次,fixed,1.00,,,treasury,2025-01-01,,通知,文1号,财政局,2025-01-01,,active,,`)].join('\n'))),
-        fc.uint8Array({ minLength: 1, maxLength: 200 }).map((b) => csv('bytes', new Uint8Array([0xff, 0xfe, ...b]))),
-        fc.constantFrom(...WRONG_TYPES.filter((t) => t !== 'text/csv'), 'application/json').map((t): Case => ({ label: `content type ${t}`, body: `${header}\n`, contentType: t })),
+        fc.constant(
+          csv(
+            'too many rows',
+            [
+              header,
+              ...Array.from(
+                { length: 120 },
+                (_, i) =>
+                  `IMP-${i},名,IMP,次,fixed,1.00,,,treasury,2025-01-01,,通知,文1号,财政局,2025-01-01,,active,,`,
+              ),
+            ].join('\n'),
+          ),
+        ),
+        fc
+          .uint8Array({ minLength: 1, maxLength: 200 })
+          .map((b) => csv('bytes', new Uint8Array([0xff, 0xfe, ...b]))),
+        fc
+          .constantFrom(...WRONG_TYPES.filter((t) => t !== 'text/csv'), 'application/json')
+          .map((t): Case => ({ label: `content type ${t}`, body: `${header}\n`, contentType: t })),
       );
     },
   },
@@ -597,9 +827,17 @@ const SPECS: Spec[] = [
     path: () => '/v1/verify/pdf',
     cases: () =>
       fc.oneof(
-        fc.uint8Array({ minLength: 1, maxLength: 2000 }).filter((b) => !Buffer.from(b).subarray(0, 5).equals(Buffer.from('%PDF-'))).map((b): Case => ({ label: 'random bytes', body: b, contentType: 'application/pdf' })),
-        fc.string({ minLength: 1, maxLength: 200 }).filter((s) => !s.startsWith('%PDF-')).map((s): Case => ({ label: 'text', body: s, contentType: 'application/pdf' })),
-        fc.constantFrom(...WRONG_TYPES.filter((t) => t !== 'application/pdf')).map((t): Case => ({ label: `content type ${t}`, body: pdf, contentType: t })),
+        fc
+          .uint8Array({ minLength: 1, maxLength: 2000 })
+          .filter((b) => !Buffer.from(b).subarray(0, 5).equals(Buffer.from('%PDF-')))
+          .map((b): Case => ({ label: 'random bytes', body: b, contentType: 'application/pdf' })),
+        fc
+          .string({ minLength: 1, maxLength: 200 })
+          .filter((s) => !s.startsWith('%PDF-'))
+          .map((s): Case => ({ label: 'text', body: s, contentType: 'application/pdf' })),
+        fc
+          .constantFrom(...WRONG_TYPES.filter((t) => t !== 'application/pdf'))
+          .map((t): Case => ({ label: `content type ${t}`, body: pdf, contentType: t })),
       ),
   },
   {
@@ -611,8 +849,12 @@ const SPECS: Spec[] = [
       fc
         .oneof(
           badDate.map((d) => ({ asOf: d })),
-          badPattern(/^[A-Z0-9]{2,16}$/, ['z', 'zrzy', 'ZR-ZY']).filter((v): v is string => typeof v === 'string').map((d) => ({ department: d })),
-          fc.tuple(extraKey(['asOf', 'department']), fc.string({ maxLength: 10 })).map(([k, v]) => ({ [k]: v })),
+          badPattern(/^[A-Z0-9]{2,16}$/, ['z', 'zrzy', 'ZR-ZY'])
+            .filter((v): v is string => typeof v === 'string')
+            .map((d) => ({ department: d })),
+          fc
+            .tuple(extraKey(['asOf', 'department']), fc.string({ maxLength: 10 }))
+            .map(([k, v]) => ({ [k]: v })),
           fc.constant({ asOf: ['2026-01-01', '2026-01-02'] }),
         )
         .map((q): Case => ({ label: `query ${JSON.stringify(q)}`, path: `/v1/catalogue?${query(q)}` })),
@@ -626,16 +868,34 @@ const SPECS: Spec[] = [
       cases: () =>
         fc
           .record({
-            code: fc.oneof(fc.stringMatching(/^\d{8}$/), fc.string({ maxLength: 12 }), fc.constant(undefined)),
-            number: fc.oneof(fc.stringMatching(/^\d{10}$/), fc.constant(undefined), fc.string({ maxLength: 12 }), fc.constant(receipt.number)),
-            checkCode: fc.oneof(fc.stringMatching(/^[0-9A-Z]{6}$/), fc.string({ maxLength: 8 }), fc.constant(undefined)),
-            extra: fc.option(fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 8 }))),
+            code: fc.oneof(
+              fc.stringMatching(/^\d{8}$/),
+              fc.string({ maxLength: 12 }),
+              fc.constant(undefined),
+            ),
+            number: fc.oneof(
+              fc.stringMatching(/^\d{10}$/),
+              fc.constant(undefined),
+              fc.string({ maxLength: 12 }),
+              fc.constant(receipt.number),
+            ),
+            checkCode: fc.oneof(
+              fc.stringMatching(/^[0-9A-Z]{6}$/),
+              fc.string({ maxLength: 8 }),
+              fc.constant(undefined),
+            ),
+            extra: fc.option(
+              fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 8 })),
+            ),
           })
           .filter((q) => q.checkCode !== receipt.checkCode)
           .map((q): Case => {
             const { extra, ...rest } = q;
             const all = { ...rest, ...(extra ? { [extra[0]]: extra[1] } : {}) };
-            return { label: `query ${JSON.stringify(all)}`, path: `${id === 'verifyReceipt' ? '/v1/verify' : '/v1/verify/pdf'}?${query(all)}` };
+            return {
+              label: `query ${JSON.stringify(all)}`,
+              path: `${id === 'verifyReceipt' ? '/v1/verify' : '/v1/verify/pdf'}?${query(all)}`,
+            };
           }),
     }),
   ),
@@ -714,7 +974,13 @@ describe('bad input over HTTP', () => {
 
   const bodyRoutes = ROUTES.filter((r) => r.body);
   const specOf = (r: Route): Spec =>
-    SPECS.find((s) => s.id === r.id) ?? { id: r.id, method: r.method, token: () => auditor, path: () => r.path, cases: () => fc.constant({ label: '' }) };
+    SPECS.find((s) => s.id === r.id) ?? {
+      id: r.id,
+      method: r.method,
+      token: () => auditor,
+      path: () => r.path,
+      cases: () => fc.constant({ label: '' }),
+    };
 
   it('refuses an empty body, a body without a content type, and one larger than the route allows', async () => {
     await expectNoWrites('body limits', async (count) => {
@@ -729,8 +995,15 @@ describe('bad input over HTTP', () => {
         ];
         if (max > ONE_MIB)
           // Within this route's limit, so it must be refused for what it is, not for its size.
-          cases.push([{ label: '1 MiB + 1', body: new Uint8Array(ONE_MIB + 1).fill(0x41), contentType: type }, 400]);
-        else cases.push([{ label: '1 MiB + 1', body: new Uint8Array(ONE_MIB + 1).fill(0x41), contentType: type }, 413]);
+          cases.push([
+            { label: '1 MiB + 1', body: new Uint8Array(ONE_MIB + 1).fill(0x41), contentType: type },
+            400,
+          ]);
+        else
+          cases.push([
+            { label: '1 MiB + 1', body: new Uint8Array(ONE_MIB + 1).fill(0x41), contentType: type },
+            413,
+          ]);
         for (const [c, status] of cases) {
           const res = await send(spec, c);
           count(res);
@@ -767,8 +1040,23 @@ describe('bad input over HTTP', () => {
       fc.tuple(...Array.from({ length: 17 }, (_, p) => planeChar(p))).map((cs) => `张${cs.join('')}`),
       fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }),
       fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }),
-      fc.array(fc.integer({ min: 0x4e00, max: 0x9fff }).map((cp) => String.fromCodePoint(cp)), { minLength: 1, maxLength: 6 }).map((cs) => cs.join('')),
-      fc.constantFrom('\ud800', 'a\udfffb', '王\u200d五', '李\ufe0f', '\u{1f600}', '\u{20000}', '\u{e0041}', '\u{10fffd}', '\ufffe'),
+      fc
+        .array(
+          fc.integer({ min: 0x4e00, max: 0x9fff }).map((cp) => String.fromCodePoint(cp)),
+          { minLength: 1, maxLength: 6 },
+        )
+        .map((cs) => cs.join('')),
+      fc.constantFrom(
+        '\ud800',
+        'a\udfffb',
+        '王\u200d五',
+        '李\ufe0f',
+        '\u{1f600}',
+        '\u{20000}',
+        '\u{e0041}',
+        '\u{10fffd}',
+        '\ufffe',
+      ),
     );
     let accepted = 0;
     let refused = 0;
@@ -786,12 +1074,18 @@ describe('bad input over HTTP', () => {
         if (res.status === 201) {
           accepted++;
           expect(res.body.status, 'an issued receipt is complete').toBe('issued');
-          const got = await svc.api('GET', `/v1/receipts/${res.body.code}/${res.body.number}`, { token: collector });
+          const got = await svc.api('GET', `/v1/receipts/${res.body.code}/${res.body.number}`, {
+            token: collector,
+          });
           expect(got.body.payer.name).toBe(n);
         } else {
           refused++;
           expectRefused(res, `name ${JSON.stringify(n)}`);
-          expectNothingWritten(diffTables(before, await snapshotTables()), { chargeRefused: 0 }, `name ${JSON.stringify(n)}`);
+          expectNothingWritten(
+            diffTables(before, await snapshotTables()),
+            { chargeRefused: 0 },
+            `name ${JSON.stringify(n)}`,
+          );
         }
       }),
       { numRuns: Math.max(20, Math.round(RUNS * 0.75)) },
@@ -824,14 +1118,20 @@ describe('bad input over HTTP', () => {
           path: '/v1/receipts',
           token: collector,
           headers: { 'idempotency-key': newKey() },
-          body: JSON.stringify({ payer: { type: 'person', name: '张三' }, lines: [{ itemCode: code, quantity: 1, amount: '5.00' }] }),
+          body: JSON.stringify({
+            payer: { type: 'person', name: '张三' },
+            lines: [{ itemCode: code, quantity: 1, amount: '5.00' }],
+          }),
           contentType: 'application/json',
         });
         if (charged.status !== 201) expectRefused(charged, `charge of ${JSON.stringify(itemName)} / ${unit}`);
       }),
       { numRuns: Math.max(10, Math.round(RUNS / 2)) },
     );
-    expect(await getDeps().receipts.pending(10), 'receipts left pending (numbers taken, never issued)').toEqual([]);
+    expect(
+      await getDeps().receipts.pending(10),
+      'receipts left pending (numbers taken, never issued)',
+    ).toEqual([]);
   });
 
   it('fuzzes the query of every other route with a query schema (audit routes as they land)', async () => {
@@ -842,28 +1142,84 @@ describe('bad input over HTTP', () => {
       await fc.assert(
         fc.asyncProperty(
           fc.dictionary(
-            fc.oneof(fc.string({ minLength: 1, maxLength: 10 }), fc.constantFrom(...schemaKeys(schema), 'month', 'kind')),
+            fc.oneof(
+              fc.string({ minLength: 1, maxLength: 10 }),
+              fc.constantFrom(...schemaKeys(schema), 'month', 'kind'),
+            ),
             fc.oneof(
               fc.string({ maxLength: 12 }),
               badDate,
               withControl,
-              fc.constantFrom('-1', '0', '501', '1.5', '1e9', 'csv', 'json', '2026-01-01', 'ZRZY', 'ZRZY-001', '-80.00', '80.001', 'x'.repeat(3000)),
+              fc.constantFrom(
+                '-1',
+                '0',
+                '501',
+                '1.5',
+                '1e9',
+                'csv',
+                'json',
+                '2026-01-01',
+                'ZRZY',
+                'ZRZY-001',
+                '-80.00',
+                '80.001',
+                'x'.repeat(3000),
+              ),
             ),
             { maxKeys: 3 },
           ),
           async (q) => {
             const before = await snapshotTables();
-            const res = await call(svc.url, { method: route.method, path: `${route.path}?${query(q)}`, token });
-            expect(res.status, `${route.id} ${JSON.stringify(q)}: ${res.text.slice(0, 200)}`).toBeLessThan(500);
+            const res = await call(svc.url, {
+              method: route.method,
+              path: `${route.path}?${query(q)}`,
+              token,
+            });
+            expect(res.status, `${route.id} ${JSON.stringify(q)}: ${res.text.slice(0, 200)}`).toBeLessThan(
+              500,
+            );
             if (!schema.safeParse(q).success || res.status >= 400) {
               expectRefused(res, `${route.id} ${JSON.stringify(q)}`);
-              expectNothingWritten(diffTables(before, await snapshotTables()), { chargeRefused: 0 }, route.id);
+              expectNothingWritten(
+                diffTables(before, await snapshotTables()),
+                { chargeRefused: 0 },
+                route.id,
+              );
             }
           },
         ),
         { numRuns: Math.max(10, Math.round(RUNS / 2)) },
       );
     }
+  });
+
+  it('records a refused charge (422) and nothing else: the allowance is exercised, not just allowed', async () => {
+    await expectNoWrites('rule-breaking charges', async (count) => {
+      for (const lines of [
+        [{ itemCode: 'ZRZY-001', quantity: 1, amount: '79.99' }],
+        [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }],
+        [{ itemCode: 'ZRZY-999', quantity: 2, amount: '1.00' }],
+      ]) {
+        const res = await send(SPECS.find((x) => x.id === 'issueReceipt')!, {
+          label: 'rule-breaking',
+          body: JSON.stringify({ payer: { type: 'person', name: '张三' }, lines }),
+          contentType: 'application/json',
+        });
+        expect(res.status).toBe(422);
+        expect(res.body.error).toBe('charge_rejected');
+        expect(res.body.details.length).toBeGreaterThan(0);
+        count(res);
+      }
+    });
+  });
+
+  it('refuses a query parameter named __proto__ like any unknown one', async () => {
+    for (const path of [
+      '/v1/catalogue?__proto__=x',
+      '/v1/catalogue?constructor=x',
+      '/v1/catalogue?asOf=2026-01-01&__proto__[a]=1',
+    ])
+      expectRefused(await call(svc.url, { method: 'GET', path }), path);
   });
 
   it('answers a 4xx in the error shape for what is not a route or method', async () => {

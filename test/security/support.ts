@@ -93,7 +93,9 @@ export async function snapshotTables(): Promise<Map<string, Row>> {
   for (const table of Object.values(config.tables)) {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
-      const page = await db.send(new ScanCommand({ TableName: table, ExclusiveStartKey, ConsistentRead: true }));
+      const page = await db.send(
+        new ScanCommand({ TableName: table, ExclusiveStartKey, ConsistentRead: true }),
+      );
       for (const item of page.Items ?? []) {
         const key = `${table}|${String(item.pk)}|${String(item.sk)}`;
         rows.set(key, { table, key, item, json: JSON.stringify(stable(item)) });
@@ -142,7 +144,11 @@ export function expectNothingWritten(diff: TableDiff, allowed: { chargeRefused: 
   const { ledger } = getDeps().config.tables;
   const inLedger = (r: Row) => r.table === ledger;
   const refusals = diff.added.filter(
-    (r) => inLedger(r) && String(r.item.pk).startsWith('EVENT#') && r.item.sk === 'EVENT' && r.item.type === 'charge.refused',
+    (r) =>
+      inLedger(r) &&
+      String(r.item.pk).startsWith('EVENT#') &&
+      r.item.sk === 'EVENT' &&
+      r.item.type === 'charge.refused',
   );
   const refusalIds = new Set(refusals.map((r) => String(r.item.id)));
   const refusalAlerts = diff.added.filter(
@@ -164,14 +170,23 @@ export function expectNothingWritten(diff: TableDiff, allowed: { chargeRefused: 
     other.map((r) => `${r.key} ${r.json.slice(0, 200)}`),
     `${context}: rows added by refused requests`,
   ).toEqual([]);
-  expect(diff.changed.filter((k) => !counterKey(k)), `${context}: rows changed by refused requests`).toEqual([]);
+  expect(
+    diff.changed.filter((k) => !counterKey(k)),
+    `${context}: rows changed by refused requests`,
+  ).toEqual([]);
   expect(diff.removed, `${context}: rows removed by refused requests`).toEqual([]);
   expect(refusals.length, `${context}: charge.refused events vs 422 charge_rejected answers`).toBe(
     allowed.chargeRefused,
   );
-  expect(refusalAlerts.length, `${context}: charge_refused alerts`).toBeLessThanOrEqual(allowed.chargeRefused);
+  expect(refusalAlerts.length, `${context}: charge_refused alerts`).toBeLessThanOrEqual(
+    allowed.chargeRefused,
+  );
   expect(new Set(repeated.map((r) => r.key)).size).toBe(repeated.length);
-  if (allowed.chargeRefused === 0) expect(repeated.map((r) => r.key), `${context}: alerts`).toEqual([]);
+  if (allowed.chargeRefused === 0)
+    expect(
+      repeated.map((r) => r.key),
+      `${context}: alerts`,
+    ).toEqual([]);
   if (counters.length > 0 || diff.changed.some(counterKey))
     expect(diff.counterIncrease, `${context}: refusal counters vs 422 charge_rejected answers`).toBe(
       allowed.chargeRefused,

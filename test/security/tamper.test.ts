@@ -8,16 +8,24 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../../lambdas/handlers/deps.js';
+import { seeded } from '../reliability/support.js';
 import { issue } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { seeded } from '../reliability/support.js';
 import { call } from './support.js';
 
 const PDFS = Number(process.env.TAMPER_PDFS ?? 40);
 const FLIPS = Number(process.env.TAMPER_FLIPS ?? 5);
 const SEED = Number(process.env.TAMPER_SEED ?? Math.floor(Math.random() * 2 ** 31));
 /** The checks of the PDF signature itself: one of them must fail for every change. */
-const SIGNATURE_CHECKS = ['readable', 'has_signature', 'byte_range', 'cms', 'message_digest', 'signing_certificate', 'signature'];
+const SIGNATURE_CHECKS = [
+  'readable',
+  'has_signature',
+  'byte_range',
+  'cms',
+  'message_digest',
+  'signing_certificate',
+  'signature',
+];
 
 let svc: TestService;
 let collector: string;
@@ -33,7 +41,9 @@ beforeAll(async () => {
       Array.from({ length: Math.min(8, count - i) }, async () => {
         const res = await issue(svc, collector);
         expect(res.status).toBe(201);
-        const pdf = await svc.api('GET', `/v1/receipts/${res.body.code}/${res.body.number}/pdf`, { token: collector });
+        const pdf = await svc.api('GET', `/v1/receipts/${res.body.code}/${res.body.number}/pdf`, {
+          token: collector,
+        });
         expect(pdf.status).toBe(200);
         return { receipt: res.body, pdf: pdf.bytes };
       }),
@@ -90,7 +100,9 @@ describe(`single-byte changes inside the signed ranges of ${PDFS} PDFs (${FLIPS}
           continue;
         }
         if (res.body.valid !== false) failures.push(`${where}: answered valid`);
-        const failed = (res.body.checks as { name: string; ok: boolean }[]).filter((ch) => !ch.ok).map((ch) => ch.name);
+        const failed = (res.body.checks as { name: string; ok: boolean }[])
+          .filter((ch) => !ch.ok)
+          .map((ch) => ch.name);
         if (!failed.some((n) => SIGNATURE_CHECKS.includes(n)))
           failures.push(`${where}: only ${failed.join(', ')} failed, the PDF signature did not`);
         outcomes.invalid++;
@@ -108,7 +120,12 @@ describe("a change to the stored receipt behind the service's back", () => {
   const changes: [string, string, Record<string, string>, Record<string, unknown>][] = [
     ['total', 'SET #a = :v', { '#a': 'total' }, { ':v': 8001 }],
     ['payer name', 'SET #p.#n = :v', { '#p': 'payer', '#n': 'name' }, { ':v': '李四' }],
-    ['payer ID number', 'SET #p.#n = :v', { '#p': 'payer', '#n': 'idNumber' }, { ':v': '110101199003071235' }],
+    [
+      'payer ID number',
+      'SET #p.#n = :v',
+      { '#p': 'payer', '#n': 'idNumber' },
+      { ':v': '110101199003071235' },
+    ],
     ['line amount', 'SET #l[0].#a = :v', { '#l': 'lines', '#a': 'amount' }, { ':v': 1 }],
     ['line item', 'SET #l[0].#a = :v', { '#l': 'lines', '#a': 'itemCode' }, { ':v': 'ZRZY-002' }],
     ['collecting unit', 'SET #a = :v', { '#a': 'collectingUnit' }, { ':v': '某某单位' }],
@@ -155,7 +172,9 @@ describe("a change to the stored receipt behind the service's back", () => {
       // The genuine PDF of a receipt whose record was changed is not vouched for either.
       const checked = await verifyPdf(pdf);
       expect(checked.body.valid).toBe(false);
-      expect(checked.body.checks).toContainEqual(expect.objectContaining({ name: 'receipt_data_signature', ok: false }));
+      expect(checked.body.checks).toContainEqual(
+        expect.objectContaining({ name: 'receipt_data_signature', ok: false }),
+      );
     });
   });
 });

@@ -1,0 +1,171 @@
+/**
+ * The auditors' side at scale: seeds N receipts through the real number-taking write path
+ * (ReceiptRepository.takeNumbers: receipt rows, item-index rows, running totals, in
+ * batches of 24 per transaction), spread over the past year across the demo departments,
+ * then measures the audit endpoints over HTTP. The receipts stay unsigned (pending): signing
+ * and PDFs are measured elsewhere, and the queries do not read them.
+ */
+import { randomBytes } from 'node:crypto';
+import { createDocumentClient } from '../lambdas/adapters/dynamo/client.js';
+import {
+  MAX_TRANSACTION_WRITES,
+  ReceiptRepository,
+  type StoredReceipt,
+  type TakeEntry,
+  takeWrites,
+} from '../lambdas/adapters/dynamo/receipt-repo.js';
+import { groupVersions } from '../lambdas/core/catalogue.js';
+import { createdVersion } from '../lambdas/core/catalogue-changes.js';
+import { checkCharge } from '../lambdas/core/charge.js';
+import { dateInZone } from '../lambdas/core/dates.js';
+import { formatReceiptNumber, receiptCode } from '../lambdas/core/receipt.js';
+import { DEMO_CATALOGUE } from '../lambdas/local/demo-catalogue.js';
+import { loadConfig } from '../lambdas/runtime/config.js';
+import { measure, row } from './stats.js';
+
+const SEED_CONCURRENCY = 4;
+const PAYERS = ['张三', '李四', '王五', '赵六', '钱七', '孙八', '周九', '吴十'];
+
+export async function seedReceipts(
+  count: number,
+  prefix: string,
+  endpoint: string,
+): Promise<{ seconds: number; transactions: number }> {
+  const config = loadConfig({
+    ...process.env,
+    FEEPROOF_TABLE_PREFIX: prefix,
+    FEEPROOF_DYNAMODB_ENDPOINT: endpoint,
+  });
+  const repo = new ReceiptRepository(createDocumentClient(config), config.tables);
+  const stamp = { actor: 'bench', at: new Date(), today: '2000-01-01' };
+  const versions = groupVersions(DEMO_CATALOGUE.map((i) => createdVersion(i, 'bench', stamp)));
+  const fixed = DEMO_CATALOGUE.filter((i) => i.validTo === null && i.standard.type === 'fixed');
+  const started = performance.now();
+  const now = Date.now();
+  let transactions = 0;
+  // Receipts of each year are numbered in that year's code, from a range allocated to the bench.
+  const byCode = new Map<string, StoredReceipt[]>();
+  for (let i = 0; i < count; i++) {
+    const item = fixed[i % fixed.length]!;
+    const issuedAt = new Date(now - Math.floor(Math.random() * 365 * 86_400_000));
+    const issueDate = dateInZone(issuedAt);
+    const quantity = 1 + (i % 3);
+    const charged = checkCharge(
+      {
+        department: item.department,
+        chargeDate: issueDate,
+        lines: [
+          { itemCode: item.code, quantity, amount: (item.standard as { amount: number }).amount * quantity },
+        ],
+      },
+      versions,
+    );
+    if (!charged.ok) throw new Error(JSON.stringify(charged.violations));
+    const code = receiptCode(config.regionCode, issueDate);
+    const list = byCode.get(code) ?? [];
+    list.push({
+      code,
+      number: '',
+      checkCode: 'BENCH2',
+      kind: 'blue',
+      issuedAt: issuedAt.toISOString(),
+      issueDate,
+      chargeDate: issueDate,
+      department: item.department,
+      collectingUnit: item.department,
+      payer: {
+        type: 'person',
+        name: PAYERS[i % PAYERS.length]!,
+        idNumber: `11010119900101${String(i % 10_000).padStart(4, '0')}`,
+      },
+      lines: charged.lines,
+      total: charged.total,
+      handledBy: 'bench',
+      status: 'pending',
+      rangeId: '',
+      idempotencyKey: `bench-${i}`,
+    });
+    byCode.set(code, list);
+  }
+  // Each code's receipts, in time order, go to a few ranges seeded side by side.
+  const jobs: { code: string; receipts: StoredReceipt[]; billingPoint: string }[] = [];
+  for (const [code, receipts] of byCode) {
+    receipts.sort((a, b) => (a.issuedAt < b.issuedAt ? -1 : 1)); // numbers follow time
+    const slice = Math.ceil(receipts.length / SEED_CONCURRENCY);
+    for (let k = 0; k < SEED_CONCURRENCY; k++)
+      jobs.push({ code, receipts: receipts.slice(k * slice, (k + 1) * slice), billingPoint: `BENCH${k}` });
+  }
+  await Promise.all(
+    jobs.map(async ({ code, receipts, billingPoint }) => {
+      if (receipts.length === 0) return;
+      let range = await repo.allocateRange(billingPoint, code, receipts.length, 'bench', new Date());
+      for (let attempt = 0; !range && attempt < 20; attempt++)
+        range = await repo.allocateRange(billingPoint, code, receipts.length, 'bench', new Date());
+      if (!range) throw new Error('could not allocate a bench range');
+      for (let i = 0; i < receipts.length; ) {
+        const at = range;
+        const entryAt = (r: StoredReceipt, j: number): TakeEntry => {
+          const number = formatReceiptNumber(at.next + j);
+          return {
+            receipt: { ...r, number, rangeId: at.id },
+            idem: {
+              department: r.department,
+              key: randomBytes(8).toString('hex'),
+              operation: 'issue',
+              requestHash: 'bench',
+              code,
+              number,
+              createdAt: r.issuedAt,
+            },
+          };
+        };
+        let entries = receipts.slice(i, i + 24).map(entryAt);
+        // As the number taker does: as many as fit in one transaction.
+        while (entries.length > 1 && takeWrites(entries) > MAX_TRANSACTION_WRITES)
+          entries = entries.slice(0, -1);
+        const outcome = await repo.takeNumbers(range, entries);
+        if (!outcome.ok) throw new Error(`seeding failed: ${JSON.stringify(outcome)}`);
+        transactions++;
+        i += entries.length;
+        range = { ...range, next: range.next + entries.length };
+      }
+    }),
+  );
+  return { seconds: (performance.now() - started) / 1000, transactions };
+}
+
+export async function auditBench(url: string, auditorToken: string, count: number) {
+  const headers = { authorization: `Bearer ${auditorToken}` };
+  const today = dateInZone(new Date());
+  const month = today.slice(0, 7);
+  const query = async () => {
+    const res = await fetch(`${url}/v1/audit/receipts?department=GA&from=${month}-01&to=${today}&limit=100`, {
+      headers,
+    });
+    await res.arrayBuffer();
+    return res.status === 200;
+  };
+  console.log(row(`audit query: one department, one month (of ${count})`, await measure(100, 4, query)));
+  const yearAgo = dateInZone(new Date(Date.now() - 365 * 86_400_000));
+  const stats = async () => {
+    const res = await fetch(`${url}/v1/audit/stats?from=${yearAgo}&to=${today}&groupBy=department`, {
+      headers,
+    });
+    await res.arrayBuffer();
+    return res.status === 200;
+  };
+  console.log(row('audit stats: a year by department', await measure(30, 2, stats)));
+  const started = performance.now();
+  const res = await fetch(`${url}/v1/audit/export?format=csv&from=${yearAgo}&to=${today}`, { headers });
+  let rows = 0;
+  const reader = res.body!.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    for (const byte of value) if (byte === 10) rows++;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `audit export: ${rows - 1} rows in ${seconds.toFixed(1)} s = ${((rows - 1) / seconds).toFixed(0)} rows/s`,
+  );
+}
