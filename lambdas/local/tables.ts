@@ -4,7 +4,10 @@ import type { Config } from '../runtime/config.js';
 import { PARTITION_KEY, SORT_KEY, TABLES } from '../runtime/tables.js';
 
 /** Creates the tables that are missing, from the same definitions the CDK stack uses. */
-export async function ensureTables(client: DynamoDBDocumentClient, names: Config['tables']): Promise<string[]> {
+export async function ensureTables(
+  client: DynamoDBDocumentClient,
+  names: Config['tables'],
+): Promise<string[]> {
   const existing = new Set<string>();
   let start: string | undefined;
   do {

@@ -11,6 +11,7 @@ import type { Totals, TotalsRow } from '../../core/totals.js';
 import { ZERO } from '../../core/totals.js';
 import { newId } from '../ids.js';
 import { stripKeys } from './events.js';
+import { queryAll } from './query.js';
 import type { StoredReceipt } from './receipt-repo.js';
 
 /** Which index serves a receipts query, and its partitions in the order to read them. */
@@ -123,23 +124,19 @@ export class AuditRepository {
 
   /** Totals rows of the days from..to (inclusive), from the running totals. */
   async totals(from: string, to: string): Promise<TotalsRow[]> {
-    const out: TotalsRow[] = [];
-    for (let year = Number(from.slice(0, 4)); year <= Number(to.slice(0, 4)); year++) {
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.db.send(
-          new QueryCommand({
-            TableName: this.tables.ledger,
-            KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: { ':p': `STATS#${year}`, ':from': from, ':to': `${to}~` },
-            ExclusiveStartKey,
-          }),
-        );
-        for (const item of page.Items ?? []) out.push(stripKeys(item) as unknown as TotalsRow);
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
-    }
-    return out;
+    const years: string[] = [];
+    for (let year = Number(from.slice(0, 4)); year <= Number(to.slice(0, 4)); year++)
+      years.push(String(year));
+    const rows = await Promise.all(
+      years.map((year) =>
+        queryAll<TotalsRow>(this.db, {
+          TableName: this.tables.ledger,
+          KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':p': `STATS#${year}`, ':from': from, ':to': `${to}~` },
+        }),
+      ),
+    );
+    return rows.flat();
   }
 
   /** This year's running totals of some departments and items (for the alert rules). */
@@ -196,25 +193,18 @@ export class AuditRepository {
 
   /** Rows of the listing index for the months of from..to, newest first (alerts or events). */
   async listing<T>(prefix: 'ALERTS' | 'EVENTS', from: string, to: string): Promise<T[]> {
-    const out: T[] = [];
-    for (const month of monthsDescending(from, to)) {
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.db.send(
-          new QueryCommand({
-            TableName: this.tables.ledger,
-            IndexName: 'listing',
-            KeyConditionExpression: 'gsi1pk = :p AND gsi1sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: { ':p': `${prefix}#${month}`, ':from': from, ':to': `${to}~` },
-            ScanIndexForward: false,
-            ExclusiveStartKey,
-          }),
-        );
-        for (const item of page.Items ?? []) out.push(stripKeys(item) as unknown as T);
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
-    }
-    return out;
+    const months = await Promise.all(
+      monthsDescending(from, to).map((month) =>
+        queryAll<T>(this.db, {
+          TableName: this.tables.ledger,
+          IndexName: 'listing',
+          KeyConditionExpression: 'gsi1pk = :p AND gsi1sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':p': `${prefix}#${month}`, ':from': from, ':to': `${to}~` },
+          ScanIndexForward: false,
+        }),
+      ),
+    );
+    return months.flat();
   }
 }
 

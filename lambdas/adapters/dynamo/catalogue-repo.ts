@@ -1,9 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type QueryCommandInput, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ItemVersion } from '../../core/catalogue.js';
 import { conflict } from '../../core/errors.js';
-import { eventPut, type LedgerEvent, stripKeys } from './events.js';
+import { eventPut, type LedgerEvent } from './events.js';
+import { queryAll } from './query.js';
 
 /** A transaction holds at most 100 writes: one is the event, the rest versions. */
 export const MAX_VERSIONS_PER_WRITE = 99;
@@ -99,18 +100,7 @@ export class CatalogueRepository {
     }
   }
 
-  private async query(
-    input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>,
-  ): Promise<ItemVersion[]> {
-    const out: ItemVersion[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({ ...input, TableName: this.tables.catalogue, ExclusiveStartKey }),
-      );
-      for (const item of page.Items ?? []) out.push(stripKeys(item) as unknown as ItemVersion);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return out;
+  private query(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<ItemVersion[]> {
+    return queryAll(this.db, { ...input, TableName: this.tables.catalogue });
   }
 }

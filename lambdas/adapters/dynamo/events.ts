@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { newId } from '../ids.js';
 
 export type EventType =
@@ -48,31 +48,6 @@ export function eventPut(table: string, event: LedgerEvent) {
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
-}
-
-/** Events of one month, newest first. */
-export async function eventsOfMonth(
-  db: DynamoDBDocumentClient,
-  table: string,
-  month: string,
-): Promise<LedgerEvent[]> {
-  const out: LedgerEvent[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        IndexName: 'listing',
-        KeyConditionExpression: 'gsi1pk = :p',
-        ExpressionAttributeValues: { ':p': `EVENTS#${month}` },
-        ScanIndexForward: false,
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of page.Items ?? []) out.push(stripKeys(item) as unknown as LedgerEvent);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return out;
 }
 
 const INDEX_ATTRIBUTES = [

@@ -1,8 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Signer } from '../../core/signer.js';
 import { certificateToPem, createSelfSignedCertificate } from '../signing/certificate.js';
 import { stripKeys } from './events.js';
+import { queryAll } from './query.js';
 
 /** A signing certificate as published: current keys sign, retired keys still verify old receipts. */
 export interface PublishedKey {
@@ -42,16 +43,13 @@ export class KeyRing {
     return this.listed.keys;
   }
 
-  async all(): Promise<PublishedKey[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'listing',
-        KeyConditionExpression: 'gsi1pk = :p',
-        ExpressionAttributeValues: { ':p': 'KEYS' },
-      }),
-    );
-    return (out.Items ?? []).map((i) => stripKeys(i) as unknown as PublishedKey);
+  all(): Promise<PublishedKey[]> {
+    return queryAll(this.db, {
+      TableName: this.table,
+      IndexName: 'listing',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': 'KEYS' },
+    });
   }
 
   /**

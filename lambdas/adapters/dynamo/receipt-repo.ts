@@ -8,6 +8,7 @@ import { formatReceiptNumber } from '../../core/receipt.js';
 import { mergeTotals, type TotalsRow, totalsOf } from '../../core/totals.js';
 import { newId } from '../ids.js';
 import { eventPut, type LedgerEvent, newEvent, stripKeys } from './events.js';
+import { queryAll } from './query.js';
 
 /** A receipt as stored: its content plus what completing and reversing add. */
 export interface StoredReceipt extends ReceiptContent {
@@ -197,23 +198,13 @@ export class ReceiptRepository {
   }
 
   /** Every range, ordered by code and first number. */
-  async listRanges(): Promise<NumberRange[]> {
-    const out: NumberRange[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tables.ledger,
-          IndexName: 'listing',
-          KeyConditionExpression: 'gsi1pk = :p',
-          ExpressionAttributeValues: { ':p': 'RANGES' },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) out.push(stripKeys(item) as unknown as NumberRange);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return out;
+  listRanges(): Promise<NumberRange[]> {
+    return queryAll(this.db, {
+      TableName: this.tables.ledger,
+      IndexName: 'listing',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': 'RANGES' },
+    });
   }
 
   /**
@@ -606,24 +597,14 @@ export class ReceiptRepository {
   }
 
   /** Every receipt of a department, newest first (the by-department index). */
-  async listByDepartment(department: string): Promise<StoredReceipt[]> {
-    const out: StoredReceipt[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tables.receipts,
-          IndexName: 'by-department',
-          KeyConditionExpression: 'deptPk = :p',
-          ExpressionAttributeValues: { ':p': `DEPT#${department}` },
-          ScanIndexForward: false,
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) out.push(stripKeys(item) as unknown as StoredReceipt);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return out;
+  listByDepartment(department: string): Promise<StoredReceipt[]> {
+    return queryAll(this.db, {
+      TableName: this.tables.receipts,
+      IndexName: 'by-department',
+      KeyConditionExpression: 'deptPk = :p',
+      ExpressionAttributeValues: { ':p': `DEPT#${department}` },
+      ScanIndexForward: false,
+    });
   }
 
   /** Receipts whose number is taken but which are not complete, oldest first. */
