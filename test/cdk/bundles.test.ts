@@ -519,6 +519,7 @@ beforeAll(async () => {
 afterAll(() => {
   for (const c of containers) if (c.process.exitCode === null) c.process.kill();
   fs.rmSync(work, { recursive: true, force: true });
+  if (built) fs.rmSync(built.app.outdir, { recursive: true, force: true });
 });
 
 describe('the bundles', () => {

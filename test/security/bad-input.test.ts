@@ -1088,7 +1088,7 @@ describe('bad input over HTTP', () => {
           );
         }
       }),
-      { numRuns: Math.max(20, Math.round(RUNS * 0.75)) },
+      { numRuns: Math.max(15, Math.round(RUNS / 2)) },
     );
     expect(accepted + refused).toBeGreaterThan(0);
     expect(await getDeps().receipts.pending(10)).toEqual([]);
@@ -1188,7 +1188,7 @@ describe('bad input over HTTP', () => {
             }
           },
         ),
-        { numRuns: Math.max(10, Math.round(RUNS / 2)) },
+        { numRuns: Math.max(10, Math.round(RUNS / 3)) },
       );
     }
   });
