@@ -4,7 +4,7 @@
  *   feeproof serve                 start DynamoDB Local, the tables, the demo catalogue and the API
  *   feeproof token --role R [--department D] [--ttl SECONDS] [--username U]
  *   feeproof verify <file.pdf> [--keys keys.json] [--url URL]   exit 0 genuine, 1 not, 2 unusable input
- *   feeproof catalogue import <file.csv> [--url URL]           as the finance bureau, all rows or none
+ *   feeproof catalogue import <file.csv> [--url URL] [--token JWT]   all rows or none; a local finance token by default
  */
 // Lambda runs Node 22; the SDK's notice that it will need Node 22 in 2027 is not news here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
