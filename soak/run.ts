@@ -217,7 +217,7 @@ async function main() {
         const res = await fetch(`${url}/v1/verify/pdf`, {
           method: 'POST',
           headers: { 'content-type': 'application/pdf' },
-          body: pdf,
+          body: pdf as BodyInit,
           signal,
         });
         const body = (await res.json()) as { valid?: boolean };
