@@ -3,7 +3,6 @@
  * local server as a separate process, then measures from this process over real HTTP.
  *   BENCH_SCALE=0.2 npm run bench   (fewer requests, for a quick look)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +15,9 @@ import { groupVersions } from '../lambdas/core/catalogue.js';
 import { createdVersion } from '../lambdas/core/catalogue-changes.js';
 import { checkCharge } from '../lambdas/core/charge.js';
 import { canonicalReceipt, type ReceiptContent } from '../lambdas/core/receipt.js';
+import { startChildServer } from '../lambdas/local/child-server.js';
 import { DEMO_CATALOGUE } from '../lambdas/local/demo-catalogue.js';
-import { freePort, startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
+import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
 import { issueToken, loadIssuerKey } from '../lambdas/local/tokens.js';
 import { auditBench, seedReceipts } from './audit.js';
 import { measure, memorySampler, row } from './stats.js';
@@ -83,31 +83,6 @@ async function inProcessIssuing() {
 
 const prefix = `bench${randomBytes(2).toString('hex')}`;
 
-async function startServer(endpoint: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/feeproof.ts', 'serve'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      FEEPROOF_DATA_DIR: dataDir,
-      FEEPROOF_DYNAMODB_ENDPOINT: endpoint,
-      FEEPROOF_LOG_LEVEL: 'silent',
-      FEEPROOF_RATE_LIMIT_PER_MINUTE: '0',
-      FEEPROOF_TABLE_PREFIX: prefix,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  await new Promise<void>((ok, fail) => {
-    let err = '';
-    child.stderr!.on('data', (d) => {
-      err += d;
-      if (err.includes('is serving on')) ok();
-    });
-    child.once('exit', (code) => fail(new Error(`server exited (${code}): ${err}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
-
 async function overHttp(url: string) {
   const token = await issueToken(await loadIssuerKey(dataDir), { role: 'collector', department: 'GA' });
   const issued: { code: string; number: string; checkCode: string }[] = [];
@@ -168,7 +143,13 @@ console.log(`feeproof bench on ${process.platform} ${process.arch}, node ${proce
 await inProcessIssuing();
 console.log(`peak RSS of the in-process run: ${stopSampling().toFixed(0)} MiB`);
 const dynamo = await startDynamoDbLocal();
-const server = await startServer(dynamo.endpoint);
+const server = await startChildServer({
+  env: {
+    FEEPROOF_DATA_DIR: dataDir,
+    FEEPROOF_DYNAMODB_ENDPOINT: dynamo.endpoint,
+    FEEPROOF_TABLE_PREFIX: prefix,
+  },
+});
 try {
   await overHttp(server.url);
   const auditReceipts = n(100_000);
@@ -182,14 +163,7 @@ try {
     auditReceipts,
   );
 } finally {
-  const rss =
-    Number(
-      (await import('node:child_process'))
-        .execFileSync('ps', ['-o', 'rss=', '-p', String(server.child.pid)])
-        .toString()
-        .trim(),
-    ) / 1024;
-  console.log(`server RSS at the end: ${rss.toFixed(0)} MiB`);
+  console.log(`server RSS at the end: ${server.rssMiB().toFixed(0)} MiB`);
   server.child.kill('SIGTERM');
   await dynamo.stop();
 }

@@ -130,10 +130,12 @@ async function catalogue(args: string[]) {
     options: { url: { type: 'string' }, token: { type: 'string' } },
   });
   const [sub, file] = positionals;
-  if (sub !== 'import' || !file) fail('usage: feeproof catalogue import <file.csv> [--url URL] [--token JWT]');
+  if (sub !== 'import' || !file)
+    fail('usage: feeproof catalogue import <file.csv> [--url URL] [--token JWT]');
   // Against AWS, pass a Cognito ID token of a finance user; locally the local issuer makes one.
   const jwt =
-    values.token ?? (await issueToken(await loadIssuerKey(dataDir()), { role: 'finance', username: 'cli-import' }));
+    values.token ??
+    (await issueToken(await loadIssuerKey(dataDir()), { role: 'finance', username: 'cli-import' }));
   const res = await fetch(`${serverUrl(values.url)}/v1/catalogue/import`, {
     method: 'POST',
     headers: { authorization: `Bearer ${jwt}`, 'content-type': 'text/csv' },

@@ -13,13 +13,14 @@
  *   SOAK_MAX_REQUESTS=1000000 per operation, a bound besides the time
  * Exit code 1 when memory grew without bound or more than 1% of the requests failed.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { percentile } from '../bench/stats.js';
-import { freePort, startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
+import { type ChildServer, startChildServer } from '../lambdas/local/child-server.js';
+import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
 import { issueToken, loadIssuerKey } from '../lambdas/local/tokens.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
@@ -67,38 +68,22 @@ interface MemorySample {
 const memory: MemorySample[] = [];
 let lastHeap: { heapUsed: number; heapTotal: number; external: number } | undefined;
 
-async function startServer(endpoint: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--import', './soak/heap-reporter.ts', 'bin/feeproof.ts', 'serve'],
-    {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        FEEPROOF_DATA_DIR: dataDir,
-        FEEPROOF_DYNAMODB_ENDPOINT: endpoint,
-        FEEPROOF_LOG_LEVEL: 'silent',
-        FEEPROOF_RATE_LIMIT_PER_MINUTE: '0',
-        FEEPROOF_TABLE_PREFIX: `soak${randomBytes(2).toString('hex')}`,
-      },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+async function startServer(endpoint: string): Promise<ChildServer> {
+  const server = await startChildServer({
+    env: {
+      FEEPROOF_DATA_DIR: dataDir,
+      FEEPROOF_DYNAMODB_ENDPOINT: endpoint,
+      FEEPROOF_TABLE_PREFIX: `soak${randomBytes(2).toString('hex')}`,
     },
-  );
-  child.on('message', (m) => {
+    preload: ['./soak/heap-reporter.ts'],
+    ipc: true,
+  });
+  server.child.on('message', (m) => {
     const sample = (m as { soakMemory?: { heapUsed: number; heapTotal: number; external: number } })
       .soakMemory;
     if (sample) lastHeap = sample;
   });
-  await new Promise<void>((ok, fail) => {
-    let err = '';
-    child.stderr!.on('data', (d) => {
-      err += d;
-      if (err.includes('is serving on')) ok();
-    });
-    child.once('exit', (code) => fail(new Error(`server exited (${code}): ${err}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
+  return server;
 }
 
 function rssOf(pid: number): number {

@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { getDeps, resetDeps } from '../../lambdas/handlers/deps.js';
+import { startChildServer } from '../../lambdas/local/child-server.js';
 import { freePort } from '../../lambdas/local/dynamodb-local.js';
 import { issueToken, loadIssuerKey } from '../../lambdas/local/tokens.js';
 import { expectNumbersAccountedFor } from '../support/accounting.js';
@@ -16,27 +17,15 @@ let child: ChildProcess | undefined;
 
 /** `feeproof serve` as its own process, so it can be killed outright. */
 async function startServer(port: number): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'bin/feeproof.ts', 'serve'], {
+  const server = await startChildServer({
+    port,
     env: {
-      ...process.env,
-      PORT: String(port),
       FEEPROOF_DATA_DIR: dataDir,
       FEEPROOF_TABLE_PREFIX: prefix,
       FEEPROOF_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
-      FEEPROOF_LOG_LEVEL: 'silent',
-      FEEPROOF_RATE_LIMIT_PER_MINUTE: '0',
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  await new Promise<void>((ok, fail) => {
-    let err = '';
-    proc.stderr!.on('data', (d) => {
-      err += d;
-      if (err.includes('is serving on')) ok();
-    });
-    proc.once('exit', (code) => fail(new Error(`server exited (${code}): ${err}`)));
-  });
-  return proc;
+  return server.child;
 }
 
 afterAll(() => {

@@ -1,0 +1,68 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './dynamodb-local.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface ChildServer {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** Resident memory of the server process in MiB (from ps). */
+  rssMiB(): number;
+}
+
+/**
+ * `feeproof serve` in a process of its own, for what must measure it from outside or kill
+ * it outright (benchmarks, soak, crash tests). Resolves once it says it is serving.
+ */
+export async function startChildServer(options: {
+  env: Record<string, string>;
+  port?: number;
+  /** Extra modules to preload (`--import`), e.g. a memory reporter. */
+  preload?: string[];
+  ipc?: boolean;
+}): Promise<ChildServer> {
+  const port = options.port ?? (await freePort());
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      ...(options.preload ?? []).flatMap((m) => ['--import', m]),
+      'bin/feeproof.ts',
+      'serve',
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        FEEPROOF_LOG_LEVEL: 'silent',
+        FEEPROOF_RATE_LIMIT_PER_MINUTE: '0',
+        ...options.env,
+        PORT: String(port),
+      },
+      stdio: ['ignore', 'ignore', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
+    },
+  );
+  await new Promise<void>((ok, fail) => {
+    let err = '';
+    child.stderr!.on('data', (d) => {
+      err += d;
+      if (err.includes('is serving on')) ok();
+    });
+    child.once('exit', (code) => fail(new Error(`server exited (${code}): ${err}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    child,
+    rssMiB: () =>
+      Number(
+        execFileSync('ps', ['-o', 'rss=', '-p', String(child.pid)])
+          .toString()
+          .trim(),
+      ) / 1024,
+  };
+}
