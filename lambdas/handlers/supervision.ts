@@ -27,11 +27,13 @@ async function guarded(what: string, work: () => Promise<void>) {
 export function superviseIssue(deps: Deps, receipt: StoredReceipt): Promise<void> {
   return guarded('issue', async () => {
     const year = receipt.issueDate.slice(0, 4);
-    const totals = await deps.audit.yearTotals(year, [
-      `DEPT#${receipt.department}`,
-      ...receipt.lines.map((l) => `ITEM#${l.itemCode}`),
+    const [totals, original] = await Promise.all([
+      deps.audit.yearTotals(year, [
+        `DEPT#${receipt.department}`,
+        ...receipt.lines.map((l) => `ITEM#${l.itemCode}`),
+      ]),
+      receipt.reverses ? deps.receipts.getReceipt(receipt.reverses) : undefined,
     ]);
-    const original = receipt.reverses ? await deps.receipts.getReceipt(receipt.reverses) : undefined;
     const items = new Map(receipt.lines.map((l) => [l.itemCode, totals.get(`ITEM#${l.itemCode}`)!]));
     const context = {
       department: totals.get(`DEPT#${receipt.department}`)!,
