@@ -33,7 +33,7 @@ afterAll(() => {
 });
 
 describe('a server killed while it issues', () => {
-  it('leaves no gap and no duplicate once restarted, recovered and retried', async () => {
+  it('leaves no gap and no duplicate once restarted, recovered and retried, kill after kill', async () => {
     const port = await freePort();
     child = await startServer(port);
     const token = await issueToken(await loadIssuerKey(dataDir), { role: 'collector', department: 'GA' });
@@ -54,13 +54,22 @@ describe('a server killed while it issues', () => {
         (r) => r.status,
         () => 0,
       );
-    const inFlight = keys.map(send);
-    await new Promise((r) => setTimeout(r, 700));
-    child.kill('SIGKILL');
-    const before = await Promise.all(inFlight);
-    expect(before.filter((s) => s === 0).length).toBeGreaterThan(0); // the kill really interrupted requests
-
-    child = await startServer(port); // start-up runs recovery
+    // Three kills at random moments, each while the clients retry what is still unanswered.
+    const answered = new Set<string>();
+    let interrupted = 0;
+    for (let round = 0; round < 3; round++) {
+      const pending = keys.filter((k) => !answered.has(k));
+      const inFlight = pending.map(async (k) => {
+        const status = await send(k);
+        if (status === 200 || status === 201) answered.add(k);
+        return status;
+      });
+      await new Promise((r) => setTimeout(r, 300 + Math.random() * 900));
+      child.kill('SIGKILL');
+      interrupted += (await Promise.all(inFlight)).filter((s) => s === 0).length;
+      child = await startServer(port); // start-up runs recovery
+    }
+    expect(interrupted).toBeGreaterThan(0); // the kills really interrupted requests
     const after = await Promise.all(keys.map(send));
     expect(after.every((s) => s === 200 || s === 201)).toBe(true);
 
@@ -71,5 +80,5 @@ describe('a server killed while it issues', () => {
     expect(receipts).toHaveLength(keys.length);
     expect(new Set(receipts.map((r) => r.idempotencyKey))).toEqual(new Set(keys));
     expect(getDeps().config.tables.receipts).toContain(prefix);
-  });
+  }, 180_000);
 });
