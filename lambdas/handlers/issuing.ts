@@ -95,6 +95,7 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
   });
   const ref = { code: pending.code, number: pending.number };
   const completion = {
+    checkCode: content.checkCode,
     signature,
     qrSignature,
     keyId: signer.keyId,

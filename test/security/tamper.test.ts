@@ -143,7 +143,8 @@ describe("a change to the stored receipt behind the service's back", () => {
     await deps.db.send(
       new UpdateCommand({
         TableName: deps.config.tables.receipts,
-        Key: { pk: `R#${receipt.code}#${receipt.number}`, sk: 'RECEIPT' },
+        // The counter lives in the receipt's CHECKS row, outside what is signed.
+        Key: { pk: `R#${receipt.code}#${receipt.number}`, sk: 'CHECKS' },
         UpdateExpression: 'SET checks = :v',
         ExpressionAttributeValues: { ':v': 1000 },
       }),

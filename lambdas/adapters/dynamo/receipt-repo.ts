@@ -24,6 +24,7 @@ export interface StoredReceipt extends ReceiptContent {
   qrSignature?: string;
   completedAt?: string;
   reversedBy?: ReceiptRef;
+  /** Public checks so far: kept in the receipt's CHECKS row, filled in by recordCheck. */
   checks?: number;
 }
 
@@ -38,6 +39,7 @@ export interface IdempotencyRecord {
 }
 
 export interface Completion {
+  checkCode: string;
   signature: string;
   qrSignature: string;
   keyId: string;
@@ -67,6 +69,8 @@ type TransactItem = NonNullable<
 
 const receiptKey = (r: ReceiptRef) => ({ pk: `R#${r.code}#${r.number}`, sk: 'RECEIPT' });
 const pdfKey = (r: ReceiptRef) => ({ pk: `R#${r.code}#${r.number}`, sk: 'PDF' });
+/** The public check counter, a row of its own: counting never rewrites the indexed receipt row. */
+const checksKey = (r: ReceiptRef) => ({ pk: `R#${r.code}#${r.number}`, sk: 'CHECKS' });
 const idemKey = (department: string, key: string) => ({ pk: `IDEM#${department}#${key}`, sk: 'IDEM' });
 const rangeKey = (id: string) => ({ pk: `RANGE#${id}`, sk: 'RANGE' });
 const pointerKey = (department: string, code: string) => ({ pk: `DEPT#${department}`, sk: `OPEN#${code}` });
@@ -492,6 +496,14 @@ export class ReceiptRepository {
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
+            {
+              // Exists only once the receipt is complete, with the check code public checks must match.
+              Put: {
+                TableName: this.tables.receipts,
+                Item: { ...checksKey(ref), checkCode: completion.checkCode, checks: 0 },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
           ],
         }),
       );
@@ -573,28 +585,31 @@ export class ReceiptRepository {
 
   /**
    * A public check: counts it and returns the receipt only when the check code matches a
-   * complete receipt. One conditional write either way, so a wrong check code and a missing
-   * number cost the same and cannot be told apart.
+   * complete receipt. A wrong check code and a missing number both end at the one
+   * conditional write, so they cost the same and cannot be told apart.
    */
   async recordCheck(ref: ReceiptRef, checkCode: string): Promise<StoredReceipt | undefined> {
+    let checks: number;
     try {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.tables.receipts,
-          Key: receiptKey(ref),
-          UpdateExpression: 'SET checks = if_not_exists(checks, :zero) + :one',
-          ConditionExpression: 'attribute_exists(pk) AND checkCode = :c AND #s <> :pending',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':c': checkCode, ':pending': 'pending' },
-          ReturnValues: 'ALL_NEW',
+          Key: checksKey(ref),
+          UpdateExpression: 'ADD checks :one',
+          ConditionExpression: 'attribute_exists(pk) AND checkCode = :c',
+          ExpressionAttributeValues: { ':one': 1, ':c': checkCode },
+          ReturnValues: 'UPDATED_NEW',
         }),
       );
-      return stripKeys(out.Attributes ?? {}) as unknown as StoredReceipt;
+      checks = Number(out.Attributes?.checks ?? 0);
     } catch (e) {
       if ((e as Error).name === 'ConditionalCheckFailedException') return undefined;
       throw e;
     }
+    const receipt = await this.getReceipt(ref);
+    return receipt && { ...receipt, checks };
   }
+
 
   /** Every receipt of a department, newest first (the by-department index). */
   listByDepartment(department: string): Promise<StoredReceipt[]> {
