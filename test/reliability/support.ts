@@ -3,17 +3,8 @@ import { expect } from 'vitest';
 import { getDeps } from '../../lambdas/handlers/deps.js';
 import { expectNumbersAccountedFor } from '../support/accounting.js';
 
-/** A small seeded generator (mulberry32), so a failing run can be replayed with its seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator, so a failing run can be replayed with its seed. */
+export { prng as seeded } from '../core/support.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
