@@ -589,27 +589,31 @@ export class ReceiptRepository {
    * conditional write, so they cost the same and cannot be told apart.
    */
   async recordCheck(ref: ReceiptRef, checkCode: string): Promise<StoredReceipt | undefined> {
-    let checks: number;
-    try {
-      const out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.receipts,
-          Key: checksKey(ref),
-          UpdateExpression: 'ADD checks :one',
-          ConditionExpression: 'attribute_exists(pk) AND checkCode = :c',
-          ExpressionAttributeValues: { ':one': 1, ':c': checkCode },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      checks = Number(out.Attributes?.checks ?? 0);
-    } catch (e) {
-      if ((e as Error).name === 'ConditionalCheckFailedException') return undefined;
-      throw e;
-    }
-    const receipt = await this.getReceipt(ref);
-    return receipt && { ...receipt, checks };
+    // The read runs beside the counting write; its result is used only when the write says
+    // the check code is right, so a miss costs the same as a hit.
+    const [counted, receipt] = await Promise.all([
+      this.db
+        .send(
+          new UpdateCommand({
+            TableName: this.tables.receipts,
+            Key: checksKey(ref),
+            UpdateExpression: 'ADD checks :one',
+            ConditionExpression: 'attribute_exists(pk) AND checkCode = :c',
+            ExpressionAttributeValues: { ':one': 1, ':c': checkCode },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        )
+        .then(
+          (out) => Number(out.Attributes?.checks ?? 0),
+          (e: Error) => {
+            if (e.name === 'ConditionalCheckFailedException') return undefined;
+            throw e;
+          },
+        ),
+      this.getReceipt(ref),
+    ]);
+    return counted !== undefined && receipt ? { ...receipt, checks: counted } : undefined;
   }
-
 
   /** Every receipt of a department, newest first (the by-department index). */
   listByDepartment(department: string): Promise<StoredReceipt[]> {
