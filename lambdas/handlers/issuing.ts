@@ -161,8 +161,8 @@ async function issueOnce(
     if (!winner) throw new Error('idempotency record disappeared');
     return { receipt: await replay(deps, winner, issuance.hash), replayed: true };
   }
-  const receipt = await completeReceipt(deps, taken);
-  await superviseIssue(deps, receipt);
+  // The alert rules need only the content and the totals, both final once the number is taken.
+  const [receipt] = await Promise.all([completeReceipt(deps, taken), superviseIssue(deps, taken)]);
   return { receipt, replayed: false };
 }
 
@@ -179,6 +179,9 @@ export async function issueReceipt(
   request: IssueRequest,
 ) {
   const department = caller.department!;
+  // Read the catalogue while the idempotency record is looked up; a replay ignores it.
+  const catalogue = deps.catalogue.versionsByCode(request.lines.map((l) => l.itemCode));
+  catalogue.catch(() => undefined);
   return issueOnce(deps, {
     caller,
     department,
@@ -214,8 +217,7 @@ export async function issueReceipt(
             message: `chargeDate ${chargeDate} is after today (${today})`,
           },
         ]);
-      const versions = await deps.catalogue.versionsByCode(request.lines.map((l) => l.itemCode));
-      const result = checkCharge({ department, chargeDate, lines: request.lines }, versions);
+      const result = checkCharge({ department, chargeDate, lines: request.lines }, await catalogue);
       if (!result.ok) throw await refuse(result.violations);
       const content: Omit<ReceiptContent, 'code' | 'number'> = {
         checkCode: newCheckCode(),
