@@ -7,8 +7,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signPdf } from '../lambdas/adapters/pdf/pades.js';
-import { renderReceiptPdf } from '../lambdas/adapters/pdf/render.js';
+import { signPdfDocument } from '../lambdas/adapters/pdf/pades.js';
+import { renderReceiptDocument } from '../lambdas/adapters/pdf/render.js';
 import { createSelfSignedCertificate } from '../lambdas/adapters/signing/certificate.js';
 import { openLocalSigner } from '../lambdas/adapters/signing/local-signer.js';
 import { groupVersions } from '../lambdas/core/catalogue.js';
@@ -64,8 +64,8 @@ async function inProcessIssuing() {
       handledBy: 'bench',
     };
     await signer.signDigest(createHash('sha256').update(canonicalReceipt(content)).digest());
-    const pdf = await signPdf(
-      await renderReceiptPdf({
+    const pdf = await signPdfDocument(
+      await renderReceiptDocument({
         content,
         verifyUrl: 'http://127.0.0.1:3000/verify.html',
         bureauName: '某市财政局',

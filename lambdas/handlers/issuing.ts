@@ -73,7 +73,7 @@ function numberTaker(deps: Deps): NumberTaker {
  */
 export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promise<StoredReceipt> {
   if (pending.status !== 'pending') return pending;
-  const [{ renderReceiptPdf }, { signPdf }, { certificateFromPem }] = await Promise.all([
+  const [{ renderReceiptDocument }, { signPdfDocument }, { certificateFromPem }] = await Promise.all([
     import('../adapters/pdf/render.js'),
     import('../adapters/pdf/pades.js'),
     import('../adapters/signing/certificate.js'),
@@ -86,8 +86,12 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
   const qrDigest = createHash('sha256').update(qrMessage(content)).digest();
   const qrSignature = Buffer.from(derToCompact(await signer.signDigest(qrDigest))).toString('base64url');
   const qrUrl = verifyUrl(deps.config.publicUrl, content, qrParams(content, signer.keyId, qrSignature));
-  const unsigned = await renderReceiptPdf({ content, verifyUrl: qrUrl, bureauName: deps.config.bureauName });
-  const pdf = await signPdf(unsigned, signer, certificateFromPem(key.certificatePem), {
+  const unsigned = await renderReceiptDocument({
+    content,
+    verifyUrl: qrUrl,
+    bureauName: deps.config.bureauName,
+  });
+  const pdf = await signPdfDocument(unsigned, signer, certificateFromPem(key.certificatePem), {
     signingTime: new Date(content.issuedAt),
     reason: '非税收入电子票据 / electronic non-tax receipt',
     location: deps.config.bureauName,

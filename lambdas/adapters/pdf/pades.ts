@@ -51,8 +51,22 @@ export async function signPdf(
   certificateDer: Uint8Array,
   opts: SignPdfOptions,
 ): Promise<Uint8Array> {
+  return signPdfDocument(
+    await PDFDocument.load(pdf, { updateMetadata: false }),
+    signer,
+    certificateDer,
+    opts,
+  );
+}
+
+/** The same for a document not yet saved: it is saved once, signed (saves a load and a save per receipt). */
+export async function signPdfDocument(
+  doc: PDFDocument,
+  signer: Signer,
+  certificateDer: Uint8Array,
+  opts: SignPdfOptions,
+): Promise<Uint8Array> {
   const reserved = opts.reservedBytes ?? DEFAULT_RESERVED_BYTES;
-  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
   addSignatureField(doc, reserved, opts);
   const bytes = await doc.save({ useObjectStreams: false, addDefaultPage: false });
 

@@ -85,6 +85,11 @@ export function receiptTexts(input: ReceiptPdfInput): string[] {
  * character cannot be drawn; the issuing path checks missingGlyphs() first.
  */
 export async function renderReceiptPdf(input: ReceiptPdfInput): Promise<Uint8Array> {
+  return (await renderReceiptDocument(input)).save({ useObjectStreams: true, addDefaultPage: false });
+}
+
+/** The receipt as a pdf-lib document, not yet saved: signing it saves it once (signPdfDocument). */
+export async function renderReceiptDocument(input: ReceiptPdfInput): Promise<PDFDocument> {
   const missing = missingGlyphs(receiptTexts(input));
   if (missing.length > 0) throw new MissingGlyphsError(missing);
   const issuedAt = new Date(input.content.issuedAt);
@@ -99,7 +104,7 @@ export async function renderReceiptPdf(input: ReceiptPdfInput): Promise<Uint8Arr
   });
   const fonts = await embedReceiptFonts(doc, subsetTag(input.content));
   new ReceiptLayout(doc, new TextDrawer(fonts), input, title).draw();
-  return doc.save({ useObjectStreams: true, addDefaultPage: false });
+  return doc;
 }
 
 /** Six capital letters derived from the receipt, so the same receipt renders the same bytes. */
