@@ -103,17 +103,18 @@ export function canonicalReceipt(content: ReceiptContent): string {
     ...content,
     total: formatYuan(content.total),
     totalInWords: totalInWords(content),
-    lines: content.lines.map((l) => ({ ...l, amount: formatYuan(l.amount) })),
+    lines: linesInYuan(content.lines),
   });
+}
+
+/** Lines as the API and the canonical form write them: amounts as yuan strings. */
+export function linesInYuan(lines: readonly ChargedLine[]) {
+  return lines.map((l) => ({ ...l, amount: formatYuan(l.amount) }));
 }
 
 /** Negates a receipt's lines for its red reversal. */
 export function redLines(lines: readonly ChargedLine[]): ChargedLine[] {
   return lines.map((l) => ({ ...l, amount: 0 - l.amount }));
-}
-
-export function refOf(r: ReceiptRef): ReceiptRef {
-  return { code: r.code, number: r.number };
 }
 
 /** The public verification URL that the QR code carries. */

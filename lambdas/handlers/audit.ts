@@ -12,6 +12,7 @@ import { csvField } from '../core/csv.js';
 import { dateInZone } from '../core/dates.js';
 import { badRequest } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
+import { linesInYuan } from '../core/receipt.js';
 import { auditExportQuery, auditListQuery, auditReceiptsQuery, auditStatsQuery } from '../core/schemas.js';
 import { groupTotals } from '../core/totals.js';
 import { getDeps } from './deps.js';
@@ -88,7 +89,7 @@ function receiptOut(r: StoredReceipt) {
   return {
     ...rest,
     total: formatYuan(r.total),
-    lines: r.lines.map((l) => ({ ...l, amount: formatYuan(l.amount) })),
+    lines: linesInYuan(r.lines),
   };
 }
 

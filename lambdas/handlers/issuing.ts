@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { type LedgerEvent, newEvent, recordEvent } from '../adapters/dynamo/events.js';
 import type { IdempotencyRecord, StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
 import { newCheckCode } from '../adapters/ids.js';
 import { emitMetric } from '../adapters/metrics.js';
+import { sha256, sha256Hex } from '../adapters/signing/certificate.js';
 import { derToCompact } from '../adapters/signing/ecdsa.js';
 import { canonicalJson } from '../core/canonical.js';
 import { checkCharge } from '../core/charge.js';
@@ -26,8 +26,6 @@ import type { Deps } from './deps.js';
 import type { Caller } from './http/types.js';
 import { NumberTaker } from './numbering.js';
 import { superviseIssue, superviseRefusal, superviseStuck } from './supervision.js';
-
-export const sha256Hex = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /** The hash that tells a replay (same key, same request) from a misuse of a key (same key, other request). */
 export function requestHash(operation: string, department: string, body: unknown, target = ''): string {
@@ -81,10 +79,12 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
   const signer = await deps.signer();
   const key = await deps.keys.certificateFor(signer);
   const content = contentOf(pending);
-  const digest = createHash('sha256').update(canonicalReceipt(content)).digest();
-  const signature = Buffer.from(await signer.signDigest(digest)).toString('base64');
-  const qrDigest = createHash('sha256').update(qrMessage(content)).digest();
-  const qrSignature = Buffer.from(derToCompact(await signer.signDigest(qrDigest))).toString('base64url');
+  const signature = Buffer.from(await signer.signDigest(sha256(canonicalReceipt(content)))).toString(
+    'base64',
+  );
+  const qrSignature = Buffer.from(derToCompact(await signer.signDigest(sha256(qrMessage(content))))).toString(
+    'base64url',
+  );
   const qrUrl = verifyUrl(deps.config.publicUrl, content, qrParams(content, signer.keyId, qrSignature));
   const unsigned = await renderReceiptDocument({
     content,
@@ -131,7 +131,6 @@ async function replay(deps: Deps, record: IdempotencyRecord, hash: string): Prom
 export type IssueRequest = z.output<typeof issueReceiptRequest>;
 
 interface Issuance {
-  caller: Caller;
   department: string;
   idempotencyKey: string;
   hash: string;
@@ -187,7 +186,6 @@ export async function issueReceipt(
   const catalogue = deps.catalogue.versionsByCode(request.lines.map((l) => l.itemCode));
   catalogue.catch(() => undefined);
   return issueOnce(deps, {
-    caller,
     department,
     idempotencyKey: key,
     hash: requestHash('issue', department, rawBody),
@@ -253,7 +251,6 @@ export async function reverseReceipt(
 ) {
   const department = caller.department!;
   return issueOnce(deps, {
-    caller,
     department,
     idempotencyKey: key,
     hash: requestHash('reverse', department, { reason }, `${original.code}/${original.number}`),

@@ -1,6 +1,6 @@
 import { AppError, badRequest } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
-import { contentOf, type ReceiptRef } from '../core/receipt.js';
+import { contentOf, linesInYuan, type ReceiptRef } from '../core/receipt.js';
 import { idempotencyKey, issueReceiptRequest, receiptPath, reversalRequest } from '../core/schemas.js';
 import { getDeps } from './deps.js';
 import { groupHandler } from './http/group.js';
@@ -47,7 +47,7 @@ export const handler = groupHandler('receipts', {
       ...receiptReply(deps, stored),
       ...content,
       total: formatYuan(content.total),
-      lines: content.lines.map((l) => ({ ...l, amount: formatYuan(l.amount) })),
+      lines: linesInYuan(content.lines),
       ...(stored.reversedBy ? { reversedBy: stored.reversedBy } : {}),
       signature: stored.signature
         ? { keyId: stored.keyId, value: stored.signature, algorithm: 'ECDSA_SHA_256' }

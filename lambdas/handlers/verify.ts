@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { PublishedKey } from '../adapters/dynamo/keyring.js';
 import type { StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
 import { emitMetric } from '../adapters/metrics.js';
 import { verifyPdfSignature } from '../adapters/pdf/verify.js';
-import { certificateFromPem } from '../adapters/signing/certificate.js';
+import { certificateFromPem, sha256Hex } from '../adapters/signing/certificate.js';
 import { publicJwk, verifyWithCertificate } from '../adapters/signing/ecdsa.js';
 import { AppError } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
@@ -133,7 +132,7 @@ export const handler = groupHandler('verify', {
           },
     );
     if (stored) {
-      const hash = createHash('sha256').update(pdf).digest('hex');
+      const hash = sha256Hex(pdf);
       checks.push(
         hash === stored.pdfSha256
           ? { name: 'matches_issued_pdf', ok: true }

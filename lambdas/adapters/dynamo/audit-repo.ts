@@ -10,7 +10,7 @@ import type { AlertDraft } from '../../core/alerts.js';
 import type { Totals, TotalsRow } from '../../core/totals.js';
 import { ZERO } from '../../core/totals.js';
 import { newId } from '../ids.js';
-import { stripKeys } from './events.js';
+import { monthListingKeys, stripKeys } from './events.js';
 import { queryAll } from './query.js';
 import type { StoredReceipt } from './receipt-repo.js';
 
@@ -179,8 +179,7 @@ export class AuditRepository {
           Item: {
             pk: `ALERT#${draft.key}`,
             sk: 'ALERT',
-            gsi1pk: `ALERTS#${alert.at.slice(0, 7)}`,
-            gsi1sk: `${alert.at}#${alert.id}`,
+            ...monthListingKeys('ALERTS', alert.at, alert.id),
             ...alert,
           },
           ConditionExpression: 'attribute_not_exists(pk)',

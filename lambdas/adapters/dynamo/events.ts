@@ -33,6 +33,14 @@ export function newEvent(
   return { id: newId(at), type, at: at.toISOString(), actor, subject, details };
 }
 
+/**
+ * Where a dated ledger row (event, alert) sits in the `listing` index: one partition per
+ * month, sorted by time. AuditRepository.listing reads them back by the same layout.
+ */
+export function monthListingKeys(prefix: 'EVENTS' | 'ALERTS', at: string, id: string) {
+  return { gsi1pk: `${prefix}#${at.slice(0, 7)}`, gsi1sk: `${at}#${id}` };
+}
+
 /** The event as a ledger row; written inside the same transaction as the change it records. */
 export function eventPut(table: string, event: LedgerEvent) {
   return {
@@ -41,8 +49,7 @@ export function eventPut(table: string, event: LedgerEvent) {
       Item: {
         pk: `EVENT#${event.id}`,
         sk: 'EVENT',
-        gsi1pk: `EVENTS#${event.at.slice(0, 7)}`,
-        gsi1sk: `${event.at}#${event.id}`,
+        ...monthListingKeys('EVENTS', event.at, event.id),
         ...event,
       },
       ConditionExpression: 'attribute_not_exists(pk)',

@@ -128,11 +128,11 @@ export function describeCertificate(der: Uint8Array): CertificateSummary {
   };
 }
 
-export function sha256(data: Uint8Array): Uint8Array {
+export function sha256(data: string | Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(data).digest());
 }
 
-export function sha256Hex(data: Uint8Array): string {
+export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
