@@ -214,6 +214,14 @@ export const allocateRangeRequest = z.strictObject({
 
 export const closeRangeRequest = z.strictObject({ reason: text(500) });
 
+/** A range id as allocation makes it (adapters/ids.ts newId: ISO instant + 8 hex digits). */
+export const rangeId = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z-[0-9a-f]{8}$/,
+    'must be a range id as allocation returned it',
+  );
+
 /** The public verification query: malformed values answer the same 404 as a wrong check code. */
 export const verifyQuery = z.object({
   code: z.string().regex(/^\d{8}$/),

@@ -155,7 +155,9 @@ export const handler = groupHandler('catalogue-admin', {
         'catalogue.imported',
         s.actor,
         `${versions.length} items`,
-        { codes: versions.map((v) => v.code), versions: versions.map(versionOut) },
+        // The versions themselves are in the catalogue for good; the event names them (an event
+        // row holding 99 full versions could pass DynamoDB's 400 KB item limit).
+        { versions: versions.map((v) => ({ code: v.code, version: v.version })) },
         s.at,
       ),
     );

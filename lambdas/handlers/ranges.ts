@@ -3,7 +3,7 @@ import { AppError, conflict } from '../core/errors.js';
 import type { NumberRange } from '../core/numbering.js';
 import { rangeSize, takenCount } from '../core/numbering.js';
 import { formatReceiptNumber, receiptCode } from '../core/receipt.js';
-import { allocateRangeRequest, closeRangeRequest } from '../core/schemas.js';
+import { allocateRangeRequest, closeRangeRequest, rangeId } from '../core/schemas.js';
 import { getDeps } from './deps.js';
 import { groupHandler } from './http/group.js';
 import { json } from './http/types.js';
@@ -45,13 +45,16 @@ export const handler = groupHandler('ranges', {
   closeRange: async (req) => {
     const deps = getDeps();
     const { reason } = validate(closeRangeRequest, req.body, 'close request');
-    const closed = await deps.receipts.closeRange(
-      req.params.id ?? '',
-      req.caller!.username,
-      reason,
-      deps.now(),
-    );
-    if (!closed) throw new AppError('not_found', `range ${req.params.id} does not exist`);
+    // An id that allocation cannot have made names no range (and may pass DynamoDB's key limits).
+    const id = rangeId.safeParse(req.params.id);
+    const closed = id.success
+      ? await deps.receipts.closeRange(id.data, req.caller!.username, reason, deps.now())
+      : undefined;
+    if (!closed)
+      throw new AppError(
+        'not_found',
+        id.success ? `range ${id.data} does not exist` : 'no range has this id',
+      );
     const out = rangeOut(closed);
     await superviseRangeClosed(deps, { id: closed.id, department: closed.department, unused: out.unused });
     return json(200, out);

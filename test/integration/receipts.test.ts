@@ -224,6 +224,13 @@ describe('continuous numbers', () => {
       json: { reason: '核销' },
     });
     expect(closeUnknown.status).toBe(404);
+    // Longer than DynamoDB allows in a key: still an unknown range, not a server error.
+    const closeHuge = await svc.api('POST', `/v1/ranges/${'9'.repeat(3000)}/close`, {
+      token: finance,
+      json: { reason: '核销' },
+    });
+    expect(closeHuge.status).toBe(404);
+    expect(closeHuge.body.error).toBe('not_found');
     const collectorTry = await svc.api('POST', '/v1/ranges', {
       token: rs,
       json: { department: 'RS', size: 3 },
