@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { type LedgerEvent, newEvent, recordEvent } from '../adapters/dynamo/events.js';
-import type { IdempotencyRecord, StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
+import type { CompletedReceipt, IdempotencyRecord, StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
 import { newCheckCode } from '../adapters/ids.js';
 import { emitMetric } from '../adapters/metrics.js';
 import { sha256, sha256Hex } from '../adapters/signing/certificate.js';
@@ -97,21 +97,21 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
     location: deps.config.bureauName,
     name: deps.config.bureauName,
   });
-  const ref = { code: pending.code, number: pending.number };
-  const completion = {
-    checkCode: content.checkCode,
+  const issued: CompletedReceipt = {
+    ...pending,
+    status: 'issued',
     signature,
     qrSignature,
     keyId: signer.keyId,
-    pdf,
     pdfSha256: sha256Hex(pdf),
+    pdfBytes: pdf.length,
     completedAt: deps.now().toISOString(),
   };
-  if (await deps.receipts.complete(ref, completion)) {
+  if (await deps.receipts.complete(issued, pdf)) {
     emitMetric('ReceiptsIssued');
-    const { pdf: _pdf, ...stored } = completion;
-    return { ...pending, ...stored, pdfBytes: pdf.length, status: 'issued' };
+    return issued;
   }
+  const ref = { code: pending.code, number: pending.number };
   // Completed meanwhile by a retry or by recovery: theirs is the one stored.
   const stored = await deps.receipts.getReceipt(ref);
   if (!stored) throw new Error(`receipt ${ref.code}/${ref.number} vanished`);

@@ -95,20 +95,38 @@ describe('verify by code, number and check code', () => {
     expect(r.body.receipt).toMatchObject({ kind: 'red', total: '-80.00' });
   });
 
-  it("detects a change made to the stored receipt behind the service's back", async () => {
-    const victim = (await issue(svc, zrzy)).body;
+  // A check reads the copy in the receipt's CHECKS row; a PDF check reads the RECEIPT row.
+  const tamperWith = async (victim: { code: string; number: string }, sk: 'RECEIPT' | 'CHECKS') => {
     const deps = getDeps();
     await deps.db.send(
       new UpdateCommand({
         TableName: deps.config.tables.receipts,
-        Key: { pk: `R#${victim.code}#${victim.number}`, sk: 'RECEIPT' },
+        Key: { pk: `R#${victim.code}#${victim.number}`, sk },
         UpdateExpression: 'SET #t = :t',
         ExpressionAttributeNames: { '#t': 'total' },
         ExpressionAttributeValues: { ':t': 800 },
       }),
     );
+  };
+
+  it("detects a change made to the checked copy behind the service's back", async () => {
+    const victim = (await issue(svc, zrzy)).body;
+    await tamperWith(victim, 'CHECKS');
     const res = await svc.api('GET', verifyPath(victim));
-    expect(res.body).toMatchObject({ valid: false, error: 'tampered' });
+    expect(res.body).toMatchObject({ valid: false, error: 'tampered', checks: 1 });
+  });
+
+  it("detects a change made to the receipt row behind the service's back when its PDF is checked", async () => {
+    const victim = (await issue(svc, zrzy)).body;
+    const victimPdf = (
+      await svc.api('GET', `/v1/receipts/${victim.code}/${victim.number}/pdf`, { token: zrzy })
+    ).bytes;
+    await tamperWith(victim, 'RECEIPT');
+    const res = await postPdf(victimPdf);
+    expect(res.body.valid).toBe(false);
+    expect(res.body.checks.find((c: { name: string }) => c.name === 'receipt_data_signature')).toMatchObject({
+      ok: false,
+    });
   });
 });
 

@@ -28,6 +28,16 @@ export interface StoredReceipt extends ReceiptContent {
   checks?: number;
 }
 
+/** A receipt once signed and rendered: what completion stores. */
+export interface CompletedReceipt extends StoredReceipt {
+  signature: string;
+  qrSignature: string;
+  keyId: string;
+  pdfSha256: string;
+  pdfBytes: number;
+  completedAt: string;
+}
+
 export interface IdempotencyRecord {
   department: string;
   key: string;
@@ -36,16 +46,6 @@ export interface IdempotencyRecord {
   code: string;
   number: string;
   createdAt: string;
-}
-
-export interface Completion {
-  checkCode: string;
-  signature: string;
-  qrSignature: string;
-  keyId: string;
-  pdf: Uint8Array;
-  pdfSha256: string;
-  completedAt: string;
 }
 
 /** One receipt of a batch that takes consecutive numbers. */
@@ -69,7 +69,11 @@ type TransactItem = NonNullable<
 
 const receiptKey = (r: ReceiptRef) => ({ pk: `R#${r.code}#${r.number}`, sk: 'RECEIPT' });
 const pdfKey = (r: ReceiptRef) => ({ pk: `R#${r.code}#${r.number}`, sk: 'PDF' });
-/** The public check counter, a row of its own: counting never rewrites the indexed receipt row. */
+/**
+ * The public check row: the counter and a copy of the complete receipt, so that a check is
+ * one write that returns all it shows, and never rewrites the indexed receipt row (in AWS,
+ * an update of that row is also written to each of its indexes).
+ */
 const checksKey = (r: ReceiptRef) => ({ pk: `R#${r.code}#${r.number}`, sk: 'CHECKS' });
 const idemKey = (department: string, key: string) => ({ pk: `IDEM#${department}#${key}`, sk: 'IDEM' });
 const rangeKey = (id: string) => ({ pk: `RANGE#${id}`, sk: 'RANGE' });
@@ -112,7 +116,7 @@ export const MAX_TRANSACTION_WRITES = 100;
 /** How many writes taking numbers for these entries makes: the range, each receipt's rows, the totals. */
 export function takeWrites(entries: readonly TakeEntry[]): number {
   const perReceipt = entries.reduce(
-    (n, e) => n + 2 + itemIndexRows(e.receipt).length + (e.receipt.reverses ? 1 : 0) + (e.event ? 1 : 0),
+    (n, e) => n + 2 + itemIndexRows(e.receipt).length + (e.receipt.reverses ? 2 : 0) + (e.event ? 1 : 0),
     0,
   );
   return 1 + perReceipt + mergeTotals(entries.flatMap((e) => totalsOf(e.receipt))).length;
@@ -420,7 +424,7 @@ export class ReceiptRepository {
         },
         'idempotency_taken',
       );
-      if (receipt.reverses)
+      if (receipt.reverses) {
         add(
           {
             Update: {
@@ -439,6 +443,20 @@ export class ReceiptRepository {
           },
           'original_not_reversible',
         );
+        add(
+          {
+            Update: {
+              TableName: this.tables.receipts,
+              Key: checksKey(receipt.reverses),
+              UpdateExpression: 'SET #s = :reversed, reversedBy = :by',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeNames: { '#s': 'status' },
+              ExpressionAttributeValues: { ':reversed': 'reversed', ':by': ref },
+            },
+          },
+          'original_not_reversible',
+        );
+      }
       if (event) add(eventPut(this.tables.ledger, event), 'range_moved');
     });
     for (const row of mergeTotals(entries.flatMap((e) => totalsOf(e.receipt)))) {
@@ -461,10 +479,11 @@ export class ReceiptRepository {
   }
 
   /**
-   * Completes a pending receipt: signature and PDF stored, status issued, in one
-   * transaction. Returns false when it was already completed (by a retry or recovery).
+   * Completes a pending receipt: signature and PDF stored, status issued, the public check
+   * row written, in one transaction. Returns false when it was already completed (by a
+   * retry or recovery).
    */
-  async complete(ref: ReceiptRef, completion: Completion): Promise<boolean> {
+  async complete(receipt: CompletedReceipt, pdf: Uint8Array): Promise<boolean> {
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -472,7 +491,7 @@ export class ReceiptRepository {
             {
               Update: {
                 TableName: this.tables.receipts,
-                Key: receiptKey(ref),
+                Key: receiptKey(receipt),
                 UpdateExpression:
                   'SET #s = :issued, signature = :sig, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, completedAt = :at REMOVE pendingPk',
                 ConditionExpression: '#s = :pending',
@@ -480,19 +499,19 @@ export class ReceiptRepository {
                 ExpressionAttributeValues: {
                   ':issued': 'issued',
                   ':pending': 'pending',
-                  ':sig': completion.signature,
-                  ':qr': completion.qrSignature,
-                  ':kid': completion.keyId,
-                  ':hash': completion.pdfSha256,
-                  ':size': completion.pdf.length,
-                  ':at': completion.completedAt,
+                  ':sig': receipt.signature,
+                  ':qr': receipt.qrSignature,
+                  ':kid': receipt.keyId,
+                  ':hash': receipt.pdfSha256,
+                  ':size': receipt.pdfBytes,
+                  ':at': receipt.completedAt,
                 },
               },
             },
             {
               Put: {
                 TableName: this.tables.receipts,
-                Item: { ...pdfKey(ref), pdf: completion.pdf },
+                Item: { ...pdfKey(receipt), pdf },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -500,7 +519,7 @@ export class ReceiptRepository {
               // Exists only once the receipt is complete, with the check code public checks must match.
               Put: {
                 TableName: this.tables.receipts,
-                Item: { ...checksKey(ref), checkCode: completion.checkCode, checks: 0 },
+                Item: { ...receipt, ...checksKey(receipt), checks: 0 },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -589,30 +608,27 @@ export class ReceiptRepository {
    * conditional write, so they cost the same and cannot be told apart.
    */
   async recordCheck(ref: ReceiptRef, checkCode: string): Promise<StoredReceipt | undefined> {
-    // The read runs beside the counting write; its result is used only when the write says
-    // the check code is right, so a miss costs the same as a hit.
-    const [counted, receipt] = await Promise.all([
-      this.db
-        .send(
-          new UpdateCommand({
-            TableName: this.tables.receipts,
-            Key: checksKey(ref),
-            UpdateExpression: 'ADD checks :one',
-            ConditionExpression: 'attribute_exists(pk) AND checkCode = :c',
-            ExpressionAttributeValues: { ':one': 1, ':c': checkCode },
-            ReturnValues: 'UPDATED_NEW',
-          }),
-        )
-        .then(
-          (out) => Number(out.Attributes?.checks ?? 0),
-          (e: Error) => {
-            if (e.name === 'ConditionalCheckFailedException') return undefined;
-            throw e;
-          },
-        ),
-      this.getReceipt(ref),
-    ]);
-    return counted !== undefined && receipt ? { ...receipt, checks: counted } : undefined;
+    let row: StoredReceipt;
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.receipts,
+          Key: checksKey(ref),
+          UpdateExpression: 'ADD checks :one',
+          ConditionExpression: 'attribute_exists(pk) AND checkCode = :c',
+          ExpressionAttributeValues: { ':one': 1, ':c': checkCode },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      row = stripKeys(out.Attributes ?? {}) as unknown as StoredReceipt;
+    } catch (e) {
+      if ((e as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw e;
+    }
+    // A check row written before it carried the receipt's copy holds only the counter.
+    if (row.signature !== undefined) return row;
+    const receipt = await this.getReceipt(ref);
+    return receipt && { ...receipt, checks: row.checks };
   }
 
   /** Every receipt of a department, newest first (the by-department index). */
