@@ -9,8 +9,10 @@
 // Lambda runs Node 22; the SDK's notice that it will need Node 22 in 2027 is not news here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { runServiceWorker, startServiceCluster, workerCount } from '../lambdas/local/cluster.js';
 import { startLocalService } from '../lambdas/local/service.js';
 import { issueToken, loadIssuerKey } from '../lambdas/local/tokens.js';
 import { dataDir } from '../lambdas/runtime/config.js';
@@ -24,10 +26,12 @@ function fail(message: string, code = 2): never {
 }
 
 async function serve() {
-  const service = await startLocalService();
+  if (cluster.isWorker) return runServiceWorker();
+  const workers = workerCount();
+  const service = workers > 1 ? await startServiceCluster(workers) : await startLocalService();
   process.stderr.write(
     [
-      `feeproof is serving on ${service.url}`,
+      `feeproof is serving on ${service.url}${workers > 1 ? ` (${workers} worker processes)` : ''}`,
       `  data directory:  ${service.dataDir}`,
       `  DynamoDB Local:  ${service.dynamoEndpoint}`,
       `  catalogue:       ${service.url}/v1/catalogue`,

@@ -74,6 +74,8 @@ async function startServer(endpoint: string): Promise<ChildServer> {
       FEEPROOF_DATA_DIR: dataDir,
       FEEPROOF_DYNAMODB_ENDPOINT: endpoint,
       FEEPROOF_TABLE_PREFIX: `soak${randomBytes(2).toString('hex')}`,
+      // One process: the heap figures the reporter sends are then the whole server's.
+      FEEPROOF_WORKERS: '1',
     },
     preload: ['./soak/heap-reporter.ts'],
     ipc: true,

@@ -9,7 +9,7 @@ export interface ChildServer {
   url: string;
   port: number;
   child: ChildProcess;
-  /** Resident memory of the server process in MiB (from ps). */
+  /** Resident memory of the server's processes in MiB (from ps). */
   rssMiB(): number;
 }
 
@@ -58,11 +58,12 @@ export async function startChildServer(options: {
     url: `http://127.0.0.1:${port}`,
     port,
     child,
+    // The server and its worker processes, if it has them.
     rssMiB: () =>
-      Number(
-        execFileSync('ps', ['-o', 'rss=', '-p', String(child.pid)])
-          .toString()
-          .trim(),
-      ) / 1024,
+      execFileSync('ps', ['-o', 'rss=', '-p', String(child.pid), '--ppid', String(child.pid)])
+        .toString()
+        .trim()
+        .split(/\s+/)
+        .reduce((sum, kib) => sum + Number(kib) / 1024, 0),
   };
 }

@@ -63,12 +63,15 @@ export async function startDynamoDbLocal(
     'java',
     [
       '-Xmx512m',
+      // The serial collector: the least CPU for a small heap, leaving the cores to the server.
+      '-XX:+UseSerialGC',
       `-Djava.library.path=${join(EMULATOR, 'DynamoDBLocal_lib')}`,
       '-jar',
       join(EMULATOR, 'DynamoDBLocal.jar'),
       '-port',
       String(port),
       ...storage,
+      '-disableTelemetry',
     ],
     // Its working directory gets a metadata file: keep it out of the project.
     { stdio: ['ignore', 'ignore', 'pipe'], cwd: options.dataDir ?? tmpdir() },

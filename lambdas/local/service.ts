@@ -31,11 +31,22 @@ export interface LocalService {
   stop(): Promise<void>;
 }
 
+/** What serving needs before it listens, ready; `stopDynamo` ends the DynamoDB Local it started. */
+export interface PreparedService {
+  port: number;
+  dynamoEndpoint: string;
+  dataDir: string;
+  stopDynamo(): Promise<void>;
+}
+
 /**
- * Everything `npm start` runs: DynamoDB Local (unless an endpoint is given), the tables,
- * the demo catalogue on first start, and the API with the web pages on 127.0.0.1.
+ * Everything before listening: DynamoDB Local (unless an endpoint is given), the tables, the
+ * demo catalogue on first start, receipts left unfinished by a crash completed, and the keys
+ * (token issuer, signing key and its certificate) made once, before any server process races
+ * to make them. The handlers read their configuration from the environment, as in Lambda, so
+ * this sets it, and server processes forked afterwards inherit it.
  */
-export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
+export async function prepareLocalService(options: LocalServiceOptions = {}): Promise<PreparedService> {
   const dataDir = resolve(options.dataDir ?? configuredDataDir());
   let dynamo: DynamoDbLocal | undefined;
   let dynamoEndpoint = options.dynamoEndpoint ?? process.env.FEEPROOF_DYNAMODB_ENDPOINT;
@@ -46,7 +57,6 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   const requested = options.port ?? Number(process.env.PORT ?? 3000);
   // Port 0: pick the port now, so the public URL in QR codes names the real one.
   const port = requested === 0 ? await freePort() : requested;
-  // The handlers read their configuration from the environment, exactly as in Lambda.
   process.env.FEEPROOF_DYNAMODB_ENDPOINT = dynamoEndpoint;
   process.env.FEEPROOF_DATA_DIR = dataDir;
   process.env.FEEPROOF_PUBLIC_URL ??= `http://127.0.0.1:${port}`;
@@ -55,31 +65,51 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   try {
     await ensureTables(deps.db, deps.config.tables);
     if (options.seed !== false) await seedDemoCatalogue(deps);
-    // Receipts left unfinished by a crash are completed before serving.
     const recovered = await recoverPending(deps);
     if (recovered.completed || recovered.failed)
       process.stderr.write(`recovery: ${recovered.completed} completed, ${recovered.failed} failed\n`);
+    await loadIssuerKey(dataDir);
+    await deps.keys.certificateFor(await deps.signer());
   } catch (e) {
     await dynamo?.stop();
     throw e;
   }
-  const issuerKey = await loadIssuerKey(dataDir);
-  const server = createLocalServer({ issuerKey, webDir: resolve(ROOT, 'web') });
+  return { port, dynamoEndpoint, dataDir, stopDynamo: async () => dynamo?.stop() };
+}
+
+/** The API and the web pages on 127.0.0.1:`port`, in this process. */
+export async function listenLocal(port: number, dataDir: string): Promise<Server> {
+  const server = createLocalServer({ issuerKey: await loadIssuerKey(dataDir), webDir: resolve(ROOT, 'web') });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(port, '127.0.0.1', () => ok());
+  });
+  return server;
+}
+
+/** Stops accepting, and ends the connections kept alive. */
+export async function closeServer(server: Server): Promise<void> {
+  await new Promise<void>((ok) => server.close(() => ok()));
+  server.closeAllConnections();
+}
+
+/** Everything `npm start` runs, in this one process (tests; `feeproof serve` with one worker). */
+export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
+  const prepared = await prepareLocalService(options);
+  const server = await listenLocal(prepared.port, prepared.dataDir).catch(async (e) => {
+    await prepared.stopDynamo();
+    throw e;
   });
   const actualPort = (server.address() as { port: number }).port;
   return {
     url: `http://127.0.0.1:${actualPort}`,
     port: actualPort,
-    dynamoEndpoint,
-    dataDir,
+    dynamoEndpoint: prepared.dynamoEndpoint,
+    dataDir: prepared.dataDir,
     server,
     stop: async () => {
-      await new Promise<void>((ok) => server.close(() => ok()));
-      server.closeAllConnections();
-      await dynamo?.stop();
+      await closeServer(server);
+      await prepared.stopDynamo();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { webcrypto } from 'node:crypto';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../../lambdas/handlers/deps.js';
@@ -95,23 +95,25 @@ describe('verify by code, number and check code', () => {
     expect(r.body.receipt).toMatchObject({ kind: 'red', total: '-80.00' });
   });
 
-  // A check reads the copy in the receipt's CHECKS row; a PDF check reads the RECEIPT row.
-  const tamperWith = async (victim: { code: string; number: string }, sk: 'RECEIPT' | 'CHECKS') => {
-    const deps = getDeps();
-    await deps.db.send(
-      new UpdateCommand({
-        TableName: deps.config.tables.receipts,
-        Key: { pk: `R#${victim.code}#${victim.number}`, sk },
-        UpdateExpression: 'SET #t = :t',
-        ExpressionAttributeNames: { '#t': 'total' },
-        ExpressionAttributeValues: { ':t': 800 },
-      }),
-    );
-  };
+  const receiptKey = (victim: { code: string; number: string }, sk: string) => ({
+    pk: `R#${victim.code}#${victim.number}`,
+    sk,
+  });
 
   it("detects a change made to the checked copy behind the service's back", async () => {
     const victim = (await issue(svc, zrzy)).body;
-    await tamperWith(victim, 'CHECKS');
+    const { db, config } = getDeps();
+    const row = (
+      await db.send(new GetCommand({ TableName: config.tables.receipts, Key: receiptKey(victim, 'CHECKS') }))
+    ).Item!;
+    await db.send(
+      new UpdateCommand({
+        TableName: config.tables.receipts,
+        Key: receiptKey(victim, 'CHECKS'),
+        UpdateExpression: 'SET receipt = :r',
+        ExpressionAttributeValues: { ':r': JSON.stringify({ ...JSON.parse(row.receipt), total: 800 }) },
+      }),
+    );
     const res = await svc.api('GET', verifyPath(victim));
     expect(res.body).toMatchObject({ valid: false, error: 'tampered', checks: 1 });
   });
@@ -121,7 +123,16 @@ describe('verify by code, number and check code', () => {
     const victimPdf = (
       await svc.api('GET', `/v1/receipts/${victim.code}/${victim.number}/pdf`, { token: zrzy })
     ).bytes;
-    await tamperWith(victim, 'RECEIPT');
+    const { db, config } = getDeps();
+    await db.send(
+      new UpdateCommand({
+        TableName: config.tables.receipts,
+        Key: receiptKey(victim, 'RECEIPT'),
+        UpdateExpression: 'SET #t = :t',
+        ExpressionAttributeNames: { '#t': 'total' },
+        ExpressionAttributeValues: { ':t': 800 },
+      }),
+    );
     const res = await postPdf(victimPdf);
     expect(res.body.valid).toBe(false);
     expect(res.body.checks.find((c: { name: string }) => c.name === 'receipt_data_signature')).toMatchObject({

@@ -48,6 +48,16 @@ export interface IdempotencyRecord {
   createdAt: string;
 }
 
+/** A receipt's public check row (see checksKey). */
+interface CheckRow {
+  checkCode: string;
+  checks: number;
+  status?: ReceiptStatus;
+  reversedBy?: ReceiptRef;
+  /** The complete receipt as JSON; status and reversedBy above are its current ones. */
+  receipt?: string;
+}
+
 /** One receipt of a batch that takes consecutive numbers. */
 export interface TakeEntry {
   receipt: StoredReceipt;
@@ -519,7 +529,14 @@ export class ReceiptRepository {
               // Exists only once the receipt is complete, with the check code public checks must match.
               Put: {
                 TableName: this.tables.receipts,
-                Item: { ...receipt, ...checksKey(receipt), checks: 0 },
+                Item: {
+                  ...checksKey(receipt),
+                  checkCode: receipt.checkCode,
+                  status: receipt.status,
+                  checks: 0,
+                  // One string, not a map of attributes: the cheapest form to store, return and read.
+                  receipt: JSON.stringify(receipt),
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -608,7 +625,7 @@ export class ReceiptRepository {
    * conditional write, so they cost the same and cannot be told apart.
    */
   async recordCheck(ref: ReceiptRef, checkCode: string): Promise<StoredReceipt | undefined> {
-    let row: StoredReceipt;
+    let row: CheckRow;
     try {
       const out = await this.db.send(
         new UpdateCommand({
@@ -620,15 +637,17 @@ export class ReceiptRepository {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      row = stripKeys(out.Attributes ?? {}) as unknown as StoredReceipt;
+      row = out.Attributes as CheckRow;
     } catch (e) {
       if ((e as Error).name === 'ConditionalCheckFailedException') return undefined;
       throw e;
     }
+    const { status, reversedBy, checks } = row;
     // A check row written before it carried the receipt's copy holds only the counter.
-    if (row.signature !== undefined) return row;
-    const receipt = await this.getReceipt(ref);
-    return receipt && { ...receipt, checks: row.checks };
+    const receipt = row.receipt ? (JSON.parse(row.receipt) as StoredReceipt) : await this.getReceipt(ref);
+    return (
+      receipt && { ...receipt, ...(status ? { status } : {}), ...(reversedBy ? { reversedBy } : {}), checks }
+    );
   }
 
   /** Every receipt of a department, newest first (the by-department index). */

@@ -1,0 +1,84 @@
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { getDeps } from '../handlers/deps.js';
+import { recoverPending } from '../handlers/issuing.js';
+import { closeServer, listenLocal, type PreparedService, prepareLocalService } from './service.js';
+
+/**
+ * How many server processes `feeproof serve` runs: FEEPROOF_WORKERS, by default one per core.
+ * One Node process uses one core for JavaScript; rendering and signing PDFs and the AWS SDK
+ * keep it busy long before DynamoDB Local is.
+ */
+export function workerCount(): number {
+  const configured = Number(process.env.FEEPROOF_WORKERS);
+  return Number.isSafeInteger(configured) && configured > 0 ? configured : availableParallelism();
+}
+
+export interface ServiceCluster extends PreparedService {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The primary of `feeproof serve`: prepares once (DynamoDB Local, tables, demo catalogue,
+ * recovery, keys), then forks workers that share the port. Each worker is what one Lambda
+ * container is in AWS: its own caches, group commit and rate-limit counts; numbers stay
+ * continuous across them because taking numbers is a conditional transaction. A worker that
+ * dies is replaced, and what it left pending is completed.
+ */
+export async function startServiceCluster(workers: number): Promise<ServiceCluster> {
+  const prepared = await prepareLocalService();
+  let stopping = false;
+  const fork = () => cluster.fork({ PORT: String(prepared.port) });
+  const listening = (worker: Worker) =>
+    new Promise<void>((ok, fail) => {
+      worker.once('listening', () => ok());
+      worker.once('exit', (code) => fail(new Error(`a server worker exited (${code}) before listening`)));
+    });
+  try {
+    await Promise.all(Array.from({ length: workers }, () => listening(fork())));
+  } catch (e) {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGKILL');
+    await prepared.stopDynamo();
+    throw e;
+  }
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    process.stderr.write(`server worker ${worker.process.pid} ended (${signal ?? code}); starting another\n`);
+    fork();
+    recoverPending(getDeps()).catch((e) => process.stderr.write(`recovery: ${(e as Error).message}\n`));
+  });
+  return {
+    ...prepared,
+    url: `http://127.0.0.1:${prepared.port}`,
+    stop: async () => {
+      stopping = true;
+      await Promise.all(
+        Object.values(cluster.workers ?? {}).map(
+          (worker) =>
+            new Promise<void>((ok) => {
+              if (!worker || worker.isDead()) return ok();
+              worker.once('exit', () => ok());
+              worker.kill('SIGTERM');
+            }),
+        ),
+      );
+      await prepared.stopDynamo();
+    },
+  };
+}
+
+/**
+ * A worker of `feeproof serve`: serves on the port the primary shares until told to stop.
+ * Ctrl-C reaches the whole process group; the primary decides when workers stop.
+ */
+export async function runServiceWorker(): Promise<void> {
+  const server = await listenLocal(Number(process.env.PORT), process.env.FEEPROOF_DATA_DIR!);
+  process.on('SIGINT', () => {});
+  process.once('SIGTERM', async () => {
+    setTimeout(() => process.exit(0), 5_000).unref(); // a request that never ends does not hold it up
+    await closeServer(server);
+    process.exit(0);
+  });
+}
