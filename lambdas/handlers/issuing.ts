@@ -65,17 +65,27 @@ function numberTaker(deps: Deps): NumberTaker {
   return taker;
 }
 
+let pdfModulesLoaded: ReturnType<typeof loadPdfModules> | undefined;
+const loadPdfModules = () =>
+  Promise.all([
+    import('../adapters/pdf/render.js'),
+    import('../adapters/pdf/pades.js'),
+    import('../adapters/signing/certificate.js'),
+  ]);
+/** The PDF code (and its 4 MB font) loads on the first issue, once: cold starts of other routes stay light. */
+const pdfModules = () =>
+  (pdfModulesLoaded ??= loadPdfModules().catch((e) => {
+    pdfModulesLoaded = undefined; // a failed load is tried again next time
+    throw e;
+  }));
+
 /**
  * Signs and renders a pending receipt and stores both, making it issued. Safe to run twice
  * at once (a retry racing recovery): only one completion is stored, the other re-reads.
  */
 export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promise<StoredReceipt> {
   if (pending.status !== 'pending') return pending;
-  const [{ renderReceiptDocument }, { signPdfDocument }, { certificateFromPem }] = await Promise.all([
-    import('../adapters/pdf/render.js'),
-    import('../adapters/pdf/pades.js'),
-    import('../adapters/signing/certificate.js'),
-  ]);
+  const [{ renderReceiptDocument }, { signPdfDocument }, { certificateFromPem }] = await pdfModules();
   const signer = await deps.signer();
   const key = await deps.keys.certificateFor(signer);
   const content = contentOf(pending);
