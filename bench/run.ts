@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signPdfDocument } from '../lambdas/adapters/pdf/pades.js';
 import { renderReceiptDocument } from '../lambdas/adapters/pdf/render.js';
@@ -16,11 +16,13 @@ import { createdVersion } from '../lambdas/core/catalogue-changes.js';
 import { checkCharge } from '../lambdas/core/charge.js';
 import { canonicalReceipt, type ReceiptContent } from '../lambdas/core/receipt.js';
 import { startChildServer } from '../lambdas/local/child-server.js';
+import { workerCount } from '../lambdas/local/cluster.js';
 import { DEMO_CATALOGUE } from '../lambdas/local/demo-catalogue.js';
 import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
 import { issueToken, loadIssuerKey } from '../lambdas/local/tokens.js';
 import { auditBench, seedReceipts } from './audit.js';
-import { measure, memorySampler, row } from './stats.js';
+import { request } from './client.js';
+import { cpuShare, measure, memorySampler, row } from './stats.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const n = (count: number) => Math.max(10, Math.round(count * scale));
@@ -83,11 +85,11 @@ async function inProcessIssuing() {
 
 const prefix = `bench${randomBytes(2).toString('hex')}`;
 
-async function overHttp(url: string) {
+async function overHttp(url: string, processes: Record<string, number>) {
   const token = await issueToken(await loadIssuerKey(dataDir), { role: 'collector', department: 'GA' });
   const issued: { code: string; number: string; checkCode: string }[] = [];
   const issue = async () => {
-    const res = await fetch(`${url}/v1/receipts`, {
+    const res = await request(`${url}/v1/receipts`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${token}`,
@@ -99,47 +101,50 @@ async function overHttp(url: string) {
         lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }],
       }),
     });
-    const body = (await res.json()) as { code: string; number: string; checkCode: string };
-    if (res.status === 201) issued.push(body);
+    if (res.status === 201) issued.push(JSON.parse(res.body.toString()));
     return res.status === 201;
   };
-  await measure(20, 4, issue); // warm-up: JIT, font, connections
-  for (const c of [1, 8, 32])
-    console.log(
-      row(
-        `issue over HTTP, one department, concurrency ${c}`,
-        await measure(n(c === 1 ? 100 : 400), c, issue),
-      ),
-    );
+  // Warm-up, not measured: every server process and DynamoDB Local compile their hot paths
+  // (the first few hundred requests run several times slower), and connections open.
+  await measure(n(300), 8, issue);
+  for (const c of [1, 8, 32]) {
+    const share = cpuShare(processes);
+    const stats = await measure(n(c === 1 ? 100 : 400), c, issue);
+    console.log(row(`issue over HTTP, one department, concurrency ${c}`, stats));
+    if (c === 32) console.log(share(stats.count));
+  }
 
   const verify = async (i: number) => {
     const r = issued[i % issued.length]!;
-    const res = await fetch(`${url}/v1/verify?code=${r.code}&number=${r.number}&checkCode=${r.checkCode}`);
-    await res.arrayBuffer();
+    const res = await request(`${url}/v1/verify?code=${r.code}&number=${r.number}&checkCode=${r.checkCode}`);
     return res.status === 200;
   };
-  console.log(row('verify over HTTP, concurrency 32', await measure(n(3000), 32, verify)));
+  await measure(n(3000), 32, verify); // warm-up, as for issuing
+  const share = cpuShare(processes);
+  const verified = await measure(n(3000), 32, verify);
+  console.log(row('verify over HTTP, concurrency 32', verified));
+  console.log(share(verified.count));
 
-  const pdf = new Uint8Array(
-    await (
-      await fetch(`${url}/v1/receipts/${issued[0]!.code}/${issued[0]!.number}/pdf`, {
-        headers: { authorization: `Bearer ${token}` },
-      })
-    ).arrayBuffer(),
-  );
+  const pdf = (
+    await request(`${url}/v1/receipts/${issued[0]!.code}/${issued[0]!.number}/pdf`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+  ).body;
   const checkPdf = async () => {
-    const res = await fetch(`${url}/v1/verify/pdf`, {
+    const res = await request(`${url}/v1/verify/pdf`, {
       method: 'POST',
       headers: { 'content-type': 'application/pdf' },
       body: pdf,
     });
-    return res.status === 200 && ((await res.json()) as { valid: boolean }).valid;
+    return res.status === 200 && (JSON.parse(res.body.toString()) as { valid: boolean }).valid;
   };
   console.log(row('PDF check over HTTP, concurrency 8', await measure(n(400), 8, checkPdf)));
 }
 
 const stopSampling = memorySampler();
-console.log(`feeproof bench on ${process.platform} ${process.arch}, node ${process.version}, scale ${scale}`);
+console.log(
+  `feeproof bench on ${process.platform} ${process.arch}, ${availableParallelism()} cores, node ${process.version}, scale ${scale}; server: ${workerCount()} worker processes`,
+);
 await inProcessIssuing();
 console.log(`peak RSS of the in-process run: ${stopSampling().toFixed(0)} MiB`);
 const dynamo = await startDynamoDbLocal();
@@ -151,7 +156,7 @@ const server = await startChildServer({
   },
 });
 try {
-  await overHttp(server.url);
+  await overHttp(server.url, { server: server.child.pid!, 'DynamoDB Local': dynamo.process.pid! });
   const auditReceipts = n(100_000);
   const seeded = await seedReceipts(auditReceipts, prefix, dynamo.endpoint);
   console.log(

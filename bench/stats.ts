@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
 /** Latency percentiles and throughput of a timed run. */
 export interface RunStats {
   count: number;
@@ -59,5 +62,59 @@ export function memorySampler() {
   return () => {
     clearInterval(timer);
     return Math.max(peak, process.memoryUsage().rss) / 1024 / 1024;
+  };
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+const CLOCK_TICKS = 100; // USER_HZ, 100 on Linux
+
+/** A process and its children (a server and its workers). */
+function withChildren(pid: number): number[] {
+  try {
+    return [
+      pid,
+      ...execFileSync('pgrep', ['-P', String(pid)])
+        .toString()
+        .trim()
+        .split('\n')
+        .map(Number),
+    ];
+  } catch {
+    return [pid];
+  }
+}
+
+/**
+ * Where the CPU of a run goes: call before, then call the result after `count` requests; it
+ * prints the milliseconds of CPU per request of each named process (children included) and of
+ * this process (the load generator), which share the machine's cores.
+ */
+export function cpuShare(processes: Record<string, number>) {
+  const read = (): Record<string, number> => {
+    const own = process.cpuUsage();
+    return {
+      ...Object.fromEntries(
+        Object.entries(processes).map(([name, pid]) => [
+          name,
+          withChildren(pid).reduce((sum, p) => sum + cpuMs(p), 0),
+        ]),
+      ),
+      'load generator': (own.user + own.system) / 1000,
+    };
+  };
+  const before = read();
+  return (count: number) => {
+    const after = read();
+    return `  CPU per request: ${Object.keys(after)
+      .map((name) => `${name} ${((after[name]! - before[name]!) / count).toFixed(2)} ms`)
+      .join(', ')}`;
   };
 }
