@@ -140,6 +140,10 @@ const CAPITALS: [string, string][] = [
   // The largest parseable amount, and totals beyond it (a receipt total is a sum of lines):
   ['999999999999.99', '玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分'],
   ['1000000000000.00', '壹万亿元整'],
+  // A whole section of zeros between (the 亿 section here) is read as one 零; a section's
+  // own trailing zeros are not (拾亿壹仟万):
+  ['1000010000000.00', '壹万亿零壹仟万元整'],
+  ['1010000000.00', '壹拾亿壹仟万元整'],
   ['1000100000000.00', '壹万零壹亿元整'],
   ['1000000010000.00', '壹万亿零壹万元整'],
   ['1234567890123.40', '壹万贰仟叁佰肆拾伍亿陆仟柒佰捌拾玖万零壹佰贰拾叁元肆角'],
@@ -180,7 +184,10 @@ function referenceInteger(n: number): string {
       const high = Math.floor(n / size);
       const low = n % size;
       if (low === 0) return `${referenceInteger(high)}${name}`;
-      return `${referenceInteger(high)}${name}${low < size / 10 ? '零' : ''}${referenceInteger(low)}`;
+      // 零 where zeros separate the parts: low's leading digits, or a whole zero section at the
+      // end of high (10,000 亿 + 1,000 万: the 亿 section is 0000).
+      const zeros = low < size / 10 || (high >= 1e4 && high % 1e4 === 0);
+      return `${referenceInteger(high)}${name}${zeros ? '零' : ''}${referenceInteger(low)}`;
     }
   }
   return referenceSection(n);

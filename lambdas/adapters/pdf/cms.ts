@@ -21,6 +21,20 @@ export class CmsSignError extends Error {
   }
 }
 
+const parsed = new Map<string, pkijs.Certificate>();
+
+/** Parsed once per process and key: every receipt is signed with the same certificate. */
+function signingCertificate(der: Uint8Array): pkijs.Certificate {
+  const id = Buffer.from(der).toString('base64');
+  let cert = parsed.get(id);
+  if (!cert) {
+    cert = parseCertificate(der);
+    if (parsed.size >= 16) parsed.clear(); // a few keys per process at most, but bounded anyway
+    parsed.set(id, cert);
+  }
+  return cert;
+}
+
 /**
  * A detached CAdES signature (CMS SignedData without eContent) over content whose SHA-256
  * is `contentDigest`, as PAdES baseline B-B wants it: signed attributes contentType,
@@ -32,7 +46,7 @@ export async function buildDetachedCms(
   signer: Signer,
   certificateDer: Uint8Array,
 ): Promise<Uint8Array> {
-  const cert = parseCertificate(certificateDer);
+  const cert = signingCertificate(certificateDer);
   const certSpki = new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER());
   if (!equalBytes(certSpki, await signer.publicKeySpki()))
     throw new CmsSignError('the certificate is not for the signer key');

@@ -35,11 +35,18 @@ const latinEncoding = StandardFontEmbedder.for(
   StandardFonts.Helvetica as string as EmbedderFontName,
 ).encoding;
 
+const choices = new Map<number, FontChoice | null>();
+
 /** Which font draws a code point; null when neither can (control characters included). */
 export function fontFor(codePoint: number): FontChoice | null {
-  if (codePoint < 0x20 || (codePoint >= 0x7f && codePoint < 0xa0)) return null;
-  if (latinEncoding.canEncodeUnicodeCodePoint(codePoint)) return 'latin';
-  return cjk().font.hasGlyphForCodePoint(codePoint) ? 'cjk' : null;
+  let choice = choices.get(codePoint);
+  if (choice === undefined) {
+    if (codePoint < 0x20 || (codePoint >= 0x7f && codePoint < 0xa0)) choice = null;
+    else if (latinEncoding.canEncodeUnicodeCodePoint(codePoint)) choice = 'latin';
+    else choice = cjk().font.hasGlyphForCodePoint(codePoint) ? 'cjk' : null;
+    choices.set(codePoint, choice); // at most the font's code points
+  }
+  return choice;
 }
 
 /**

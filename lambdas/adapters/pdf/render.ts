@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import './deflate.js';
 import { PDFDocument, type PDFPage, type RGB, rgb } from 'pdf-lib';
 import { formatYuan, toChineseCapital } from '../../core/money.js';
 import type { ReceiptContent } from '../../core/receipt.js';

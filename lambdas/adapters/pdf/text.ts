@@ -1,12 +1,29 @@
 import type { PDFPage, RGB } from 'pdf-lib';
 import { fontRuns, type ReceiptFonts } from './fonts.js';
 
+/**
+ * Widths of the texts measured so far, shared by every document: both fonts are the same in
+ * each (Helvetica's metrics, the one CJK font file), and most texts (labels, digits) recur.
+ */
+const widths = new Map<string, number>();
+const MAX_CACHED_WIDTHS = 10_000;
+
 /** Measures, wraps and draws text that mixes Latin and Chinese, one font run at a time. */
 export class TextDrawer {
   constructor(private readonly fonts: ReceiptFonts) {}
 
   width(text: string, size: number): number {
-    return fontRuns(text).reduce((w, run) => w + this.fonts[run.font].widthOfTextAtSize(run.text, size), 0);
+    const key = `${size}|${text}`;
+    let width = widths.get(key);
+    if (width === undefined) {
+      width = fontRuns(text).reduce(
+        (w, run) => w + this.fonts[run.font].widthOfTextAtSize(run.text, size),
+        0,
+      );
+      if (widths.size >= MAX_CACHED_WIDTHS) widths.clear();
+      widths.set(key, width);
+    }
+    return width;
   }
 
   draw(page: PDFPage, text: string, x: number, y: number, size: number, color: RGB): void {
@@ -18,15 +35,30 @@ export class TextDrawer {
     }
   }
 
-  /** Greedy wrap, character by character (Chinese has no spaces to break at). */
+  /**
+   * Greedy wrap, character by character (Chinese has no spaces to break at). A character
+   * adds its advance and its kerning with the one before, so the line's width grows by
+   * measuring two characters, not the whole line again.
+   */
   wrap(text: string, maxWidth: number, size: number): string[] {
     const lines: string[] = [];
     let line = '';
+    let lineWidth = 0;
+    let previous = '';
     for (const ch of text) {
-      if (line && this.width(line + ch, size) > maxWidth) {
+      const added = previous
+        ? this.width(previous + ch, size) - this.width(previous, size)
+        : this.width(ch, size);
+      if (line && lineWidth + added > maxWidth) {
         lines.push(line.trimEnd());
         line = ch === ' ' ? '' : ch;
-      } else line += ch;
+        lineWidth = line ? this.width(ch, size) : 0;
+        previous = line;
+      } else {
+        line += ch;
+        lineWidth += added;
+        previous = ch;
+      }
     }
     if (line || lines.length === 0) lines.push(line);
     return lines;

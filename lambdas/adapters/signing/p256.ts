@@ -33,6 +33,10 @@ export function p256KeyFromPem(pem: string): P256Key {
   return { secretKey, spki };
 }
 
+// Wider precomputed tables for the base point (built on the first signature): each signature
+// then takes about a fifth less time; the local signer makes three per receipt.
+p256.Point.BASE.precompute(8);
+
 /**
  * ECDSA P-256 over a digest that is already SHA-256: noble with `prehash: false` signs the
  * 32 bytes as given (node's crypto.sign would hash them again). Returns DER (r, s).

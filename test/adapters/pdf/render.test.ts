@@ -1,5 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
+import pako from 'pako';
 import { PDFDocument } from 'pdf-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MissingGlyphsError } from '../../../lambdas/adapters/pdf/fonts.js';
@@ -134,6 +136,14 @@ describe('renderReceiptPdf', () => {
 
   it('renders the same bytes for the same receipt', async () => {
     expect(Buffer.from(await render(blueReceipt)).equals(Buffer.from(blue))).toBe(true);
+  });
+
+  it("compresses its streams with node's zlib: pdf-lib's pako.deflate is replaced (deflate.ts)", async () => {
+    // Through render.ts's import, as in the issuing path.
+    expect(pako.deflate.name).toBe('nodeDeflate');
+    const content = new TextEncoder().encode('BT /F1 9 Tf 42 700 Td (feeproof) Tj ET\n'.repeat(50));
+    const stream = (await PDFDocument.create()).context.flateStream(content);
+    expect(inflateSync(stream.getContents())).toEqual(Buffer.from(content));
   });
 
   it('refuses text the font cannot draw', async () => {
