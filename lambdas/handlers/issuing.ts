@@ -65,14 +65,22 @@ function numberTaker(deps: Deps): NumberTaker {
   return taker;
 }
 
-let pdfModulesLoaded: ReturnType<typeof loadPdfModules> | undefined;
-const loadPdfModules = () =>
-  Promise.all([
+/** What issuing uses of the PDF code, which loads on the first issue (with its 4 MB font), once. */
+async function loadPdfModules() {
+  const [render, pades, certificate, fonts] = await Promise.all([
     import('../adapters/pdf/render.js'),
     import('../adapters/pdf/pades.js'),
     import('../adapters/signing/certificate.js'),
+    import('../adapters/pdf/fonts.js'),
   ]);
-/** The PDF code (and its 4 MB font) loads on the first issue, once: cold starts of other routes stay light. */
+  return {
+    renderReceiptDocument: render.renderReceiptDocument,
+    signPdfDocument: pades.signPdfDocument,
+    certificateFromPem: certificate.certificateFromPem,
+    missingGlyphs: fonts.missingGlyphs,
+  };
+}
+let pdfModulesLoaded: ReturnType<typeof loadPdfModules> | undefined;
 const pdfModules = () =>
   (pdfModulesLoaded ??= loadPdfModules().catch((e) => {
     pdfModulesLoaded = undefined; // a failed load is tried again next time
@@ -85,7 +93,7 @@ const pdfModules = () =>
  */
 export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promise<StoredReceipt> {
   if (pending.status !== 'pending') return pending;
-  const [{ renderReceiptDocument }, { signPdfDocument }, { certificateFromPem }] = await pdfModules();
+  const { renderReceiptDocument, signPdfDocument, certificateFromPem } = await pdfModules();
   const signer = await deps.signer();
   const key = await deps.keys.certificateFor(signer);
   const content = contentOf(pending);
@@ -308,7 +316,7 @@ export async function reverseReceipt(
 
 /** A character the PDF font cannot draw is refused before a number is taken, never printed blank. */
 async function refuseUnprintable(content: Omit<ReceiptContent, 'code' | 'number'>) {
-  const { missingGlyphs } = await import('../adapters/pdf/fonts.js');
+  const { missingGlyphs } = await pdfModules();
   // Everything printed that is not fixed text: the request's, and the catalogue's line texts
   // (an item name the font cannot draw would otherwise fail the PDF after the number is taken).
   const texts: [path: string, text: string][] = [
