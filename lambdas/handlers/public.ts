@@ -36,5 +36,12 @@ export const handler = groupHandler('public', {
     return json(200, { ...versionOut(current), versions: versions.map(versionOut) });
   },
 
-  openapi: async () => json(200, openApiDocument(getDeps().config.publicUrl)),
+  openapi: async () => {
+    const url = getDeps().config.publicUrl;
+    if (openapi?.url !== url) openapi = { url, document: openApiDocument(url) };
+    return json(200, openapi.document, { 'cache-control': 'public, max-age=300' });
+  },
 });
+
+/** Built from the schemas once per process (a few ms each time otherwise). */
+let openapi: { url: string; document: ReturnType<typeof openApiDocument> } | undefined;

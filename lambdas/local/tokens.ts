@@ -65,8 +65,8 @@ export async function issueToken(key: IssuerKey, request: TokenRequest): Promise
 
 /** Checks signature, issuer, audience and expiry; returns the claims or null, as the authorizer would. */
 export async function verifyToken(key: IssuerKey, token: string): Promise<JWTPayload | null> {
-  let verified = verifiedTokens.get(key);
-  if (!verified) verifiedTokens.set(key, (verified = new Map()));
+  const verified = verifiedTokens.get(key) ?? new Map<string, JWTPayload>();
+  verifiedTokens.set(key, verified);
   const now = Date.now() / 1000;
   const hit = verified.get(token);
   // A client sends the same token for its whole life: its signature is checked once, its

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flipSignedByte } from '../support/pdf.js';
 import { issue } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -60,8 +61,7 @@ describe('feeproof verify', () => {
     const keys = join(dir, 'keys.json');
     writeFileSync(keys, JSON.stringify((await svc.api('GET', '/v1/keys')).body));
     writeFileSync(join(dir, 'genuine.pdf'), pdf);
-    const altered = Buffer.from(pdf);
-    altered[Math.floor(altered.length / 4)]! ^= 0x20;
+    const altered = flipSignedByte(pdf, 0x20);
     writeFileSync(join(dir, 'altered.pdf'), altered);
     writeFileSync(join(dir, 'garbage.pdf'), 'not a pdf');
 

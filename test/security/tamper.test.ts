@@ -2,13 +2,15 @@
  * Tamper evidence. For issued PDFs, single-byte changes at sampled positions inside the
  * signed ranges (/ByteRange) must make POST /v1/verify/pdf answer not valid (or 400 for a
  * file no longer readable), and the PDF signature itself must catch it. And a change to the
- * stored receipt made behind the service's back must be detected by GET /v1/verify.
+ * stored receipt made behind the service's back must be detected: in the copy that public
+ * checks read by GET /v1/verify, in the receipt row by a PDF check.
  *   TAMPER_PDFS=200 TAMPER_FLIPS=10 npx vitest run test/security/tamper.test.ts   (the issue's size)
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../../lambdas/handlers/deps.js';
 import { seeded } from '../reliability/support.js';
+import { byteRange } from '../support/pdf.js';
 import { issue } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { call } from './support.js';
@@ -52,12 +54,6 @@ beforeAll(async () => {
   }
 }, 300_000);
 afterAll(async () => svc?.stop());
-
-function byteRange(pdf: Buffer): [number, number, number, number] {
-  const all = [...pdf.toString('latin1').matchAll(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/g)];
-  expect(all).toHaveLength(1);
-  return all[0]!.slice(1, 5).map(Number) as [number, number, number, number];
-}
 
 const verifyPdf = (bytes: Uint8Array) =>
   call(svc.url, { method: 'POST', path: '/v1/verify/pdf', body: bytes, contentType: 'application/pdf' });
@@ -117,24 +113,39 @@ describe(`single-byte changes inside the signed ranges of ${PDFS} PDFs (${FLIPS}
 describe("a change to the stored receipt behind the service's back", () => {
   const verifyQuery = (r: { code: string; number: string; checkCode: string }) =>
     `/v1/verify?code=${r.code}&number=${r.number}&checkCode=${r.checkCode}`;
-  const changes: [string, string, Record<string, string>, Record<string, unknown>][] = [
-    ['total', 'SET #a = :v', { '#a': 'total' }, { ':v': 8001 }],
-    ['payer name', 'SET #p.#n = :v', { '#p': 'payer', '#n': 'name' }, { ':v': '李四' }],
-    [
-      'payer ID number',
-      'SET #p.#n = :v',
-      { '#p': 'payer', '#n': 'idNumber' },
-      { ':v': '110101199003071235' },
-    ],
-    ['line amount', 'SET #l[0].#a = :v', { '#l': 'lines', '#a': 'amount' }, { ':v': 1 }],
-    ['line item', 'SET #l[0].#a = :v', { '#l': 'lines', '#a': 'itemCode' }, { ':v': 'ZRZY-002' }],
-    ['collecting unit', 'SET #a = :v', { '#a': 'collectingUnit' }, { ':v': '某某单位' }],
-    ['issue time', 'SET #a = :v', { '#a': 'issuedAt' }, { ':v': '2020-01-01T00:00:00.000Z' }],
-    ['handled by', 'SET #a = :v', { '#a': 'handledBy' }, { ':v': 'someone-else' }],
-    ['remark changed', 'SET #a = :v', { '#a': 'remark' }, { ':v': '已补缴' }],
-    ['remark removed', 'REMOVE #a', { '#a': 'remark' }, {}],
-    ['signature replaced', 'SET #a = :v', { '#a': 'signature' }, { ':v': 'MEUCIQD' }],
+  // biome-ignore lint/suspicious/noExplicitAny: a stored receipt, changed in place
+  type Change = (receipt: any) => void;
+  const changes: [string, Change][] = [
+    ['total', (r) => (r.total = 8001)],
+    ['payer name', (r) => (r.payer.name = '李四')],
+    ['payer ID number', (r) => (r.payer.idNumber = '110101199003071235')],
+    ['line amount', (r) => (r.lines[0].amount = 1)],
+    ['line item', (r) => (r.lines[0].itemCode = 'ZRZY-002')],
+    ['collecting unit', (r) => (r.collectingUnit = '某某单位')],
+    ['issue time', (r) => (r.issuedAt = '2020-01-01T00:00:00.000Z')],
+    ['handled by', (r) => (r.handledBy = 'someone-else')],
+    ['remark changed', (r) => (r.remark = '已补缴')],
+    ['remark removed', (r) => delete r.remark],
+    ['signature replaced', (r) => (r.signature = 'MEUCIQD')],
   ];
+
+  /**
+   * The receipt is stored twice: its RECEIPT row (staff and audit reads, PDF checks) and the
+   * copy in its CHECKS row (public checks). `change` is made to one of them, as an intruder
+   * with write access to the table would.
+   */
+  async function tamper(receipt: { code: string; number: string }, sk: 'RECEIPT' | 'CHECKS', change: Change) {
+    const { db, config } = getDeps();
+    const Key = { pk: `R#${receipt.code}#${receipt.number}`, sk };
+    const row = (await db.send(new GetCommand({ TableName: config.tables.receipts, Key }))).Item!;
+    if (sk === 'RECEIPT') change(row);
+    else {
+      const copy = JSON.parse(row.receipt);
+      change(copy);
+      row.receipt = JSON.stringify(copy);
+    }
+    await db.send(new PutCommand({ TableName: config.tables.receipts, Item: row }));
+  }
 
   it('an untouched receipt verifies, and so does one whose check counter alone changed', async () => {
     const { receipt } = issued[0]!;
@@ -153,24 +164,16 @@ describe("a change to the stored receipt behind the service's back", () => {
     expect(res.body).toMatchObject({ valid: true, checks: 1001 });
   });
 
-  changes.forEach(([what, expression, names, values], i) => {
-    it(`is detected: ${what}`, async () => {
+  changes.forEach(([what, change], i) => {
+    it(`is detected: ${what}, by a public check (its copy changed) and by a PDF check (its row changed)`, async () => {
       const { receipt, pdf } = issued[issued.length - 1 - i]!;
-      const deps = getDeps();
-      await deps.db.send(
-        new UpdateCommand({
-          TableName: deps.config.tables.receipts,
-          Key: { pk: `R#${receipt.code}#${receipt.number}`, sk: 'RECEIPT' },
-          UpdateExpression: expression,
-          ExpressionAttributeNames: names,
-          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
-        }),
-      );
+      await tamper(receipt, 'CHECKS', change);
       const res = await call(svc.url, { method: 'GET', path: verifyQuery(receipt) });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ valid: false, error: 'tampered' });
       expect(res.body.receipt).toBeUndefined();
       // The genuine PDF of a receipt whose record was changed is not vouched for either.
+      await tamper(receipt, 'RECEIPT', change);
       const checked = await verifyPdf(pdf);
       expect(checked.body.valid).toBe(false);
       expect(checked.body.checks).toContainEqual(
