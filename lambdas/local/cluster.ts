@@ -5,13 +5,16 @@ import { recoverPending } from '../handlers/issuing.js';
 import { closeServer, listenLocal, type PreparedService, prepareLocalService } from './service.js';
 
 /**
- * How many server processes `feeproof serve` runs: FEEPROOF_WORKERS, by default one per core.
- * One Node process uses one core for JavaScript; rendering and signing PDFs and the AWS SDK
- * keep it busy long before DynamoDB Local is.
+ * How many server processes `feeproof serve` runs: FEEPROOF_WORKERS, by default one per core
+ * up to four (each holds its own copy of the PDF font and caches; a laptop demo needs no
+ * more). One Node process uses one core for JavaScript, and rendering and signing PDFs and
+ * the AWS SDK keep it busy long before DynamoDB Local is.
  */
 export function workerCount(): number {
   const configured = Number(process.env.FEEPROOF_WORKERS);
-  return Number.isSafeInteger(configured) && configured > 0 ? configured : availableParallelism();
+  return Number.isSafeInteger(configured) && configured > 0
+    ? configured
+    : Math.min(availableParallelism(), 4);
 }
 
 export interface ServiceCluster extends PreparedService {
