@@ -9,7 +9,7 @@ import { startChildServer } from '../../lambdas/local/child-server.js';
 import { freePort } from '../../lambdas/local/dynamodb-local.js';
 import { issueToken, loadIssuerKey } from '../../lambdas/local/tokens.js';
 import { expectNumbersAccountedFor } from '../support/accounting.js';
-import { newKey } from '../support/receipts.js';
+import { newKey, sendGaCharge } from '../support/receipts.js';
 
 const prefix = `crash${randomBytes(3).toString('hex')}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'feeproof-crash-'));
@@ -38,22 +38,7 @@ describe('a server killed while it issues', () => {
     child = await startServer(port);
     const token = await issueToken(await loadIssuerKey(dataDir), { role: 'collector', department: 'GA' });
     const keys = Array.from({ length: 40 }, () => newKey());
-    const send = (key: string) =>
-      fetch(`http://127.0.0.1:${port}/v1/receipts`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'idempotency-key': key,
-        },
-        body: JSON.stringify({
-          payer: { type: 'person', name: '钱七' },
-          lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }],
-        }),
-      }).then(
-        (r) => r.status,
-        () => 0,
-      );
+    const send = (key: string) => sendGaCharge(`http://127.0.0.1:${port}`, token, key, '钱七');
     // Three kills at random moments, each while the clients retry what is still unanswered.
     const answered = new Set<string>();
     let interrupted = 0;

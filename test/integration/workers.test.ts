@@ -8,7 +8,7 @@ import { resetDeps } from '../../lambdas/handlers/deps.js';
 import { type ChildServer, startChildServer } from '../../lambdas/local/child-server.js';
 import { issueToken, loadIssuerKey } from '../../lambdas/local/tokens.js';
 import { expectNumbersAccountedFor } from '../support/accounting.js';
-import { newKey } from '../support/receipts.js';
+import { newKey, sendGaCharge } from '../support/receipts.js';
 
 const prefix = `workers${randomBytes(3).toString('hex')}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'feeproof-workers-'));
@@ -43,22 +43,7 @@ describe('feeproof serve with worker processes', () => {
     const workers = workersOf(server.child.pid!);
     expect(workers).toHaveLength(2);
     const token = await issueToken(await loadIssuerKey(dataDir), { role: 'collector', department: 'GA' });
-    const send = (key: string) =>
-      fetch(`${server!.url}/v1/receipts`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'idempotency-key': key,
-        },
-        body: JSON.stringify({
-          payer: { type: 'person', name: '孙八' },
-          lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }],
-        }),
-      }).then(
-        (r) => r.status,
-        () => 0,
-      );
+    const send = (key: string) => sendGaCharge(server!.url, token, key, '孙八');
     const keys = Array.from({ length: 30 }, () => newKey());
     const first = Promise.all(keys.map(send));
     await new Promise((r) => setTimeout(r, 400));

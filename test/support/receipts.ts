@@ -27,3 +27,21 @@ export function consecutive(numbers: string[]): number[] {
     if (sorted[i] !== sorted[0]! + i) throw new Error(`gap or duplicate at ${sorted[i - 1]} -> ${sorted[i]}`);
   return sorted;
 }
+
+/**
+ * A GA-001 charge (20 yuan) sent to a server run as its own process, which a test may kill:
+ * the HTTP status, or 0 when the connection broke.
+ */
+export function sendGaCharge(url: string, token: string, key: string, payerName: string): Promise<number> {
+  return fetch(`${url}/v1/receipts`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify({
+      payer: { type: 'person', name: payerName },
+      lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }],
+    }),
+  }).then(
+    (r) => r.status,
+    () => 0,
+  );
+}
