@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS } from '../../lambdas/core/alerts.js';
+import { dateInZone } from '../../lambdas/core/dates.js';
 import { SignerError } from '../../lambdas/core/signer.js';
 import { getDeps } from '../../lambdas/handlers/deps.js';
 import { recoverPending } from '../../lambdas/handlers/issuing.js';
@@ -153,7 +154,7 @@ describe('query', () => {
 
 describe('totals', () => {
   it('equal a recount of the receipts they cover, for every grouping', async () => {
-    const today = new Date().toISOString().slice(0, 10);
+    const today = dateInZone(new Date()); // the service's day (UTC+8), not UTC's
     const receipts = (await get('/v1/audit/receipts?limit=500')).body.items;
     const recount = (key: (r: { department: string; issueDate: string }) => string) => {
       const groups = new Map<string, { issued: number; reversed: number; count: number }>();
