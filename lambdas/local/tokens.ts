@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { BoundedCache } from '../core/bounded-cache.js';
 import type { Role } from '../runtime/routes.js';
 
 /** The local stand-in for the Cognito user pool: issuer and audience checked like API Gateway's JWT authorizer. */
@@ -65,7 +66,7 @@ export async function issueToken(key: IssuerKey, request: TokenRequest): Promise
 
 /** Checks signature, issuer, audience and expiry; returns the claims or null, as the authorizer would. */
 export async function verifyToken(key: IssuerKey, token: string): Promise<JWTPayload | null> {
-  const verified = verifiedTokens.get(key) ?? new Map<string, JWTPayload>();
+  const verified = verifiedTokens.get(key) ?? new BoundedCache<string, JWTPayload>(1_000);
   verifiedTokens.set(key, verified);
   const now = Date.now() / 1000;
   const hit = verified.get(token);
@@ -78,7 +79,6 @@ export async function verifyToken(key: IssuerKey, token: string): Promise<JWTPay
       audience: LOCAL_AUDIENCE,
       algorithms: [ALG],
     });
-    if (verified.size >= 1_000) verified.clear();
     verified.set(token, payload);
     return structuredClone(payload);
   } catch {
@@ -87,4 +87,4 @@ export async function verifyToken(key: IssuerKey, token: string): Promise<JWTPay
 }
 
 /** Tokens whose signature, issuer and audience were checked, per issuer key. */
-const verifiedTokens = new WeakMap<IssuerKey, Map<string, JWTPayload>>();
+const verifiedTokens = new WeakMap<IssuerKey, BoundedCache<string, JWTPayload>>();

@@ -1,5 +1,6 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { BoundedCache } from '../../core/bounded-cache.js';
 import type { Signer } from '../../core/signer.js';
 import { OID as CERT_OID, fromDer, parseCertificate, sha256 } from '../signing/certificate.js';
 
@@ -21,19 +22,11 @@ export class CmsSignError extends Error {
   }
 }
 
-const parsed = new Map<string, pkijs.Certificate>();
+const parsed = new BoundedCache<string, pkijs.Certificate>(16); // a few keys per process at most
 
 /** Parsed once per process and key: every receipt is signed with the same certificate. */
-function signingCertificate(der: Uint8Array): pkijs.Certificate {
-  const id = Buffer.from(der).toString('base64');
-  let cert = parsed.get(id);
-  if (!cert) {
-    cert = parseCertificate(der);
-    if (parsed.size >= 16) parsed.clear(); // a few keys per process at most, but bounded anyway
-    parsed.set(id, cert);
-  }
-  return cert;
-}
+const signingCertificate = (der: Uint8Array): pkijs.Certificate =>
+  parsed.getOrCompute(Buffer.from(der).toString('base64'), () => parseCertificate(der));
 
 /**
  * A detached CAdES signature (CMS SignedData without eContent) over content whose SHA-256

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fontkit from '@pdf-lib/fontkit';
 import { type PDFDocument, type PDFFont, StandardFontEmbedder, StandardFonts } from 'pdf-lib';
+import { BoundedCache } from '../../core/bounded-cache.js';
 
 /**
  * Two fonts: DroidSansFallbackFull (TrueType, embedded as a per-document subset) draws the
@@ -35,18 +36,15 @@ const latinEncoding = StandardFontEmbedder.for(
   StandardFonts.Helvetica as string as EmbedderFontName,
 ).encoding;
 
-const choices = new Map<number, FontChoice | null>();
+const choices = new BoundedCache<number, FontChoice | null>(100_000);
 
 /** Which font draws a code point; null when neither can (control characters included). */
 export function fontFor(codePoint: number): FontChoice | null {
-  let choice = choices.get(codePoint);
-  if (choice === undefined) {
-    if (codePoint < 0x20 || (codePoint >= 0x7f && codePoint < 0xa0)) choice = null;
-    else if (latinEncoding.canEncodeUnicodeCodePoint(codePoint)) choice = 'latin';
-    else choice = cjk().font.hasGlyphForCodePoint(codePoint) ? 'cjk' : null;
-    choices.set(codePoint, choice); // at most the font's code points
-  }
-  return choice;
+  return choices.getOrCompute(codePoint, () => {
+    if (codePoint < 0x20 || (codePoint >= 0x7f && codePoint < 0xa0)) return null;
+    if (latinEncoding.canEncodeUnicodeCodePoint(codePoint)) return 'latin';
+    return cjk().font.hasGlyphForCodePoint(codePoint) ? 'cjk' : null;
+  });
 }
 
 /**

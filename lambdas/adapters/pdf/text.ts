@@ -1,29 +1,21 @@
 import type { PDFPage, RGB } from 'pdf-lib';
+import { BoundedCache } from '../../core/bounded-cache.js';
 import { fontRuns, type ReceiptFonts } from './fonts.js';
 
 /**
  * Widths of the texts measured so far, shared by every document: both fonts are the same in
  * each (Helvetica's metrics, the one CJK font file), and most texts (labels, digits) recur.
  */
-const widths = new Map<string, number>();
-const MAX_CACHED_WIDTHS = 10_000;
+const widths = new BoundedCache<string, number>(10_000);
 
 /** Measures, wraps and draws text that mixes Latin and Chinese, one font run at a time. */
 export class TextDrawer {
   constructor(private readonly fonts: ReceiptFonts) {}
 
   width(text: string, size: number): number {
-    const key = `${size}|${text}`;
-    let width = widths.get(key);
-    if (width === undefined) {
-      width = fontRuns(text).reduce(
-        (w, run) => w + this.fonts[run.font].widthOfTextAtSize(run.text, size),
-        0,
-      );
-      if (widths.size >= MAX_CACHED_WIDTHS) widths.clear();
-      widths.set(key, width);
-    }
-    return width;
+    return widths.getOrCompute(`${size}|${text}`, () =>
+      fontRuns(text).reduce((w, run) => w + this.fonts[run.font].widthOfTextAtSize(run.text, size), 0),
+    );
   }
 
   draw(page: PDFPage, text: string, x: number, y: number, size: number, color: RGB): void {

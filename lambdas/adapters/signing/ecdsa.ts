@@ -1,22 +1,17 @@
 import { type KeyObject, verify, X509Certificate } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
+import { BoundedCache } from '../../core/bounded-cache.js';
 
 /** DER (r, s) as KMS returns it, to the 64-byte r||s form that WebCrypto and JWS use. */
 export function derToCompact(der: Uint8Array): Uint8Array {
   return p256.Signature.fromBytes(der, 'der').toBytes('compact');
 }
 
-const publicKeys = new Map<string, KeyObject>();
+const publicKeys = new BoundedCache<string, KeyObject>(64); // the published keys, current and retired
 
 /** The certificate's public key, parsed once per process (verification is on the hot path). */
-function publicKeyOf(certificatePem: string): KeyObject {
-  let key = publicKeys.get(certificatePem);
-  if (!key) {
-    key = new X509Certificate(certificatePem).publicKey;
-    publicKeys.set(certificatePem, key);
-  }
-  return key;
-}
+const publicKeyOf = (certificatePem: string): KeyObject =>
+  publicKeys.getOrCompute(certificatePem, () => new X509Certificate(certificatePem).publicKey);
 
 /** Verifies ECDSA P-256 / SHA-256 over a message, against a certificate (PEM); never throws. */
 export function verifyWithCertificate(

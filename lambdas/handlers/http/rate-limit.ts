@@ -1,5 +1,6 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import { BoundedCache } from '../../core/bounded-cache.js';
 import { AppError } from '../../core/errors.js';
 import { ENV } from '../../runtime/env.js';
 import type { HttpEvent } from './types.js';
@@ -22,7 +23,8 @@ export function clientAddress(event: HttpEvent): string {
  * FEEPROOF_RATE_LIMIT_PER_MINUTE (default 600; 0 turns it off).
  */
 export function rateLimit(): middy.MiddlewareObj<HttpEvent, APIGatewayProxyResultV2> {
-  const windows = new Map<string, { start: number; count: number }>();
+  // Bounded memory under address churn: past 10,000 addresses, counting starts afresh.
+  const windows = new BoundedCache<string, { start: number; count: number }>(10_001);
   return {
     before: async (request) => {
       const limit = Number(process.env[ENV.rateLimitPerMinute] ?? 600);
@@ -31,7 +33,6 @@ export function rateLimit(): middy.MiddlewareObj<HttpEvent, APIGatewayProxyResul
       const now = Date.now();
       const window = windows.get(ip);
       if (!window || now - window.start >= 60_000) {
-        if (windows.size > 10_000) windows.clear(); // bounded memory under address churn
         windows.set(ip, { start: now, count: 1 });
         return;
       }
