@@ -15,7 +15,7 @@ import { type LocalService, startLocalService } from '../../lambdas/local/servic
 import { issueToken, loadIssuerKey } from '../../lambdas/local/tokens.js';
 import { expectNumbersAccountedFor } from '../support/accounting.js';
 import { newKey } from '../support/receipts.js';
-import { type Answered, expectConsistent, type Issued, sleep, untilAnswered } from './support.js';
+import { type Answered, expectConsistent, type Issued, issuedOf, sleep, untilAnswered } from './support.js';
 
 const CLIENTS = 8;
 /** How long any one request may take, DynamoDB down or not, before it counts as a hang. */
@@ -76,15 +76,7 @@ describe('DynamoDB Local stopped and restarted under load', () => {
           pauseMs: () => 100 + Math.random() * 150,
         });
         all.push(a);
-        if (a.status === 200 || a.status === 201)
-          answers.push({
-            key,
-            department: 'GA',
-            code: a.body.code,
-            number: a.body.number,
-            total: a.body.total,
-            kind: 'blue',
-          });
+        if (a.status === 200 || a.status === 201) answers.push(issuedOf(key, 'GA', a.body));
         else return;
       }
     });
@@ -209,14 +201,7 @@ describe('DynamoDB Local stopped and restarted under load', () => {
     for (const key of keys) {
       const a = await untilAnswered(issue(key), { timeoutMs: HANG_MS });
       expect(a.status, JSON.stringify(a.attempts.at(-1))).toBeLessThan(300);
-      answers.push({
-        key,
-        department: 'GA',
-        code: a.body.code,
-        number: a.body.number,
-        total: a.body.total,
-        kind: 'blue',
-      });
+      answers.push(issuedOf(key, 'GA', a.body));
     }
     expect(new Set(answers.map((a) => a.number)).size).toBe(keys.length);
     await expectNumbersAccountedFor('GA');

@@ -12,7 +12,15 @@ import { SignerError } from '../../lambdas/core/signer.js';
 import { getDeps } from '../../lambdas/handlers/deps.js';
 import { newKey } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { type Answered, expectConsistent, type Issued, pool, seeded, untilAnswered } from './support.js';
+import {
+  type Answered,
+  expectConsistent,
+  type Issued,
+  issuedOf,
+  pool,
+  seeded,
+  untilAnswered,
+} from './support.js';
 
 const ISSUES = Number(process.env.FAULTS_ISSUES ?? 300);
 const REVERSALS = Number(process.env.FAULTS_REVERSALS ?? 30);
@@ -148,7 +156,7 @@ describe(`${ISSUES} issuances and ${REVERSALS} reversals from ${CLIENTS} clients
           );
           note(`issue ${job.key}`, a);
           if (a.status === 201 || a.status === 200) {
-            const issued: Issued = { key: job.key, department: job.department, ...pick(a.body) };
+            const issued = issuedOf(job.key, job.department, a.body);
             answers.push(issued);
             reversible.push(issued);
           }
@@ -162,8 +170,7 @@ describe(`${ISSUES} issuances and ${REVERSALS} reversals from ${CLIENTS} clients
           }),
         );
         note(`reverse ${target.number}`, a);
-        if (a.status === 201 || a.status === 200)
-          answers.push({ key: job.key, department: target.department, ...pick(a.body) });
+        if (a.status === 201 || a.status === 200) answers.push(issuedOf(job.key, target.department, a.body));
       });
       faultsOn = false;
       const seconds = (performance.now() - started) / 1000;
@@ -196,14 +203,3 @@ describe(`${ISSUES} issuances and ${REVERSALS} reversals from ${CLIENTS} clients
     TIMEOUT,
   );
 });
-
-// biome-ignore lint/suspicious/noExplicitAny: API answers
-function pick(body: any): Omit<Issued, 'key' | 'department'> {
-  return {
-    code: body.code,
-    number: body.number,
-    total: body.total,
-    kind: body.kind,
-    ...(body.reverses ? { reverses: body.reverses } : {}),
-  };
-}

@@ -87,6 +87,20 @@ export interface Issued {
   reverses?: { code: string; number: string };
 }
 
+/** What a test keeps of an answered issuance (201 or 200 for its key). */
+// biome-ignore lint/suspicious/noExplicitAny: API answers
+export function issuedOf(key: string, department: string, body: any): Issued {
+  return {
+    key,
+    department,
+    code: body.code,
+    number: body.number,
+    total: body.total,
+    kind: body.kind,
+    ...(body.reverses ? { reverses: body.reverses } : {}),
+  };
+}
+
 const fen = (yuan: string) => Math.round(Number(yuan) * 100);
 
 /**

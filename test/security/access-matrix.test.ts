@@ -16,13 +16,9 @@ import { newKey, registrationCharge } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { type Call, call, expectErrorShape } from './support.js';
 
+const UNAUTHENTICATED = ['none', 'expired', 'otherKey', 'wrongAudience', 'wrongIssuer', 'algNone'] as const;
 const CALLERS = [
-  'none',
-  'expired',
-  'otherKey',
-  'wrongAudience',
-  'wrongIssuer',
-  'algNone',
+  ...UNAUTHENTICATED,
   'finance',
   'auditor',
   'collectorOwn',
@@ -30,14 +26,6 @@ const CALLERS = [
   'collectorNoDept',
 ] as const;
 type CallerKind = (typeof CALLERS)[number];
-const UNAUTHENTICATED: readonly CallerKind[] = [
-  'none',
-  'expired',
-  'otherKey',
-  'wrongAudience',
-  'wrongIssuer',
-  'algNone',
-];
 
 type Expected = Record<CallerKind, number>;
 /** Everyone gets the same answer: the route needs no token and ignores one. */
@@ -45,7 +33,10 @@ const anyone = (status: number): Expected => Object.fromEntries(CALLERS.map((k) 
 /** Without a valid token 401, with the wrong role 403; `allowed` says what the right callers get. */
 const only = (allowed: Partial<Expected>): Expected =>
   Object.fromEntries(
-    CALLERS.map((k) => [k, allowed[k] ?? (UNAUTHENTICATED.includes(k) ? 401 : 403)]),
+    CALLERS.map((k) => [
+      k,
+      allowed[k] ?? ((UNAUTHENTICATED as readonly CallerKind[]).includes(k) ? 401 : 403),
+    ]),
   ) as Expected;
 
 interface Entry {
