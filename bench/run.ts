@@ -85,7 +85,7 @@ async function inProcessIssuing() {
 
 const prefix = `bench${randomBytes(2).toString('hex')}`;
 
-async function overHttp(url: string, processes: Record<string, number>) {
+async function overHttp(url: string, processes: Record<string, () => number[]>) {
   const token = await issueToken(await loadIssuerKey(dataDir), { role: 'collector', department: 'GA' });
   const issued: { code: string; number: string; checkCode: string }[] = [];
   const issue = async () => {
@@ -156,7 +156,10 @@ const server = await startChildServer({
   },
 });
 try {
-  await overHttp(server.url, { server: server.child.pid!, 'DynamoDB Local': dynamo.process.pid! });
+  await overHttp(server.url, {
+    server: () => [server.child.pid!, ...server.workerPids()],
+    'DynamoDB Local': () => [dynamo.process.pid!],
+  });
   const auditReceipts = n(100_000);
   const seeded = await seedReceipts(auditReceipts, prefix, dynamo.endpoint);
   console.log(

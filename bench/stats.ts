@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** Latency percentiles and throughput of a timed run. */
@@ -76,36 +75,17 @@ function cpuMs(pid: number): number {
 }
 const CLOCK_TICKS = 100; // USER_HZ, 100 on Linux
 
-/** A process and its children (a server and its workers). */
-function withChildren(pid: number): number[] {
-  try {
-    return [
-      pid,
-      ...execFileSync('pgrep', ['-P', String(pid)])
-        .toString()
-        .trim()
-        .split('\n')
-        .map(Number),
-    ];
-  } catch {
-    return [pid];
-  }
-}
-
 /**
  * Where the CPU of a run goes: call before, then call the result after `count` requests; it
- * prints the milliseconds of CPU per request of each named process (children included) and of
- * this process (the load generator), which share the machine's cores.
+ * prints the milliseconds of CPU per request of each named group of processes and of this
+ * process (the load generator), which share the machine's cores.
  */
-export function cpuShare(processes: Record<string, number>) {
+export function cpuShare(processes: Record<string, () => number[]>) {
   const read = (): Record<string, number> => {
     const own = process.cpuUsage();
     return {
       ...Object.fromEntries(
-        Object.entries(processes).map(([name, pid]) => [
-          name,
-          withChildren(pid).reduce((sum, p) => sum + cpuMs(p), 0),
-        ]),
+        Object.entries(processes).map(([name, pids]) => [name, pids().reduce((sum, p) => sum + cpuMs(p), 0)]),
       ),
       'load generator': (own.user + own.system) / 1000,
     };

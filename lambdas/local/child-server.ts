@@ -11,6 +11,8 @@ export interface ChildServer {
   child: ChildProcess;
   /** Resident memory of the server's processes in MiB (from ps). */
   rssMiB(): number;
+  /** The server's worker processes (none when it runs as one process). */
+  workerPids(): number[];
 }
 
 /**
@@ -65,5 +67,16 @@ export async function startChildServer(options: {
         .trim()
         .split(/\s+/)
         .reduce((sum, kib) => sum + Number(kib) / 1024, 0),
+    workerPids: () => {
+      try {
+        return execFileSync('pgrep', ['-P', String(child.pid)])
+          .toString()
+          .trim()
+          .split('\n')
+          .map(Number);
+      } catch {
+        return []; // pgrep exits 1 when there are none
+      }
+    },
   };
 }

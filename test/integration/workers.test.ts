@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,18 +17,6 @@ afterAll(() => {
   server?.child.kill('SIGTERM');
 });
 
-const workersOf = (pid: number): number[] => {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)])
-      .toString()
-      .trim()
-      .split('\n')
-      .map(Number);
-  } catch {
-    return [];
-  }
-};
-
 describe('feeproof serve with worker processes', () => {
   it('replaces a worker killed while it issues, and every number stays accounted for', async () => {
     server = await startChildServer({
@@ -40,7 +27,7 @@ describe('feeproof serve with worker processes', () => {
         FEEPROOF_WORKERS: '2',
       },
     });
-    const workers = workersOf(server.child.pid!);
+    const workers = server.workerPids();
     expect(workers).toHaveLength(2);
     const token = await issueToken(await loadIssuerKey(dataDir), { role: 'collector', department: 'GA' });
     const send = (key: string) => sendGaCharge(server!.url, token, key, '孙八');
@@ -50,10 +37,10 @@ describe('feeproof serve with worker processes', () => {
     process.kill(workers[0]!, 'SIGKILL');
     expect(await first).toContain(0); // the kill really cut requests off
 
-    let now = workersOf(server.child.pid!);
+    let now = server.workerPids();
     for (let i = 0; i < 100 && (now.length < 2 || now.includes(workers[0]!)); i++) {
       await new Promise((r) => setTimeout(r, 100));
-      now = workersOf(server.child.pid!);
+      now = server.workerPids();
     }
     expect(now).toHaveLength(2);
     expect(now).not.toContain(workers[0]);
