@@ -1,6 +1,16 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import { BoundedCache } from '../core/bounded-cache.js';
 import type { Role } from '../runtime/routes.js';
 
@@ -15,13 +25,21 @@ export interface IssuerKey {
   kid: string;
 }
 
-/** Loads the issuer key from the data directory, creating it (mode 0600) on first use. */
-export async function loadIssuerKey(dataDir: string): Promise<IssuerKey> {
-  const path = join(dataDir, 'token-issuer-key.json');
+/** The issuer key's file in a data directory. */
+export const issuerKeyPath = (dataDir: string) => join(dataDir, 'token-issuer-key.json');
+
+/**
+ * Loads the issuer key from the data directory, creating it (mode 0600) on first use; with
+ * `create: false` a missing key is an error (the CLI: a key it made would sign tokens that
+ * no running server accepts). A new key's kid is its JWK thumbprint (RFC 7638).
+ */
+export async function loadIssuerKey(dataDir: string, { create = true } = {}): Promise<IssuerKey> {
+  const path = issuerKeyPath(dataDir);
   if (!existsSync(path)) {
+    if (!create) throw new Error(`no token issuer key at ${path}`);
     const { privateKey } = await generateKeyPair(ALG, { extractable: true });
     const jwk = await exportJWK(privateKey);
-    jwk.kid = `local-${Date.now().toString(36)}`;
+    jwk.kid = await calculateJwkThumbprint(jwk);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, JSON.stringify(jwk), { mode: 0o600, flag: 'wx' });
   }
@@ -64,27 +82,60 @@ export async function issueToken(key: IssuerKey, request: TokenRequest): Promise
     .sign(key.privateKey);
 }
 
-/** Checks signature, issuer, audience and expiry; returns the claims or null, as the authorizer would. */
+/**
+ * The claims of a token, or null, decided as API Gateway's HTTP API JWT authorizer decides
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html):
+ * the header's `kid` must name a key of the issuer (here the one local key) and `alg` must be
+ * ES256; `iss` must be the issuer; `aud` must be the audience, or, only when there is no
+ * `aud`, `client_id` (what a Cognito access token carries); `exp` is required and must be in
+ * the future, `nbf` and `iat`, when present, must not be.
+ */
 export async function verifyToken(key: IssuerKey, token: string): Promise<JWTPayload | null> {
   const verified = verifiedTokens.get(key) ?? new BoundedCache<string, JWTPayload>(1_000);
   verifiedTokens.set(key, verified);
-  const now = Date.now() / 1000;
-  const hit = verified.get(token);
-  // A client sends the same token for its whole life: its signature is checked once, its
-  // validity period at every use.
-  if (hit) return (hit.exp ?? 0) > now && (hit.nbf ?? 0) <= now ? structuredClone(hit) : null;
-  try {
-    const { payload } = await jwtVerify(token, key.publicKey, {
-      issuer: LOCAL_ISSUER,
-      audience: LOCAL_AUDIENCE,
-      algorithms: [ALG],
-    });
+  const now = Math.floor(Date.now() / 1000);
+  // A client sends the same token for its whole life: its signature and issuer are checked
+  // once, its validity period at every use, by the same inForce on first and later uses.
+  let payload = verified.get(token);
+  if (!payload) {
+    try {
+      ({ payload } = await jwtVerify(token, (header) => keyById(key, header), {
+        issuer: LOCAL_ISSUER,
+        algorithms: [ALG],
+        requiredClaims: ['exp'],
+        currentDate: new Date(now * 1000),
+      }));
+    } catch {
+      return null;
+    }
+    if (!forAudience(payload)) return null;
     verified.set(token, payload);
-    return structuredClone(payload);
-  } catch {
-    return null;
   }
+  return inForce(payload, now) ? structuredClone(payload) : null;
 }
 
-/** Tokens whose signature, issuer and audience were checked, per issuer key. */
+/** The key a token's `kid` names, as the authorizer looks it up in the issuer's JWKS. */
+function keyById(key: IssuerKey, header: JWTHeaderParameters): CryptoKey {
+  if (header.kid !== key.kid) throw new Error('the token names no key of this issuer');
+  return key.publicKey;
+}
+
+/** `aud` is evaluated when present; `client_id` only when there is no `aud`. */
+function forAudience(payload: JWTPayload): boolean {
+  if (payload.aud !== undefined)
+    return (Array.isArray(payload.aud) ? payload.aud : [payload.aud]).includes(LOCAL_AUDIENCE);
+  return payload.client_id === LOCAL_AUDIENCE;
+}
+
+/** `exp` after now, `nbf` and `iat` (when present) not after now; jose checked they are numbers. */
+function inForce(payload: JWTPayload, now: number): boolean {
+  return (
+    typeof payload.exp === 'number' &&
+    payload.exp > now &&
+    (payload.nbf === undefined || payload.nbf <= now) &&
+    (payload.iat === undefined || payload.iat <= now)
+  );
+}
+
+/** Tokens whose signature, kid, issuer and audience were checked, per issuer key. */
 const verifiedTokens = new WeakMap<IssuerKey, BoundedCache<string, JWTPayload>>();
