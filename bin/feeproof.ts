@@ -1,32 +1,116 @@
 #!/usr/bin/env -S npx tsx
-/**
- * feeproof command line: serve the local service, print tokens.
- *   feeproof serve                 start DynamoDB Local, the tables, the demo catalogue and the API
- *   feeproof token --role R [--department D] [--ttl SECONDS] [--username U]
- *   feeproof verify <file.pdf> [--keys keys.json] [--url URL]   exit 0 genuine, 1 not, 2 unusable input
- *   feeproof catalogue import <file.csv> [--url URL] [--token JWT]   all rows or none; a local finance token by default
- */
+/** feeproof command line: serve the local service, print tokens, verify PDFs, import a catalogue (see USAGE). */
 // Lambda runs Node 22; the SDK's notice that it will need Node 22 in 2027 is not news here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import cluster from 'node:cluster';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runServiceWorker, startServiceCluster, workerCount } from '../lambdas/local/cluster.js';
 import { startLocalService } from '../lambdas/local/service.js';
-import { issueToken, loadIssuerKey } from '../lambdas/local/tokens.js';
-import { dataDir } from '../lambdas/runtime/config.js';
+import { issuerKeyPath, issueToken, loadIssuerKey, type TokenRequest } from '../lambdas/local/tokens.js';
+import { dataDir, loadConfig } from '../lambdas/runtime/config.js';
 import type { Role } from '../lambdas/runtime/routes.js';
 
 const ROLES: Role[] = ['finance', 'collector', 'auditor'];
+
+const USAGE = {
+  feeproof: [
+    'usage: feeproof <command> [options]   (--help after a command for its own)',
+    '  serve                 start DynamoDB Local, the tables, the demo catalogue and the API',
+    '  token                 print a token of the local issuer',
+    '  verify                check a receipt PDF against the published keys',
+    '  catalogue import      import a catalogue CSV (all rows or none)',
+  ].join('\n'),
+  serve: [
+    'usage: feeproof serve',
+    '  PORT (3000) and FEEPROOF_DATA_DIR (.data) say where; FEEPROOF_WORKERS how many processes.',
+  ].join('\n'),
+  token: [
+    'usage: feeproof token --role finance|collector|auditor [--department D] [--ttl SECONDS] [--username U]',
+    '  signed with the issuer key of the server whose data directory is FEEPROOF_DATA_DIR (.data)',
+  ].join('\n'),
+  verify: [
+    'usage: feeproof verify <file.pdf> [--keys keys.json] [--url URL]',
+    '  exit 0 genuine, 1 not genuine, 2 unusable input; without --keys the keys come from',
+    '  URL/v1/keys (URL: --url, else FEEPROOF_PUBLIC_URL, else http://127.0.0.1:$PORT)',
+  ].join('\n'),
+  catalogue: [
+    'usage: feeproof catalogue import <file.csv> [--url URL] [--token JWT]',
+    '  URL: --url, else FEEPROOF_PUBLIC_URL, else http://127.0.0.1:$PORT (as the server reads them);',
+    '  JWT: --token (a Cognito ID token of a finance user against AWS), else a local finance token',
+    '  signed with the issuer key in FEEPROOF_DATA_DIR (.data)',
+  ].join('\n'),
+};
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`feeproof: ${message}\n`);
   process.exit(code);
 }
 
-async function serve() {
+/**
+ * The command's options and positionals, with `--help`/`-h` (usage on stdout, exit 0); an
+ * unknown option or too many positionals prints the usage and exits 2.
+ */
+function parse(
+  command: keyof typeof USAGE,
+  args: string[],
+  options: Record<string, { type: 'string' }> = {},
+  maxPositionals = 0,
+): { values: Record<string, string | undefined>; positionals: string[] } {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    fail(`${(e as Error).message}\n${USAGE[command]}`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE[command]}\n`);
+    process.exit(0);
+  }
+  if (parsed.positionals.length > maxPositionals)
+    fail(`unexpected argument ${parsed.positionals[maxPositionals]}\n${USAGE[command]}`);
+  const { help: _help, ...values } = parsed.values;
+  return { values: values as Record<string, string | undefined>, positionals: parsed.positionals };
+}
+
+/** A token of the local issuer, whose key the server made in its data directory (never made here). */
+async function localToken(request: TokenRequest): Promise<string> {
+  const dir = resolve(dataDir());
+  if (!existsSync(issuerKeyPath(dir)))
+    fail(
+      `no token issuer key at ${issuerKeyPath(dir)}: start the server first (npm start), or set ` +
+        'FEEPROOF_DATA_DIR to the data directory of the server you run',
+      1,
+    );
+  return issueToken(await loadIssuerKey(dir, { create: false }), request);
+}
+
+/** The server's base URL: --url, else where the server says it is (FEEPROOF_PUBLIC_URL, PORT). */
+const serverUrl = (url: string | undefined) => (url ?? loadConfig().publicUrl).replace(/\/$/, '');
+
+/** fetch, or an error naming the URL and why it could not be reached. */
+async function request(url: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    const reason = ((e as Error).cause as Error | undefined)?.message ?? (e as Error).message;
+    throw new Error(
+      `${init.method ?? 'GET'} ${url} failed: ${reason}. Is the server there? Give --url, or set ` +
+        'FEEPROOF_PUBLIC_URL or PORT as for the server.',
+    );
+  }
+}
+
+async function serve(args: string[]) {
   if (cluster.isWorker) return runServiceWorker();
+  parse('serve', args);
   const workers = workerCount();
   const service = workers > 1 ? await startServiceCluster(workers) : await startLocalService();
   process.stderr.write(
@@ -55,14 +139,11 @@ async function serve() {
 }
 
 async function token(args: string[]) {
-  const { values } = parseArgs({
-    args,
-    options: {
-      role: { type: 'string' },
-      department: { type: 'string' },
-      ttl: { type: 'string' },
-      username: { type: 'string' },
-    },
+  const { values } = parse('token', args, {
+    role: { type: 'string' },
+    department: { type: 'string' },
+    ttl: { type: 'string' },
+    username: { type: 'string' },
   });
   const role = values.role as Role | undefined;
   if (!role || !ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
@@ -71,8 +152,7 @@ async function token(args: string[]) {
     fail('--department must be 2-16 uppercase letters or digits');
   const ttl = values.ttl === undefined ? 3600 : Number(values.ttl);
   if (!Number.isSafeInteger(ttl) || ttl < 1) fail('--ttl must be a positive number of seconds');
-  const key = await loadIssuerKey(dataDir());
-  const jwt = await issueToken(key, {
+  const jwt = await localToken({
     role,
     department: values.department,
     ttlSeconds: ttl,
@@ -81,28 +161,23 @@ async function token(args: string[]) {
   process.stdout.write(`${jwt}\n`);
 }
 
-const serverUrl = (url: string | undefined) =>
-  (url ?? process.env.FEEPROOF_PUBLIC_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(
-    /\/$/,
-    '',
-  );
-
 /** Offline check of a receipt PDF against the published keys (a /v1/keys answer). */
 async function verify(args: string[]) {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parse(
+    'verify',
     args,
-    allowPositionals: true,
-    options: { keys: { type: 'string' }, url: { type: 'string' } },
-  });
+    { keys: { type: 'string' }, url: { type: 'string' } },
+    1,
+  );
   const [file] = positionals;
-  if (!file) fail('usage: feeproof verify <file.pdf> [--keys keys.json] [--url URL]');
+  if (!file) fail(USAGE.verify);
   let pdf: Uint8Array;
   let published: { keys: { keyId: string; certificatePem: string; status: string }[] };
   try {
     pdf = new Uint8Array(readFileSync(file));
     published = values.keys
       ? JSON.parse(readFileSync(values.keys, 'utf8'))
-      : ((await (await fetch(`${serverUrl(values.url)}/v1/keys`)).json()) as typeof published);
+      : ((await (await request(`${serverUrl(values.url)}/v1/keys`)).json()) as typeof published);
   } catch (e) {
     fail(`cannot read the input: ${(e as Error).message}`);
   }
@@ -128,29 +203,48 @@ async function verify(args: string[]) {
 }
 
 async function catalogue(args: string[]) {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parse(
+    'catalogue',
     args,
-    allowPositionals: true,
-    options: { url: { type: 'string' }, token: { type: 'string' } },
-  });
+    { url: { type: 'string' }, token: { type: 'string' } },
+    2,
+  );
   const [sub, file] = positionals;
-  if (sub !== 'import' || !file)
-    fail('usage: feeproof catalogue import <file.csv> [--url URL] [--token JWT]');
-  // Against AWS, pass a Cognito ID token of a finance user; locally the local issuer makes one.
-  const jwt =
-    values.token ??
-    (await issueToken(await loadIssuerKey(dataDir()), { role: 'finance', username: 'cli-import' }));
-  const res = await fetch(`${serverUrl(values.url)}/v1/catalogue/import`, {
+  if (sub !== 'import' || !file) fail(USAGE.catalogue);
+  let csv: Uint8Array<ArrayBuffer>;
+  try {
+    csv = readFileSync(file);
+  } catch (e) {
+    fail(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  const jwt = values.token ?? (await localToken({ role: 'finance', username: 'cli-import' }));
+  const url = `${serverUrl(values.url)}/v1/catalogue/import`;
+  const res = await request(url, {
     method: 'POST',
     headers: { authorization: `Bearer ${jwt}`, 'content-type': 'text/csv' },
-    body: readFileSync(file),
+    body: csv,
   });
-  process.stdout.write(`${JSON.stringify(await res.json(), null, 2)}\n`);
-  process.exit(res.ok ? 0 : 1);
+  let answer = await res.text();
+  try {
+    answer = JSON.stringify(JSON.parse(answer), null, 2);
+  } catch {
+    // Not JSON (a proxy's error page): shown as it came.
+  }
+  process.stdout.write(`${answer}\n`);
+  if (res.ok) process.exit(0);
+  const hint =
+    res.status === 401 && !values.token
+      ? `; the token was signed with the issuer key in ${resolve(dataDir())}: set FEEPROOF_DATA_DIR to the server's data directory, or give --token`
+      : '';
+  fail(`POST ${url} answered ${res.status}${hint}`, 1);
 }
 
 const [command, ...rest] = process.argv.slice(2);
 const commands: Record<string, (args: string[]) => Promise<void>> = { serve, token, verify, catalogue };
+if (command === '--help' || command === '-h') {
+  process.stdout.write(`${USAGE.feeproof}\n`);
+  process.exit(0);
+}
 const run = command ? commands[command] : undefined;
-if (!run) fail(`usage: feeproof <${Object.keys(commands).join('|')}> [options]`);
+if (!run) fail(`${command ? `unknown command ${command}\n` : ''}${USAGE.feeproof}`);
 run(rest).catch((e: Error) => fail(e.message, 1));

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issuerKeyPath, loadIssuerKey } from '../../lambdas/local/tokens.js';
 import { flipSignedByte } from '../support/pdf.js';
 import { issue } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -11,17 +13,35 @@ import { startTestService, type TestService } from '../support/service.js';
 let svc: TestService;
 const dir = mkdtempSync(join(tmpdir(), 'feeproof-cli-'));
 
-/** Runs the CLI without blocking: the server under test lives in this same process. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ status: number; stdout: string }> {
+/**
+ * Runs the CLI without blocking: the server under test lives in this same process. `env`
+ * entries set to undefined are removed. A CLI that wrongly starts serving is stopped
+ * (SIGTERM) after a while rather than left running.
+ */
+function cli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  const childEnv = { ...process.env, ...env };
+  for (const [name, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[name];
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', 'bin/feeproof.ts', ...args],
-      { encoding: 'utf8', env: { ...process.env, ...env } },
-      (error, stdout) =>
-        resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout }),
+      { encoding: 'utf8', env: childEnv, timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
+}
+
+/** A loopback port where nothing listens. */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((ok) => server.once('listening', ok));
+  const { port } = server.address() as { port: number };
+  await new Promise((ok) => server.close(ok));
+  return port;
 }
 
 beforeAll(async () => {
@@ -77,4 +97,87 @@ describe('feeproof verify', () => {
     // Against the server's keys over HTTP too.
     expect((await cli(['verify', join(dir, 'genuine.pdf'), '--url', svc.url])).status).toBe(0);
   });
+});
+
+describe('feeproof finds the server as the server finds itself', () => {
+  const csv = [
+    'code,name,department,unit,standard_type,amount,min,max,fund_management,valid_from,valid_to,basis_title,basis_number,basis_issuer,basis_date,exemptions,status,effective_from,reason',
+    'CLI-001,命令行导入项目,CLI,次,fixed,12.00,,,treasury,2025-01-01,,关于导入的通知,导〔2025〕1号,某市财政局,2025-01-01,,active,,',
+  ].join('\n');
+  const file = join(dir, 'catalogue.csv');
+  beforeAll(() => writeFileSync(file, csv));
+
+  it('token refuses to sign with a key the server does not have, naming the directory it looked in', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'feeproof-cli-empty-'));
+    const out = await cli(['token', '--role', 'finance'], { FEEPROOF_DATA_DIR: empty });
+    expect(out.status).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toContain(issuerKeyPath(empty));
+    expect(out.stderr).toContain('FEEPROOF_DATA_DIR');
+    expect(existsSync(issuerKeyPath(empty))).toBe(false);
+  });
+
+  it('catalogue import reaches the server on PORT with the key in FEEPROOF_DATA_DIR', async () => {
+    const out = await cli(['catalogue', 'import', file], {
+      PORT: new URL(svc.url).port,
+      FEEPROOF_DATA_DIR: svc.dataDir,
+      FEEPROOF_PUBLIC_URL: undefined,
+    });
+    expect(out.status).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ imported: 1 });
+    expect((await svc.api('GET', '/v1/catalogue/CLI-001')).status).toBe(200);
+  });
+
+  it('catalogue import names the URL it could not reach and why', async () => {
+    const port = await closedPort();
+    const out = await cli(['catalogue', 'import', file], {
+      PORT: String(port),
+      FEEPROOF_DATA_DIR: svc.dataDir,
+      FEEPROOF_PUBLIC_URL: undefined,
+    });
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain(`POST http://127.0.0.1:${port}/v1/catalogue/import failed`);
+    expect(out.stderr).toContain('ECONNREFUSED');
+  });
+
+  it('catalogue import refused for a key of another data directory names that directory', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'feeproof-cli-other-'));
+    await loadIssuerKey(other);
+    const out = await cli(['catalogue', 'import', file, '--url', svc.url], {
+      FEEPROOF_DATA_DIR: other,
+    });
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain(`POST ${svc.url}/v1/catalogue/import answered 401`);
+    expect(out.stderr).toContain(other);
+  });
+});
+
+describe('feeproof --help', () => {
+  const env = { FEEPROOF_DATA_DIR: mkdtempSync(join(tmpdir(), 'feeproof-cli-help-')), PORT: '0' };
+
+  it.each([
+    '--help',
+    '-h',
+    'serve --help',
+    'token -h',
+    'verify --help',
+    'catalogue --help',
+    'catalogue import --help',
+  ])('feeproof %s prints the usage and exits 0', async (line) => {
+    const args = line.split(' ');
+    const out = await cli(args, env);
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/^usage: feeproof/);
+    if (!args[0]!.startsWith('-')) expect(out.stdout).toContain(`feeproof ${args[0]}`);
+  });
+
+  it.each(['serve --bogus', 'token --rol finance', 'catalogue import x.csv --bogus', 'frobnicate'])(
+    'feeproof %s prints the usage and exits 2, serving nothing',
+    async (line) => {
+      const out = await cli(line.split(' '), env);
+      expect(out.status).toBe(2);
+      expect(out.stdout).toBe('');
+      expect(out.stderr).toContain('usage: feeproof');
+    },
+  );
 });
