@@ -15,6 +15,7 @@ import type { TableId } from '../lambdas/runtime/tables.js';
 import { LAMBDA_FONT_PATH, nodejsBundling } from './bundling.js';
 import { ENV, type FeeproofSettings } from './config.js';
 import { pascal } from './names.js';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from './observability.js';
 import type { SigningKey } from './signing-key.js';
 import type { Tables } from './tables.js';
 
@@ -168,6 +169,9 @@ export class Functions extends Construct {
       [ENV.rangeSize]: String(settings.rangeSize),
       // The API is reached through CloudFront, which appends the viewer's address.
       [ENV.trustForwardedFor]: 'true',
+      // Powertools' Logger and Metrics (lambdas/adapters): the namespace and service the dashboard graphs.
+      POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       NODE_OPTIONS: '--enable-source-maps',
     };
     // Only what the deployment overrides: the runtime holds the defaults.

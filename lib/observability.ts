@@ -2,10 +2,12 @@
  * Alarms and a dashboard.
  *
  * Business metrics are CloudWatch Embedded Metric Format (EMF) lines the handlers write to
- * stdout (one JSON object per line), in namespace `Feeproof`, with no dimensions:
+ * stdout through Powertools' Metrics (lambdas/adapters/metrics.ts), in namespace `Feeproof`
+ * with the dimension `service` = `feeproof` (the functions get both as POWERTOOLS_* variables,
+ * lib/functions.ts); Powertools adds `ColdStart` (dimensions service, function_name):
  *
- *   {"_aws":{"Timestamp":<ms>,"CloudWatchMetrics":[{"Namespace":"Feeproof","Dimensions":[[]],
- *     "Metrics":[{"Name":"ReceiptsIssued","Unit":"Count"}]}]},"ReceiptsIssued":1}
+ *   {"_aws":{"Timestamp":<ms>,"CloudWatchMetrics":[{"Namespace":"Feeproof","Dimensions":[["service"]],
+ *     "Metrics":[{"Name":"ReceiptsIssued","Unit":"Count"}]}]},"service":"feeproof","ReceiptsIssued":1}
  *
  * | metric          | when                                              |
  * |-----------------|---------------------------------------------------|
@@ -13,9 +15,10 @@
  * | ChargesRefused  | a charge is refused by the catalogue check (422)   |
  * | Verifications   | a public verification is answered (found or not)   |
  *
- * Two more come from metric filters on the functions' JSON logs (lambdas/adapters/logger.ts),
- * because a KMS failure is answered (503, retry later) or retried by the recovery job rather
- * than failing the function, so the Errors alarms would never see it:
+ * Two more, without dimensions, come from metric filters on the functions' JSON logs
+ * (lambdas/adapters/logger.ts), because a KMS failure is answered (503, retry later) or
+ * retried by the recovery job rather than failing the function, so the Errors alarms would
+ * never see it:
  *
  * | metric           | log line                                                     |
  * |------------------|--------------------------------------------------------------|
@@ -34,6 +37,8 @@ import { Construct } from 'constructs';
 import { pascal } from './names.js';
 
 export const METRICS_NAMESPACE = 'Feeproof';
+/** Powertools' `service` dimension of the business metrics. */
+export const METRICS_SERVICE = 'feeproof';
 export const BUSINESS_METRICS = {
   receiptsIssued: 'ReceiptsIssued',
   chargesRefused: 'ChargesRefused',
@@ -83,6 +88,14 @@ export class Observability extends Construct {
       ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
       : undefined;
     const business = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: METRICS_SERVICE },
+        statistic: 'Sum',
+        period,
+      });
+    const fromLogs = (metricName: string) =>
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, statistic: 'Sum', period });
     const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string): void => {
       const created = new cloudwatch.Alarm(this, alarmId, {
@@ -131,7 +144,7 @@ export class Observability extends Construct {
     });
     alarm(
       'SigningFailures',
-      business('SigningFailures'),
+      fromLogs('SigningFailures'),
       'feeproof: signing failed (KMS unavailable, throttled or refusing); receipts wait for recovery',
     );
     new logs.MetricFilter(this, 'RecoveryFailuresFilter', {
@@ -147,7 +160,7 @@ export class Observability extends Construct {
     });
     alarm(
       'RecoveryFailures',
-      business('RecoveryFailures'),
+      fromLogs('RecoveryFailures'),
       'feeproof: the recovery job could not complete pending receipts (numbers taken, not signed)',
     );
 

@@ -1,90 +1,104 @@
 /**
- * The handlers' business metrics (lambdas/adapters/metrics.ts) are CloudWatch Embedded Metric
- * Format lines that the stack's dashboard (lib/observability.ts) graphs: same namespace,
- * same names, no dimensions.
+ * The business metrics the functions write are the ones the stack's dashboard graphs. Each
+ * function gets the metrics' namespace and service from the stack (POWERTOOLS_* variables);
+ * run with exactly that environment, in Lambda, every metric the handlers emit
+ * (lambdas/adapters/metrics.ts) comes out as an EMF line whose namespace, name and
+ * dimensions are a metric of the dashboard (lib/observability.ts).
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { emitMetric, METRIC_NAMES, METRICS_NAMESPACE, metricRecord } from '../../lambdas/adapters/metrics.js';
-import { ENV } from '../../lambdas/runtime/env.js';
-import { BUSINESS_METRICS, METRICS_NAMESPACE as DASHBOARD_NAMESPACE } from '../../lib/observability.js';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { METRIC_NAMES } from '../../lambdas/adapters/metrics.js';
+import { BUSINESS_METRICS } from '../../lib/observability.js';
+import { type Built, buildStack, type Json, resources } from './support.js';
 
-let written: string[];
-let level: string | undefined;
+const POWERTOOLS = ['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME'];
+const CLEARED = [...POWERTOOLS, 'FEEPROOF_LOG_LEVEL', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_DISABLED'];
 
-beforeEach(() => {
-  written = [];
-  level = process.env[ENV.logLevel];
+let built: Built;
+/** Each function's environment variables, by function name. */
+let environments: Map<string, Record<string, Json>>;
+/** The dashboard's metrics as CloudWatch names them: [namespace, name, dimension, value, ...]. */
+let graphed: string[][];
+
+/** The dashboard body is JSON joined with references (region, API id): stand-ins keep it JSON. */
+function dashboardMetrics(body: Json): string[][] {
+  const text = body['Fn::Join'][1].map((part: Json) => (typeof part === 'string' ? part : 'ref')).join('');
+  return JSON.parse(text)
+    .widgets.filter((w: Json) => w.type === 'metric')
+    .flatMap((w: Json) => w.properties.metrics)
+    .map((m: Json[]) => m.filter((x) => typeof x === 'string'));
+}
+
+beforeAll(() => {
+  built = buildStack();
+  const fns = resources(built.template, 'AWS::Lambda::Function');
+  environments = new Map(
+    built.stack.functions.all.map(([name, fn]) => {
+      const id = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
+      return [name, fns[id]!.Properties.Environment.Variables];
+    }),
+  );
+  const [dashboard] = Object.values(resources(built.template, 'AWS::CloudWatch::Dashboard'));
+  graphed = dashboardMetrics(dashboard!.Properties.DashboardBody);
+}, 120_000);
+
+let saved: Record<string, string | undefined> = {};
+afterEach(() => {
+  vi.restoreAllMocks();
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  saved = {};
+});
+
+/** The EMF records a fresh container of `fn` writes when each business metric is emitted once. */
+async function emittedBy(fn: string): Promise<Json[]> {
+  const env = environments.get(fn)!;
+  saved = Object.fromEntries([...CLEARED, 'AWS_LAMBDA_FUNCTION_NAME'].map((k) => [k, process.env[k]]));
+  for (const k of CLEARED) delete process.env[k];
+  for (const k of POWERTOOLS) if (env[k] !== undefined) process.env[k] = env[k];
+  process.env.AWS_LAMBDA_FUNCTION_NAME = `FeeproofStack-${fn}`;
+  const written: string[] = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     written.push(String(chunk));
     return true;
   });
-});
-afterEach(() => {
+  vi.resetModules();
+  const { emitMetric } = await import('../../lambdas/adapters/metrics.js');
+  for (const name of METRIC_NAMES) emitMetric(name);
   vi.restoreAllMocks();
-  if (level === undefined) delete process.env[ENV.logLevel];
-  else process.env[ENV.logLevel] = level;
-});
+  return written.map((line) => JSON.parse(line));
+}
 
-describe('emitMetric', () => {
-  it('writes one EMF line: namespace Feeproof, no dimensions, the value under the metric name', () => {
-    process.env[ENV.logLevel] = 'info';
-    const before = Date.now();
-    emitMetric('ReceiptsIssued');
-    expect(written).toHaveLength(1);
-    const line = written[0]!;
-    expect(line.endsWith('\n')).toBe(true);
-    expect(line.slice(0, -1)).not.toContain('\n');
-    const record = JSON.parse(line);
-    expect(record).toEqual({
-      _aws: {
-        Timestamp: expect.any(Number),
-        CloudWatchMetrics: [
-          { Namespace: 'Feeproof', Dimensions: [[]], Metrics: [{ Name: 'ReceiptsIssued', Unit: 'Count' }] },
-        ],
-      },
-      ReceiptsIssued: 1,
-    });
-    expect(record._aws.Timestamp).toBeGreaterThanOrEqual(before);
-    expect(record._aws.Timestamp).toBeLessThanOrEqual(Date.now());
-  });
-
-  it('takes a value and a unit', () => {
-    process.env[ENV.logLevel] = 'info';
-    emitMetric('Verifications', 3, 'None');
-    const record = JSON.parse(written[0]!);
-    expect(record.Verifications).toBe(3);
-    expect(record._aws.CloudWatchMetrics[0].Metrics).toEqual([{ Name: 'Verifications', Unit: 'None' }]);
-  });
-
-  it('writes by default (no log level set)', () => {
-    delete process.env[ENV.logLevel];
-    emitMetric('ChargesRefused');
-    expect(written).toHaveLength(1);
-  });
-
-  it('is silent when FEEPROOF_LOG_LEVEL=silent', () => {
-    process.env[ENV.logLevel] = 'silent';
-    emitMetric('ChargesRefused');
-    expect(written).toEqual([]);
-  });
-
-  it('never throws, even when stdout does', () => {
-    process.env[ENV.logLevel] = 'info';
-    vi.mocked(process.stdout.write).mockImplementation(() => {
-      throw new Error('EPIPE');
-    });
-    expect(() => emitMetric('ReceiptsIssued')).not.toThrow();
-  });
-
-  it('keeps metric names out of the _aws key space (the record has exactly two keys)', () => {
-    for (const name of METRIC_NAMES)
-      expect(Object.keys(metricRecord(name, 1, 'Count')).sort()).toEqual(['_aws', name].sort());
-  });
-});
-
-describe('the dashboard', () => {
-  it('graphs exactly the metrics the handlers emit, in the same namespace', () => {
-    expect(DASHBOARD_NAMESPACE).toBe(METRICS_NAMESPACE);
+describe('the dashboard and the functions', () => {
+  it('graphs exactly the metrics the handlers emit', () => {
     expect(Object.values(BUSINESS_METRICS).sort()).toEqual([...METRIC_NAMES].sort());
+  });
+
+  it('every function gets the namespace and the service of the dashboard', () => {
+    const values = [...environments.values()].map((env) => POWERTOOLS.map((k) => env[k]));
+    expect(values.length).toBeGreaterThan(1);
+    for (const v of values) expect(v).toEqual(values[0]);
+    for (const v of values[0]!) expect(v).toEqual(expect.any(String));
+  });
+
+  it("what each function writes, in Lambda with the stack's environment, is on the dashboard", async () => {
+    for (const fn of environments.keys()) {
+      const records = await emittedBy(fn);
+      expect(
+        records.map((r) => r._aws.CloudWatchMetrics[0].Metrics[0].Name),
+        fn,
+      ).toEqual([...METRIC_NAMES]);
+      for (const record of records) {
+        const [{ Namespace, Dimensions, Metrics }] = record._aws.CloudWatchMetrics;
+        for (const dimensions of Dimensions as string[][])
+          expect(graphed, fn).toContainEqual([
+            Namespace,
+            Metrics[0].Name,
+            ...dimensions.flatMap((d) => [d, record[d]]),
+          ]);
+      }
+    }
   });
 });

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { isPublic, ROUTES, type RouteGroup } from '../../runtime/routes.js';
-import { apiRequest, httpErrors } from './middlewares.js';
+import { apiRequest, httpErrors, powertools } from './middlewares.js';
 import { rateLimit } from './rate-limit.js';
 import { type StreamingContext, streamedBodies } from './streaming.js';
 import type { HttpEvent, Operation } from './types.js';
@@ -14,7 +14,10 @@ export function groupHandler(group: RouteGroup, operations: Record<string, Opera
   const routes = ROUTES.filter((r) => r.group === group);
   const missing = routes.filter((r) => !operations[r.id]).map((r) => r.id);
   if (missing.length) throw new Error(`group ${group} lacks operations: ${missing.join(', ')}`);
-  const handler = middy<HttpEvent, APIGatewayProxyResultV2, Error, StreamingContext>().use(httpErrors());
+  // Powertools first: its context is in place before anything logs, and it sees every outcome.
+  const handler = middy<HttpEvent, APIGatewayProxyResultV2, Error, StreamingContext>()
+    .use(powertools())
+    .use(httpErrors());
   // Anonymous callers are limited per address; authenticated ones are Cognito users.
   if (routes.some(isPublic)) handler.use(rateLimit());
   return handler

@@ -1,8 +1,11 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type middy from '@middy/core';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { ZodError } from 'zod';
 import { isUnavailable } from '../../adapters/dynamo/client.js';
-import { logger } from '../../adapters/logger.js';
+import { logger, powertoolsLogger } from '../../adapters/logger.js';
+import { publishedMetrics } from '../../adapters/metrics.js';
 import { AppError } from '../../core/errors.js';
 import { violationsOf } from '../../core/schemas.js';
 import { SignerError } from '../../core/signer.js';
@@ -13,6 +16,19 @@ import { type HttpEvent, json } from './types.js';
 type Middleware = middy.MiddlewareObj<HttpEvent, APIGatewayProxyResultV2>;
 
 const ROUTES_BY_KEY = new Map(ROUTES.map((r) => [routeKey(r), r]));
+
+/**
+ * Powertools' Lambda conventions: every log line of an invocation carries cold_start,
+ * function_name and function_request_id; where metrics are written (adapters/metrics.ts), a
+ * ColdStart metric on a container's first invocation and a flush at the end of each one.
+ */
+export function powertools(): Middleware[] {
+  const metrics = publishedMetrics();
+  return [
+    injectLambdaContext(powertoolsLogger()),
+    ...(metrics ? [logMetrics(metrics, { captureColdStartMetric: true })] : []),
+  ];
+}
 
 function errorBody(error: AppError) {
   return { error: error.code, message: error.message, details: error.details };
