@@ -66,6 +66,8 @@ async function load(env: Record<string, string>) {
   };
 }
 
+type Loaded = Awaited<ReturnType<typeof load>>;
+
 // biome-ignore lint/suspicious/noExplicitAny: log and EMF lines are inspected freely
 const lines = (chunks: string[]): any[] =>
   chunks
@@ -147,7 +149,7 @@ describe('metrics on one machine', () => {
     expect(lines(stdout).map((l) => l.message)).toEqual(['serving']);
   });
 
-  it.each([{ FEEPROOF_LOG_LEVEL: 'debug' }, { POWERTOOLS_LOG_LEVEL: 'DEBUG' }])(
+  it.each<Record<string, string>>([{ FEEPROOF_LOG_LEVEL: 'debug' }, { POWERTOOLS_LOG_LEVEL: 'DEBUG' }])(
     'prints them at debug level (%o)',
     async (env) => {
       const { emitMetric } = await load(env);
@@ -221,27 +223,27 @@ describe('a group handler in Lambda', () => {
       getRemainingTimeInMillis: () => 29_000,
     }) as unknown as Context;
 
-  async function publicHandler(healthOperation: () => Promise<unknown>) {
-    const env = await load(LAMBDA);
+  /** The public group's handler with stubs for its operations; `health` answers what `answer` returns. */
+  async function publicHandler(answer: (modules: Loaded) => Promise<unknown>) {
+    const modules = await load(LAMBDA);
     const { groupHandler } = await import('../../lambdas/handlers/http/group.js');
     const { json } = await import('../../lambdas/handlers/http/types.js');
     const operations = Object.fromEntries(
       ROUTES.filter((r) => r.group === 'public').map((r) => [r.id, async () => json(200, {})]),
     );
-    operations.health = async () => json(200, await healthOperation());
+    operations.health = async () => json(200, await answer(modules));
+    // Stubs take no input, so they fit any route's operation type.
     // biome-ignore lint/suspicious/noExplicitAny: invoked as Lambda invokes it
-    const handler = groupHandler('public', operations) as (e: any, c: Context) => Promise<any>;
-    return { ...env, handler };
+    const handler = groupHandler('public', operations as never) as (e: any, c: Context) => Promise<any>;
+    return handler;
   }
 
   it('puts the invocation on every log line and a ColdStart metric on the first only', async () => {
-    let log: (message: string) => void = () => {};
-    const { handler, logger, emitMetric } = await publicHandler(async () => {
-      log('answering');
+    const handler = await publicHandler(async ({ logger, emitMetric }) => {
+      logger.info('answering');
       emitMetric('Verifications');
       return { ok: true };
     });
-    log = (message) => logger.info(message);
     expect((await handler(event('api-1'), context('lambda-1'))).statusCode).toBe(200);
     expect((await handler(event('api-2'), context('lambda-2'))).statusCode).toBe(200);
 
@@ -268,7 +270,7 @@ describe('a group handler in Lambda', () => {
   });
 
   it('logs an unhandled error with the invocation it happened in, and answers 500', async () => {
-    const { handler } = await publicHandler(async () => {
+    const handler = await publicHandler(async () => {
       throw new TypeError('boom');
     });
     expect((await handler(event('api-3'), context('lambda-3'))).statusCode).toBe(500);
