@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { parseCsv } from './csv.js';
 import type { Violation } from './errors.js';
-import { createItemRequest, isoDate, text, violationsOf } from './schemas.js';
+import { createItemRequest, isoDate, violationsOf } from './schemas.js';
 
 /** The columns of a catalogue CSV, in order; the README documents each. Lists inside a cell use `|`. */
 export const IMPORT_COLUMNS = [
@@ -26,9 +25,28 @@ export const IMPORT_COLUMNS = [
   'reason',
 ] as const;
 
+const OPTIONAL_COLUMNS: readonly Column[] = [
+  'effective_from',
+  'reason',
+  'exemptions',
+  'status',
+  'valid_to',
+  'min',
+  'max',
+  'amount',
+];
+
 type Column = (typeof IMPORT_COLUMNS)[number];
+
+/** A CSV as the CSV adapter reads it: cells as written, each row with the file line it starts on. */
+export interface CsvTable {
+  header: { line: number; cells: string[] };
+  rows: { line: number; cells: string[] }[];
+}
+
 export type ImportRow = z.output<typeof createItemRequest> & { effectiveFrom?: string; rowNumber: number };
 export interface RowError {
+  /** The line of the file the row starts on (the header is row 1, as a spreadsheet shows it). */
   row: number;
   violations: Violation[];
 }
@@ -39,7 +57,8 @@ const split = (cell: string) => (cell === '' ? [] : cell.split('|').map((s) => s
 function exemptionsOf(cell: string): unknown[] {
   return split(cell).map((entry) => {
     const [who, kind, value] = entry.split(':').map((s) => s.trim());
-    if (kind === 'percent') return { who, kind, percent: Number(value) };
+    // A percent that is not digits stays a string, so the error says so (Number would make it NaN).
+    if (kind === 'percent') return { who, kind, percent: /^\d+$/.test(value ?? '') ? Number(value) : value };
     if (kind === 'amount') return { who, kind, amount: value };
     return { who, kind };
   });
@@ -70,78 +89,100 @@ function rowObject(cells: Record<Column, string>): Record<string, unknown> {
   };
 }
 
-const importOnly = z.strictObject({ effective_from: isoDate.optional(), reason: text(500).optional() });
+/** API field names (`fundManagement`) as their CSV columns (`fund_management`), in messages. */
+const API_NAMES = new RegExp(
+  `\\b(${IMPORT_COLUMNS.filter((c) => c.includes('_'))
+    .map((c) => c.replace(/_(\w)/g, (_, x: string) => x.toUpperCase()))
+    .join('|')})\\b`,
+  'g',
+);
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /**
- * Parses a catalogue CSV into validated rows, or every bad row with why. Row numbers count
- * the header as row 1, as a spreadsheet shows them.
+ * A violation of the API's item rules (path `fundManagement`, `standard.amount`, `basis[1].number`,
+ * `exemptions[0].percent`) in the terms of the CSV the user wrote: its column, and which document
+ * or entry of a `|` list.
  */
-export function parseCatalogueCsv(csvText: string): { rows: ImportRow[]; errors: RowError[] } {
-  let table: string[][];
-  try {
-    table = parseCsv(csvText);
-  } catch (e) {
-    return {
-      rows: [],
-      errors: [
-        { row: 0, violations: [{ path: 'csv', rule: 'malformed_csv', message: (e as Error).message }] },
-      ],
-    };
-  }
-  const [header, ...body] = table;
-  const names = (header ?? []).map((h) => h.trim().toLowerCase());
-  const missing = IMPORT_COLUMNS.filter(
-    (c) =>
-      !names.includes(c) &&
-      !['effective_from', 'reason', 'exemptions', 'status', 'valid_to', 'min', 'max', 'amount'].includes(c),
-  );
+export function inCsvTerms(v: Violation): Violation {
+  const [, field = v.path, index, sub] = /^(\w+)(?:\[(\d+)\])?(?:\.(\w+))?/.exec(v.path) ?? [];
+  const nth = index === undefined ? '' : `${Number(index) + 1}`;
+  let column: string;
+  let where = '';
+  if (field === 'standard') column = sub && sub !== 'type' ? sub : 'standard_type';
+  else if (field === 'basis') {
+    column = `basis_${sub ?? 'title'}`;
+    if (nth) where = ` (document ${nth})`;
+  } else if (field === 'exemptions') {
+    column = 'exemptions';
+    if (nth) where = ` (entry ${nth}${sub ? `, ${sub}` : ''})`;
+  } else column = snake(field);
+  // Messages begin with the path they concern (see violationsOf); other messages keep their words.
+  const message = v.message.startsWith(`${v.path} `)
+    ? `${column}${where} ${v.message.slice(v.path.length + 1)}`
+    : v.message;
+  return { ...v, path: column, message: message.replace(API_NAMES, snake) };
+}
+
+const importOnly = z.strictObject({ effective_from: isoDate.optional() });
+
+function headerViolations(names: string[], rowCount: number): Violation[] {
+  const missing = IMPORT_COLUMNS.filter((c) => !names.includes(c) && !OPTIONAL_COLUMNS.includes(c));
   const unknown = names.filter((n) => !(IMPORT_COLUMNS as readonly string[]).includes(n));
-  if (missing.length || unknown.length || body.length === 0) {
-    const violations: Violation[] = [
-      ...missing.map((c) => ({
-        path: `header.${c}`,
-        rule: 'missing_column',
-        message: `column ${c} is missing`,
-      })),
-      ...unknown.map((c) => ({
-        path: `header.${c}`,
-        rule: 'unknown_column',
-        message: `column ${c} is not a catalogue column`,
-      })),
-      ...(body.length === 0 ? [{ path: 'csv', rule: 'no_rows', message: 'the CSV has no data rows' }] : []),
-    ];
-    return { rows: [], errors: [{ row: 1, violations }] };
-  }
+  const repeated = names.filter((n, i) => names.indexOf(n) !== i);
+  return [
+    ...missing.map((c) => ({
+      path: `header.${c}`,
+      rule: 'missing_column',
+      message: `column ${c} is missing`,
+    })),
+    ...unknown.map((c) => ({
+      path: `header.${c}`,
+      rule: 'unknown_column',
+      message: `column ${c} is not a catalogue column`,
+    })),
+    ...[...new Set(repeated)].map((c) => ({
+      path: `header.${c}`,
+      rule: 'duplicate_column',
+      message: `column ${c} appears more than once`,
+    })),
+    ...(rowCount === 0 ? [{ path: 'csv', rule: 'no_rows', message: 'the CSV has no data rows' }] : []),
+  ];
+}
+
+/**
+ * The rows of a catalogue CSV as validated items, or every bad row with why, in the CSV's
+ * terms (columns and rows). Pure: the CSV adapter reads the file, the handler writes the items.
+ */
+export function catalogueRows(table: CsvTable): { rows: ImportRow[]; errors: RowError[] } {
+  const names = table.header.cells.map((h) => h.trim().toLowerCase());
+  const bad = headerViolations(names, table.rows.length);
+  if (bad.length) return { rows: [], errors: [{ row: table.header.line, violations: bad }] };
 
   const rows: ImportRow[] = [];
   const errors: RowError[] = [];
   const seen = new Map<string, number>();
-  body.forEach((cellsList, index) => {
-    const rowNumber = index + 2;
-    if (cellsList.length !== names.length) {
+  for (const { line, cells: list } of table.rows) {
+    if (list.length !== names.length) {
       errors.push({
-        row: rowNumber,
+        row: line,
         violations: [
           {
             path: 'row',
             rule: 'column_count',
-            message: `row has ${cellsList.length} cells, the header ${names.length}`,
+            message: `row has ${list.length} cells, the header ${names.length}`,
           },
         ],
       });
-      return;
+      continue;
     }
     const cells = Object.fromEntries(IMPORT_COLUMNS.map((c) => [c, ''])) as Record<Column, string>;
     names.forEach((n, i) => {
-      cells[n as Column] = cellsList[i]!.trim();
+      cells[n as Column] = list[i]!.trim();
     });
     const item = createItemRequest.safeParse(rowObject(cells));
-    const extra = importOnly.safeParse({
-      ...(cells.effective_from ? { effective_from: cells.effective_from } : {}),
-      ...(cells.reason ? { reason: cells.reason } : {}),
-    });
+    const extra = importOnly.safeParse(cells.effective_from ? { effective_from: cells.effective_from } : {});
     const violations = [
-      ...(item.success ? [] : violationsOf(item.error)),
+      ...(item.success ? [] : violationsOf(item.error).map(inCsvTerms)),
       ...(extra.success ? [] : violationsOf(extra.error)),
     ];
     const firstRow = seen.get(cells.code);
@@ -151,14 +192,14 @@ export function parseCatalogueCsv(csvText: string): { rows: ImportRow[]; errors:
         rule: 'duplicate_code',
         message: `code ${cells.code} already appears in row ${firstRow}`,
       });
-    else seen.set(cells.code, rowNumber);
-    if (violations.length || !item.success) errors.push({ row: rowNumber, violations });
+    else seen.set(cells.code, line);
+    if (violations.length || !item.success) errors.push({ row: line, violations });
     else
       rows.push({
         ...item.data,
-        rowNumber,
+        rowNumber: line,
         ...(cells.effective_from ? { effectiveFrom: cells.effective_from } : {}),
       });
-  });
+  }
   return { rows, errors };
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { csvWriter } from '../adapters/csv.js';
 import {
   type Cursor,
   decodeCursor,
@@ -8,7 +9,6 @@ import {
 } from '../adapters/dynamo/audit-repo.js';
 import { type LedgerEvent, newEvent, recordEvent } from '../adapters/dynamo/events.js';
 import type { StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
-import { csvField } from '../core/csv.js';
 import { dateInZone } from '../core/dates.js';
 import { badRequest } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
@@ -139,46 +139,43 @@ const CSV_COLUMNS = [
   'reversed_by',
   'reason',
 ];
+/** The export's own numbers (amounts, counts): written bare, so `-80.00` stays a number (see csvWriter). */
+const EXPORT_CSV = csvWriter(CSV_COLUMNS, ['line', 'item_version', 'quantity', 'line_amount', 'total']);
 
 function csvRows(r: StoredReceipt): string {
   const ref = (x?: { code: string; number: string }) => (x ? `${x.code}/${x.number}` : '');
-  return r.lines
-    .map((l, i) =>
-      [
-        r.code,
-        r.number,
-        r.kind,
-        r.status,
-        r.issueDate,
-        r.issuedAt,
-        r.chargeDate,
-        r.department,
-        r.collectingUnit,
-        r.payer.type,
-        r.payer.name,
-        r.payer.idNumber ?? '',
-        String(i + 1),
-        l.itemCode,
-        l.name,
-        String(l.itemVersion),
-        l.unit,
-        String(l.quantity),
-        l.standard,
-        formatYuan(l.amount),
-        l.fundManagement,
-        l.exemption ?? '',
-        formatYuan(r.total),
-        r.handledBy,
-        r.remark ?? '',
-        ref(r.reverses),
-        ref(r.reversedBy),
-        r.reason ?? '',
-      ]
-        .map(csvField)
-        .join(','),
-    )
-    .map((line) => `${line}\r\n`)
-    .join('');
+  return EXPORT_CSV.rows(
+    r.lines.map((l, i) => [
+      r.code,
+      r.number,
+      r.kind,
+      r.status,
+      r.issueDate,
+      r.issuedAt,
+      r.chargeDate,
+      r.department,
+      r.collectingUnit,
+      r.payer.type,
+      r.payer.name,
+      r.payer.idNumber ?? '',
+      String(i + 1),
+      l.itemCode,
+      l.name,
+      String(l.itemVersion),
+      l.unit,
+      String(l.quantity),
+      l.standard,
+      formatYuan(l.amount),
+      l.fundManagement,
+      l.exemption ?? '',
+      formatYuan(r.total),
+      r.handledBy,
+      r.remark ?? '',
+      ref(r.reverses),
+      ref(r.reversedBy),
+      r.reason ?? '',
+    ]),
+  );
 }
 
 /** Pages of a listing (alerts, events) by a cursor that is the last row's sort key. */
@@ -216,7 +213,7 @@ export const handler = groupHandler('audit', {
     await recordRead(req);
     const receipts = getDeps().audit.receipts(planFor(q), matches(q));
     async function* csv() {
-      yield `\uFEFF${CSV_COLUMNS.join(',')}\r\n`;
+      yield EXPORT_CSV.header;
       for await (const { receipt } of receipts) yield csvRows(receipt);
     }
     return streamed('text/csv; charset=utf-8', csv(), {

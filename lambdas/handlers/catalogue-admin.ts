@@ -1,3 +1,4 @@
+import { readCsv } from '../adapters/csv.js';
 import { MAX_VERSIONS_PER_WRITE } from '../adapters/dynamo/catalogue-repo.js';
 import { newEvent } from '../adapters/dynamo/events.js';
 import type { ItemVersion } from '../core/catalogue.js';
@@ -7,7 +8,7 @@ import {
   revisedVersion,
   statusVersion,
 } from '../core/catalogue-changes.js';
-import { parseCatalogueCsv } from '../core/catalogue-import.js';
+import { catalogueRows, inCsvTerms } from '../core/catalogue-import.js';
 import { dateInZone } from '../core/dates.js';
 import { AppError, badRequest } from '../core/errors.js';
 import {
@@ -96,7 +97,7 @@ export const handler = groupHandler('catalogue-admin', {
     const { catalogue } = getDeps();
     const text = (req.rawBody as Buffer).toString('utf8');
     if (text.includes('\uFFFD')) throw badRequest('the CSV must be UTF-8 encoded');
-    const { rows, errors } = parseCatalogueCsv(text);
+    const { rows, errors } = catalogueRows(readCsv(text));
     if (rows.length + errors.length > MAX_VERSIONS_PER_WRITE)
       throw new AppError(
         'payload_too_large',
@@ -136,7 +137,9 @@ export const handler = groupHandler('catalogue-admin', {
         if (!(e instanceof AppError)) throw e;
         errors.push({
           row: rowNumber,
-          violations: e.details.length ? e.details : [{ path: 'row', rule: e.code, message: e.message }],
+          violations: e.details.length
+            ? e.details.map(inCsvTerms)
+            : [{ path: 'row', rule: e.code, message: e.message }],
         });
       }
     }

@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS } from '../../lambdas/core/alerts.js';
 import { dateInZone } from '../../lambdas/core/dates.js';
@@ -205,6 +206,44 @@ describe('export', () => {
     expect(lines.some((l) => l.includes('某某建设有限公司') && l.includes('550.00'))).toBe(true);
     const ga = await get('/v1/audit/export?department=GA');
     expect(ga.bytes.toString('utf8').trim().split('\r\n')).toHaveLength(3);
+  });
+
+  it("writes typed formulas as text (quoted, with a leading apostrophe), and a red receipt's amount as a number", async () => {
+    // OWASP's classic payloads as a payer would type them (the API refuses tabs and line breaks;
+    // the CSV adapter's tests cover those).
+    const payloads = ['=HYPERLINK("http://x","c")', "+cmd|' /C calc'!A0", '-2+3', '@SUM(1+1)'];
+    const issued = [];
+    for (const name of payloads) {
+      const res = await issue(svc, tokens.GA!, { ...charges.GA(name), remark: name });
+      expect(res.status).toBe(201);
+      issued.push(res.body);
+    }
+    const red = await svc.api('POST', `/v1/receipts/${issued[0].code}/${issued[0].number}/reversal`, {
+      token: tokens.GA,
+      json: { reason: '=1+1' },
+      headers: { 'idempotency-key': newKey() },
+    });
+    expect(red.status).toBe(201);
+
+    const text = (await get('/v1/audit/export?department=GA')).bytes.toString('utf8');
+    const rows: string[][] = parse(text, { bom: true, record_delimiter: '\r\n' });
+    const [header, ...body] = rows;
+    const at = (column: string) => header!.indexOf(column);
+    for (const name of payloads) {
+      expect(text).toContain(`"'${name.replace(/"/g, '""')}"`);
+      const row = body.find((r) => r[at('kind')] === 'blue' && r[at('payer_name')] === `'${name}`);
+      expect(row?.[at('remark')]).toBe(`'${name}`);
+    }
+    const redRow = body.find((r) => r[at('number')] === red.body.number)!;
+    expect(redRow[at('reason')]).toBe("'=1+1");
+    expect([redRow[at('line_amount')], redRow[at('total')]]).toEqual(['-20.00', '-20.00']);
+    expect(text).toMatch(/,-20\.00,[^\r\n]*,-20\.00,/);
+    // No cell outside the number columns starts a formula.
+    const numbers = new Set(['line', 'item_version', 'quantity', 'line_amount', 'total'].map(at));
+    for (const r of body)
+      r.forEach((cell, i) => {
+        if (!numbers.has(i)) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+      });
   });
 });
 

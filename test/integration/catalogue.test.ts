@@ -333,6 +333,45 @@ describe('CSV import', () => {
     expect((await svc.api('GET', '/v1/catalogue/IMP-103')).status).toBe(404);
   });
 
+  it('names the CSV column and the line of each error, not the API field', async () => {
+    // A blank line counts: row numbers are the file's lines, as a spreadsheet shows them.
+    const csv = [
+      header,
+      row('IMP-201').replace(',treasury,', ',cash,'),
+      '',
+      row('IMP-202').replace(',2025-01-01,,', ',2025-01-01,2024-12-31,'),
+      // IMP-001 exists (imported above): a new version may not take effect in the past.
+      row('IMP-001').replace(/,,$/, ',2020-01-01,'),
+    ].join('\n');
+    const res = await svc.api('POST', '/v1/catalogue/import', {
+      token: finance,
+      body: csv,
+      contentType: 'text/csv',
+    });
+    expect(res.status).toBe(400);
+    const details = res.body.details.map((d: { row: number; path: string; message: string }) => [
+      d.row,
+      d.path,
+      d.message,
+    ]);
+    expect(details).toEqual([
+      [2, 'row 2: fund_management', expect.stringMatching(/^fund_management .*treasury/)],
+      [4, 'row 4: valid_to', 'valid_to must not be before valid_from'],
+      [5, 'row 5: effective_from', expect.stringMatching(/^effective_from 2020-01-01 is before today/)],
+    ]);
+    expect(JSON.stringify(res.body)).not.toMatch(/fundManagement|validFrom|validTo|effectiveFrom/);
+  });
+
+  it('refuses a CSV it cannot read with a 400 naming the line', async () => {
+    const res = await svc.api('POST', '/v1/catalogue/import', {
+      token: finance,
+      body: `${header}\n${row('IMP-301')}\n"IMP-302,名称`,
+      contentType: 'text/csv',
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.details).toEqual([expect.objectContaining({ path: 'line 3', rule: 'malformed_csv' })]);
+  });
+
   it('refuses a CSV without the required columns', async () => {
     const res = await svc.api('POST', '/v1/catalogue/import', {
       token: finance,
