@@ -6,13 +6,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createPublicKey, verify, X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { p256 } from '@noble/curves/nist.js';
 import type * as asn1js from 'asn1js';
 import { PDFDocument } from 'pdf-lib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   equalBytes,
   essCertHash,
@@ -90,9 +90,15 @@ const canonical = canonicalReceipt(content);
 const qr = qrMessage(content);
 const qrSig = new URL(receipt.verifyUrl).searchParams.get('sig')!;
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A directory holding what the doc tells a reader to save: receipt.json, keys.json, receipt.pdf. */
 function workDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'feeproof-verification-doc-'));
+  dirs.push(dir);
   writeFileSync(join(dir, 'receipt.json'), block('receipt.json'));
   writeFileSync(join(dir, 'keys.json'), block('keys.json'));
   copyFileSync(pdfPath, join(dir, 'receipt.pdf'));
