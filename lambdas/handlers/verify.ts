@@ -1,16 +1,84 @@
 import type { PublishedKey } from '../adapters/dynamo/keyring.js';
 import type { StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
 import { emitMetric } from '../adapters/metrics.js';
-import { verifyPdfSignature } from '../adapters/pdf/verify.js';
+import { type PdfCheckName, verifyPdfSignature } from '../adapters/pdf/verify.js';
 import { certificateFromPem, sha256Hex } from '../adapters/signing/certificate.js';
 import { publicJwk, verifyWithCertificate } from '../adapters/signing/ecdsa.js';
 import { AppError } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
-import { canonicalReceipt, contentOf, maskPayer, totalInWords } from '../core/receipt.js';
+import {
+  canonicalReceipt,
+  contentOf,
+  maskPayer,
+  type Payer,
+  type ReceiptKind,
+  type ReceiptRef,
+  type ReceiptStatus,
+  totalInWords,
+} from '../core/receipt.js';
 import { verifyQuery } from '../core/schemas.js';
 import { getDeps } from './deps.js';
 import { groupHandler } from './http/group.js';
 import { type ApiRequest, binary, json } from './http/types.js';
+
+/*
+ * The public answers, exported as types for the verification page (web/src/verify/), which
+ * imports them with `import type`: no server code enters its bundle.
+ */
+
+/** One line of a receipt as anyone may see it; amounts are decimal strings in yuan. */
+export interface PublicReceiptLine {
+  itemCode: string;
+  name: string;
+  unit: string;
+  quantity: number;
+  standard: string;
+  amount: string;
+  /** Who the line's exemption was granted to, as the PDF prints it (e.g. `小微企业`). */
+  exemption?: string;
+}
+
+/** What anyone may see of a receipt: the payer masked, nothing else personal. */
+export interface PublicReceipt extends ReceiptRef {
+  kind: ReceiptKind;
+  issueDate: string;
+  total: string;
+  totalInWords: string;
+  collectingUnit: string;
+  lines: PublicReceiptLine[];
+  payer: Payer;
+}
+
+/** A receipt's relations: the red receipt that reversed it, or the original a red one reverses. */
+export interface ReceiptRelations {
+  reversedBy?: ReceiptRef;
+  reverses?: ReceiptRef;
+}
+
+/**
+ * 200 of GET /v1/verify (public checks see complete receipts only: issued or reversed).
+ * `tampered`: the record no longer matches the signature made when it was issued.
+ */
+export type VerifyAnswer =
+  | ({ valid: true; status: ReceiptStatus; receipt: PublicReceipt; checks: number } & ReceiptRelations)
+  | { valid: false; error: 'tampered'; message: string; checks: number };
+
+/** 404 of GET /v1/verify: the same for a wrong check code, a missing number and a malformed query. */
+export type VerifyNotFound = typeof NOT_FOUND;
+
+export interface PdfCheck {
+  name: PdfCheckName;
+  ok: boolean;
+  reason?: string;
+}
+
+/** 200 of POST /v1/verify/pdf: every check in order; the receipt only when all of them passed. */
+export interface PdfCheckAnswer extends ReceiptRelations {
+  valid: boolean;
+  checks: PdfCheck[];
+  status?: ReceiptStatus;
+  receipt?: PublicReceipt;
+}
 
 const NOT_FOUND = {
   valid: false,
@@ -19,8 +87,7 @@ const NOT_FOUND = {
   details: [],
 };
 
-/** What anyone may see of a receipt: the payer masked, nothing else personal. */
-function publicReceipt(r: StoredReceipt) {
+function publicReceipt(r: StoredReceipt): PublicReceipt {
   return {
     code: r.code,
     number: r.number,
@@ -36,6 +103,7 @@ function publicReceipt(r: StoredReceipt) {
       quantity: l.quantity,
       standard: l.standard,
       amount: formatYuan(l.amount),
+      ...(l.exemption ? { exemption: l.exemption } : {}),
     })),
     payer: maskPayer(r.payer),
   };
@@ -61,7 +129,7 @@ function refOf(req: ApiRequest) {
   return parsed.success ? parsed.data : null;
 }
 
-function relations(r: StoredReceipt) {
+function relations(r: StoredReceipt): ReceiptRelations {
   return {
     ...(r.reversedBy ? { reversedBy: r.reversedBy } : {}),
     ...(r.reverses ? { reverses: r.reverses } : {}),
@@ -81,15 +149,15 @@ export const handler = groupHandler('verify', {
         valid: false,
         error: 'tampered',
         message: 'the stored receipt no longer matches the signature made when it was issued',
-        checks: receipt.checks,
-      });
+        checks: receipt.checks ?? 0,
+      } satisfies VerifyAnswer);
     return json(200, {
       valid: true,
       status: receipt.status,
       receipt: publicReceipt(receipt),
       ...relations(receipt),
-      checks: receipt.checks,
-    });
+      checks: receipt.checks ?? 0,
+    } satisfies VerifyAnswer);
   },
 
   getVerifiedPdf: async (req) => {
@@ -118,7 +186,7 @@ export const handler = groupHandler('verify', {
       throw new AppError('bad_request', `the body is not a readable PDF: ${readable?.reason ?? 'unknown'}`, [
         { path: '(body)', rule: 'unreadable_pdf', message: readable?.reason ?? 'unreadable' },
       ]);
-    const checks: { name: string; ok: boolean; reason?: string }[] = [...report.checks];
+    const checks: PdfCheck[] = [...report.checks];
     const stored = report.receipt ? await deps.receipts.getReceipt(report.receipt) : undefined;
     checks.push(
       stored
@@ -157,7 +225,7 @@ export const handler = groupHandler('verify', {
       ...(stored && valid
         ? { status: stored.status, receipt: publicReceipt(stored), ...relations(stored) }
         : {}),
-    });
+    } satisfies PdfCheckAnswer);
   },
 
   listKeys: async () => {

@@ -1,8 +1,9 @@
 import { webcrypto } from 'node:crypto';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PDF_CHECK_NAMES } from '../../lambdas/adapters/pdf/verify.js';
 import { flipSignedByte } from '../support/pdf.js';
-import { issue, newKey } from '../support/receipts.js';
+import { issue, newKey, registrationCharge } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 let svc: TestService;
@@ -93,6 +94,31 @@ describe('verify by code, number and check code', () => {
     });
     expect(r.body.receipt).toMatchObject({ kind: 'red', total: '-80.00' });
   });
+
+  it("shows a line's exemption as the PDF prints it, in both public answers", async () => {
+    const waived = (
+      await issue(
+        svc,
+        zrzy,
+        registrationCharge({
+          payer: { type: 'unit', name: '某某科技有限公司' },
+          lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: '0.00', exemption: '小微企业' }],
+        }),
+      )
+    ).body;
+    const line = { itemCode: 'ZRZY-001', amount: '0.00', exemption: '小微企业' };
+    const byNumbers = await svc.api('GET', verifyPath(waived));
+    expect(byNumbers.body.receipt.lines).toEqual([expect.objectContaining(line)]);
+    const waivedPdf = (
+      await svc.api('GET', `/v1/receipts/${waived.code}/${waived.number}/pdf`, { token: zrzy })
+    ).bytes;
+    const byPdf = await postPdf(waivedPdf);
+    expect(byPdf.body.valid).toBe(true);
+    expect(byPdf.body.receipt.lines).toEqual([expect.objectContaining(line)]);
+    // A line charged in full names no exemption.
+    const plain = await svc.api('GET', verifyPath(receipt));
+    expect(plain.body.receipt.lines[0]).not.toHaveProperty('exemption');
+  });
 });
 
 describe('the QR code and the published keys', () => {
@@ -131,9 +157,7 @@ describe('verify a PDF', () => {
     expect(res.body.valid).toBe(true);
     expect(res.body.status).toBe('issued');
     expect(res.body.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
-    expect(res.body.checks.map((c: { name: string }) => c.name)).toEqual(
-      expect.arrayContaining(['signature', 'trusted_certificate', 'receipt_exists', 'matches_issued_pdf']),
-    );
+    expect(res.body.checks.map((c: { name: string }) => c.name)).toEqual([...PDF_CHECK_NAMES]);
   });
 
   it('refuses one flipped byte inside the signed range, saying why', async () => {

@@ -5,16 +5,33 @@ import { hashRanges, latin1 } from './byte-range.js';
 import { equalBytes, essCertHash, OID, type ParsedCms, parseDetachedCms, signedAttribute } from './cms.js';
 import { type ReceiptInfo, readReceiptInfo } from './info.js';
 
+/** The checks of a PDF's own signature, in the order verifyPdfSignature runs them. */
+export const PDF_SIGNATURE_CHECKS = [
+  'readable',
+  'has_signature',
+  'byte_range',
+  'cms',
+  'message_digest',
+  'signing_certificate',
+  'signature',
+  'trusted_certificate',
+] as const;
+
+/** The checks that the public PDF check (POST /v1/verify/pdf) adds against the register. */
+export const PDF_REGISTER_CHECKS = [
+  'receipt_exists',
+  'matches_issued_pdf',
+  'receipt_data_signature',
+] as const;
+
+/** Every check a public PDF check can report, in order: the one list of names (pages, tests). */
+export const PDF_CHECK_NAMES = [...PDF_SIGNATURE_CHECKS, ...PDF_REGISTER_CHECKS] as const;
+
+export type PdfSignatureCheckName = (typeof PDF_SIGNATURE_CHECKS)[number];
+export type PdfCheckName = (typeof PDF_CHECK_NAMES)[number];
+
 export interface PdfSignatureCheck {
-  name:
-    | 'readable'
-    | 'has_signature'
-    | 'byte_range'
-    | 'cms'
-    | 'message_digest'
-    | 'signing_certificate'
-    | 'signature'
-    | 'trusted_certificate';
+  name: PdfSignatureCheckName;
   ok: boolean;
   reason?: string;
 }
@@ -115,8 +132,7 @@ export async function verifyPdfSignature(
       fail('readable', `unreadable: ${err instanceof Error ? err.message : String(err)}`);
       return report();
     }
-    const order: PdfSignatureCheck['name'][] = ['readable', 'has_signature', 'byte_range'];
-    for (const name of order.slice(0, order.indexOf(err.check))) pass(name);
+    for (const name of PDF_SIGNATURE_CHECKS.slice(0, PDF_SIGNATURE_CHECKS.indexOf(err.check))) pass(name);
     fail(err.check, err.message);
     return report();
   }
