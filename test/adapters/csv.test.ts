@@ -28,6 +28,28 @@ describe('readCsv', () => {
     ]);
   });
 
+  it('reads any text as a table or refuses it with a 400, never anything else', () => {
+    const text = fc.array(
+      fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('"', ',', '\n', '\r', '\r\n', '""')),
+      {
+        maxLength: 30,
+      },
+    );
+    fc.assert(
+      fc.property(text, (parts) => {
+        try {
+          const { header, rows } = readCsv(parts.join(''));
+          const lines = [header.line, ...rows.map((r) => r.line)];
+          expect([...lines].sort((a, b) => a - b)).toEqual(lines);
+        } catch (e) {
+          expect(e).toBeInstanceOf(AppError);
+          expect((e as AppError).status).toBe(400);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('reads nothing as an empty header and no rows', () => {
     expect(readCsv('')).toEqual({ header: { line: 1, cells: [] }, rows: [] });
   });
