@@ -55,6 +55,7 @@ export class FeeproofStack extends Stack {
     this.web = new Web(this, 'Web', {
       webDir: webDir ?? path.join(PROJECT_ROOT, 'web'),
       apiDomainName: this.api.domainName,
+      apiOriginHeaders: this.api.originHeaders,
       domain: settings.domain,
       webAclArn: settings.webAclArn,
     });

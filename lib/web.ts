@@ -43,6 +43,8 @@ export interface WebProps {
   webDir: string;
   /** Domain name of the HTTP API (`<id>.execute-api.<region>.amazonaws.com`). */
   apiDomainName: string;
+  /** Headers added to every request forwarded to the API: its origin-verify secret (lib/api.ts). */
+  apiOriginHeaders: Record<string, string>;
   domain?: CustomDomain;
   /** WAFv2 web ACL (scope CLOUDFRONT, us-east-1) to attach. */
   webAclArn?: string;
@@ -107,6 +109,7 @@ export class Web extends Construct {
 
     const apiBehavior: cloudfront.BehaviorOptions = {
       origin: new origins.HttpOrigin(props.apiDomainName, {
+        customHeaders: props.apiOriginHeaders,
         protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
         originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
       }),

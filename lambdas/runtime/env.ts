@@ -20,4 +20,9 @@ export const ENV = {
   rateLimitPerMinute: 'FEEPROOF_RATE_LIMIT_PER_MINUTE',
   /** Behind CloudFront the client's address is the last X-Forwarded-For entry, not the source IP. */
   trustForwardedFor: 'FEEPROOF_TRUST_FORWARDED_FOR',
+  /** The value CloudFront sends in ORIGIN_VERIFY_HEADER; when set, requests without it are refused. */
+  originVerify: 'FEEPROOF_ORIGIN_VERIFY',
 } as const;
+
+/** The header CloudFront adds to every request it forwards to the API (lambdas/handlers/http/origin-verify.ts). */
+export const ORIGIN_VERIFY_HEADER = 'x-origin-verify';

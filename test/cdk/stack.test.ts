@@ -9,6 +9,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ORIGIN_VERIFY_HEADER } from '../../lambdas/runtime/env.js';
 import { isPublic, ROUTE_GROUPS, ROUTES, routeKey } from '../../lambdas/runtime/routes.js';
 import { PARTITION_KEY, SORT_KEY, TABLES } from '../../lambdas/runtime/tables.js';
 import { DEFAULT_SETTINGS, ENV } from '../../lib/config.js';
@@ -22,7 +23,16 @@ import {
   RECOVERY,
 } from '../../lib/functions.js';
 import { API_PATH_PATTERNS } from '../../lib/web.js';
-import { allStatements, asArray, type Built, buildStack, policyRoles, refId, resources } from './support.js';
+import {
+  allStatements,
+  asArray,
+  type Built,
+  buildStack,
+  type Json,
+  policyRoles,
+  refId,
+  resources,
+} from './support.js';
 
 let built: Built;
 const id = (c: IConstruct): string => Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
@@ -470,6 +480,46 @@ describe('web', () => {
     expect(Object.keys(built.template.findResources('Custom::CDKBucketDeployment')).length).toBe(
       hasWeb ? 1 : 0,
     );
+  });
+});
+
+describe('the execute-api endpoint is fenced: only CloudFront gets through', () => {
+  /** The secret a `{{resolve:secretsmanager:<secret>:SecretString:::}}` reference names, if the value is one. */
+  const referencedSecret = (value: unknown): string | undefined => {
+    const [sep, parts] = (value as { 'Fn::Join'?: [string, unknown[]] })?.['Fn::Join'] ?? [];
+    if (sep !== '' || parts?.length !== 3) return undefined;
+    const [open, ref, close] = parts;
+    return open === '{{resolve:secretsmanager:' && close === ':SecretString:::}}' ? refId(ref) : undefined;
+  };
+  const secretId = () => id(built.stack.api.originSecret);
+
+  it('keeps the origin secret in Secrets Manager, generated there, never in the template', () => {
+    const secrets = resources(built.template, 'AWS::SecretsManager::Secret');
+    expect(Object.keys(secrets)).toEqual([secretId()]);
+    const props = secrets[secretId()]!.Properties;
+    expect(props.SecretString).toBeUndefined();
+    expect(props.GenerateSecretString).toMatchObject({ PasswordLength: 64, ExcludePunctuation: true });
+  });
+
+  it('has CloudFront send the secret header to the API origin, and nowhere else', () => {
+    const [dist] = Object.values(resources(built.template, 'AWS::CloudFront::Distribution'));
+    const origins = dist!.Properties.DistributionConfig.Origins as Json[];
+    const apiOrigin = origins.find((o) => o.CustomOriginConfig);
+    expect(apiOrigin.OriginCustomHeaders).toHaveLength(1);
+    const [header] = apiOrigin.OriginCustomHeaders;
+    expect(header.HeaderName).toBe(ORIGIN_VERIFY_HEADER);
+    expect(referencedSecret(header.HeaderValue)).toBe(secretId());
+    for (const o of origins.filter((x) => x !== apiOrigin)) expect(o.OriginCustomHeaders).toBeUndefined();
+  });
+
+  it('gives every function behind a route the same secret to check, and the recovery job none', () => {
+    const secrets = ROUTE_GROUPS.map((g) => [
+      g,
+      referencedSecret(fnProps(g).Environment.Variables[ENV.originVerify]),
+    ]);
+    expect(secrets.length).toBeGreaterThan(0);
+    expect(secrets).toEqual(ROUTE_GROUPS.map((g) => [g, secretId()]));
+    expect(fnProps(RECOVERY).Environment.Variables[ENV.originVerify]).toBeUndefined();
   });
 });
 

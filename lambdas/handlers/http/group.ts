@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { isPublic, ROUTES, type RouteGroup } from '../../runtime/routes.js';
 import { apiRequest, httpErrors, powertools } from './middlewares.js';
+import { originVerify } from './origin-verify.js';
 import { rateLimit } from './rate-limit.js';
 import { type StreamingContext, streamedBodies } from './streaming.js';
 import type { HttpEvent, Operation } from './types.js';
@@ -17,7 +18,9 @@ export function groupHandler(group: RouteGroup, operations: Record<string, Opera
   // Powertools first: its context is in place before anything logs, and it sees every outcome.
   const handler = middy<HttpEvent, APIGatewayProxyResultV2, Error, StreamingContext>()
     .use(powertools())
-    .use(httpErrors());
+    .use(httpErrors())
+    // Before anything else runs: a request that did not come through CloudFront is refused.
+    .use(originVerify());
   // Anonymous callers are limited per address; authenticated ones are Cognito users.
   if (routes.some(isPublic)) handler.use(rateLimit());
   return handler
