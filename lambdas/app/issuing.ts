@@ -1,0 +1,234 @@
+import type { z } from 'zod';
+import { newEvent, recordEvent } from '../adapters/dynamo/events.js';
+import { newCheckCode } from '../adapters/ids.js';
+import { emitMetric } from '../adapters/metrics.js';
+import { sha256Hex } from '../adapters/signing/certificate.js';
+import { canonicalJson } from '../core/canonical.js';
+import { checkCharge } from '../core/charge.js';
+import { dateInZone } from '../core/dates.js';
+import { AppError, conflict, type Violation } from '../core/errors.js';
+import { formatYuan } from '../core/money.js';
+import type { Actor, IdempotencyRecord, LedgerEvent, StoredReceipt } from '../core/ports.js';
+import type { ReceiptContent, ReceiptRef } from '../core/receipt.js';
+import { receiptCode, redLines } from '../core/receipt.js';
+import type { issueReceiptRequest } from '../core/schemas.js';
+import { completeReceipt, pdfModules } from './completion.js';
+import type { Deps } from './deps.js';
+import { NumberTaker } from './number-taker.js';
+import { superviseIssue, superviseRefusal } from './supervision.js';
+
+/** The hash that tells a replay (same key, same request) from a misuse of a key (same key, other request). */
+export function requestHash(operation: string, department: string, body: unknown, target = ''): string {
+  return sha256Hex(canonicalJson({ operation, department, target, body }));
+}
+
+const takers = new WeakMap<Deps, NumberTaker>();
+
+/** The number taker of these dependencies: one per process, as the batching needs. */
+function numberTaker(deps: Deps): NumberTaker {
+  let taker = takers.get(deps);
+  if (!taker) {
+    taker = new NumberTaker(deps);
+    takers.set(deps, taker);
+  }
+  return taker;
+}
+
+/** Follows an idempotency record: the same request again gets the same receipt (completed if need be). */
+async function replay(deps: Deps, record: IdempotencyRecord, hash: string): Promise<StoredReceipt> {
+  if (record.requestHash !== hash)
+    throw conflict('this Idempotency-Key was already used for a different request');
+  const stored = await deps.receipts.getReceipt({ code: record.code, number: record.number });
+  if (!stored)
+    throw new Error(`idempotency record points at a missing receipt ${record.code}/${record.number}`);
+  return completeReceipt(deps, stored);
+}
+
+export type IssueRequest = z.output<typeof issueReceiptRequest>;
+
+interface Issuance {
+  department: string;
+  idempotencyKey: string;
+  hash: string;
+  operation: IdempotencyRecord['operation'];
+  /** Builds the content once the key is known to be new; may refuse (422) before any number is taken. */
+  prepare: () => Promise<{ content: Omit<ReceiptContent, 'code' | 'number'>; event?: LedgerEvent }>;
+}
+
+/** The one path by which receipts come to exist, blue and red alike. */
+async function issueOnce(
+  deps: Deps,
+  issuance: Issuance,
+): Promise<{ receipt: StoredReceipt; replayed: boolean }> {
+  const { department, idempotencyKey: key } = issuance;
+  const existing = await deps.receipts.getIdempotency(department, key);
+  if (existing) return { receipt: await replay(deps, existing, issuance.hash), replayed: true };
+  const { content, event } = await issuance.prepare();
+  const idem: IdempotencyRecord = {
+    department,
+    key,
+    operation: issuance.operation,
+    requestHash: issuance.hash,
+    code: '',
+    number: '',
+    createdAt: content.issuedAt,
+  };
+  const code = receiptCode(deps.config.regionCode, content.issueDate);
+  const taken = await numberTaker(deps).take({ department, code, idem, content, event });
+  if (!taken) {
+    const winner = await deps.receipts.getIdempotency(department, key);
+    if (!winner) throw new Error('idempotency record disappeared');
+    return { receipt: await replay(deps, winner, issuance.hash), replayed: true };
+  }
+  // The alert rules need only the content and the totals, both final once the number is taken.
+  const [receipt] = await Promise.all([completeReceipt(deps, taken), superviseIssue(deps, taken)]);
+  return { receipt, replayed: false };
+}
+
+async function collectingUnit(deps: Deps, department: string): Promise<string> {
+  return (await deps.departments.name(department)) ?? department;
+}
+
+/** A collector's charge: checked against the catalogue in force on the charge date, then issued. */
+export async function issueReceipt(
+  deps: Deps,
+  caller: Actor,
+  key: string,
+  rawBody: unknown,
+  request: IssueRequest,
+) {
+  const department = caller.department!;
+  // Read the catalogue while the idempotency record is looked up; a replay ignores it.
+  const catalogue = deps.catalogue.versionsByCode(request.lines.map((l) => l.itemCode));
+  catalogue.catch(() => undefined);
+  return issueOnce(deps, {
+    department,
+    idempotencyKey: key,
+    hash: requestHash('issue', department, rawBody),
+    operation: 'issue',
+    prepare: async () => {
+      const now = deps.now();
+      const today = dateInZone(now);
+      const chargeDate = request.chargeDate ?? today;
+      const refuse = async (violations: Violation[]) => {
+        emitMetric('ChargesRefused');
+        const event = newEvent(
+          'charge.refused',
+          caller.username,
+          department,
+          { department, chargeDate, lines: (rawBody as { lines?: unknown }).lines, violations },
+          now,
+        );
+        await recordEvent(deps.db, deps.config.tables.ledger, event);
+        await superviseRefusal(deps, event, department, violations);
+        return new AppError(
+          'charge_rejected',
+          `the charge was refused: ${violations.length} violation(s)`,
+          violations,
+        );
+      };
+      if (chargeDate > today)
+        throw await refuse([
+          {
+            path: 'chargeDate',
+            rule: 'charge_date_in_future',
+            message: `chargeDate ${chargeDate} is after today (${today})`,
+          },
+        ]);
+      const result = checkCharge({ department, chargeDate, lines: request.lines }, await catalogue);
+      if (!result.ok) throw await refuse(result.violations);
+      const content: Omit<ReceiptContent, 'code' | 'number'> = {
+        checkCode: newCheckCode(),
+        kind: 'blue',
+        issuedAt: now.toISOString(),
+        issueDate: today,
+        chargeDate,
+        department,
+        collectingUnit: await collectingUnit(deps, department),
+        payer: request.payer,
+        lines: result.lines,
+        total: result.total,
+        handledBy: caller.username,
+        ...(request.remark ? { remark: request.remark } : {}),
+      };
+      await refuseUnprintable(deps, content);
+      return { content };
+    },
+  });
+}
+
+/** A red reversal (冲红) of a receipt of the caller's department: negated amounts, the original named. */
+export async function reverseReceipt(
+  deps: Deps,
+  caller: Actor,
+  key: string,
+  original: ReceiptRef,
+  reason: string,
+) {
+  const department = caller.department!;
+  return issueOnce(deps, {
+    department,
+    idempotencyKey: key,
+    hash: requestHash('reverse', department, { reason }, `${original.code}/${original.number}`),
+    operation: 'reverse',
+    prepare: async () => {
+      const stored = await deps.receipts.getReceipt(original);
+      if (!stored)
+        throw new AppError('not_found', `receipt ${original.code}/${original.number} does not exist`);
+      if (stored.department !== department)
+        throw new AppError('forbidden', 'only the issuing department may reverse a receipt');
+      if (stored.kind === 'red') throw conflict('a red receipt cannot be reversed');
+      if (stored.status === 'reversed')
+        throw conflict(
+          `the receipt was already reversed by ${stored.reversedBy?.code}/${stored.reversedBy?.number}`,
+        );
+      if (stored.status !== 'issued') throw conflict('the receipt is still being issued; retry shortly');
+      const now = deps.now();
+      const content: Omit<ReceiptContent, 'code' | 'number'> = {
+        checkCode: newCheckCode(),
+        kind: 'red',
+        issuedAt: now.toISOString(),
+        issueDate: dateInZone(now),
+        chargeDate: dateInZone(now),
+        department,
+        collectingUnit: stored.collectingUnit,
+        payer: stored.payer,
+        lines: redLines(stored.lines),
+        total: 0 - stored.total,
+        handledBy: caller.username,
+        reverses: { code: stored.code, number: stored.number },
+        reason,
+      };
+      await refuseUnprintable(deps, content);
+      const event = newEvent(
+        'receipt.reversed',
+        caller.username,
+        `${stored.code}/${stored.number}`,
+        { department, reason, total: formatYuan(stored.total), issuedAt: stored.issuedAt },
+        now,
+      );
+      return { content, event };
+    },
+  });
+}
+
+/**
+ * A character the PDF font cannot draw is refused before a number is taken, never printed
+ * blank: the check reads the very texts the renderer draws (the request's, the catalogue's,
+ * the bureau's name and the title), so nothing it prints is left unchecked.
+ */
+async function refuseUnprintable(deps: Deps, content: Omit<ReceiptContent, 'code' | 'number'>) {
+  const { missingGlyphs, printedTexts } = await pdfModules();
+  const texts = printedTexts(content, { bureauName: deps.config.bureauName });
+  const missing = missingGlyphs(texts.map(([, t]) => t));
+  if (missing.length)
+    throw new AppError(
+      'unprocessable',
+      `the receipt font cannot print: ${missing.join(' ')}`,
+      missing.map((c) => ({
+        path: texts.find(([, t]) => t.includes(c))![0],
+        rule: 'unprintable_character',
+        message: `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} ${c} cannot be printed on the receipt`,
+      })),
+    );
+}

@@ -1,0 +1,189 @@
+import { AppError, conflict } from '../core/errors.js';
+import { isExhausted, type NumberRange } from '../core/numbering.js';
+import type { IdempotencyRecord, LedgerEvent, StoredReceipt, TakeEntry } from '../core/ports.js';
+import type { ReceiptContent } from '../core/receipt.js';
+import { formatReceiptNumber } from '../core/receipt.js';
+import type { Deps } from './deps.js';
+import { superviseRangeUnavailable } from './supervision.js';
+
+/** Receipts taken together at most; fewer when their writes would pass the transaction limit. */
+const MAX_BATCH = 24;
+/** Tries at taking one batch's numbers (each lost race re-reads the range). */
+const MAX_ATTEMPTS = 60;
+/** Tries at finding an open range: each opens a queued one or allocates one, or sees another do it. */
+const MAX_OPEN_ATTEMPTS = 8;
+
+export interface TakeRequest {
+  department: string;
+  code: string;
+  idem: IdempotencyRecord;
+  /** The receipt's content but for the number (and code), which taking fills in. */
+  content: Omit<ReceiptContent, 'code' | 'number'>;
+  event?: LedgerEvent;
+}
+
+interface Waiting {
+  request: TakeRequest;
+  /** The pending receipt, or null when another request with the same Idempotency-Key won. */
+  resolve: (receipt: StoredReceipt | null) => void;
+  reject: (error: unknown) => void;
+}
+
+const unavailable = (message: string) =>
+  new AppError('service_unavailable', `${message}; retry with the same Idempotency-Key`, [], {
+    'retry-after': '1',
+  });
+
+/** The items of a department's data that a request writes besides its own rows. */
+function touches({ request }: Waiting): string[] {
+  const { idem, content } = request;
+  return [
+    `idem#${idem.key}`,
+    ...(content.reverses ? [`original#${content.reverses.code}/${content.reverses.number}`] : []),
+  ];
+}
+
+/**
+ * The next batch from a queue: up to MAX_BATCH requests, none touching an item another of the
+ * batch touches (one transaction may not write one item twice: DynamoDB refuses it whole).
+ * A request that would clash stays queued for the next batch, where it meets the first one's
+ * outcome: the same Idempotency-Key replays its receipt, a second reversal of one original
+ * is refused.
+ */
+export function nextBatch(queue: Waiting[]): Waiting[] {
+  const batch: Waiting[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < queue.length && batch.length < MAX_BATCH; ) {
+    const keys = touches(queue[i]!);
+    if (keys.some((k) => seen.has(k))) {
+      i++;
+      continue;
+    }
+    for (const k of keys) seen.add(k);
+    batch.push(...queue.splice(i, 1));
+  }
+  return batch;
+}
+
+/**
+ * Takes receipt numbers for a department (a billing point) in order. Requests arriving
+ * together are taken as one batch: one transaction moves the range's counter by the batch's
+ * size and writes every pending receipt with it (group commit), so a busy department does
+ * not queue on one transaction per receipt. Across processes, the transaction's condition on
+ * the counter decides; a loser re-reads and retries.
+ */
+export class NumberTaker {
+  private readonly queues = new Map<string, Waiting[]>();
+  private readonly draining = new Set<string>();
+  /** The open range as this process last saw it; trusted until a transaction says otherwise. */
+  private readonly ranges = new Map<string, NumberRange>();
+
+  constructor(private readonly deps: Deps) {}
+
+  take(request: TakeRequest): Promise<StoredReceipt | null> {
+    const key = `${request.department}#${request.code}`;
+    return new Promise((resolve, reject) => {
+      const queue = this.queues.get(key) ?? [];
+      queue.push({ request, resolve, reject });
+      this.queues.set(key, queue);
+      if (!this.draining.has(key)) void this.drain(key);
+    });
+  }
+
+  private async drain(key: string) {
+    this.draining.add(key);
+    try {
+      const queue = this.queues.get(key)!;
+      while (queue.length > 0) await this.takeBatch(key, nextBatch(queue));
+    } finally {
+      this.draining.delete(key);
+      this.queues.delete(key);
+    }
+  }
+
+  /**
+   * The department's open range with numbers left. When its current range is exhausted or
+   * closed, the first queued range opens; when none is queued, one range is allocated,
+   * which opens at once. Allocation never queues, so no retry can reserve numbers that
+   * nothing will use. A department that still has no range raises a critical alert.
+   */
+  private async openRange(key: string, department: string, code: string): Promise<NumberRange> {
+    const cached = this.ranges.get(key);
+    if (cached && cached.status === 'open' && !isExhausted(cached)) return cached;
+    const { ranges, config } = this.deps;
+    let why = 'other requests kept changing its ranges';
+    try {
+      for (let attempt = 0; attempt < MAX_OPEN_ATTEMPTS; attempt++) {
+        const { current, queued } = await ranges.slot(department, code);
+        if (current && current.status === 'open' && !isExhausted(current)) {
+          this.ranges.set(key, current);
+          return current;
+        }
+        if (queued.length > 0) await ranges.openQueuedRange(department, code);
+        else
+          await ranges.allocateRange(
+            department,
+            code,
+            config.rangeSize,
+            'system',
+            this.deps.now(),
+            'open_only',
+          );
+      }
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      why = error.message; // the receipt code has no numbers left
+    }
+    await superviseRangeUnavailable(this.deps, department, code, why);
+    throw unavailable(`could not open a number range: ${why}`);
+  }
+
+  private async takeBatch(key: string, batch: Waiting[]) {
+    let remaining = batch;
+    try {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS && remaining.length > 0; attempt++) {
+        const { department, code } = remaining[0]!.request;
+        const range = await this.openRange(key, department, code);
+        let now = remaining.slice(0, range.last - range.next + 1);
+        const all: TakeEntry[] = now.map(({ request }, i) => {
+          const number = formatReceiptNumber(range.next + i);
+          const receipt = {
+            ...request.content,
+            code,
+            number,
+            status: 'pending',
+            rangeId: range.id,
+            idempotencyKey: request.idem.key,
+          } as StoredReceipt;
+          return { receipt, idem: { ...request.idem, code, number }, event: request.event };
+        });
+        const entries = all.slice(0, this.deps.receipts.takeCapacity(all));
+        now = now.slice(0, entries.length);
+        const outcome = await this.deps.receipts.takeNumbers(range, entries);
+        if (outcome.ok) {
+          range.next += entries.length;
+          now.forEach((w, i) => {
+            w.resolve(entries[i]!.receipt);
+          });
+          remaining = remaining.slice(now.length);
+          attempt = -1; // a new range (if any is needed) starts a fresh count
+          continue;
+        }
+        if (outcome.reason === 'range_moved') {
+          this.ranges.delete(key);
+          await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
+          continue;
+        }
+        // One request is to blame: answer it and take the rest.
+        const blamed = now[outcome.entry]!;
+        if (outcome.reason === 'idempotency_taken') blamed.resolve(null);
+        else blamed.reject(conflict('the receipt has already been reversed'));
+        remaining = remaining.filter((w) => w !== blamed);
+      }
+      if (remaining.length > 0) throw unavailable('could not take a receipt number: too much contention');
+    } catch (error) {
+      this.ranges.delete(key);
+      for (const w of remaining) w.reject(error);
+    }
+  }
+}
