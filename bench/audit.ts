@@ -7,17 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createDocumentClient } from '../lambdas/adapters/dynamo/client.js';
-import {
-  MAX_TRANSACTION_WRITES,
-  ReceiptRepository,
-  type StoredReceipt,
-  type TakeEntry,
-  takeWrites,
-} from '../lambdas/adapters/dynamo/receipt-repo.js';
+import { RangeRepository } from '../lambdas/adapters/dynamo/range-repo.js';
+import { ReceiptRepository } from '../lambdas/adapters/dynamo/receipt-repo.js';
 import { groupVersions } from '../lambdas/core/catalogue.js';
 import { createdVersion } from '../lambdas/core/catalogue-changes.js';
 import { checkCharge } from '../lambdas/core/charge.js';
 import { dateInZone } from '../lambdas/core/dates.js';
+import type { StoredReceipt, TakeEntry } from '../lambdas/core/ports.js';
 import { formatReceiptNumber, receiptCode } from '../lambdas/core/receipt.js';
 import { DEMO_CATALOGUE } from '../lambdas/local/demo-catalogue.js';
 import { loadConfig } from '../lambdas/runtime/config.js';
@@ -36,7 +32,9 @@ export async function seedReceipts(
     FEEPROOF_TABLE_PREFIX: prefix,
     FEEPROOF_DYNAMODB_ENDPOINT: endpoint,
   });
-  const repo = new ReceiptRepository(createDocumentClient(config), config.tables);
+  const db = createDocumentClient(config);
+  const repo = new ReceiptRepository(db, config.tables);
+  const rangeRepo = new RangeRepository(db, config.tables.ledger);
   const stamp = { actor: 'bench', at: new Date(), today: '2000-01-01' };
   const versions = groupVersions(DEMO_CATALOGUE.map((i) => createdVersion(i, 'bench', stamp)));
   const fixed = DEMO_CATALOGUE.filter((i) => i.validTo === null && i.standard.type === 'fixed');
@@ -98,9 +96,10 @@ export async function seedReceipts(
   await Promise.all(
     jobs.map(async ({ code, receipts, billingPoint }) => {
       if (receipts.length === 0) return;
-      let range = await repo.allocateRange(billingPoint, code, receipts.length, 'bench', new Date());
-      for (let attempt = 0; !range && attempt < 20; attempt++)
-        range = await repo.allocateRange(billingPoint, code, receipts.length, 'bench', new Date());
+      const allocate = () =>
+        rangeRepo.allocateRange(billingPoint, code, receipts.length, 'bench', new Date(), 'open_only');
+      let range = await allocate();
+      for (let attempt = 0; !range && attempt < 20; attempt++) range = await allocate();
       if (!range) throw new Error('could not allocate a bench range');
       for (let i = 0; i < receipts.length; ) {
         const at = range;
@@ -119,10 +118,9 @@ export async function seedReceipts(
             },
           };
         };
-        let entries = receipts.slice(i, i + 24).map(entryAt);
+        const batch = receipts.slice(i, i + 24).map(entryAt);
         // As the number taker does: as many as fit in one transaction.
-        while (entries.length > 1 && takeWrites(entries) > MAX_TRANSACTION_WRITES)
-          entries = entries.slice(0, -1);
+        const entries = batch.slice(0, repo.takeCapacity(batch));
         const outcome = await repo.takeNumbers(range, entries);
         if (!outcome.ok) throw new Error(`seeding failed: ${JSON.stringify(outcome)}`);
         transactions++;

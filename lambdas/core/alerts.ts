@@ -55,7 +55,8 @@ export type AlertRule =
   | 'outside_office_hours'
   | 'amount_above_usual'
   | 'receipt_stuck'
-  | 'range_closed_unused';
+  | 'range_closed_unused'
+  | 'range_unavailable';
 
 /** An alert before it is stored: `key` makes repeats of one finding collapse into one alert. */
 export interface AlertDraft {
@@ -242,6 +243,22 @@ export function rangeClosedAlert(range: {
     message: {
       zh: `号段 ${range.id} 核销时有 ${range.unused} 个号码未使用`,
       en: `range ${range.id} was closed with ${range.unused} numbers unused`,
+    },
+  };
+}
+
+/** A department that cannot get a number range can issue nothing: someone must act now. */
+export function rangeUnavailableAlert(department: string, code: string, why: string, at: string): AlertDraft {
+  return {
+    // One alert per department, code and hour: a retry storm raises it once.
+    key: `range_unavailable#${department}#${code}#${at.slice(0, 13)}`,
+    severity: 'critical',
+    rule: 'range_unavailable',
+    department,
+    subjects: [`${department}/${code}`],
+    message: {
+      zh: `${department} 无法取得票据代码 ${code} 的可用号段，暂停开票：${why}`,
+      en: `${department} cannot get a number range of receipt code ${code} and cannot issue: ${why}`,
     },
   };
 }

@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { newEvent } from '../adapters/dynamo/events.js';
 import { createdVersion } from '../core/catalogue-changes.js';
 import { dateInZone } from '../core/dates.js';
-import type { Deps } from '../handlers/deps.js';
+import type { Deps } from '../app/deps.js';
 import { DEMO_CATALOGUE, DEMO_DEPARTMENTS, DEMO_NOTICE } from './demo-catalogue.js';
 
 const SEED_MARKER = { pk: 'META#SEED', sk: 'DEMO_CATALOGUE' };
@@ -14,7 +14,7 @@ export async function seedDemoCatalogue(deps: Deps): Promise<boolean> {
   );
   if (marker.Item) return false;
   for (const [department, name] of Object.entries(DEMO_DEPARTMENTS))
-    await deps.receipts.setDepartmentName(department, name);
+    await deps.departments.setName(department, name);
   const at = deps.now();
   const stamp = { actor: 'seed', at, today: dateInZone(at) };
   const versions = DEMO_CATALOGUE.map((item) =>

@@ -24,7 +24,7 @@ import { type CfnElement, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { type Deps, getDeps, resetDeps } from '../../lambdas/handlers/deps.js';
+import { type Deps, getDeps, resetDeps } from '../../lambdas/app/deps.js';
 import { freePort } from '../../lambdas/local/dynamodb-local.js';
 import { seedDemoCatalogue } from '../../lambdas/local/seed.js';
 import { ensureTables } from '../../lambdas/local/tables.js';

@@ -1,10 +1,10 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recoverPending } from '../../lambdas/app/completion.js';
+import { getDeps } from '../../lambdas/app/deps.js';
 import { DEFAULT_THRESHOLDS } from '../../lambdas/core/alerts.js';
 import { dateInZone } from '../../lambdas/core/dates.js';
 import { SignerError } from '../../lambdas/core/signer.js';
-import { getDeps } from '../../lambdas/handlers/deps.js';
-import { recoverPending } from '../../lambdas/handlers/issuing.js';
 import { issue, newKey } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 

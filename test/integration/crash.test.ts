@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { getDeps, resetDeps } from '../../lambdas/handlers/deps.js';
+import { getDeps, resetDeps } from '../../lambdas/app/deps.js';
 import { startChildServer } from '../../lambdas/local/child-server.js';
 import { freePort } from '../../lambdas/local/dynamodb-local.js';
 import { issueToken, loadIssuerKey } from '../../lambdas/local/tokens.js';

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SignerError } from '../../lambdas/core/signer.js';
-import { getDeps } from '../../lambdas/handlers/deps.js';
-import { recoverPending } from '../../lambdas/handlers/issuing.js';
+import { getDeps } from '../../lambdas/app/deps.js';
+import { recoverPending } from '../../lambdas/app/completion.js';
 import { expectNumbersAccountedFor } from '../support/accounting.js';
 import { issue, newKey } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';

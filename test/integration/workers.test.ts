@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { resetDeps } from '../../lambdas/handlers/deps.js';
+import { resetDeps } from '../../lambdas/app/deps.js';
 import { type ChildServer, startChildServer } from '../../lambdas/local/child-server.js';
 import { issueToken, loadIssuerKey } from '../../lambdas/local/tokens.js';
 import { expectNumbersAccountedFor } from '../support/accounting.js';

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetDeps } from '../../lambdas/handlers/deps.js';
+import { resetDeps } from '../../lambdas/app/deps.js';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from '../../lambdas/local/dynamodb-local.js';
 import { type LocalService, startLocalService } from '../../lambdas/local/service.js';
 import { issueToken, loadIssuerKey } from '../../lambdas/local/tokens.js';

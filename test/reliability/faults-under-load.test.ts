@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignerError } from '../../lambdas/core/signer.js';
-import { getDeps } from '../../lambdas/handlers/deps.js';
+import { getDeps } from '../../lambdas/app/deps.js';
 import { newKey } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 import {
@@ -195,7 +195,7 @@ describe(`${ISSUES} issuances and ${REVERSALS} reversals from ${CLIENTS} clients
       });
 
       await expectConsistent(answers, DEPARTMENTS);
-      const ranges = (await getDeps().receipts.listRanges()).filter((r) =>
+      const ranges = (await getDeps().ranges.listRanges()).filter((r) =>
         DEPARTMENTS.includes(r.department),
       );
       expect(ranges.length, 'ranges opened while faults were injected').toBeGreaterThan(DEPARTMENTS.length);

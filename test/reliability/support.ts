@@ -1,6 +1,6 @@
 /** Helpers of the reliability tests: seeded randomness, clients that retry with their keys, checks. */
 import { expect } from 'vitest';
-import { getDeps } from '../../lambdas/handlers/deps.js';
+import { getDeps } from '../../lambdas/app/deps.js';
 import { expectNumbersAccountedFor } from '../support/accounting.js';
 
 /** A small seeded generator, so a failing run can be replayed with its seed. */

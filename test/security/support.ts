@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
-import { getDeps } from '../../lambdas/handlers/deps.js';
+import { getDeps } from '../../lambdas/app/deps.js';
 
 /** How long any single request may take before the test calls it a hang. */
 export const REQUEST_TIMEOUT_MS = 15_000;

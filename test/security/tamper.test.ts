@@ -8,7 +8,7 @@
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getDeps } from '../../lambdas/handlers/deps.js';
+import { getDeps } from '../../lambdas/app/deps.js';
 import { seeded } from '../reliability/support.js';
 import { byteRange } from '../support/pdf.js';
 import { issue } from '../support/receipts.js';

@@ -1,13 +1,14 @@
 import { expect } from 'vitest';
-import { getDeps } from '../../lambdas/handlers/deps.js';
+import { getDeps } from '../../lambdas/app/deps.js';
 
 /**
  * Every number of every range of the department is accounted for: the taken numbers
  * (first..next-1) each have exactly one complete receipt, and no receipt lies outside them.
  */
 export async function expectNumbersAccountedFor(department: string) {
-  const { receipts } = getDeps();
-  const ranges = (await receipts.listRanges()).filter((r) => r.department === department);
+  const deps = getDeps();
+  const receipts = deps.receipts;
+  const ranges = (await deps.ranges.listRanges()).filter((r) => r.department === department);
   const all = await receipts.listByDepartment(department);
   const byNumber = new Map<string, number>();
   for (const r of all)

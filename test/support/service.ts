@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { resetDeps } from '../../lambdas/handlers/deps.js';
+import { resetDeps } from '../../lambdas/app/deps.js';
 import { type LocalService, startLocalService } from '../../lambdas/local/service.js';
 import { issueToken, loadIssuerKey, type TokenRequest } from '../../lambdas/local/tokens.js';
 

@@ -7,12 +7,12 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AlertDraft } from '../../core/alerts.js';
+import type { StoredReceipt } from '../../core/ports.js';
 import type { Totals, TotalsRow } from '../../core/totals.js';
 import { ZERO } from '../../core/totals.js';
 import { newId } from '../ids.js';
-import { monthListingKeys, stripKeys } from './events.js';
+import { monthListingKeys, stripKeys } from './keys.js';
 import { queryAll } from './query.js';
-import type { StoredReceipt } from './receipt-repo.js';
 
 /** Which index serves a receipts query, and its partitions in the order to read them. */
 export interface QueryPlan {

@@ -3,7 +3,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type QueryCommandInput, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ItemVersion } from '../../core/catalogue.js';
 import { conflict } from '../../core/errors.js';
-import { eventPut, type LedgerEvent } from './events.js';
+import type { LedgerEvent } from '../../core/ports.js';
+import { eventPut } from './events.js';
 import { queryAll } from './query.js';
 
 /** A transaction holds at most 100 writes: one is the event, the rest versions. */

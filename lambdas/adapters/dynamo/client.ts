@@ -34,6 +34,10 @@ export function isUnavailable(error: unknown): boolean {
       'InternalServerError',
       'ServiceUnavailable',
       'TimeoutError',
+      // A transaction cancelled by a conflict or a throttle (failedConditions rethrows those).
+      'TransactionCanceledException',
+      'TransactionConflictException',
+      'TransactionInProgressException',
     ].includes(e.name ?? '') ||
     (e.$metadata?.httpStatusCode ?? 0) >= 500
   );

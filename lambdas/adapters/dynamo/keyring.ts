@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Signer } from '../../core/signer.js';
 import { certificateToPem, createSelfSignedCertificate } from '../signing/certificate.js';
-import { stripKeys } from './events.js';
+import { stripKeys } from './keys.js';
 import { queryAll } from './query.js';
 
 /** A signing certificate as published: current keys sign, retired keys still verify old receipts. */

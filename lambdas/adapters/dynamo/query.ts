@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { stripKeys } from './events.js';
+import { stripKeys } from './keys.js';
 
 /** Every row a query matches, page after page, as domain objects (index attributes dropped). */
 export async function queryAll<T>(

@@ -57,26 +57,39 @@ const COLUMNS: { title: string; width: number; align: Align }[] = [
   { title: '金额（元）', width: RIGHT - LEFT - 429, align: 'right' },
 ];
 
-/** Every piece of text the receipt prints that comes from the request, for the glyph check. */
-export function receiptTexts(input: ReceiptPdfInput): string[] {
-  const c = input.content;
+/**
+ * Every piece of text the receipt prints that is not fixed in the layout, each with where it
+ * comes from: the renderer refuses to draw and the issuing path refuses, before a number is
+ * taken, the same list. Before a number is taken the code, number and QR URL are not known
+ * yet; they are digits and URL characters, which the font always has.
+ */
+export function printedTexts(
+  c: Omit<ReceiptContent, 'code' | 'number'> & Partial<Pick<ReceiptContent, 'code' | 'number'>>,
+  frame: { bureauName: string; title?: string; verifyUrl?: string },
+): [path: string, text: string][] {
   return [
-    input.title ?? DEFAULT_TITLE,
-    input.bureauName,
-    input.verifyUrl,
-    c.code,
-    c.number,
-    c.checkCode,
-    c.issueDate,
-    c.payer.name,
-    c.payer.idNumber ?? '',
-    c.collectingUnit,
-    c.handledBy,
-    c.remark ?? '',
-    c.reason ?? '',
-    c.reverses?.code ?? '',
-    c.reverses?.number ?? '',
-    ...c.lines.flatMap((l) => [l.itemCode, l.name, l.unit, l.standard, l.exemption ?? '']),
+    ['title', frame.title ?? DEFAULT_TITLE],
+    ['bureauName', frame.bureauName],
+    ['verifyUrl', frame.verifyUrl ?? ''],
+    ['code', c.code ?? ''],
+    ['number', c.number ?? ''],
+    ['checkCode', c.checkCode],
+    ['issueDate', c.issueDate],
+    ['payer.name', c.payer.name],
+    ['payer.idNumber', c.payer.idNumber ?? ''],
+    ['collectingUnit', c.collectingUnit],
+    ['handledBy', c.handledBy],
+    ['remark', c.remark ?? ''],
+    ['reason', c.reason ?? ''],
+    ['reverses.code', c.reverses?.code ?? ''],
+    ['reverses.number', c.reverses?.number ?? ''],
+    ...c.lines.flatMap((l, i): [string, string][] => [
+      [`lines[${i}].itemCode`, l.itemCode],
+      [`lines[${i}].name`, l.name],
+      [`lines[${i}].unit`, l.unit],
+      [`lines[${i}].standard`, l.standard],
+      [`lines[${i}].exemption`, l.exemption ?? ''],
+    ]),
   ];
 }
 
@@ -91,7 +104,7 @@ export async function renderReceiptPdf(input: ReceiptPdfInput): Promise<Uint8Arr
 
 /** The receipt as a pdf-lib document, not yet saved: signing it saves it once (signPdfDocument). */
 export async function renderReceiptDocument(input: ReceiptPdfInput): Promise<PDFDocument> {
-  const missing = missingGlyphs(receiptTexts(input));
+  const missing = missingGlyphs(printedTexts(input.content, input).map(([, text]) => text));
   if (missing.length > 0) throw new MissingGlyphsError(missing);
   const issuedAt = new Date(input.content.issuedAt);
   if (Number.isNaN(issuedAt.getTime())) throw new RangeError(`bad issuedAt ${input.content.issuedAt}`);

@@ -1,0 +1,44 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DepartmentDirectory } from '../../core/ports.js';
+import { departmentProfileKey } from './keys.js';
+
+const NAME_TTL_MS = 300_000;
+
+/** The collecting departments' names as receipts print them. */
+export class DepartmentRepository implements DepartmentDirectory {
+  private readonly names = new Map<string, { at: number; name: Promise<string | undefined> }>();
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** Cached for five minutes: a name changes rarely, and every receipt prints one. */
+  name(department: string): Promise<string | undefined> {
+    const hit = this.names.get(department);
+    if (hit && Date.now() - hit.at < NAME_TTL_MS) return hit.name;
+    const name = this.db
+      .send(
+        new GetCommand({
+          TableName: this.table,
+          Key: departmentProfileKey(department),
+          ConsistentRead: true,
+        }),
+      )
+      .then((out) => out.Item?.name as string | undefined);
+    this.names.set(department, { at: Date.now(), name });
+    name.catch(() => this.names.delete(department));
+    return name;
+  }
+
+  async setName(department: string, name: string): Promise<void> {
+    this.names.delete(department);
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...departmentProfileKey(department), department, name },
+      }),
+    );
+  }
+}

@@ -1,0 +1,117 @@
+import type { ReceiptContent, ReceiptRef } from '../../core/receipt.js';
+
+/**
+ * The DynamoDB key scheme: the one place that says which row lives under which key, and which
+ * attributes place a receipt in each index. Writers and the audit queries both read it, so a
+ * key written is a key found. Index names and key attributes are declared in runtime/tables.ts.
+ */
+
+const receiptPk = (r: ReceiptRef) => `R#${r.code}#${r.number}`;
+
+export const receiptKey = (r: ReceiptRef) => ({ pk: receiptPk(r), sk: 'RECEIPT' });
+export const pdfKey = (r: ReceiptRef) => ({ pk: receiptPk(r), sk: 'PDF' });
+/**
+ * The public check row: the counter and a copy of the complete receipt, so that a check is
+ * one write that returns all it shows, and never rewrites the indexed receipt row (in AWS,
+ * an update of that row is also written to each of its indexes).
+ */
+export const checksKey = (r: ReceiptRef) => ({ pk: receiptPk(r), sk: 'CHECKS' });
+export const idempotencyKey = (department: string, key: string) => ({
+  pk: `IDEM#${department}#${key}`,
+  sk: 'IDEM',
+});
+export const rangeKey = (id: string) => ({ pk: `RANGE#${id}`, sk: 'RANGE' });
+/** The department's range slot for a receipt code: the range it issues from and the queue. */
+export const rangeSlotKey = (department: string, code: string) => ({
+  pk: `DEPT#${department}`,
+  sk: `OPEN#${code}`,
+});
+/** Per receipt code: the first number no range has been given yet. */
+export const allocatorKey = (code: string) => ({ pk: `CODE#${code}`, sk: 'ALLOCATOR' });
+export const departmentProfileKey = (department: string) => ({ pk: `DEPT#${department}`, sk: 'PROFILE' });
+/** Running totals: one row per day and grouping key (see core/totals.ts). */
+export const totalsKey = (day: string, key: string) => ({
+  pk: `STATS#${day.slice(0, 4)}`,
+  sk: `${day}#${key}`,
+});
+export const totalsPartition = (year: string) => `STATS#${year}`;
+
+/** The sort key of every receipt index: issue instant, so newest first and date ranges by prefix. */
+export const issuedSk = (r: Pick<ReceiptContent, 'issuedAt' | 'code' | 'number'>) =>
+  `${r.issuedAt}#${r.code}#${r.number}`;
+
+/**
+ * The receipt indexes an audit query can pick, each with the attribute that holds its
+ * partition key and how a filter value becomes that key (see runtime/tables.ts).
+ */
+export const RECEIPT_INDEXES = {
+  'by-payer-id': { attribute: 'payerIdPk', partition: (payerId: string) => `PAYERID#${payerId}` },
+  'by-payer-name': { attribute: 'payerNamePk', partition: (name: string) => `PAYER#${name}` },
+  'by-item': { attribute: 'itemPk', partition: (itemCode: string) => `ITEM#${itemCode}` },
+  'by-department': { attribute: 'deptPk', partition: (department: string) => `DEPT#${department}` },
+  /** One partition per issue month (`YYYY-MM`, bureau zone): the index across departments. */
+  'by-month': { attribute: 'monthPk', partition: (month: string) => `MONTH#${month}` },
+} as const;
+export type ReceiptIndex = keyof typeof RECEIPT_INDEXES;
+
+/** The attributes that place a receipt row in each index. */
+export function receiptIndexAttributes(
+  receipt: ReceiptContent & { status: string },
+): Record<string, string | string[]> {
+  const ix = RECEIPT_INDEXES;
+  return {
+    issuedSk: issuedSk(receipt),
+    [ix['by-department'].attribute]: ix['by-department'].partition(receipt.department),
+    [ix['by-month'].attribute]: ix['by-month'].partition(receipt.issueDate.slice(0, 7)),
+    [ix['by-payer-name'].attribute]: ix['by-payer-name'].partition(receipt.payer.name),
+    itemCodes: itemCodesOf(receipt),
+    ...(receipt.payer.idNumber
+      ? { [ix['by-payer-id'].attribute]: ix['by-payer-id'].partition(receipt.payer.idNumber) }
+      : {}),
+    ...(receipt.status === 'pending' ? { pendingPk: PENDING_PARTITION } : {}),
+  };
+}
+
+/** Receipts whose number is taken but which are not complete sit in this partition of the `pending` index. */
+export const PENDING_PARTITION = 'PENDING';
+
+const itemCodesOf = (receipt: ReceiptContent) => [...new Set(receipt.lines.map((l) => l.itemCode))];
+
+/** One small row per distinct item code of a receipt, for the by-item index. */
+export function itemIndexRows(receipt: ReceiptContent) {
+  return itemCodesOf(receipt).map((itemCode) => ({
+    pk: receiptPk(receipt),
+    sk: `ITEM#${itemCode}`,
+    [RECEIPT_INDEXES['by-item'].attribute]: RECEIPT_INDEXES['by-item'].partition(itemCode),
+    issuedSk: issuedSk(receipt),
+  }));
+}
+
+/**
+ * Where a dated ledger row (event, alert) sits in the `listing` index: one partition per
+ * month, sorted by time. The audit listings read them back by the same layout.
+ */
+export function monthListingKeys(prefix: 'EVENTS' | 'ALERTS', at: string, id: string) {
+  return { gsi1pk: monthListingPartition(prefix, at.slice(0, 7)), gsi1sk: `${at}#${id}` };
+}
+export const monthListingPartition = (prefix: 'EVENTS' | 'ALERTS', month: string) => `${prefix}#${month}`;
+
+export const eventKey = (id: string) => ({ pk: `EVENT#${id}`, sk: 'EVENT' });
+
+const INDEX_ATTRIBUTES = [
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'issuedSk',
+  ...Object.values(RECEIPT_INDEXES).map((i) => i.attribute),
+  'pendingPk',
+  'itemCodes',
+];
+
+/** Drops the table's key and index attributes from a row, leaving the domain object. */
+export function stripKeys(item: Record<string, unknown>): Record<string, unknown> {
+  const rest = { ...item };
+  for (const key of INDEX_ATTRIBUTES) delete rest[key];
+  return rest;
+}

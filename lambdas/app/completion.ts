@@ -1,0 +1,109 @@
+import { logger } from '../adapters/logger.js';
+import { emitMetric } from '../adapters/metrics.js';
+import { sha256, sha256Hex } from '../adapters/signing/certificate.js';
+import { derToCompact } from '../adapters/signing/ecdsa.js';
+import type { CompletedReceipt, StoredReceipt } from '../core/ports.js';
+import { canonicalReceipt, contentOf, qrMessage, qrParams, verifyUrl } from '../core/receipt.js';
+import type { Deps } from './deps.js';
+import { superviseStuck } from './supervision.js';
+
+/** What issuing uses of the PDF code, which loads on the first issue (with its 4 MB font), once. */
+async function loadPdfModules() {
+  const [render, pades, certificate, fonts] = await Promise.all([
+    import('../adapters/pdf/render.js'),
+    import('../adapters/pdf/pades.js'),
+    import('../adapters/signing/certificate.js'),
+    import('../adapters/pdf/fonts.js'),
+  ]);
+  return {
+    renderReceiptDocument: render.renderReceiptDocument,
+    printedTexts: render.printedTexts,
+    signPdfDocument: pades.signPdfDocument,
+    certificateFromPem: certificate.certificateFromPem,
+    missingGlyphs: fonts.missingGlyphs,
+  };
+}
+let pdfModulesLoaded: ReturnType<typeof loadPdfModules> | undefined;
+export const pdfModules = () =>
+  (pdfModulesLoaded ??= loadPdfModules().catch((e) => {
+    pdfModulesLoaded = undefined; // a failed load is tried again next time
+    throw e;
+  }));
+
+/**
+ * Signs and renders a pending receipt and stores both, making it issued. Safe to run twice
+ * at once (a retry racing recovery): only one completion is stored, the other re-reads.
+ */
+export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promise<StoredReceipt> {
+  if (pending.status !== 'pending') return pending;
+  const { renderReceiptDocument, signPdfDocument, certificateFromPem } = await pdfModules();
+  const signer = await deps.signer();
+  const key = await deps.keys.certificateFor(signer);
+  const content = contentOf(pending);
+  const signature = Buffer.from(await signer.signDigest(sha256(canonicalReceipt(content)))).toString(
+    'base64',
+  );
+  const qrSignature = Buffer.from(derToCompact(await signer.signDigest(sha256(qrMessage(content))))).toString(
+    'base64url',
+  );
+  const qrUrl = verifyUrl(deps.config.publicUrl, content, qrParams(content, signer.keyId, qrSignature));
+  const unsigned = await renderReceiptDocument({
+    content,
+    verifyUrl: qrUrl,
+    bureauName: deps.config.bureauName,
+  });
+  const pdf = await signPdfDocument(unsigned, signer, certificateFromPem(key.certificatePem), {
+    signingTime: new Date(content.issuedAt),
+    reason: '非税收入电子票据 / electronic non-tax receipt',
+    location: deps.config.bureauName,
+    name: deps.config.bureauName,
+  });
+  const issued: CompletedReceipt = {
+    ...pending,
+    status: 'issued',
+    signature,
+    qrSignature,
+    keyId: signer.keyId,
+    pdfSha256: sha256Hex(pdf),
+    pdfBytes: pdf.length,
+    completedAt: deps.now().toISOString(),
+  };
+  if (await deps.receipts.complete(issued, pdf)) {
+    emitMetric('ReceiptsIssued');
+    return issued;
+  }
+  const ref = { code: pending.code, number: pending.number };
+  // Completed meanwhile by a retry or by recovery: theirs is the one stored.
+  const stored = await deps.receipts.getReceipt(ref);
+  if (!stored || stored.status === 'pending')
+    throw new Error(`receipt ${ref.code}/${ref.number} is not complete after its completion`);
+  return stored;
+}
+
+/** Completes every pending receipt older than `minAgeMs`: run at start-up locally and on a schedule in AWS. */
+export async function recoverPending(
+  deps: Deps,
+  minAgeMs = 0,
+): Promise<{ completed: number; failed: number }> {
+  let completed = 0;
+  let failed = 0;
+  const cutoff = deps.now().getTime() - minAgeMs;
+  const pendingReceipts = await deps.receipts.pending(500);
+  await superviseStuck(deps, pendingReceipts);
+  for (const pending of pendingReceipts) {
+    if (Date.parse(pending.issuedAt) > cutoff) continue;
+    try {
+      await completeReceipt(deps, pending);
+      completed++;
+    } catch (error) {
+      failed++;
+      logger.error('recovery could not complete a receipt', {
+        receipt: `${pending.code}/${pending.number}`,
+        department: pending.department,
+        issuedAt: pending.issuedAt,
+        error,
+      });
+    }
+  }
+  return { completed, failed };
+}

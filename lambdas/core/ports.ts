@@ -1,0 +1,137 @@
+import type { NumberRange } from './numbering.js';
+import type { ReceiptContent, ReceiptRef, ReceiptStatus } from './receipt.js';
+
+/**
+ * The ports the application services need: the shapes they store and the stores they use.
+ * Adapters (lambdas/adapters/dynamo) implement them; nothing above adapters imports an
+ * adapter's types.
+ */
+
+export type EventType =
+  | 'catalogue.created'
+  | 'catalogue.revised'
+  | 'catalogue.status'
+  | 'catalogue.imported'
+  | 'range.allocated'
+  | 'range.closed'
+  | 'receipt.reversed'
+  | 'charge.refused'
+  | 'audit.read';
+
+/** One entry of the change history: kept forever, never rewritten. */
+export interface LedgerEvent {
+  id: string;
+  type: EventType;
+  at: string;
+  actor: string;
+  subject: string;
+  details: Record<string, unknown>;
+}
+
+/** A receipt as stored: its content plus what completing and reversing add. */
+export interface StoredReceipt extends ReceiptContent {
+  status: ReceiptStatus;
+  rangeId: string;
+  idempotencyKey: string;
+  /** ECDSA signature (base64 DER) over SHA-256 of the canonical form, and the key that made it. */
+  signature?: string;
+  keyId?: string;
+  pdfSha256?: string;
+  pdfBytes?: number;
+  /** base64url r||s over qrMessage(): the QR code's offline-checkable signature. */
+  qrSignature?: string;
+  completedAt?: string;
+  reversedBy?: ReceiptRef;
+  /** Public checks so far (filled in by a public check). */
+  checks?: number;
+}
+
+/** A receipt once signed and rendered: what completion stores. */
+export interface CompletedReceipt extends StoredReceipt {
+  signature: string;
+  qrSignature: string;
+  keyId: string;
+  pdfSha256: string;
+  pdfBytes: number;
+  completedAt: string;
+}
+
+/** What an Idempotency-Key was used for, and the receipt it made. */
+export interface IdempotencyRecord {
+  department: string;
+  key: string;
+  operation: 'issue' | 'reverse';
+  requestHash: string;
+  code: string;
+  number: string;
+  createdAt: string;
+}
+
+/** One receipt of a batch that takes consecutive numbers. */
+export interface TakeEntry {
+  receipt: StoredReceipt;
+  idem: IdempotencyRecord;
+  event?: LedgerEvent;
+}
+
+export type TakeFailure = 'range_moved' | 'idempotency_taken' | 'original_not_reversible';
+
+/** Why numbers could not be taken: the whole batch must retry, or one entry is to blame. */
+export type TakeOutcome =
+  | { ok: true }
+  | { ok: false; reason: 'range_moved' }
+  | { ok: false; reason: TakeFailure; entry: number };
+
+/** A department's number ranges for one receipt code: the one it issues from and those waiting. */
+export interface RangeSlot {
+  current?: NumberRange;
+  queued: string[];
+}
+
+export interface RangeStore {
+  getRange(id: string): Promise<NumberRange | undefined>;
+  slot(department: string, code: string): Promise<RangeSlot>;
+  listRanges(): Promise<NumberRange[]>;
+  /** Allocates the next numbers of a code; null when another change to the department's ranges won. */
+  allocateRange(
+    department: string,
+    code: string,
+    size: number,
+    actor: string,
+    at: Date,
+    mode: 'open_or_queue' | 'open_only',
+  ): Promise<NumberRange | null>;
+  /** Opens the first queued range in place of an exhausted or closed one; false when there is none or another did. */
+  openQueuedRange(department: string, code: string): Promise<boolean>;
+  closeRange(id: string, actor: string, reason: string, at: Date): Promise<NumberRange | undefined>;
+}
+
+export interface ReceiptStore {
+  getReceipt(ref: ReceiptRef): Promise<StoredReceipt | undefined>;
+  getPdf(ref: ReceiptRef): Promise<Uint8Array | undefined>;
+  getIdempotency(department: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /** How many of these entries, from the first, one takeNumbers can write (at least one). */
+  takeCapacity(entries: readonly TakeEntry[]): number;
+  takeNumbers(range: NumberRange, entries: readonly TakeEntry[]): Promise<TakeOutcome>;
+  /** False when the receipt was completed already (by a retry or by recovery). */
+  complete(receipt: CompletedReceipt, pdf: Uint8Array): Promise<boolean>;
+  pending(limit?: number): Promise<StoredReceipt[]>;
+  listByDepartment(department: string): Promise<StoredReceipt[]>;
+}
+
+export interface CheckStore {
+  /** Counts a public check; the receipt only when the check code matches a complete receipt. */
+  recordCheck(ref: ReceiptRef, checkCode: string): Promise<StoredReceipt | undefined>;
+}
+
+export interface DepartmentDirectory {
+  /** The collecting unit's name as receipts print it. */
+  name(department: string): Promise<string | undefined>;
+  setName(department: string, name: string): Promise<void>;
+}
+
+/** Who asks: the signed-in staff member's name and, for a collector, department. */
+export interface Actor {
+  username: string;
+  department?: string;
+}
