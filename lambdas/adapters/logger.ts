@@ -3,6 +3,8 @@
  * message, timestamp, service, then the caller's fields; an Error field keeps `name`,
  * `message` and `stack`). Inside a handler, the injectLambdaContext middleware
  * (handlers/http/middlewares.ts) adds cold_start, function_name and function_request_id.
+ * (One local server process runs requests concurrently, so there those fields may name a
+ * neighbouring request; the `requestId` the error middleware logs is always the request's own.)
  *
  * Level: FEEPROOF_LOG_LEVEL (`debug`, `info`, `warn`, `error`, `silent`), else Powertools'
  * POWERTOOLS_LOG_LEVEL, else `info`; Lambda's advanced logging controls (AWS_LAMBDA_LOG_LEVEL)
