@@ -1,6 +1,7 @@
 /**
- * Request and response schemas. The same schemas validate requests in the handlers and
- * produce the OpenAPI document, so the two cannot drift apart.
+ * Request and response schemas. The route table (runtime/routes.ts) names which schema checks
+ * which part of each request; the request middleware validates with them, the OpenAPI document
+ * and the fuzz suite read them there, so none of the three can drift from the others.
  */
 import { z } from 'zod';
 import type { FeeItem, ItemVersion, Standard } from './catalogue.js';
@@ -10,6 +11,23 @@ import type { Violation } from './errors.js';
 import { formatYuan, parseYuan } from './money.js';
 
 const CONTROL_CHARS = /[\p{Cc}\u2028\u2029]/u;
+
+const kindOf = (value: unknown) =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+
+// zod's default words are for developers ("expected string, received undefined"); API callers
+// read these. Only where a schema gives no message of its own (schema messages take precedence).
+z.config({
+  customError: (issue) => {
+    if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value'))
+      return 'is required';
+    if (issue.code === 'invalid_type')
+      return `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}, not ${kindOf(issue.input)}`;
+    if (issue.code === 'invalid_value')
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    return undefined;
+  },
+});
 
 /** Free text: 1..max characters, no control characters, no surrounding blanks. */
 export const text = (max: number) =>
@@ -25,20 +43,23 @@ export const isoDate = z
   .refine(isIsoDate, 'must be a real calendar date YYYY-MM-DD')
   .meta({ format: 'date', example: '2026-11-26' });
 
-/** Amounts are decimal strings in yuan; JSON numbers are refused, since they may already be rounded. */
+/** An amount's type error: JSON numbers are refused, since they may already be rounded. */
+const decimalString = {
+  error: (issue: { input?: unknown }) =>
+    issue.input === undefined
+      ? 'is required'
+      : `must be a decimal string in yuan, e.g. "80.00", not ${kindOf(issue.input)}`,
+};
+
+/** Amounts are decimal strings in yuan (OpenAPI's `decimal` format), never JSON numbers. */
 export const yuan = z
-  .string({
-    error: (issue) =>
-      issue.input === undefined
-        ? 'is required'
-        : 'must be a decimal string in yuan, e.g. "80.00", not a number',
-  })
+  .string(decimalString)
   .refine(
     (s) => parseYuan(s) !== null,
     'must be a non-negative amount in yuan with at most two decimals, e.g. "80.00"',
   )
   .transform((s) => parseYuan(s)!)
-  .meta({ example: '80.00' });
+  .meta({ format: 'decimal', example: '80.00' });
 
 export const itemCode = z
   .string()
@@ -149,8 +170,12 @@ export function versionOut(v: ItemVersion) {
   };
 }
 
-/** zod issues as API violations: the path names the field, the message says what is wrong with it. */
-export function violationsOf(error: z.ZodError, prefix = ''): Violation[] {
+/**
+ * zod issues as API violations: the path names the field, the message says what is wrong with
+ * it. `prefix` names the part of the request (`header`); an issue of the part as a whole is
+ * `(body)`, `(query)`...
+ */
+export function violationsOf(error: z.ZodError, prefix = '', part = prefix || 'body'): Violation[] {
   return error.issues.map((issue) => {
     const path = issue.path.reduce<string>(
       (acc, key) =>
@@ -159,18 +184,23 @@ export function violationsOf(error: z.ZodError, prefix = ''): Violation[] {
     );
     const rule = issue.code === 'unrecognized_keys' ? 'unknown_field' : issue.code;
     const message =
-      issue.code === 'unrecognized_keys'
-        ? `unknown field(s): ${issue.keys.join(', ')}`
-        : issue.code === 'invalid_type' && issue.input === undefined
-          ? 'is required'
-          : issue.message;
-    return { path: path || '(body)', rule, message: `${path || 'body'} ${message}`.trim() };
+      issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message;
+    return { path: path || `(${part})`, rule, message: `${path || part} ${message}`.trim() };
   });
 }
 
+const IDEMPOTENCY_RULE = '8–128 printable ASCII characters (no spaces), new for each new request';
+
+/** The Idempotency-Key header of a charge or a reversal: the README states the same rule. */
 export const idempotencyKey = z
-  .string({ error: 'the Idempotency-Key header is required' })
-  .regex(/^[\x21-\x7e]{8,128}$/, 'must be 8-128 printable ASCII characters without spaces');
+  .string({ error: `is required: ${IDEMPOTENCY_RULE}` })
+  .min(8, { error: `must be ${IDEMPOTENCY_RULE}`, abort: true })
+  .max(128, { error: `must be ${IDEMPOTENCY_RULE}`, abort: true })
+  .regex(/^[\x21-\x7e]+$/, `must be ${IDEMPOTENCY_RULE}`)
+  .meta({ example: '7f1c2a9e-charge-0001' });
+
+/** Headers are not strict: a request carries many more than the API reads. */
+export const idempotencyHeaders = z.object({ 'idempotency-key': idempotencyKey });
 
 export const payerSchema = z.strictObject({
   type: z.enum(['person', 'unit']),
@@ -201,6 +231,9 @@ export const issueReceiptRequest = z.strictObject({
 
 export const reversalRequest = z.strictObject({ reason: text(200) });
 
+/** Path parameters. */
+export const itemPath = z.strictObject({ itemCode });
+
 export const receiptPath = z.strictObject({
   code: z.string().regex(/^\d{8}$/, 'must be 8 digits'),
   number: z.string().regex(/^\d{10}$/, 'must be 10 digits'),
@@ -213,6 +246,9 @@ export const allocateRangeRequest = z.strictObject({
 });
 
 export const closeRangeRequest = z.strictObject({ reason: text(500) });
+
+/** Any id is well formed in a path; one that allocation cannot have made names no range (404). */
+export const rangePath = z.strictObject({ id: z.string() });
 
 /** A range id as allocation makes it (adapters/ids.ts newId: ISO instant + 8 hex digits). */
 export const rangeId = z
@@ -231,13 +267,13 @@ export const verifyQuery = z.object({
 
 /** A signed amount in yuan, for ranges that include red (negative) receipts. */
 export const signedYuan = z
-  .string()
+  .string(decimalString)
   .refine(
     (s) => parseYuan(s.replace(/^-/, '')) !== null,
     'must be an amount in yuan with at most two decimals, e.g. "-80.00"',
   )
   .transform((s) => (s.startsWith('-') ? -parseYuan(s.slice(1))! : parseYuan(s)!))
-  .meta({ example: '100.00' });
+  .meta({ format: 'decimal', example: '100.00' });
 
 const auditFilters = {
   department: departmentCode.optional(),

@@ -13,12 +13,11 @@ import { dateInZone } from '../core/dates.js';
 import { badRequest } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
 import { linesInYuan } from '../core/receipt.js';
-import { auditExportQuery, auditListQuery, auditReceiptsQuery, auditStatsQuery } from '../core/schemas.js';
+import type { auditExportQuery, auditListQuery } from '../core/schemas.js';
 import { groupTotals } from '../core/totals.js';
 import { getDeps } from './deps.js';
 import { groupHandler } from './http/group.js';
 import { type ApiRequest, json, streamed } from './http/types.js';
-import { validate } from './http/validate.js';
 import { rangeOut } from './ranges.js';
 
 type Filters = Omit<z.output<typeof auditExportQuery>, 'format'>;
@@ -191,7 +190,7 @@ function page<T extends { at: string; id: string }>(rows: T[], q: z.output<typeo
 /** The auditors' side: query, totals, export, alerts, history, reconciliation. */
 export const handler = groupHandler('audit', {
   auditReceipts: async (req) => {
-    const q = validate(auditReceiptsQuery, req.query, 'query');
+    const q = req.input.query;
     const start: Cursor | null = q.cursor ? decodeCursor(q.cursor) : { p: 0 };
     if (!start)
       throw badRequest('the cursor is not one this API gave', [
@@ -209,7 +208,7 @@ export const handler = groupHandler('audit', {
   },
 
   auditExport: async (req) => {
-    const q = validate(auditExportQuery, req.query, 'query');
+    const q = req.input.query;
     await recordRead(req);
     const receipts = getDeps().audit.receipts(planFor(q), matches(q));
     async function* csv() {
@@ -222,7 +221,7 @@ export const handler = groupHandler('audit', {
   },
 
   auditStats: async (req) => {
-    const q = validate(auditStatsQuery, req.query, 'query');
+    const q = req.input.query;
     await recordRead(req);
     const groups = groupTotals(await getDeps().audit.totals(q.from, q.to), q.groupBy).map((g) => ({
       group: g.group,
@@ -236,7 +235,7 @@ export const handler = groupHandler('audit', {
   },
 
   auditAlerts: async (req) => {
-    const q = validate(auditListQuery, req.query, 'query');
+    const q = req.input.query;
     const { from, to } = dateRange(q);
     await recordRead(req);
     const all = await getDeps().audit.listing<StoredAlert>('ALERTS', startOf(from), endOf(to));
@@ -244,7 +243,7 @@ export const handler = groupHandler('audit', {
   },
 
   auditEvents: async (req) => {
-    const q = validate(auditListQuery, req.query, 'query');
+    const q = req.input.query;
     const { from, to } = dateRange(q);
     const all = await getDeps().audit.listing<LedgerEvent>('EVENTS', startOf(from), endOf(to));
     await recordRead(req);

@@ -11,17 +11,10 @@ import {
 import { catalogueRows, inCsvTerms } from '../core/catalogue-import.js';
 import { dateInZone } from '../core/dates.js';
 import { AppError, badRequest } from '../core/errors.js';
-import {
-  createItemRequest,
-  itemCode,
-  reviseItemRequest,
-  statusChangeRequest,
-  versionOut,
-} from '../core/schemas.js';
+import { versionOut } from '../core/schemas.js';
 import { getDeps } from './deps.js';
 import { groupHandler } from './http/group.js';
 import { type ApiRequest, json } from './http/types.js';
-import { validate } from './http/validate.js';
 
 function changeStamp(req: ApiRequest): ChangeStamp {
   const at = getDeps().now();
@@ -38,7 +31,7 @@ function previousOf(versions: readonly ItemVersion[]) {
 export const handler = groupHandler('catalogue-admin', {
   createItem: async (req) => {
     const { catalogue } = getDeps();
-    const { reason, ...item } = validate(createItemRequest, req.body, 'fee item');
+    const { reason, ...item } = req.input.body;
     const s = changeStamp(req);
     const version = createdVersion(item, reason ?? '新设收费项目 / new fee item', s);
     await catalogue.addVersions(
@@ -50,8 +43,8 @@ export const handler = groupHandler('catalogue-admin', {
 
   reviseItem: async (req) => {
     const { catalogue } = getDeps();
-    const code = validate(itemCode, req.params.itemCode, 'item code');
-    const { effectiveFrom, reason, ...fields } = validate(reviseItemRequest, req.body, 'revision');
+    const code = req.input.params.itemCode;
+    const { effectiveFrom, reason, ...fields } = req.input.body;
     const versions = await catalogue.versionsOf(code);
     const s = changeStamp(req);
     const version = revisedVersion(versions, code, fields, effectiveFrom, reason, s);
@@ -70,8 +63,8 @@ export const handler = groupHandler('catalogue-admin', {
 
   changeItemStatus: async (req) => {
     const { catalogue } = getDeps();
-    const code = validate(itemCode, req.params.itemCode, 'item code');
-    const change = validate(statusChangeRequest, req.body, 'status change');
+    const code = req.input.params.itemCode;
+    const change = req.input.body;
     const versions = await catalogue.versionsOf(code);
     const s = changeStamp(req);
     const version = statusVersion(versions, code, change, s);

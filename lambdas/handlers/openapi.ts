@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { CONTENT_TYPES, isPublic, ROUTES } from '../runtime/routes.js';
-import { REQUEST_SCHEMAS } from './request-schemas.js';
 
 const errorSchema = {
   type: 'object',
@@ -18,24 +17,31 @@ const errorSchema = {
   },
 };
 
-const jsonSchema = (schema: z.ZodType) =>
-  z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' });
+type JsonSchema = { properties?: Record<string, unknown>; required?: string[] };
 
-/** The OpenAPI 3.1 document, built from the route table and the request schemas. */
+const jsonSchema = (schema: z.ZodType) =>
+  z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as JsonSchema;
+
+/** One OpenAPI parameter per property of a part's schema (path parameters all required). */
+function parametersOf(where: 'path' | 'query' | 'header', schema: z.ZodType | undefined) {
+  const { properties = {}, required = [] } = schema ? jsonSchema(schema) : {};
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: where,
+    required: where === 'path' || required.includes(name),
+    schema: property,
+  }));
+}
+
+/** The OpenAPI 3.1 document, built from the route table and the schemas it names. */
 export function openApiDocument(serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
-    const schemas = REQUEST_SCHEMAS[route.id] ?? {};
+    const schemas = route.request ?? {};
     const parameters = [
-      ...[...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-        name: m[1],
-        in: 'path',
-        required: true,
-        schema: { type: 'string' },
-      })),
-      ...Object.entries(
-        (schemas.query ? (jsonSchema(schemas.query).properties ?? {}) : {}) as Record<string, unknown>,
-      ).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
+      ...parametersOf('path', schemas.params),
+      ...parametersOf('query', schemas.query),
+      ...parametersOf('header', schemas.headers),
     ];
     const body = route.body
       ? {

@@ -2,11 +2,10 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { catalogueAsOf, groupVersions, versionAsOf } from '../core/catalogue.js';
 import { dateInZone } from '../core/dates.js';
 import { notFound } from '../core/errors.js';
-import { catalogueQuery, itemCode, versionOut } from '../core/schemas.js';
+import { versionOut } from '../core/schemas.js';
 import { getDeps } from './deps.js';
 import { groupHandler } from './http/group.js';
 import { json } from './http/types.js';
-import { validate } from './http/validate.js';
 import { openApiDocument } from './openapi.js';
 
 /** Public reads: health, the published catalogue, the OpenAPI document. No token needed. */
@@ -19,7 +18,7 @@ export const handler = groupHandler('public', {
 
   listCatalogue: async (req) => {
     const { catalogue, now } = getDeps();
-    const query = validate(catalogueQuery, req.query, 'query');
+    const query = req.input.query;
     const asOf = query.asOf ?? dateInZone(now());
     const versions = await catalogue.allVersions();
     const items = catalogueAsOf(versions, asOf, query.department).map(versionOut);
@@ -28,7 +27,7 @@ export const handler = groupHandler('public', {
 
   getCatalogueItem: async (req) => {
     const { catalogue, now } = getDeps();
-    const code = validate(itemCode, req.params.itemCode, 'item code');
+    const code = req.input.params.itemCode;
     const versions = await catalogue.versionsOf(code);
     if (versions.length === 0) throw notFound(`item ${code} is not in the catalogue`);
     const current =

@@ -3,11 +3,10 @@ import { AppError, conflict } from '../core/errors.js';
 import type { NumberRange } from '../core/numbering.js';
 import { rangeSize, takenCount } from '../core/numbering.js';
 import { formatReceiptNumber, receiptCode } from '../core/receipt.js';
-import { allocateRangeRequest, closeRangeRequest, rangeId } from '../core/schemas.js';
+import { rangeId } from '../core/schemas.js';
 import { getDeps } from './deps.js';
 import { groupHandler } from './http/group.js';
 import { json } from './http/types.js';
-import { validate } from './http/validate.js';
 import { superviseRangeClosed } from './supervision.js';
 
 export function rangeOut(r: NumberRange) {
@@ -25,7 +24,7 @@ export function rangeOut(r: NumberRange) {
 export const handler = groupHandler('ranges', {
   allocateRange: async (req) => {
     const deps = getDeps();
-    const body = validate(allocateRangeRequest, req.body, 'range request');
+    const body = req.input.body;
     const now = deps.now();
     const code = receiptCode(deps.config.regionCode, dateInZone(now));
     if (body.departmentName) await deps.receipts.setDepartmentName(body.department, body.departmentName);
@@ -44,9 +43,9 @@ export const handler = groupHandler('ranges', {
 
   closeRange: async (req) => {
     const deps = getDeps();
-    const { reason } = validate(closeRangeRequest, req.body, 'close request');
+    const { reason } = req.input.body;
     // An id that allocation cannot have made names no range (and may pass DynamoDB's key limits).
-    const id = rangeId.safeParse(req.params.id);
+    const id = rangeId.safeParse(req.input.params.id);
     const closed = id.success
       ? await deps.receipts.closeRange(id.data, req.caller!.username, reason, deps.now())
       : undefined;

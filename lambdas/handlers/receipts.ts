@@ -1,25 +1,14 @@
-import { AppError, badRequest } from '../core/errors.js';
+import { AppError } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
 import { contentOf, linesInYuan, type ReceiptRef } from '../core/receipt.js';
-import { idempotencyKey, issueReceiptRequest, receiptPath, reversalRequest } from '../core/schemas.js';
 import { getDeps } from './deps.js';
 import { groupHandler } from './http/group.js';
 import { type ApiRequest, binary, json } from './http/types.js';
-import { validate } from './http/validate.js';
 import { issueReceipt, receiptReply, reverseReceipt } from './issuing.js';
 
-function keyOf(req: ApiRequest): string {
-  const key = req.headers['idempotency-key'];
-  if (key === undefined)
-    throw badRequest('the Idempotency-Key header is required', [
-      { path: 'Idempotency-Key', rule: 'required', message: 'the Idempotency-Key header is required' },
-    ]);
-  return validate(idempotencyKey, key, 'Idempotency-Key header');
-}
-
 /** A receipt of the caller's own department, or 404/403. */
-async function ownReceipt(req: ApiRequest) {
-  const ref: ReceiptRef = validate(receiptPath, req.params, 'receipt path');
+async function ownReceipt(req: ApiRequest<{ params: ReceiptRef }>) {
+  const ref = req.input.params;
   const stored = await getDeps().receipts.getReceipt(ref);
   if (!stored) throw new AppError('not_found', `receipt ${ref.code}/${ref.number} does not exist`);
   if (stored.department !== req.caller!.department)
@@ -31,8 +20,8 @@ async function ownReceipt(req: ApiRequest) {
 export const handler = groupHandler('receipts', {
   issueReceipt: async (req) => {
     const deps = getDeps();
-    const key = keyOf(req);
-    const request = validate(issueReceiptRequest, req.body, 'charge');
+    const key = req.input.headers['idempotency-key'];
+    const request = req.input.body;
     const { receipt, replayed } = await issueReceipt(deps, req.caller!, key, req.body, request);
     return json(replayed ? 200 : 201, receiptReply(deps, receipt), {
       location: `/v1/receipts/${receipt.code}/${receipt.number}`,
@@ -69,9 +58,9 @@ export const handler = groupHandler('receipts', {
 
   reverseReceipt: async (req) => {
     const deps = getDeps();
-    const key = keyOf(req);
-    const ref: ReceiptRef = validate(receiptPath, req.params, 'receipt path');
-    const { reason } = validate(reversalRequest, req.body, 'reversal');
+    const key = req.input.headers['idempotency-key'];
+    const ref = req.input.params;
+    const { reason } = req.input.body;
     const { receipt, replayed } = await reverseReceipt(deps, req.caller!, key, ref, reason);
     return json(replayed ? 200 : 201, receiptReply(deps, receipt), {
       location: `/v1/receipts/${receipt.code}/${receipt.number}`,

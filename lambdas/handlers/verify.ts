@@ -16,10 +16,9 @@ import {
   type ReceiptStatus,
   totalInWords,
 } from '../core/receipt.js';
-import { verifyQuery } from '../core/schemas.js';
 import { getDeps } from './deps.js';
 import { groupHandler } from './http/group.js';
-import { type ApiRequest, binary, json } from './http/types.js';
+import { binary, json } from './http/types.js';
 
 /*
  * The public answers, exported as types for the verification page (web/src/verify/), which
@@ -123,12 +122,6 @@ function dataSignatureValid(r: StoredReceipt, keys: readonly PublishedKey[]): bo
   );
 }
 
-/** The query, or null for anything malformed: it answers the same 404 as a miss. */
-function refOf(req: ApiRequest) {
-  const parsed = verifyQuery.safeParse(req.query);
-  return parsed.success ? parsed.data : null;
-}
-
 function relations(r: StoredReceipt): ReceiptRelations {
   return {
     ...(r.reversedBy ? { reversedBy: r.reversedBy } : {}),
@@ -141,7 +134,7 @@ export const handler = groupHandler('verify', {
   verifyReceipt: async (req) => {
     emitMetric('Verifications');
     const deps = getDeps();
-    const query = refOf(req);
+    const query = req.input?.query; // null when malformed: the same 404 as a miss
     const receipt = query ? await deps.receipts.recordCheck(query, query.checkCode) : undefined;
     if (!receipt) return json(404, NOT_FOUND);
     if (!dataSignatureValid(receipt, await deps.keys.published()))
@@ -162,7 +155,7 @@ export const handler = groupHandler('verify', {
 
   getVerifiedPdf: async (req) => {
     const deps = getDeps();
-    const query = refOf(req);
+    const query = req.input?.query;
     const receipt = query ? await deps.receipts.getReceipt(query) : undefined;
     const pdf =
       receipt && receipt.checkCode === query?.checkCode ? await deps.receipts.getPdf(receipt) : undefined;

@@ -1,12 +1,52 @@
 /**
  * The route table: the one source of routes for the CDK stack (one HTTP API route per
- * entry, one function per group) and for the local server. Nothing else lists routes.
+ * entry, one function per group) and for the local server. Nothing else lists routes. Each
+ * entry also names the schemas its request must pass (core/schemas.ts): the request
+ * middleware validates with them, the OpenAPI document and the fuzz suite read them here.
  */
+import type { z } from 'zod';
+import {
+  allocateRangeRequest,
+  auditExportQuery,
+  auditListQuery,
+  auditReceiptsQuery,
+  auditStatsQuery,
+  catalogueQuery,
+  closeRangeRequest,
+  createItemRequest,
+  idempotencyHeaders,
+  issueReceiptRequest,
+  itemPath,
+  rangePath,
+  receiptPath,
+  reversalRequest,
+  reviseItemRequest,
+  statusChangeRequest,
+  verifyQuery,
+} from '../core/schemas.js';
+
 export type Role = 'finance' | 'collector' | 'auditor';
 export type HttpMethod = 'GET' | 'POST' | 'PUT';
 
 /** Each group becomes one Lambda function; a group's handler module is `lambdas/handlers/<group>.ts`. */
 export type RouteGroup = 'public' | 'verify' | 'catalogue-admin' | 'ranges' | 'receipts' | 'audit';
+
+/** The schema of each part of a request that has one; the operation gets what they parse. */
+export interface RequestSchemas {
+  /** A JSON body (CSV and PDF bodies are read by their operations). */
+  body?: z.ZodType;
+  query?: z.ZodType;
+  /** The path template's `{name}` parameters. */
+  params?: z.ZodType;
+  /** Header names in lower case; other headers pass. */
+  headers?: z.ZodType;
+  /**
+   * What the schemas refuse answers 400 naming each field; with this, the operation gets null
+   * instead and answers for itself (public verification: a malformed query must read exactly
+   * like a wrong check code).
+   */
+  nullWhenInvalid?: true;
+}
 
 export interface Route {
   /** Operation id, unique; used by the OpenAPI document. */
@@ -20,6 +60,8 @@ export interface Route {
   summary: string;
   /** What the request body is, if there is one; its largest size (default 1 MiB) is enforced. */
   body?: { type: 'json' | 'csv' | 'pdf'; maxBytes?: number };
+  /** Checked before the operation runs, which gets the parsed values (`input`). */
+  request?: RequestSchemas;
 }
 
 export const CONTENT_TYPES = { json: 'application/json', csv: 'text/csv', pdf: 'application/pdf' } as const;
@@ -27,7 +69,7 @@ export const CONTENT_TYPES = { json: 'application/json', csv: 'text/csv', pdf: '
 export const ONE_MIB = 1024 * 1024;
 export const DEFAULT_MAX_BODY = ONE_MIB;
 
-export const ROUTES: readonly Route[] = [
+const ROUTE_TABLE = [
   {
     id: 'health',
     method: 'GET',
@@ -43,6 +85,7 @@ export const ROUTES: readonly Route[] = [
     group: 'public',
     access: 'public',
     summary: 'Fee items in force on a date',
+    request: { query: catalogueQuery },
   },
   {
     id: 'getCatalogueItem',
@@ -51,6 +94,7 @@ export const ROUTES: readonly Route[] = [
     group: 'public',
     access: 'public',
     summary: 'A fee item with its whole version history',
+    request: { params: itemPath },
   },
   {
     id: 'openapi',
@@ -67,6 +111,7 @@ export const ROUTES: readonly Route[] = [
     group: 'verify',
     access: 'public',
     summary: 'Is this receipt genuine? By code, number and check code',
+    request: { query: verifyQuery, nullWhenInvalid: true },
   },
   {
     id: 'getVerifiedPdf',
@@ -75,6 +120,7 @@ export const ROUTES: readonly Route[] = [
     group: 'verify',
     access: 'public',
     summary: 'The receipt PDF, byte-identical to what was issued',
+    request: { query: verifyQuery, nullWhenInvalid: true },
   },
   {
     id: 'verifyPdf',
@@ -101,6 +147,7 @@ export const ROUTES: readonly Route[] = [
     access: ['finance'],
     summary: 'Create a fee item',
     body: { type: 'json' },
+    request: { body: createItemRequest },
   },
   {
     id: 'reviseItem',
@@ -110,6 +157,7 @@ export const ROUTES: readonly Route[] = [
     access: ['finance'],
     summary: 'Add a new version of a fee item, effective from a date',
     body: { type: 'json' },
+    request: { params: itemPath, body: reviseItemRequest },
   },
   {
     id: 'changeItemStatus',
@@ -119,6 +167,7 @@ export const ROUTES: readonly Route[] = [
     access: ['finance'],
     summary: 'Suspend, reactivate or abolish a fee item from a date',
     body: { type: 'json' },
+    request: { params: itemPath, body: statusChangeRequest },
   },
   {
     id: 'importCatalogue',
@@ -137,6 +186,7 @@ export const ROUTES: readonly Route[] = [
     access: ['finance'],
     summary: 'Allocate a range of receipt numbers to a department',
     body: { type: 'json' },
+    request: { body: allocateRangeRequest },
   },
   {
     id: 'closeRange',
@@ -146,6 +196,7 @@ export const ROUTES: readonly Route[] = [
     access: ['finance'],
     summary: 'Close a range: its unused numbers stay unused for good',
     body: { type: 'json' },
+    request: { params: rangePath, body: closeRangeRequest },
   },
   {
     id: 'issueReceipt',
@@ -155,6 +206,7 @@ export const ROUTES: readonly Route[] = [
     access: ['collector'],
     summary: 'Charge a payer: checked against the catalogue, issued as a signed receipt',
     body: { type: 'json' },
+    request: { headers: idempotencyHeaders, body: issueReceiptRequest },
   },
   {
     id: 'getReceipt',
@@ -163,6 +215,7 @@ export const ROUTES: readonly Route[] = [
     group: 'receipts',
     access: ['collector'],
     summary: "A receipt of the caller's department",
+    request: { params: receiptPath },
   },
   {
     id: 'getReceiptPdf',
@@ -171,6 +224,7 @@ export const ROUTES: readonly Route[] = [
     group: 'receipts',
     access: ['collector'],
     summary: "The signed PDF of a receipt of the caller's department",
+    request: { params: receiptPath },
   },
   {
     id: 'reverseReceipt',
@@ -180,6 +234,7 @@ export const ROUTES: readonly Route[] = [
     access: ['collector'],
     summary: 'Issue the red reversal (冲红) of a receipt',
     body: { type: 'json' },
+    request: { headers: idempotencyHeaders, params: receiptPath, body: reversalRequest },
   },
   {
     id: 'auditReceipts',
@@ -188,6 +243,7 @@ export const ROUTES: readonly Route[] = [
     group: 'audit',
     access: ['auditor'],
     summary: 'Query every charge, newest first, by indexed filters',
+    request: { query: auditReceiptsQuery },
   },
   {
     id: 'auditStats',
@@ -196,6 +252,7 @@ export const ROUTES: readonly Route[] = [
     group: 'audit',
     access: ['auditor'],
     summary: 'Counts and amounts per department, item, day or month',
+    request: { query: auditStatsQuery },
   },
   {
     id: 'auditExport',
@@ -204,6 +261,7 @@ export const ROUTES: readonly Route[] = [
     group: 'audit',
     access: ['auditor'],
     summary: 'Every matching receipt line as CSV (UTF-8 with BOM)',
+    request: { query: auditExportQuery },
   },
   {
     id: 'auditAlerts',
@@ -212,6 +270,7 @@ export const ROUTES: readonly Route[] = [
     group: 'audit',
     access: ['auditor'],
     summary: 'Automatic warnings (电子监察)',
+    request: { query: auditListQuery },
   },
   {
     id: 'auditEvents',
@@ -220,6 +279,7 @@ export const ROUTES: readonly Route[] = [
     group: 'audit',
     access: ['auditor'],
     summary: 'The change history: catalogue, ranges, reversals, refusals, audit reads',
+    request: { query: auditListQuery },
   },
   {
     id: 'auditRanges',
@@ -229,7 +289,12 @@ export const ROUTES: readonly Route[] = [
     access: ['auditor'],
     summary: 'Number reconciliation (核销): every range and its numbers',
   },
-];
+] as const satisfies readonly Route[];
+
+export const ROUTES: readonly Route[] = ROUTE_TABLE;
+
+/** An entry as written, schemas' types and all: what types each operation's input. */
+export type RouteEntry = (typeof ROUTE_TABLE)[number];
 
 export function isPublic(route: Route): boolean {
   return route.access === 'public';

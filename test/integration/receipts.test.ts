@@ -116,6 +116,10 @@ describe('issuing', () => {
     );
     expect(numberAmount.status).toBe(400);
     expect(numberAmount.body.details[0].path).toBe('lines[0].amount');
+    // A JSON number is there, not missing: the answer says what to send instead.
+    expect(numberAmount.body.details[0].message).toBe(
+      'lines[0].amount must be a decimal string in yuan, e.g. "80.00", not a number',
+    );
     const fractional = await issue(
       svc,
       zrzy,
@@ -125,9 +129,21 @@ describe('issuing', () => {
     expect(fractional.body.details[0].path).toBe('lines[0].quantity');
     const noKey = await svc.api('POST', '/v1/receipts', { token: zrzy, json: registrationCharge() });
     expect(noKey.status).toBe(400);
-    expect(noKey.body.details[0].path).toBe('Idempotency-Key');
-    const shortKey = await issue(svc, zrzy, registrationCharge(), 'short');
-    expect(shortKey.status).toBe(400);
+    // The header is named, with the rule the README states, whether it is missing or malformed.
+    expect(noKey.body.details).toEqual([
+      expect.objectContaining({ path: 'header.idempotency-key', rule: 'invalid_type' }),
+    ]);
+    expect(noKey.body.details[0].message).toContain('is required: 8–128 printable ASCII characters');
+    for (const key of ['short', 'with spaces in it', 'k'.repeat(129)]) {
+      const badKey = await issue(svc, zrzy, registrationCharge(), key);
+      expect(badKey.status, key).toBe(400);
+      expect(badKey.body.details, key).toEqual([
+        expect.objectContaining({
+          path: 'header.idempotency-key',
+          message: expect.stringContaining('must be 8–128 printable ASCII characters (no spaces)'),
+        }),
+      ]);
+    }
     const future = await issue(svc, zrzy, registrationCharge({ chargeDate: '2999-01-01' }));
     expect(future.status).toBe(422);
   });

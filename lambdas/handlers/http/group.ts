@@ -5,13 +5,15 @@ import { apiRequest, httpErrors, powertools } from './middlewares.js';
 import { originVerify } from './origin-verify.js';
 import { rateLimit } from './rate-limit.js';
 import { type StreamingContext, streamedBodies } from './streaming.js';
-import type { HttpEvent, Operation } from './types.js';
+import type { HttpEvent, Operation, Operations } from './types.js';
 
 /**
  * One Lambda handler for a route group: the middlewares do the cross-cutting work, then the
- * operation named by the route's id runs. Every route of the group must have its operation.
+ * operation named by the route's id runs, with the input its route's schemas parsed. Every
+ * route of the group must have its operation.
  */
-export function groupHandler(group: RouteGroup, operations: Record<string, Operation>) {
+export function groupHandler<G extends RouteGroup>(group: G, typed: NoInfer<Operations<G>>) {
+  const operations = typed as Record<string, Operation>;
   const routes = ROUTES.filter((r) => r.group === group);
   const missing = routes.filter((r) => !operations[r.id]).map((r) => r.id);
   if (missing.length) throw new Error(`group ${group} lacks operations: ${missing.join(', ')}`);

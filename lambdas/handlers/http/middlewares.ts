@@ -12,6 +12,7 @@ import { SignerError } from '../../core/signer.js';
 import { CONTENT_TYPES, DEFAULT_MAX_BODY, ROUTES, type Route, routeKey } from '../../runtime/routes.js';
 import { authorize, callerOf } from './auth.js';
 import { type HttpEvent, json } from './types.js';
+import { validInput } from './validate.js';
 
 type Middleware = middy.MiddlewareObj<HttpEvent, APIGatewayProxyResultV2>;
 
@@ -89,7 +90,10 @@ function parseBody(route: Route, event: HttpEvent, headers: Record<string, strin
   }
 }
 
-/** Finds the route, checks the caller's group and parses the body into `event.feeproof`. */
+/**
+ * Finds the route, checks the caller's group, parses the body and validates every part of
+ * the request against the route's schemas (http/validate.ts) into `event.feeproof`.
+ */
 export function apiRequest(): Middleware {
   return {
     before: async (request) => {
@@ -100,15 +104,18 @@ export function apiRequest(): Middleware {
       authorize(route, caller);
       const headers = lowerCaseHeaders(event.headers);
       const { body, rawBody } = parseBody(route, event, headers);
+      const query = Object.fromEntries(
+        Object.entries(event.queryStringParameters ?? {}).filter(([, v]) => v !== undefined),
+      ) as Record<string, string>;
+      const params = (event.pathParameters ?? {}) as Record<string, string>;
       event.feeproof = {
         route,
+        input: validInput(route, { headers, params, query, body }),
         caller,
         body,
         rawBody,
-        query: Object.fromEntries(
-          Object.entries(event.queryStringParameters ?? {}).filter(([, v]) => v !== undefined),
-        ) as Record<string, string>,
-        params: (event.pathParameters ?? {}) as Record<string, string>,
+        query,
+        params,
         headers,
         requestId: event.requestContext?.requestId ?? 'local',
         sourceIp: event.requestContext?.http?.sourceIp ?? '0.0.0.0',
