@@ -1,0 +1,290 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getDeps } from '../../lambdas/app/deps.js';
+import { NumberTaker } from '../../lambdas/app/number-taker.js';
+import { dateInZone } from '../../lambdas/core/dates.js';
+import { receiptCode } from '../../lambdas/core/receipt.js';
+import { expectNumbersAccountedFor } from '../support/accounting.js';
+import { issue, newKey, registrationCharge } from '../support/receipts.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+/**
+ * What can go wrong between ranges, batches and transactions: a closed range with another
+ * queued (issue 11, defect 1), two operations on one item in one batch (defect 2), and a
+ * transaction cancelled for a reason other than a failed condition (defect 3).
+ */
+let svc: TestService;
+let finance: string;
+let auditor: string;
+
+type Send = (command: { constructor: { name: string }; input?: unknown }) => Promise<unknown>;
+let originalSend: Send;
+
+beforeAll(async () => {
+  svc = await startTestService({ env: { FEEPROOF_RANGE_SIZE: '20' } });
+  finance = await svc.token({ role: 'finance' });
+  auditor = await svc.token({ role: 'auditor' });
+  const deps = getDeps();
+  originalSend = deps.db.send.bind(deps.db) as unknown as Send;
+});
+afterEach(() => {
+  (getDeps().db as unknown as { send: Send }).send = originalSend;
+});
+afterAll(async () => svc?.stop());
+
+const collector = (department: string) => svc.token({ role: 'collector', department });
+const rangesOf = async (department: string) =>
+  (await getDeps().ranges.listRanges()).filter((r) => r.department === department);
+const transactionsSent = () => {
+  const sent: { constructor: { name: string }; input?: unknown }[] = [];
+  (getDeps().db as unknown as { send: Send }).send = async (command) => {
+    sent.push(command);
+    return originalSend(command);
+  };
+  return sent;
+};
+
+describe('a range closed while another is queued', () => {
+  it('opens the queued range at the next charge, allocates nothing more, and reversals keep working', async () => {
+    const token = await collector('ZRZY');
+    const first = await issue(svc, token);
+    expect(first.status).toBe(201);
+    // Finance allocates a second range while the automatic one is open and partly used: it queues.
+    const queued = await svc.api('POST', '/v1/ranges', {
+      token: finance,
+      json: { department: 'ZRZY', size: 50 },
+    });
+    expect(queued.status).toBe(201);
+    expect(queued.body.status).toBe('queued');
+    const open = (await rangesOf('ZRZY')).find((r) => r.status === 'open')!;
+    const closed = await svc.api('POST', `/v1/ranges/${encodeURIComponent(open.id)}/close`, {
+      token: finance,
+      json: { reason: 'billing point moved' },
+    });
+    expect(closed.status).toBe(200);
+
+    const before = await rangesOf('ZRZY');
+    const after = await Promise.all([issue(svc, token), issue(svc, token), issue(svc, token)]);
+    expect(after.map((a) => a.status)).toEqual([201, 201, 201]);
+    // The numbers come from the queued range, which is now open; no range was allocated.
+    const nowRanges = await rangesOf('ZRZY');
+    expect(nowRanges).toHaveLength(before.length);
+    const opened = nowRanges.find((r) => r.id === queued.body.id)!;
+    expect(opened.status).toBe('open');
+    expect(after.map((a) => Number(a.body.number)).sort()).toEqual([0, 1, 2].map((i) => opened.first + i));
+    const reversal = await svc.api('POST', `/v1/receipts/${first.body.code}/${first.body.number}/reversal`, {
+      token,
+      json: { reason: '重复收费' },
+      headers: { 'idempotency-key': newKey() },
+    });
+    expect(reversal.status).toBe(201);
+    await expectNumbersAccountedFor('ZRZY');
+  });
+
+  it('allocates at most one range when none is left, however often a charge is retried', async () => {
+    const token = await collector('GA');
+    const charge = {
+      payer: { type: 'person', name: '李四' },
+      lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }],
+    };
+    expect((await issue(svc, token, charge)).status).toBe(201);
+    const open = (await rangesOf('GA')).find((r) => r.status === 'open')!;
+    await svc.api('POST', `/v1/ranges/${encodeURIComponent(open.id)}/close`, {
+      token: finance,
+      json: { reason: 'closed early' },
+    });
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push((await issue(svc, token, charge)).status);
+    expect(answers).toEqual([201, 201, 201, 201, 201]);
+    const ranges = await rangesOf('GA');
+    expect(ranges.map((r) => r.status).sort()).toEqual(['closed', 'open']);
+    await expectNumbersAccountedFor('GA');
+  });
+
+  it('answers 503 and raises one critical alert when a department can get no range at all', async () => {
+    const token = await collector('RS');
+    const deps = getDeps();
+    const code = receiptCode(deps.config.regionCode, dateInZone(deps.now()));
+    // Every number of the code is given away: nothing is left to allocate.
+    const allocate = deps.ranges.allocateRange.bind(deps.ranges);
+    deps.ranges.allocateRange = async () => {
+      throw new RangeError(`receipt code ${code} has no numbers left for a range of 20`);
+    };
+    try {
+      const charge = {
+        payer: { type: 'person', name: '王五' },
+        lines: [{ itemCode: 'RS-001', quantity: 1, amount: '30.00' }],
+      };
+      const answers = await Promise.all([issue(svc, token, charge), issue(svc, token, charge)]);
+      for (const a of answers) {
+        expect(a.status).toBe(503);
+        expect(a.headers.get('retry-after')).toBe('1');
+        expect(a.body.message).toContain('no numbers left');
+      }
+    } finally {
+      deps.ranges.allocateRange = allocate;
+    }
+    const listed = await svc.api('GET', '/v1/audit/alerts?limit=500', { token: auditor });
+    expect(listed.status).toBe(200);
+    const ours = listed.body.items.filter(
+      (a: { department: string; rule: string }) => a.department === 'RS' && a.rule === 'range_unavailable',
+    );
+    expect(ours).toHaveLength(1);
+    expect(ours[0].severity).toBe('critical');
+  });
+});
+
+describe('one batch never writes one item twice', () => {
+  it('the same Idempotency-Key twice in one batch makes one receipt and replays it', async () => {
+    const deps = getDeps();
+    const token = await collector('ZRZY');
+    // Hold the department's first transaction back, so that everything sent meanwhile queues
+    // and is taken together in the next batch.
+    const first = issue(svc, token);
+    await new Promise((r) => setTimeout(r, 0));
+    const sent = transactionsSent();
+    const key = newKey();
+    const twins = await Promise.all([
+      issue(svc, token, registrationCharge(), key),
+      issue(svc, token, registrationCharge(), key),
+    ]);
+    expect((await first).status).toBe(201);
+    expect(twins.map((t) => t.status).sort()).toEqual([200, 201]);
+    expect(twins[0]!.body.number).toBe(twins[1]!.body.number);
+    // No transaction was refused outright (a ValidationException for two writes of one item).
+    expect(sent.length).toBeGreaterThan(0);
+    await expectNumbersAccountedFor('ZRZY');
+    expect(deps).toBe(getDeps());
+  });
+
+  it('batches keep apart two requests on one item, whatever order they arrive in (unit)', async () => {
+    const deps = getDeps();
+    const taken: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const fake = {
+      ...deps,
+      receipts: {
+        ...deps.receipts,
+        takeCapacity: (entries: readonly unknown[]) => entries.length,
+        takeNumbers: async (_range: unknown, entries: readonly { idem: { key: string } }[]) => {
+          const keys = entries.map((e) => e.idem.key);
+          if (new Set(keys).size !== keys.length)
+            throw new Error('ValidationException: two operations on one item');
+          taken.push(keys);
+          if (keys[0] === 'first') await gate; // everything sent meanwhile queues
+          return { ok: true } as const;
+        },
+      },
+      ranges: {
+        ...deps.ranges,
+        slot: async () => ({
+          current: {
+            id: 'r',
+            department: 'X',
+            code: 'c',
+            first: 1,
+            last: 1000,
+            next: 1,
+            status: 'open' as const,
+            allocatedAt: '',
+            allocatedBy: '',
+          },
+          queued: [],
+        }),
+      },
+    };
+    const taker = new NumberTaker(fake);
+    const request = (key: string, reverses?: string) => ({
+      department: 'X',
+      code: '11010126',
+      idem: {
+        department: 'X',
+        key,
+        operation: 'issue' as const,
+        requestHash: '',
+        code: '',
+        number: '',
+        createdAt: '',
+      },
+      content: { reverses: reverses ? { code: '11010126', number: reverses } : undefined } as never,
+    });
+    const first = taker.take(request('first'));
+    const rest = [
+      taker.take(request('a')),
+      taker.take(request('b')),
+      taker.take(request('a')),
+      taker.take(request('c', '0000000001')),
+      taker.take(request('d', '0000000001')),
+      taker.take(request('e')),
+    ];
+    release();
+    const results = await Promise.all([first, ...rest]);
+    expect(results.every((r) => r !== null)).toBe(true);
+    // The batch after the held one takes one of each clashing pair; the next takes the others.
+    expect(taken).toEqual([['first'], ['a', 'b', 'c', 'e'], ['a', 'd']]);
+  });
+
+  it('two reversals of one original sent together: one red receipt, the other refused with 409', async () => {
+    const token = await collector('ZRZY');
+    const original = await issue(svc, token);
+    expect(original.status).toBe(201);
+    const blocker = issue(svc, token);
+    await new Promise((r) => setTimeout(r, 0));
+    const reverse = () =>
+      svc.api('POST', `/v1/receipts/${original.body.code}/${original.body.number}/reversal`, {
+        token,
+        json: { reason: '退费' },
+        headers: { 'idempotency-key': newKey() },
+      });
+    const both = await Promise.all([reverse(), reverse()]);
+    await blocker;
+    expect(both.map((b) => b.status).sort()).toEqual([201, 409]);
+    await expectNumbersAccountedFor('ZRZY');
+  });
+});
+
+describe('a transaction cancelled for another reason than a failed condition', () => {
+  const cancelled = (code: string) =>
+    new TransactionCanceledException({
+      message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${code}, None, None]`,
+      $metadata: {},
+      CancellationReasons: [{ Code: code }, { Code: 'None' }, { Code: 'None' }],
+    });
+
+  /** Cancels every completing transaction (the one that writes the PDF row) with `code`. */
+  function cancelCompletion(code: string) {
+    (getDeps().db as unknown as { send: Send }).send = async (command) => {
+      const items = (command.input as { TransactItems?: { Put?: { Item?: { sk?: string } } }[] })
+        ?.TransactItems;
+      if (
+        command.constructor.name === 'TransactWriteCommand' &&
+        items?.some((i) => i.Put?.Item?.sk === 'PDF')
+      )
+        throw cancelled(code);
+      return originalSend(command);
+    };
+  }
+
+  for (const code of ['TransactionConflict', 'ThrottlingError']) {
+    it(`${code} while completing answers 503 with Retry-After, never 201 with a pending receipt`, async () => {
+      const token = await collector('GA');
+      const charge = {
+        payer: { type: 'person', name: '赵六' },
+        lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }],
+      };
+      const key = newKey();
+      cancelCompletion(code);
+      const res = await issue(svc, token, charge, key);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      (getDeps().db as unknown as { send: Send }).send = originalSend;
+      const retried = await issue(svc, token, charge, key);
+      expect(retried.status).toBe(200);
+      expect(retried.body.status).toBe('issued');
+      await expectNumbersAccountedFor('GA');
+    });
+  }
+});
