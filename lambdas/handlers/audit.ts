@@ -7,15 +7,15 @@ import {
   type QueryPlan,
   type StoredAlert,
 } from '../adapters/dynamo/audit-repo.js';
-import { type LedgerEvent, newEvent, recordEvent } from '../adapters/dynamo/events.js';
-import type { StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
+import { newEvent, recordEvent } from '../adapters/dynamo/events.js';
+import { getDeps } from '../app/deps.js';
 import { dateInZone } from '../core/dates.js';
 import { badRequest } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
+import type { LedgerEvent, StoredReceipt } from '../core/ports.js';
 import { linesInYuan } from '../core/receipt.js';
 import type { auditExportQuery, auditListQuery } from '../core/schemas.js';
 import { groupTotals } from '../core/totals.js';
-import { getDeps } from './deps.js';
 import { groupHandler } from './http/group.js';
 import { type ApiRequest, json, streamed } from './http/types.js';
 import { rangeOut } from './ranges.js';
@@ -251,9 +251,9 @@ export const handler = groupHandler('audit', {
   },
 
   auditRanges: async (req) => {
-    const { receipts } = getDeps();
+    const deps = getDeps();
     await recordRead(req);
-    const [ranges, pending] = await Promise.all([receipts.listRanges(), receipts.pending(1000)]);
+    const [ranges, pending] = await Promise.all([deps.ranges.listRanges(), deps.receipts.pending(1000)]);
     const unfinished = new Map<string, number>();
     for (const p of pending) unfinished.set(p.rangeId, (unfinished.get(p.rangeId) ?? 0) + 1);
     return json(200, {

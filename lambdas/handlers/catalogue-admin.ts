@@ -12,7 +12,7 @@ import { catalogueRows, inCsvTerms } from '../core/catalogue-import.js';
 import { dateInZone } from '../core/dates.js';
 import { AppError, badRequest } from '../core/errors.js';
 import { versionOut } from '../core/schemas.js';
-import { getDeps } from './deps.js';
+import { getDeps } from '../app/deps.js';
 import { groupHandler } from './http/group.js';
 import { type ApiRequest, json } from './http/types.js';
 

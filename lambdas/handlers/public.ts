@@ -3,7 +3,7 @@ import { catalogueAsOf, groupVersions, versionAsOf } from '../core/catalogue.js'
 import { dateInZone } from '../core/dates.js';
 import { notFound } from '../core/errors.js';
 import { versionOut } from '../core/schemas.js';
-import { getDeps } from './deps.js';
+import { getDeps } from '../app/deps.js';
 import { groupHandler } from './http/group.js';
 import { json } from './http/types.js';
 import { openApiDocument } from './openapi.js';

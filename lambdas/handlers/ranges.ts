@@ -1,13 +1,13 @@
+import { getDeps } from '../app/deps.js';
+import { superviseRangeClosed } from '../app/supervision.js';
 import { dateInZone } from '../core/dates.js';
 import { AppError, conflict } from '../core/errors.js';
 import type { NumberRange } from '../core/numbering.js';
 import { rangeSize, takenCount } from '../core/numbering.js';
 import { formatReceiptNumber, receiptCode } from '../core/receipt.js';
 import { rangeId } from '../core/schemas.js';
-import { getDeps } from './deps.js';
 import { groupHandler } from './http/group.js';
 import { json } from './http/types.js';
-import { superviseRangeClosed } from './supervision.js';
 
 export function rangeOut(r: NumberRange) {
   return {
@@ -27,14 +27,15 @@ export const handler = groupHandler('ranges', {
     const body = req.input.body;
     const now = deps.now();
     const code = receiptCode(deps.config.regionCode, dateInZone(now));
-    if (body.departmentName) await deps.receipts.setDepartmentName(body.department, body.departmentName);
+    if (body.departmentName) await deps.departments.setName(body.department, body.departmentName);
     for (let attempt = 0; attempt < 10; attempt++) {
-      const range = await deps.receipts.allocateRange(
+      const range = await deps.ranges.allocateRange(
         body.department,
         code,
         body.size,
         req.caller!.username,
         now,
+        'open_or_queue',
       );
       if (range) return json(201, rangeOut(range));
     }
@@ -47,7 +48,7 @@ export const handler = groupHandler('ranges', {
     // An id that allocation cannot have made names no range (and may pass DynamoDB's key limits).
     const id = rangeId.safeParse(req.input.params.id);
     const closed = id.success
-      ? await deps.receipts.closeRange(id.data, req.caller!.username, reason, deps.now())
+      ? await deps.ranges.closeRange(id.data, req.caller!.username, reason, deps.now())
       : undefined;
     if (!closed)
       throw new AppError(

@@ -1,10 +1,40 @@
+import type { Deps } from '../app/deps.js';
+import { getDeps } from '../app/deps.js';
+import { issueReceipt, reverseReceipt } from '../app/issuing.js';
 import { AppError } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
-import { contentOf, linesInYuan, type ReceiptRef } from '../core/receipt.js';
-import { getDeps } from './deps.js';
+import type { StoredReceipt } from '../core/ports.js';
+import {
+  contentOf,
+  linesInYuan,
+  qrParams,
+  type ReceiptRef,
+  totalInWords,
+  verifyUrl,
+} from '../core/receipt.js';
 import { groupHandler } from './http/group.js';
 import { type ApiRequest, binary, json } from './http/types.js';
-import { issueReceipt, receiptReply, reverseReceipt } from './issuing.js';
+
+/** What the API answers for a receipt that was issued (or replayed). */
+function receiptReply(deps: Deps, r: StoredReceipt) {
+  return {
+    code: r.code,
+    number: r.number,
+    checkCode: r.checkCode,
+    kind: r.kind,
+    total: formatYuan(r.total),
+    totalInWords: totalInWords(r),
+    status: r.status,
+    issuedAt: r.issuedAt,
+    ...(r.reverses ? { reverses: r.reverses } : {}),
+    verifyUrl: verifyUrl(
+      deps.config.publicUrl,
+      r,
+      r.qrSignature && r.keyId ? qrParams(r, r.keyId, r.qrSignature) : {},
+    ),
+    pdfUrl: `${deps.config.publicUrl}/v1/receipts/${r.code}/${r.number}/pdf`,
+  };
+}
 
 /** A receipt of the caller's own department, or 404/403. */
 async function ownReceipt(req: ApiRequest<{ params: ReceiptRef }>) {

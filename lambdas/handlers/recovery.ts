@@ -1,6 +1,6 @@
 import { logger } from '../adapters/logger.js';
-import { getDeps } from './deps.js';
-import { recoverPending } from './issuing.js';
+import { getDeps } from '../app/deps.js';
+import { recoverPending } from '../app/completion.js';
 
 /** Pending receipts younger than this are probably still being completed by their request. */
 const MIN_AGE_MS = 60_000;

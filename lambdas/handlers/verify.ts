@@ -1,11 +1,12 @@
 import type { PublishedKey } from '../adapters/dynamo/keyring.js';
-import type { StoredReceipt } from '../adapters/dynamo/receipt-repo.js';
 import { emitMetric } from '../adapters/metrics.js';
 import { type PdfCheckName, verifyPdfSignature } from '../adapters/pdf/verify.js';
 import { certificateFromPem, sha256Hex } from '../adapters/signing/certificate.js';
 import { publicJwk, verifyWithCertificate } from '../adapters/signing/ecdsa.js';
+import { getDeps } from '../app/deps.js';
 import { AppError } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
+import type { StoredReceipt } from '../core/ports.js';
 import {
   canonicalReceipt,
   contentOf,
@@ -16,7 +17,6 @@ import {
   type ReceiptStatus,
   totalInWords,
 } from '../core/receipt.js';
-import { getDeps } from './deps.js';
 import { groupHandler } from './http/group.js';
 import { binary, json } from './http/types.js';
 
@@ -135,7 +135,7 @@ export const handler = groupHandler('verify', {
     emitMetric('Verifications');
     const deps = getDeps();
     const query = req.input?.query; // null when malformed: the same 404 as a miss
-    const receipt = query ? await deps.receipts.recordCheck(query, query.checkCode) : undefined;
+    const receipt = query ? await deps.checks.recordCheck(query, query.checkCode) : undefined;
     if (!receipt) return json(404, NOT_FOUND);
     if (!dataSignatureValid(receipt, await deps.keys.published()))
       return json(200, {

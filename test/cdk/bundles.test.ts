@@ -28,7 +28,7 @@ import { type Deps, getDeps, resetDeps } from '../../lambdas/app/deps.js';
 import { freePort } from '../../lambdas/local/dynamodb-local.js';
 import { seedDemoCatalogue } from '../../lambdas/local/seed.js';
 import { ensureTables } from '../../lambdas/local/tables.js';
-import { ENV } from '../../lambdas/runtime/env.js';
+import { ENV, ORIGIN_VERIFY_HEADER } from '../../lambdas/runtime/env.js';
 import { isPublic, ROUTE_GROUPS, ROUTES, routeKey } from '../../lambdas/runtime/routes.js';
 import { TABLES, type TableId } from '../../lambdas/runtime/tables.js';
 import {
@@ -90,6 +90,9 @@ const started = new Map<FunctionName, Promise<Container>>();
  * The function's environment as the synthesized template sets it, with each reference
  * resolved to what stands in for it here. A reference nobody knows how to stand in for fails.
  */
+/** What stands in for the origin-verify secret: every event apiEvent makes carries it, as CloudFront's would. */
+const ORIGIN_SECRET = 'stand-in-origin-verify-secret';
+
 function environmentOf(name: FunctionName): Record<string, string> {
   const variables: Record<string, unknown> = functionResource(name).Properties.Environment.Variables;
   const tableByRef = new Map(TABLES.map((t) => [logicalId(built.stack.tables.table(t.id)), t.id]));
@@ -100,6 +103,8 @@ function environmentOf(name: FunctionName): Record<string, string> {
     // The distribution's domain name, unknown until deployed.
     else if (key === ENV.publicUrl) env[key] = PUBLIC_URL;
     else if (key === ENV.kmsKeyId) env[key] = 'replaced-by-the-local-signer';
+    // The Secrets Manager value CloudFront sends in the origin-verify header (apiEvent sends it too).
+    else if (key === ENV.originVerify) env[key] = ORIGIN_SECRET;
     else throw new Error(`${name}: no stand-in for ${key} = ${JSON.stringify(value)}`);
   }
   // The font next to the bundle, where the stack's after-bundling hook copies it.
@@ -411,6 +416,7 @@ function apiEvent(routeId: string, o: EventOptions = {}) {
     host: 'abc123.execute-api.us-east-1.amazonaws.com',
     'user-agent': 'Amazon CloudFront',
     'x-forwarded-for': '203.0.113.7, 130.176.0.1',
+    [ORIGIN_VERIFY_HEADER]: ORIGIN_SECRET,
     ...(o.json !== undefined ? { 'content-type': 'application/json' } : {}),
     ...(o.contentType ? { 'content-type': o.contentType } : {}),
     ...(o.claims ? { authorization: 'Bearer eyJraWQiOi...' } : {}),
