@@ -4,9 +4,9 @@ import { newCheckCode } from '../adapters/ids.js';
 import { emitMetric } from '../adapters/metrics.js';
 import { sha256Hex } from '../adapters/signing/certificate.js';
 import { canonicalJson } from '../core/canonical.js';
-import { checkCharge } from '../core/charge.js';
+import { type ChargeViolation, chargeDateViolations, checkCharge } from '../core/charge.js';
 import { dateInZone } from '../core/dates.js';
-import { AppError, conflict, type Violation } from '../core/errors.js';
+import { AppError, conflict } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
 import type { Actor, IdempotencyRecord, LedgerEvent, StoredReceipt } from '../core/ports.js';
 import type { ReceiptContent, ReceiptRef } from '../core/receipt.js';
@@ -110,7 +110,7 @@ export async function issueReceipt(
       const now = deps.now();
       const today = dateInZone(now);
       const chargeDate = request.chargeDate ?? today;
-      const refuse = async (violations: Violation[]) => {
+      const refuse = async (violations: ChargeViolation[]) => {
         emitMetric('ChargesRefused');
         const event = newEvent(
           'charge.refused',
@@ -127,14 +127,8 @@ export async function issueReceipt(
           violations,
         );
       };
-      if (chargeDate > today)
-        throw await refuse([
-          {
-            path: 'chargeDate',
-            rule: 'charge_date_in_future',
-            message: `chargeDate ${chargeDate} is after today (${today})`,
-          },
-        ]);
+      const dateViolations = chargeDateViolations(chargeDate, today, deps.config.maxChargeAgeDays);
+      if (dateViolations.length) throw await refuse(dateViolations);
       const result = checkCharge({ department, chargeDate, lines: request.lines }, await catalogue);
       if (!result.ok) throw await refuse(result.violations);
       const content: Omit<ReceiptContent, 'code' | 'number'> = {

@@ -7,7 +7,7 @@ import {
   refusalAlerts,
   stuckAlert,
 } from '../core/alerts.js';
-import type { Violation } from '../core/errors.js';
+import type { ChargeViolation } from '../core/charge.js';
 import type { LedgerEvent, StoredReceipt } from '../core/ports.js';
 import { contentOf } from '../core/receipt.js';
 import type { Deps } from './deps.js';
@@ -57,7 +57,7 @@ export function superviseRefusal(
   deps: Deps,
   event: LedgerEvent,
   department: string,
-  violations: Violation[],
+  violations: ChargeViolation[],
 ): Promise<void> {
   return guarded('refusal', async () => {
     const count = await deps.audit.countRefusal(department, event.at);

@@ -1,4 +1,4 @@
-import type { Violation } from './errors.js';
+import { CHARGE_RULES, type ChargeViolation } from './charge.js';
 import type { Fen } from './money.js';
 import { formatYuan } from './money.js';
 import type { ReceiptContent } from './receipt.js';
@@ -47,16 +47,19 @@ export const DEFAULT_THRESHOLDS: AlertThresholds = {
 export const DEFAULT_OFFICE_HOURS: OfficeHours = { start: '08:30', end: '17:30', days: [1, 2, 3, 4, 5] };
 
 export type Severity = 'info' | 'warning' | 'critical';
-export type AlertRule =
-  | 'charge_refused'
-  | 'repeated_refusals'
-  | 'late_reversal'
-  | 'reversal_share'
-  | 'outside_office_hours'
-  | 'amount_above_usual'
-  | 'receipt_stuck'
-  | 'range_closed_unused'
-  | 'range_unavailable';
+export const ALERT_RULES = [
+  'charge_refused',
+  'repeated_refusals',
+  'late_issuance',
+  'late_reversal',
+  'reversal_share',
+  'outside_office_hours',
+  'amount_above_usual',
+  'receipt_stuck',
+  'range_closed_unused',
+  'range_unavailable',
+] as const;
+export type AlertRule = (typeof ALERT_RULES)[number];
 
 /** An alert before it is stored: `key` makes repeats of one finding collapse into one alert. */
 export interface AlertDraft {
@@ -86,11 +89,11 @@ export function outsideOfficeHours(instant: string, hours: OfficeHours): boolean
 
 /** A refused charge is always worth a look; several in an hour from one department, more so. */
 export function refusalAlerts(
-  refusal: { department: string; eventId: string; violations: Violation[]; at: string },
+  refusal: { department: string; eventId: string; violations: ChargeViolation[]; at: string },
   refusalsThisHour: number,
   t: AlertThresholds,
 ): AlertDraft[] {
-  const rules = [...new Set(refusal.violations.map((v) => v.rule))].join(', ');
+  const labels = [...new Set(refusal.violations.map((v) => v.rule))].map((r) => CHARGE_RULES[r]);
   const alerts: AlertDraft[] = [
     {
       key: `charge_refused#${refusal.eventId}`,
@@ -99,8 +102,8 @@ export function refusalAlerts(
       department: refusal.department,
       subjects: [refusal.eventId],
       message: {
-        zh: `拒绝了一笔目录外或不符合标准的收费（${rules}）`,
-        en: `a charge off the catalogue was refused (${rules})`,
+        zh: `拒绝了一笔目录外或不符合标准的收费（${labels.map((l) => l.zh).join('、')}）`,
+        en: `a charge off the catalogue was refused (${labels.map((l) => l.en).join('; ')})`,
       },
     },
   ];
@@ -128,6 +131,9 @@ export interface IssueContext {
   originalIssuedAt?: string;
 }
 
+const daysBetween = (from: string, to: string) =>
+  Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
+
 /** The rules evaluated when a receipt is issued, blue or red. */
 export function issueAlerts(
   receipt: ReceiptContent,
@@ -150,6 +156,21 @@ export function issueAlerts(
         en: `receipt ${subject} was issued outside office hours`,
       },
     });
+  // Within the window the charge check allows (FEEPROOF_MAX_CHARGE_AGE_DAYS): every late one.
+  if (receipt.chargeDate < receipt.issueDate) {
+    const days = daysBetween(receipt.chargeDate, receipt.issueDate);
+    alerts.push({
+      key: `late_issuance#${subject}`,
+      severity: 'warning',
+      rule: 'late_issuance',
+      department: dept,
+      subjects: [subject],
+      message: {
+        zh: `票据 ${subject} 补开：收费日期 ${receipt.chargeDate}，开票日期 ${receipt.issueDate}，晚 ${days} 天`,
+        en: `receipt ${subject} was issued ${days} day(s) after its charge date ${receipt.chargeDate}`,
+      },
+    });
+  }
   if (receipt.kind === 'blue')
     for (const line of receipt.lines) {
       const totals = context.items.get(line.itemCode);

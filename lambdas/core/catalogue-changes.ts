@@ -19,18 +19,12 @@ function latest(versions: readonly ItemVersion[]): ItemVersion {
   return versions.reduce((a, b) => (b.version > a.version ? b : a));
 }
 
-function refuseRewritingThePast(effectiveFrom: IsoDate, s: ChangeStamp) {
-  if (effectiveFrom < s.today)
+function refuseRewritingThePast(date: IsoDate, s: ChangeStamp, field: 'effectiveFrom' | 'validFrom') {
+  if (date < s.today)
     throw new AppError(
       'unprocessable',
       'a change cannot take effect before today: the past is never rewritten',
-      [
-        {
-          path: 'effectiveFrom',
-          rule: 'effective_in_past',
-          message: `effectiveFrom ${effectiveFrom} is before today (${s.today})`,
-        },
-      ],
+      [{ path: field, rule: 'effective_in_past', message: `${field} ${date} is before today (${s.today})` }],
     );
 }
 
@@ -39,7 +33,11 @@ function refuseIfAbolished(versions: readonly ItemVersion[], code: string) {
     throw conflict(`item ${code} is abolished and can no longer be changed`);
 }
 
-/** Version 1 of a new item, in force from its `validFrom` (publishing a fee that already applies is allowed). */
+/**
+ * Version 1 of an item, in force from its `validFrom` as given, past or not: the record of an
+ * item the bureau already charges (the demo catalogue's seed). A change never uses it directly:
+ * a new item goes through `newItemVersion`.
+ */
 export function createdVersion(
   item: FeeItem,
   reason: string,
@@ -47,6 +45,21 @@ export function createdVersion(
   changeType: ChangeType = 'create',
 ): ItemVersion {
   return { ...item, version: 1, effectiveFrom: item.validFrom, ...stamp(s, changeType, reason) };
+}
+
+/**
+ * Version 1 of a new item (created or imported): like any change it takes effect today or
+ * later. An item created today in force from a past date would let charges be dated back into
+ * that past and pass the check.
+ */
+export function newItemVersion(
+  item: FeeItem,
+  reason: string,
+  s: ChangeStamp,
+  changeType: ChangeType = 'create',
+): ItemVersion {
+  refuseRewritingThePast(item.validFrom, s, 'validFrom');
+  return createdVersion(item, reason, s, changeType);
 }
 
 /** A new version of an existing item with new fields, effective from a date (today or later). */
@@ -61,7 +74,7 @@ export function revisedVersion(
 ): ItemVersion {
   if (versions.length === 0) throw notFound(`item ${code} is not in the catalogue`);
   refuseIfAbolished(versions, code);
-  refuseRewritingThePast(effectiveFrom, s);
+  refuseRewritingThePast(effectiveFrom, s, 'effectiveFrom');
   return {
     ...fields,
     code,
@@ -80,7 +93,7 @@ export function statusVersion(
 ): ItemVersion {
   if (versions.length === 0) throw notFound(`item ${code} is not in the catalogue`);
   refuseIfAbolished(versions, code);
-  refuseRewritingThePast(change.effectiveFrom, s);
+  refuseRewritingThePast(change.effectiveFrom, s, 'effectiveFrom');
   const base = versionAsOf(versions, change.effectiveFrom) ?? latest(versions);
   if (base.status === change.status)
     throw conflict(`item ${code} is already ${change.status} on ${change.effectiveFrom}`);

@@ -28,9 +28,37 @@ export interface ChargedLine {
   exemption?: string;
 }
 
+/**
+ * Every rule a charge can break, with the words an auditor reads: alerts and their messages
+ * name a rule by these labels, never by its code.
+ */
+export const CHARGE_RULES = {
+  charge_date_in_future: { zh: '收费日期晚于今天', en: 'charge date in the future' },
+  charge_date_too_old: { zh: '收费日期超出补开期限', en: 'charge date older than allowed' },
+  no_lines: { zh: '没有收费明细', en: 'no charge lines' },
+  unknown_item: { zh: '收费项目不在目录内', en: 'item not in the catalogue' },
+  not_yet_effective: { zh: '收费项目尚未生效', en: 'item not yet in force' },
+  expired: { zh: '收费项目已过有效期', en: 'item expired' },
+  suspended: { zh: '收费项目已暂停', en: 'item suspended' },
+  abolished: { zh: '收费项目已取消', en: 'item abolished' },
+  wrong_department: { zh: '非本部门的收费项目', en: "another department's item" },
+  bad_quantity: { zh: '数量不正确', en: 'bad quantity' },
+  bad_amount: { zh: '金额不是整分', en: 'amount not in whole fen' },
+  exemption_not_applicable: { zh: '减免不适用', en: 'exemption not applicable' },
+  amount_mismatch: { zh: '金额与收费标准不符', en: 'amount differs from the standard' },
+  amount_out_of_range: { zh: '金额超出收费标准范围', en: 'amount outside the standard range' },
+} as const satisfies Record<string, { zh: string; en: string }>;
+
+export type ChargeRule = keyof typeof CHARGE_RULES;
+
+/** A violation of one of the charge rules: its rule always has a label. */
+export interface ChargeViolation extends Violation {
+  rule: ChargeRule;
+}
+
 export type ChargeResult =
   | { ok: true; lines: ChargedLine[]; total: Fen }
-  | { ok: false; violations: Violation[] };
+  | { ok: false; violations: ChargeViolation[] };
 
 export interface ChargeRequest {
   department: string;
@@ -44,6 +72,40 @@ const IN_FORCE_MESSAGES = {
   suspended: 'is suspended on the charge date',
   abolished: 'is abolished on the charge date',
 } as const;
+
+const DAY_MS = 86_400_000;
+const daysBefore = (date: IsoDate, days: number): IsoDate =>
+  new Date(Date.parse(`${date}T00:00:00Z`) - days * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * The charge date's own rule, checked before the catalogue: never after today (a receipt
+ * cannot precede its charge), and at most `maxAgeDays` before it (a late receipt is allowed
+ * for a while, not back-dating into any past; the alerts flag every late one).
+ */
+export function chargeDateViolations(
+  chargeDate: IsoDate,
+  today: IsoDate,
+  maxAgeDays: number,
+): ChargeViolation[] {
+  if (chargeDate > today)
+    return [
+      {
+        path: 'chargeDate',
+        rule: 'charge_date_in_future',
+        message: `chargeDate ${chargeDate} is after today (${today})`,
+      },
+    ];
+  const earliest = daysBefore(today, maxAgeDays);
+  if (chargeDate < earliest)
+    return [
+      {
+        path: 'chargeDate',
+        rule: 'charge_date_too_old',
+        message: `chargeDate ${chargeDate} is more than ${maxAgeDays} days before today (${today}): a charge may be dated from ${earliest} on`,
+      },
+    ];
+  return [];
+}
 
 /** The per-unit standard after an exemption: waived is zero, percent reduces, amount replaces. */
 function reducedPerUnit(perUnit: Fen, exemption: Exemption | undefined): Fen {
@@ -80,14 +142,14 @@ export function checkCharge(
   request: ChargeRequest,
   versionsByCode: ReadonlyMap<string, readonly ItemVersion[]>,
 ): ChargeResult {
-  const violations: Violation[] = [];
+  const violations: ChargeViolation[] = [];
   const charged: ChargedLine[] = [];
   if (request.lines.length === 0)
     violations.push({ path: 'lines', rule: 'no_lines', message: 'a charge needs at least one line' });
 
   request.lines.forEach((line, index) => {
     const path = `lines[${index}]`;
-    const fail = (rule: string, message: string, field = '') =>
+    const fail = (rule: ChargeRule, message: string, field = '') =>
       violations.push({ path: path + field, line: index, rule, message });
 
     const versions = versionsByCode.get(line.itemCode);

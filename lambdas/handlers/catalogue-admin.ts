@@ -4,7 +4,7 @@ import { newEvent } from '../adapters/dynamo/events.js';
 import type { ItemVersion } from '../core/catalogue.js';
 import {
   type ChangeStamp,
-  createdVersion,
+  newItemVersion,
   revisedVersion,
   statusVersion,
 } from '../core/catalogue-changes.js';
@@ -33,7 +33,7 @@ export const handler = groupHandler('catalogue-admin', {
     const { catalogue } = getDeps();
     const { reason, ...item } = req.input.body;
     const s = changeStamp(req);
-    const version = createdVersion(item, reason ?? '新设收费项目 / new fee item', s);
+    const version = newItemVersion(item, reason ?? '新设收费项目 / new fee item', s);
     await catalogue.addVersions(
       [version],
       newEvent('catalogue.created', s.actor, item.code, { before: null, after: versionOut(version) }, s.at),
@@ -103,7 +103,7 @@ export const handler = groupHandler('catalogue-admin', {
       const history = existing.get(item.code);
       try {
         if (!history)
-          versions.push(createdVersion(item, reason ?? '目录导入 / catalogue import', s, 'import'));
+          versions.push(newItemVersion(item, reason ?? '目录导入 / catalogue import', s, 'import'));
         else {
           if (!effectiveFrom)
             throw badRequest('', [

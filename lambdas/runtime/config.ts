@@ -24,6 +24,8 @@ export interface Config {
   publicUrl: string;
   /** How many numbers a range allocated automatically holds. */
   rangeSize: number;
+  /** A charge dated more than this many days before today is refused (core/charge.ts). */
+  maxChargeAgeDays: number;
   fontPath: string;
   /** Alert thresholds: the defaults in core/alerts.ts, overridden by FEEPROOF_ALERTS (JSON). */
   alerts: AlertThresholds;
@@ -51,10 +53,11 @@ function jsonOverride<T extends object>(value: string | undefined, defaults: T, 
 
 const DEFAULT_FONT = fileURLToPath(new URL('../../assets/fonts/DroidSansFallbackFull.ttf', import.meta.url));
 
-function positiveInt(value: string | undefined, fallback: number, name: string): number {
+function wholeNumber(value: string | undefined, fallback: number, name: string, min = 1): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new Error(`${name} must be a whole number of at least ${min}, got ${value}`);
   return n;
 }
 
@@ -82,7 +85,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     regionCode,
     bureauName: env[ENV.bureauName] ?? '某市财政局',
     publicUrl: (env[ENV.publicUrl] ?? `http://127.0.0.1:${env.PORT ?? 3000}`).replace(/\/$/, ''),
-    rangeSize: positiveInt(env[ENV.rangeSize], 10_000, ENV.rangeSize),
+    rangeSize: wholeNumber(env[ENV.rangeSize], 10_000, ENV.rangeSize),
+    // 0: a charge may only be dated today.
+    maxChargeAgeDays: wholeNumber(env[ENV.maxChargeAgeDays], 30, ENV.maxChargeAgeDays, 0),
     fontPath: env[ENV.fontPath] ?? DEFAULT_FONT,
     alerts: jsonOverride(env[ENV.alerts], DEFAULT_THRESHOLDS, ENV.alerts),
     officeHours: jsonOverride(env[ENV.officeHours], DEFAULT_OFFICE_HOURS, ENV.officeHours),

@@ -10,6 +10,8 @@ export const ENV = {
   bureauName: 'FEEPROOF_BUREAU_NAME',
   publicUrl: 'FEEPROOF_PUBLIC_URL',
   rangeSize: 'FEEPROOF_RANGE_SIZE',
+  /** How many days before today a charge may be dated (a late receipt); older ones are refused. */
+  maxChargeAgeDays: 'FEEPROOF_MAX_CHARGE_AGE_DAYS',
   officeHours: 'FEEPROOF_OFFICE_HOURS',
   alerts: 'FEEPROOF_ALERTS',
   fontPath: 'FEEPROOF_FONT_PATH',

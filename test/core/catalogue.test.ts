@@ -7,6 +7,8 @@ import {
   standardText,
   versionAsOf,
 } from '../../lambdas/core/catalogue.js';
+import { createdVersion, newItemVersion, revisedVersion } from '../../lambdas/core/catalogue-changes.js';
+import { AppError } from '../../lambdas/core/errors.js';
 import { addDays, isoDateArb, prng, shuffle, version } from './support.js';
 
 /** A price history: distinct effective dates in increasing order, each with a price in fen. */
@@ -226,5 +228,73 @@ describe('standardText', () => {
     expect(standardText({ type: 'fixed', amount: 8000 })).toBe('80.00');
     expect(standardText({ type: 'range', min: 1000, max: 5000 })).toBe('10.00-50.00');
     expect(standardText({ type: 'range', min: 5, max: 95 })).toBe('0.05-0.95');
+  });
+});
+
+describe('a new item', () => {
+  const {
+    version: _v,
+    effectiveFrom: _e,
+    changeType: _t,
+    changedBy: _b,
+    changedAt: _a,
+    reason: _r,
+    ...item
+  } = version();
+  const stampOn = (today: string) => ({ actor: 'finance-1', at: new Date(`${today}T02:00:00Z`), today });
+  const refusal = (run: () => unknown) => {
+    try {
+      run();
+    } catch (e) {
+      if (e instanceof AppError) return e;
+      throw e;
+    }
+    return null;
+  };
+
+  it('takes effect today or later, as a revision does: never from a past date', () => {
+    fc.assert(
+      fc.property(
+        isoDateArb('2020-01-01', '2030-12-31'),
+        fc.integer({ min: -400, max: 400 }),
+        (today, offset) => {
+          const validFrom = addDays(today, offset);
+          const error = refusal(() => newItemVersion({ ...item, validFrom }, 'new', stampOn(today)));
+          if (offset >= 0) expect(error).toBeNull();
+          else {
+            expect(error?.status).toBe(422);
+            expect(error?.details).toEqual([
+              {
+                path: 'validFrom',
+                rule: 'effective_in_past',
+                message: `validFrom ${validFrom} is before today (${today})`,
+              },
+            ]);
+            // The same rule, in the same words, as a revision that reaches into the past.
+            const revision = refusal(() =>
+              revisedVersion([version()], item.code, item, validFrom, 'x', stampOn(today)),
+            );
+            expect(revision?.details[0]?.rule).toBe(error?.details[0]?.rule);
+            expect(revision?.message).toBe(error?.message);
+          }
+        },
+      ),
+    );
+  });
+
+  it('is in force from its validFrom, version 1, stamped', () => {
+    const v = newItemVersion({ ...item, validFrom: '2026-12-02' }, 'new', stampOn('2026-12-02'), 'import');
+    expect(v).toMatchObject({
+      version: 1,
+      effectiveFrom: '2026-12-02',
+      changeType: 'import',
+      changedBy: 'finance-1',
+    });
+  });
+
+  it("recorded from the bureau's existing history (the demo seed) keeps its past dates", () => {
+    const v = createdVersion(item, 'seed', stampOn('2026-12-02'), 'import');
+    expect(v.effectiveFrom).toBe(item.validFrom);
+    expect(item.validFrom < '2026-12-02').toBe(true);
   });
 });

@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ItemVersion } from '../../lambdas/core/catalogue.js';
 import { groupVersions } from '../../lambdas/core/catalogue.js';
-import { allowedAmounts, type ChargeLine, checkCharge, MAX_QUANTITY } from '../../lambdas/core/charge.js';
+import {
+  allowedAmounts,
+  CHARGE_RULES,
+  type ChargeLine,
+  chargeDateViolations,
+  checkCharge,
+  MAX_QUANTITY,
+} from '../../lambdas/core/charge.js';
 import { addDays, isoDateArb, version } from './support.js';
 
 const TODAY = '2026-11-26';
@@ -462,5 +469,92 @@ describe('checkCharge: amounts that are not whole fen', () => {
   });
   it('refuses a fractional amount inside a range', () => {
     expect(check([{ itemCode: 'RS-001', quantity: 1, amount: 1234.5 }], 'RS').ok).toBe(false);
+  });
+});
+
+describe('chargeDateViolations: the charge date lies from maxAgeDays before today up to today', () => {
+  it('accepts exactly the dates of the window and names the one rule a date outside breaks', () => {
+    fc.assert(
+      fc.property(
+        isoDateArb('2000-01-01', '2040-12-31'),
+        fc.integer({ min: 0, max: 400 }),
+        fc.integer({ min: -800, max: 800 }),
+        (today, maxAgeDays, daysBack) => {
+          const chargeDate = addDays(today, -daysBack);
+          const violations = chargeDateViolations(chargeDate, today, maxAgeDays);
+          if (daysBack >= 0 && daysBack <= maxAgeDays) expect(violations).toEqual([]);
+          else {
+            expect(violations).toHaveLength(1);
+            const [v] = violations;
+            expect(v!.path).toBe('chargeDate');
+            expect(v!.rule).toBe(daysBack < 0 ? 'charge_date_in_future' : 'charge_date_too_old');
+            expect(v!.message).toContain(chargeDate);
+            expect(v!.message).toContain(today);
+            // A refusal for age says the window and the first date that would do.
+            if (daysBack > 0) {
+              expect(v!.message).toContain(`more than ${maxAgeDays} days before today`);
+              expect(v!.message).toContain(`from ${addDays(today, -maxAgeDays)} on`);
+            }
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('draws the line at the window: 30 days back passes, 31 does not, across a year end', () => {
+    expect(chargeDateViolations('2026-12-02', '2027-01-01', 30)).toEqual([]);
+    expect(chargeDateViolations('2026-12-01', '2027-01-01', 30).map((v) => v.rule)).toEqual([
+      'charge_date_too_old',
+    ]);
+    expect(chargeDateViolations('2018-03-01', '2026-12-02', 30).map((v) => v.rule)).toEqual([
+      'charge_date_too_old',
+    ]);
+    expect(chargeDateViolations('2026-12-03', '2026-12-02', 30).map((v) => v.rule)).toEqual([
+      'charge_date_in_future',
+    ]);
+    // A window of 0: today only.
+    expect(chargeDateViolations('2026-12-02', '2026-12-02', 0)).toEqual([]);
+    expect(chargeDateViolations('2026-12-01', '2026-12-02', 0)).toHaveLength(1);
+  });
+});
+
+describe('CHARGE_RULES: every rule a charge can break has words for people', () => {
+  it('labels every rule checkCharge and the date rule report, in Chinese without ASCII letters', () => {
+    const lines = fc.record({
+      itemCode: fc.constantFrom(
+        'ZRZY-001',
+        'ZRZY-003',
+        'ZRZY-004',
+        'ZRZY-005',
+        'ZRZY-006',
+        'RS-001',
+        'GA-001',
+        'NOPE',
+      ),
+      quantity: fc.oneof(fc.integer({ min: -2, max: 3 }), fc.constant(0.5)),
+      amount: fc.oneof(fc.constantFrom(8000, 0, Number.NaN), fc.integer({ min: 0, max: 20_000 })),
+      exemption: fc.option(fc.constantFrom('小微企业', '外星人'), { nil: undefined }),
+    });
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(fc.array(lines, { maxLength: 4 }), isoDateArb('2026-09-01', '2026-12-31'), (ls, date) => {
+        const result = check(ls, ls[0]?.itemCode === 'RS-001' ? 'RS' : 'ZRZY', date);
+        const rules = [
+          ...(result.ok ? [] : result.violations.map((v) => v.rule)),
+          ...chargeDateViolations(date, TODAY, 30).map((v) => v.rule),
+        ];
+        for (const rule of rules) {
+          seen.add(rule);
+          expect(Object.keys(CHARGE_RULES), rule).toContain(rule);
+        }
+      }),
+      { numRuns: 500 },
+    );
+    expect([...seen].sort()).toEqual(Object.keys(CHARGE_RULES).sort());
+    for (const [rule, label] of Object.entries(CHARGE_RULES)) {
+      expect(label.zh, rule).not.toMatch(/[A-Za-z]/);
+      expect(label.en, rule).not.toContain('_');
+    }
   });
 });

@@ -24,7 +24,8 @@ const newItem = (code: string, overrides: Record<string, unknown> = {}) => ({
   standard: { type: 'fixed', amount: '30.00' },
   basis: [basis],
   fundManagement: 'treasury',
-  validFrom: '2024-01-01',
+  // A new item takes effect today or later, as any change does.
+  validFrom: today,
   ...overrides,
 });
 
@@ -190,6 +191,29 @@ describe('creating items', () => {
     expect((await svc.api('GET', '/v1/catalogue/TEST-BAD')).status).toBe(404);
   });
 
+  it('refuses an item in force from a past date (422): charges dated then would pass the check', async () => {
+    const past = await svc.api('POST', '/v1/catalogue/items', {
+      token: finance,
+      json: newItem('TEST-BACK', { validFrom: yesterday }),
+    });
+    expect(past.status).toBe(422);
+    expect(past.body.details).toEqual([
+      {
+        path: 'validFrom',
+        rule: 'effective_in_past',
+        message: `validFrom ${yesterday} is before today (${today})`,
+      },
+    ]);
+    expect((await svc.api('GET', '/v1/catalogue/TEST-BACK')).status).toBe(404);
+    // From today on is a new item like any other.
+    const later = await svc.api('POST', '/v1/catalogue/items', {
+      token: finance,
+      json: newItem('TEST-LATER', { validFrom: tomorrow }),
+    });
+    expect(later.status).toBe(201);
+    expect(later.body.effectiveFrom).toBe(tomorrow);
+  });
+
   it('refuses malformed JSON (400), a wrong content type (415) and a body over 1 MiB (413)', async () => {
     const malformed = await svc.api('POST', '/v1/catalogue/items', {
       token: finance,
@@ -231,8 +255,8 @@ describe('versions', () => {
       (await svc.api('GET', `/v1/catalogue?asOf=${asOf}&department=TEST`)).body.items.find(
         (i: { code: string }) => i.code === 'TEST-PRICE',
       )?.standard.amount;
+    expect(await price(yesterday)).toBeUndefined(); // before the item's validFrom
     expect(await price(today)).toBe('30.00');
-    expect(await price(yesterday)).toBe('30.00');
     expect(await price(tomorrow)).toBe('45.00');
 
     const history = await svc.api('GET', '/v1/catalogue/TEST-PRICE');
@@ -242,7 +266,7 @@ describe('versions', () => {
         v.standard.amount,
       ]),
     ).toEqual([
-      ['2024-01-01', '30.00'],
+      [today, '30.00'],
       [tomorrow, '45.00'],
     ]);
     expect(history.body.versions[1]).toMatchObject({ changedBy: 'finance', reason: '调整收费标准' });
@@ -297,8 +321,10 @@ describe('versions', () => {
 describe('CSV import', () => {
   const header =
     'code,name,department,unit,standard_type,amount,min,max,fund_management,valid_from,valid_to,basis_title,basis_number,basis_issuer,basis_date,exemptions,status,effective_from,reason';
-  const row = (code: string, amount = '12.00') =>
-    `${code},"导入项目, 含逗号",IMP,次,fixed,${amount},,,treasury,2025-01-01,,关于导入的通知,导〔2025〕1号,某市财政局,2025-01-01,小微企业:waive,active,,`;
+  const row = (code: string, amount = '12.00', validFrom = today) =>
+    `${code},"导入项目, 含逗号",IMP,次,fixed,${amount},,,treasury,${validFrom},,关于导入的通知,导〔2025〕1号,某市财政局,2025-01-01,小微企业:waive,active,,`;
+  const importCsv = (csv: string) =>
+    svc.api('POST', '/v1/catalogue/import', { token: finance, body: csv, contentType: 'text/csv' });
 
   it('imports every row, with or without a BOM', async () => {
     const csv = `\uFEFF${header}\n${row('IMP-001')}\n${row('IMP-002', '8.50')}\n`;
@@ -334,20 +360,19 @@ describe('CSV import', () => {
   });
 
   it('names the CSV column and the line of each error, not the API field', async () => {
+    expect((await importCsv(`${header}\n${row('IMP-200')}`)).status).toBe(200);
     // A blank line counts: row numbers are the file's lines, as a spreadsheet shows them.
     const csv = [
       header,
       row('IMP-201').replace(',treasury,', ',cash,'),
       '',
-      row('IMP-202').replace(',2025-01-01,,', ',2025-01-01,2024-12-31,'),
-      // IMP-001 exists (imported above): a new version may not take effect in the past.
-      row('IMP-001').replace(/,,$/, ',2020-01-01,'),
+      row('IMP-202').replace(`,${today},,`, `,${today},${yesterday},`),
+      // IMP-200 exists: a new version may not take effect in the past.
+      row('IMP-200').replace(/,,$/, ',2020-01-01,'),
+      // IMP-203 is new: it may not be in force from a past date.
+      row('IMP-203', '12.00', yesterday),
     ].join('\n');
-    const res = await svc.api('POST', '/v1/catalogue/import', {
-      token: finance,
-      body: csv,
-      contentType: 'text/csv',
-    });
+    const res = await importCsv(csv);
     expect(res.status).toBe(400);
     const details = res.body.details.map((d: { row: number; path: string; message: string }) => [
       d.row,
@@ -358,8 +383,26 @@ describe('CSV import', () => {
       [2, 'row 2: fund_management', expect.stringMatching(/^fund_management .*treasury/)],
       [4, 'row 4: valid_to', 'valid_to must not be before valid_from'],
       [5, 'row 5: effective_from', expect.stringMatching(/^effective_from 2020-01-01 is before today/)],
+      [6, 'row 6: valid_from', `valid_from ${yesterday} is before today (${today})`],
     ]);
     expect(JSON.stringify(res.body)).not.toMatch(/fundManagement|validFrom|validTo|effectiveFrom/);
+  });
+
+  it('takes a past valid_from only in a new version of an existing item, which takes effect today', async () => {
+    expect((await importCsv(`${header}\n${row('IMP-400')}`)).status).toBe(200);
+    // The fee's validity may start in the past; the version still applies from effective_from on.
+    const revised = await importCsv(
+      `${header}\n${row('IMP-400', '15.00', yesterday).replace(/,,$/, `,${today},`)}`,
+    );
+    expect(revised.status, JSON.stringify(revised.body)).toBe(200);
+    const item = (await svc.api('GET', '/v1/catalogue/IMP-400')).body;
+    expect(item.versions.map((v: { effectiveFrom: string }) => v.effectiveFrom)).toEqual([today, today]);
+    const asOf = async (date: string) =>
+      (await svc.api('GET', `/v1/catalogue?asOf=${date}&department=IMP`)).body.items.find(
+        (i: { code: string }) => i.code === 'IMP-400',
+      );
+    expect(await asOf(yesterday)).toBeUndefined();
+    expect((await asOf(today)).standard.amount).toBe('15.00');
   });
 
   it('refuses a CSV it cannot read with a 400 naming the line', async () => {
