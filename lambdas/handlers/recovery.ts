@@ -1,6 +1,8 @@
-import { logger } from '../adapters/logger.js';
-import { getDeps } from '../app/deps.js';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { logger, powertoolsLogger } from '../adapters/logger.js';
 import { recoverPending } from '../app/completion.js';
+import { getDeps } from '../app/deps.js';
 
 /** Pending receipts younger than this are probably still being completed by their request. */
 const MIN_AGE_MS = 60_000;
@@ -8,9 +10,10 @@ const MIN_AGE_MS = 60_000;
 /**
  * The scheduled recovery step (EventBridge, every few minutes): completes every receipt
  * whose number was taken but whose signing or storing failed, so no number stays a hole.
+ * Each receipt it cannot complete is logged with its number (app/completion.ts).
  */
-export async function handler(): Promise<{ completed: number; failed: number }> {
+export const handler = middy(async (): Promise<{ completed: number; failed: number }> => {
   const result = await recoverPending(getDeps(), MIN_AGE_MS);
   logger.info('recovery finished', result);
   return result;
-}
+}).use(injectLambdaContext(powertoolsLogger()));

@@ -1,7 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SignerError } from '../../lambdas/core/signer.js';
-import { getDeps } from '../../lambdas/app/deps.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { logger } from '../../lambdas/adapters/logger.js';
 import { recoverPending } from '../../lambdas/app/completion.js';
+import { getDeps } from '../../lambdas/app/deps.js';
+import { SignerError } from '../../lambdas/core/signer.js';
 import { expectNumbersAccountedFor } from '../support/accounting.js';
 import { issue, newKey } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -102,6 +103,35 @@ describe('faults while issuing', () => {
     getDeps().signer = originalSigner;
     const result = await recoverPending(getDeps());
     expect(result.completed).toBeGreaterThanOrEqual(3);
+    await expectNumbersAccountedFor('GA');
+  });
+
+  it('recovery logs each receipt it could not complete, with its number', async () => {
+    const failing = async () => {
+      const signer = await originalSigner();
+      return { ...signer, signDigest: () => Promise.reject(new SignerError('KMS unavailable', true)) };
+    };
+    getDeps().signer = failing;
+    const abandoned = await issue(svc, token, charge);
+    expect(abandoned.status).toBe(503);
+    const errors = vi.spyOn(logger, 'error');
+    try {
+      const result = await recoverPending(getDeps());
+      expect(result.failed).toBeGreaterThanOrEqual(1);
+      const logged = errors.mock.calls.filter(
+        ([message]) => message === 'recovery could not complete a receipt',
+      );
+      expect(logged).toHaveLength(result.failed);
+      for (const [, fields] of logged) {
+        expect(fields?.receipt).toMatch(/^\d{8}\/\d{10}$/);
+        expect(fields?.department).toBe('GA');
+        expect((fields?.error as Error).message).toBe('KMS unavailable');
+      }
+    } finally {
+      errors.mockRestore();
+      getDeps().signer = originalSigner;
+    }
+    await recoverPending(getDeps());
     await expectNumbersAccountedFor('GA');
   });
 
