@@ -20,7 +20,8 @@ if (missing.length === 0) process.exit(0);
 
 const packages = missing.map(([, pkg]) => pkg);
 const line = `apt-get update && apt-get install -y ${packages.join(' ')}`;
-for (const [command, pkg, why] of missing) console.error(`missing: ${command} (Debian package ${pkg}; ${why})`);
+for (const [command, pkg, why] of missing)
+  console.error(`missing: ${command} (Debian package ${pkg}; ${why})`);
 if (process.getuid?.() !== 0) {
   console.error(`\nInstall them as root, then run the tests again:\n  sudo sh -c '${line}'`);
   process.exit(1);
@@ -28,7 +29,10 @@ if (process.getuid?.() !== 0) {
 console.error(`installing: ${packages.join(' ')}`);
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-execFileSync('apt-get', ['install', '-y', '-qq', ...packages], { stdio: ['ignore', 'ignore', 'inherit'], env });
+execFileSync('apt-get', ['install', '-y', '-qq', ...packages], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env,
+});
 const still = missing.filter(([command]) => !has(command));
 if (still.length > 0) {
   console.error(`still missing after the install: ${still.map(([c]) => c).join(', ')}`);

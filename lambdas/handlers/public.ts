@@ -1,9 +1,9 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { getDeps } from '../app/deps.js';
 import { catalogueAsOf, groupVersions, versionAsOf } from '../core/catalogue.js';
 import { dateInZone } from '../core/dates.js';
 import { notFound } from '../core/errors.js';
 import { versionOut } from '../core/schemas.js';
-import { getDeps } from '../app/deps.js';
 import { groupHandler } from './http/group.js';
 import { json } from './http/types.js';
 import { openApiDocument } from './openapi.js';

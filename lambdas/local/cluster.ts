@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { getDeps } from '../app/deps.js';
 import { recoverPending } from '../app/completion.js';
+import { getDeps } from '../app/deps.js';
 import { closeServer, listenLocal, type PreparedService, prepareLocalService } from './service.js';
 
 /**

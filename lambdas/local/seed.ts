@@ -1,8 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { newEvent } from '../adapters/dynamo/events.js';
+import type { Deps } from '../app/deps.js';
 import { createdVersion } from '../core/catalogue-changes.js';
 import { dateInZone } from '../core/dates.js';
-import type { Deps } from '../app/deps.js';
 import { DEMO_CATALOGUE, DEMO_DEPARTMENTS, DEMO_NOTICE } from './demo-catalogue.js';
 
 const SEED_MARKER = { pk: 'META#SEED', sk: 'DEMO_CATALOGUE' };

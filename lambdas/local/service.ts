@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getDeps, resetDeps } from '../app/deps.js';
 import { recoverPending } from '../app/completion.js';
+import { getDeps, resetDeps } from '../app/deps.js';
 import { dataDir as configuredDataDir } from '../runtime/config.js';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local.js';
 import { seedDemoCatalogue } from './seed.js';

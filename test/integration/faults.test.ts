@@ -122,10 +122,10 @@ describe('faults while issuing', () => {
         ([message]) => message === 'recovery could not complete a receipt',
       );
       expect(logged).toHaveLength(result.failed);
-      for (const [, fields] of logged) {
-        expect(fields?.receipt).toMatch(/^\d{8}\/\d{10}$/);
-        expect(fields?.department).toBe('GA');
-        expect((fields?.error as Error).message).toBe('KMS unavailable');
+      for (const [, fields = {}] of logged) {
+        expect(fields.receipt).toMatch(/^\d{8}\/\d{10}$/);
+        expect(fields.department).toBe('GA');
+        expect((fields.error as Error).message).toBe('KMS unavailable');
       }
     } finally {
       errors.mockRestore();

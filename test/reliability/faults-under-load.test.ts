@@ -8,8 +8,8 @@
  * call, half of them after the call was applied), FAULTS_SEED (random; printed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignerError } from '../../lambdas/core/signer.js';
 import { getDeps } from '../../lambdas/app/deps.js';
+import { SignerError } from '../../lambdas/core/signer.js';
 import { newKey } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 import {
@@ -195,9 +195,7 @@ describe(`${ISSUES} issuances and ${REVERSALS} reversals from ${CLIENTS} clients
       });
 
       await expectConsistent(answers, DEPARTMENTS);
-      const ranges = (await getDeps().ranges.listRanges()).filter((r) =>
-        DEPARTMENTS.includes(r.department),
-      );
+      const ranges = (await getDeps().ranges.listRanges()).filter((r) => DEPARTMENTS.includes(r.department));
       expect(ranges.length, 'ranges opened while faults were injected').toBeGreaterThan(DEPARTMENTS.length);
     },
     TIMEOUT,
