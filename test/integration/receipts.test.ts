@@ -3,6 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDeps } from '../../lambdas/app/deps.js';
+import { dateInZone } from '../../lambdas/core/dates.js';
+import { loadConfig } from '../../lambdas/runtime/config.js';
+import { ENV } from '../../lambdas/runtime/env.js';
+import { addDays } from '../core/support.js';
 import { consecutive, issue, newKey, registrationCharge } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -169,6 +174,74 @@ describe('issuing', () => {
     );
     expect(res.status).toBe(201);
     expect(res.body.total).toBe('0.00');
+  });
+});
+
+describe('the charge date', () => {
+  const today = () => dateInZone(new Date());
+  const auditor = () => svc.token({ role: 'auditor' });
+  const alerts = async (rule: string) =>
+    (await svc.api('GET', `/v1/audit/alerts?type=${rule}&limit=500`, { token: await auditor() })).body
+      .items as { rule: string; severity: string; subjects: string[]; message: { zh: string; en: string } }[];
+
+  it('refuses a charge dated before the window (422), records the refusal and names it in words', async () => {
+    expect(getDeps().config.maxChargeAgeDays).toBe(30);
+    for (const chargeDate of [addDays(today(), -31), '2018-06-01']) {
+      const res = await issue(svc, zrzy, registrationCharge({ chargeDate, remark: `补开 ${chargeDate}` }));
+      expect(res.status, chargeDate).toBe(422);
+      expect(res.body.error).toBe('charge_rejected');
+      expect(res.body.details).toEqual([
+        {
+          path: 'chargeDate',
+          rule: 'charge_date_too_old',
+          message: expect.stringContaining(`chargeDate ${chargeDate} is more than 30 days before today`),
+        },
+      ]);
+    }
+    const events = (
+      await svc.api('GET', '/v1/audit/events?type=charge.refused&limit=500', { token: await auditor() })
+    ).body.items as { details: { chargeDate: string; violations: { rule: string }[] } }[];
+    const old = events.find((e) => e.details.chargeDate === '2018-06-01');
+    expect(old?.details.violations.map((v) => v.rule)).toEqual(['charge_date_too_old']);
+    // The auditor's alert says the rule in words, in Chinese without its code.
+    const refused = (await alerts('charge_refused')).filter((a) =>
+      a.message.zh.includes('收费日期超出补开期限'),
+    );
+    expect(refused.length).toBeGreaterThanOrEqual(2);
+    for (const a of refused) expect(a.message.zh).not.toMatch(/[a-z]+_[a-z]+/);
+  });
+
+  it('issues a late charge inside the window and warns of it; a charge of today raises nothing', async () => {
+    const late = await issue(svc, zrzy, registrationCharge({ chargeDate: addDays(today(), -30) }));
+    expect(late.status, JSON.stringify(late.body)).toBe(201);
+    const onTime = await issue(svc, zrzy, registrationCharge({ chargeDate: today() }));
+    expect(onTime.status).toBe(201);
+    const raised = await alerts('late_issuance');
+    const of = (r: { body: { code: string; number: string } }) =>
+      raised.filter((a) => a.subjects.includes(`${r.body.code}/${r.body.number}`));
+    expect(of(late)).toEqual([expect.objectContaining({ rule: 'late_issuance', severity: 'warning' })]);
+    expect(of(late)[0]!.message.zh).toContain('晚 30 天');
+    expect(of(onTime)).toEqual([]);
+  });
+
+  it('takes its window from FEEPROOF_MAX_CHARGE_AGE_DAYS', async () => {
+    expect(loadConfig({}).maxChargeAgeDays).toBe(30);
+    expect(loadConfig({ [ENV.maxChargeAgeDays]: '7' }).maxChargeAgeDays).toBe(7);
+    expect(loadConfig({ [ENV.maxChargeAgeDays]: '0' }).maxChargeAgeDays).toBe(0);
+    for (const bad of ['-1', '2.5', 'thirty'])
+      expect(() => loadConfig({ [ENV.maxChargeAgeDays]: bad }), bad).toThrow(ENV.maxChargeAgeDays);
+    const config = getDeps().config;
+    const saved = config.maxChargeAgeDays;
+    config.maxChargeAgeDays = 3;
+    try {
+      const outside = await issue(svc, zrzy, registrationCharge({ chargeDate: addDays(today(), -4) }));
+      expect(outside.status).toBe(422);
+      expect(outside.body.details[0].message).toContain('more than 3 days before today');
+      const inside = await issue(svc, zrzy, registrationCharge({ chargeDate: addDays(today(), -3) }));
+      expect(inside.status).toBe(201);
+    } finally {
+      config.maxChargeAgeDays = saved;
+    }
   });
 });
 
