@@ -21,7 +21,8 @@ const newItem = (code: string, overrides: Record<string, unknown> = {}) => ({
   standard: { type: 'fixed', amount: '30.00' },
   basis: [basis],
   fundManagement: 'special_account',
-  validFrom: '2020-01-01',
+  // A new item takes effect today or later.
+  validFrom: today,
   exemptions: [{ who: '退役军人', kind: 'percent', percent: 50 }],
   ...overrides,
 });
@@ -46,7 +47,7 @@ beforeAll(async () => {
   expect(revised.status).toBe(200);
   const recent = await svc.api('POST', '/v1/catalogue/items', {
     token: finance,
-    json: newItem('WEBT-NEW', { validFrom: addDays(today, -3), name: '新设测试收费项目' }),
+    json: newItem('WEBT-NEW', { validFrom: addDays(today, 3), name: '新设测试收费项目' }),
   });
   expect(recent.status).toBe(201);
 });
@@ -157,15 +158,15 @@ describe('catalogue page', () => {
     expect(await item(page, 'ZRZY-001').count()).toBe(0);
     expect(await page.locator('[data-testid="department"][data-department="ZJ"]').count()).toBe(1);
 
-    // A recently created item is absent before its validFrom, present from it.
-    await pickDate(page, addDays(today, -4));
+    // A newly created item is absent before its validFrom, present from it.
+    await pickDate(page, addDays(today, 2));
     expect(await item(page, 'WEBT-NEW').count()).toBe(0);
-    await pickDate(page, addDays(today, -3));
+    await pickDate(page, addDays(today, 3));
     expect(await item(page, 'WEBT-NEW').count()).toBe(1);
 
     // Back goes to the date shown before; the link opens the same view in a fresh page.
     await page.goBack();
-    await shownAsOf(page, addDays(today, -4));
+    await shownAsOf(page, addDays(today, 2));
     await page.goBack();
     await shownAsOf(page, '2016-06-01');
     expect(await page.getByLabel('查询日期').inputValue()).toBe('2016-06-01');
