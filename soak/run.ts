@@ -14,7 +14,7 @@
  * Exit code 1 when memory grew without bound or more than 1% of the requests failed.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import { percentile } from '../bench/stats.js';
 import { type ChildServer, startChildServer } from '../lambdas/local/child-server.js';
 import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
 import { issueToken, loadIssuerKey } from '../lambdas/local/tokens.js';
+import { api, gaCharge, newKey, sendCharge } from '../test/support/receipts.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
 const REPORT_SECONDS = Math.min(30, Math.max(10, Number(process.env.SOAK_REPORT_SECONDS ?? 15)));
@@ -134,7 +135,7 @@ async function main() {
     else ring[ringNext++ % ring.length] = r;
   };
   const anyIssued = () => ring[Math.floor(Math.random() * ring.length)];
-  let pdf: Uint8Array | undefined;
+  let pdf: Buffer | undefined;
 
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
@@ -144,71 +145,44 @@ async function main() {
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
     switch (op) {
       case 'issue': {
-        const res = await fetch(`${url}/v1/receipts`, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${collector}`,
-            'content-type': 'application/json',
-            'idempotency-key': randomUUID(),
-          },
-          body: JSON.stringify({
-            payer: { type: 'person', name: '王五' },
-            lines: [{ itemCode: 'GA-002', quantity: 1, amount: '10.00' }],
-          }),
-          signal,
-        });
-        const body = (await res.json()) as { code: string; number: string; checkCode: string };
-        if (res.status !== 201) throw new Error(`issue ${res.status} ${JSON.stringify(body).slice(0, 120)}`);
-        remember(body);
+        const res = await sendCharge(url, collector, gaCharge('王五'), newKey(), signal);
+        if (res.status !== 201) throw new Error(`issue ${res.status} ${res.bytes.toString().slice(0, 120)}`);
+        remember(res.body);
         return true;
       }
       case 'verify': {
         const r = anyIssued();
         if (!r) return false;
-        const res = await fetch(
-          `${url}/v1/verify?code=${r.code}&number=${r.number}&checkCode=${r.checkCode}`,
-          { signal },
-        );
-        const body = (await res.json()) as { valid?: boolean };
-        if (res.status !== 200 || body.valid !== true)
-          throw new Error(`verify ${res.status} ${JSON.stringify(body).slice(0, 120)}`);
+        const query = `code=${r.code}&number=${r.number}&checkCode=${r.checkCode}`;
+        const res = await api(url, 'GET', `/v1/verify?${query}`, { signal });
+        if (res.status !== 200 || res.body.valid !== true)
+          throw new Error(`verify ${res.status} ${res.bytes.toString().slice(0, 120)}`);
         return true;
       }
       case 'catalogue': {
-        const res = await fetch(`${url}/v1/catalogue`, { signal });
-        await res.arrayBuffer();
+        const res = await api(url, 'GET', '/v1/catalogue', { signal });
         if (res.status !== 200) throw new Error(`catalogue ${res.status}`);
         return true;
       }
       case 'receipt': {
         const r = anyIssued();
         if (!r) return false;
-        const res = await fetch(`${url}/v1/receipts/${r.code}/${r.number}`, {
-          headers: { authorization: `Bearer ${collector}` },
-          signal,
-        });
-        await res.arrayBuffer();
+        const res = await api(url, 'GET', `/v1/receipts/${r.code}/${r.number}`, { token: collector, signal });
         if (res.status !== 200) throw new Error(`receipt ${res.status}`);
         return true;
       }
       case 'verifyPdf': {
         const r = anyIssued();
         if (!r) return false;
-        if (!pdf) {
-          const got = await fetch(`${url}/v1/receipts/${r.code}/${r.number}/pdf`, {
-            headers: { authorization: `Bearer ${collector}` },
-            signal,
-          });
-          pdf = new Uint8Array(await got.arrayBuffer());
-        }
-        const res = await fetch(`${url}/v1/verify/pdf`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/pdf' },
-          body: pdf as BodyInit,
+        pdf ??= (
+          await api(url, 'GET', `/v1/receipts/${r.code}/${r.number}/pdf`, { token: collector, signal })
+        ).bytes;
+        const res = await api(url, 'POST', '/v1/verify/pdf', {
+          body: pdf,
+          contentType: 'application/pdf',
           signal,
         });
-        const body = (await res.json()) as { valid?: boolean };
-        if (res.status !== 200 || body.valid !== true) throw new Error(`verifyPdf ${res.status}`);
+        if (res.status !== 200 || res.body.valid !== true) throw new Error(`verifyPdf ${res.status}`);
         return true;
       }
     }

@@ -6,26 +6,12 @@ import { inject } from 'vitest';
 import { resetDeps } from '../../lambdas/app/deps.js';
 import { type LocalService, startLocalService } from '../../lambdas/local/service.js';
 import { issueToken, loadIssuerKey, type TokenRequest } from '../../lambdas/local/tokens.js';
+import { type ApiResponse, api, type RequestOptions } from './receipts.js';
 
 export interface TestService extends LocalService {
   token(request: TokenRequest): Promise<string>;
+  /** A request to this service through the one client of test/support/receipts.ts. */
   api(method: string, path: string, options?: RequestOptions): Promise<ApiResponse>;
-}
-
-export interface RequestOptions {
-  token?: string;
-  json?: unknown;
-  body?: string | Uint8Array;
-  contentType?: string;
-  headers?: Record<string, string>;
-}
-
-export interface ApiResponse {
-  status: number;
-  headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected freely
-  body: any;
-  bytes: Buffer;
 }
 
 /**
@@ -49,24 +35,9 @@ export async function startTestService(
     seed: options.seed,
   });
   const key = await loadIssuerKey(dataDir);
-  const api = async (method: string, path: string, o: RequestOptions = {}): Promise<ApiResponse> => {
-    const headers: Record<string, string> = { ...(o.headers ?? {}) };
-    if (o.token) headers.authorization = `Bearer ${o.token}`;
-    let body: string | Uint8Array | undefined = o.body;
-    if (o.json !== undefined) {
-      body = JSON.stringify(o.json);
-      headers['content-type'] ??= 'application/json';
-    }
-    if (o.contentType) headers['content-type'] = o.contentType;
-    const res = await fetch(service.url + path, { method, headers, body: body as BodyInit | undefined });
-    const bytes = Buffer.from(await res.arrayBuffer());
-    const isJson = (res.headers.get('content-type') ?? '').includes('json');
-    return {
-      status: res.status,
-      headers: res.headers,
-      body: isJson ? JSON.parse(bytes.toString('utf8')) : bytes.toString('utf8'),
-      bytes,
-    };
+  return {
+    ...service,
+    token: (r) => issueToken(key, r),
+    api: (method, path, o) => api(service.url, method, path, o),
   };
-  return { ...service, token: (r) => issueToken(key, r), api };
 }
