@@ -13,6 +13,7 @@ import {
   totalInWords,
   verifyUrl,
 } from '../../lambdas/core/receipt.js';
+import { blueReceipt, redReceipt } from '../support/sample-receipts.js';
 import { isoDateArb, prng, shuffle } from './support.js';
 
 describe('receiptCode', () => {
@@ -195,69 +196,24 @@ function reorder<T>(value: T, seed: number): T {
 }
 
 describe('canonicalReceipt', () => {
-  const sample: ReceiptContent = {
-    code: '11010126',
-    number: '0000000001',
-    checkCode: 'A2B3C4',
-    kind: 'blue',
-    issuedAt: '2026-11-26T02:00:00.000Z',
-    issueDate: '2026-11-26',
-    chargeDate: '2026-11-26',
-    department: 'ZRZY',
-    collectingUnit: '某市自然资源和规划局',
-    payer: { type: 'person', name: '张三' },
-    lines: [
-      {
-        itemCode: 'ZRZY-001',
-        itemVersion: 1,
-        name: '不动产登记费（住宅）',
-        unit: '件',
-        quantity: 1,
-        standard: '80.00',
-        amount: 8000,
-        fundManagement: 'treasury',
-      },
-      {
-        itemCode: 'ZRZY-002',
-        itemVersion: 1,
-        name: '不动产登记费（非住宅）',
-        unit: '件',
-        quantity: 1,
-        standard: '550.00',
-        amount: 55000,
-        fundManagement: 'treasury',
-      },
-    ],
-    total: 63000,
-    handledBy: '李四',
-    remark: undefined,
-  };
-
   it('writes amounts as yuan strings and the total in capitals', () => {
-    const parsed = JSON.parse(canonicalReceipt(sample));
+    const parsed = JSON.parse(canonicalReceipt(blueReceipt));
     expect(parsed.v).toBe(1);
-    expect(parsed.total).toBe('630.00');
-    expect(parsed.totalInWords).toBe('陆佰叁拾元整');
-    expect(parsed.lines.map((l: { amount: string }) => l.amount)).toEqual(['80.00', '550.00']);
-    expect(parsed).not.toHaveProperty('remark');
-    expect(totalInWords(sample)).toBe('陆佰叁拾元整');
+    expect(parsed.total).toBe('660.00');
+    expect(parsed.totalInWords).toBe('陆佰陆拾元整');
+    expect(parsed.lines.map((l: { amount: string }) => l.amount)).toEqual(['80.00', '550.00', '30.00']);
+    expect(parsed.remark).toBe(blueReceipt.remark);
+    expect(JSON.parse(canonicalReceipt({ ...blueReceipt, remark: undefined }))).not.toHaveProperty('remark');
+    expect(totalInWords(blueReceipt)).toBe('陆佰陆拾元整');
   });
 
   it('writes a red receipt with negative amounts and 负', () => {
-    const red: ReceiptContent = {
-      ...sample,
-      kind: 'red',
-      number: '0000000002',
-      lines: redLines(sample.lines),
-      total: -sample.total,
-      reverses: { code: sample.code, number: sample.number },
-      reason: '申请人撤回登记申请',
-    };
-    const parsed = JSON.parse(canonicalReceipt(red));
-    expect(parsed.total).toBe('-630.00');
-    expect(parsed.totalInWords).toBe('负陆佰叁拾元整');
-    expect(parsed.lines.map((l: { amount: string }) => l.amount)).toEqual(['-80.00', '-550.00']);
-    expect(parsed.reverses).toEqual({ code: '11010126', number: '0000000001' });
+    const parsed = JSON.parse(canonicalReceipt(redReceipt));
+    expect(parsed.total).toBe('-660.00');
+    expect(parsed.totalInWords).toBe('负陆佰陆拾元整');
+    expect(parsed.lines.map((l: { amount: string }) => l.amount)).toEqual(['-80.00', '-550.00', '-30.00']);
+    expect(parsed.reverses).toEqual({ code: '11010126', number: '0000001234' });
+    expect(parsed.reason).toBe(redReceipt.reason);
   });
 
   it('holds every field of the content, amounts as parseable yuan (property)', () => {
@@ -330,18 +286,12 @@ describe('redLines', () => {
 
 describe('verifyUrl', () => {
   it('points at the public verification page with the three keys', () => {
-    const url = new URL(
-      verifyUrl('https://fees.example.gov.cn/', {
-        code: '11010126',
-        number: '0000000001',
-        checkCode: 'A2B3C4',
-      }),
-    );
+    const url = new URL(verifyUrl('https://fees.example.gov.cn/', blueReceipt));
     expect(url.origin + url.pathname).toBe('https://fees.example.gov.cn/verify.html');
     expect(Object.fromEntries(url.searchParams)).toEqual({
       code: '11010126',
-      number: '0000000001',
-      checkCode: 'A2B3C4',
+      number: '0000001234',
+      checkCode: 'K7PQ2M',
     });
   });
 });

@@ -16,7 +16,7 @@ import { openLocalSigner } from '../../../lambdas/adapters/signing/local-signer.
 import { p256KeyFromPem, signP256Digest } from '../../../lambdas/adapters/signing/p256.js';
 import type { ReceiptContent } from '../../../lambdas/core/receipt.js';
 import type { Signer } from '../../../lambdas/core/signer.js';
-import { BUREAU, blueReceipt, redReceipt, urlOf } from './fixtures.js';
+import { BUREAU, blueReceipt, redReceipt, urlOf } from '../../support/sample-receipts.js';
 import { run } from './tools.js';
 
 let dir: string;

@@ -8,7 +8,7 @@ import { MissingGlyphsError } from '../../../lambdas/adapters/pdf/fonts.js';
 import { readReceiptInfo } from '../../../lambdas/adapters/pdf/info.js';
 import { renderReceiptPdf } from '../../../lambdas/adapters/pdf/render.js';
 import { type ReceiptContent, verifyUrl } from '../../../lambdas/core/receipt.js';
-import { BUREAU, blueReceipt, PUBLIC_URL, redReceipt, urlOf } from './fixtures.js';
+import { BUREAU, blueReceipt, PUBLIC_URL, redReceipt, urlOf } from '../../support/sample-receipts.js';
 import { run, withTempDir } from './tools.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'artifacts');
