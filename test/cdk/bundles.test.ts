@@ -25,6 +25,7 @@ import type { IConstruct } from 'constructs';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { type Deps, getDeps, resetDeps } from '../../lambdas/app/deps.js';
+import { dateInZone } from '../../lambdas/core/dates.js';
 import { freePort } from '../../lambdas/local/dynamodb-local.js';
 import { seedDemoCatalogue } from '../../lambdas/local/seed.js';
 import { ensureTables } from '../../lambdas/local/tables.js';
@@ -591,7 +592,7 @@ describe('catalogue-admin', () => {
     standard: { type: 'fixed', amount: '12.50' },
     basis: [{ title: '测试依据', number: '测〔2024〕1号', issuer: '财政局', date: '2024-01-01' }],
     fundManagement: 'treasury',
-    validFrom: '2024-01-01',
+    validFrom: dateInZone(new Date()), // a new item takes effect today or later
   };
 
   it('POST /v1/catalogue/items with Cognito claims of the finance group', async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dateInZone } from '../../lambdas/core/dates.js';
 import { issuerKeyPath, loadIssuerKey } from '../../lambdas/local/tokens.js';
 import { flipSignedByte } from '../support/pdf.js';
 import { issue } from '../support/receipts.js';
@@ -102,7 +103,8 @@ describe('feeproof verify', () => {
 describe('feeproof finds the server as the server finds itself', () => {
   const csv = [
     'code,name,department,unit,standard_type,amount,min,max,fund_management,valid_from,valid_to,basis_title,basis_number,basis_issuer,basis_date,exemptions,status,effective_from,reason',
-    'CLI-001,命令行导入项目,CLI,次,fixed,12.00,,,treasury,2025-01-01,,关于导入的通知,导〔2025〕1号,某市财政局,2025-01-01,,active,,',
+    // A new item takes effect today or later.
+    `CLI-001,命令行导入项目,CLI,次,fixed,12.00,,,treasury,${dateInZone(new Date())},,关于导入的通知,导〔2025〕1号,某市财政局,2025-01-01,,active,,`,
   ].join('\n');
   const file = join(dir, 'catalogue.csv');
   beforeAll(() => writeFileSync(file, csv));

@@ -62,7 +62,7 @@ const item = (code: string) => ({
   standard: { type: 'fixed', amount: '5.00' },
   basis: [basis],
   fundManagement: 'treasury',
-  validFrom: '2025-01-01',
+  validFrom: today, // a new item takes effect today or later
 });
 const CSV_HEADER =
   'code,name,department,unit,standard_type,amount,min,max,fund_management,valid_from,valid_to,basis_title,basis_number,basis_issuer,basis_date,exemptions,status,effective_from,reason';
@@ -142,7 +142,7 @@ const MATRIX: Record<string, Entry> = {
     expect: only({ finance: 200 }),
     request: async () => ({
       path: '/v1/catalogue/import',
-      body: `${CSV_HEADER}\nACL-IMP-${++counter},导入,ACL,件,fixed,3.00,,,treasury,2025-01-01,,通知,文〔2025〕1号,某市财政局,2025-01-01,,active,,\n`,
+      body: `${CSV_HEADER}\nACL-IMP-${++counter},导入,ACL,件,fixed,3.00,,,treasury,${today},,通知,文〔2025〕1号,某市财政局,2025-01-01,,active,,\n`,
       contentType: 'text/csv',
     }),
   },
