@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import type { FeeItem, ItemVersion, Standard } from './catalogue.js';
 import { MAX_QUANTITY } from './charge.js';
-import { isIsoDate } from './dates.js';
-import type { Violation } from './errors.js';
+import { isIsoDate, shiftDays } from './dates.js';
+import { badRequest, type Violation } from './errors.js';
 import { formatYuan, parseYuan } from './money.js';
 
 const CONTROL_CHARS = /[\p{Cc}\u2028\u2029]/u;
@@ -290,9 +290,44 @@ const auditFilters = {
   maxAmount: signedYuan.optional(),
 };
 
+/**
+ * The widest date range an audit query reads: 30 years, as long as accounting vouchers
+ * (receipts among them) are kept. Any width up to it is planned and paged at a bounded cost
+ * per request (adapters/dynamo/audit-query.ts); the limit refuses nonsense, not work.
+ */
+export const MAX_AUDIT_YEARS = 30;
+
+/** What is wrong with an audit date range (said of `from`), or null. */
+function rangeProblem(from: string, to: string): string | null {
+  if (from > to) return 'must not be after to';
+  const earliest = `${String(Number(to.slice(0, 4)) - MAX_AUDIT_YEARS).padStart(4, '0')}${to.slice(4)}`;
+  return from < earliest
+    ? `must be at most ${MAX_AUDIT_YEARS} years before to (${earliest} at the earliest): an audit query reads at most ${MAX_AUDIT_YEARS} years`
+    : null;
+}
+
 function dateOrder(q: { from?: string; to?: string }, ctx: z.RefinementCtx) {
-  if (q.from && q.to && q.from > q.to)
-    ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
+  const problem = q.from && q.to ? rangeProblem(q.from, q.to) : null;
+  if (problem) ctx.addIssue({ code: 'custom', path: ['from'], message: problem });
+}
+
+/**
+ * The date range of an audit query (bureau-zone dates, both included): `to` defaults to
+ * today, `from` to a year before `to`. A range that is reversed or wider than
+ * MAX_AUDIT_YEARS once the defaults are in is a 400 naming the limit.
+ */
+export function auditDateRange(
+  q: { from?: string; to?: string },
+  today: string,
+): { from: string; to: string } {
+  const to = q.to ?? today;
+  const from = q.from ?? shiftDays(to, -365);
+  const problem = rangeProblem(from, to);
+  if (problem)
+    throw badRequest(`the date range is invalid${q.to ? '' : ` (to defaults to today, ${today})`}`, [
+      { path: 'from', rule: 'custom', message: `from ${problem}` },
+    ]);
+  return { from, to };
 }
 
 export const auditReceiptsQuery = z
@@ -324,6 +359,6 @@ export const auditListQuery = z
       .regex(/^[a-z._]{1,40}$/)
       .optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
-    cursor: z.string().max(200).optional(),
+    cursor: z.string().max(2000).optional(),
   })
   .superRefine(dateOrder);

@@ -1,20 +1,14 @@
 import type { z } from 'zod';
 import { csvWriter } from '../adapters/csv.js';
-import {
-  type Cursor,
-  decodeCursor,
-  monthsDescending,
-  type QueryPlan,
-  type StoredAlert,
-} from '../adapters/dynamo/audit-repo.js';
+import { decodeCursor, planListing, planReceipts } from '../adapters/dynamo/audit-query.js';
+import type { StoredAlert } from '../adapters/dynamo/audit-repo.js';
 import { newEvent, recordEvent } from '../adapters/dynamo/events.js';
 import { getDeps } from '../app/deps.js';
 import { dateInZone } from '../core/dates.js';
-import { badRequest } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
 import type { LedgerEvent, StoredReceipt } from '../core/ports.js';
 import { linesInYuan } from '../core/receipt.js';
-import type { auditExportQuery, auditListQuery } from '../core/schemas.js';
+import { auditDateRange, type auditExportQuery } from '../core/schemas.js';
 import { groupTotals } from '../core/totals.js';
 import { groupHandler } from './http/group.js';
 import { type ApiRequest, json, streamed } from './http/types.js';
@@ -22,48 +16,8 @@ import { rangeOut } from './ranges.js';
 
 type Filters = Omit<z.output<typeof auditExportQuery>, 'format'>;
 
-const DAY = 86_400_000;
-const shiftDays = (date: string, days: number) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
-
-/** The date range of a query: to defaults to today, from to a year before it. */
-function dateRange(q: { from?: string; to?: string }) {
-  const to = q.to ?? dateInZone(getDeps().now());
-  return { from: q.from ?? shiftDays(to, -365), to };
-}
-
-/** Bureau-zone dates to the UTC instants that issuedSk holds. */
-const startOf = (date: string) => new Date(`${date}T00:00:00+08:00`).toISOString();
-const endOf = (date: string) => new Date(`${date}T23:59:59.999+08:00`).toISOString();
-
-/**
- * The access pattern for a query: the most selective filter picks its index (payer ID,
- * payer name, item, department, else the month index across departments); the rest are
- * applied to what that index returns. Never a table scan.
- */
-export function planFor(f: Filters): QueryPlan {
-  const { from, to } = dateRange(f);
-  const base = { from: startOf(from), to: endOf(to) };
-  if (f.payerId)
-    return { ...base, index: 'by-payer-id', partitionKey: 'payerIdPk', partitions: [`PAYERID#${f.payerId}`] };
-  if (f.payerName)
-    return {
-      ...base,
-      index: 'by-payer-name',
-      partitionKey: 'payerNamePk',
-      partitions: [`PAYER#${f.payerName}`],
-    };
-  if (f.itemCode)
-    return { ...base, index: 'by-item', partitionKey: 'itemPk', partitions: [`ITEM#${f.itemCode}`] };
-  if (f.department)
-    return { ...base, index: 'by-department', partitionKey: 'deptPk', partitions: [`DEPT#${f.department}`] };
-  return {
-    ...base,
-    index: 'by-month',
-    partitionKey: 'monthPk',
-    partitions: monthsDescending(from, to).map((m) => `MONTH#${m}`),
-  };
-}
+/** The query's date range, its defaults taken from the service's today (bureau zone). */
+const dateRange = (q: { from?: string; to?: string }) => auditDateRange(q, dateInZone(getDeps().now()));
 
 /** The filters the chosen index did not already apply. */
 function matches(f: Filters) {
@@ -177,43 +131,27 @@ function csvRows(r: StoredReceipt): string {
   );
 }
 
-/** Pages of a listing (alerts, events) by a cursor that is the last row's sort key. */
-function page<T extends { at: string; id: string }>(rows: T[], q: z.output<typeof auditListQuery>) {
-  const after = q.cursor ? Buffer.from(q.cursor, 'base64url').toString('utf8') : null;
-  const start = after ? rows.findIndex((r) => `${r.at}#${r.id}` < after) : 0;
-  const items = start < 0 ? [] : rows.slice(start, start + q.limit);
-  const last = items[items.length - 1];
-  const more = start >= 0 && start + q.limit < rows.length;
-  return { items, cursor: more && last ? Buffer.from(`${last.at}#${last.id}`).toString('base64url') : null };
-}
-
 /** The auditors' side: query, totals, export, alerts, history, reconciliation. */
 export const handler = groupHandler('audit', {
   auditReceipts: async (req) => {
     const q = req.input.query;
-    const start: Cursor | null = q.cursor ? decodeCursor(q.cursor) : { p: 0 };
-    if (!start)
-      throw badRequest('the cursor is not one this API gave', [
-        { path: 'cursor', rule: 'bad_cursor', message: 'cursor is invalid' },
-      ]);
+    const plan = planReceipts(q, dateRange(q));
+    const start = decodeCursor(q.cursor, plan);
     await recordRead(req);
-    const items: ReturnType<typeof receiptOut>[] = [];
-    let cursor: string | null = null;
-    for await (const found of getDeps().audit.receipts(planFor(q), matches(q), start)) {
-      items.push(receiptOut(found.receipt));
-      cursor = found.cursor;
-      if (items.length === q.limit) break;
-    }
-    return json(200, { count: items.length, items, cursor: items.length === q.limit ? cursor : null });
+    const deps = getDeps();
+    const page = await deps.audit.receiptsPage(plan, matches(q), start, q.limit, deps.now());
+    return json(200, { count: page.items.length, items: page.items.map(receiptOut), cursor: page.cursor });
   },
 
   auditExport: async (req) => {
     const q = req.input.query;
+    const plan = planReceipts(q, dateRange(q));
     await recordRead(req);
-    const receipts = getDeps().audit.receipts(planFor(q), matches(q));
+    const deps = getDeps();
+    const receipts = deps.audit.allReceipts(plan, matches(q), deps.now());
     async function* csv() {
       yield EXPORT_CSV.header;
-      for await (const { receipt } of receipts) yield csvRows(receipt);
+      for await (const receipt of receipts) yield csvRows(receipt);
     }
     return streamed('text/csv; charset=utf-8', csv(), {
       'content-disposition': `attachment; filename="feeproof-receipts.csv"`,
@@ -236,18 +174,23 @@ export const handler = groupHandler('audit', {
 
   auditAlerts: async (req) => {
     const q = req.input.query;
-    const { from, to } = dateRange(q);
+    const plan = planListing('ALERTS', dateRange(q));
+    const start = decodeCursor(q.cursor, plan);
     await recordRead(req);
-    const all = await getDeps().audit.listing<StoredAlert>('ALERTS', startOf(from), endOf(to));
-    return json(200, page(q.type ? all.filter((a) => a.rule === q.type) : all, q));
+    const deps = getDeps();
+    const keep = (a: StoredAlert) => !q.type || a.rule === q.type;
+    return json(200, await deps.audit.listingPage(plan, keep, start, q.limit, deps.now()));
   },
 
   auditEvents: async (req) => {
     const q = req.input.query;
-    const { from, to } = dateRange(q);
-    const all = await getDeps().audit.listing<LedgerEvent>('EVENTS', startOf(from), endOf(to));
+    const plan = planListing('EVENTS', dateRange(q));
+    const start = decodeCursor(q.cursor, plan);
+    const deps = getDeps();
+    const keep = (e: LedgerEvent) => !q.type || e.type === q.type;
+    const page = await deps.audit.listingPage(plan, keep, start, q.limit, deps.now());
     await recordRead(req);
-    return json(200, page(q.type ? all.filter((e) => e.type === q.type) : all, q));
+    return json(200, page);
   },
 
   auditRanges: async (req) => {

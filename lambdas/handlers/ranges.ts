@@ -3,17 +3,22 @@ import { superviseRangeClosed } from '../app/supervision.js';
 import { dateInZone } from '../core/dates.js';
 import { AppError, conflict } from '../core/errors.js';
 import type { NumberRange } from '../core/numbering.js';
-import { rangeSize, takenCount } from '../core/numbering.js';
+import { isExhausted, rangeSize, takenCount } from '../core/numbering.js';
 import { formatReceiptNumber, receiptCode } from '../core/receipt.js';
 import { rangeId } from '../core/schemas.js';
 import { groupHandler } from './http/group.js';
 import { json } from './http/types.js';
 
+/**
+ * A range as the API shows it: numbers as 10-digit strings. `next` is the next number the range
+ * issues, or null once every number is taken (for a closed range: the first number left unused).
+ */
 export function rangeOut(r: NumberRange) {
   return {
     ...r,
     first: formatReceiptNumber(r.first),
     last: formatReceiptNumber(r.last),
+    next: isExhausted(r) ? null : formatReceiptNumber(r.next),
     size: rangeSize(r),
     taken: takenCount(r),
     unused: r.last - r.next + 1,

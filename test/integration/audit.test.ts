@@ -400,6 +400,10 @@ describe('history and reconciliation', () => {
     // Three blue receipts and one red.
     expect(zrzy).toMatchObject({ taken: 4, red: 1, issued: 3, unfinished: 0 });
     expect(zrzy.unused).toBe(zrzy.size - 4);
+    // Every number is a 10-digit string: next is the fifth of the range.
+    expect([zrzy.first, zrzy.next, zrzy.last]).toEqual(
+      [0, 4, zrzy.size - 1].map((i) => String(Number(zrzy.first) + i).padStart(10, '0')),
+    );
     const finance = await svc.token({ role: 'finance' });
     const closed = await svc.api('POST', `/v1/ranges/${encodeURIComponent(zrzy.id)}/close`, {
       token: finance,
@@ -413,5 +417,187 @@ describe('history and reconciliation', () => {
     expect(Number(next.body.number)).toBeGreaterThan(Number(zrzy.last));
     const alerts = (await get('/v1/audit/alerts?type=range_closed_unused')).body.items;
     expect(alerts[0].subjects).toEqual([zrzy.id]);
+  });
+});
+
+describe('number ranges as the API shows them', () => {
+  it('give next as a 10-digit string like first and last, and null once every number is taken', async () => {
+    const finance = await svc.token({ role: 'finance' });
+    const allocated = await svc.api('POST', '/v1/ranges', {
+      token: finance,
+      json: { department: 'RF', size: 1 },
+    });
+    expect(allocated.status).toBe(201);
+    expect(allocated.body).toMatchObject({
+      first: allocated.body.next,
+      last: allocated.body.next,
+      status: 'open',
+    });
+    const token = await svc.token({ role: 'collector', department: 'RF' });
+    const res = await issue(svc, token, {
+      payer: { type: 'unit', name: '某人防工程公司' },
+      lines: [{ itemCode: 'RF-001', quantity: 1, amount: '1500.00' }],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.number).toBe(allocated.body.first);
+    const used = (await get('/v1/audit/ranges')).body.ranges.find(
+      (r: { id: string }) => r.id === allocated.body.id,
+    );
+    expect(used).toMatchObject({ next: null, taken: 1, unused: 0 });
+  });
+});
+
+type Send = (command: { constructor: { name: string }; input: Record<string, unknown> }) => Promise<unknown>;
+
+/** Runs `work` counting the DynamoDB requests it makes (as faults.test.ts wraps the client). */
+async function dynamoCalls<T>(work: () => Promise<T>) {
+  const db = getDeps().db as unknown as { send: Send };
+  const original = db.send;
+  const calls: { command: string; input: Record<string, unknown> }[] = [];
+  db.send = (command) => {
+    calls.push({ command: command.constructor.name, input: command.input });
+    return original.call(db, command);
+  };
+  try {
+    return { result: await work(), calls };
+  } finally {
+    db.send = original;
+  }
+}
+
+/** The partitions of an index that a run of requests queried. */
+const queried = (calls: { command: string; input: Record<string, unknown> }[], index: string) =>
+  calls
+    .filter((c) => c.command === 'QueryCommand' && c.input.IndexName === index)
+    .map((c) => (c.input.ExpressionAttributeValues as Record<string, string>)[':p']);
+
+describe('wide date ranges', () => {
+  const DAY = 86_400_000;
+  const today = () => dateInZone(getDeps().now());
+  const yearsAgo = (n: number) => `${Number(today().slice(0, 4)) - n}${today().slice(4)}`;
+  const ga = (name: string) => ({
+    payer: { type: 'person', name },
+    lines: [{ itemCode: 'GA-002', quantity: 1, amount: '10.00' }],
+  });
+  // The per-request bound (adapters/dynamo/audit-query.ts Budget), plus the audit.read event.
+  const MAX_CALLS_PER_REQUEST = 20 + 3;
+
+  beforeAll(async () => {
+    // Receipts of other months, with empty months between them: 2, 5 and 14 months back.
+    const deps = getDeps();
+    for (const daysAgo of [0, 61, 153, 426]) {
+      deps.now = () => new Date(Date.now() - daysAgo * DAY);
+      try {
+        for (const name of ['月初', '月末']) {
+          const r = await issue(svc, tokens.GA!, ga(name));
+          expect(r.status, JSON.stringify(r.body)).toBe(201);
+        }
+      } finally {
+        deps.now = () => new Date();
+      }
+    }
+    // Alerts of months long past, as the supervision would store them then.
+    for (const monthsAgo of [3, 9, 40]) {
+      const at = new Date(Date.now() - monthsAgo * 31 * DAY);
+      await deps.audit.raise(
+        {
+          key: `test_old#${monthsAgo}`,
+          severity: 'warning',
+          rule: 'late_reversal',
+          department: 'GA',
+          subjects: [`month-${monthsAgo}`],
+          message: { zh: '测试', en: 'test' },
+        },
+        at,
+      );
+    }
+  });
+
+  it('page receipts across months: every receipt once, newest first, reading only months that have receipts', async () => {
+    const range = `from=${yearsAgo(20)}&to=${today()}`;
+    const { result: pages, calls } = await dynamoCalls(async () => {
+      const out = [];
+      for (const limit of [1, 500]) out.push(await allPages(`/v1/audit/receipts?${range}`, limit));
+      return out;
+    });
+    // The same receipts through another index: every department's, merged newest first.
+    const byDepartment = [];
+    for (const d of ['ZRZY', 'ZJ', 'GA', 'RS', 'SW', 'RF'])
+      byDepartment.push(...(await allPages(`/v1/audit/receipts?${range}&department=${d}`, 500)));
+    const key = (r: { issuedAt: string; code: string; number: string }) =>
+      `${r.issuedAt}#${r.code}#${r.number}`;
+    const expected = byDepartment.map(key).sort().reverse();
+    expect(expected.length).toBeGreaterThanOrEqual(8);
+    for (const page of pages) expect(page.map(key)).toEqual(expected);
+    // Receipts of four months at least, 14 months apart; only those months were read.
+    const months = new Set(byDepartment.map((r) => `MONTH#${r.issueDate.slice(0, 7)}`));
+    expect(months.size).toBeGreaterThanOrEqual(4);
+    expect(new Set(queried(calls, 'by-month'))).toEqual(months);
+  });
+
+  it('answer a 20-year range with a bounded number of DynamoDB requests, and a cursor to go on', async () => {
+    for (const path of [
+      `/v1/audit/receipts?from=${yearsAgo(20)}&minAmount=99999.00`,
+      `/v1/audit/receipts?from=${yearsAgo(20)}&to=${today()}&department=GA&minAmount=99999.00`,
+      `/v1/audit/alerts?from=${yearsAgo(20)}&to=${today()}&type=no_such_rule`,
+      `/v1/audit/events?from=${yearsAgo(20)}&to=${today()}&type=no.such.type`,
+    ]) {
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const { result: res, calls } = await dynamoCalls(() =>
+          get(`${path}&limit=500${cursor ? `&cursor=${cursor}` : ''}`),
+        );
+        expect(res.status).toBe(200);
+        expect(calls.length).toBeLessThanOrEqual(MAX_CALLS_PER_REQUEST);
+        expect(res.body.items).toHaveLength(0);
+        cursor = res.body.cursor;
+        pages++;
+      } while (cursor);
+      // 240 months, in a few pages at most (every month is read only where nothing records them).
+      expect(pages).toBeLessThanOrEqual(15);
+    }
+  });
+
+  it('list alerts across months newest first, reading only the months that have alerts', async () => {
+    const { result: alerts, calls } = await dynamoCalls(() =>
+      allPages(`/v1/audit/alerts?from=${yearsAgo(20)}&to=${today()}`, 2),
+    );
+    const old = alerts.filter((a) => a.key.startsWith('test_old#'));
+    expect(old.map((a) => a.subjects[0])).toEqual(['month-3', 'month-9', 'month-40']);
+    const times = alerts.map((a) => `${a.at}#${a.id}`);
+    expect([...times].sort().reverse()).toEqual(times);
+    expect(new Set(times).size).toBe(times.length);
+    const months = new Set(alerts.map((a) => `ALERTS#${a.at.slice(0, 7)}`));
+    expect(new Set(queried(calls, 'listing'))).toEqual(months);
+  });
+
+  it('refuse a range wider than 30 years, or reversed, with a 400 that names the limit', async () => {
+    for (const route of ['receipts', 'alerts', 'events', 'export']) {
+      for (const query of [`from=${yearsAgo(31)}&to=${today()}`, `from=${yearsAgo(31)}`]) {
+        const res = await get(`/v1/audit/${route}?${query}`);
+        expect(res.status).toBe(400);
+        expect(res.body.details[0]).toMatchObject({ path: 'from' });
+        expect(res.body.details[0].message).toContain('at most 30 years');
+      }
+      const reversed = await get(`/v1/audit/${route}?from=${today()}&to=${yearsAgo(1)}`);
+      expect(reversed.status).toBe(400);
+      expect(reversed.body.details[0].message).toContain('must not be after to');
+      const future = await get(`/v1/audit/${route}?from=2999-01-01`);
+      expect(future.status).toBe(400);
+    }
+    const stats = await get(`/v1/audit/stats?from=${yearsAgo(31)}&to=${today()}`);
+    expect(stats.status).toBe(400);
+    expect(stats.body.details[0].message).toContain('at most 30 years');
+  });
+
+  it('refuse a cursor that another query gave', async () => {
+    const page = await get('/v1/audit/receipts?department=GA&limit=1');
+    expect(page.body.cursor).toBeTruthy();
+    for (const other of ['/v1/audit/receipts?department=RS', '/v1/audit/receipts', '/v1/audit/alerts']) {
+      const res = await get(`${other}${other.includes('?') ? '&' : '?'}cursor=${page.body.cursor}`);
+      expect(res.status).toBe(400);
+      expect(res.body.details[0]).toMatchObject({ path: 'cursor', rule: 'bad_cursor' });
+    }
   });
 });

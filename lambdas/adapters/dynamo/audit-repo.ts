@@ -1,119 +1,257 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   BatchGetCommand,
+  GetCommand,
   PutCommand,
   QueryCommand,
   type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AlertDraft } from '../../core/alerts.js';
+import { dateInZone } from '../../core/dates.js';
 import type { StoredReceipt } from '../../core/ports.js';
 import type { Totals, TotalsRow } from '../../core/totals.js';
 import { ZERO } from '../../core/totals.js';
 import { newId } from '../ids.js';
-import { monthListingKeys, stripKeys } from './keys.js';
+import {
+  Budget,
+  type Cursor,
+  encodeCursor,
+  type MonthPartitions,
+  previousMonth,
+  type ReadPlan,
+} from './audit-query.js';
+import {
+  type ListingPrefix,
+  listingMonth,
+  listingMonthsKey,
+  monthListingKeys,
+  receiptRowKey,
+  stripKeys,
+  totalsDays,
+  totalsKey,
+  totalsPartition,
+} from './keys.js';
 import { queryAll } from './query.js';
-
-/** Which index serves a receipts query, and its partitions in the order to read them. */
-export interface QueryPlan {
-  index: 'by-department' | 'by-month' | 'by-item' | 'by-payer-name' | 'by-payer-id';
-  partitionKey: string;
-  partitions: string[];
-  /** issuedSk bounds: ISO instants (UTC) of the date range. */
-  from: string;
-  to: string;
-}
-
-export interface Cursor {
-  /** Index into plan.partitions. */
-  p: number;
-  k?: Record<string, unknown>;
-}
 
 export interface StoredAlert extends AlertDraft {
   id: string;
   at: string;
 }
 
-const encode = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
-
-export function decodeCursor(text: string): Cursor | null {
-  try {
-    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
-    return Number.isInteger(c.p) && c.p >= 0 && (c.k === undefined || typeof c.k === 'object') ? c : null;
-  } catch {
-    return null;
-  }
+/** One answer of a paged read: the rows found and where to go on, or null at the end. */
+export interface Page<T> {
+  items: T[];
+  cursor: string | null;
 }
+
+/** A kept row and where to resume after it, or where the budget ran out. */
+type Step<T> = { item: T; cursor: Cursor } | { stop: Cursor };
+
+/** Rows per query: enough for a page of 500 in few requests, few enough not to read far past it. */
+const QUERY_ROWS = 200;
 
 /** Reads for auditors: receipts by index, running totals, alerts. Never a table scan. */
 export class AuditRepository {
+  /** Months this process has noted in a listing's months row (it never forgets one). */
+  private readonly noted = new Set<string>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: { receipts: string; ledger: string },
   ) {}
 
   /**
-   * Walks the plan's partitions newest first, keeping receipts that pass `keep`, until
-   * `limit` are found (or, without a limit, to the end, page by page for streaming).
+   * Adds a row's month to its listing's months row before the row is written (keys.ts
+   * listingMonthsKey): idempotent, once per process and month. A failed write after it leaves
+   * a month that is read for nothing, never a row that no listing reads.
    */
-  async *receipts(
-    plan: QueryPlan,
+  private async noteMonth(prefix: ListingPrefix, at: string): Promise<void> {
+    const month = listingMonth(at);
+    if (this.noted.has(`${prefix}#${month}`)) return;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tables.ledger,
+        Key: listingMonthsKey(prefix),
+        UpdateExpression: 'ADD months :m',
+        ExpressionAttributeValues: { ':m': new Set([month]) },
+      }),
+    );
+    this.noted.add(`${prefix}#${month}`);
+  }
+
+  /**
+   * One page of the receipts a plan reads that pass `keep`, newest first: at most `limit`, and
+   * no more reading than the per-request budget, whatever the date range (a cursor goes on).
+   */
+  receiptsPage(
+    plan: ReadPlan,
     keep: (r: StoredReceipt) => boolean,
-    start: Cursor = { p: 0 },
-  ): AsyncGenerator<{ receipt: StoredReceipt; cursor: string | null }> {
-    let cursor: Cursor | null = start;
-    while (cursor && cursor.p < plan.partitions.length) {
+    start: Cursor,
+    limit: number,
+    now: Date,
+  ): Promise<Page<StoredReceipt>> {
+    return collect(this.walk(plan, start, Budget.perRequest(), this.receiptLoader(plan), keep, now), limit);
+  }
+
+  /** Every receipt a plan reads that passes `keep`, newest first, page by page (the export). */
+  async *allReceipts(
+    plan: ReadPlan,
+    keep: (r: StoredReceipt) => boolean,
+    now: Date,
+  ): AsyncGenerator<StoredReceipt> {
+    for await (const step of this.walk(plan, {}, Budget.unbounded(), this.receiptLoader(plan), keep, now))
+      if ('item' in step) yield step.item;
+  }
+
+  /** One page of alerts or events (planListing) that pass `keep`, newest first, within the budget. */
+  listingPage<T>(plan: ReadPlan, keep: (row: T) => boolean, start: Cursor, limit: number, now: Date) {
+    const load = async (rows: Record<string, unknown>[]) => rows.map((r) => stripKeys(r) as T);
+    return collect(this.walk(plan, start, Budget.perRequest(), load, keep, now), limit);
+  }
+
+  /** Receipt rows as receipts; item-index rows point at their receipts, read back in batches. */
+  private receiptLoader(plan: ReadPlan) {
+    return plan.index === 'by-item'
+      ? (rows: Record<string, unknown>[], budget: Budget) => this.receiptsOf(rows, budget)
+      : async (rows: Record<string, unknown>[]) => rows.map((r) => stripKeys(r) as unknown as StoredReceipt);
+  }
+
+  /**
+   * Reads a plan's partitions newest first from `start`, yielding each row that passes `keep`
+   * with the cursor that resumes after it. Month partitions the record says are empty are not
+   * read, nor months after today's (rows are dated when they are written). When the budget is
+   * spent, the last step is where to resume.
+   */
+  private async *walk<T>(
+    plan: ReadPlan,
+    start: Cursor,
+    budget: Budget,
+    load: (rows: Record<string, unknown>[], budget: Budget) => Promise<(T | undefined)[]>,
+    keep: (item: T) => boolean,
+    now: Date,
+  ): AsyncGenerator<Step<T>> {
+    const months = typeof plan.partition === 'string' ? null : plan.partition;
+    const nextMonth = months ? this.monthsWithRows(months, budget) : null;
+    let month = start.m ?? months?.last;
+    let key = start.k;
+    // Rows are dated as they are written, so no month after tomorrow's (bureau zone) has any.
+    const ceiling = dateInZone(new Date(now.getTime() + 86_400_000)).slice(0, 7);
+    if (month && !key && month > ceiling) month = ceiling;
+    for (;;) {
+      if (months && !key) {
+        if (month! < months.first) return;
+        const found = await nextMonth!(month!);
+        if (!found) return;
+        if ('resume' in found) {
+          yield { stop: { m: found.resume } };
+          return;
+        }
+        month = found.month;
+      }
+      if (budget.spent) {
+        yield { stop: { m: month, k: key } };
+        return;
+      }
+      const partition = months ? months.of(month!) : (plan.partition as string);
       const page: QueryCommandOutput = await this.db.send(
         new QueryCommand({
-          TableName: this.tables.receipts,
+          TableName: this.tables[plan.table],
           IndexName: plan.index,
-          KeyConditionExpression: `${plan.partitionKey} = :p AND issuedSk BETWEEN :from AND :to`,
-          ExpressionAttributeValues: {
-            ':p': plan.partitions[cursor.p],
-            ':from': plan.from,
-            ':to': `${plan.to}~`,
-          },
+          KeyConditionExpression: '#p = :p AND #s BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#p': plan.partitionAttr, '#s': plan.sortAttr },
+          ExpressionAttributeValues: { ':p': partition, ':from': plan.from, ':to': `${plan.to}~` },
           ScanIndexForward: false,
-          ExclusiveStartKey: cursor.k,
-          Limit: 200,
+          ExclusiveStartKey: key,
+          Limit: Math.max(1, Math.min(QUERY_ROWS, budget.rows)),
         }),
       );
       const rows = page.Items ?? [];
-      const receipts: (StoredReceipt | undefined)[] =
-        plan.index === 'by-item'
-          ? await this.receiptsOf(rows)
-          : rows.map((r) => stripKeys(r) as unknown as StoredReceipt);
-      const next: Cursor | null = page.LastEvaluatedKey
-        ? { p: cursor.p, k: page.LastEvaluatedKey }
-        : { p: cursor.p + 1 };
-      for (let i = 0; i < receipts.length; i++) {
-        const receipt = receipts[i];
-        if (!receipt || !keep(receipt)) continue;
-        // Resuming after this receipt: its own key, in the index's key shape.
+      budget.use(1, page.ScannedCount ?? rows.length);
+      const items = await load(rows, budget);
+      for (let i = 0; i < rows.length; i++) {
+        const item = items[i];
+        if (item === undefined || !keep(item)) continue;
+        // Resuming after this row: its own key, in the index's key shape.
         const row = rows[i]!;
-        const key = {
-          pk: row.pk,
-          sk: row.sk,
-          issuedSk: row.issuedSk,
-          [plan.partitionKey]: row[plan.partitionKey],
-        };
-        yield { receipt, cursor: encode({ p: cursor.p, k: key }) };
+        const k: Record<string, string> = {};
+        for (const name of ['pk', 'sk', plan.partitionAttr, plan.sortAttr]) k[name] = row[name] as string;
+        yield { item, cursor: { m: month, k } };
       }
-      cursor = next.p < plan.partitions.length ? next : null;
+      key = page.LastEvaluatedKey as Record<string, string> | undefined;
+      if (key) continue;
+      if (!months) return;
+      month = previousMonth(month!);
     }
   }
 
+  /**
+   * The newest month at or before a given one (and not before the range's first) that may have
+   * rows, as the plan's record says; or where to resume when the budget ran out first.
+   */
+  private monthsWithRows(
+    months: MonthPartitions,
+    budget: Budget,
+  ): (atMost: string) => Promise<{ month: string } | { resume: string } | null> {
+    const { record, first } = months;
+    if (record === 'none') return async (atMost) => (atMost >= first ? { month: atMost } : null);
+    if (record === 'totals')
+      // A day row of the running totals exists for every day with a receipt: one query per year
+      // finds the newest such day at or before the month.
+      return async (atMost) => {
+        for (let year = Number(atMost.slice(0, 4)); year >= Number(first.slice(0, 4)); year--) {
+          const y = String(year).padStart(4, '0');
+          if (budget.spent) return { resume: y === atMost.slice(0, 4) ? atMost : `${y}-12` };
+          const days = totalsDays(
+            y,
+            y === first.slice(0, 4) ? first : `${y}-01`,
+            y === atMost.slice(0, 4) ? atMost : `${y}-12`,
+          );
+          const out = await this.db.send(
+            new QueryCommand({
+              TableName: this.tables.ledger,
+              KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
+              ExpressionAttributeValues: { ':p': days.pk, ':from': days.from, ':to': days.to },
+              ProjectionExpression: 'sk',
+              ScanIndexForward: false,
+              Limit: 1,
+            }),
+          );
+          budget.use(1, 1);
+          const sk = out.Items?.[0]?.sk as string | undefined;
+          if (sk) return { month: sk.slice(0, 7) };
+        }
+        return null;
+      };
+    let recorded: string[] | undefined;
+    return async (atMost) => {
+      if (!recorded) {
+        if (budget.spent) return { resume: atMost };
+        const out = await this.db.send(
+          new GetCommand({ TableName: this.tables.ledger, Key: listingMonthsKey(record.listing) }),
+        );
+        budget.use(1, 1);
+        recorded = [...((out.Item?.months as Set<string> | undefined) ?? [])].sort().reverse();
+      }
+      const month = recorded.find((m) => m <= atMost);
+      return month && month >= first ? { month } : null;
+    };
+  }
+
   /** The receipts that item-index rows point at, aligned with the rows. */
-  private async receiptsOf(rows: Record<string, unknown>[]): Promise<(StoredReceipt | undefined)[]> {
+  private async receiptsOf(
+    rows: Record<string, unknown>[],
+    budget: Budget,
+  ): Promise<(StoredReceipt | undefined)[]> {
     const byPk = new Map<string, StoredReceipt>();
     for (let i = 0; i < rows.length; i += 100) {
-      const keys = rows.slice(i, i + 100).map((r) => ({ pk: r.pk, sk: 'RECEIPT' }));
+      const keys = rows.slice(i, i + 100).map((r) => receiptRowKey(r.pk as string));
       let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
         [this.tables.receipts]: { Keys: keys },
       };
       while (request && Object.keys(request).length) {
         const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        budget.use(1);
         for (const item of out.Responses?.[this.tables.receipts] ?? [])
           byPk.set(item.pk as string, stripKeys(item) as unknown as StoredReceipt);
         request = out.UnprocessedKeys as typeof request;
@@ -132,7 +270,7 @@ export class AuditRepository {
         queryAll<TotalsRow>(this.db, {
           TableName: this.tables.ledger,
           KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':p': `STATS#${year}`, ':from': from, ':to': `${to}~` },
+          ExpressionAttributeValues: { ':p': totalsPartition(year), ':from': from, ':to': `${to}~` },
         }),
       ),
     );
@@ -145,7 +283,7 @@ export class AuditRepository {
     const out = await this.db.send(
       new BatchGetCommand({
         RequestItems: {
-          [this.tables.ledger]: { Keys: unique.map((k) => ({ pk: `STATS#${year}`, sk: `${year}#${k}` })) },
+          [this.tables.ledger]: { Keys: unique.map((k) => totalsKey(year, k)) },
         },
       }),
     );
@@ -172,6 +310,7 @@ export class AuditRepository {
   /** Stores an alert once: a second finding with the same key is the same alert. */
   async raise(draft: AlertDraft, at: Date): Promise<void> {
     const alert: StoredAlert = { ...draft, id: newId(at), at: at.toISOString() };
+    await this.noteMonth('ALERTS', alert.at);
     try {
       await this.db.send(
         new PutCommand({
@@ -189,38 +328,18 @@ export class AuditRepository {
       if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
     }
   }
-
-  /** Rows of the listing index for the months of from..to, newest first (alerts or events). */
-  async listing<T>(prefix: 'ALERTS' | 'EVENTS', from: string, to: string): Promise<T[]> {
-    const months = await Promise.all(
-      monthsDescending(from, to).map((month) =>
-        queryAll<T>(this.db, {
-          TableName: this.tables.ledger,
-          IndexName: 'listing',
-          KeyConditionExpression: 'gsi1pk = :p AND gsi1sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':p': `${prefix}#${month}`, ':from': from, ':to': `${to}~` },
-          ScanIndexForward: false,
-        }),
-      ),
-    );
-    return months.flat();
-  }
 }
 
-/** yyyy-mm of every month from..to (ISO instants or dates), newest first. */
-export function monthsDescending(from: string, to: string): string[] {
-  const months: string[] = [];
-  let y = Number(to.slice(0, 4));
-  let m = Number(to.slice(5, 7));
-  const stop = from.slice(0, 7);
-  for (;;) {
-    const month = `${y}-${String(m).padStart(2, '0')}`;
-    if (month < stop) break;
-    months.push(month);
-    if (--m === 0) {
-      m = 12;
-      y--;
+/** Takes steps until `limit` items are found or the walk stops, and says where to go on. */
+async function collect<T>(steps: AsyncGenerator<Step<T>>, limit: number): Promise<Page<T>> {
+  const items: T[] = [];
+  for await (const step of steps) {
+    if ('stop' in step) return { items, cursor: encodeCursor(step.stop) };
+    items.push(step.item);
+    if (items.length === limit) {
+      await steps.return(undefined);
+      return { items, cursor: encodeCursor(step.cursor) };
     }
   }
-  return months;
+  return { items, cursor: null };
 }

@@ -10,6 +10,8 @@ const receiptPk = (r: ReceiptRef) => `R#${r.code}#${r.number}`;
 
 export const receiptKey = (r: ReceiptRef) => ({ pk: receiptPk(r), sk: 'RECEIPT' });
 export const pdfKey = (r: ReceiptRef) => ({ pk: receiptPk(r), sk: 'PDF' });
+/** The receipt row of the receipt that another of its rows (same pk: item-index, PDF) belongs to. */
+export const receiptRowKey = (pk: string) => ({ pk, sk: 'RECEIPT' });
 /**
  * The public check row: the counter and a copy of the complete receipt, so that a check is
  * one write that returns all it shows, and never rewrites the indexed receipt row (in AWS,
@@ -35,7 +37,20 @@ export const totalsKey = (day: string, key: string) => ({
   sk: `${day}#${key}`,
 });
 export const totalsPartition = (year: string) => `STATS#${year}`;
+/**
+ * The sort-key bounds of a year's day rows from `first` to `last` (days or months: prefixes of
+ * a day). The year's own rows (`yyyy#...`) sort before every day and stay out. A day row exists
+ * for every day with a receipt (it is written in the transaction that takes the number), so
+ * these rows are also the record of which months have receipts.
+ */
+export const totalsDays = (year: string, first: string, last: string) => ({
+  pk: totalsPartition(year),
+  from: first,
+  to: `${last}~`,
+});
 
+/** The attribute that sorts every receipt index. */
+export const ISSUED_SK = 'issuedSk';
 /** The sort key of every receipt index: issue instant, so newest first and date ranges by prefix. */
 export const issuedSk = (r: Pick<ReceiptContent, 'issuedAt' | 'code' | 'number'>) =>
   `${r.issuedAt}#${r.code}#${r.number}`;
@@ -54,6 +69,9 @@ export const RECEIPT_INDEXES = {
 } as const;
 export type ReceiptIndex = keyof typeof RECEIPT_INDEXES;
 
+/** The partition of the by-month index a receipt sits in: its issue date's month (bureau zone). */
+export const receiptMonth = (r: Pick<ReceiptContent, 'issueDate'>) => r.issueDate.slice(0, 7);
+
 /** The attributes that place a receipt row in each index. */
 export function receiptIndexAttributes(
   receipt: ReceiptContent & { status: string },
@@ -62,7 +80,7 @@ export function receiptIndexAttributes(
   return {
     issuedSk: issuedSk(receipt),
     [ix['by-department'].attribute]: ix['by-department'].partition(receipt.department),
-    [ix['by-month'].attribute]: ix['by-month'].partition(receipt.issueDate.slice(0, 7)),
+    [ix['by-month'].attribute]: ix['by-month'].partition(receiptMonth(receipt)),
     [ix['by-payer-name'].attribute]: ix['by-payer-name'].partition(receipt.payer.name),
     itemCodes: itemCodesOf(receipt),
     ...(receipt.payer.idNumber
@@ -91,10 +109,21 @@ export function itemIndexRows(receipt: ReceiptContent) {
  * Where a dated ledger row (event, alert) sits in the `listing` index: one partition per
  * month, sorted by time. The audit listings read them back by the same layout.
  */
-export function monthListingKeys(prefix: 'EVENTS' | 'ALERTS', at: string, id: string) {
-  return { gsi1pk: monthListingPartition(prefix, at.slice(0, 7)), gsi1sk: `${at}#${id}` };
+export function monthListingKeys(prefix: ListingPrefix, at: string, id: string) {
+  return { gsi1pk: monthListingPartition(prefix, listingMonth(at)), gsi1sk: `${at}#${id}` };
 }
-export const monthListingPartition = (prefix: 'EVENTS' | 'ALERTS', month: string) => `${prefix}#${month}`;
+export const monthListingPartition = (prefix: ListingPrefix, month: string) => `${prefix}#${month}`;
+export type ListingPrefix = 'EVENTS' | 'ALERTS';
+/** The month of a listing row: its instant's (UTC) month. */
+export const listingMonth = (at: string) => at.slice(0, 7);
+/** The `listing` index and its key attributes (runtime/tables.ts). */
+export const LISTING_INDEX = { name: 'listing', partition: 'gsi1pk', sort: 'gsi1sk' } as const;
+/**
+ * The record of which months of a listing have rows: one row per prefix whose `months` string
+ * set gains a month before the first row of that month is written (an idempotent ADD), so a
+ * listing over a wide range reads only those months. Kept for alerts (AuditRepository.raise).
+ */
+export const listingMonthsKey = (prefix: ListingPrefix) => ({ pk: `MONTHS#${prefix}`, sk: 'MONTHS' });
 
 export const eventKey = (id: string) => ({ pk: `EVENT#${id}`, sk: 'EVENT' });
 
