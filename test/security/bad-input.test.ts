@@ -19,7 +19,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { getDeps } from '../../lambdas/app/deps.js';
-import { isIsoDate } from '../../lambdas/core/dates.js';
+import { dateInZone, isIsoDate } from '../../lambdas/core/dates.js';
 import { formatYuan, parseYuan } from '../../lambdas/core/money.js';
 import {
   CONTENT_TYPES,
@@ -54,6 +54,7 @@ let receiptKey: string;
 let rangeId: string;
 let pdf: Buffer;
 
+const today = dateInZone(new Date());
 const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
 const basis = {
   title: '关于模糊测试的通知',
@@ -69,7 +70,7 @@ const fuzzItem = {
   standard: { type: 'fixed', amount: '5.00' },
   basis: [basis],
   fundManagement: 'treasury',
-  validFrom: '2025-01-01',
+  validFrom: today, // a new item takes effect today or later
 };
 
 beforeAll(async () => {
@@ -639,7 +640,7 @@ function names(detail: string, field: string): boolean {
 // The routes: a valid request of each, and what only its operation can refuse
 
 const issueBody = (): Record<string, unknown> =>
-  registrationCharge({ chargeDate: '2026-01-05' }) as Record<string, unknown>;
+  registrationCharge({ chargeDate: today }) as Record<string, unknown>;
 /** A fee item with every optional field set, so that the fuzz reaches into each. */
 const fullItem = () => ({
   ...structuredClone(fuzzItem),
@@ -663,7 +664,8 @@ const ruleBreaking: fc.Arbitrary<Case> = fc
       .filter((fen) => fen !== 8000)
       .map((fen) => ({ amount: formatYuan(fen) })),
     fc.constantFrom('ZRZY-999', 'GA-001', 'NOPE', 'FUZZ-001').map((itemCode) => ({ itemCode })),
-    fc.constantFrom(tomorrow, '2999-12-31').map((chargeDate) => ({ chargeDate })),
+    // After today, or before the window a charge may be dated back (30 days).
+    fc.constantFrom(tomorrow, '2999-12-31', '2018-06-01').map((chargeDate) => ({ chargeDate })),
   )
   .map((change) => {
     const body = issueBody() as { lines: Record<string, unknown>[]; chargeDate?: string };
@@ -827,7 +829,7 @@ const SPECS: Partial<Record<string, Spec>> = {
               ...Array.from(
                 { length: 120 },
                 (_, i) =>
-                  `IMP-${i},名,IMP,次,fixed,1.00,,,treasury,2025-01-01,,通知,文1号,财政局,2025-01-01,,active,,`,
+                  `IMP-${i},名,IMP,次,fixed,1.00,,,treasury,${today},,通知,文1号,财政局,2025-01-01,,active,,`,
               ),
             ].join('\n'),
           ),
