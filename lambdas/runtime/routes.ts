@@ -287,7 +287,8 @@ const ROUTE_TABLE = [
     path: '/v1/audit/ranges',
     group: 'audit',
     access: ['auditor'],
-    summary: 'Number reconciliation (核销): every range and its numbers',
+    summary:
+      'Number reconciliation (核销): every range and its numbers; first, last and next (the next number it issues) are 10-digit strings, next is null once every number is taken',
   },
 ] as const satisfies readonly Route[];
 
