@@ -4,8 +4,14 @@ import { newCheckCode } from '../adapters/ids.js';
 import { emitMetric } from '../adapters/metrics.js';
 import { sha256Hex } from '../adapters/signing/certificate.js';
 import { canonicalJson } from '../core/canonical.js';
-import { type ChargeViolation, chargeDateViolations, checkCharge } from '../core/charge.js';
-import { dateInZone } from '../core/dates.js';
+import type { ItemVersion } from '../core/catalogue.js';
+import {
+  type ChargeResult,
+  type ChargeViolation,
+  chargeDateViolations,
+  checkCharge,
+} from '../core/charge.js';
+import { dateInZone, type IsoDate } from '../core/dates.js';
 import { AppError, conflict } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
 import type { Actor, IdempotencyRecord, LedgerEvent, StoredReceipt } from '../core/ports.js';
@@ -89,6 +95,41 @@ async function collectingUnit(deps: Deps, department: string): Promise<string> {
   return (await deps.departments.name(department)) ?? department;
 }
 
+/**
+ * The charge check that issuing runs, alone and pure: the charge date's own rule, then the
+ * catalogue in force on that date for this department. The dry run (POST /v1/charges/check)
+ * runs exactly this, so its answer is what issuing would compute.
+ */
+export function checkChargeOn(
+  department: string,
+  request: IssueRequest,
+  today: IsoDate,
+  maxChargeAgeDays: number,
+  catalogue: ReadonlyMap<string, readonly ItemVersion[]>,
+): ChargeResult & { chargeDate: IsoDate } {
+  const chargeDate = request.chargeDate ?? today;
+  const dateViolations = chargeDateViolations(chargeDate, today, maxChargeAgeDays);
+  if (dateViolations.length) return { ok: false, violations: dateViolations, chargeDate };
+  return { ...checkCharge({ department, chargeDate, lines: request.lines }, catalogue), chargeDate };
+}
+
+/**
+ * A charge checked and nothing more (the dry run): no number, no write, no refusal recorded;
+ * a refused charge is the same 422 with the same violations as issuing answers.
+ */
+export async function dryRunCharge(deps: Deps, caller: Actor, request: IssueRequest) {
+  const catalogue = await deps.catalogue.versionsByCode(request.lines.map((l) => l.itemCode));
+  const today = dateInZone(deps.now());
+  const result = checkChargeOn(caller.department!, request, today, deps.config.maxChargeAgeDays, catalogue);
+  if (!result.ok)
+    throw new AppError(
+      'charge_rejected',
+      `the charge was refused: ${result.violations.length} violation(s)`,
+      result.violations,
+    );
+  return result;
+}
+
 /** A collector's charge: checked against the catalogue in force on the charge date, then issued. */
 export async function issueReceipt(
   deps: Deps,
@@ -127,9 +168,7 @@ export async function issueReceipt(
           violations,
         );
       };
-      const dateViolations = chargeDateViolations(chargeDate, today, deps.config.maxChargeAgeDays);
-      if (dateViolations.length) throw await refuse(dateViolations);
-      const result = checkCharge({ department, chargeDate, lines: request.lines }, await catalogue);
+      const result = checkChargeOn(department, request, today, deps.config.maxChargeAgeDays, await catalogue);
       if (!result.ok) throw await refuse(result.violations);
       const content: Omit<ReceiptContent, 'code' | 'number'> = {
         checkCode: newCheckCode(),

@@ -1,6 +1,6 @@
 import type { Deps } from '../app/deps.js';
 import { getDeps } from '../app/deps.js';
-import { issueReceipt, reverseReceipt } from '../app/issuing.js';
+import { dryRunCharge, issueReceipt, reverseReceipt } from '../app/issuing.js';
 import { AppError } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
 import type { StoredReceipt } from '../core/ports.js';
@@ -46,7 +46,7 @@ async function ownReceipt(req: ApiRequest<{ params: ReceiptRef }>) {
   return stored;
 }
 
-/** The collecting departments' routes: charge (issue), read, download, reverse. */
+/** The collecting departments' routes: check a charge (dry run), charge (issue), read, download, reverse. */
 export const handler = groupHandler('receipts', {
   issueReceipt: async (req) => {
     const deps = getDeps();
@@ -55,6 +55,16 @@ export const handler = groupHandler('receipts', {
     const { receipt, replayed } = await issueReceipt(deps, req.caller!, key, req.body, request);
     return json(replayed ? 200 : 201, receiptReply(deps, receipt), {
       location: `/v1/receipts/${receipt.code}/${receipt.number}`,
+    });
+  },
+
+  checkCharge: async (req) => {
+    const result = await dryRunCharge(getDeps(), req.caller!, req.input.body);
+    return json(200, {
+      chargeDate: result.chargeDate,
+      lines: linesInYuan(result.lines),
+      total: formatYuan(result.total),
+      totalInWords: totalInWords(result),
     });
   },
 

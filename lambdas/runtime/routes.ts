@@ -209,6 +209,17 @@ const ROUTE_TABLE = [
     request: { headers: idempotencyHeaders, body: issueReceiptRequest },
   },
   {
+    id: 'checkCharge',
+    method: 'POST',
+    path: '/v1/charges/check',
+    group: 'receipts',
+    access: ['collector'],
+    summary:
+      'Dry run of a charge: the lines and total that issuing would compute, or its 422; takes no number, writes nothing',
+    body: { type: 'json' },
+    request: { body: issueReceiptRequest },
+  },
+  {
     id: 'getReceipt',
     method: 'GET',
     path: '/v1/receipts/{code}/{number}',

@@ -163,6 +163,11 @@ const MATRIX: Record<string, Entry> = {
       ...json(registrationCharge({ payer: PAYER }), { 'idempotency-key': newKey() }),
     }),
   },
+  checkCharge: {
+    // The dry run of issueReceipt: the same check, so the same 422 for another department's collector.
+    expect: only({ collectorOwn: 200, collectorOther: 422 }),
+    request: async () => ({ path: '/v1/charges/check', ...json(registrationCharge({ payer: PAYER })) }),
+  },
   getReceipt: {
     expect: only({ collectorOwn: 200, collectorOther: 403 }),
     request: async () => ({ path: `/v1/receipts/${receipt.code}/${receipt.number}` }),

@@ -448,6 +448,8 @@ interface Spec {
   valid: () => Valid;
   /** Bad requests that only the operation can tell (its schemas let them through). */
   more?: () => fc.Arbitrary<Case>;
+  /** A dry run: its 422 charge_rejected records no refusal, so none may be written. */
+  dryRun?: true;
 }
 
 const queryValue = (v: unknown): string | string[] =>
@@ -754,6 +756,12 @@ const SPECS: Partial<Record<string, Spec>> = {
         },
       ),
   },
+  checkCharge: {
+    token: () => collector,
+    valid: () => ({ body: issueBody() }),
+    more: () => ruleBreaking,
+    dryRun: true,
+  },
   reverseReceipt: {
     token: () => collector,
     valid: () => ({
@@ -1003,7 +1011,7 @@ describe('bad input over HTTP', () => {
         await fc.assert(
           fc.asyncProperty(casesOf(route, spec), async (c) => {
             const res = await send(route, spec, c);
-            count(res);
+            if (!spec.dryRun) count(res);
             const context = `${route.id} ${c.label}`;
             expectRefused(res, context);
             if (c.status) expect(res.status, context).toBe(c.status);
