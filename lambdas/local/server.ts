@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { dataDir as configuredDataDir } from '../runtime/config.js';
 import {
   DEFAULT_MAX_BODY,
   isPublic,
@@ -12,6 +13,7 @@ import {
   routeKey,
 } from '../runtime/routes.js';
 import { type LambdaHandler, loadHandler } from './handler-modules.js';
+import { CONSOLE_PATH, LOCAL_CLIENT_ID, signInHandler } from './sign-in.js';
 import { type IssuerKey, verifyToken } from './tokens.js';
 
 /** The largest body any route accepts: reading stops past it, as API Gateway's own limit does. */
@@ -146,10 +148,29 @@ export interface LocalServerOptions {
   webDir?: string;
   /** Loads a group's handler module; by default the module under lambdas/handlers. */
   loadHandler?: (group: RouteGroup) => Promise<LambdaHandler>;
+  /** Where the local sign-in keeps its users file and grants; by default the configured data directory. */
+  dataDir?: string;
 }
 
+/**
+ * What the console reads at `/console/config.json`: where to sign in (the OAuth endpoints'
+ * base, Cognito's managed-login domain in AWS, this server locally) and its app client.
+ */
+function consoleConfig(req: IncomingMessage) {
+  const origin = `http://${req.headers.host ?? '127.0.0.1'}`;
+  return {
+    authority: origin,
+    clientId: LOCAL_CLIENT_ID,
+    redirectUri: `${origin}${CONSOLE_PATH}`,
+    api: origin,
+  };
+}
+
+/** Pages without their `.html`: the landing page and the console (its one callback URL). */
+const PAGE_ALIASES: Record<string, string> = { '/': '/index.html', [CONSOLE_PATH]: '/console.html' };
+
 async function serveStatic(res: ServerResponse, webDir: string, path: string): Promise<boolean> {
-  const relative = normalize(path === '/' ? '/index.html' : path).replace(/^(\.\.[/\\])+/, '');
+  const relative = normalize(PAGE_ALIASES[path] ?? path).replace(/^(\.\.[/\\])+/, '');
   const file = join(webDir, relative);
   if (!file.startsWith(webDir)) return false;
   try {
@@ -178,9 +199,18 @@ export function createLocalServer(options: LocalServerOptions): Server {
     return handlers.get(group)!;
   };
 
+  // The stand-in for Cognito's managed login: here only, never in the route table.
+  const signIn = signInHandler({
+    issuerKey: options.issuerKey,
+    dataDir: options.dataDir ?? configuredDataDir(),
+  });
+
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (await signIn(req, res, url)) return;
+      if (req.method === 'GET' && url.pathname === `${CONSOLE_PATH}/config.json`)
+        return sendJson(res, 200, consoleConfig(req), { 'cache-control': 'no-cache' });
       const { route, params, pathMatched, malformed } = matchRoute(req.method ?? 'GET', url.pathname);
       if (malformed) return sendError(res, 400, 'bad_request', 'the path has malformed percent-encoding');
       if (!route) {
