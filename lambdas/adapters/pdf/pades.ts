@@ -1,7 +1,7 @@
 import {
   PDFArray,
   PDFDict,
-  PDFDocument,
+  type PDFDocument,
   PDFHexString,
   PDFName,
   PDFNumber,
@@ -29,7 +29,7 @@ export class PdfSignError extends Error {
   }
 }
 
-export const DEFAULT_RESERVED_BYTES = 8192;
+const DEFAULT_RESERVED_BYTES = 8192;
 
 /** Stand-ins that pdf-lib serialises verbatim and that are patched in place after saving. */
 const BYTE_RANGE_PLACEHOLDER = '**********';
@@ -43,23 +43,9 @@ const BYTE_RANGE_PATTERN = /\/ByteRange\s*\[\s*0\s+\/\*{10}\s+\/\*{10}\s+\/\*{10
  * How: save once with placeholders (/ByteRange of names, /Contents of zeros) and without
  * object streams so that the signature dictionary stays plain text; then write the real
  * byte range over its placeholder (same length, padded with spaces), hash the two ranges,
- * sign, and write the CMS hex into /Contents.
+ * sign, and write the CMS hex into /Contents. The document is given unsaved (as rendered):
+ * it is saved once, here.
  */
-export async function signPdf(
-  pdf: Uint8Array,
-  signer: Signer,
-  certificateDer: Uint8Array,
-  opts: SignPdfOptions,
-): Promise<Uint8Array> {
-  return signPdfDocument(
-    await PDFDocument.load(pdf, { updateMetadata: false }),
-    signer,
-    certificateDer,
-    opts,
-  );
-}
-
-/** The same for a document not yet saved: it is saved once, signed (saves a load and a save per receipt). */
 export async function signPdfDocument(
   doc: PDFDocument,
   signer: Signer,

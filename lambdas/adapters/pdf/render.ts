@@ -18,7 +18,7 @@ export interface ReceiptPdfInput {
   title?: string;
 }
 
-export const DEFAULT_TITLE = '非税收入通用票据（电子）';
+const DEFAULT_TITLE = '非税收入通用票据（电子）';
 
 const PAGE: [number, number] = [595.28, 841.89]; // A4 portrait
 const MARGIN = 42;
@@ -96,13 +96,9 @@ export function printedTexts(
 /**
  * Renders a receipt on A4 in the layout of a fiscal electronic receipt. All text is real
  * text (Helvetica + a subset of the CJK TrueType font). Throws MissingGlyphsError when a
- * character cannot be drawn; the issuing path checks missingGlyphs() first.
+ * character cannot be drawn; the issuing path checks missingGlyphs() first. The document is
+ * not yet saved: signing it saves it once (signPdfDocument).
  */
-export async function renderReceiptPdf(input: ReceiptPdfInput): Promise<Uint8Array> {
-  return (await renderReceiptDocument(input)).save({ useObjectStreams: true, addDefaultPage: false });
-}
-
-/** The receipt as a pdf-lib document, not yet saved: signing it saves it once (signPdfDocument). */
 export async function renderReceiptDocument(input: ReceiptPdfInput): Promise<PDFDocument> {
   const missing = missingGlyphs(printedTexts(input.content, input).map(([, text]) => text));
   if (missing.length > 0) throw new MissingGlyphsError(missing);

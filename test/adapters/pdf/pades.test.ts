@@ -7,8 +7,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CmsSignError } from '../../../lambdas/adapters/pdf/cms.js';
 import { readReceiptInfo } from '../../../lambdas/adapters/pdf/info.js';
-import { PdfSignError, signPdf } from '../../../lambdas/adapters/pdf/pades.js';
-import { renderReceiptPdf } from '../../../lambdas/adapters/pdf/render.js';
+import { PdfSignError, signPdfDocument } from '../../../lambdas/adapters/pdf/pades.js';
+import { renderReceiptDocument } from '../../../lambdas/adapters/pdf/render.js';
 import {
   extractSignature,
   PDF_SIGNATURE_CHECKS,
@@ -21,7 +21,7 @@ import { p256KeyFromPem, signP256Digest } from '../../../lambdas/adapters/signin
 import type { ReceiptContent } from '../../../lambdas/core/receipt.js';
 import type { Signer } from '../../../lambdas/core/signer.js';
 import { BUREAU, blueReceipt, redReceipt, urlOf } from '../../support/sample-receipts.js';
-import { run } from './tools.js';
+import { renderUnsigned, run, signSaved } from './tools.js';
 
 let dir: string;
 let signer: Signer;
@@ -38,9 +38,10 @@ const certificateFor = (s: Signer, commonName = 'feeproof 电子票据签名') =
     notAfter: new Date(Date.now() + 3650 * DAY),
   });
 
+/** As the service makes a receipt's PDF: rendered, then signed as it is saved. */
 async function renderAndSign(content: ReceiptContent, s = signer, cert = certificate): Promise<Uint8Array> {
-  const pdf = await renderReceiptPdf({ content, verifyUrl: urlOf(content), bureauName: BUREAU });
-  return signPdf(pdf, s, cert, {
+  const doc = await renderReceiptDocument({ content, verifyUrl: urlOf(content), bureauName: BUREAU });
+  return signPdfDocument(doc, s, cert, {
     signingTime: new Date(content.issuedAt),
     reason: '非税收入电子票据',
     location: '某市',
@@ -72,7 +73,7 @@ function flipped(pdf: Uint8Array, offset: number): Uint8Array {
   return copy;
 }
 
-describe('signPdf', () => {
+describe('signPdfDocument', () => {
   it.each([
     ['blue', () => blue],
     ['red', () => red],
@@ -182,7 +183,7 @@ describe('signPdf', () => {
   });
 
   it('never throws on garbage, and says what is wrong', async () => {
-    const unsigned = await renderReceiptPdf({
+    const unsigned = await renderUnsigned({
       content: blueReceipt,
       verifyUrl: urlOf(blueReceipt),
       bureauName: BUREAU,
@@ -216,16 +217,16 @@ describe('signPdf', () => {
   });
 
   it('refuses to sign twice, and a certificate for another key', async () => {
-    await expect(signPdf(blue, signer, certificate, { signingTime: new Date() })).rejects.toThrow(
+    await expect(signSaved(blue, signer, certificate, { signingTime: new Date() })).rejects.toThrow(
       PdfSignError,
     );
     const other = await openLocalSigner(join(dir, 'keys', 'other2.pem'));
-    const unsigned = await renderReceiptPdf({
+    const unsigned = await renderUnsigned({
       content: blueReceipt,
       verifyUrl: urlOf(blueReceipt),
       bureauName: BUREAU,
     });
-    await expect(signPdf(unsigned, other, certificate, { signingTime: new Date() })).rejects.toThrow(
+    await expect(signSaved(unsigned, other, certificate, { signingTime: new Date() })).rejects.toThrow(
       CmsSignError,
     );
   });

@@ -6,14 +6,13 @@ import { PDFDocument } from 'pdf-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MissingGlyphsError } from '../../../lambdas/adapters/pdf/fonts.js';
 import { readReceiptInfo } from '../../../lambdas/adapters/pdf/info.js';
-import { renderReceiptPdf } from '../../../lambdas/adapters/pdf/render.js';
 import { type ReceiptContent, verifyUrl } from '../../../lambdas/core/receipt.js';
 import { BUREAU, blueReceipt, PUBLIC_URL, redReceipt, urlOf } from '../../support/sample-receipts.js';
-import { run, withTempDir } from './tools.js';
+import { renderUnsigned, run, withTempDir } from './tools.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'artifacts');
 const render = (content: ReceiptContent) =>
-  renderReceiptPdf({ content, verifyUrl: urlOf(content), bureauName: BUREAU });
+  renderUnsigned({ content, verifyUrl: urlOf(content), bureauName: BUREAU });
 
 let blue: Uint8Array;
 let red: Uint8Array;
@@ -54,7 +53,7 @@ async function decodeQr(pdf: Uint8Array, dpi = 150): Promise<string> {
   });
 }
 
-describe('renderReceiptPdf', () => {
+describe('renderReceiptDocument', () => {
   it('is a small A4 PDF', async () => {
     expect(Buffer.from(blue.subarray(0, 5)).toString()).toBe('%PDF-');
     expect(blue.length).toBeLessThan(60_000);
@@ -120,7 +119,7 @@ describe('renderReceiptPdf', () => {
       sig: 'q'.repeat(86),
     });
     expect(url.length).toBeGreaterThan(300);
-    const pdf = await renderReceiptPdf({ content: blueReceipt, verifyUrl: url, bureauName: BUREAU });
+    const pdf = await renderUnsigned({ content: blueReceipt, verifyUrl: url, bureauName: BUREAU });
     expect(await decodeQr(pdf, 100)).toBe(url);
   });
 

@@ -2,6 +2,30 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PDFDocument } from 'pdf-lib';
+import { type SignPdfOptions, signPdfDocument } from '../../../lambdas/adapters/pdf/pades.js';
+import { type ReceiptPdfInput, renderReceiptDocument } from '../../../lambdas/adapters/pdf/render.js';
+import type { Signer } from '../../../lambdas/core/signer.js';
+
+/** A receipt rendered and saved unsigned (the service never ships one: it signs as it saves). */
+export async function renderUnsigned(input: ReceiptPdfInput): Promise<Uint8Array> {
+  return (await renderReceiptDocument(input)).save({ useObjectStreams: true, addDefaultPage: false });
+}
+
+/** Signs a PDF already saved, as signPdfDocument signs a rendered one. */
+export async function signSaved(
+  pdf: Uint8Array,
+  signer: Signer,
+  certificateDer: Uint8Array,
+  opts: SignPdfOptions,
+): Promise<Uint8Array> {
+  return signPdfDocument(
+    await PDFDocument.load(pdf, { updateMetadata: false }),
+    signer,
+    certificateDer,
+    opts,
+  );
+}
 
 export interface RunResult {
   code: number;
