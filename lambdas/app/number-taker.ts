@@ -50,7 +50,7 @@ function touches({ request }: Waiting): string[] {
  * outcome: the same Idempotency-Key replays its receipt, a second reversal of one original
  * is refused.
  */
-export function nextBatch(queue: Waiting[]): Waiting[] {
+function nextBatch(queue: Waiting[]): Waiting[] {
   const batch: Waiting[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < queue.length && batch.length < MAX_BATCH; ) {

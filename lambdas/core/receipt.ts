@@ -5,15 +5,14 @@ import type { Fen } from './money.js';
 import { formatYuan, toChineseCapital } from './money.js';
 
 /** 0101: the general non-tax income receipt (非税收入通用票据). */
-export const GENERAL_RECEIPT_TYPE = '0101';
-export const NUMBER_DIGITS = 10;
+const GENERAL_RECEIPT_TYPE = '0101';
+const NUMBER_DIGITS = 10;
 export const MAX_RECEIPT_NUMBER = 10 ** NUMBER_DIGITS - 1;
 export const CHECK_CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
 export const CHECK_CODE_LENGTH = 6;
 
 export const RECEIPT_CODE_PATTERN = /^\d{8}$/;
 export const RECEIPT_NUMBER_PATTERN = /^\d{10}$/;
-export const CHECK_CODE_PATTERN = new RegExp(`^[${CHECK_CODE_ALPHABET}]{${CHECK_CODE_LENGTH}}$`);
 
 /** 票据代码: region (2) + receipt type (4) + year (2). */
 export function receiptCode(region: string, issueDate: IsoDate): string {

@@ -65,12 +65,12 @@ export const itemCode = z
   .string()
   .regex(/^[A-Z0-9][A-Z0-9-]{0,31}$/, 'must be 1-32 uppercase letters, digits or hyphens')
   .meta({ example: 'ZRZY-001' });
-export const departmentCode = z
+const departmentCode = z
   .string()
   .regex(/^[A-Z0-9]{2,16}$/, 'must be 2-16 uppercase letters or digits')
   .meta({ example: 'ZRZY' });
 
-export const standardSchema = z
+const standardSchema = z
   .discriminatedUnion('type', [
     z.strictObject({ type: z.literal('fixed'), amount: yuan }),
     z.strictObject({ type: z.literal('range'), min: yuan, max: yuan }),
@@ -80,14 +80,14 @@ export const standardSchema = z
       ctx.addIssue({ code: 'custom', path: ['min'], message: 'must not exceed max' });
   });
 
-export const basisSchema = z.strictObject({
+const basisSchema = z.strictObject({
   title: text(200),
   number: text(100),
   issuer: text(100),
   date: isoDate,
 });
 
-export const exemptionSchema = z.discriminatedUnion('kind', [
+const exemptionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ who: text(100), kind: z.literal('waive') }),
   z.strictObject({ who: text(100), kind: z.literal('percent'), percent: z.number().int().min(1).max(99) }),
   z.strictObject({ who: text(100), kind: z.literal('amount'), amount: yuan }),
@@ -134,7 +134,7 @@ export const catalogueQuery = z.strictObject({
 });
 
 /** The API shape of a standard: amounts back to yuan strings. */
-export function standardOut(s: Standard) {
+function standardOut(s: Standard) {
   return s.type === 'fixed'
     ? { type: s.type, amount: formatYuan(s.amount) }
     : { type: s.type, min: formatYuan(s.min), max: formatYuan(s.max) };
@@ -202,7 +202,7 @@ export const idempotencyKey = z
 /** Headers are not strict: a request carries many more than the API reads. */
 export const idempotencyHeaders = z.object({ 'idempotency-key': idempotencyKey });
 
-export const payerSchema = z.strictObject({
+const payerSchema = z.strictObject({
   type: z.enum(['person', 'unit']),
   name: text(100),
   idNumber: z
@@ -214,7 +214,7 @@ export const payerSchema = z.strictObject({
     .optional(),
 });
 
-export const chargeLineSchema = z.strictObject({
+const chargeLineSchema = z.strictObject({
   itemCode,
   quantity: z.number().int('must be a whole number').min(1).max(MAX_QUANTITY),
   amount: yuan,
@@ -266,7 +266,7 @@ export const verifyQuery = z.object({
 });
 
 /** A signed amount in yuan, for ranges that include red (negative) receipts. */
-export const signedYuan = z
+const signedYuan = z
   .string(decimalString)
   .refine(
     (s) => parseYuan(s.replace(/^-/, '')) !== null,

@@ -62,9 +62,6 @@ export type VerifyAnswer =
   | ({ valid: true; status: ReceiptStatus; receipt: PublicReceipt; checks: number } & ReceiptRelations)
   | { valid: false; error: 'tampered'; message: string; checks: number };
 
-/** 404 of GET /v1/verify: the same for a wrong check code, a missing number and a malformed query. */
-export type VerifyNotFound = typeof NOT_FOUND;
-
 export interface PdfCheck {
   name: PdfCheckName;
   ok: boolean;

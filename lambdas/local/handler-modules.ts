@@ -10,7 +10,7 @@ export type LambdaHandler = (
  * The handler module of each route group, loaded on first use as a Lambda would load its
  * bundle. Typed by RouteGroup, so a new group without a module does not compile.
  */
-export const HANDLER_MODULES: Record<RouteGroup, () => Promise<{ handler: unknown }>> = {
+const HANDLER_MODULES: Record<RouteGroup, () => Promise<{ handler: unknown }>> = {
   public: () => import('../handlers/public.js'),
   verify: () => import('../handlers/verify.js'),
   'catalogue-admin': () => import('../handlers/catalogue-admin.js'),

@@ -14,7 +14,7 @@ import {
  */
 const KEYS = { code: 'FeeproofCode', number: 'FeeproofNumber', kind: 'FeeproofKind' } as const;
 
-export const PRODUCER = 'feeproof';
+const PRODUCER = 'feeproof';
 
 export function writeReceiptInfo(
   doc: PDFDocument,
@@ -51,7 +51,7 @@ export async function readReceiptInfo(pdf: Uint8Array): Promise<ReceiptInfo | nu
   }
 }
 
-export function receiptInfoOf(doc: PDFDocument): ReceiptInfo | null {
+function receiptInfoOf(doc: PDFDocument): ReceiptInfo | null {
   const info = infoDict(doc);
   if (!info) return null;
   const text = (key: string) => {

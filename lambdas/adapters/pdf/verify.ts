@@ -18,16 +18,12 @@ export const PDF_SIGNATURE_CHECKS = [
 ] as const;
 
 /** The checks that the public PDF check (POST /v1/verify/pdf) adds against the register. */
-export const PDF_REGISTER_CHECKS = [
-  'receipt_exists',
-  'matches_issued_pdf',
-  'receipt_data_signature',
-] as const;
+const PDF_REGISTER_CHECKS = ['receipt_exists', 'matches_issued_pdf', 'receipt_data_signature'] as const;
 
 /** Every check a public PDF check can report, in order: the one list of names (pages, tests). */
 export const PDF_CHECK_NAMES = [...PDF_SIGNATURE_CHECKS, ...PDF_REGISTER_CHECKS] as const;
 
-export type PdfSignatureCheckName = (typeof PDF_SIGNATURE_CHECKS)[number];
+type PdfSignatureCheckName = (typeof PDF_SIGNATURE_CHECKS)[number];
 export type PdfCheckName = (typeof PDF_CHECK_NAMES)[number];
 
 export interface PdfSignatureCheck {
@@ -216,7 +212,7 @@ function derLength(bytes: Uint8Array): number {
 }
 
 /** D:YYYYMMDDHHmmSS with Z, +hh'mm' or -hh'mm' (all but the year optional). */
-export function parsePdfDate(s: string): Date | undefined {
+function parsePdfDate(s: string): Date | undefined {
   const m = /^D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:([Zz+-])(?:(\d{2})'?(\d{2})?'?)?)?$/.exec(
     s,
   );

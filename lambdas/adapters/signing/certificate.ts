@@ -1,4 +1,4 @@
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import type { Signer } from '../../core/signer.js';
@@ -95,37 +95,6 @@ export function parseCertificate(der: Uint8Array): pkijs.Certificate {
   } catch (cause) {
     throw new CertificateFormatError('not a DER X.509 certificate', { cause });
   }
-}
-
-export interface CertificateSummary {
-  subject: string;
-  issuer: string;
-  serialNumber: string;
-  notBefore: Date;
-  notAfter: Date;
-  /** SHA-256 of the DER certificate, lowercase hex. */
-  sha256: string;
-  /** DER SubjectPublicKeyInfo. */
-  spki: Uint8Array;
-}
-
-/** What node:crypto reads from the certificate. */
-export function describeCertificate(der: Uint8Array): CertificateSummary {
-  let x509: X509Certificate;
-  try {
-    x509 = new X509Certificate(der);
-  } catch (cause) {
-    throw new CertificateFormatError('not a DER X.509 certificate', { cause });
-  }
-  return {
-    subject: x509.subject,
-    issuer: x509.issuer,
-    serialNumber: x509.serialNumber,
-    notBefore: new Date(x509.validFrom),
-    notAfter: new Date(x509.validTo),
-    sha256: sha256Hex(der),
-    spki: new Uint8Array(x509.publicKey.export({ format: 'der', type: 'spki' })),
-  };
 }
 
 export function sha256(data: string | Uint8Array): Uint8Array {

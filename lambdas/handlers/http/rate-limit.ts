@@ -10,7 +10,7 @@ import type { HttpEvent } from './types.js';
  * appends the viewer's address to X-Forwarded-For, so the last entry is the one to trust
  * (earlier ones are whatever the client sent). Only trusted where the stack sets the flag.
  */
-export function clientAddress(event: HttpEvent): string {
+function clientAddress(event: HttpEvent): string {
   const forwarded = event.headers?.['x-forwarded-for'];
   if (process.env[ENV.trustForwardedFor] === 'true' && forwarded) return forwarded.split(',').pop()!.trim();
   return event.requestContext?.http?.sourceIp ?? 'unknown';
