@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Builds the public pages' scripts: every web/src/<page>.ts that is a page entry is bundled
- * by esbuild into web/assets/<page>.js (ES2020, minified, no source maps). Deterministic, so
+ * Builds the pages' scripts: every page entry under web/src is bundled by esbuild into
+ * web/assets/<page>.js (ES2020, minified, no source maps). Deterministic, so
  * running it twice gives the same bytes; files that did not change are not rewritten, and
  * stale outputs are removed. Takes a few tens of milliseconds.
  *
@@ -17,11 +17,17 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'web/src');
 const OUT = join(ROOT, 'web/assets');
 
-/** Page entries: one script per HTML page. Other modules under web/src are shared imports. */
-export const ENTRIES = ['catalogue', 'verify'];
+/**
+ * Page entries: one script per HTML page (web/assets/<name>.js). Other modules under web/src
+ * are shared imports. The staff console is an entry of its own (Preact, TSX) that no public
+ * page imports, so the public pages never load its code.
+ */
+export const ENTRIES = { catalogue: 'catalogue.ts', verify: 'verify.ts', console: 'console/main.tsx' };
 
 const options = {
-  entryPoints: ENTRIES.map((name) => join(SRC, `${name}.ts`)),
+  entryPoints: Object.entries(ENTRIES).map(([out, src]) => ({ out, in: join(SRC, src) })),
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
   outdir: OUT,
   bundle: true,
   format: 'esm',

@@ -1,0 +1,283 @@
+/**
+ * The staff console in headless Chromium against the local server and DynamoDB Local: a
+ * collector signs in through the local sign-in (code + PKCE) and issues a receipt with the
+ * keyboard alone; a double click or a retry after a lost answer makes one receipt; a session
+ * that ends keeps the cashier's form; axe-core finds no serious or critical violation on any
+ * screen. Screenshots: test/artifacts/web-console-*.png.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestService, type TestService } from '../support/service.js';
+import { buildWeb, DESKTOP, launchBrowser, PHONE, screenshot } from './support.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+let svc: TestService;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  buildWeb();
+  [svc, browser] = await Promise.all([startTestService(), launchBrowser()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await svc?.stop();
+});
+
+/** A fresh browser context (no session), as support.newPage makes one, with CSP bypassed so axe can be injected. */
+async function openPage(viewport = DESKTOP): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    viewport,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    deviceScaleFactor: 1,
+    isMobile: viewport.width < 500,
+    hasTouch: viewport.width < 500,
+    bypassCSP: true,
+  });
+  contexts.push(context);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return { page, errors };
+}
+
+/** axe-core, injected into the page: no serious or critical violation. */
+async function expectAccessible(page: Page, screen: string) {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: axe is injected as a global
+    const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
+    return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[]).map(
+      (v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }),
+    );
+  });
+  const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(blocking, `axe on ${screen}`).toEqual([]);
+}
+
+/** Presses Tab until the focused element matches `selector` (keyboard only). */
+async function tabTo(page: Page, selector: string, limit = 40) {
+  for (let i = 0; i < limit; i++) {
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
+const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? '');
+
+/** From /console to the cashier screen through the local sign-in page, by the keyboard. */
+async function signInAs(page: Page, username: string) {
+  await page.waitForURL(/\/oauth2\/authorize\?/);
+  await tabTo(page, `[data-testid="user-${username}"]`);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/console$/);
+}
+
+/** Types a search and adds its first match with Enter; focus lands on the new line's quantity. */
+async function addItem(page: Page, query: string, line: number) {
+  await page.locator('#item-search').focus();
+  await page.keyboard.type(query);
+  await page.locator('[data-testid="search-result"]').first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((id) => document.activeElement?.id === id, `quantity-${line}`);
+}
+
+const checkReady = (page: Page) => page.locator('[data-testid="check"][data-state="ok"]').waitFor();
+
+async function auditedReceipts(payerName: string) {
+  const auditor = await svc.token({ role: 'auditor' });
+  const res = await svc.api('GET', '/v1/audit/receipts?department=ZRZY&limit=500', { token: auditor });
+  expect(res.status).toBe(200);
+  return (res.body.items as { payer: { name: string } }[]).filter((r) => r.payer.name === payerName);
+}
+
+describe('the cashier screen', () => {
+  it('signs in as a collector and issues a receipt with an exemption, with the keyboard alone', async () => {
+    const { page, errors } = await openPage();
+    await page.goto(`${svc.url}/console`);
+    await page.waitForURL(/\/oauth2\/authorize\?/);
+    await screenshot(page, 'console-sign-in');
+    await expectAccessible(page, 'sign-in');
+    await signInAs(page, 'collector-zrzy');
+    await page.locator('[data-testid="cashier"]').waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === 'item-search');
+    await expectAccessible(page, 'cashier (empty)');
+
+    // Two residential registrations, then a non-residential one waived for a small business.
+    await page.keyboard.type('ZRZY-001');
+    await page.locator('[data-testid="search-result"][data-code="ZRZY-001"]').waitFor();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.id === 'quantity-0');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('2');
+    await tabTo(page, '#item-search');
+    await page.keyboard.type('非住宅');
+    await page.locator('[data-testid="search-result"][data-code="ZRZY-002"]').waitFor();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.id === 'quantity-1');
+    await page.keyboard.press('Tab');
+    expect(await focusedId(page)).toBe('exemption-1');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.locator('#exemption-1').inputValue()).toBe('小微企业');
+    await tabTo(page, '#payer-name');
+    await page.keyboard.type('某某小微企业有限公司');
+    await checkReady(page);
+    await expect.poll(() => page.getByTestId('total').textContent()).toContain('160.00');
+    expect(await page.getByTestId('total-in-words').textContent()).toBe('壹佰陆拾元整');
+    await screenshot(page, 'console-cashier');
+    await expectAccessible(page, 'cashier (checked)');
+
+    await tabTo(page, '[data-testid="issue"]');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="issued"]').waitFor();
+    const pdfLink = page.getByTestId('pdf-link');
+    await pdfLink.waitFor();
+    await screenshot(page, 'console-issued');
+    await expectAccessible(page, 'issued');
+
+    // The PDF link opens the signed PDF (fetched with the token, linked as a blob).
+    const href = (await pdfLink.getAttribute('href'))!;
+    const head = await page.evaluate(async (url) => {
+      const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+      return String.fromCharCode(...bytes.slice(0, 5));
+    }, href);
+    expect(head).toBe('%PDF-');
+    await tabTo(page, '[data-testid="pdf-link"]');
+    const [tab] = await Promise.all([page.context().waitForEvent('page'), page.keyboard.press('Enter')]);
+    expect(tab.url()).toMatch(/^blob:/);
+    await tab.close();
+
+    // What was issued is what the screen showed, and the payer's link verifies it.
+    const code = (await page.getByTestId('receipt-code').textContent())!;
+    const number = (await page.getByTestId('receipt-number').textContent())!;
+    const collector = await svc.token({ role: 'collector', department: 'ZRZY' });
+    const receipt = await svc.api('GET', `/v1/receipts/${code}/${number}`, { token: collector });
+    expect(receipt.body).toMatchObject({
+      total: '160.00',
+      totalInWords: '壹佰陆拾元整',
+      handledBy: 'collector-zrzy',
+    });
+    expect(receipt.body.lines.map((l: { exemption?: string }) => l.exemption ?? null)).toEqual([
+      null,
+      '小微企业',
+    ]);
+    const verifyHref = (await page.getByTestId('verify-link').getAttribute('href'))!;
+    const verifyUrl = new URL(verifyHref);
+    const verified = await svc.api(
+      'GET',
+      `/v1/verify?code=${code}&number=${number}&checkCode=${verifyUrl.searchParams.get('checkCode')}`,
+    );
+    expect(verified.status).toBe(200);
+
+    // The next charge starts empty.
+    await tabTo(page, '[data-testid="next-charge"]');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="cashier"]').waitFor();
+    expect(await page.locator('[data-testid="line"]').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('makes one receipt of a double click, and of a retry after the answer was lost', async () => {
+    const { page } = await openPage();
+    await page.goto(`${svc.url}/console`);
+    await signInAs(page, 'collector-zrzy');
+
+    const doubled = `双击测试-${randomUUID().slice(0, 8)}`;
+    await addItem(page, 'ZRZY-003', 0);
+    await page.locator('#payer-name').fill(doubled);
+    await checkReady(page);
+    await page.getByTestId('issue').dblclick();
+    await page.locator('[data-testid="issued"]').waitFor();
+    expect(await auditedReceipts(doubled)).toHaveLength(1);
+    await page.getByTestId('next-charge').click();
+
+    // The server issues, the answer never arrives: the retry gets the same receipt.
+    const retried = `重试测试-${randomUUID().slice(0, 8)}`;
+    await addItem(page, 'ZRZY-003', 0);
+    await page.locator('#payer-name').fill(retried);
+    await checkReady(page);
+    let lost = false;
+    await page.route('**/v1/receipts', async (route) => {
+      if (lost) return route.continue();
+      lost = true;
+      const answer = await route.fetch();
+      expect(answer.status()).toBe(201);
+      await route.abort('connectionreset');
+    });
+    await page.getByTestId('issue').click();
+    await page.getByTestId('issue-error').waitFor();
+    await screenshot(page, 'console-issue-retry');
+    await page.getByTestId('issue').click();
+    await page.locator('[data-testid="issued"]').waitFor();
+    expect(await auditedReceipts(retried)).toHaveLength(1);
+  });
+
+  it('keeps the form through a new sign-in when the session ends', async () => {
+    const { page } = await openPage();
+    await page.goto(`${svc.url}/console`);
+    await signInAs(page, 'collector-zrzy');
+    await addItem(page, 'ZRZY-001', 0);
+    await page.locator('#payer-name').fill('李四');
+    await checkReady(page);
+    const key = await page.evaluate(() => sessionStorage.getItem('feeproof.console.charge-draft.ZRZY'));
+
+    // A reload loses the tokens (memory only), as an ended session does: sign in again.
+    await page.reload();
+    await signInAs(page, 'collector-zrzy');
+    await checkReady(page);
+    expect(await page.locator('#payer-name').inputValue()).toBe('李四');
+    expect(await page.locator('[data-testid="line"]').count()).toBe(1);
+    const after = await page.evaluate(() => sessionStorage.getItem('feeproof.console.charge-draft.ZRZY'));
+    expect(JSON.parse(after!).key).toBe(JSON.parse(key!).key);
+    expect(
+      await page.evaluate(() => Object.keys(localStorage).length + document.cookie.length),
+      'nothing in localStorage or cookies',
+    ).toBe(0);
+
+    // Signing out revokes and lands on the signed-out screen.
+    await page.getByRole('button', { name: /退出/ }).click();
+    await page.waitForURL(/\/console$/);
+    await page.getByRole('button', { name: /重新登录/ }).waitFor();
+    await screenshot(page, 'console-signed-out');
+    await expectAccessible(page, 'signed out');
+  });
+
+  it('works at phone width', async () => {
+    const { page } = await openPage(PHONE);
+    await page.goto(`${svc.url}/console`);
+    await signInAs(page, 'collector-ga');
+    await addItem(page, 'GA-001', 0);
+    await page.locator('#payer-name').fill('王五');
+    await checkReady(page);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(page, 'console-cashier-phone');
+    await expectAccessible(page, 'cashier (phone)');
+  });
+});
+
+describe('the console bundle', () => {
+  it('stays under 350 KB of JavaScript gzipped, and the public pages never load it', async () => {
+    const js = readFileSync(join(ROOT, 'web/assets/console.js'));
+    expect(gzipSync(js).length).toBeLessThan(350 * 1024);
+    const { page } = await openPage();
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(r.url()));
+    for (const path of ['/', '/catalogue.html', '/verify.html']) {
+      await page.goto(`${svc.url}${path}`);
+      await page.waitForLoadState('networkidle');
+    }
+    expect(requested.length).toBeGreaterThan(3);
+    expect(requested.filter((u) => /console/.test(u))).toEqual([]);
+  });
+});

@@ -1,0 +1,592 @@
+/**
+ * The cashier screen (收费窗口): search this department's items in force, add lines, choose an
+ * exemption, name the payer, see the server's own computed lines and totals (the dry run), and
+ * issue. Built for the keyboard: Enter in the search adds the first match and moves to its
+ * quantity; the form keeps its Idempotency-Key until the receipt is issued.
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { exemptionText, standardText } from '../format.js';
+import { type ApiErrorBody, apiFetch, apiJson, publicJson, type Violation } from './api.js';
+import {
+  amountRange,
+  chargeBody,
+  clearDraft,
+  type Draft,
+  type DraftLine,
+  type Item,
+  lineAmount,
+  loadDraft,
+  quantityOf,
+  saveDraft,
+  searchItems,
+} from './charge.js';
+import { Bi } from './ui.js';
+
+interface CheckedLine {
+  itemCode: string;
+  name: string;
+  unit: string;
+  quantity: number;
+  standard: string;
+  amount: string;
+  exemption?: string;
+}
+
+interface Checked {
+  chargeDate: string;
+  lines: CheckedLine[];
+  total: string;
+  totalInWords: string;
+}
+
+export interface IssuedReceipt {
+  code: string;
+  number: string;
+  checkCode: string;
+  total: string;
+  totalInWords: string;
+  verifyUrl: string;
+}
+
+type CheckState =
+  | { state: 'empty' }
+  | { state: 'checking' }
+  | { state: 'ok'; checked: Checked }
+  | { state: 'refused'; violations: Violation[]; message: string };
+
+function useCatalogue(department: string) {
+  const [items, setItems] = useState<Item[] | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    publicJson<{ items: Item[] }>(`/v1/catalogue?department=${encodeURIComponent(department)}`).then(
+      (answer) => setItems(answer.items),
+      () => setFailed(true),
+    );
+  }, [department]);
+  return { items, failed };
+}
+
+export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt) => void }) {
+  const { department } = props;
+  const { items, failed } = useCatalogue(department);
+  const byCode = useMemo(() => new Map((items ?? []).map((i) => [i.code, i])), [items]);
+  const [draft, setDraftState] = useState<Draft>(() => loadDraft(department));
+  const [query, setQuery] = useState('');
+  const [check, setCheck] = useState<CheckState>({ state: 'empty' });
+  const [issuing, setIssuing] = useState(false);
+  const [issueError, setIssueError] = useState<string | null>(null);
+  const busy = useRef(false);
+  const focusLine = useRef<number | null>(null);
+  const search = useRef<HTMLInputElement>(null);
+  // The cashier's first move is always the search.
+  useEffect(() => search.current?.focus(), []);
+
+  const setDraft = (next: Draft) => {
+    saveDraft(department, next);
+    setDraftState(next);
+    setIssueError(null);
+  };
+  const setLine = (index: number, change: Partial<DraftLine>) =>
+    setDraft({ ...draft, lines: draft.lines.map((l, i) => (i === index ? { ...l, ...change } : l)) });
+
+  const matches = useMemo(() => searchItems(items ?? [], query), [items, query]);
+
+  const addItem = (item: Item) => {
+    focusLine.current = draft.lines.length;
+    setDraft({
+      ...draft,
+      lines: [...draft.lines, { itemCode: item.code, quantity: '1', amount: '', exemption: '' }],
+    });
+    setQuery('');
+  };
+
+  useEffect(() => {
+    if (focusLine.current === null) return;
+    document.getElementById(`quantity-${focusLine.current}`)?.focus();
+    focusLine.current = null;
+  });
+
+  // The live check: the server's dry run of this very form, a moment after the last change.
+  const checkable = draft.lines.length > 0 && draft.lines.every((l) => quantityOf(l) !== null);
+  const body = JSON.stringify(chargeBody(draft, byCode, true));
+  useEffect(() => {
+    if (!items || !checkable) {
+      setCheck({ state: 'empty' });
+      return;
+    }
+    setCheck({ state: 'checking' });
+    let current = true;
+    const timer = setTimeout(async () => {
+      try {
+        const answer = await apiJson<Checked & ApiErrorBody>('/v1/charges/check', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        if (!current) return;
+        if (answer.status === 200) setCheck({ state: 'ok', checked: answer.body });
+        else
+          setCheck({
+            state: 'refused',
+            violations: answer.body?.details ?? [],
+            message: answer.body?.message ?? `HTTP ${answer.status}`,
+          });
+      } catch {
+        if (current) setCheck({ state: 'refused', violations: [], message: '网络错误 network error' });
+      }
+    }, 250);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [body, items, checkable]);
+
+  const canIssue = check.state === 'ok' && draft.payer.name.trim() !== '' && !issuing;
+
+  const issue = async () => {
+    if (busy.current || !canIssue) return;
+    busy.current = true;
+    setIssuing(true);
+    setIssueError(null);
+    try {
+      const res = await apiFetch('/v1/receipts', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': draft.key },
+        body: JSON.stringify(chargeBody(draft, byCode)),
+      });
+      const answer = await res.json();
+      if (res.status === 201 || res.status === 200) {
+        clearDraft(department);
+        props.onIssued(answer as IssuedReceipt);
+        return;
+      }
+      const error = answer as ApiErrorBody;
+      setIssueError(
+        [error.message, ...(error.details ?? []).map((d) => `${d.path}: ${d.message}`)].join('\n'),
+      );
+    } catch {
+      setIssueError(
+        '网络错误：可以再次开具，同一张收费单不会开出两张票据。Network error: issue again; this form never makes two receipts.',
+      );
+    } finally {
+      busy.current = false;
+      setIssuing(false);
+    }
+  };
+
+  const violationsOfLine = (index: number) =>
+    check.state === 'refused' ? check.violations.filter((v) => v.line === index) : [];
+
+  return (
+    <div class="cashier" data-testid="cashier">
+      <h1>
+        <Bi zh="收费窗口" en="Cashier" />
+      </h1>
+      {failed && (
+        <p class="notice notice--error" role="alert">
+          <Bi zh="收费目录无法读取。" en="The catalogue could not be read." />
+        </p>
+      )}
+      <div class="cashier__grid">
+        <form
+          class="cashier__form"
+          aria-labelledby="charge-form-title"
+          onSubmit={(e) => {
+            e.preventDefault();
+            issue();
+          }}
+        >
+          <h2 id="charge-form-title" class="visually-hidden">
+            收费单 <span lang="en">Charge form</span>
+          </h2>
+          <div class="field">
+            <label for="item-search">
+              搜索收费项目 <span lang="en">Search items (code or name)</span>
+            </label>
+            <input
+              id="item-search"
+              type="search"
+              autocomplete="off"
+              value={query}
+              aria-controls="item-results"
+              aria-describedby="item-search-hint"
+              onInput={(e) => setQuery(e.currentTarget.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') {
+                  e.preventDefault();
+                  if (matches[0]) addItem(matches[0]);
+                } else if (e.key === 'Escape') setQuery('');
+              }}
+              ref={search}
+            />
+            <p id="item-search-hint" class="hint">
+              回车添加第一项 <span lang="en">Enter adds the first match</span>
+            </p>
+          </div>
+          <ul id="item-results" class="results" aria-label="搜索结果 Search results">
+            {matches.map((item) => (
+              <li key={item.code}>
+                <button
+                  type="button"
+                  class="result-item"
+                  data-testid="search-result"
+                  data-code={item.code}
+                  onClick={() => addItem(item)}
+                >
+                  <span class="mono">{item.code}</span> {item.name}{' '}
+                  <span class="muted">
+                    {standardText(item.standard)}/{item.unit}
+                  </span>
+                  <span class="visually-hidden">添加 Add</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+
+          <fieldset class="lines">
+            <legend>
+              收费明细 <span lang="en">Lines</span>
+            </legend>
+            {draft.lines.length === 0 && (
+              <p class="muted">
+                <Bi zh="尚未添加收费项目。" en="No items yet." />
+              </p>
+            )}
+            {draft.lines.map((line, index) => {
+              const item = byCode.get(line.itemCode);
+              const range = item ? amountRange(item, line) : null;
+              const problems = violationsOfLine(index);
+              return (
+                <div class="line" key={`${index}-${line.itemCode}`} data-testid="line">
+                  <p class="line__item">
+                    <span class="mono">{line.itemCode}</span> {item?.name ?? ''}{' '}
+                    <span class="muted">{item ? `${standardText(item.standard)}/${item.unit}` : ''}</span>
+                  </p>
+                  <div class="line__fields">
+                    <div class="field">
+                      <label for={`quantity-${index}`}>
+                        数量 <span lang="en">Quantity</span>
+                      </label>
+                      <input
+                        id={`quantity-${index}`}
+                        type="text"
+                        inputmode="numeric"
+                        value={line.quantity}
+                        aria-invalid={quantityOf(line) === null}
+                        onInput={(e) => setLine(index, { quantity: e.currentTarget.value })}
+                      />
+                    </div>
+                    {item && item.exemptions.length > 0 && (
+                      <div class="field">
+                        <label for={`exemption-${index}`}>
+                          减免 <span lang="en">Exemption</span>
+                        </label>
+                        <select
+                          id={`exemption-${index}`}
+                          value={line.exemption}
+                          onChange={(e) => setLine(index, { exemption: e.currentTarget.value })}
+                        >
+                          <option value="">无 None</option>
+                          {item.exemptions.map((ex) => (
+                            <option key={ex.who} value={ex.who}>
+                              {ex.who}（{exemptionText(ex).join(' ')}）
+                            </option>
+                          ))}
+                        </select>
+                      </div>
+                    )}
+                    <div class="field">
+                      <label for={`amount-${index}`}>
+                        金额 <span lang="en">Amount (yuan)</span>
+                      </label>
+                      {item?.standard.type === 'range' ? (
+                        <input
+                          id={`amount-${index}`}
+                          type="text"
+                          inputmode="decimal"
+                          value={line.amount}
+                          placeholder={range ? `${range[0]}–${range[1]}` : ''}
+                          onInput={(e) => setLine(index, { amount: e.currentTarget.value })}
+                        />
+                      ) : (
+                        <output id={`amount-${index}`} class="line__amount">
+                          {item ? lineAmount(item, line) : ''}
+                        </output>
+                      )}
+                    </div>
+                    <button
+                      type="button"
+                      class="button button--secondary line__remove"
+                      onClick={() => setDraft({ ...draft, lines: draft.lines.filter((_, i) => i !== index) })}
+                    >
+                      删除 <span lang="en">Remove</span>
+                      <span class="visually-hidden"> {line.itemCode}</span>
+                    </button>
+                  </div>
+                  {problems.map((v) => (
+                    <p class="field-error" key={v.path + v.rule}>
+                      {v.message}
+                    </p>
+                  ))}
+                </div>
+              );
+            })}
+          </fieldset>
+
+          <fieldset class="payer">
+            <legend>
+              缴款人 <span lang="en">Payer</span>
+            </legend>
+            <div class="payer__type" role="radiogroup" aria-label="缴款人类型 Payer type">
+              {(['person', 'unit'] as const).map((type) => (
+                <label key={type} class="radio">
+                  <input
+                    type="radio"
+                    name="payer-type"
+                    value={type}
+                    checked={draft.payer.type === type}
+                    onChange={() => setDraft({ ...draft, payer: { ...draft.payer, type } })}
+                  />{' '}
+                  {type === 'person' ? (
+                    <>
+                      个人 <span lang="en">Person</span>
+                    </>
+                  ) : (
+                    <>
+                      单位 <span lang="en">Organisation</span>
+                    </>
+                  )}
+                </label>
+              ))}
+            </div>
+            <div class="field">
+              <label for="payer-name">
+                缴款人名称 <span lang="en">Payer name</span>
+              </label>
+              <input
+                id="payer-name"
+                type="text"
+                autocomplete="off"
+                value={draft.payer.name}
+                required
+                onInput={(e) =>
+                  setDraft({ ...draft, payer: { ...draft.payer, name: e.currentTarget.value } })
+                }
+              />
+            </div>
+            <div class="field">
+              <label for="payer-id">
+                证件号码（选填） <span lang="en">ID number (optional)</span>
+              </label>
+              <input
+                id="payer-id"
+                type="text"
+                autocomplete="off"
+                value={draft.payer.idNumber}
+                onInput={(e) =>
+                  setDraft({ ...draft, payer: { ...draft.payer, idNumber: e.currentTarget.value } })
+                }
+              />
+            </div>
+            <div class="field">
+              <label for="remark">
+                备注（选填） <span lang="en">Remark (optional)</span>
+              </label>
+              <input
+                id="remark"
+                type="text"
+                value={draft.remark}
+                onInput={(e) => setDraft({ ...draft, remark: e.currentTarget.value })}
+              />
+            </div>
+          </fieldset>
+
+          <section class="summary-panel" aria-labelledby="summary-title">
+            <h2 id="summary-title">
+              核对结果 <span lang="en">Checked by the server</span>
+            </h2>
+            <div aria-live="polite" data-testid="check" data-state={check.state}>
+              {check.state === 'empty' && (
+                <p class="muted">
+                  <Bi zh="添加收费项目后显示金额。" en="Add items to see the amounts." />
+                </p>
+              )}
+              {check.state === 'checking' && (
+                <p class="muted">
+                  <Bi zh="正在核对……" en="Checking…" />
+                </p>
+              )}
+              {check.state === 'refused' && (
+                <div class="notice notice--error">
+                  <p>
+                    <Bi zh="不符合收费目录，不能开具：" en="Refused by the catalogue:" />
+                  </p>
+                  <ul>
+                    {check.violations.length === 0 && <li>{check.message}</li>}
+                    {check.violations.map((v) => (
+                      <li key={v.path + v.rule}>{v.message}</li>
+                    ))}
+                  </ul>
+                </div>
+              )}
+              {check.state === 'ok' && (
+                <>
+                  <table class="checked">
+                    <caption class="visually-hidden">收费明细 Lines as charged</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">
+                          项目 <span lang="en">Item</span>
+                        </th>
+                        <th scope="col">
+                          数量 <span lang="en">Qty</span>
+                        </th>
+                        <th scope="col" class="num">
+                          金额 <span lang="en">Amount</span>
+                        </th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {check.checked.lines.map((l, i) => (
+                        <tr key={`${i}-${l.itemCode}`}>
+                          <td>
+                            {l.name}
+                            {l.exemption && <span class="muted">（{l.exemption}）</span>}
+                          </td>
+                          <td>
+                            {l.quantity} {l.unit}
+                          </td>
+                          <td class="num">{l.amount}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                  <p class="total" data-testid="total">
+                    <Bi zh="合计" en="Total" />：<strong>{check.checked.total} 元</strong>{' '}
+                    <span data-testid="total-in-words">{check.checked.totalInWords}</span>
+                  </p>
+                </>
+              )}
+            </div>
+            {issueError && (
+              <p class="notice notice--error" role="alert" data-testid="issue-error">
+                {issueError}
+              </p>
+            )}
+            <button type="submit" class="button issue-button" data-testid="issue" disabled={!canIssue}>
+              {issuing ? '正在开具…' : '开具票据'}{' '}
+              <span lang="en">{issuing ? 'Issuing…' : 'Issue receipt'}</span>
+            </button>
+            {check.state === 'ok' && !draft.payer.name.trim() && (
+              <p class="hint">
+                <Bi zh="请填写缴款人名称。" en="Enter the payer's name." />
+              </p>
+            )}
+          </section>
+        </form>
+      </div>
+    </div>
+  );
+}
+
+/** After issuing: the PDF to print and the payer's verification link. */
+export function Issued(props: { receipt: IssuedReceipt; onNext: () => void }) {
+  const { receipt } = props;
+  const [pdfUrl, setPdfUrl] = useState<string | null>(null);
+  const [pdfFailed, setPdfFailed] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.focus();
+    let url: string | null = null;
+    // The PDF route needs the bearer token, so a plain link cannot open it: fetched, then linked as a blob.
+    (async () => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const res = await apiFetch(`/v1/receipts/${receipt.code}/${receipt.number}/pdf`);
+        if (res.ok) {
+          url = URL.createObjectURL(await res.blob());
+          setPdfUrl(url);
+          return;
+        }
+        if (res.status !== 409) break; // still being issued: retry shortly
+        await new Promise((ok) => setTimeout(ok, 1000));
+      }
+      setPdfFailed(true);
+    })().catch(() => setPdfFailed(true));
+    return () => {
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [receipt.code, receipt.number]);
+
+  return (
+    <div class="issued" data-testid="issued">
+      <h1 tabIndex={-1} ref={heading}>
+        <Bi zh="票据已开具" en="Receipt issued" />
+      </h1>
+      <dl class="facts">
+        <div class="fact">
+          <dt>
+            票据代码 <span lang="en">Code</span>
+          </dt>
+          <dd class="mono" data-testid="receipt-code">
+            {receipt.code}
+          </dd>
+        </div>
+        <div class="fact">
+          <dt>
+            票据号码 <span lang="en">Number</span>
+          </dt>
+          <dd class="mono" data-testid="receipt-number">
+            {receipt.number}
+          </dd>
+        </div>
+        <div class="fact">
+          <dt>
+            校验码 <span lang="en">Check code</span>
+          </dt>
+          <dd class="mono">{receipt.checkCode}</dd>
+        </div>
+        <div class="fact">
+          <dt>
+            合计 <span lang="en">Total</span>
+          </dt>
+          <dd>
+            {receipt.total} 元 {receipt.totalInWords}
+          </dd>
+        </div>
+      </dl>
+      <p class="issued__actions">
+        {pdfUrl ? (
+          <a class="button" href={pdfUrl} target="_blank" rel="noopener" data-testid="pdf-link">
+            打开 PDF 打印 <span lang="en">Open the PDF to print</span>
+          </a>
+        ) : (
+          <span class="muted" role="status">
+            {pdfFailed ? 'PDF 暂不可用 The PDF is not available yet' : '正在准备 PDF… Preparing the PDF…'}
+          </span>
+        )}
+        <button
+          type="button"
+          class="button button--secondary"
+          data-testid="next-charge"
+          onClick={props.onNext}
+        >
+          下一笔收费 <span lang="en">Next charge</span>
+        </button>
+      </p>
+      <h2>
+        缴款人查验链接 <span lang="en">Verification link for the payer</span>
+      </h2>
+      <p>
+        <a href={receipt.verifyUrl} data-testid="verify-link" class="verify-link">
+          {receipt.verifyUrl}
+        </a>
+      </p>
+      <p class="hint">
+        <Bi
+          zh="票据上的二维码即为此链接；缴款人可据此查验票据真伪。"
+          en="The receipt's QR code holds this link; the payer can check the receipt with it."
+        />
+      </p>
+    </div>
+  );
+}
