@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Budget } from '../../lambdas/adapters/dynamo/audit-query.js';
 import { recoverPending } from '../../lambdas/app/completion.js';
 import { getDeps } from '../../lambdas/app/deps.js';
 import { DEFAULT_THRESHOLDS } from '../../lambdas/core/alerts.js';
@@ -529,6 +530,26 @@ describe('wide date ranges', () => {
     const expected = byDepartment.map(key).sort().reverse();
     expect(expected.length).toBeGreaterThanOrEqual(8);
     for (const page of pages) expect(page.map(key)).toEqual(expected);
+    // A budget of 3 rows a request stops inside months too: the cursor resumes after DynamoDB's key.
+    const perRequest = Budget.perRequest;
+    Budget.perRequest = () => new Budget(20, 3);
+    try {
+      const { result: small, calls: smallCalls } = await dynamoCalls(() =>
+        allPages(`/v1/audit/receipts?${range}`, 500),
+      );
+      expect(small.map(key)).toEqual(expected);
+      // Each page records its audit.read (one Put): a page for every 3 receipts at most.
+      expect(smallCalls.filter((c) => c.command === 'PutCommand').length).toBeGreaterThan(
+        expected.length / 3,
+      );
+      const alerts = await allPages(`/v1/audit/alerts?${range}`, 500);
+      Budget.perRequest = perRequest;
+      expect(alerts.map((a) => a.id)).toEqual(
+        (await allPages(`/v1/audit/alerts?${range}`, 500)).map((a) => a.id),
+      );
+    } finally {
+      Budget.perRequest = perRequest;
+    }
     // Receipts of four months at least, 14 months apart; only those months were read.
     const months = new Set(byDepartment.map((r) => `MONTH#${r.issueDate.slice(0, 7)}`));
     expect(months.size).toBeGreaterThanOrEqual(4);

@@ -122,7 +122,7 @@ export class Budget {
     public requests: number,
     public rows: number,
   ) {}
-  static perRequest = () => new Budget(20, 2_000);
+  static perRequest = () => new Budget(20, 1_000);
   static unbounded = () => new Budget(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
   use(requests: number, rows = 0) {
     this.requests -= requests;

@@ -91,7 +91,8 @@ export class AuditRepository {
     limit: number,
     now: Date,
   ): Promise<Page<StoredReceipt>> {
-    return collect(this.walk(plan, start, Budget.perRequest(), this.receiptLoader(plan), keep, now), limit);
+    const steps = this.walk(plan, start, Budget.perRequest(), this.receiptLoader(plan), keep, now, limit);
+    return collect(steps, limit);
   }
 
   /** Every receipt a plan reads that passes `keep`, newest first, page by page (the export). */
@@ -100,14 +101,23 @@ export class AuditRepository {
     keep: (r: StoredReceipt) => boolean,
     now: Date,
   ): AsyncGenerator<StoredReceipt> {
-    for await (const step of this.walk(plan, {}, Budget.unbounded(), this.receiptLoader(plan), keep, now))
+    const loader = this.receiptLoader(plan);
+    for await (const step of this.walk(
+      plan,
+      {},
+      Budget.unbounded(),
+      loader,
+      keep,
+      now,
+      Number.POSITIVE_INFINITY,
+    ))
       if ('item' in step) yield step.item;
   }
 
   /** One page of alerts or events (planListing) that pass `keep`, newest first, within the budget. */
   listingPage<T>(plan: ReadPlan, keep: (row: T) => boolean, start: Cursor, limit: number, now: Date) {
     const load = async (rows: Record<string, unknown>[]) => rows.map((r) => stripKeys(r) as T);
-    return collect(this.walk(plan, start, Budget.perRequest(), load, keep, now), limit);
+    return collect(this.walk(plan, start, Budget.perRequest(), load, keep, now, limit), limit);
   }
 
   /** Receipt rows as receipts; item-index rows point at their receipts, read back in batches. */
@@ -130,6 +140,7 @@ export class AuditRepository {
     load: (rows: Record<string, unknown>[], budget: Budget) => Promise<(T | undefined)[]>,
     keep: (item: T) => boolean,
     now: Date,
+    want: number,
   ): AsyncGenerator<Step<T>> {
     const months = typeof plan.partition === 'string' ? null : plan.partition;
     const nextMonth = months ? this.monthsWithRows(months, budget) : null;
@@ -138,6 +149,9 @@ export class AuditRepository {
     // Rows are dated as they are written, so no month after tomorrow's (bureau zone) has any.
     const ceiling = dateInZone(new Date(now.getTime() + 86_400_000)).slice(0, 7);
     if (month && !key && month > ceiling) month = ceiling;
+    // Reads no more rows than are wanted until a filter is seen to drop some; then full pages.
+    let found = 0;
+    let filtering = false;
     for (;;) {
       if (months && !key) {
         if (month! < months.first) return;
@@ -163,7 +177,7 @@ export class AuditRepository {
           ExpressionAttributeValues: { ':p': partition, ':from': plan.from, ':to': `${plan.to}~` },
           ScanIndexForward: false,
           ExclusiveStartKey: key,
-          Limit: Math.max(1, Math.min(QUERY_ROWS, budget.rows)),
+          Limit: Math.max(1, Math.min(QUERY_ROWS, budget.rows, filtering ? QUERY_ROWS : want - found)),
         }),
       );
       const rows = page.Items ?? [];
@@ -171,7 +185,11 @@ export class AuditRepository {
       const items = await load(rows, budget);
       for (let i = 0; i < rows.length; i++) {
         const item = items[i];
-        if (item === undefined || !keep(item)) continue;
+        if (item === undefined || !keep(item)) {
+          filtering = true;
+          continue;
+        }
+        found++;
         // Resuming after this row: its own key, in the index's key shape.
         const row = rows[i]!;
         const k: Record<string, string> = {};
