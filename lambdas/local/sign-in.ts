@@ -288,6 +288,7 @@ export function signInHandler(options: SignInOptions) {
       if (!user) throw new OAuthError('invalid_grant', 'the user no longer exists');
       const originJti = randomUUID();
       const refreshToken = base64url(randomBytes(48));
+      await refreshTokens.prune();
       await refreshTokens.put(refreshToken, {
         username: user.username,
         clientId: p.client_id,
