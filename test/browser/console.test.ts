@@ -252,6 +252,49 @@ describe('the cashier screen', () => {
     await expectAccessible(page, 'signed out');
   });
 
+  it('refreshes an expired session, and signs in again with the form kept when refreshing fails', async () => {
+    const { page } = await openPage();
+    await page.goto(`${svc.url}/console`);
+    await signInAs(page, 'collector-zrzy');
+    await addItem(page, 'ZRZY-001', 0);
+    await page.locator('#payer-name').fill('赵六');
+    await checkReady(page);
+
+    // The API calls the token expired: the console refreshes it and carries on.
+    let expired = 1;
+    await page.route('**/v1/charges/check', (route) =>
+      expired-- > 0
+        ? route.fulfill({
+            status: 401,
+            contentType: 'application/json',
+            body: JSON.stringify({ error: 'unauthorized', message: 'expired', details: [] }),
+          })
+        : route.continue(),
+    );
+    const refreshed = page.waitForRequest(
+      (r) => r.url().endsWith('/oauth2/token') && (r.postData() ?? '').includes('grant_type=refresh_token'),
+    );
+    await page.locator('#quantity-0').fill('3');
+    await refreshed;
+    await checkReady(page);
+    await expect.poll(() => page.getByTestId('total').textContent()).toContain('240.00');
+    expect(new URL(page.url()).pathname).toBe('/console');
+
+    // Then the refresh token is refused too (expired or revoked): sign in again, nothing lost.
+    expired = 1;
+    await page.route('**/oauth2/token', (route) =>
+      (route.request().postData() ?? '').includes('grant_type=refresh_token')
+        ? route.fulfill({ status: 400, contentType: 'application/json', body: '{"error":"invalid_grant"}' })
+        : route.continue(),
+    );
+    await page.locator('#quantity-0').fill('4');
+    await signInAs(page, 'collector-zrzy');
+    await checkReady(page);
+    expect(await page.locator('#quantity-0').inputValue()).toBe('4');
+    expect(await page.locator('#payer-name').inputValue()).toBe('赵六');
+    await expect.poll(() => page.getByTestId('total').textContent()).toContain('320.00');
+  });
+
   it('works at phone width', async () => {
     const { page } = await openPage(PHONE);
     await page.goto(`${svc.url}/console`);
