@@ -1,29 +1,28 @@
 /**
- * Builds the stack for the CDK tests with the feature flags of cdk.json. A function whose
- * handler file does not exist yet is built from a stub (reported by `stubbed`), so the
- * infrastructure tests run while handlers are being written.
+ * Builds the stack for the CDK tests with the feature flags of cdk.json, from the handler
+ * files as they are: a missing one fails the build (no stand-in, so no suite shrinks).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { ROUTE_GROUPS } from '../../lambdas/runtime/routes.js';
 import type { FeeproofStackProps } from '../../lib/config.js';
-import { defaultHandlerEntry, FeeproofStack, PROJECT_ROOT } from '../../lib/feeproof-stack.js';
+import { FeeproofStack, PROJECT_ROOT } from '../../lib/feeproof-stack.js';
+import { type FunctionName, RECOVERY } from '../../lib/functions.js';
+
+/** The functions the stack must have: one per route group of the route table, and the recovery job. */
+export const FUNCTION_NAMES: readonly FunctionName[] = [...ROUTE_GROUPS, RECOVERY];
 
 export function cdkContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
   return cdkJson.context ?? {};
 }
 
-const STUB = `export async function handler() {\n  return { statusCode: 503, body: 'stub' };\n}\n`;
-
 export interface Built {
   app: App;
   stack: FeeproofStack;
   template: Template;
-  /** Functions built from a stub because `lambdas/handlers/<name>.ts` is missing. */
-  stubbed: string[];
 }
 
 export interface BuildOptions {
@@ -33,17 +32,6 @@ export interface BuildOptions {
 }
 
 export function buildStack(options: BuildOptions = {}): Built {
-  const stubbed: string[] = [];
-  let stubDir: string | undefined;
-  const handlerEntry = (name: string): string => {
-    const real = defaultHandlerEntry(name);
-    if (fs.existsSync(real)) return real;
-    stubDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'feeproof-stubs-'));
-    const stub = path.join(stubDir, `${name}.ts`);
-    fs.writeFileSync(stub, STUB);
-    stubbed.push(name);
-    return stub;
-  };
   const context = {
     ...cdkContext(),
     // Records each asset's directory on its resource (as the CLI does), so tests can open bundles.
@@ -51,9 +39,26 @@ export function buildStack(options: BuildOptions = {}): Built {
     ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
   };
   const app = new App({ context });
-  const stack = new FeeproofStack(app, 'FeeproofStack', { handlerEntry, ...options.props });
+  const stack = new FeeproofStack(app, 'FeeproofStack', options.props);
   const template = Template.fromStack(stack);
-  return { app, stack, template, stubbed };
+  return { app, stack, template };
+}
+
+/** The function construct of a name; throws if the stack has none (never skipped). */
+export function functionOf(built: Built, name: FunctionName) {
+  const fn = name === RECOVERY ? built.stack.functions.recovery : built.stack.functions.byGroup.get(name);
+  if (!fn) throw new Error(`the stack has no function ${name}`);
+  return fn;
+}
+
+export function functionId(built: Built, name: FunctionName): string {
+  const fn = functionOf(built, name);
+  return Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
+}
+
+/** The template resource of a function, by name. */
+export function functionResource(built: Built, name: FunctionName): Resources[string] {
+  return resources(built.template, 'AWS::Lambda::Function')[functionId(built, name)]!;
 }
 
 /** CloudFormation JSON, navigated freely by the assertions. */
