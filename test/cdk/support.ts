@@ -14,7 +14,7 @@ import { type FunctionName, RECOVERY } from '../../lib/functions.js';
 /** The functions the stack must have: one per route group of the route table, and the recovery job. */
 export const FUNCTION_NAMES: readonly FunctionName[] = [...ROUTE_GROUPS, RECOVERY];
 
-export function cdkContext(): Record<string, unknown> {
+function cdkContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
   return cdkJson.context ?? {};
 }
