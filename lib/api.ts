@@ -31,7 +31,10 @@ export interface ApiProps {
   issuer: string;
   /** Accepted `aud`/`client_id`: the app client id. */
   audience: string;
+  /** Every staff route (the stage default). */
   throttling: ApiThrottling;
+  /** Each public route: anonymous traffic cannot use up what staff routes are sized for. */
+  publicThrottling: ApiThrottling;
 }
 
 export class Api extends Construct {
@@ -41,6 +44,7 @@ export class Api extends Construct {
   /** The value CloudFront sends in ORIGIN_VERIFY_HEADER (see the fence above). */
   readonly originSecret: secretsmanager.Secret;
   private readonly authorizer: HttpJwtAuthorizer;
+  private readonly publicThrottling: ApiThrottling;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -87,6 +91,7 @@ export class Api extends Construct {
         'CloudFormation resolves the value into the distribution and the functions at deploy time only, so a rotation would lock CloudFront out until the next deploy; it is replaced by replacing the secret and deploying.',
     });
 
+    this.publicThrottling = props.publicThrottling;
     this.authorizer = new HttpJwtAuthorizer('CognitoJwt', props.issuer, {
       jwtAudience: [props.audience],
       identitySource: ['$request.header.Authorization'],
@@ -129,11 +134,26 @@ export class Api extends Construct {
       if (isPublic(route)) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${routeKey(route)} is public by design (access: 'public' in the route table): payers and the public read the catalogue and verify receipts without an account; the stage throttles it.`,
+          reason: `${routeKey(route)} is public by design (access: 'public' in the route table): payers and the public read the catalogue and verify receipts without an account; its own route throttle (publicThrottling) and the WAF rate rule limit it.`,
         });
       }
       this.routes.push(httpRoute);
     }
+
+    // Per-route limits for the public routes; the stage applies its own to the rest. A route
+    // setting names a route key, so the stage is created after the routes.
+    const { rateLimit, burstLimit } = this.publicThrottling;
+    const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
+    cfnStage.addPropertyOverride(
+      'RouteSettings',
+      Object.fromEntries(
+        ROUTES.filter(isPublic).map((route) => [
+          routeKey(route),
+          { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit },
+        ]),
+      ),
+    );
+    for (const route of this.routes) cfnStage.node.addDependency(route);
   }
 
   /** `<apiId>.execute-api.<region>.amazonaws.com`: the CloudFront origin. */

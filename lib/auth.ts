@@ -7,11 +7,11 @@
  * Note: Cognito puts custom attributes in the ID token, not the access token, so clients
  * send the ID token as the bearer token (its `aud` is the app client id).
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import type { Role } from '../lambdas/runtime/routes.js';
-import type { MfaMode } from './config.js';
+import type { MfaMode, SesSender } from './config.js';
 
 /** Every role of the route table; `Record` makes a new Role a compile error here. */
 const GROUP_DESCRIPTIONS: Record<Role, string> = {
@@ -25,6 +25,9 @@ export const DEPARTMENT_ATTRIBUTE = 'department';
 
 export interface AuthProps {
   mfa: MfaMode;
+  /** Plus feature plan with threat protection enforced (adaptive authentication, compromised credentials). */
+  threatProtection: boolean;
+  sesSender?: SesSender;
 }
 
 export class Auth extends Construct {
@@ -38,6 +41,16 @@ export class Auth extends Construct {
       signInAliases: { username: true, email: true },
       signInCaseSensitive: false,
       autoVerify: { email: true },
+      // A changed address takes effect only once verified: until then sign-in and codes use the old one.
+      keepOriginal: { email: true },
+      email: props.sesSender
+        ? cognito.UserPoolEmail.withSES({
+            fromEmail: props.sesSender.fromEmail,
+            fromName: props.sesSender.fromName,
+            replyTo: props.sesSender.replyTo,
+            sesRegion: props.sesSender.region ?? Stack.of(this).region,
+          })
+        : undefined,
       standardAttributes: {
         email: { required: true, mutable: true },
         fullname: { required: false, mutable: true },
@@ -56,7 +69,10 @@ export class Auth extends Construct {
       mfa: props.mfa === 'REQUIRED' ? cognito.Mfa.REQUIRED : cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-      featurePlan: cognito.FeaturePlan.ESSENTIALS,
+      featurePlan: props.threatProtection ? cognito.FeaturePlan.PLUS : cognito.FeaturePlan.ESSENTIALS,
+      standardThreatProtectionMode: props.threatProtection
+        ? cognito.StandardThreatProtectionMode.FULL_FUNCTION
+        : undefined,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -92,14 +108,16 @@ export class Auth extends Construct {
       Validations.of(this.userPool).acknowledge({
         id: 'AwsSolutions-COG2',
         reason:
-          'MFA is OPTIONAL by default (TOTP available to every user); deployments set the stack prop mfa: REQUIRED to enforce it.',
+          'The deployment set mfa: OPTIONAL against the default (REQUIRED); synth prints a warning saying so.',
       });
     }
-    Validations.of(this.userPool).acknowledge({
-      id: 'AwsSolutions-COG8',
-      reason:
-        'Plus-tier threat protection is not bought: there is no self sign-up, accounts are created by administrators, MFA is available and passwords are strong.',
-    });
+    if (!props.threatProtection) {
+      Validations.of(this.userPool).acknowledge({
+        id: 'AwsSolutions-COG8',
+        reason:
+          'threatProtection is off (the default: the Plus plan is billed per monthly active user): no self sign-up, administrators create accounts, TOTP MFA is required unless the deployment turned it off.',
+      });
+    }
   }
 
   /** Issuer of the pool's tokens, as the JWT authorizer expects it. */

@@ -35,8 +35,9 @@ export const ESBUILD_SETTINGS = {
   mainFields: ['module', 'main'],
   banner: { js: ESM_REQUIRE_BANNER },
   minify: true,
-  sourcemap: true,
-  sourcesContent: false,
+  // No source maps shipped: stack traces name minified frames, and the code's structure is
+  // not handed to whoever can download the function package.
+  sourcemap: false,
   // Chinese text as UTF-8 rather than \u escapes (esbuild's default is ASCII output).
   charset: 'utf8',
   // Bundle the AWS SDK too: the versions tested are the versions deployed.
@@ -66,7 +67,6 @@ export function nodejsBundling(rendersPdf: boolean): nodejs.BundlingOptions {
     banner: s.banner.js,
     minify: s.minify,
     sourceMap: s.sourcemap,
-    sourcesContent: s.sourcesContent,
     // NodejsFunction's `charset` prop never reaches the esbuild command line (aws-cdk-lib
     // 2.276), so the flag is passed as it is.
     esbuildArgs: { '--charset': s.charset },

@@ -6,6 +6,8 @@
 import type { StackProps } from 'aws-cdk-lib';
 
 export type MfaMode = 'OPTIONAL' | 'REQUIRED';
+/** `production` refuses to synth without a custom domain and turns on termination protection. */
+export type Stage = 'production' | 'test';
 
 export interface ApiThrottling {
   /** Steady-state requests per second for every route (stage default route settings). */
@@ -46,7 +48,47 @@ export interface CustomDomain {
   certificateArn: string;
 }
 
+/** Reserved concurrency of the functions that must not starve or be starved. */
+export interface Concurrency {
+  /** Issuing: kept for collectors whatever the public routes do. */
+  receipts: number;
+  /** The scheduled job: 1, so two runs never overlap. */
+  recovery: number;
+  /** Caps on the anonymous functions (reserved concurrency is also their ceiling). */
+  public: number;
+  verify: number;
+}
+
+/**
+ * AWS Backup of the tables (PITR keeps only 35 days). DynamoDB backups are full copies, each
+ * billed for the whole table: a few recent dailies, and monthlies kept for years.
+ */
+export interface BackupSettings {
+  /** Days each daily backup is kept; also the vault lock's minimum retention. */
+  dailyRetentionDays: number;
+  /** Days each monthly backup is kept. */
+  monthlyRetentionDays: number;
+  /**
+   * `governance`: the lock can be removed by a principal with backup:DeleteBackupVaultLockConfiguration;
+   * `compliance`: 3 days after deployment nobody, not even the account root, can remove it or
+   * delete a backup before its retention ends.
+   */
+  lockMode: 'governance' | 'compliance';
+  /** A vault in another account (and its region) each backup is copied to. */
+  copyToVaultArn?: string;
+}
+
+/** Cognito e-mail through SES: a verified identity of the region `region` (default: the stack's). */
+export interface SesSender {
+  fromEmail: string;
+  fromName?: string;
+  replyTo?: string;
+  region?: string;
+}
+
 export interface FeeproofSettings {
+  /** `production`: custom domain required, termination protection on. Default `test`. */
+  stage: Stage;
   /** Two-digit region code, the first two digits of every receipt code. */
   regionCode: string;
   /** Name of the finance bureau printed on receipts. */
@@ -55,17 +97,39 @@ export interface FeeproofSettings {
   publicUrl?: string;
   /** Default size of an allocated number range. */
   rangeSize: number;
+  /** Default REQUIRED (TOTP); OPTIONAL is reported at synth. */
   mfa: MfaMode;
+  /** Cognito threat protection (Plus feature plan, billed per monthly active user). */
+  threatProtection: boolean;
+  /** Send Cognito's e-mail through SES (the default sender allows 50 e-mails a day). */
+  sesSender?: SesSender;
+  /** Every staff route; the public routes get `publicThrottling`. */
   throttling: ApiThrottling;
+  /** Each public (anonymous) route. */
+  publicThrottling: ApiThrottling;
+  concurrency: Concurrency;
   /** Default: the runtime's (08:30-17:30, Monday to Friday). Passed as JSON in FEEPROOF_OFFICE_HOURS. */
   officeHours?: OfficeHours;
   /** Overrides of the runtime's alert thresholds. Passed as JSON in FEEPROOF_ALERTS. */
   alerts?: AlertThresholds;
   domain?: CustomDomain;
-  /** SNS topic ARN the alarms notify; no notification when absent. */
+  /** E-mail addresses subscribed to the stack's alarm topic. */
+  alarmEmails: string[];
+  /** An existing SNS topic every alarm also notifies (e.g. an on-call tool's). */
   alarmTopicArn?: string;
-  /** WAFv2 web ACL ARN (scope CLOUDFRONT, in us-east-1) for the distribution. */
+  /**
+   * The stack's own WAF web ACL on the distribution (created only when the stack deploys to
+   * us-east-1, where CLOUDFRONT-scope ACLs live). `false` turns it off (reported at synth).
+   */
+  waf: boolean;
+  /** Requests per client address in 5 minutes on the public routes before WAF blocks it. */
+  wafRateLimit: number;
+  /** An existing WAFv2 web ACL ARN (scope CLOUDFRONT, in us-east-1) to attach instead of the stack's. */
   webAclArn?: string;
+  /** The role that may change key policies and schedule key deletion; default: a role the stack creates. */
+  keyAdminRoleArn?: string;
+  /** AWS Backup of the tables; `false` turns it off (reported at synth). */
+  backup: BackupSettings | false;
   /**
    * Generation of the receipt signing key. Raising it (2, 3, …) rotates: a new KMS key signs
    * from then on, the earlier ones are kept, disabled. Never lower it.
@@ -86,15 +150,27 @@ export interface FeeproofStackProps extends StackProps, Partial<FeeproofSettings
 export const DEFAULT_SETTINGS: FeeproofSettings = {
   regionCode: '11',
   bureauName: '财政局',
+  stage: 'test',
   rangeSize: 10_000,
-  mfa: 'OPTIONAL',
+  mfa: 'REQUIRED',
+  threatProtection: false,
   throttling: { rateLimit: 50, burstLimit: 100 },
+  publicThrottling: { rateLimit: 20, burstLimit: 40 },
+  concurrency: { receipts: 20, recovery: 1, public: 10, verify: 20 },
+  alarmEmails: [],
+  waf: true,
+  wafRateLimit: 300,
+  backup: { dailyRetentionDays: 14, monthlyRetentionDays: 365 * 10, lockMode: 'governance' },
   signingKeyGeneration: 1,
 };
 
 export function resolveSettings(props: Partial<FeeproofSettings>): FeeproofSettings {
   const defined = Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined));
   const settings: FeeproofSettings = { ...DEFAULT_SETTINGS, ...defined };
+  // Objects merge key by key, so one override does not drop the other defaults.
+  settings.concurrency = { ...DEFAULT_SETTINGS.concurrency, ...props.concurrency };
+  if (settings.backup)
+    settings.backup = { ...(DEFAULT_SETTINGS.backup as BackupSettings), ...settings.backup };
   if (!/^\d{2}$/.test(settings.regionCode)) {
     throw new Error(`regionCode must be two digits, got '${settings.regionCode}'`);
   }
@@ -104,9 +180,44 @@ export function resolveSettings(props: Partial<FeeproofSettings>): FeeproofSetti
   if (!Number.isInteger(settings.signingKeyGeneration) || settings.signingKeyGeneration < 1) {
     throw new Error(`signingKeyGeneration must be a positive integer, got ${settings.signingKeyGeneration}`);
   }
+  if (!['production', 'test'].includes(settings.stage)) {
+    throw new Error(`stage must be 'production' or 'test', got '${settings.stage}'`);
+  }
+  if (settings.stage === 'production' && !settings.domain) {
+    throw new Error(
+      "stage 'production' needs the domain prop (domainNames and a us-east-1 certificateArn): receipts print their verification URL in the QR code forever",
+    );
+  }
+  for (const [key, value] of Object.entries(settings.concurrency)) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new Error(`concurrency.${key} must be a positive integer, got ${value}`);
+    }
+  }
+  if (settings.backup) {
+    const { dailyRetentionDays: daily, monthlyRetentionDays: monthly } = settings.backup;
+    if (![daily, monthly].every((d) => Number.isInteger(d) && d >= 1) || monthly < daily) {
+      throw new Error(
+        `backup retention must be whole days, monthly at least daily, got daily ${daily}, monthly ${monthly}`,
+      );
+    }
+  }
   checkOfficeHours(settings.officeHours);
   checkAlerts(settings.alerts);
   return settings;
+}
+
+/** What the settings turn off that the defaults have on, by setting: printed as warnings at synth. */
+export function weakenedDefaults(settings: FeeproofSettings): [setting: string, message: string][] {
+  const out: [string, string][] = [];
+  if (settings.mfa !== 'REQUIRED')
+    out.push(['mfa', 'mfa is OPTIONAL: staff can sign in with a password alone']);
+  if (!settings.waf && !settings.webAclArn) {
+    out.push(['waf', 'waf is false and there is no webAclArn: no WAF in front of the site and the API']);
+  }
+  if (!settings.backup) {
+    out.push(['backup', 'backup is false: the tables have only the 35 days of point-in-time recovery']);
+  }
+  return out;
 }
 
 /** Refused at synth time rather than by every function at its first request. */

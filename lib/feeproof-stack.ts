@@ -5,18 +5,21 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import { Api } from './api.js';
 import { Auth } from './auth.js';
-import { type FeeproofStackProps, resolveSettings } from './config.js';
+import { TableBackup } from './backup.js';
+import { type FeeproofStackProps, resolveSettings, weakenedDefaults } from './config.js';
 import { FUNCTION_SPECS, Functions, RECOVERY } from './functions.js';
+import { keyAdmin } from './key-policy.js';
 import { acknowledgeFindings } from './nag.js';
 import { Observability } from './observability.js';
 import { SigningKey } from './signing-key.js';
 import { Tables } from './tables.js';
+import { WebFirewall } from './waf.js';
 import { Web } from './web.js';
 
 /** The repository root (this file is `<root>/lib/feeproof-stack.ts`). */
@@ -35,15 +38,32 @@ export class FeeproofStack extends Stack {
   readonly functions: Functions;
   readonly recoverySchedule: events.Rule;
   readonly observability: Observability;
+  readonly firewall?: WebFirewall;
+  readonly backup?: TableBackup;
 
   constructor(scope: Construct, id: string, props: FeeproofStackProps = {}) {
     const { handlerEntry, webDir, ...rest } = props;
-    super(scope, id, { description: 'feeproof: electronic non-tax receipts and fee transparency', ...rest });
     const settings = resolveSettings(rest);
+    super(scope, id, {
+      description: 'feeproof: electronic non-tax receipts and fee transparency',
+      terminationProtection: settings.stage === 'production',
+      ...rest,
+    });
+    for (const [setting, message] of weakenedDefaults(settings)) {
+      Annotations.of(this).addWarningV2(`feeproof:weakened:${setting}`, `Turned off: ${message}`);
+    }
 
-    this.tables = new Tables(this, 'Data');
-    this.auth = new Auth(this, 'Auth', { mfa: settings.mfa });
-    this.signingKey = new SigningKey(this, 'Signing', { generation: settings.signingKeyGeneration });
+    const admin = keyAdmin(this, settings.keyAdminRoleArn);
+    this.tables = new Tables(this, 'Data', { keyAdmin: admin });
+    this.auth = new Auth(this, 'Auth', {
+      mfa: settings.mfa,
+      threatProtection: settings.threatProtection,
+      sesSender: settings.sesSender,
+    });
+    this.signingKey = new SigningKey(this, 'Signing', {
+      generation: settings.signingKeyGeneration,
+      keyAdmin: admin,
+    });
 
     // Order: the API (no routes yet) -> the distribution in front of it -> the functions,
     // which need the public URL for QR codes -> the routes to the functions.
@@ -51,13 +71,27 @@ export class FeeproofStack extends Stack {
       issuer: this.auth.issuer,
       audience: this.auth.client.userPoolClientId,
       throttling: settings.throttling,
+      publicThrottling: settings.publicThrottling,
     });
+    if (settings.waf && !settings.webAclArn) {
+      this.firewall = new WebFirewall(this, 'Firewall', { rateLimit: settings.wafRateLimit });
+      if (settings.stage === 'production' && Token.isUnresolved(this.region)) {
+        throw new Error(
+          "stage 'production' needs an explicit region (CDK_DEFAULT_REGION, or env in code): the WAF is created only in us-east-1, elsewhere pass webAclArn",
+        );
+      }
+      if (!this.firewall.webAcl) {
+        const why = `the stack deploys to ${this.region}, and CLOUDFRONT web ACLs live in us-east-1: create one there and pass webAclArn (docs/deployment.md, WAF)`;
+        if (settings.stage === 'production') throw new Error(`no WAF: ${why}`);
+        Annotations.of(this).addWarningV2('feeproof:noWaf', `No WAF: ${why}`);
+      }
+    }
     this.web = new Web(this, 'Web', {
       webDir: webDir ?? path.join(PROJECT_ROOT, 'web'),
       apiDomainName: this.api.domainName,
       apiOriginHeaders: this.api.originHeaders,
       domain: settings.domain,
-      webAclArn: settings.webAclArn,
+      webAclArn: settings.webAclArn ?? this.firewall?.webAclArn,
     });
     const publicUrl =
       settings.publicUrl ?? (settings.domain ? `https://${settings.domain.domainNames[0]}` : this.web.url);
@@ -75,7 +109,12 @@ export class FeeproofStack extends Stack {
     this.recoverySchedule = new events.Rule(this, 'RecoverySchedule', {
       description: 'feeproof: complete receipts whose number was taken but not signed',
       schedule: events.Schedule.rate(Duration.minutes(5)),
-      targets: [new targets.LambdaFunction(this.functions.recovery, { retryAttempts: 2 })],
+      targets: [
+        new targets.LambdaFunction(this.functions.recovery, {
+          retryAttempts: 2,
+          deadLetterQueue: this.functions.recoveryDeadLetters,
+        }),
+      ],
     });
 
     this.observability = new Observability(this, 'Observability', {
@@ -86,8 +125,21 @@ export class FeeproofStack extends Stack {
       recoveryLogGroup: this.functions.recovery.logGroup,
       tables: this.tables.all.map(({ definition, table }) => [definition.id, table]),
       httpApi: this.api.httpApi,
+      latencyP99: Object.fromEntries(
+        this.functions.all.map(([name]) => [name, FUNCTION_SPECS[name].latencyP99]),
+      ),
+      recoveryDeadLetters: this.functions.recoveryDeadLetters,
+      alarmEmails: settings.alarmEmails,
       alarmTopicArn: settings.alarmTopicArn,
+      keyAdmin: admin,
     });
+
+    if (settings.backup) {
+      this.backup = new TableBackup(this, 'Backup', {
+        ...settings.backup,
+        tables: this.tables.all.map(({ table }) => table),
+      });
+    }
 
     acknowledgeFindings(this);
 

@@ -7,8 +7,10 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ROUTE_GROUPS, type RouteGroup } from '../lambdas/runtime/routes.js';
 import type { TableId } from '../lambdas/runtime/tables.js';
@@ -28,6 +30,8 @@ export type TableAccess = 'read' | 'read+update' | 'read+events' | 'write';
 
 /** Partition keys of the ledger's event rows (lambdas/adapters/dynamo/events.ts, eventPut). */
 export const EVENT_KEY_PATTERN = 'EVENT#*';
+/** The table that holds the event rows: append-only for every role (see grantTable). */
+export const EVENTS_TABLE: TableId = 'ledger';
 
 export interface FunctionSpec {
   description: string;
@@ -38,6 +42,8 @@ export interface FunctionSpec {
   rendersPdf: boolean;
   memorySize: number;
   timeout: Duration;
+  /** p99 duration above which the latency alarm fires. */
+  latencyP99: Duration;
 }
 
 export const RECOVERY = 'recovery';
@@ -58,6 +64,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
     rendersPdf: false,
     memorySize: 512,
     timeout: Duration.seconds(10),
+    latencyP99: Duration.seconds(1),
   },
   verify: {
     description: 'Public verification (by code/number/check code, or by PDF), PDF download, signing keys',
@@ -66,6 +73,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
     rendersPdf: false,
     memorySize: 1024,
     timeout: API_TIMEOUT,
+    latencyP99: Duration.seconds(5),
   },
   'catalogue-admin': {
     description: 'Finance: create, revise, suspend, abolish and import fee items',
@@ -74,6 +82,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
     rendersPdf: false,
     memorySize: 1024,
     timeout: API_TIMEOUT,
+    latencyP99: Duration.seconds(10),
   },
   ranges: {
     description: 'Finance: allocate and close receipt number ranges',
@@ -82,6 +91,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
     rendersPdf: false,
     memorySize: 512,
     timeout: API_TIMEOUT,
+    latencyP99: Duration.seconds(3),
   },
   receipts: {
     description: 'Collectors: charge, issue signed receipts, reverse',
@@ -90,6 +100,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
     rendersPdf: true,
     memorySize: 1769,
     timeout: API_TIMEOUT,
+    latencyP99: Duration.seconds(5),
   },
   audit: {
     description: 'Auditors: query, total and export charges; alerts; history',
@@ -99,6 +110,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
     rendersPdf: false,
     memorySize: 1024,
     timeout: API_TIMEOUT,
+    latencyP99: Duration.seconds(10),
   },
   [RECOVERY]: {
     description: 'Scheduled: completes receipts whose number was taken but not signed',
@@ -107,10 +119,19 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
     rendersPdf: true,
     memorySize: 1769,
     timeout: Duration.minutes(4),
+    latencyP99: Duration.minutes(3),
   },
 };
 
 export { FONT_FILE, LAMBDA_FONT_PATH } from './bundling.js';
+
+/** Which functions get reserved concurrency (the setting of the same name). */
+const RESERVED: Partial<Record<FunctionName, keyof FeeproofSettings['concurrency']>> = {
+  receipts: 'receipts',
+  [RECOVERY]: 'recovery',
+  public: 'public',
+  verify: 'verify',
+};
 
 export interface FunctionsProps {
   projectRoot: string;
@@ -125,9 +146,20 @@ export class Functions extends Construct {
   /** One per group of ROUTES. */
   readonly byGroup: ReadonlyMap<RouteGroup, nodejs.NodejsFunction>;
   readonly recovery: nodejs.NodejsFunction;
+  /** Failed asynchronous (scheduled) recovery invocations, after Lambda's retries. */
+  readonly recoveryDeadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
+    this.recoveryDeadLetters = new sqs.Queue(this, 'RecoveryDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.recoveryDeadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the recovery job; it has an alarm.',
+    });
     const byGroup = new Map<RouteGroup, nodejs.NodejsFunction>();
     for (const group of ROUTE_GROUPS) byGroup.set(group, this.make(group, props));
     this.byGroup = byGroup;
@@ -172,7 +204,6 @@ export class Functions extends Construct {
       // Powertools' Logger and Metrics (lambdas/adapters): the namespace and service the dashboard graphs.
       POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-      NODE_OPTIONS: '--enable-source-maps',
     };
     // Only what the deployment overrides: the runtime holds the defaults.
     if (settings.officeHours) environment[ENV.officeHours] = JSON.stringify(settings.officeHours);
@@ -189,6 +220,12 @@ export class Functions extends Construct {
       memorySize: spec.memorySize,
       timeout: spec.timeout,
       logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      reservedConcurrentExecutions: RESERVED[name] ? settings.concurrency[RESERVED[name]] : undefined,
+      ...(name === RECOVERY
+        ? { retryAttempts: 2, onFailure: new destinations.SqsDestination(this.recoveryDeadLetters) }
+        : {}),
       role,
       environment,
       projectRoot: props.projectRoot,
@@ -196,6 +233,11 @@ export class Functions extends Construct {
       bundling: nodejsBundling(spec.rendersPdf),
     });
 
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource but *, as CDK grants them.',
+    });
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -255,6 +297,19 @@ function grantTable(role: iam.IRole, tables: Tables, id: TableId, access: TableA
           access === 'read+events'
             ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [EVENT_KEY_PATTERN] } }
             : undefined,
+      }),
+    );
+  }
+  // The change history is append-only: no role updates an event row (IAM cannot see a
+  // PutItem's condition, so a put over an existing event is refused by eventPut's
+  // attribute_not_exists alone).
+  if (writes.length > 0 && id === EVENTS_TABLE) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [EVENT_KEY_PATTERN] } },
       }),
     );
   }

@@ -24,16 +24,26 @@
  * |------------------|--------------------------------------------------------------|
  * | SigningFailures  | a request failed on the signer: `error.name` is SignerError  |
  * | RecoveryFailures | the recovery job's summary, `recovery finished`, `failed` > 0 |
+ * | RecoveryRuns     | every summary: the heartbeat (missing data is breaching)     |
+ * | ReceiptsStuck    | the summary's `stuck` count, pending past the stuck threshold |
+ *
+ * Every alarm notifies the stack's KMS-encrypted SNS topic (subscriptions: `alarmEmails`)
+ * and, when given, an existing topic (`alarmTopicArn`).
  */
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { adminOnlyKeyPolicy, type KeyAdmin } from './key-policy.js';
 import { pascal } from './names.js';
 
 export const METRICS_NAMESPACE = 'Feeproof';
@@ -51,7 +61,23 @@ export const BUSINESS_METRICS = {
  * test/cdk/bundles.test.ts checks the bundles really write these lines.
  */
 export const SIGNING_FAILURE_LOG = { field: 'error.name', value: 'SignerError' } as const;
-export const RECOVERY_SUMMARY_LOG = { message: 'recovery finished', failedField: 'failed' } as const;
+export const RECOVERY_SUMMARY_LOG = {
+  message: 'recovery finished',
+  failedField: 'failed',
+  /** Receipts still pending past the stuck threshold (the recovery job must log it). */
+  stuckField: 'stuck',
+} as const;
+
+/** The recovery job runs every 5 minutes: no summary for this long means it is not running. */
+export const RECOVERY_HEARTBEAT_PERIODS = 3;
+
+/**
+ * KMS's request quota for ECC signing in most regions (Sign, shared by the account): the
+ * throttle alarm fires at 80 % of it. Raise it with the quota.
+ */
+export const KMS_ECC_QUOTA_PER_SECOND = 300;
+/** 5xx share of API requests (percent, over 5 minutes, at least 20 requests) that pages. */
+export const API_5XX_RATE_PERCENT = 5;
 
 /** The operations whose DynamoDB system errors are alarmed on (an alarm takes at most 10 metrics). */
 const TABLE_OPERATIONS = [
@@ -68,25 +94,69 @@ const TABLE_OPERATIONS = [
 
 export interface ObservabilityProps {
   functions: [string, lambda.IFunction][];
+  /** p99 duration above which each function's latency alarm fires, by function name. */
+  latencyP99: Record<string, Duration>;
   /** Log groups of the functions that sign (request path): watched for signer failures. */
   signingLogGroups: logs.ILogGroup[];
   /** Log group of the scheduled recovery job: watched for receipts it could not complete. */
   recoveryLogGroup: logs.ILogGroup;
   tables: [string, dynamodb.ITable][];
   httpApi: apigw.HttpApi;
+  /** Failed scheduled recovery invocations land here. */
+  recoveryDeadLetters: sqs.IQueue;
+  alarmEmails: string[];
+  /** An existing topic every alarm also notifies. */
   alarmTopicArn?: string;
+  keyAdmin: KeyAdmin;
 }
 
 export class Observability extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
+  /** The topic every alarm notifies. */
+  readonly topic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     const period = Duration.minutes(5);
-    const topic = props.alarmTopicArn
-      ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
-      : undefined;
+
+    // CloudWatch cannot publish to a topic encrypted with the AWS managed aws/sns key: a key
+    // of our own lets the CloudWatch service use it.
+    const topicKeyPolicy = adminOnlyKeyPolicy(props.keyAdmin);
+    topicKeyPolicy.addStatements(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    const topicKey = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'feeproof: encrypts the alarm topic',
+      enableKeyRotation: true,
+      policy: topicKeyPolicy,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'feeproof alarms',
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    for (const email of props.alarmEmails) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+    if (props.alarmEmails.length === 0 && !props.alarmTopicArn) {
+      Annotations.of(this).addWarningV2(
+        'feeproof:nobodyPaged',
+        'NOBODY IS PAGED: the alarm topic has no subscription. Set alarmEmails and/or alarmTopicArn.',
+      );
+    }
+    const alarmActions = [
+      new actions.SnsAction(this.topic),
+      ...(props.alarmTopicArn
+        ? [new actions.SnsAction(sns.Topic.fromTopicArn(this, 'ExternalAlarmTopic', props.alarmTopicArn))]
+        : []),
+    ];
     const business = (metricName: string) =>
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
@@ -97,7 +167,12 @@ export class Observability extends Construct {
       });
     const fromLogs = (metricName: string) =>
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, statistic: 'Sum', period });
-    const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string): void => {
+    const alarm = (
+      alarmId: string,
+      metric: cloudwatch.IMetric,
+      description: string,
+      options: Partial<cloudwatch.AlarmProps> = {},
+    ): void => {
       const created = new cloudwatch.Alarm(this, alarmId, {
         metric,
         threshold: 1,
@@ -105,8 +180,10 @@ export class Observability extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
+        ...options,
       });
-      if (topic) created.addAlarmAction(new actions.SnsAction(topic));
+      created.addAlarmAction(...alarmActions);
+      created.addOkAction(...alarmActions);
       this.alarms.push(created);
     };
 
@@ -117,6 +194,15 @@ export class Observability extends Construct {
         fn.metricThrottles({ period }),
         `feeproof ${name}: function throttled`,
       );
+      const p99 = props.latencyP99[name];
+      if (p99) {
+        alarm(
+          `${pascal(name)}LatencyP99`,
+          fn.metricDuration({ period, statistic: 'p99' }),
+          `feeproof ${name}: p99 duration above ${p99.toSeconds()} s`,
+          { threshold: p99.toMilliseconds(), evaluationPeriods: 3, datapointsToAlarm: 2 },
+        );
+      }
     }
     for (const [name, table] of props.tables) {
       alarm(
@@ -124,8 +210,49 @@ export class Observability extends Construct {
         table.metricSystemErrorsForOperations({ operations: TABLE_OPERATIONS, period }),
         `feeproof ${name} table: DynamoDB system errors`,
       );
+      alarm(
+        `${pascal(name)}TableThrottles`,
+        table.metricThrottledRequestsForOperations({ operations: TABLE_OPERATIONS, period }),
+        `feeproof ${name} table: DynamoDB throttled requests`,
+      );
     }
     alarm('Api5xx', props.httpApi.metricServerError({ period }), 'feeproof API: 5xx answers');
+    alarm(
+      'Api5xxRate',
+      new cloudwatch.MathExpression({
+        expression: 'IF(requests >= 20, 100 * errors / requests, 0)',
+        usingMetrics: {
+          errors: props.httpApi.metricServerError({ period }),
+          requests: props.httpApi.metricCount({ period }),
+        },
+        period,
+        label: '5xx share of requests (%)',
+      }),
+      `feeproof API: more than ${API_5XX_RATE_PERCENT} % of requests answered 5xx`,
+      {
+        threshold: API_5XX_RATE_PERCENT,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      },
+    );
+    // KMS publishes no per-key error metrics: its failures are SigningFailures (below), its
+    // throttling shows as the account's Sign calls nearing the quota.
+    alarm(
+      'KmsSignNearQuota',
+      new cloudwatch.Metric({
+        namespace: 'AWS/Usage',
+        metricName: 'CallCount',
+        dimensionsMap: { Service: 'KMS', Type: 'API', Resource: 'Sign', Class: 'None' },
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      }),
+      `feeproof: kms:Sign calls above 80 % of the ECC quota (${KMS_ECC_QUOTA_PER_SECOND}/s): signing will be throttled`,
+      { threshold: Math.floor(KMS_ECC_QUOTA_PER_SECOND * 60 * 0.8) },
+    );
+    alarm(
+      'RecoveryDeadLetters',
+      props.recoveryDeadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      'feeproof: a scheduled recovery invocation failed after its retries (message in the dead-letter queue)',
+    );
 
     // KMS (or the local signer) failing: answered 503 to the client, so not a function error.
     props.signingLogGroups.forEach((logGroup, i) => {
@@ -162,6 +289,45 @@ export class Observability extends Construct {
       'RecoveryFailures',
       fromLogs('RecoveryFailures'),
       'feeproof: the recovery job could not complete pending receipts (numbers taken, not signed)',
+    );
+    new logs.MetricFilter(this, 'RecoveryRunsFilter', {
+      logGroup: props.recoveryLogGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.message', '=', RECOVERY_SUMMARY_LOG.message),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: 'RecoveryRuns',
+      metricValue: '1',
+      unit: cloudwatch.Unit.COUNT,
+    });
+    alarm(
+      'RecoveryNotRunning',
+      fromLogs('RecoveryRuns'),
+      `feeproof: the recovery job has not finished a run in ${RECOVERY_HEARTBEAT_PERIODS * 5} minutes`,
+      {
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: RECOVERY_HEARTBEAT_PERIODS,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      },
+    );
+    new logs.MetricFilter(this, 'ReceiptsStuckFilter', {
+      logGroup: props.recoveryLogGroup,
+      filterPattern: logs.FilterPattern.all(
+        logs.FilterPattern.stringValue('$.message', '=', RECOVERY_SUMMARY_LOG.message),
+        logs.FilterPattern.numberValue(`$.${RECOVERY_SUMMARY_LOG.stuckField}`, '>', 0),
+      ),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: 'ReceiptsStuck',
+      metricValue: `$.${RECOVERY_SUMMARY_LOG.stuckField}`,
+      unit: cloudwatch.Unit.COUNT,
+    });
+    alarm(
+      'ReceiptsStuck',
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'ReceiptsStuck',
+        statistic: 'Maximum',
+        period,
+      }),
+      'feeproof: receipts pending longer than the stuck threshold (numbers taken, not signed)',
     );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(24) });

@@ -13,13 +13,19 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { adminOnlyKeyPolicy } from './key-policy.js';
+import { adminOnlyKeyPolicy, type KeyAdmin } from './key-policy.js';
 import { pascal } from './names.js';
 
 export interface SigningKeyProps {
   /** The current key's generation (1, 2, …); keys of earlier generations are kept, retired. */
   generation: number;
+  keyAdmin: KeyAdmin;
 }
+
+/** The only signing kms:Sign is allowed: ECDSA over a SHA-256 digest the caller computed. */
+export const SIGN_CONDITIONS = {
+  StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' },
+};
 
 export class SigningKey extends Construct {
   /** The current key: the only one anything signs with. */
@@ -39,7 +45,7 @@ export class SigningKey extends Construct {
           : `feeproof: retired receipt signing key (generation ${generation}); kept, its certificate stays published`,
         keySpec: kms.KeySpec.ECC_NIST_P256,
         keyUsage: kms.KeyUsage.SIGN_VERIFY,
-        policy: adminOnlyKeyPolicy(),
+        policy: adminOnlyKeyPolicy(props.keyAdmin),
         enabled: isCurrent,
         // Never deleted with the stack: the key is the receipts' signing identity.
         removalPolicy: RemovalPolicy.RETAIN,
@@ -52,7 +58,8 @@ export class SigningKey extends Construct {
   }
 
   /**
-   * kms:Sign (and GetPublicKey) in the role's policy and, by role, in the key policy.
+   * kms:Sign (and GetPublicKey) in the role's policy and, by role, in the key policy, where it
+   * is limited to SIGN_CONDITIONS (lambdas/adapters/signing/kms-signer.ts signs exactly so).
    * `name` names the key policy statement (`SignBy<Name>`).
    */
   grantSign(role: iam.IRole, name: string): void {
@@ -63,6 +70,7 @@ export class SigningKey extends Construct {
         principals: [role],
         actions: ['kms:Sign'],
         resources: ['*'],
+        conditions: SIGN_CONDITIONS,
       }),
     );
   }

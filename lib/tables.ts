@@ -13,7 +13,7 @@ import {
   type TableDefinition,
   type TableId,
 } from '../lambdas/runtime/tables.js';
-import { adminOnlyKeyPolicy, dynamoDbUseStatement } from './key-policy.js';
+import { adminOnlyKeyPolicy, dynamoDbUseStatement, type KeyAdmin } from './key-policy.js';
 import { pascal } from './names.js';
 
 export interface FeeproofTable {
@@ -25,9 +25,9 @@ export class Tables extends Construct {
   readonly key: kms.Key;
   readonly byId: ReadonlyMap<TableId, FeeproofTable>;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: { keyAdmin: KeyAdmin }) {
     super(scope, id);
-    const policy = adminOnlyKeyPolicy();
+    const policy = adminOnlyKeyPolicy(props.keyAdmin);
     policy.addStatements(dynamoDbUseStatement(Stack.of(this)));
     this.key = new kms.Key(this, 'Key', {
       description: 'feeproof: encryption at rest of the DynamoDB tables',

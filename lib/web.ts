@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Annotations, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -21,6 +21,15 @@ export const WEB_EXCLUDE = ['src', 'src/**', '**/*.ts', '.gitignore', '**/.DS_St
 
 /** Paths of the distribution that go to the API rather than the bucket. */
 export const API_PATH_PATTERNS = ['/v1/*', '/health'];
+/**
+ * Public GET routes whose answers say how long they may be cached (`cache-control: public,
+ * max-age=…`): CloudFront keeps them that long, keyed by the query string. Listed before
+ * `/v1/*`, which they are inside of.
+ */
+export const CACHED_API_PATHS = ['/v1/catalogue', '/v1/openapi.json', '/v1/keys'];
+
+/** The account-wide names (response headers policy, OAC): unique per stack and region. */
+export const accountWideName = (suffix: string) => `${Aws.STACK_NAME}-${Aws.REGION}-${suffix}`;
 
 /**
  * Same-origin pages: scripts, styles, fonts and fetches from the site itself only; QR codes
@@ -50,6 +59,18 @@ export interface WebProps {
   webAclArn?: string;
 }
 
+/** The scripts the pages load (`<script src="assets/…">`), which `npm run build:web` makes. */
+export function missingWebBundles(webDir: string): string[] {
+  if (!fs.existsSync(webDir)) return [];
+  const pages = fs.readdirSync(webDir).filter((f) => f.endsWith('.html'));
+  const scripts = pages.flatMap((page) =>
+    [...fs.readFileSync(path.join(webDir, page), 'utf8').matchAll(/<script[^>]*\ssrc="([^"]+)"/g)]
+      .map((m) => m[1]!)
+      .filter((src) => !/^[a-z]+:|^\/\//i.test(src)),
+  );
+  return [...new Set(scripts)].filter((src) => !fs.existsSync(path.join(webDir, src.replace(/^\//, ''))));
+}
+
 export class Web extends Construct {
   readonly bucket: s3.Bucket;
   readonly logBucket: s3.Bucket;
@@ -58,6 +79,12 @@ export class Web extends Construct {
 
   constructor(scope: Construct, id: string, props: WebProps) {
     super(scope, id);
+    const missing = missingWebBundles(props.webDir);
+    if (missing.length) {
+      throw new Error(
+        `the pages in ${props.webDir} load ${missing.join(', ')}, which do not exist: run npm run build:web (npm run synth and npm run deploy do)`,
+      );
+    }
 
     this.logBucket = new s3.Bucket(this, 'LogBucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -65,7 +92,9 @@ export class Web extends Construct {
       encryption: s3.BucketEncryption.S3_MANAGED,
       // CloudFront standard logs are delivered with an ACL grant.
       objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
-      lifecycleRules: [{ expiration: Duration.days(365) }],
+      // Versioned: a log overwritten or deleted stays recoverable until its expiry.
+      versioned: true,
+      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(365) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.logBucket).acknowledge({
@@ -88,6 +117,7 @@ export class Web extends Construct {
 
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'feeproof security headers',
+      responseHeadersPolicyName: accountWideName('security-headers'),
       securityHeadersBehavior: {
         contentSecurityPolicy: { contentSecurityPolicy: CONTENT_SECURITY_POLICY, override: true },
         contentTypeOptions: { override: true },
@@ -102,7 +132,7 @@ export class Web extends Construct {
           preload: false,
           override: true,
         },
-        xssProtection: { protection: true, modeBlock: true, override: true },
+        // No X-XSS-Protection: browsers dropped the filter, and the CSP does its job.
       },
       removeHeaders: ['Server'],
     });
@@ -122,18 +152,46 @@ export class Web extends Construct {
       compress: true,
     };
 
+    // Honours the API's max-age (default 0: nothing cached that does not say so).
+    const honourMaxAge = new cloudfront.CachePolicy(this, 'HonourMaxAge', {
+      cachePolicyName: accountWideName('honour-max-age'),
+      comment: 'feeproof: public API reads, cached as long as their cache-control says',
+      defaultTtl: Duration.seconds(0),
+      minTtl: Duration.seconds(0),
+      maxTtl: Duration.days(1),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const cachedApiBehavior: cloudfront.BehaviorOptions = {
+      ...apiBehavior,
+      cachePolicy: honourMaxAge,
+      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+    };
+    const siteAccess = new cloudfront.S3OriginAccessControl(this, 'SiteAccess', {
+      originAccessControlName: accountWideName('site'),
+      description: 'feeproof: CloudFront reads the site bucket',
+    });
+
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'feeproof: public pages and API',
       defaultRootObject: 'index.html',
       defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket, {
+          originAccessControl: siteAccess,
+        }),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
         responseHeadersPolicy: headers,
         compress: true,
       },
-      additionalBehaviors: Object.fromEntries(API_PATH_PATTERNS.map((p) => [p, apiBehavior])),
+      additionalBehaviors: Object.fromEntries([
+        ...CACHED_API_PATHS.map((p) => [p, cachedApiBehavior]),
+        ...API_PATH_PATTERNS.map((p) => [p, apiBehavior]),
+      ]),
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       // Settable only with a custom certificate (the default one is fixed; see CFR4 below).
       minimumProtocolVersion: props.domain ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
@@ -158,7 +216,7 @@ export class Web extends Construct {
       Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions-CFR2',
         reason:
-          'No WAF web ACL unless the webAclArn prop is given: the API stage throttles every route and all writes need a Cognito JWT.',
+          'The deployment turned WAF off (waf: false, no webAclArn) or deploys outside us-east-1 without a webAclArn; synth prints a warning saying so.',
       });
     }
     Validations.of(this.distribution).acknowledge({
