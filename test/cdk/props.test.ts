@@ -13,7 +13,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambdas/runtime/config.js';
 import { ROUTE_GROUPS } from '../../lambdas/runtime/routes.js';
 import { ALERT_THRESHOLD_KEYS, ENV, type FeeproofStackProps } from '../../lib/config.js';
-import { type Built, buildStack, resources } from './support.js';
+import {
+  type Built,
+  buildStack,
+  FUNCTION_NAMES,
+  functionId,
+  functionResource,
+  resources,
+} from './support.js';
 
 const CUSTOM: FeeproofStackProps = {
   regionCode: '44',
@@ -154,10 +161,14 @@ describe('signing key rotation (signingKeyGeneration: 2)', () => {
     expect(key.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
     expect(key.Properties.Enabled).not.toBe(false);
     expect(key.DeletionPolicy).toBe('Retain');
-    for (const f of Object.values(resources(rotated.template, 'AWS::Lambda::Function'))) {
-      const keyId = f.Properties.Environment?.Variables?.[ENV.kmsKeyId];
-      if (keyId) expect(keyId).toEqual({ Ref: current });
-    }
+    // Exactly the stack's functions carry the key's id (not, say, the web deployment handler).
+    const fns = resources(rotated.template, 'AWS::Lambda::Function');
+    const carrying = Object.keys(fns).filter(
+      (id) => fns[id]!.Properties.Environment?.Variables?.[ENV.kmsKeyId],
+    );
+    expect(carrying.sort()).toEqual(FUNCTION_NAMES.map((name) => functionId(rotated, name)).sort());
+    for (const id of carrying)
+      expect(fns[id]!.Properties.Environment.Variables[ENV.kmsKeyId]).toEqual({ Ref: current });
     const signing = Object.values(resources(rotated.template, 'AWS::IAM::Policy')).flatMap((p) =>
       p.Properties.PolicyDocument.Statement.filter((st: { Action: string | string[] }) =>
         [st.Action].flat().includes('kms:Sign'),
@@ -175,11 +186,11 @@ describe('signing key rotation (signingKeyGeneration: 2)', () => {
 
 describe('settings checks', () => {
   it('uses an explicit publicUrl', () => {
-    const { template } = buildStack({ props: { publicUrl: 'https://verify.example.cn' } });
-    for (const f of Object.values(resources(template, 'AWS::Lambda::Function'))) {
-      if (!f.Properties.Environment?.Variables?.[ENV.signer]) continue; // the web deployment handler
-      expect(f.Properties.Environment.Variables[ENV.publicUrl]).toBe('https://verify.example.cn');
-    }
+    const custom = buildStack({ props: { publicUrl: 'https://verify.example.cn' } });
+    for (const name of FUNCTION_NAMES)
+      expect(functionResource(custom, name).Properties.Environment.Variables[ENV.publicUrl], name).toBe(
+        'https://verify.example.cn',
+      );
   });
 
   it('refuses a region code that is not two digits', () => {
