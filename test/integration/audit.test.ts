@@ -620,5 +620,22 @@ describe('wide date ranges', () => {
       expect(res.status).toBe(400);
       expect(res.body.details[0]).toMatchObject({ path: 'cursor', rule: 'bad_cursor' });
     }
+    // Made-up cursors: never passed on to DynamoDB as they are (it would answer a ValidationException).
+    const k = JSON.parse(Buffer.from(page.body.cursor, 'base64url').toString()).k;
+    const made = (cursor: unknown) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+    for (const cursor of [
+      { k: { ...k, pk: '' } },
+      { k: { ...k, sk: 'x'.repeat(1025) } },
+      { k: { ...k, issuedSk: '1999-01-01T00:00:00.000Z#x' } },
+      { k: { ...k, extra: 'x' } },
+      { k, m: '2026-01' },
+      { k: [k] },
+      ['x'],
+      'x',
+    ]) {
+      const res = await get(`/v1/audit/receipts?department=GA&cursor=${made(cursor)}`);
+      expect(res.status, JSON.stringify(cursor)).toBe(400);
+    }
+    expect((await get(`/v1/audit/receipts?department=GA&cursor=${made({ k })}`)).status).toBe(200);
   });
 });

@@ -149,7 +149,7 @@ const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 /** The cursor a client sent back, if this plan can have made it; otherwise a 400. */
 export function decodeCursor(text: string | undefined, plan: ReadPlan): Cursor {
-  if (text === undefined) return {};
+  if (!text) return {};
   const cursor = parse(text);
   if (!cursor || !fits(cursor, plan))
     throw badRequest('the cursor is not one this API gave for this query', [
@@ -178,8 +178,9 @@ function fits({ m, k, ...rest }: Cursor, plan: ReadPlan): boolean {
   if (!k || typeof k !== 'object') return false;
   const names = ['pk', 'sk', plan.partitionAttr, plan.sortAttr];
   const keys = Object.keys(k);
-  if (keys.length !== names.length || !names.every((n) => typeof k[n] === 'string' && k[n].length <= 2048))
-    return false;
+  // Strings DynamoDB takes as key values: not empty, at most 1,024 bytes (a sort key's limit).
+  const keyValue = (v: unknown) => typeof v === 'string' && v.length > 0 && Buffer.byteLength(v) <= 1024;
+  if (keys.length !== names.length || !names.every((n) => keyValue(k[n]))) return false;
   const partition = months ? months.of(m!) : plan.partition;
   const sort = k[plan.sortAttr]!;
   return k[plan.partitionAttr] === partition && sort >= plan.from && sort <= `${plan.to}~`;
