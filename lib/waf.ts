@@ -9,9 +9,10 @@
  * 0. AWS IP reputation list (block).
  * 1. Rate limit per client address on the public (anonymous) routes of ROUTES (block).
  * 2. AWS Common rule set, with SizeRestrictions_BODY counted rather than blocked: a receipt
- *    PDF posted for verification (~35 KB) is over its 8 KB limit.
+ *    PDF posted for verification (~35 KB) or a catalogue CSV is over its 8 KB limit.
  * 3. AWS Known bad inputs (block).
- * 4. SizeRestrictions_BODY's label blocks, except on the PDF upload route.
+ * 4. SizeRestrictions_BODY's label blocks, except on the routes whose body is a file (PDF
+ *    upload, CSV import); JSON bodies stay limited to 8 KB.
  * About 940 WCU of the 1,500 included.
  */
 import { Aws, CfnCondition, Fn, Stack, Token } from 'aws-cdk-lib';
@@ -21,6 +22,15 @@ import { isPublic, ROUTES } from '../lambdas/runtime/routes.js';
 
 /** The route whose body may be large: a PDF posted for verification. */
 export const PDF_UPLOAD_PATH = '/v1/verify/pdf';
+
+/** The paths of the routes whose body is a file (not JSON), exempt from the 8 KB body limit. */
+export function fileBodyPaths(): string[] {
+  const paths = [...new Set(ROUTES.filter((r) => r.body && r.body.type !== 'json').map((r) => r.path))];
+  const parameterized = paths.filter((p) => p.includes('{'));
+  if (parameterized.length)
+    throw new Error(`file-body routes must have fixed paths: ${parameterized.join(', ')}`);
+  return paths.sort();
+}
 const BODY_SIZE_LABEL = 'awswaf:managed:aws:core-rule-set:SizeRestrictions_Body';
 
 /** The path prefixes of the public routes (cut at the first parameter), none inside another. */
@@ -37,6 +47,14 @@ const startsWith = (path: string): wafv2.CfnWebACL.StatementProperty => ({
     textTransformations: [{ priority: 0, type: 'NONE' }],
   },
 });
+
+/** One path, or any of several. */
+function anyPath(paths: string[], constraint: 'STARTS_WITH' | 'EXACTLY'): wafv2.CfnWebACL.StatementProperty {
+  const match = (path: string) => ({
+    byteMatchStatement: { ...startsWith(path).byteMatchStatement!, positionalConstraint: constraint },
+  });
+  return paths.length === 1 ? match(paths[0]!) : { orStatement: { statements: paths.map(match) } };
+}
 
 const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
   cloudWatchMetricsEnabled: true,
@@ -77,11 +95,7 @@ export class WebFirewall extends Construct {
     const region = Stack.of(this).region;
     if (!Token.isUnresolved(region) && region !== 'us-east-1') return;
 
-    const prefixes = publicPathPrefixes();
-    const publicRoutes: wafv2.CfnWebACL.StatementProperty =
-      prefixes.length === 1
-        ? startsWith(prefixes[0]!)
-        : { orStatement: { statements: prefixes.map(startsWith) } };
+    const publicRoutes = anyPath(publicPathPrefixes(), 'STARTS_WITH');
 
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       scope: 'CLOUDFRONT',
@@ -107,18 +121,18 @@ export class WebFirewall extends Construct {
         managed('AWSManagedRulesCommonRuleSet', 2, ['SizeRestrictions_BODY']),
         managed('AWSManagedRulesKnownBadInputsRuleSet', 3),
         {
-          name: 'BodySizeExceptPdfUpload',
+          name: 'BodySizeExceptFileUploads',
           priority: 4,
           action: { block: {} },
           statement: {
             andStatement: {
               statements: [
                 { labelMatchStatement: { scope: 'LABEL', key: BODY_SIZE_LABEL } },
-                { notStatement: { statement: startsWith(PDF_UPLOAD_PATH) } },
+                { notStatement: { statement: anyPath(fileBodyPaths(), 'EXACTLY') } },
               ],
             },
           },
-          visibilityConfig: visibility('BodySizeExceptPdfUpload'),
+          visibilityConfig: visibility('BodySizeExceptFileUploads'),
         },
       ],
     });

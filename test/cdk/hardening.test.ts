@@ -23,7 +23,7 @@ import {
   RECOVERY,
 } from '../../lib/functions.js';
 import { SIGN_CONDITIONS } from '../../lib/signing-key.js';
-import { PDF_UPLOAD_PATH, publicPathPrefixes } from '../../lib/waf.js';
+import { fileBodyPaths, PDF_UPLOAD_PATH, publicPathPrefixes } from '../../lib/waf.js';
 import { API_PATH_PATTERNS, CACHED_API_PATHS } from '../../lib/web.js';
 import {
   allStatements,
@@ -454,7 +454,7 @@ describe('4. the edge is fenced', () => {
         'AWSManagedRulesAmazonIpReputationList',
         'AWSManagedRulesCommonRuleSet',
         'AWSManagedRulesKnownBadInputsRuleSet',
-        'BodySizeExceptPdfUpload',
+        'BodySizeExceptFileUploads',
         'PublicRoutesRatePerAddress',
       ].sort(),
     );
@@ -482,12 +482,16 @@ describe('4. the edge is fenced', () => {
     expect(
       byName.AWSManagedRulesCommonRuleSet.Statement.ManagedRuleGroupStatement.RuleActionOverrides,
     ).toEqual([{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }]);
-    const body = byName.BodySizeExceptPdfUpload;
+    const body = byName.BodySizeExceptFileUploads;
     expect(body.Action).toEqual({ Block: {} });
     expect(body.Priority).toBeGreaterThan(byName.AWSManagedRulesCommonRuleSet.Priority);
     const [label, not] = body.Statement.AndStatement.Statements;
     expect(label.LabelMatchStatement.Key).toBe('awswaf:managed:aws:core-rule-set:SizeRestrictions_Body');
-    expect(not.NotStatement.Statement.ByteMatchStatement.SearchString).toBe(PDF_UPLOAD_PATH);
+    const exempt = not.NotStatement.Statement.OrStatement.Statements.map((m: Json) => m.ByteMatchStatement);
+    expect(exempt.every((m: Json) => m.PositionalConstraint === 'EXACTLY')).toBe(true);
+    // The PDF upload and the catalogue CSV import: every route whose body is a file, and no other.
+    expect(exempt.map((m: Json) => m.SearchString)).toEqual(fileBodyPaths());
+    expect(fileBodyPaths()).toEqual(expect.arrayContaining([PDF_UPLOAD_PATH, '/v1/catalogue/import']));
     expect(
       ROUTES.some((r) => r.method === 'POST' && r.path === PDF_UPLOAD_PATH && r.body?.type === 'pdf'),
     ).toBe(true);
