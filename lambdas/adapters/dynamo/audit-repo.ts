@@ -22,11 +22,13 @@ import {
   type ReadPlan,
 } from './audit-query.js';
 import {
+  alertKey,
   type ListingPrefix,
   listingMonth,
   listingMonthsKey,
   monthListingKeys,
   receiptRowKey,
+  refusalsKey,
   stripKeys,
   totalsDays,
   totalsKey,
@@ -316,7 +318,7 @@ export class AuditRepository {
     const out = await this.db.send(
       new UpdateCommand({
         TableName: this.tables.ledger,
-        Key: { pk: `REFUSALS#${department}`, sk: at.slice(0, 13) },
+        Key: refusalsKey(department, at),
         UpdateExpression: 'ADD refusals :one',
         ExpressionAttributeValues: { ':one': 1 },
         ReturnValues: 'UPDATED_NEW',
@@ -334,8 +336,7 @@ export class AuditRepository {
         new PutCommand({
           TableName: this.tables.ledger,
           Item: {
-            pk: `ALERT#${draft.key}`,
-            sk: 'ALERT',
+            ...alertKey(draft.key),
             ...monthListingKeys('ALERTS', alert.at, alert.id),
             ...alert,
           },

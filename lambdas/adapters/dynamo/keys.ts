@@ -126,6 +126,13 @@ export const LISTING_INDEX = { name: 'listing', partition: 'gsi1pk', sort: 'gsi1
 export const listingMonthsKey = (prefix: ListingPrefix) => ({ pk: `MONTHS#${prefix}`, sk: 'MONTHS' });
 
 export const eventKey = (id: string) => ({ pk: `EVENT#${id}`, sk: 'EVENT' });
+/** An alert, keyed by its finding (AlertDraft.key): a second finding is the same alert. */
+export const alertKey = (finding: string) => ({ pk: `ALERT#${finding}`, sk: 'ALERT' });
+/** A department's count of refused charges in one clock hour (UTC, `yyyy-mm-ddThh`). */
+export const refusalsKey = (department: string, at: string) => ({
+  pk: `REFUSALS#${department}`,
+  sk: at.slice(0, 13),
+});
 
 const INDEX_ATTRIBUTES = [
   'pk',
