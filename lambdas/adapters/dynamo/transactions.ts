@@ -32,7 +32,7 @@ export function cancelledByCondition(error: TransactionCanceledException): boole
 }
 
 /** Tries at a transaction that another transaction on the same items cancelled. */
-const CONFLICT_ATTEMPTS = 5;
+const CONFLICT_ATTEMPTS = 8;
 
 const conflicted = (error: unknown) =>
   error instanceof TransactionCanceledException &&
@@ -55,7 +55,8 @@ export async function transactWrite(
       return;
     } catch (e) {
       if (attempt >= CONFLICT_ATTEMPTS || !conflicted(e)) throw e;
-      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+      // Full jitter, growing to at most 250 ms: about a second in all before a 503.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(250, 5 * 2 ** attempt)));
     }
   }
 }
