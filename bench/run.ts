@@ -22,8 +22,8 @@ import { workerCount } from '../lambdas/local/cluster.js';
 import { DEMO_CATALOGUE } from '../lambdas/local/demo-catalogue.js';
 import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
 import { issueToken, loadIssuerKey } from '../lambdas/local/tokens.js';
+import { gaCharge, send, sendCharge } from '../test/support/receipts.js';
 import { auditBench, seedReceipts } from './audit.js';
-import { request } from './client.js';
 import { cpuShare, measure, memorySampler, row } from './stats.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
@@ -91,19 +91,8 @@ async function overHttp(url: string, processes: Record<string, () => number[]>) 
   const token = await issueToken(await loadIssuerKey(dataDir), { role: 'collector', department: 'GA' });
   const issued: { code: string; number: string; checkCode: string }[] = [];
   const issue = async () => {
-    const res = await request(`${url}/v1/receipts`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        'idempotency-key': randomUUID(),
-      },
-      body: JSON.stringify({
-        payer: { type: 'person', name: '李四' },
-        lines: [{ itemCode: 'GA-001', quantity: 1, amount: '20.00' }],
-      }),
-    });
-    if (res.status === 201) issued.push(JSON.parse(res.body.toString()));
+    const res = await sendCharge(url, token, gaCharge('李四'), randomUUID());
+    if (res.status === 201) issued.push(res.body);
     return res.status === 201;
   };
   // Warm-up, not measured: every server process and DynamoDB Local compile their hot paths
@@ -118,7 +107,7 @@ async function overHttp(url: string, processes: Record<string, () => number[]>) 
 
   const verify = async (i: number) => {
     const r = issued[i % issued.length]!;
-    const res = await request(`${url}/v1/verify?code=${r.code}&number=${r.number}&checkCode=${r.checkCode}`);
+    const res = await send(`${url}/v1/verify?code=${r.code}&number=${r.number}&checkCode=${r.checkCode}`);
     return res.status === 200;
   };
   await measure(n(3000), 32, verify); // warm-up, as for issuing
@@ -128,17 +117,17 @@ async function overHttp(url: string, processes: Record<string, () => number[]>) 
   console.log(share(verified.count));
 
   const pdf = (
-    await request(`${url}/v1/receipts/${issued[0]!.code}/${issued[0]!.number}/pdf`, {
+    await send(`${url}/v1/receipts/${issued[0]!.code}/${issued[0]!.number}/pdf`, {
       headers: { authorization: `Bearer ${token}` },
     })
-  ).body;
+  ).bytes;
   const checkPdf = async () => {
-    const res = await request(`${url}/v1/verify/pdf`, {
+    const res = await send(`${url}/v1/verify/pdf`, {
       method: 'POST',
       headers: { 'content-type': 'application/pdf' },
       body: pdf,
     });
-    return res.status === 200 && (JSON.parse(res.body.toString()) as { valid: boolean }).valid;
+    return res.status === 200 && (JSON.parse(res.bytes.toString()) as { valid: boolean }).valid;
   };
   console.log(row('PDF check over HTTP, concurrency 8', await measure(n(400), 8, checkPdf)));
 }
