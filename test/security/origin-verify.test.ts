@@ -21,11 +21,12 @@ afterAll(async () => {
 
 describe('a request that did not come through CloudFront', () => {
   it('is refused with 403 when the header is missing or wrong, and served with the secret', async () => {
-    for (const headers of [
+    const wrong: Record<string, string>[] = [
       {},
       { [ORIGIN_VERIFY_HEADER]: 'guess' },
       { [ORIGIN_VERIFY_HEADER]: `${SECRET}x` },
-    ]) {
+    ];
+    for (const headers of wrong) {
       const res = await svc.api('GET', '/health', { headers });
       expect(res.status).toBe(403);
       expect(res.body).toMatchObject({ error: 'forbidden' });
