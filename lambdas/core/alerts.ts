@@ -1,4 +1,5 @@
 import { CHARGE_RULES, type ChargeViolation } from './charge.js';
+import { BUREAU_UTC_OFFSET_MINUTES } from './dates.js';
 import type { Fen } from './money.js';
 import { formatYuan } from './money.js';
 import type { ReceiptContent } from './receipt.js';
@@ -76,7 +77,7 @@ const ref = (r: Pick<ReceiptContent, 'code' | 'number'>) => `${r.code}/${r.numbe
 
 /** Minutes since midnight and ISO weekday of an instant in the bureau's zone (UTC+8). */
 function localClock(instant: string): { minutes: number; weekday: number } {
-  const local = new Date(Date.parse(instant) + 8 * 3_600_000);
+  const local = new Date(Date.parse(instant) + BUREAU_UTC_OFFSET_MINUTES * 60_000);
   return { minutes: local.getUTCHours() * 60 + local.getUTCMinutes(), weekday: local.getUTCDay() || 7 };
 }
 
