@@ -80,16 +80,19 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
   return stored;
 }
 
-/** Completes every pending receipt older than `minAgeMs`: run at start-up locally and on a schedule in AWS. */
+/**
+ * Completes every pending receipt older than `minAgeMs`: run at start-up locally and on a
+ * schedule in AWS. `stuck` counts those pending past the stuck threshold (the alarm's metric).
+ */
 export async function recoverPending(
   deps: Deps,
   minAgeMs = 0,
-): Promise<{ completed: number; failed: number }> {
+): Promise<{ completed: number; failed: number; stuck: number }> {
   let completed = 0;
   let failed = 0;
   const cutoff = deps.now().getTime() - minAgeMs;
   const pendingReceipts = await deps.receipts.pending(500);
-  await superviseStuck(deps, pendingReceipts);
+  const stuck = await superviseStuck(deps, pendingReceipts);
   for (const pending of pendingReceipts) {
     if (Date.parse(pending.issuedAt) > cutoff) continue;
     try {
@@ -105,5 +108,5 @@ export async function recoverPending(
       });
     }
   }
-  return { completed, failed };
+  return { completed, failed, stuck };
 }

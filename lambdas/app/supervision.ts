@@ -68,13 +68,11 @@ export function superviseRefusal(
   });
 }
 
-export function superviseStuck(deps: Deps, pending: readonly StoredReceipt[]): Promise<void> {
-  return guarded('stuck', () =>
-    raiseAll(
-      deps,
-      pending.map((p) => stuckAlert(p, deps.now(), deps.config.alerts)),
-    ),
-  );
+/** Raises an alert for each receipt pending past the stuck threshold; returns how many are. */
+export async function superviseStuck(deps: Deps, pending: readonly StoredReceipt[]): Promise<number> {
+  const drafts = pending.map((p) => stuckAlert(p, deps.now(), deps.config.alerts));
+  await guarded('stuck', () => raiseAll(deps, drafts));
+  return drafts.filter((d) => d !== null).length;
 }
 
 export function superviseRangeClosed(

@@ -10,9 +10,10 @@ const MIN_AGE_MS = 60_000;
 /**
  * The scheduled recovery step (EventBridge, every few minutes): completes every receipt
  * whose number was taken but whose signing or storing failed, so no number stays a hole.
- * Each receipt it cannot complete is logged with its number (app/completion.ts).
+ * Each receipt it cannot complete is logged with its number (app/completion.ts); the summary
+ * line's `stuck` count feeds the stuck-receipts alarm (lib/observability.ts).
  */
-export const handler = middy(async (): Promise<{ completed: number; failed: number }> => {
+export const handler = middy(async (): Promise<{ completed: number; failed: number; stuck: number }> => {
   const result = await recoverPending(getDeps(), MIN_AGE_MS);
   logger.info('recovery finished', result);
   return result;

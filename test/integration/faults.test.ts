@@ -127,6 +127,17 @@ describe('faults while issuing', () => {
         expect(fields.department).toBe('GA');
         expect((fields.error as Error).message).toBe('KMS unavailable');
       }
+      // Nothing is stuck yet; past the stuck threshold the unfinished ones are counted (the alarm's metric).
+      expect(result.stuck).toBe(0);
+      const now = getDeps().now;
+      getDeps().now = () => new Date(Date.now() + (getDeps().config.alerts.stuckMinutes + 1) * 60_000);
+      try {
+        const later = await recoverPending(getDeps());
+        expect(later.stuck).toBe(later.failed);
+        expect(later.stuck).toBeGreaterThanOrEqual(1);
+      } finally {
+        getDeps().now = now;
+      }
     } finally {
       errors.mockRestore();
       getDeps().signer = originalSigner;
