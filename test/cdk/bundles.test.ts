@@ -751,7 +751,7 @@ describe('receipts, verify and recovery', () => {
   it('recovery, on its schedule, completes that receipt once it is a minute old and signing works', async () => {
     const key = stuck.idempotencyKey;
     // Recovery leaves receipts younger than a minute to their own request.
-    expect(await invoke(RECOVERY, scheduledEvent())).toEqual({ completed: 0, failed: 0 });
+    expect(await invoke(RECOVERY, scheduledEvent())).toEqual({ completed: 0, failed: 0, stuck: 0 });
     await deps.db.send(
       new UpdateCommand({
         TableName: tableNames.receipts,
@@ -762,7 +762,7 @@ describe('receipts, verify and recovery', () => {
     );
     // With KMS still down it fails, and says so in the line the RecoveryFailures filter counts.
     const down = await kmsDown(RECOVERY);
-    expect(await invokeIn(down, scheduledEvent())).toEqual({ completed: 0, failed: 1 });
+    expect(await invokeIn(down, scheduledEvent())).toEqual({ completed: 0, failed: 1, stuck: 0 });
     await vi.waitFor(() =>
       expect(
         jsonLines(down.stdout).filter(
@@ -770,8 +770,8 @@ describe('receipts, verify and recovery', () => {
         ),
       ).toHaveLength(1),
     );
-    expect(await invoke(RECOVERY, scheduledEvent())).toEqual({ completed: 1, failed: 0 });
-    expect(await invoke(RECOVERY, scheduledEvent())).toEqual({ completed: 0, failed: 0 });
+    expect(await invoke(RECOVERY, scheduledEvent())).toEqual({ completed: 1, failed: 0, stuck: 0 });
+    expect(await invoke(RECOVERY, scheduledEvent())).toEqual({ completed: 0, failed: 0, stuck: 0 });
     await expectMetrics(RECOVERY, ['ReceiptsIssued']);
 
     // The client's retry gets the recovered receipt, which verifies.
