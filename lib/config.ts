@@ -138,11 +138,6 @@ export interface FeeproofSettings {
 }
 
 export interface FeeproofStackProps extends StackProps, Partial<FeeproofSettings> {
-  /**
-   * Path of the entry file of a function (`<name>` is a route group or `recovery`).
-   * Default: `lambdas/handlers/<name>.ts` under the repository root.
-   */
-  handlerEntry?: (name: string) => string;
   /** Directory deployed to the web bucket. Default: `web/` under the repository root. */
   webDir?: string;
 }

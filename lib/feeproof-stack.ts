@@ -42,7 +42,7 @@ export class FeeproofStack extends Stack {
   readonly backup?: TableBackup;
 
   constructor(scope: Construct, id: string, props: FeeproofStackProps = {}) {
-    const { handlerEntry, webDir, ...rest } = props;
+    const { webDir, ...rest } = props;
     const settings = resolveSettings(rest);
     super(scope, id, {
       description: 'feeproof: electronic non-tax receipts and fee transparency',
@@ -98,7 +98,7 @@ export class FeeproofStack extends Stack {
 
     this.functions = new Functions(this, 'Functions', {
       projectRoot: PROJECT_ROOT,
-      handlerEntry: handlerEntry ?? defaultHandlerEntry,
+      handlerEntry: defaultHandlerEntry,
       settings,
       publicUrl,
       tables: this.tables,
