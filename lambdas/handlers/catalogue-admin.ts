@@ -1,6 +1,7 @@
 import { readCsv } from '../adapters/csv.js';
 import { MAX_VERSIONS_PER_WRITE } from '../adapters/dynamo/catalogue-repo.js';
 import { newEvent } from '../adapters/dynamo/events.js';
+import { getDeps } from '../app/deps.js';
 import type { ItemVersion } from '../core/catalogue.js';
 import {
   type ChangeStamp,
@@ -12,7 +13,6 @@ import { catalogueRows, inCsvTerms } from '../core/catalogue-import.js';
 import { dateInZone } from '../core/dates.js';
 import { AppError, badRequest } from '../core/errors.js';
 import { versionOut } from '../core/schemas.js';
-import { getDeps } from '../app/deps.js';
 import { groupHandler } from './http/group.js';
 import { type ApiRequest, json } from './http/types.js';
 
