@@ -14,7 +14,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../support/service.js';
-import { buildWeb, DESKTOP, launchBrowser, PHONE, screenshot } from './support.js';
+import { buildWeb, DESKTOP, launchBrowser, newPage, PHONE, screenshot } from './support.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -32,21 +32,10 @@ afterAll(async () => {
   await svc?.stop();
 });
 
-/** A fresh browser context (no session), as support.newPage makes one, with CSP bypassed so axe can be injected. */
+/** A fresh browser context (no session) with CSP bypassed so axe can be injected; closed after all. */
 async function openPage(viewport = DESKTOP): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({
-    viewport,
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-    deviceScaleFactor: 1,
-    isMobile: viewport.width < 500,
-    hasTouch: viewport.width < 500,
-    bypassCSP: true,
-  });
+  const { context, page, errors } = await newPage(browser, viewport, { bypassCSP: true });
   contexts.push(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
   return { page, errors };
 }
 

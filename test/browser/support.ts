@@ -31,9 +31,11 @@ export function launchBrowser(): Promise<Browser> {
 export const DESKTOP = { width: 1280, height: 900 };
 export const PHONE = { width: 390, height: 844 };
 
+/** A fresh browser context and page; `bypassCSP` lets a test inject scripts such as axe-core. */
 export async function newPage(
   browser: Browser,
   viewport: { width: number; height: number } = DESKTOP,
+  options: { bypassCSP?: boolean } = {},
 ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({
     viewport,
@@ -42,6 +44,7 @@ export async function newPage(
     deviceScaleFactor: 1,
     hasTouch: viewport.width < 500,
     isMobile: viewport.width < 500,
+    ...options,
   });
   const page = await context.newPage();
   // Script errors fail the tests that look at them.

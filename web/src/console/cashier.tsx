@@ -523,36 +523,10 @@ export function Issued(props: { receipt: IssuedReceipt; onNext: () => void }) {
         <Bi zh="票据已开具" en="Receipt issued" />
       </h1>
       <dl class="facts">
-        <div class="fact">
-          <dt>
-            票据代码 <span lang="en">Code</span>
-          </dt>
-          <dd class="mono" data-testid="receipt-code">
-            {receipt.code}
-          </dd>
-        </div>
-        <div class="fact">
-          <dt>
-            票据号码 <span lang="en">Number</span>
-          </dt>
-          <dd class="mono" data-testid="receipt-number">
-            {receipt.number}
-          </dd>
-        </div>
-        <div class="fact">
-          <dt>
-            校验码 <span lang="en">Check code</span>
-          </dt>
-          <dd class="mono">{receipt.checkCode}</dd>
-        </div>
-        <div class="fact">
-          <dt>
-            合计 <span lang="en">Total</span>
-          </dt>
-          <dd>
-            {receipt.total} 元 {receipt.totalInWords}
-          </dd>
-        </div>
+        <Fact zh="票据代码" en="Code" mono testId="receipt-code" value={receipt.code} />
+        <Fact zh="票据号码" en="Number" mono testId="receipt-number" value={receipt.number} />
+        <Fact zh="校验码" en="Check code" mono value={receipt.checkCode} />
+        <Fact zh="合计" en="Total" value={`${receipt.total} 元 ${receipt.totalInWords}`} />
       </dl>
       <p class="issued__actions">
         {pdfUrl ? (
@@ -587,6 +561,20 @@ export function Issued(props: { receipt: IssuedReceipt; onNext: () => void }) {
           en="The receipt's QR code holds this link; the payer can check the receipt with it."
         />
       </p>
+    </div>
+  );
+}
+
+/** One labelled fact of the issued receipt, label in Chinese then English. */
+function Fact(props: { zh: string; en: string; value: string; mono?: boolean; testId?: string }) {
+  return (
+    <div class="fact">
+      <dt>
+        {props.zh} <span lang="en">{props.en}</span>
+      </dt>
+      <dd class={props.mono ? 'mono' : undefined} data-testid={props.testId}>
+        {props.value}
+      </dd>
     </div>
   );
 }
