@@ -5,6 +5,7 @@
  * quantity; the form keeps its Idempotency-Key until the receipt is issued.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { linesInYuan } from '../../../lambdas/core/receipt.js';
 import { exemptionText, standardText } from '../format.js';
 import { type ApiErrorBody, apiFetch, apiJson, publicJson, type Violation } from './api.js';
 import {
@@ -22,15 +23,8 @@ import {
 } from './charge.js';
 import { Bi } from './ui.js';
 
-interface CheckedLine {
-  itemCode: string;
-  name: string;
-  unit: string;
-  quantity: number;
-  standard: string;
-  amount: string;
-  exemption?: string;
-}
+/** A line as the server's check answers it: the charged line with its amount in yuan. */
+type CheckedLine = ReturnType<typeof linesInYuan>[number];
 
 interface Checked {
   chargeDate: string;
