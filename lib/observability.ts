@@ -274,17 +274,20 @@ export class Observability extends Construct {
       fromLogs('SigningFailures'),
       'feeproof: signing failed (KMS unavailable, throttled or refusing); receipts wait for recovery',
     );
-    new logs.MetricFilter(this, 'RecoveryFailuresFilter', {
-      logGroup: props.recoveryLogGroup,
-      filterPattern: logs.FilterPattern.all(
-        logs.FilterPattern.stringValue('$.message', '=', RECOVERY_SUMMARY_LOG.message),
-        logs.FilterPattern.numberValue(`$.${RECOVERY_SUMMARY_LOG.failedField}`, '>', 0),
-      ),
-      metricNamespace: METRICS_NAMESPACE,
-      metricName: 'RecoveryFailures',
-      metricValue: `$.${RECOVERY_SUMMARY_LOG.failedField}`,
-      unit: cloudwatch.Unit.COUNT,
-    });
+    /** A metric of one count in the recovery job's summary line, published when it is above 0. */
+    const recoverySummaryCount = (metricName: string, field: string) =>
+      new logs.MetricFilter(this, `${metricName}Filter`, {
+        logGroup: props.recoveryLogGroup,
+        filterPattern: logs.FilterPattern.all(
+          logs.FilterPattern.stringValue('$.message', '=', RECOVERY_SUMMARY_LOG.message),
+          logs.FilterPattern.numberValue(`$.${field}`, '>', 0),
+        ),
+        metricNamespace: METRICS_NAMESPACE,
+        metricName,
+        metricValue: `$.${field}`,
+        unit: cloudwatch.Unit.COUNT,
+      });
+    recoverySummaryCount('RecoveryFailures', RECOVERY_SUMMARY_LOG.failedField);
     alarm(
       'RecoveryFailures',
       fromLogs('RecoveryFailures'),
@@ -308,17 +311,7 @@ export class Observability extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       },
     );
-    new logs.MetricFilter(this, 'ReceiptsStuckFilter', {
-      logGroup: props.recoveryLogGroup,
-      filterPattern: logs.FilterPattern.all(
-        logs.FilterPattern.stringValue('$.message', '=', RECOVERY_SUMMARY_LOG.message),
-        logs.FilterPattern.numberValue(`$.${RECOVERY_SUMMARY_LOG.stuckField}`, '>', 0),
-      ),
-      metricNamespace: METRICS_NAMESPACE,
-      metricName: 'ReceiptsStuck',
-      metricValue: `$.${RECOVERY_SUMMARY_LOG.stuckField}`,
-      unit: cloudwatch.Unit.COUNT,
-    });
+    recoverySummaryCount('ReceiptsStuck', RECOVERY_SUMMARY_LOG.stuckField);
     alarm(
       'ReceiptsStuck',
       new cloudwatch.Metric({
