@@ -94,9 +94,14 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
     setQuery('');
   };
 
+  // An earlier render's effect can run after addItem but before the new line is in the DOM
+  // (Preact flushes pending effects when the next render starts), so the request to focus
+  // stays until the line's field exists.
   useEffect(() => {
     if (focusLine.current === null) return;
-    document.getElementById(`quantity-${focusLine.current}`)?.focus();
+    const field = document.getElementById(`quantity-${focusLine.current}`);
+    if (!field) return;
+    field.focus();
     focusLine.current = null;
   });
 
