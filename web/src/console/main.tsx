@@ -1,20 +1,14 @@
 /**
- * The staff console (管理控制台): sign-in, then the screens of the signed-in role. This slice
- * has the collecting department's cashier screen; the finance bureau's and the auditors'
- * screens come next.
+ * The staff console (管理控制台): sign-in, then the screens of the signed-in role, each role's
+ * in its own folder (collector/, finance/, auditor/).
  */
 import { render } from 'preact';
-import { useState } from 'preact/hooks';
 import { configureApi } from './api.js';
+import { AuditorConsole } from './auditor/index.js';
 import { type ConsoleConfig, completeSignIn, currentUser, signOut, startSignIn, type User } from './auth.js';
-import { Cashier, Issued, type IssuedReceipt } from './cashier.js';
+import { CollectorConsole } from './collector/index.js';
+import { FinanceConsole } from './finance/index.js';
 import { Bi } from './ui.js';
-
-const ROLE_NAMES = {
-  collector: ['收费窗口', 'Collecting department'],
-  finance: ['财政局', 'Finance bureau'],
-  auditor: ['电子监察', 'Auditor'],
-} as const;
 
 function Header(props: { user: User | null; config: ConsoleConfig }) {
   const { user } = props;
@@ -40,46 +34,30 @@ function Header(props: { user: User | null; config: ConsoleConfig }) {
   );
 }
 
-function App(props: { config: ConsoleConfig; user: User }) {
+/** One role's screens; a user with several roles (rare) works in the first of them. */
+function RoleScreens(props: { user: User }) {
   const { user } = props;
-  const [issued, setIssued] = useState<IssuedReceipt | null>(null);
-  const [form, setForm] = useState(0);
-  let screen: preact.ComponentChild;
-  if (user.roles.includes('collector') && user.department)
-    screen = issued ? (
-      <Issued
-        receipt={issued}
-        onNext={() => {
-          setIssued(null);
-          setForm(form + 1);
-        }}
-      />
-    ) : (
-      <Cashier key={form} department={user.department} onIssued={setIssued} />
-    );
-  else
-    screen = (
-      <>
-        <h1>
-          {user.roles.map((r) => ROLE_NAMES[r][0]).join('、') || '无角色'}{' '}
-          <span lang="en">{user.roles.map((r) => ROLE_NAMES[r][1]).join(', ') || 'No role'}</span>
-        </h1>
-        <p>
-          <Bi
-            zh="本角色的页面（收费目录管理、电子监察）正在建设中。"
-            en="The screens of this role (catalogue management, audit) are coming next."
-          />
-        </p>
-      </>
-    );
+  for (const role of user.roles) {
+    if (role === 'collector' && user.department) return <CollectorConsole department={user.department} />;
+    if (role === 'finance') return <FinanceConsole />;
+    if (role === 'auditor') return <AuditorConsole />;
+  }
+  return (
+    <h1>
+      <Bi zh="此账号没有控制台角色" en="This account has no console role" />
+    </h1>
+  );
+}
+
+function App(props: { config: ConsoleConfig; user: User }) {
   return (
     <>
       <a class="skip-link" href="#main">
         跳到正文 <span lang="en">Skip to content</span>
       </a>
-      <Header user={user} config={props.config} />
+      <Header user={props.user} config={props.config} />
       <main id="main" class="wrap console-main" tabIndex={-1}>
-        {screen}
+        <RoleScreens user={props.user} />
       </main>
     </>
   );
