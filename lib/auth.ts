@@ -24,6 +24,8 @@ export const ROLES = Object.keys(GROUP_DESCRIPTIONS) as Role[];
 export const DEPARTMENT_ATTRIBUTE = 'department';
 
 export interface AuthProps {
+  /** Prefix of the managed login's domain, `<prefix>.auth.<region>.amazoncognito.com`. */
+  signInDomainPrefix: string;
   mfa: MfaMode;
   /** Plus feature plan with threat protection enforced (adaptive authentication, compromised credentials). */
   threatProtection: boolean;
@@ -33,6 +35,8 @@ export interface AuthProps {
 export class Auth extends Construct {
   readonly userPool: cognito.UserPool;
   readonly client: cognito.UserPoolClient;
+  /** The managed login (hosted UI): `/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke`, `/logout`. */
+  readonly domain: cognito.UserPoolDomain;
 
   constructor(scope: Construct, id: string, props: AuthProps) {
     super(scope, id);
@@ -85,12 +89,23 @@ export class Auth extends Construct {
       });
     }
 
+    this.domain = this.userPool.addDomain('SignIn', {
+      cognitoDomain: { domainPrefix: props.signInDomainPrefix },
+    });
+
     const standard: cognito.StandardAttributesMask = { email: true, emailVerified: true, fullname: true };
+    // The console's client: public (no secret; a browser cannot keep one), the authorization-code
+    // flow only (Cognito requires PKCE's S256 challenge of public clients that send one, and the
+    // console always does), SRP for the CLI. Its callback and sign-out URLs are set by
+    // registerConsole once the distribution's URL exists.
     this.client = this.userPool.addClient('Client', {
       generateSecret: false,
-      // Sign-in by SRP from the app; no hosted UI, so no OAuth flows (CDK's default enables implicit).
       authFlows: { userSrp: true },
-      disableOAuth: true,
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       idTokenValidity: Duration.hours(1),
@@ -118,6 +133,18 @@ export class Auth extends Construct {
           'threatProtection is off (the default: the Plus plan is billed per monthly active user): no self sign-up, administrators create accounts, TOTP MFA is required unless the deployment turned it off.',
       });
     }
+  }
+
+  /**
+   * The console's URL is the app client's one callback URL and, with `?signed-out=1` (what the
+   * console's sign-out asks to come back to), its sign-out URL; Cognito matches both exactly.
+   * Set here rather than in addClient because the URL is the distribution's, made after the
+   * API whose authorizer needs this client's id.
+   */
+  registerConsole(consoleUrl: string): void {
+    const client = this.client.node.defaultChild as cognito.CfnUserPoolClient;
+    client.callbackUrLs = [consoleUrl];
+    client.logoutUrLs = [consoleUrl, `${consoleUrl}?signed-out=1`];
   }
 
   /** Issuer of the pool's tokens, as the JWT authorizer expects it. */

@@ -97,6 +97,12 @@ export interface FeeproofSettings {
   publicUrl?: string;
   /** Default size of an allocated number range. */
   rangeSize: number;
+  /**
+   * Prefix of the staff sign-in domain (`<prefix>.auth.<region>.amazoncognito.com`), unique in
+   * the region; lowercase letters, digits and hyphens, without `aws`, `amazon` or `cognito`.
+   * Default `feeproof-<stage>-<account id>`.
+   */
+  signInDomainPrefix?: string;
   /** Default REQUIRED (TOTP); OPTIONAL is reported at synth. */
   mfa: MfaMode;
   /** Cognito threat protection (Plus feature plan, billed per monthly active user). */
@@ -174,6 +180,15 @@ export function resolveSettings(props: Partial<FeeproofSettings>): FeeproofSetti
   }
   if (!Number.isInteger(settings.signingKeyGeneration) || settings.signingKeyGeneration < 1) {
     throw new Error(`signingKeyGeneration must be a positive integer, got ${settings.signingKeyGeneration}`);
+  }
+  const prefix = settings.signInDomainPrefix;
+  if (
+    prefix !== undefined &&
+    (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix) || /aws|amazon|cognito/.test(prefix))
+  ) {
+    throw new Error(
+      `signInDomainPrefix must be 1-63 lowercase letters, digits and inner hyphens without aws, amazon or cognito, got '${prefix}'`,
+    );
   }
   if (!['production', 'test'].includes(settings.stage)) {
     throw new Error(`stage must be 'production' or 'test', got '${settings.stage}'`);

@@ -56,6 +56,7 @@ export class FeeproofStack extends Stack {
     const admin = keyAdmin(this, settings.keyAdminRoleArn);
     this.tables = new Tables(this, 'Data', { keyAdmin: admin });
     this.auth = new Auth(this, 'Auth', {
+      signInDomainPrefix: settings.signInDomainPrefix ?? `feeproof-${settings.stage}-${this.account}`,
       mfa: settings.mfa,
       threatProtection: settings.threatProtection,
       sesSender: settings.sesSender,
@@ -92,9 +93,11 @@ export class FeeproofStack extends Stack {
       apiOriginHeaders: this.api.originHeaders,
       domain: settings.domain,
       webAclArn: settings.webAclArn ?? this.firewall?.webAclArn,
+      publicUrl: settings.publicUrl,
+      consoleSignIn: { authority: this.auth.domain.baseUrl(), clientId: this.auth.client.userPoolClientId },
     });
-    const publicUrl =
-      settings.publicUrl ?? (settings.domain ? `https://${settings.domain.domainNames[0]}` : this.web.url);
+    const { publicUrl } = this.web;
+    this.auth.registerConsole(this.web.consoleUrl);
 
     this.functions = new Functions(this, 'Functions', {
       projectRoot: PROJECT_ROOT,

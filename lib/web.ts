@@ -14,7 +14,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import type { ConsoleConfig } from '../web/src/console/auth.js';
 import type { CustomDomain } from './config.js';
+
+const CONSOLE_CONFIG_KEY = 'console/config.json';
 
 /** Not deployed from web/: sources and tooling files. */
 export const WEB_EXCLUDE = ['src', 'src/**', '**/*.ts', '.gitignore', '**/.DS_Store'];
@@ -35,17 +38,37 @@ export const accountWideName = (suffix: string) => `${Aws.STACK_NAME}-${Aws.REGI
  * Same-origin pages: scripts, styles, fonts and fetches from the site itself only; QR codes
  * may be `data:` images. No inline scripts or styles.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "img-src 'self' data:",
-  "script-src 'self'",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The pages' policy; `connectTo` adds origins the scripts may call (the console's token endpoint). */
+export const contentSecurityPolicy = (...connectTo: string[]) =>
+  [
+    "default-src 'self'",
+    "img-src 'self' data:",
+    "script-src 'self'",
+    "style-src 'self'",
+    ["connect-src 'self'", ...connectTo].join(' '),
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
+
+/** Where the console signs in (the console's `ConsoleConfig` less what the distribution decides). */
+export interface ConsoleSignIn {
+  /** Base URL of the managed login (`https://<prefix>.auth.<region>.amazoncognito.com`). */
+  authority: string;
+  clientId: string;
+}
+
+/**
+ * CloudFront Function on the pages: `/console` (the console's one callback URL, as the local
+ * server serves it) is the object `console.html`.
+ */
+const PAGE_ALIASES_FUNCTION = `function handler(event) {
+  var request = event.request;
+  if (request.uri === '/console') request.uri = '/console.html';
+  return request;
+}`;
 
 export interface WebProps {
   /** Directory deployed to the bucket; nothing is deployed while it has no files. */
@@ -57,6 +80,9 @@ export interface WebProps {
   domain?: CustomDomain;
   /** WAFv2 web ACL (scope CLOUDFRONT, us-east-1) to attach. */
   webAclArn?: string;
+  /** Public base URL; default: the custom domain, else the distribution's. */
+  publicUrl?: string;
+  consoleSignIn: ConsoleSignIn;
 }
 
 /** The scripts the pages load (`<script src="assets/…">`), which `npm run build:web` makes. */
@@ -76,6 +102,8 @@ export class Web extends Construct {
   readonly logBucket: s3.Bucket;
   readonly distribution: cloudfront.Distribution;
   readonly deployment?: s3deploy.BucketDeployment;
+  /** Public base URL: QR codes on receipts point here, and the console lives at `/console` under it. */
+  readonly publicUrl: string;
 
   constructor(scope: Construct, id: string, props: WebProps) {
     super(scope, id);
@@ -119,7 +147,10 @@ export class Web extends Construct {
       comment: 'feeproof security headers',
       responseHeadersPolicyName: accountWideName('security-headers'),
       securityHeadersBehavior: {
-        contentSecurityPolicy: { contentSecurityPolicy: CONTENT_SECURITY_POLICY, override: true },
+        contentSecurityPolicy: {
+          contentSecurityPolicy: contentSecurityPolicy(props.consoleSignIn.authority),
+          override: true,
+        },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
         referrerPolicy: {
@@ -187,6 +218,16 @@ export class Web extends Construct {
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
         responseHeadersPolicy: headers,
         compress: true,
+        functionAssociations: [
+          {
+            eventType: cloudfront.FunctionEventType.VIEWER_REQUEST,
+            function: new cloudfront.Function(this, 'PageAliases', {
+              comment: 'feeproof: /console is console.html',
+              code: cloudfront.FunctionCode.fromInline(PAGE_ALIASES_FUNCTION),
+              runtime: cloudfront.FunctionRuntime.JS_2_0,
+            }),
+          },
+        ],
       },
       additionalBehaviors: Object.fromEntries([
         ...CACHED_API_PATHS.map((p) => [p, cachedApiBehavior]),
@@ -225,7 +266,8 @@ export class Web extends Construct {
         'Receipts must be verifiable by anyone, wherever they are (payers abroad, foreign counterparties); no geo restriction.',
     });
 
-    if (hasFiles(props.webDir)) this.deployment = this.deploy(props.webDir);
+    this.publicUrl = props.publicUrl ?? (props.domain ? `https://${props.domain.domainNames[0]}` : this.url);
+    if (hasFiles(props.webDir)) this.deployment = this.deploy(props.webDir, props.consoleSignIn);
     else {
       Annotations.of(this).addWarningV2(
         'feeproof:emptyWebDir',
@@ -239,7 +281,7 @@ export class Web extends Construct {
    * handler runs with our role (only its own log group, no managed policy); the S3 and
    * CloudFront grants CDK adds to that role are acknowledged finding by finding.
    */
-  private deploy(webDir: string): s3deploy.BucketDeployment {
+  private deploy(webDir: string, signIn: ConsoleSignIn): s3deploy.BucketDeployment {
     const logGroup = new logs.LogGroup(this, 'DeploymentLogs', {
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -256,7 +298,15 @@ export class Web extends Construct {
     );
     const deployment = new s3deploy.BucketDeployment(this, 'Deployment', {
       // web/src is the TypeScript the build turns into web/assets; only the built site is served.
-      sources: [s3deploy.Source.asset(webDir, { exclude: WEB_EXCLUDE })],
+      sources: [
+        s3deploy.Source.asset(webDir, { exclude: WEB_EXCLUDE }),
+        // What the console reads first (web/src/console/auth.ts ConsoleConfig), as the local server answers it.
+        s3deploy.Source.jsonData(CONSOLE_CONFIG_KEY, {
+          ...signIn,
+          redirectUri: this.consoleUrl,
+          api: this.publicUrl,
+        } satisfies ConsoleConfig),
+      ],
       destinationBucket: this.bucket,
       distribution: this.distribution,
       distributionPaths: ['/*'],
@@ -299,6 +349,11 @@ export class Web extends Construct {
       });
     }
     return deployment;
+  }
+
+  /** The console's URL: its app client's callback and sign-out URL. */
+  get consoleUrl(): string {
+    return `${this.publicUrl}/console`;
   }
 
   /** `https://<distribution domain>`. */
