@@ -197,6 +197,24 @@ describe('settings checks', () => {
     expect(() => buildStack({ props: { regionCode: '110' } })).toThrow(/regionCode/);
   });
 
+  it('refuses a sign-in domain prefix that Cognito would refuse', () => {
+    for (const signInDomainPrefix of ['Feeproof', 'my-cognito-login', '-x', 'a'.repeat(64)]) {
+      expect(() => buildStack({ props: { signInDomainPrefix } }), signInDomainPrefix).toThrow(
+        /signInDomainPrefix/,
+      );
+    }
+  });
+
+  it("registers the console under the public URL as the app client's callback", () => {
+    const { template } = buildStack({
+      props: { publicUrl: 'https://fees.example.cn', signInDomainPrefix: 'fees-bj' },
+    });
+    const [client] = Object.values(resources(template, 'AWS::Cognito::UserPoolClient'));
+    expect(client!.Properties.CallbackURLs).toEqual(['https://fees.example.cn/console']);
+    const [domain] = Object.values(resources(template, 'AWS::Cognito::UserPoolDomain'));
+    expect(domain!.Properties.Domain).toBe('fees-bj');
+  });
+
   it('refuses a signing key generation below 1', () => {
     expect(() => buildStack({ props: { signingKeyGeneration: 0 } })).toThrow(/signingKeyGeneration/);
   });
