@@ -85,8 +85,9 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
     latencyP99: Duration.seconds(10),
   },
   ranges: {
-    description: 'Finance: allocate and close receipt number ranges',
-    tables: { ledger: 'write' },
+    description: 'Finance: allocate, list and close receipt number ranges',
+    // receipts: a range's unfinished numbers are its pending receipts.
+    tables: { ledger: 'write', receipts: 'read' },
     signingKey: 'none',
     rendersPdf: false,
     memorySize: 512,

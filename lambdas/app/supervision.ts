@@ -1,3 +1,5 @@
+import type { StoredAlert } from '../adapters/dynamo/audit-repo.js';
+import { newEvent } from '../adapters/dynamo/events.js';
 import { logger } from '../adapters/logger.js';
 import {
   type AlertDraft,
@@ -8,8 +10,10 @@ import {
   stuckAlert,
 } from '../core/alerts.js';
 import type { ChargeViolation } from '../core/charge.js';
+import { conflict, notFound } from '../core/errors.js';
 import type { LedgerEvent, StoredReceipt } from '../core/ports.js';
 import { contentOf } from '../core/receipt.js';
+import type { ALERT_STATES } from '../core/schemas.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -92,4 +96,46 @@ export function superviseRangeUnavailable(
   return guarded('range unavailable', () =>
     raiseAll(deps, [rangeUnavailableAlert(department, code, why, deps.now().toISOString())]),
   );
+}
+
+/**
+ * Where an alert may go from where it stands: an open alert is acknowledged (being looked
+ * into) or resolved; an acknowledged one is resolved; a resolved one stays resolved.
+ */
+type AlertState = (typeof ALERT_STATES)[number];
+
+const NEXT_STATES: Record<AlertState, readonly AlertState[]> = {
+  open: ['acknowledged', 'resolved'],
+  acknowledged: ['resolved'],
+  resolved: [],
+};
+
+/**
+ * An auditor acknowledges or resolves an alert with a note; the change and the event that
+ * records it (who, when, why, from which state) are one write. A change the alert's state
+ * does not allow, or that another auditor's change overtook, is a 409 and writes nothing.
+ */
+export async function changeAlertState(
+  deps: Deps,
+  actor: string,
+  id: string,
+  change: { state: 'acknowledged' | 'resolved'; note: string },
+): Promise<StoredAlert> {
+  const alert = await deps.audit.alertById(id);
+  if (!alert) throw notFound(`alert ${id} does not exist`);
+  const from: AlertState = alert.state ?? 'open';
+  if (!NEXT_STATES[from].includes(change.state))
+    throw conflict(`the alert is ${from}; it cannot become ${change.state}`, [
+      { path: 'state', rule: 'alert_state', message: `state ${from} -> ${change.state} is not allowed` },
+    ]);
+  const event = newEvent(
+    'alert.state',
+    actor,
+    id,
+    { rule: alert.rule, department: alert.department, from, to: change.state, note: change.note },
+    deps.now(),
+  );
+  if (!(await deps.audit.changeAlertState(alert, change, event)))
+    throw conflict('the alert changed meanwhile; read it again');
+  return { ...alert, state: change.state, stateAt: event.at, stateBy: actor, stateNote: change.note };
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { Violation } from './errors.js';
+import type { ItemVersion } from './catalogue.js';
+import { type ChangeStamp, newItemVersion, revisedVersion } from './catalogue-changes.js';
+import { AppError, badRequest, type Violation } from './errors.js';
 import { createItemRequest, isoDate, violationsOf } from './schemas.js';
 
 /** The columns of a catalogue CSV, in order; the README documents each. Lists inside a cell use `|`. */
@@ -149,17 +151,34 @@ function headerViolations(names: string[], rowCount: number): Violation[] {
   ];
 }
 
+/** A data row's cells by column name, as written (what a preview shows of a row). */
+export interface RowCells {
+  row: number;
+  cells: Record<string, string>;
+}
+
+export interface CatalogueRows {
+  rows: ImportRow[];
+  errors: RowError[];
+  /** Every data row's cells; empty when the file itself is wrong (its header, or no rows). */
+  lines: RowCells[];
+}
+
 /**
  * The rows of a catalogue CSV as validated items, or every bad row with why, in the CSV's
  * terms (columns and rows). Pure: the CSV adapter reads the file, the handler writes the items.
  */
-export function catalogueRows(table: CsvTable): { rows: ImportRow[]; errors: RowError[] } {
+export function catalogueRows(table: CsvTable): CatalogueRows {
   const names = table.header.cells.map((h) => h.trim().toLowerCase());
   const bad = headerViolations(names, table.rows.length);
-  if (bad.length) return { rows: [], errors: [{ row: table.header.line, violations: bad }] };
+  if (bad.length) return { rows: [], errors: [{ row: table.header.line, violations: bad }], lines: [] };
 
   const rows: ImportRow[] = [];
   const errors: RowError[] = [];
+  const lines: RowCells[] = table.rows.map(({ line, cells }) => ({
+    row: line,
+    cells: Object.fromEntries(names.map((n, i) => [n, (cells[i] ?? '').trim()])),
+  }));
   const seen = new Map<string, number>();
   for (const { line, cells: list } of table.rows) {
     if (list.length !== names.length) {
@@ -201,5 +220,65 @@ export function catalogueRows(table: CsvTable): { rows: ImportRow[]; errors: Row
         ...(cells.effective_from ? { effectiveFrom: cells.effective_from } : {}),
       });
   }
-  return { rows, errors };
+  return { rows, errors, lines };
+}
+
+/** What an import would write: each valid row's new version, and every invalid row with why. */
+export interface ImportPlan {
+  planned: { row: number; version: ItemVersion }[];
+  errors: RowError[];
+}
+
+/**
+ * The versions that importing the rows would add (a new item, or a new version of an existing
+ * one, by the same rules as creating and revising one by one), and every row that breaks a
+ * rule, sorted by row. `existing` holds the versions of the rows' codes already in the catalogue.
+ */
+export function importPlan(
+  parsed: CatalogueRows,
+  existing: ReadonlyMap<string, readonly ItemVersion[]>,
+  s: ChangeStamp,
+): ImportPlan {
+  const errors = [...parsed.errors];
+  const planned: ImportPlan['planned'] = [];
+  for (const { rowNumber, effectiveFrom, reason, ...item } of parsed.rows) {
+    const history = existing.get(item.code);
+    const why = reason ?? '目录导入 / catalogue import';
+    try {
+      if (!history) planned.push({ row: rowNumber, version: newItemVersion(item, why, s, 'import') });
+      else {
+        if (!effectiveFrom)
+          throw badRequest('', [
+            {
+              path: 'effective_from',
+              rule: 'required',
+              message: `item ${item.code} exists: effective_from is required to add a version`,
+            },
+          ]);
+        const { code, ...fields } = item;
+        planned.push({
+          row: rowNumber,
+          version: revisedVersion(history, code, fields, effectiveFrom, why, s, 'import'),
+        });
+      }
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e;
+      errors.push({
+        row: rowNumber,
+        violations: e.details.length
+          ? e.details.map(inCsvTerms)
+          : [{ path: 'row', rule: e.code, message: e.message }],
+      });
+    }
+  }
+  errors.sort((a, b) => a.row - b.row);
+  return { planned, errors };
+}
+
+/** The 400 of an import with bad rows: every violation, its path prefixed with its row. */
+export function invalidRows(errors: readonly RowError[]): AppError {
+  return badRequest(
+    `${errors.length} row(s) are invalid; nothing was imported`,
+    errors.flatMap((e) => e.violations.map((v) => ({ ...v, path: `row ${e.row}: ${v.path}`, row: e.row }))),
+  );
 }

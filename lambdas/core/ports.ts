@@ -16,7 +16,9 @@ export type EventType =
   | 'range.closed'
   | 'receipt.reversed'
   | 'charge.refused'
-  | 'audit.read';
+  | 'audit.read'
+  /** An auditor acknowledged or resolved an alert (with a note). */
+  | 'alert.state';
 
 /** One entry of the change history: kept forever, never rewritten. */
 export interface LedgerEvent {
@@ -122,6 +124,8 @@ export interface ReceiptStore {
 export interface CheckStore {
   /** Counts a public check; the receipt only when the check code matches a complete receipt. */
   recordCheck(ref: ReceiptRef, checkCode: string): Promise<StoredReceipt | undefined>;
+  /** How many public checks a receipt has had (0 before it is complete). */
+  count(ref: ReceiptRef): Promise<number>;
 }
 
 export interface DepartmentDirectory {

@@ -350,15 +350,56 @@ export const auditStatsQuery = z
   })
   .superRefine(dateOrder);
 
-export const auditListQuery = z
+const listingFields = {
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  type: z
+    .string()
+    .regex(/^[a-z._]{1,40}$/)
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(2000).optional(),
+};
+
+export const auditListQuery = z.strictObject(listingFields).superRefine(dateOrder);
+
+// The staff console's additions (issue 12): the alert feed's own filters, an alert's state
+// change, an auditor's read of one receipt, a collector's listing of the department's receipts.
+
+/** Where an alert stands: new alerts are open; an auditor acknowledges or resolves them. */
+export const ALERT_STATES = ['open', 'acknowledged', 'resolved'] as const;
+
+/** The alert feed: the listing's query (`type` is the rule) plus the alert's own fields. */
+export const auditAlertsQuery = z
+  .strictObject({
+    ...listingFields,
+    severity: z.enum(['info', 'warning', 'critical']).optional(),
+    department: departmentCode.optional(),
+    state: z.enum(ALERT_STATES).optional(),
+  })
+  .superRefine(dateOrder);
+
+/** An alert id as the feed gives it (adapters/ids.ts newId: the instant it was raised + 8 hex digits). */
+export const alertPath = z.strictObject({
+  id: z
+    .string()
+    .regex(
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z-[0-9a-f]{8}$/,
+      'must be an alert id as the alert feed gives it',
+    ),
+});
+
+export const alertStateRequest = z.strictObject({
+  state: z.enum(['acknowledged', 'resolved']),
+  note: text(500),
+});
+
+/** A collector's listing of the department's receipts, newest first (default: the last year). */
+export const receiptsListQuery = z
   .strictObject({
     from: isoDate.optional(),
     to: isoDate.optional(),
-    type: z
-      .string()
-      .regex(/^[a-z._]{1,40}$/)
-      .optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: z.string().max(2000).optional(),
   })
   .superRefine(dateOrder);

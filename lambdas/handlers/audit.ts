@@ -4,7 +4,9 @@ import { decodeCursor, planListing, planReceipts } from '../adapters/dynamo/audi
 import type { StoredAlert } from '../adapters/dynamo/audit-repo.js';
 import { newEvent, recordEvent } from '../adapters/dynamo/events.js';
 import { getDeps } from '../app/deps.js';
+import { changeAlertState } from '../app/supervision.js';
 import { dateInZone } from '../core/dates.js';
+import { notFound } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
 import type { LedgerEvent, StoredReceipt } from '../core/ports.js';
 import { linesInYuan } from '../core/receipt.js';
@@ -178,8 +180,31 @@ export const handler = groupHandler('audit', {
     const start = decodeCursor(q.cursor, plan);
     await recordRead(req);
     const deps = getDeps();
-    const keep = (a: StoredAlert) => !q.type || a.rule === q.type;
+    const keep = (a: StoredAlert) =>
+      (!q.type || a.rule === q.type) &&
+      (!q.severity || a.severity === q.severity) &&
+      (!q.department || a.department === q.department) &&
+      (!q.state || (a.state ?? 'open') === q.state);
     return json(200, await deps.audit.listingPage(plan, keep, start, q.limit, deps.now()));
+  },
+
+  changeAlertState: async (req) => {
+    const alert = await changeAlertState(
+      getDeps(),
+      req.caller!.username,
+      req.input.params.id,
+      req.input.body,
+    );
+    return json(200, alert);
+  },
+
+  auditReceipt: async (req) => {
+    const deps = getDeps();
+    const ref = req.input.params;
+    const stored = await deps.receipts.getReceipt(ref);
+    if (!stored) throw notFound(`receipt ${ref.code}/${ref.number} does not exist`);
+    await recordRead(req);
+    return json(200, { ...receiptOut(stored), checks: await deps.checks.count(ref) });
   },
 
   auditEvents: async (req) => {

@@ -1,4 +1,4 @@
-import { getDeps } from '../app/deps.js';
+import { type Deps, getDeps } from '../app/deps.js';
 import { superviseRangeClosed } from '../app/supervision.js';
 import { dateInZone } from '../core/dates.js';
 import { AppError, conflict } from '../core/errors.js';
@@ -25,8 +25,33 @@ export function rangeOut(r: NumberRange) {
   };
 }
 
-/** The finance bureau allocates and closes number ranges (billing points are departments). */
+/**
+ * Every range with the use of its numbers: issued, red, unfinished (taken, the receipt not yet
+ * complete), unused (left), and unused for good once closed. The pending receipts are few
+ * (recovery completes them within minutes), so reading them all stays cheap.
+ */
+export async function rangesInUse(deps: Pick<Deps, 'ranges' | 'receipts'>) {
+  const [ranges, pending] = await Promise.all([deps.ranges.listRanges(), deps.receipts.pending(1000)]);
+  const unfinished = new Map<string, number>();
+  for (const p of pending) unfinished.set(p.rangeId, (unfinished.get(p.rangeId) ?? 0) + 1);
+  return ranges.map((r) => {
+    const out = rangeOut(r);
+    const red = r.redCount ?? 0;
+    const open = unfinished.get(r.id) ?? 0;
+    return {
+      ...out,
+      issued: out.taken - red - open,
+      red,
+      unfinished: open,
+      unusedForGood: r.status === 'closed' ? out.unused : 0,
+    };
+  });
+}
+
+/** The finance bureau allocates, lists and closes number ranges (billing points are departments). */
 export const handler = groupHandler('ranges', {
+  listRanges: async () => json(200, { ranges: await rangesInUse(getDeps()) }),
+
   allocateRange: async (req) => {
     const deps = getDeps();
     const body = req.input.body;

@@ -1,6 +1,8 @@
+import { decodeCursor, planReceipts } from '../adapters/dynamo/audit-query.js';
 import type { Deps } from '../app/deps.js';
 import { getDeps } from '../app/deps.js';
 import { dryRunCharge, issueReceipt, reverseReceipt } from '../app/issuing.js';
+import { dateInZone } from '../core/dates.js';
 import { AppError } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
 import type { StoredReceipt } from '../core/ports.js';
@@ -12,6 +14,7 @@ import {
   totalInWords,
   verifyUrl,
 } from '../core/receipt.js';
+import { auditDateRange } from '../core/schemas.js';
 import { groupHandler } from './http/group.js';
 import { type ApiRequest, binary, json } from './http/types.js';
 
@@ -68,11 +71,40 @@ export const handler = groupHandler('receipts', {
     });
   },
 
+  listReceipts: async (req) => {
+    const deps = getDeps();
+    const q = req.input.query;
+    const plan = planReceipts(
+      { department: req.caller!.department },
+      auditDateRange(q, dateInZone(deps.now())),
+    );
+    const start = decodeCursor(q.cursor, plan);
+    const page = await deps.audit.receiptsPage(plan, () => true, start, q.limit, deps.now());
+    return json(200, {
+      count: page.items.length,
+      items: page.items.map((r) => ({
+        code: r.code,
+        number: r.number,
+        kind: r.kind,
+        status: r.status,
+        issuedAt: r.issuedAt,
+        chargeDate: r.chargeDate,
+        payer: { type: r.payer.type, name: r.payer.name },
+        total: formatYuan(r.total),
+        handledBy: r.handledBy,
+        ...(r.reverses ? { reverses: r.reverses } : {}),
+        ...(r.reversedBy ? { reversedBy: r.reversedBy } : {}),
+      })),
+      cursor: page.cursor,
+    });
+  },
+
   getReceipt: async (req) => {
     const deps = getDeps();
     const stored = await ownReceipt(req);
     const content = contentOf(stored);
     return json(200, {
+      checks: await deps.checks.count(stored),
       ...receiptReply(deps, stored),
       ...content,
       total: formatYuan(content.total),

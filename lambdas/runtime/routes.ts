@@ -6,7 +6,10 @@
  */
 import type { z } from 'zod';
 import {
+  alertPath,
+  alertStateRequest,
   allocateRangeRequest,
+  auditAlertsQuery,
   auditExportQuery,
   auditListQuery,
   auditReceiptsQuery,
@@ -19,6 +22,7 @@ import {
   itemPath,
   rangePath,
   receiptPath,
+  receiptsListQuery,
   reversalRequest,
   reviseItemRequest,
   statusChangeRequest,
@@ -106,6 +110,19 @@ const ROUTE_TABLE = [
   },
   {
     id: 'verifyReceipt',
+  {
+    // Before getCatalogueItem, whose `{itemCode}` this path would fit: the local server takes the
+    // first route that matches (API Gateway prefers the literal segment anyway; no item code is
+    // lower case).
+    id: 'listCatalogueItems',
+    method: 'GET',
+    path: '/v1/catalogue/items',
+    group: 'catalogue-admin',
+    access: ['finance'],
+    summary:
+      'Every fee item as on a date (default today), in any state: in_force, not_yet_effective, expired, suspended, abolished',
+    request: { query: catalogueQuery },
+  },
     method: 'GET',
     path: '/v1/verify',
     group: 'verify',
@@ -197,6 +214,40 @@ const ROUTE_TABLE = [
     summary: 'Close a range: its unused numbers stay unused for good',
     body: { type: 'json' },
     request: { params: rangePath, body: closeRangeRequest },
+  {
+    id: 'previewImport',
+    method: 'POST',
+    path: '/v1/catalogue/import/preview',
+    group: 'catalogue-admin',
+    access: ['finance'],
+    summary: 'Dry run of an import: every row with what it would write or its errors; writes nothing',
+    body: { type: 'csv' },
+  },
+  {
+    id: 'itemHistory',
+    method: 'GET',
+    path: '/v1/catalogue/items/{itemCode}',
+    group: 'catalogue-admin',
+    access: ['finance'],
+    summary: "A fee item's every version: who, when, why, and the document behind each status change",
+    request: { params: itemPath },
+  },
+  {
+    id: 'listDepartments',
+    method: 'GET',
+    path: '/v1/departments',
+    group: 'catalogue-admin',
+    access: ['finance'],
+    summary: 'The departments of the catalogue and the ranges, with their names as receipts print them',
+  },
+  {
+    id: 'listRanges',
+    method: 'GET',
+    path: '/v1/ranges',
+    group: 'ranges',
+    access: ['finance'],
+    summary: 'Every number range and the use of its numbers: issued, red, unfinished, unused',
+  },
   },
   {
     id: 'issueReceipt',
@@ -280,8 +331,8 @@ const ROUTE_TABLE = [
     path: '/v1/audit/alerts',
     group: 'audit',
     access: ['auditor'],
-    summary: 'Automatic warnings (电子监察)',
-    request: { query: auditListQuery },
+    summary: 'Automatic warnings (电子监察), filtered by rule (type), severity, department, state and date',
+    request: { query: auditAlertsQuery },
   },
   {
     id: 'auditEvents',
@@ -300,6 +351,36 @@ const ROUTE_TABLE = [
     access: ['auditor'],
     summary:
       'Number reconciliation (核销): every range and its numbers; first, last and next (the next number it issues) are 10-digit strings, next is null once every number is taken',
+  },
+  // The staff console's routes (issue 12): collecting department and auditors.
+  {
+    id: 'listReceipts',
+    method: 'GET',
+    path: '/v1/receipts',
+    group: 'receipts',
+    access: ['collector'],
+    summary: "The caller's department's receipts, newest first, by cursor pages (default: the last year)",
+    request: { query: receiptsListQuery },
+  },
+  {
+    id: 'auditReceipt',
+    method: 'GET',
+    path: '/v1/audit/receipts/{code}/{number}',
+    group: 'audit',
+    access: ['auditor'],
+    summary: 'One receipt, payer unmasked, with its count of public checks',
+    request: { params: receiptPath },
+  },
+  {
+    id: 'changeAlertState',
+    method: 'POST',
+    path: '/v1/audit/alerts/{id}/state',
+    group: 'audit',
+    access: ['auditor'],
+    summary:
+      'Acknowledge or resolve an alert with a note (open -> acknowledged -> resolved); each change is an event (alert.state)',
+    body: { type: 'json' },
+    request: { params: alertPath, body: alertStateRequest },
   },
 ] as const satisfies readonly Route[];
 

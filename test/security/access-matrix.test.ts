@@ -199,7 +199,43 @@ Object.assign(MATRIX, {
   auditAlerts: auditGet('/v1/audit/alerts'),
   auditEvents: auditGet('/v1/audit/events'),
   auditRanges: auditGet('/v1/audit/ranges'),
+  auditReceipt: {
+    expect: only({ auditor: 200 }),
+    request: async () => ({ path: `/v1/audit/receipts/${receipt.code}/${receipt.number}` }),
+  },
+  changeAlertState: {
+    // Each call acknowledges a fresh alert: a charge the catalogue refuses raises one.
+    expect: only({ auditor: 200 }),
+    request: async () => ({
+      path: `/v1/audit/alerts/${await freshAlertId()}/state`,
+      ...json({ state: 'acknowledged', note: '核实中' }),
+    }),
+  },
+  listReceipts: {
+    // Each collector lists its own department's receipts.
+    expect: only({ collectorOwn: 200, collectorOther: 200 }),
+    request: async () => ({ path: '/v1/receipts?limit=5' }),
+  },
 });
+
+/** The id of a new charge_refused alert (the newest alert, raised before the 422 answers). */
+async function freshAlertId(): Promise<string> {
+  const refused = await call(svc.url, {
+    method: 'POST',
+    path: '/v1/receipts',
+    token: tokens.collectorOwn,
+    ...json(registrationCharge({ lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: '1.00' }] }), {
+      'idempotency-key': newKey(),
+    }),
+  });
+  expect(refused.status).toBe(422);
+  const listed = await call(svc.url, {
+    method: 'GET',
+    path: '/v1/audit/alerts?type=charge_refused&limit=1',
+    token: tokens.auditor,
+  });
+  return listed.body.items[0].id;
+}
 
 /** The matrix entry of a route: every route has one, written above (the first test checks). */
 const entryOf = (route: Route): Entry | undefined => MATRIX[route.id];

@@ -919,11 +919,46 @@ const SPECS: Partial<Record<string, Spec>> = {
       {
         token: () => auditor,
         valid: () => ({
-          query: { from: '2026-01-01', to: '2026-01-31', type: 'charge.refused', limit: '10' },
+          query: {
+            from: '2026-01-01',
+            to: '2026-01-31',
+            type: 'charge.refused',
+            limit: '10',
+            // The alert feed's own filters.
+            ...(id === 'auditAlerts' ? { severity: 'warning', department: 'ZRZY', state: 'open' } : {}),
+          },
         }),
       },
     ]),
   ),
+  auditReceipt: {
+    token: () => auditor,
+    valid: () => ({ params: receiptParams() }),
+    more: () =>
+      otherReceipts.map(
+        ([code, number]): Case => ({ label: `receipt ${code}/${number}`, params: { code, number } }),
+      ),
+  },
+  changeAlertState: {
+    token: () => auditor,
+    valid: () => ({
+      params: { id: '2026-01-01T00:00:00.000Z-0000abcd' },
+      body: { state: 'acknowledged', note: '核实中' },
+    }),
+    // Well formed, but no alert has the id.
+    more: () =>
+      fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map(
+        (d): Case => ({
+          label: `alert ${d.toISOString()}`,
+          params: { id: `${d.toISOString()}-0000abcd` },
+          status: 404,
+        }),
+      ),
+  },
+  listReceipts: {
+    token: () => collector,
+    valid: () => ({ query: { from: '2026-01-01', to: '2026-01-31', limit: '10' } }),
+  },
 };
 
 async function send(route: Route, spec: Spec, c: Case): Promise<Answer> {

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { AlertDraft } from '../../core/alerts.js';
 import { dateInZone } from '../../core/dates.js';
-import type { StoredReceipt } from '../../core/ports.js';
+import type { LedgerEvent, StoredReceipt } from '../../core/ports.js';
 import type { Totals, TotalsRow } from '../../core/totals.js';
 import { ZERO } from '../../core/totals.js';
 import { newId } from '../ids.js';
@@ -21,12 +21,15 @@ import {
   previousMonth,
   type ReadPlan,
 } from './audit-query.js';
+import { eventPut } from './events.js';
 import {
   alertKey,
+  LISTING_INDEX,
   type ListingPrefix,
   listingMonth,
   listingMonthsKey,
   monthListingKeys,
+  monthListingPartition,
   receiptRowKey,
   refusalsKey,
   stripKeys,
@@ -35,10 +38,16 @@ import {
   totalsPartition,
 } from './keys.js';
 import { queryAll } from './query.js';
+import { failedConditions, transactWrite } from './transactions.js';
 
 export interface StoredAlert extends AlertDraft {
   id: string;
   at: string;
+  /** Absent until an auditor changes it (open); the change history is in the ledger's events. */
+  state?: 'acknowledged' | 'resolved';
+  stateAt?: string;
+  stateBy?: string;
+  stateNote?: string;
 }
 
 /** One answer of a paged read: the rows found and where to go on, or null at the end. */
@@ -325,6 +334,74 @@ export class AuditRepository {
       }),
     );
     return Number(out.Attributes?.refusals ?? 0);
+  }
+
+  /**
+   * The alert with this id, as stored now. The id holds the instant it was raised, which
+   * places it in the listing index; the alert row itself is then read consistently.
+   */
+  async alertById(id: string): Promise<StoredAlert | undefined> {
+    const at = id.slice(0, 24);
+    const listed = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.ledger,
+        IndexName: LISTING_INDEX.name,
+        KeyConditionExpression: '#p = :p AND #s = :s',
+        ExpressionAttributeNames: { '#p': LISTING_INDEX.partition, '#s': LISTING_INDEX.sort },
+        ExpressionAttributeValues: {
+          ':p': monthListingPartition('ALERTS', listingMonth(at)),
+          ':s': `${at}#${id}`,
+        },
+      }),
+    );
+    const row = listed.Items?.[0];
+    if (!row) return undefined;
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.tables.ledger,
+        Key: alertKey(row.key as string),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? (stripKeys(out.Item) as unknown as StoredAlert) : undefined;
+  }
+
+  /**
+   * Moves an alert from the state it was read in to another, with the event that records who,
+   * when and why, in one transaction. False when the alert changed in between (lost the race).
+   */
+  async changeAlertState(
+    alert: StoredAlert,
+    change: { state: 'acknowledged' | 'resolved'; note: string },
+    event: LedgerEvent,
+  ): Promise<boolean> {
+    try {
+      await transactWrite(this.db, [
+        {
+          Update: {
+            TableName: this.tables.ledger,
+            Key: alertKey(alert.key),
+            UpdateExpression: 'SET #state = :to, stateAt = :at, stateBy = :by, stateNote = :note',
+            ConditionExpression: alert.state
+              ? '#state = :from'
+              : 'attribute_exists(pk) AND attribute_not_exists(#state)',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: {
+              ':to': change.state,
+              ':at': event.at,
+              ':by': event.actor,
+              ':note': change.note,
+              ...(alert.state ? { ':from': alert.state } : {}),
+            },
+          },
+        },
+        eventPut(this.tables.ledger, event),
+      ]);
+      return true;
+    } catch (e) {
+      failedConditions(e);
+      return false;
+    }
   }
 
   /** Stores an alert once: a second finding with the same key is the same alert. */

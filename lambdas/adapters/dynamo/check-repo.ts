@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CheckStore, StoredReceipt } from '../../core/ports.js';
 import type { ReceiptRef, ReceiptStatus } from '../../core/receipt.js';
 import { checksKey } from './keys.js';
@@ -51,5 +51,12 @@ export class CheckRepository implements CheckStore {
       ...(reversedBy ? { reversedBy } : {}),
       checks,
     };
+  }
+
+  async count(ref: ReceiptRef): Promise<number> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: checksKey(ref), ProjectionExpression: 'checks' }),
+    );
+    return Number(out.Item?.checks ?? 0);
   }
 }
