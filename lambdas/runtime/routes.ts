@@ -123,19 +123,6 @@ const ROUTE_TABLE = [
       'Every fee item as on a date (default today), in any state: in_force, not_yet_effective, expired, suspended, abolished',
     request: { query: catalogueQuery },
   },
-  {
-    // Before getCatalogueItem, whose `{itemCode}` this path would fit: the local server takes the
-    // first route that matches (API Gateway prefers the literal segment anyway; no item code is
-    // lower case).
-    id: 'listCatalogueItems',
-    method: 'GET',
-    path: '/v1/catalogue/items',
-    group: 'catalogue-admin',
-    access: ['finance'],
-    summary:
-      'Every fee item as on a date (default today), in any state: in_force, not_yet_effective, expired, suspended, abolished',
-    request: { query: catalogueQuery },
-  },
     method: 'GET',
     path: '/v1/verify',
     group: 'verify',
