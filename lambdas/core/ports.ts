@@ -126,6 +126,10 @@ export interface CheckStore {
   recordCheck(ref: ReceiptRef, checkCode: string): Promise<StoredReceipt | undefined>;
   /** How many public checks a receipt has had (0 before it is complete). */
   count(ref: ReceiptRef): Promise<number>;
+  /** Writes the counts held when the oldest is an interval old (the end of a Lambda invocation). */
+  flushIfDue(): Promise<void>;
+  /** Writes every count held (a graceful stop). */
+  flush(): Promise<void>;
 }
 
 export interface DepartmentDirectory {

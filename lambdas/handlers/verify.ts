@@ -1,4 +1,5 @@
 import type { PublishedKey } from '../adapters/dynamo/keyring.js';
+import { logger } from '../adapters/logger.js';
 import { emitMetric } from '../adapters/metrics.js';
 import { type PdfCheckName, verifyPdfSignature } from '../adapters/pdf/verify.js';
 import { certificateFromPem, sha256Hex } from '../adapters/signing/certificate.js';
@@ -133,6 +134,8 @@ export const handler = groupHandler('verify', {
     const deps = getDeps();
     const query = req.input?.query; // null when malformed: the same 404 as a miss
     const receipt = query ? await deps.checks.recordCheck(query, query.checkCode) : undefined;
+    // Counts are written in batches (CheckRepository); in Lambda this is where they are due.
+    await deps.checks.flushIfDue().catch((error) => logger.warn('check counts not written yet', { error }));
     if (!receipt) return json(404, NOT_FOUND);
     if (!dataSignatureValid(receipt, await deps.keys.published()))
       return json(200, {

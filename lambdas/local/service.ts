@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { migrateLegacyCheckRows } from '../adapters/dynamo/check-repo.js';
 import { recoverPending } from '../app/completion.js';
 import { getDeps, resetDeps } from '../app/deps.js';
 import { dataDir as configuredDataDir } from '../runtime/config.js';
@@ -64,6 +65,7 @@ export async function prepareLocalService(options: LocalServiceOptions = {}): Pr
   const deps = getDeps();
   try {
     await ensureTables(deps.db, deps.config.tables);
+    await migrateLegacyCheckRows(deps.db, deps.config.tables.receipts);
     if (options.seed !== false) await seedDemoCatalogue(deps);
     const recovered = await recoverPending(deps);
     if (recovered.completed || recovered.failed)
@@ -87,10 +89,13 @@ export async function listenLocal(port: number, dataDir: string): Promise<Server
   return server;
 }
 
-/** Stops accepting, and ends the connections kept alive. */
+/** Stops accepting, ends the connections kept alive, and writes the public check counts held. */
 export async function closeServer(server: Server): Promise<void> {
   await new Promise<void>((ok) => server.close(() => ok()));
   server.closeAllConnections();
+  await getDeps()
+    .checks.flush()
+    .catch((e) => process.stderr.write(`check counts not written: ${(e as Error).message}\n`));
 }
 
 /** Everything `npm start` runs, in this one process (tests; `feeproof serve` with one worker). */

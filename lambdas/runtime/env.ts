@@ -20,6 +20,8 @@ export const ENV = {
   dataDir: 'FEEPROOF_DATA_DIR',
   logLevel: 'FEEPROOF_LOG_LEVEL',
   rateLimitPerMinute: 'FEEPROOF_RATE_LIMIT_PER_MINUTE',
+  /** How long (ms) a process holds public check counts before writing them (default 5000). */
+  checkFlushMs: 'FEEPROOF_CHECK_FLUSH_MS',
   /** Behind CloudFront the client's address is the last X-Forwarded-For entry, not the source IP. */
   trustForwardedFor: 'FEEPROOF_TRUST_FORWARDED_FOR',
   /** The value CloudFront sends in ORIGIN_VERIFY_HEADER; when set, requests without it are refused. */

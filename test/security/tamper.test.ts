@@ -8,6 +8,7 @@
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checksKey, receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { PDF_SIGNATURE_CHECKS } from '../../lambdas/adapters/pdf/verify.js';
 import { getDeps } from '../../lambdas/app/deps.js';
 import { seeded } from '../reliability/support.js';
@@ -132,7 +133,7 @@ describe("a change to the stored receipt behind the service's back", () => {
    */
   async function tamper(receipt: { code: string; number: string }, sk: 'RECEIPT' | 'CHECKS', change: Change) {
     const { db, config } = getDeps();
-    const Key = { pk: `R#${receipt.code}#${receipt.number}`, sk };
+    const Key = sk === 'RECEIPT' ? receiptKey(receipt) : checksKey(receipt);
     const row = (await db.send(new GetCommand({ TableName: config.tables.receipts, Key }))).Item!;
     if (sk === 'RECEIPT') change(row);
     else {
@@ -151,13 +152,14 @@ describe("a change to the stored receipt behind the service's back", () => {
       new UpdateCommand({
         TableName: deps.config.tables.receipts,
         // The counter lives in the receipt's CHECKS row, outside what is signed.
-        Key: { pk: `R#${receipt.code}#${receipt.number}`, sk: 'CHECKS' },
+        Key: checksKey(receipt),
         UpdateExpression: 'SET checks = :v',
         ExpressionAttributeValues: { ':v': 1000 },
       }),
     );
     const res = await call(svc.url, { method: 'GET', path: verifyQuery(receipt) });
-    expect(res.body).toMatchObject({ valid: true, checks: 1001 });
+    // Counts are written in batches: the process still holds the two checks it answered.
+    expect(res.body).toMatchObject({ valid: true, checks: 1002 });
   });
 
   changes.forEach(([what, change], i) => {

@@ -1,62 +1,201 @@
+import {
+  type AttributeValue,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CheckStore, StoredReceipt } from '../../core/ports.js';
 import type { ReceiptRef, ReceiptStatus } from '../../core/receipt.js';
+import { ENV } from '../../runtime/env.js';
 import { checksKey } from './keys.js';
 
-/** A receipt's public check row (see checksKey), written when the receipt is completed. */
-interface CheckRow {
-  checkCode: string;
-  checks: number;
-  status: ReceiptStatus;
-  reversedBy?: ReceiptRef;
-  /** The complete receipt as JSON; status and reversedBy above are its current ones. */
-  receipt: string;
-}
+/** How long a process holds its check counts before one ADD per receipt writes them. */
+export const DEFAULT_FLUSH_MS = 5_000;
+/** Flushes at most this many receipts' counts at once. */
+const FLUSH_PARALLEL = 16;
 
-/** Public checks of receipts: the count, and the copy of the receipt that a check shows. */
+const S = (v: string): AttributeValue => ({ S: v });
+const keyOf = (ref: ReceiptRef) => {
+  const k = checksKey(ref);
+  return { pk: S(k.pk), sk: S(k.sk) };
+};
+
+/**
+ * Public checks of receipts. A check is one strongly consistent GetItem of the receipt's
+ * check row (see checksKey: the check code, the current status and a copy of the complete
+ * receipt), so a reversal shows at the very next check. The count is not written per check:
+ * each process adds its checks up per receipt and writes them with one `ADD` per receipt per
+ * flush, at most `flushMs` after the first check of a batch (a timer where the process lives
+ * on, the end of an invocation in Lambda: see flushIfDue), and on a graceful stop (flush). A
+ * killed process loses the counts of at most its last interval.
+ *
+ * The plain client and attributes read by hand: the check path does no more than the floor
+ * (docs/speed.md), and the row has four attributes.
+ */
 export class CheckRepository implements CheckStore {
+  /** Unwritten counts per receipt (`code#number`), and when the oldest of them was counted. */
+  private pending = new Map<string, { ref: ReceiptRef; count: number }>();
+  private oldest: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  /** In Lambda a frozen container runs no timers: the invocation flushes (flushIfDue). */
+  private readonly timers = !process.env.AWS_LAMBDA_FUNCTION_NAME;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly flushMs = Number(process.env[ENV.checkFlushMs] ?? DEFAULT_FLUSH_MS),
   ) {}
 
   /**
-   * A public check: counts it and returns the receipt only when the check code matches a
-   * complete receipt. A wrong check code and a missing number both end at the one
-   * conditional write, so they cost the same and cannot be told apart.
+   * A public check: the receipt only when the check code matches a complete receipt, with
+   * its count so far (written counts plus this process's unwritten ones). A wrong check code
+   * and a missing number both end at the one read, so they cannot be told apart.
    */
   async recordCheck(ref: ReceiptRef, checkCode: string): Promise<StoredReceipt | undefined> {
-    let row: CheckRow;
-    try {
-      const out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: checksKey(ref),
-          UpdateExpression: 'ADD checks :one',
-          ConditionExpression: 'attribute_exists(pk) AND checkCode = :c',
-          ExpressionAttributeValues: { ':one': 1, ':c': checkCode },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      row = out.Attributes as CheckRow;
-    } catch (e) {
-      if ((e as Error).name === 'ConditionalCheckFailedException') return undefined;
-      throw e;
-    }
-    const { status, reversedBy, checks } = row;
+    const out = await this.db.send(
+      new GetItemCommand({ TableName: this.table, Key: keyOf(ref), ConsistentRead: true }),
+    );
+    const row = out.Item;
+    if (!row || row.checkCode?.S !== checkCode || !row.receipt?.S) return undefined;
+    const held = this.hold(ref);
+    const by = row.reversedBy?.M;
     return {
-      ...(JSON.parse(row.receipt) as StoredReceipt),
-      status,
-      ...(reversedBy ? { reversedBy } : {}),
-      checks,
+      ...(JSON.parse(row.receipt.S) as StoredReceipt),
+      status: row.status!.S as ReceiptStatus,
+      ...(by ? { reversedBy: { code: by.code!.S!, number: by.number!.S! } } : {}),
+      checks: Number(row.checks?.N ?? 0) + held,
     };
   }
 
+  /** How many public checks a receipt has had: those written and those this process holds. */
   async count(ref: ReceiptRef): Promise<number> {
     const out = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: checksKey(ref), ProjectionExpression: 'checks' }),
+      new GetItemCommand({
+        TableName: this.table,
+        Key: keyOf(ref),
+        ConsistentRead: true,
+        ProjectionExpression: 'checks',
+      }),
     );
-    return Number(out.Item?.checks ?? 0);
+    return Number(out.Item?.checks?.N ?? 0) + (this.pending.get(`${ref.code}#${ref.number}`)?.count ?? 0);
   }
+
+  /** Writes the counts held when the oldest is at least an interval old (Lambda: at the end of each invocation). */
+  async flushIfDue(now = Date.now()): Promise<void> {
+    if (this.oldest !== undefined && now - this.oldest >= this.flushMs) await this.flush();
+  }
+
+  /** Writes every count held now, one ADD per receipt (graceful stop; tests). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing; // one flush at a time: never the same counts twice
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    this.oldest = undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flushing = this.write(batch).finally(() => {
+      this.flushing = undefined;
+    });
+    await this.flushing;
+  }
+
+  /** Counts one check of `ref`; returns this process's unwritten count for it. */
+  private hold(ref: ReceiptRef, n = 1): number {
+    const id = `${ref.code}#${ref.number}`;
+    const entry = this.pending.get(id) ?? { ref: { code: ref.code, number: ref.number }, count: 0 };
+    entry.count += n;
+    this.pending.set(id, entry);
+    this.oldest ??= Date.now();
+    if (this.timers && !this.timer) {
+      this.timer = setTimeout(() => void this.flush().catch(() => {}), this.flushMs);
+      this.timer.unref(); // a stop flushes; the timer keeps no process alive
+    }
+    return entry.count;
+  }
+
+  private async write(batch: { ref: ReceiptRef; count: number }[]): Promise<void> {
+    let next = 0;
+    const failed: unknown[] = [];
+    const worker = async () => {
+      while (next < batch.length) {
+        const { ref, count } = batch[next++]!;
+        try {
+          await this.db.send(
+            new UpdateItemCommand({
+              TableName: this.table,
+              Key: keyOf(ref),
+              UpdateExpression: 'ADD checks :n',
+              ConditionExpression: 'attribute_exists(pk)', // counts only rows that exist
+              ExpressionAttributeValues: { ':n': { N: String(count) } },
+            }),
+          );
+        } catch (e) {
+          if ((e as Error).name === 'ConditionalCheckFailedException') continue;
+          // Kept for the next flush: a count may be written twice if the failed ADD did land.
+          this.hold(ref, count);
+          failed.push(e);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(FLUSH_PARALLEL, batch.length) }, worker));
+    if (failed.length) throw failed[0];
+  }
+}
+
+/** Marks a receipts table whose check rows were moved (migrateLegacyCheckRows). */
+const MIGRATED_KEY = { pk: 'MIGRATION#check-rows', sk: 'MIGRATION' };
+
+/**
+ * Copies check rows from where they lived before they had their own partition
+ * (`R#code#number`/`CHECKS`, beside the receipt row) to checksKey, once per table: a marker row
+ * says it was done, and a row already at the new key is kept (it may have counted since), so
+ * running it again, or twice at once, changes nothing. The old rows stay (nothing in the
+ * tables is deleted); no code reads them. Locally on each start (lambdas/local/service.ts);
+ * in AWS once, by scripts/migrate-check-rows.ts (docs/deployment.md).
+ */
+export async function migrateLegacyCheckRows(db: DynamoDBDocumentClient, table: string): Promise<number> {
+  const marker = await db.send(
+    new GetItemCommand({ TableName: table, Key: { pk: S(MIGRATED_KEY.pk), sk: S(MIGRATED_KEY.sk) } }),
+  );
+  if (marker.Item) return 0;
+  let moved = 0;
+  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await db.send(
+      new ScanCommand({
+        TableName: table,
+        ExclusiveStartKey,
+        ConsistentRead: true,
+        FilterExpression: 'sk = :checks AND begins_with(pk, :old)',
+        ExpressionAttributeValues: { ':checks': S('CHECKS'), ':old': S('R#') },
+      }),
+    );
+    for (const row of page.Items ?? []) {
+      const [, code, number] = row.pk!.S!.split('#');
+      try {
+        await db.send(
+          new PutItemCommand({
+            TableName: table,
+            Item: { ...row, ...keyOf({ code: code!, number: number! }) },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        moved++;
+      } catch (e) {
+        if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+      }
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  await db.send(
+    new PutItemCommand({
+      TableName: table,
+      Item: { pk: S(MIGRATED_KEY.pk), sk: S(MIGRATED_KEY.sk), at: S(new Date().toISOString()) },
+    }),
+  );
+  return moved;
 }

@@ -13,11 +13,14 @@ export const pdfKey = (r: ReceiptRef) => ({ pk: receiptPk(r), sk: 'PDF' });
 /** The receipt row of the receipt that another of its rows (same pk: item-index, PDF) belongs to. */
 export const receiptRowKey = (pk: string) => ({ pk, sk: 'RECEIPT' });
 /**
- * The public check row: the counter and a copy of the complete receipt, so that a check is
- * one write that returns all it shows, and never rewrites the indexed receipt row (in AWS,
- * an update of that row is also written to each of its indexes).
+ * The public check row: the check code, the current status, the counter and a copy of the
+ * complete receipt, so that a check is one read that returns all it shows, and counting never
+ * rewrites the indexed receipt row (in AWS, an update of that row is also written to each of
+ * its indexes). Its own partition (CHECK_KEY_PREFIX), so that IAM can let the public verify
+ * function update these rows and no other (dynamodb:LeadingKeys, lib/functions.ts).
  */
-export const checksKey = (r: ReceiptRef) => ({ pk: receiptPk(r), sk: 'CHECKS' });
+export const CHECK_KEY_PREFIX = 'CHECK#';
+export const checksKey = (r: ReceiptRef) => ({ pk: `${CHECK_KEY_PREFIX}${r.code}#${r.number}`, sk: 'CHECKS' });
 export const idempotencyKey = (department: string, key: string) => ({
   pk: `IDEM#${department}#${key}`,
   sk: 'IDEM',
