@@ -22,16 +22,19 @@ import type { SigningKey } from './signing-key.js';
 import type { Tables } from './tables.js';
 
 /**
- * `read`: get/query; `read+update`: read plus UpdateItem (a counter); `read+events`: read plus
+ * `read`: get/query; `get+checks`: GetItem only, plus UpdateItem of the public check rows only (partition
+ * keys `CHECK#…`: the counters that anonymous callers cause to be written); `read+events`: read plus
  * PutItem of event rows only (partition keys `EVENT#…`, the ledger's change history);
  * `write`: read, put and update.
  */
-export type TableAccess = 'read' | 'read+update' | 'read+events' | 'write';
+export type TableAccess = 'read' | 'get+checks' | 'read+events' | 'write';
 
 /** Partition keys of the ledger's event rows (lambdas/adapters/dynamo/events.ts, eventPut). */
 export const EVENT_KEY_PATTERN = 'EVENT#*';
 /** The table that holds the event rows: append-only for every role (see grantTable). */
 export const EVENTS_TABLE: TableId = 'ledger';
+/** Partition keys of the public check rows (lambdas/adapters/dynamo/keys.ts, checksKey). */
+export const CHECK_KEY_PATTERN = 'CHECK#*';
 
 export interface FunctionSpec {
   description: string;
@@ -68,7 +71,8 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
   },
   verify: {
     description: 'Public verification (by code/number/check code, or by PDF), PDF download, signing keys',
-    tables: { receipts: 'read+update', ledger: 'read' },
+    // Anonymous callers reach it: it reads single items and updates only check counters.
+    tables: { receipts: 'get+checks', ledger: 'read' },
     signingKey: 'public-key',
     rendersPdf: false,
     memorySize: 1024,
@@ -277,7 +281,30 @@ const KEY_WRITE_ACTIONS = [
   'kms:GenerateDataKeyWithoutPlaintext',
 ];
 
+/**
+ * The public verify function's access to the receipts table (issue 16): GetItem of any row (a
+ * check row, a receipt, its PDF), no query, and UpdateItem of the check rows alone.
+ */
+function grantChecks(role: iam.IRole, tables: Tables, id: TableId): void {
+  const { table } = tables.byId.get(id)!;
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }));
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:UpdateItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [CHECK_KEY_PATTERN] } },
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: [...KEY_READ_ACTIONS, ...KEY_WRITE_ACTIONS],
+      resources: [tables.key.keyArn],
+    }),
+  );
+}
+
 function grantTable(role: iam.IRole, tables: Tables, id: TableId, access: TableAccess): void {
+  if (access === 'get+checks') return grantChecks(role, tables, id);
   const { definition, table } = tables.byId.get(id)!;
   const indexArns = definition.indexes.map((index) => `${table.tableArn}/index/${index.name}`);
   role.addToPrincipalPolicy(
@@ -285,7 +312,7 @@ function grantTable(role: iam.IRole, tables: Tables, id: TableId, access: TableA
   );
   const writes = {
     read: [],
-    'read+update': ['dynamodb:UpdateItem'],
+    'get+checks': [], // grantChecks
     'read+events': ['dynamodb:PutItem'],
     write: TABLE_WRITE_ACTIONS,
   }[access];

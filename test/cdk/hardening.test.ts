@@ -10,12 +10,14 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { checksKey, receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { isPublic, ROUTE_GROUPS, ROUTES, routeKey } from '../../lambdas/runtime/routes.js';
 import { TABLES } from '../../lambdas/runtime/tables.js';
 import { COMPLIANCE_GRACE_DAYS } from '../../lib/backup.js';
 import { ESBUILD_SETTINGS } from '../../lib/bundling.js';
 import { type BackupSettings, DEFAULT_SETTINGS } from '../../lib/config.js';
 import {
+  CHECK_KEY_PATTERN,
   EVENT_KEY_PATTERN,
   EVENTS_TABLE,
   FUNCTION_SPECS,
@@ -307,6 +309,33 @@ describe('2. keys and history cannot be quietly changed', () => {
       );
     },
   );
+
+  it('verify (anonymous callers reach it): GetItem on the receipts table, UpdateItem of check rows alone', () => {
+    const role = logicalId(built, fnOf(built, 'verify').role!);
+    const receipts = logicalId(built, built.stack.tables.table('receipts'));
+    const policies = resources(built.template, 'AWS::IAM::Policy');
+    const onReceipts = allStatements(built.template).filter(
+      ({ resource, statement }) =>
+        policies[resource] &&
+        policyRoles(policies[resource]!).includes(role) &&
+        // The table or one of its indexes (an index ARN is the table's joined with a suffix).
+        JSON.stringify(statement.Resource).includes(`"${receipts}"`),
+    );
+    expect(onReceipts.map((s) => s.statement)).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: expect.anything() }),
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [CHECK_KEY_PATTERN] } },
+      }),
+    ]);
+    expect(onReceipts[0]!.statement.Condition).toBeUndefined();
+    // The pattern names exactly the rows the check repository writes, and no receipt row.
+    const like = new RegExp(`^${CHECK_KEY_PATTERN.replace('*', '.*')}$`);
+    const ref = { code: '11010126', number: '0000000001' };
+    expect(checksKey(ref).pk).toMatch(like);
+    expect(receiptKey(ref).pk).not.toMatch(like);
+  });
 
   it('backs the tables up daily and monthly into a locked vault, retained', () => {
     const vaults = Object.values(resources(built.template, 'AWS::Backup::BackupVault'));
