@@ -287,7 +287,9 @@ const KEY_WRITE_ACTIONS = [
  */
 function grantChecks(role: iam.IRole, tables: Tables, id: TableId): void {
   const { table } = tables.byId.get(id)!;
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }));
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }),
+  );
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['dynamodb:UpdateItem'],
@@ -304,7 +306,10 @@ function grantChecks(role: iam.IRole, tables: Tables, id: TableId): void {
 }
 
 function grantTable(role: iam.IRole, tables: Tables, id: TableId, access: TableAccess): void {
-  if (access === 'get+checks') return grantChecks(role, tables, id);
+  if (access === 'get+checks') {
+    grantChecks(role, tables, id);
+    return;
+  }
   const { definition, table } = tables.byId.get(id)!;
   const indexArns = definition.indexes.map((index) => `${table.tableArn}/index/${index.name}`);
   role.addToPrincipalPolicy(

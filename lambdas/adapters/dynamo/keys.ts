@@ -20,7 +20,10 @@ export const receiptRowKey = (pk: string) => ({ pk, sk: 'RECEIPT' });
  * function update these rows and no other (dynamodb:LeadingKeys, lib/functions.ts).
  */
 export const CHECK_KEY_PREFIX = 'CHECK#';
-export const checksKey = (r: ReceiptRef) => ({ pk: `${CHECK_KEY_PREFIX}${r.code}#${r.number}`, sk: 'CHECKS' });
+export const checksKey = (r: ReceiptRef) => ({
+  pk: `${CHECK_KEY_PREFIX}${r.code}#${r.number}`,
+  sk: 'CHECKS',
+});
 export const idempotencyKey = (department: string, key: string) => ({
   pk: `IDEM#${department}#${key}`,
   sk: 'IDEM',
