@@ -33,6 +33,13 @@ export type TableAccess = 'read' | 'get+checks' | 'read+events' | 'write';
 export const EVENT_KEY_PATTERN = 'EVENT#*';
 /** The table that holds the event rows: append-only for every role (see grantTable). */
 export const EVENTS_TABLE: TableId = 'ledger';
+/** Partition keys of the running totals (keys.ts totalsKey): all the statistics function reads. */
+export const TOTALS_KEY_PATTERN = 'STATS#*';
+/**
+ * What the complaints function touches in the ledger: complaints, their contacts and counters
+ * and listings (COMPLAINT…), their events, and the payer_complaint alerts with their months row.
+ */
+export const COMPLAINT_KEY_PATTERNS = ['COMPLAINT*', EVENT_KEY_PATTERN, 'ALERT#*', 'MONTHS#*'];
 /** Partition keys of the public check rows (lambdas/adapters/dynamo/keys.ts, checksKey). */
 export const CHECK_KEY_PATTERN = 'CHECK#*';
 
@@ -47,6 +54,11 @@ export interface FunctionSpec {
   timeout: Duration;
   /** p99 duration above which the latency alarm fires. */
   latencyP99: Duration;
+  /**
+   * Partition keys (LeadingKeys patterns) this function may read and write in a table, where it
+   * needs only some rows; absent: the whole table, as its access says.
+   */
+  keys?: Partial<Record<TableId, string[]>>;
 }
 
 export const RECOVERY = 'recovery';
@@ -116,6 +128,29 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
     memorySize: 1024,
     timeout: API_TIMEOUT,
     latencyP99: Duration.seconds(10),
+  },
+  stats: {
+    description: 'Public open data: fee statistics from the running totals',
+    // Only the running totals' rows (keys.ts totalsKey): never a receipt, nor anything else.
+    tables: { ledger: 'read' },
+    keys: { ledger: [TOTALS_KEY_PATTERN] },
+    signingKey: 'none',
+    rendersPdf: false,
+    memorySize: 512,
+    timeout: Duration.seconds(10),
+    latencyP99: Duration.seconds(2),
+  },
+  complaints: {
+    description: 'Payer complaints: the public form and lookup; auditors read, reply, resolve',
+    // receipts: a complaint's receipt is checked by its public check row (CHECK#…, read only); ledger:
+    // the complaints, their counters, events and alerts.
+    tables: { receipts: 'read', ledger: 'write' },
+    keys: { ledger: COMPLAINT_KEY_PATTERNS, receipts: ['CHECK#*'] },
+    signingKey: 'none',
+    rendersPdf: false,
+    memorySize: 512,
+    timeout: API_TIMEOUT,
+    latencyP99: Duration.seconds(3),
   },
   [RECOVERY]: {
     description: 'Scheduled: completes receipts whose number was taken but not signed',
@@ -250,7 +285,7 @@ export class Functions extends Construct {
     });
 
     for (const [tableId, access] of Object.entries(spec.tables) as [TableId, TableAccess][]) {
-      grantTable(role, props.tables, tableId, access);
+      grantTable(role, props.tables, tableId, access, spec.keys?.[tableId]);
     }
     if (spec.signingKey === 'sign') props.signingKey.grantSign(role, name);
     if (spec.signingKey === 'public-key') props.signingKey.grantPublicKey(fn);
@@ -305,15 +340,26 @@ function grantChecks(role: iam.IRole, tables: Tables, id: TableId): void {
   );
 }
 
-function grantTable(role: iam.IRole, tables: Tables, id: TableId, access: TableAccess): void {
+function grantTable(
+  role: iam.IRole,
+  tables: Tables,
+  id: TableId,
+  access: TableAccess,
+  keys?: string[],
+): void {
   if (access === 'get+checks') {
     grantChecks(role, tables, id);
     return;
   }
   const { definition, table } = tables.byId.get(id)!;
   const indexArns = definition.indexes.map((index) => `${table.tableArn}/index/${index.name}`);
+  const onlyKeys = keys ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys } } : undefined;
   role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: TABLE_READ_ACTIONS, resources: [table.tableArn, ...indexArns] }),
+    new iam.PolicyStatement({
+      actions: TABLE_READ_ACTIONS,
+      resources: [table.tableArn, ...indexArns],
+      conditions: onlyKeys,
+    }),
   );
   const writes = {
     read: [],
@@ -329,7 +375,7 @@ function grantTable(role: iam.IRole, tables: Tables, id: TableId, access: TableA
         conditions:
           access === 'read+events'
             ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [EVENT_KEY_PATTERN] } }
-            : undefined,
+            : onlyKeys,
       }),
     );
   }

@@ -59,6 +59,8 @@ export const ALERT_RULES = [
   'receipt_stuck',
   'range_closed_unused',
   'range_unavailable',
+  /** A payer's complaint (core/complaints.ts complaintAlert). */
+  'payer_complaint',
 ] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 

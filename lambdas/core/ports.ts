@@ -18,7 +18,13 @@ export type EventType =
   | 'charge.refused'
   | 'audit.read'
   /** An auditor acknowledged or resolved an alert (with a note). */
-  | 'alert.state';
+  | 'alert.state'
+  // Payer complaints (core/complaints.ts): filed, read by an auditor, replied, resolved, contact removed.
+  | 'complaint.filed'
+  | 'complaint.read'
+  | 'complaint.replied'
+  | 'complaint.resolved'
+  | 'complaint.contact_removed';
 
 /** One entry of the change history: kept forever, never rewritten. */
 export interface LedgerEvent {

@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { logger, powertoolsLogger } from '../adapters/logger.js';
+import { removeExpiredContacts } from '../app/complaints.js';
 import { recoverPending } from '../app/completion.js';
 import { getDeps } from '../app/deps.js';
 
@@ -11,10 +12,19 @@ const MIN_AGE_MS = 60_000;
  * The scheduled recovery step (EventBridge, every few minutes): completes every receipt
  * whose number was taken but whose signing or storing failed, so no number stays a hole.
  * Each receipt it cannot complete is logged with its number (app/completion.ts); the summary
- * line's `stuck` count feeds the stuck-receipts alarm (lib/observability.ts).
+ * line's `stuck` count feeds the stuck-receipts alarm (lib/observability.ts). It also removes
+ * complaints' contact details past their retention (app/complaints.ts).
  */
 export const handler = middy(async (): Promise<{ completed: number; failed: number; stuck: number }> => {
-  const result = await recoverPending(getDeps(), MIN_AGE_MS);
+  const deps = getDeps();
+  const result = await recoverPending(deps, MIN_AGE_MS);
   logger.info('recovery finished', result);
+  // Retention: complaints' contact details past their time are removed, each an event. Its own
+  // log line; a failure here never hides the recovery's result.
+  try {
+    logger.info('contact retention finished', { removed: await removeExpiredContacts(deps) });
+  } catch (error) {
+    logger.error('contact retention failed', { error });
+  }
   return result;
 }).use(injectLambdaContext(powertoolsLogger()));

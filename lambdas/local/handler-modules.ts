@@ -17,6 +17,8 @@ const HANDLER_MODULES: Record<RouteGroup, () => Promise<{ handler: unknown }>> =
   ranges: () => import('../handlers/ranges.js'),
   receipts: () => import('../handlers/receipts.js'),
   audit: () => import('../handlers/audit.js'),
+  stats: () => import('../handlers/stats.js'),
+  complaints: () => import('../handlers/complaints.js'),
 };
 
 export async function loadHandler(group: RouteGroup): Promise<LambdaHandler> {

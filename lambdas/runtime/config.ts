@@ -5,6 +5,8 @@ import {
   DEFAULT_THRESHOLDS,
   type OfficeHours,
 } from '../core/alerts.js';
+import { type ComplaintLimits, DEFAULT_COMPLAINT_LIMITS } from '../core/complaints.js';
+import { DEFAULT_MIN_RECEIPTS } from '../core/stats.js';
 import { ENV } from './env.js';
 import { TABLES, type TableId, tableName } from './tables.js';
 
@@ -30,6 +32,12 @@ export interface Config {
   /** Alert thresholds: the defaults in core/alerts.ts, overridden by FEEPROOF_ALERTS (JSON). */
   alerts: AlertThresholds;
   officeHours: OfficeHours;
+  /** Public statistics' small-cell rule (core/stats.ts). */
+  statsMinReceipts: number;
+  /** The complaint form's abuse limits and the contact retention (core/complaints.ts). */
+  complaintLimits: ComplaintLimits;
+  /** The bureau's published supervision phone number; empty when none is configured. */
+  supervisionPhone: string;
 }
 
 /** A JSON object from the environment, laid over defaults; unknown keys are refused. */
@@ -91,6 +99,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fontPath: env[ENV.fontPath] ?? DEFAULT_FONT,
     alerts: jsonOverride(env[ENV.alerts], DEFAULT_THRESHOLDS, ENV.alerts),
     officeHours: jsonOverride(env[ENV.officeHours], DEFAULT_OFFICE_HOURS, ENV.officeHours),
+    statsMinReceipts: wholeNumber(env[ENV.statsMinReceipts], DEFAULT_MIN_RECEIPTS, ENV.statsMinReceipts),
+    complaintLimits: jsonOverride(env[ENV.complaintLimits], DEFAULT_COMPLAINT_LIMITS, ENV.complaintLimits),
+    supervisionPhone: env[ENV.supervisionPhone] ?? '',
   };
 }
 

@@ -26,6 +26,12 @@ export const ENV = {
   trustForwardedFor: 'FEEPROOF_TRUST_FORWARDED_FOR',
   /** The value CloudFront sends in ORIGIN_VERIFY_HEADER; when set, requests without it are refused. */
   originVerify: 'FEEPROOF_ORIGIN_VERIFY',
+  /** Public statistics: a month of a department or item with fewer receipts is withheld (default 3). */
+  statsMinReceipts: 'FEEPROOF_STATS_MIN_RECEIPTS',
+  /** Complaint form limits and contact retention, JSON over core/complaints.ts DEFAULT_COMPLAINT_LIMITS. */
+  complaintLimits: 'FEEPROOF_COMPLAINT_LIMITS',
+  /** The bureau's published supervision (complaints) phone number, shown on the public pages. */
+  supervisionPhone: 'FEEPROOF_SUPERVISION_PHONE',
 } as const;
 
 /** The header CloudFront adds to every request it forwards to the API (lambdas/handlers/http/origin-verify.ts). */

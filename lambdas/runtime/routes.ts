@@ -28,12 +28,54 @@ import {
   statusChangeRequest,
   verifyQuery,
 } from '../core/schemas.js';
+import {
+  complaintListQuery,
+  complaintLookupQuery,
+  complaintPath,
+  complaintReplyRequest,
+  complaintRequest,
+  complaintResolveRequest,
+  MAX_COMPLAINT_BYTES,
+} from '../core/complaints.js';
+import {
+  alertPath,
+  alertStateRequest,
+  allocateRangeRequest,
+  auditAlertsQuery,
+  auditExportQuery,
+  auditListQuery,
+  auditReceiptsQuery,
+  auditStatsQuery,
+  catalogueQuery,
+  closeRangeRequest,
+  createItemRequest,
+  idempotencyHeaders,
+  issueReceiptRequest,
+  itemPath,
+  rangePath,
+  receiptPath,
+  receiptsListQuery,
+  reversalRequest,
+  reviseItemRequest,
+  statusChangeRequest,
+  verifyQuery,
+} from '../core/schemas.js';
+import { statsQuery } from '../core/stats.js';
 
 export type Role = 'finance' | 'collector' | 'auditor';
 export type HttpMethod = 'GET' | 'POST' | 'PUT';
 
 /** Each group becomes one Lambda function; a group's handler module is `lambdas/handlers/<group>.ts`. */
-export type RouteGroup = 'public' | 'verify' | 'catalogue-admin' | 'ranges' | 'receipts' | 'audit';
+export type RouteGroup =
+  | 'public'
+  | 'verify'
+  | 'catalogue-admin'
+  | 'ranges'
+  | 'receipts'
+  | 'audit'
+  // Issue 15: public statistics (reads only the running totals) and payer complaints.
+  | 'stats'
+  | 'complaints';
 
 /** The schema of each part of a request that has one; the operation gets what they parse. */
 export interface RequestSchemas {
@@ -381,6 +423,86 @@ const ROUTE_TABLE = [
       'Acknowledge or resolve an alert with a note (open -> acknowledged -> resolved); each change is an event (alert.state)',
     body: { type: 'json' },
     request: { params: alertPath, body: alertStateRequest },
+  },
+  // Fees run in the open (issue 15): public statistics and payer complaints.
+  {
+    id: 'publicStats',
+    method: 'GET',
+    path: '/v1/stats',
+    group: 'stats',
+    access: 'public',
+    summary:
+      'Open data (收费公开): receipts and amounts per department, item or month, from the running totals; a department or item with fewer receipts in a month than the minimum (default 3) is withheld. JSON or CSV (UTF-8 with BOM)',
+    request: { query: statsQuery },
+  },
+  {
+    id: 'supervisionChannel',
+    method: 'GET',
+    path: '/v1/supervision',
+    group: 'complaints',
+    access: 'public',
+    summary:
+      "How to supervise and complain: the bureau's published phone number and the complaint categories",
+  },
+  {
+    id: 'fileComplaint',
+    method: 'POST',
+    path: '/v1/complaints',
+    group: 'complaints',
+    access: 'public',
+    summary:
+      'File a complaint (投诉), about a receipt (with its check code) or a department and day; answers its number and a secret lookup code',
+    body: { type: 'json', maxBytes: MAX_COMPLAINT_BYTES },
+    request: { body: complaintRequest },
+  },
+  {
+    id: 'lookupComplaint',
+    method: 'GET',
+    path: '/v1/complaints/{id}',
+    group: 'complaints',
+    access: 'public',
+    summary:
+      "A complaint's status and the auditors' reply, with its lookup code; a wrong code reads as a missing complaint",
+    request: { params: complaintPath, query: complaintLookupQuery, nullWhenInvalid: true },
+  },
+  {
+    id: 'listComplaints',
+    method: 'GET',
+    path: '/v1/audit/complaints',
+    group: 'complaints',
+    access: ['auditor'],
+    summary: 'Complaints filed in a date range, newest first (no contact details)',
+    request: { query: complaintListQuery },
+  },
+  {
+    id: 'readComplaint',
+    method: 'GET',
+    path: '/v1/audit/complaints/{id}',
+    group: 'complaints',
+    access: ['auditor'],
+    summary:
+      'A complaint with its contact details while they are kept; every read is recorded (complaint.read)',
+    request: { params: complaintPath },
+  },
+  {
+    id: 'replyToComplaint',
+    method: 'POST',
+    path: '/v1/audit/complaints/{id}/reply',
+    group: 'complaints',
+    access: ['auditor'],
+    summary: "The auditors' reply, which the payer's lookup shows (complaint.replied)",
+    body: { type: 'json' },
+    request: { params: complaintPath, body: complaintReplyRequest },
+  },
+  {
+    id: 'resolveComplaint',
+    method: 'POST',
+    path: '/v1/audit/complaints/{id}/resolve',
+    group: 'complaints',
+    access: ['auditor'],
+    summary: 'Close a complaint (complaint.resolved)',
+    body: { type: 'json' },
+    request: { params: complaintPath, body: complaintResolveRequest },
   },
 ] as const satisfies readonly Route[];
 

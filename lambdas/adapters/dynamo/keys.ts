@@ -119,7 +119,7 @@ export function monthListingKeys(prefix: ListingPrefix, at: string, id: string) 
   return { gsi1pk: monthListingPartition(prefix, listingMonth(at)), gsi1sk: `${at}#${id}` };
 }
 export const monthListingPartition = (prefix: ListingPrefix, month: string) => `${prefix}#${month}`;
-export type ListingPrefix = 'EVENTS' | 'ALERTS';
+export type ListingPrefix = 'EVENTS' | 'ALERTS' | 'COMPLAINTS';
 /** The month of a listing row: its instant's (UTC) month. */
 export const listingMonth = (at: string) => at.slice(0, 7);
 /** The `listing` index and its key attributes (runtime/tables.ts). */
@@ -157,3 +157,32 @@ export function stripKeys(item: Record<string, unknown>): Record<string, unknown
   for (const key of INDEX_ATTRIBUTES) delete rest[key];
   return rest;
 }
+
+// Payer complaints (core/complaints.ts): the complaint, its contact apart (removed after the
+// retention period), and the counters of the public form's abuse limits.
+export const complaintKey = (id: string) => ({ pk: `COMPLAINT#${id}`, sk: 'COMPLAINT' });
+/** Complaints by the month they were filed, newest first (the `listing` index). */
+export const complaintListingKeys = (filedAt: string, id: string) => ({
+  gsi1pk: monthListingPartition('COMPLAINTS', listingMonth(filedAt)),
+  gsi1sk: `${filedAt}#${id}`,
+});
+export const complaintContactKey = (id: string) => ({ pk: `COMPLAINT#${id}`, sk: 'CONTACT' });
+/**
+ * Contacts still held sit in one partition of the `listing` index, oldest first, so the
+ * scheduled job finds those past retention with one query; removal drops the row out of it.
+ */
+export const CONTACTS_PARTITION = 'COMPLAINT-CONTACTS';
+export const contactListingKeys = (filedAt: string, id: string) => ({
+  gsi1pk: CONTACTS_PARTITION,
+  gsi1sk: `${filedAt}#${id}`,
+});
+/** Complaints filed from one address (its hash) on one day (bureau zone). */
+export const complaintAddressKey = (addressHash: string, day: string) => ({
+  pk: `COMPLAINT-LIMIT#ADDR#${addressHash}`,
+  sk: day,
+});
+/** Complaints filed about one receipt. */
+export const complaintReceiptKey = (r: ReceiptRef) => ({
+  pk: `COMPLAINT-LIMIT#${receiptPk(r)}`,
+  sk: 'RECEIPT',
+});

@@ -10,10 +10,9 @@ import type { HttpEvent } from './types.js';
  * appends the viewer's address to X-Forwarded-For, so the last entry is the one to trust
  * (earlier ones are whatever the client sent). Only trusted where the stack sets the flag.
  */
-function clientAddress(event: HttpEvent): string {
-  const forwarded = event.headers?.['x-forwarded-for'];
+export function clientAddress(forwarded: string | undefined, sourceIp: string | undefined): string {
   if (process.env[ENV.trustForwardedFor] === 'true' && forwarded) return forwarded.split(',').pop()!.trim();
-  return event.requestContext?.http?.sourceIp ?? 'unknown';
+  return sourceIp ?? 'unknown';
 }
 
 /**
@@ -29,7 +28,10 @@ export function rateLimit(): middy.MiddlewareObj<HttpEvent, APIGatewayProxyResul
     before: async (request) => {
       const limit = Number(process.env[ENV.rateLimitPerMinute] ?? 600);
       if (!(limit > 0)) return;
-      const ip = clientAddress(request.event);
+      const ip = clientAddress(
+        request.event.headers?.['x-forwarded-for'],
+        request.event.requestContext?.http?.sourceIp,
+      );
       const now = Date.now();
       const window = windows.get(ip);
       if (!window || now - window.start >= 60_000) {

@@ -1,0 +1,165 @@
+/**
+ * Payer complaints (投诉): a payer who was charged off the catalogue, above the standard, refused
+ * an exemption or given no receipt says so; every complaint raises a `payer_complaint` alert,
+ * an auditor replies and resolves it, and the payer looks the reply up with a secret code.
+ * Complaints and what happens to them are events, never deleted; only the contact details
+ * are removed, after the retention period, and that removal is an event too.
+ */
+import { z } from 'zod';
+import type { AlertDraft } from './alerts.js';
+import { isoDate, text } from './schemas.js';
+
+export const COMPLAINT_CATEGORIES = {
+  not_in_catalogue: { zh: '收取目录外费用', en: 'Charged an item not in the catalogue' },
+  above_standard: { zh: '超标准收费', en: 'Charged above the standard' },
+  exemption_refused: { zh: '应减免未减免', en: 'An exemption was refused' },
+  no_receipt: { zh: '未开具票据', en: 'No receipt was given' },
+  other: { zh: '其他', en: 'Other' },
+} as const;
+export type ComplaintCategory = keyof typeof COMPLAINT_CATEGORIES;
+
+export type ComplaintStatus = 'open' | 'replied' | 'resolved';
+
+/** The most a complaint's free text may hold (characters). */
+export const MAX_COMPLAINT_TEXT = 2000;
+/** The largest complaint body the API reads, in bytes: a full text in CJK with room to spare. */
+export const MAX_COMPLAINT_BYTES = 16 * 1024;
+
+/** Abuse limits of the public form; FEEPROOF_COMPLAINT_LIMITS (JSON) overrides any of them. */
+export interface ComplaintLimits {
+  /** Complaints one address may file per day (bureau zone). */
+  perAddressPerDay: number;
+  /** Complaints about one receipt, ever. */
+  perReceipt: number;
+  /** Days after filing that the contact details are removed (about 3 years). */
+  contactRetentionDays: number;
+}
+export const DEFAULT_COMPLAINT_LIMITS: ComplaintLimits = {
+  perAddressPerDay: 5,
+  perReceipt: 3,
+  contactRetentionDays: 1096,
+};
+
+const CN_MOBILE = /^1[3-9]\d{9}$/;
+/** A landline with its area code (010-12345678) or a service number such as 12345. */
+const CN_LANDLINE = /^(0\d{2,3}-?\d{7,8}|\d{5})$/;
+/** An address a mail server takes: local@domain.tld, no blanks, no quotes. */
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+export const contactSchema = z
+  .string()
+  .max(254, 'must be at most 254 characters')
+  .refine(
+    (s) => CN_MOBILE.test(s) || CN_LANDLINE.test(s) || EMAIL.test(s),
+    'must be a phone number (13812345678, 010-12345678) or an e-mail address',
+  )
+  .meta({ example: '13812345678' });
+
+const receiptProof = z.strictObject({
+  code: z.string().regex(/^\d{8}$/, 'must be the 8-digit receipt code'),
+  number: z.string().regex(/^\d{10}$/, 'must be the 10-digit receipt number'),
+  checkCode: z.string().regex(/^[0-9A-Z]{6}$/, 'must be the 6-character check code'),
+});
+
+export const complaintRequest = z
+  .strictObject({
+    category: z.enum(Object.keys(COMPLAINT_CATEGORIES) as [ComplaintCategory, ...ComplaintCategory[]]),
+    text: text(MAX_COMPLAINT_TEXT),
+    contact: contactSchema.optional(),
+    /** The receipt complained about: its code, number and check code prove the payer holds it. */
+    receipt: receiptProof.optional(),
+    /** Without a receipt: which department, on which day. */
+    department: z
+      .string()
+      .regex(/^[A-Z0-9]{2,16}$/, 'must be 2-16 uppercase letters or digits')
+      .optional(),
+    date: isoDate.optional(),
+    /** The page's honeypot: a person never sees it, so never fills it. */
+    website: z.string().max(200).optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.receipt) {
+      for (const field of ['department', 'date'] as const)
+        if (c[field] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [field], message: 'must not be given with a receipt' });
+    } else
+      for (const field of ['department', 'date'] as const)
+        if (c[field] === undefined)
+          ctx.addIssue({ code: 'custom', path: [field], message: 'is required without a receipt' });
+  });
+export type ComplaintRequest = z.output<typeof complaintRequest>;
+
+/** A complaint number as filing makes it: TS-yyyymmdd- and 8 characters of the check-code alphabet. */
+export const COMPLAINT_ID = /^TS-\d{8}-[2-9A-HJ-NP-Z]{8}$/;
+export const LOOKUP_CODE_LENGTH = 12;
+
+export const complaintPath = z.strictObject({ id: z.string().max(40) });
+/** The payer's lookup: a malformed one answers the same 404 as a wrong code (nullWhenInvalid). */
+export const complaintLookupQuery = z.object({ code: z.string().regex(/^[2-9A-HJ-NP-Z]{12}$/) });
+
+export const complaintReplyRequest = z.strictObject({ reply: text(MAX_COMPLAINT_TEXT) });
+export const complaintResolveRequest = z.strictObject({ note: text(500).optional() });
+export const complaintListQuery = z.strictObject({
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  status: z.enum(['open', 'replied', 'resolved']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(2000).optional(),
+});
+
+/** A complaint as stored (without its contact, which lives apart and is removed in time). */
+export interface Complaint {
+  id: string;
+  /** SHA-256 (hex) of the lookup code; the code itself is only ever given to the payer. */
+  codeHash: string;
+  category: ComplaintCategory;
+  text: string;
+  /** The department complained about: the receipt's, or the one named. */
+  department: string;
+  receipt?: { code: string; number: string };
+  /** Without a receipt: the day the payer names. */
+  date?: string;
+  filedAt: string;
+  status: ComplaintStatus;
+  reply?: string;
+  repliedAt?: string;
+  repliedBy?: string;
+  resolvedAt?: string;
+  resolvedBy?: string;
+  hasContact: boolean;
+  contactRemovedAt?: string;
+}
+
+/** What the payer's lookup shows: the status and the auditors' reply, nothing else. */
+export function lookupOut(c: Complaint) {
+  return {
+    id: c.id,
+    status: c.status,
+    filedAt: c.filedAt,
+    reply: c.reply ?? null,
+    repliedAt: c.repliedAt ?? null,
+    resolvedAt: c.resolvedAt ?? null,
+  };
+}
+
+/** The subject a complaint names: the receipt (code/number) or the department and day. */
+export const complaintSubject = (c: Pick<Complaint, 'receipt' | 'department' | 'date'>) =>
+  c.receipt ? `${c.receipt.code}/${c.receipt.number}` : `${c.department}/${c.date}`;
+
+/** Every complaint is an alert: the auditors must see it, with the receipt or department it names. */
+export function complaintAlert(c: Complaint): AlertDraft {
+  const what = COMPLAINT_CATEGORIES[c.category];
+  const subject = complaintSubject(c);
+  return {
+    key: `payer_complaint#${c.id}`,
+    severity: 'warning',
+    rule: 'payer_complaint',
+    department: c.department,
+    subjects: [c.id, subject],
+    message: {
+      zh: `缴款人投诉 ${c.id}（${what.zh}）：${subject}`,
+      en: `payer complaint ${c.id} (${what.en}): ${subject}`,
+    },
+  };
+}
