@@ -3,7 +3,14 @@ import { emitMetric } from '../adapters/metrics.js';
 import { sha256, sha256Hex } from '../adapters/signing/certificate.js';
 import { derToCompact } from '../adapters/signing/ecdsa.js';
 import type { CompletedReceipt, StoredReceipt } from '../core/ports.js';
-import { canonicalReceipt, contentOf, qrMessage, qrParams, verifyUrl } from '../core/receipt.js';
+import {
+  canonicalReceipt,
+  contentOf,
+  qrMessage,
+  qrParams,
+  type ReceiptRef,
+  verifyUrl,
+} from '../core/receipt.js';
 import type { Deps } from './deps.js';
 import { superviseStuck } from './supervision.js';
 
@@ -31,8 +38,20 @@ export const pdfModules = () =>
   }));
 
 /**
- * Signs and renders a pending receipt and stores both, making it issued. Safe to run twice
- * at once (a retry racing recovery): only one completion is stored, the other re-reads.
+ * Where a receipt's PDF lies in the blob store: named by its hash, so a completion that is
+ * tried again (a retry, recovery) writes a new key when its bytes differ (a new signature)
+ * and never overwrites; an attempt whose transaction failed leaves its PDF under the
+ * receipt's own prefix, next to the one its row names in the end.
+ */
+export const receiptPdfKey = (ref: ReceiptRef, sha256: string) =>
+  `receipts/${ref.code}/${ref.number}/${sha256}.pdf`;
+
+/**
+ * Signs and renders a pending receipt and stores both, making it issued: the PDF goes to the
+ * blob store first, then one transaction marks the receipt issued with the PDF's key and hash,
+ * so no issued row ever names a PDF that is not stored (a failure in between leaves the
+ * receipt pending, for a retry or recovery). Safe to run twice at once (a retry racing
+ * recovery): only one completion is stored, the other re-reads.
  */
 export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promise<StoredReceipt> {
   if (pending.status !== 'pending') return pending;
@@ -58,17 +77,20 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
     location: deps.config.bureauName,
     name: deps.config.bureauName,
   });
+  const pdfSha256 = sha256Hex(pdf);
   const issued: CompletedReceipt = {
     ...pending,
     status: 'issued',
     signature,
     qrSignature,
     keyId: signer.keyId,
-    pdfSha256: sha256Hex(pdf),
+    pdfSha256,
     pdfBytes: pdf.length,
+    pdfKey: receiptPdfKey(pending, pdfSha256),
     completedAt: deps.now().toISOString(),
   };
-  if (await deps.receipts.complete(issued, pdf)) {
+  await deps.blobs.putOnce(issued.pdfKey, pdf, 'application/pdf');
+  if (await deps.receipts.complete(issued)) {
     emitMetric('ReceiptsIssued');
     return issued;
   }

@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DirectoryBlobStore } from '../adapters/blobs/directory-store.js';
 import { AuditRepository } from '../adapters/dynamo/audit-repo.js';
 import { CatalogueRepository } from '../adapters/dynamo/catalogue-repo.js';
 import { CheckRepository } from '../adapters/dynamo/check-repo.js';
@@ -7,7 +8,7 @@ import { DepartmentRepository } from '../adapters/dynamo/departments.js';
 import { KeyRing } from '../adapters/dynamo/keyring.js';
 import { RangeRepository } from '../adapters/dynamo/range-repo.js';
 import { ReceiptRepository } from '../adapters/dynamo/receipt-repo.js';
-import type { CheckStore, DepartmentDirectory, RangeStore, ReceiptStore } from '../core/ports.js';
+import type { BlobStore, CheckStore, DepartmentDirectory, RangeStore, ReceiptStore } from '../core/ports.js';
 import type { Signer } from '../core/signer.js';
 import { type Config, loadConfig } from '../runtime/config.js';
 
@@ -26,6 +27,8 @@ export interface Deps {
   departments: DepartmentDirectory;
   audit: AuditRepository;
   keys: KeyRing;
+  /** Receipt PDFs: the receipts bucket in AWS, a directory under the data directory locally. */
+  blobs: BlobStore;
   /** The signing key: KMS in AWS, a key file locally. Created on first use. */
   signer: () => Promise<Signer>;
   now: () => Date;
@@ -47,6 +50,26 @@ async function createSigner(config: Config): Promise<Signer> {
   });
 }
 
+function createBlobStore(config: Config): BlobStore {
+  if (config.blobs.kind === 'directory') return new DirectoryBlobStore(config.blobs.dir);
+  const { bucket, endpoint } = config.blobs;
+  // The S3 SDK loads on the first PDF written or read, not in a function that never touches one.
+  let s3: Promise<BlobStore> | undefined;
+  const store = () =>
+    (s3 ??= Promise.all([import('@aws-sdk/client-s3'), import('../adapters/blobs/s3-store.js')]).then(
+      ([{ S3Client }, { S3BlobStore }]) =>
+        new S3BlobStore(
+          new S3Client({ region: config.awsRegion, ...(endpoint ? { endpoint, forcePathStyle: true } : {}) }),
+          bucket,
+        ),
+    ));
+  return {
+    putOnce: async (key, bytes, contentType) => (await store()).putOnce(key, bytes, contentType),
+    get: async (key) => (await store()).get(key),
+    exists: async (key) => (await store()).exists(key),
+  };
+}
+
 let deps: Deps | undefined;
 
 export function getDeps(): Deps {
@@ -54,11 +77,12 @@ export function getDeps(): Deps {
     const config = loadConfig();
     const db = createDocumentClient(config);
     let signer: Promise<Signer> | undefined;
+    const blobs = createBlobStore(config);
     deps = {
       config,
       db,
       catalogue: new CatalogueRepository(db, config.tables),
-      receipts: new ReceiptRepository(db, config.tables),
+      receipts: new ReceiptRepository(db, config.tables, blobs),
       ranges: new RangeRepository(db, config.tables.ledger),
       checks: new CheckRepository(db, config.tables.receipts),
       departments: new DepartmentRepository(db, config.tables.ledger),
@@ -67,6 +91,7 @@ export function getDeps(): Deps {
         commonName: `${config.bureauName} 电子票据签章`,
         organization: config.bureauName,
       }),
+      blobs,
       signer: () => {
         signer ??= createSigner(config).catch((e) => {
           signer = undefined;

@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { NumberRange } from '../../core/numbering.js';
 import type {
+  BlobStore,
   CompletedReceipt,
   IdempotencyRecord,
   ReceiptStore,
@@ -13,6 +14,7 @@ import type {
 } from '../../core/ports.js';
 import type { ReceiptRef } from '../../core/receipt.js';
 import { mergeTotals, type TotalsRow, totalsOf } from '../../core/totals.js';
+import { sha256Hex } from '../signing/certificate.js';
 import { eventPut } from './events.js';
 import {
   checksKey,
@@ -74,13 +76,15 @@ function takeWrites(entries: readonly TakeEntry[]): number {
 
 /**
  * Receipts: taking numbers (each receipt written pending with its number), completing them
- * (signature, PDF, public check row), their idempotency records. Writes that must agree are
- * one transaction.
+ * (signature, the PDF's key and hash, public check row), their idempotency records. Writes
+ * that must agree are one transaction. PDFs live in the blob store (which reading them needs;
+ * a repository only writing rows, such as the bench's seeding, can do without).
  */
 export class ReceiptRepository implements ReceiptStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: { receipts: string; ledger: string },
+    private readonly blobs?: BlobStore,
   ) {}
 
   private async get<T>(table: string, key: Record<string, string>): Promise<T | undefined> {
@@ -92,9 +96,24 @@ export class ReceiptRepository implements ReceiptStore {
     return this.get<StoredReceipt>(this.tables.receipts, receiptKey(ref));
   }
 
-  async getPdf(ref: ReceiptRef): Promise<Uint8Array | undefined> {
-    const row = await this.get<{ pdf: Uint8Array }>(this.tables.receipts, pdfKey(ref));
-    return row?.pdf;
+  /**
+   * Reads both shapes: the blob the row names (pdfKey), or, for a receipt completed before
+   * PDFs left DynamoDB, its PDF row. Undefined while the receipt is pending. Bytes that do not
+   * hash to the row's pdfSha256 are never served.
+   */
+  async getPdf(receipt: StoredReceipt): Promise<Uint8Array | undefined> {
+    if (!receipt.pdfSha256) return undefined;
+    let pdf: Uint8Array | undefined;
+    if (receipt.pdfKey) {
+      if (!this.blobs) throw new Error('reading a receipt PDF needs the blob store');
+      pdf = await this.blobs.get(receipt.pdfKey);
+    } else pdf = (await this.get<{ pdf: Uint8Array }>(this.tables.receipts, pdfKey(receipt)))?.pdf;
+    if (!pdf) throw new Error(`the PDF of the issued receipt ${receipt.code}/${receipt.number} is missing`);
+    if (sha256Hex(pdf) !== receipt.pdfSha256)
+      throw new Error(
+        `the stored PDF of receipt ${receipt.code}/${receipt.number} does not match its SHA-256`,
+      );
+    return pdf;
   }
 
   getIdempotency(department: string, key: string): Promise<IdempotencyRecord | undefined> {
@@ -221,12 +240,13 @@ export class ReceiptRepository implements ReceiptStore {
   }
 
   /**
-   * Completes a pending receipt: signature and PDF stored, status issued, the public check
-   * row written, in one transaction. Returns false only when it was already completed (by a
-   * retry or recovery); any other cancellation is thrown, so the caller never takes a
-   * receipt that is still pending for a completed one.
+   * Completes a pending receipt: signature and the PDF's key and hash stored (the PDF itself
+   * is in the blob store already), status issued, the public check row written, in one
+   * transaction. Returns false only when it was already completed (by a retry or recovery);
+   * any other cancellation is thrown, so the caller never takes a receipt that is still
+   * pending for a completed one.
    */
-  async complete(receipt: CompletedReceipt, pdf: Uint8Array): Promise<boolean> {
+  async complete(receipt: CompletedReceipt): Promise<boolean> {
     try {
       await transactWrite(this.db, [
         {
@@ -234,7 +254,7 @@ export class ReceiptRepository implements ReceiptStore {
             TableName: this.tables.receipts,
             Key: receiptKey(receipt),
             UpdateExpression:
-              'SET #s = :issued, signature = :sig, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, completedAt = :at REMOVE pendingPk',
+              'SET #s = :issued, signature = :sig, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, pdfKey = :pdf, completedAt = :at REMOVE pendingPk',
             ConditionExpression: '#s = :pending',
             ExpressionAttributeNames: { '#s': 'status' },
             ExpressionAttributeValues: {
@@ -245,15 +265,9 @@ export class ReceiptRepository implements ReceiptStore {
               ':kid': receipt.keyId,
               ':hash': receipt.pdfSha256,
               ':size': receipt.pdfBytes,
+              ':pdf': receipt.pdfKey,
               ':at': receipt.completedAt,
             },
-          },
-        },
-        {
-          Put: {
-            TableName: this.tables.receipts,
-            Item: { ...pdfKey(receipt), pdf },
-            ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
         {
