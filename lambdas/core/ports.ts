@@ -46,6 +46,8 @@ export interface StoredReceipt extends ReceiptContent {
   keyId?: string;
   pdfSha256?: string;
   pdfBytes?: number;
+  /** Where the PDF lies in the blob store; absent on receipts completed before PDFs left DynamoDB (a PDF row). */
+  pdfKey?: string;
   /** base64url r||s over qrMessage(): the QR code's offline-checkable signature. */
   qrSignature?: string;
   completedAt?: string;
@@ -61,6 +63,7 @@ export interface CompletedReceipt extends StoredReceipt {
   keyId: string;
   pdfSha256: string;
   pdfBytes: number;
+  pdfKey: string;
   completedAt: string;
 }
 
@@ -116,13 +119,14 @@ export interface RangeStore {
 
 export interface ReceiptStore {
   getReceipt(ref: ReceiptRef): Promise<StoredReceipt | undefined>;
-  getPdf(ref: ReceiptRef): Promise<Uint8Array | undefined>;
+  /** The receipt's PDF (from the blob store, or an older receipt's PDF row), checked against its SHA-256. */
+  getPdf(receipt: StoredReceipt): Promise<Uint8Array | undefined>;
   getIdempotency(department: string, key: string): Promise<IdempotencyRecord | undefined>;
   /** How many of these entries, from the first, one takeNumbers can write (at least one). */
   takeCapacity(entries: readonly TakeEntry[]): number;
   takeNumbers(range: NumberRange, entries: readonly TakeEntry[]): Promise<TakeOutcome>;
-  /** False when the receipt was completed already (by a retry or by recovery). */
-  complete(receipt: CompletedReceipt, pdf: Uint8Array): Promise<boolean>;
+  /** False when the receipt was completed already (by a retry or by recovery). Its PDF is in the blob store by then. */
+  complete(receipt: CompletedReceipt): Promise<boolean>;
   pending(limit?: number): Promise<StoredReceipt[]>;
   listByDepartment(department: string): Promise<StoredReceipt[]>;
 }
@@ -148,4 +152,18 @@ export interface DepartmentDirectory {
 export interface Actor {
   username: string;
   department?: string;
+}
+
+/**
+ * Write-once blobs by key (receipt PDFs): S3 under Object Lock in AWS, a directory under the
+ * data directory locally. Nothing stored is ever replaced or deleted through this port.
+ */
+export interface BlobStore {
+  /**
+   * Stores the bytes under a key that has none. The same bytes again are accepted (a retried
+   * completion); different bytes under a stored key are refused with an error.
+   */
+  putOnce(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
+  get(key: string): Promise<Uint8Array | undefined>;
+  exists(key: string): Promise<boolean>;
 }

@@ -20,6 +20,8 @@ export interface Config {
   dynamoEndpoint: string | undefined;
   awsRegion: string;
   signer: { kind: 'local'; keyPath: string } | { kind: 'kms'; keyId: string };
+  /** Where receipt PDFs are stored: the receipts bucket in AWS, a directory locally. */
+  blobs: { kind: 'directory'; dir: string } | { kind: 's3'; bucket: string; endpoint: string | undefined };
   /** Two-digit region code that starts every receipt code. */
   regionCode: string;
   bureauName: string;
@@ -90,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dynamoEndpoint: env[ENV.dynamoEndpoint] || undefined,
     awsRegion: env.AWS_REGION ?? 'cn-north-1',
     signer,
+    blobs: blobsConfig(env),
     regionCode,
     bureauName: env[ENV.bureauName] ?? '某市财政局',
     publicUrl: (env[ENV.publicUrl] ?? `http://127.0.0.1:${env.PORT ?? 3000}`).replace(/\/$/, ''),
@@ -105,7 +108,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-/** The local data directory: DynamoDB Local's files, the local signing and token keys. */
+function blobsConfig(env: NodeJS.ProcessEnv): Config['blobs'] {
+  const bucket = env[ENV.receiptsBucket];
+  if (bucket) return { kind: 's3', bucket, endpoint: env[ENV.s3Endpoint] || undefined };
+  return { kind: 'directory', dir: `${dataDir(env)}/blobs` };
+}
+
+/** The local data directory: DynamoDB Local's files, the local signing and token keys, the PDFs (blobs/). */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
   return env[ENV.dataDir] ?? '.data';
 }

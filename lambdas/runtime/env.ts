@@ -18,6 +18,10 @@ export const ENV = {
   tablePrefix: 'FEEPROOF_TABLE_PREFIX',
   dynamoEndpoint: 'FEEPROOF_DYNAMODB_ENDPOINT',
   dataDir: 'FEEPROOF_DATA_DIR',
+  /** The receipts bucket (S3, Object Lock) that holds receipt PDFs; unset: a directory under the data directory. */
+  receiptsBucket: 'FEEPROOF_RECEIPTS_BUCKET',
+  /** An S3-compatible endpoint instead of AWS's (a local S3 server); unset in AWS. */
+  s3Endpoint: 'FEEPROOF_S3_ENDPOINT',
   logLevel: 'FEEPROOF_LOG_LEVEL',
   rateLimitPerMinute: 'FEEPROOF_RATE_LIMIT_PER_MINUTE',
   /** How long (ms) a process holds public check counts before writing them (default 5000). */
