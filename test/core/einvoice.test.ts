@@ -1,0 +1,274 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ChargedLine } from '../../lambdas/core/charge.js';
+import {
+  EINVOICE_FORMAT_VERSION,
+  EInvoiceError,
+  einvoiceOf,
+  einvoiceXml,
+  parseEInvoiceXml,
+  receiptOfEInvoice,
+  validateEInvoice,
+} from '../../lambdas/core/einvoice.js';
+import { canonicalReceipt, contentOf, type ReceiptContent, redLines } from '../../lambdas/core/receipt.js';
+import type { TwoSignatures } from '../../lambdas/core/two-signatures.js';
+import { blueReceipt } from '../support/sample-receipts.js';
+import { isoDateArb } from './support.js';
+
+const signatures: TwoSignatures = {
+  unit: { keyId: 'local:0123456789abcdef', algorithm: 'ECDSA_P256_SHA256', value: 'MEUCIQDx+/uAAAAA' },
+  supervision: { keyId: 'arn:aws-cn:kms:cn-north-1:1:key/x', algorithm: 'SM2_SM3', value: 'MEQCIGm3AAAA' },
+};
+
+// Text as receipts carry it: no control characters, no edge blanks, with XML's special characters.
+const text = fc
+  .string({
+    unit: fc.oneof(
+      fc.constantFrom('&', '<', '>', '"', "'", ']]>', '票', '据', '𠀋', ' '),
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+    ),
+    minLength: 1,
+    maxLength: 20,
+  })
+  .map((s) => s.replace(/\p{Cc}|\u2028|\u2029/gu, 'x').trim())
+  .filter((s) => s.length > 0);
+const line: fc.Arbitrary<ChargedLine> = fc.record(
+  {
+    itemCode: fc.stringMatching(/^[A-Z]{2,4}-\d{3}$/),
+    itemVersion: fc.integer({ min: 1, max: 50 }),
+    name: text,
+    unit: fc.constantFrom('件', '证', '本'),
+    quantity: fc.integer({ min: 1, max: 1000 }),
+    standard: fc.constantFrom('80.00', '10.00-50.00'),
+    amount: fc.integer({ min: -(10 ** 9), max: 10 ** 9 }),
+    fundManagement: fc.constantFrom('treasury' as const, 'special_account' as const),
+    exemption: text,
+  },
+  {
+    requiredKeys: [
+      'itemCode',
+      'itemVersion',
+      'name',
+      'unit',
+      'quantity',
+      'standard',
+      'amount',
+      'fundManagement',
+    ],
+  },
+);
+const content: fc.Arbitrary<ReceiptContent> = fc.record(
+  {
+    code: fc.stringMatching(/^\d{8}$/),
+    number: fc.stringMatching(/^\d{10}$/),
+    checkCode: fc.stringMatching(/^[2-9A-HJ-NP-Z]{6}$/),
+    kind: fc.constantFrom('blue' as const, 'red' as const),
+    issuedAt: fc
+      .date({ min: new Date('2020-01-01'), max: new Date('2035-01-01'), noInvalidDate: true })
+      .map((d) => d.toISOString()),
+    issueDate: isoDateArb(),
+    chargeDate: isoDateArb(),
+    department: fc.stringMatching(/^[A-Z]{2,6}$/),
+    collectingUnit: text,
+    payer: fc.record(
+      {
+        type: fc.constantFrom('person' as const, 'unit' as const),
+        name: text,
+        idNumber: fc.stringMatching(/^\d{17}[\dX]$/),
+      },
+      { requiredKeys: ['type', 'name'] },
+    ),
+    lines: fc.array(line, { minLength: 1, maxLength: 4 }),
+    total: fc.integer({ min: -(10 ** 12), max: 10 ** 12 }),
+    handledBy: text,
+    remark: text,
+    reverses: fc.record({ code: fc.stringMatching(/^\d{8}$/), number: fc.stringMatching(/^\d{10}$/) }),
+    reason: text,
+  },
+  {
+    requiredKeys: [
+      'code',
+      'number',
+      'checkCode',
+      'kind',
+      'issuedAt',
+      'issueDate',
+      'chargeDate',
+      'department',
+      'collectingUnit',
+      'payer',
+      'lines',
+      'total',
+      'handledBy',
+    ],
+  },
+);
+
+const xmlOf = (c: ReceiptContent) => einvoiceXml(c, signatures);
+const refusal = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(EInvoiceError);
+    return e as EInvoiceError;
+  }
+  throw new Error('not refused');
+};
+
+describe('the EInvoice XML', () => {
+  it('writes the elements of the national format in its order, both signatures last', () => {
+    const xml = xmlOf(blueReceipt);
+    expect(
+      xml.startsWith(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<EInvoice><Header><EInvoiceTag>CZ-EI-11</EInvoiceTag>',
+      ),
+    ).toBe(true);
+    const order = [
+      'Header',
+      'EInvoiceID',
+      'Version',
+      'EInvoiceData',
+      'Main',
+      'EInvoiceName',
+      'EInvoiceCode',
+      'EInvoiceNumber',
+      'RandomNumber',
+      'SupervisorAreaCode',
+      'TotalAmount',
+      'IssueDate',
+      'IssueTime',
+      'InvoicingParty',
+      'PayerParty',
+      'Remark',
+      'HandlingPerson',
+      'Checker',
+      'MainExt',
+      'Details',
+      'Item',
+      'EInvoiceSignature',
+      'InvoicingPartySignature',
+      'SupervisorPartySignature',
+    ];
+    const positions = order.map((name) => xml.indexOf(`<${name}>`));
+    expect(positions.every((p) => p > 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(xml).toContain('<EInvoiceCode>11010126</EInvoiceCode><EInvoiceNumber>0000001234</EInvoiceNumber>');
+    expect(xml).toContain('<RandomNumber>K7PQ2M</RandomNumber>');
+    expect(xml).toContain(
+      '<TotalAmount>660.00</TotalAmount><IssueDate>20260305</IssueDate><IssueTime>14:30:12</IssueTime>',
+    );
+    expect(xml).toContain(`<Version>${EINVOICE_FORMAT_VERSION}</Version>`);
+    expect(xml).toContain(
+      '<PayerPartyType>1</PayerPartyType><PayerPartyCode>110101199003071234</PayerPartyCode>',
+    );
+  });
+
+  it('round trips: receipt → XML → the same receipt (same canonical form) and the same signatures', () => {
+    fc.assert(
+      fc.property(content, (c) => {
+        const back = receiptOfEInvoice(parseEInvoiceXml(xmlOf(c)));
+        expect(back.content).toEqual(contentOf(c));
+        expect(canonicalReceipt(back.content)).toBe(canonicalReceipt(c));
+        expect(back.signatures).toEqual(signatures);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a red receipt carries the receipt it reverses and why', () => {
+    const red: ReceiptContent = {
+      ...blueReceipt,
+      number: '0000001235',
+      kind: 'red',
+      lines: redLines(blueReceipt.lines),
+      total: -blueReceipt.total,
+      reverses: { code: blueReceipt.code, number: blueReceipt.number },
+      reason: '重复收费 & 退费',
+    };
+    const xml = xmlOf(red);
+    expect(xml).toContain('<TotalAmount>-660.00</TotalAmount>');
+    expect(xml).toContain(
+      '<RelatedInvoiceCode>11010126</RelatedInvoiceCode><RelatedInvoiceNumber>0000001234</RelatedInvoiceNumber>',
+    );
+    expect(xml).toContain('<Reason>重复收费 &amp; 退费</Reason>');
+    expect(receiptOfEInvoice(parseEInvoiceXml(xml)).content).toEqual(red);
+  });
+
+  it('every document written passes the schema', () => {
+    fc.assert(
+      fc.property(content, (c) => {
+        expect(() => validateEInvoice(einvoiceOf(c, signatures))).not.toThrow();
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('refusals', () => {
+  const xml = xmlOf(blueReceipt);
+
+  it('refuses what is not well-formed XML, a DOCTYPE (no entity expansion) and oversized input', () => {
+    expect(refusal(() => parseEInvoiceXml(xml.replace('</Header>', ''))).code).toBe('not_xml');
+    expect(refusal(() => parseEInvoiceXml('<!DOCTYPE x [<!ENTITY e "zz">]><EInvoice/>')).code).toBe(
+      'doctype',
+    );
+    expect(refusal(() => parseEInvoiceXml(`${xml}${' '.repeat(1_000_001)}`)).code).toBe('too_large');
+  });
+
+  it('refuses a missing element, an unknown element, an attribute, an unknown version — naming the path', () => {
+    const cases: [string, string][] = [
+      [xml.replace(/<RandomNumber>.*?<\/RandomNumber>/, ''), 'EInvoice.EInvoiceData.Main.RandomNumber'],
+      [
+        xml.replace('<Checker></Checker>', '<Checker></Checker><Extra>1</Extra>'),
+        'EInvoice.EInvoiceData.Main',
+      ],
+      [xml.replace('<Main>', '<Main id="1">'), 'EInvoice.EInvoiceData.Main'],
+      [
+        xml.replace(`<Version>${EINVOICE_FORMAT_VERSION}</Version>`, '<Version>9</Version>'),
+        'EInvoice.Header.Version',
+      ],
+      [
+        xml.replace(/<SupervisorPartySignature>.*?<\/SupervisorPartySignature>/, ''),
+        'EInvoice.EInvoiceSignature.SupervisorPartySignature',
+      ],
+      [
+        xml.replace('<TotalAmount>660.00</TotalAmount>', '<TotalAmount>660</TotalAmount>'),
+        'EInvoice.EInvoiceData.Main.TotalAmount',
+      ],
+    ];
+    for (const [bad, path] of cases) {
+      const e = refusal(() => parseEInvoiceXml(bad));
+      expect(e.code).toBe('schema');
+      expect(e.path).toBe(path);
+    }
+  });
+
+  it('refuses derived fields that disagree with the data', () => {
+    const cases: [string, string][] = [
+      [
+        xml.replace('<IssueTime>14:30:12</IssueTime>', '<IssueTime>14:30:13</IssueTime>'),
+        'EInvoice.EInvoiceData.Main.IssueTime',
+      ],
+      [
+        xml.replace('<EInvoiceTag>CZ-EI-11</EInvoiceTag>', '<EInvoiceTag>CZ-EI-32</EInvoiceTag>'),
+        'EInvoice.Header.EInvoiceTag',
+      ],
+      [
+        xml.replace(
+          /<TotalAmountCapital>.*?<\/TotalAmountCapital>/,
+          '<TotalAmountCapital>壹元整</TotalAmountCapital>',
+        ),
+        'EInvoice.EInvoiceData.Main.MainExt.TotalAmountCapital',
+      ],
+    ];
+    for (const [bad, path] of cases) {
+      const e = refusal(() => receiptOfEInvoice(parseEInvoiceXml(bad)));
+      expect([e.code, e.path]).toEqual(['inconsistent', path]);
+    }
+  });
+
+  it('refuses to write a receipt whose text XML cannot carry', () => {
+    const e = refusal(() => xmlOf({ ...blueReceipt, handledBy: '李\u0001娜' }));
+    expect([e.code, e.path]).toEqual(['schema', 'EInvoice.EInvoiceData.Main.HandlingPerson']);
+  });
+});
