@@ -24,8 +24,14 @@ const OUT = join(ROOT, 'web/assets');
  */
 export const ENTRIES = { catalogue: 'catalogue.ts', verify: 'verify.ts', console: 'console/main.tsx' };
 
+/**
+ * The console is built on its own with code splitting: what it imports dynamically (the
+ * auditors' charts) becomes a `console-*` chunk loaded when first needed, so its first load
+ * stays small; the public pages are built without it and share no chunk with the console.
+ */
+const SPLIT = new Set(['console']);
+
 const options = {
-  entryPoints: Object.entries(ENTRIES).map(([out, src]) => ({ out, in: join(SRC, src) })),
   jsx: 'automatic',
   jsxImportSource: 'preact',
   outdir: OUT,
@@ -39,6 +45,18 @@ const options = {
   charset: 'utf8',
   logLevel: 'warning',
 };
+
+const entryPoints = (names) => names.map((out) => ({ out, in: join(SRC, ENTRIES[out]) }));
+const names = Object.keys(ENTRIES);
+const BUILDS = [
+  { ...options, entryPoints: entryPoints(names.filter((n) => !SPLIT.has(n))) },
+  {
+    ...options,
+    entryPoints: entryPoints(names.filter((n) => SPLIT.has(n))),
+    splitting: true,
+    chunkNames: 'console-[name]-[hash]',
+  },
+];
 
 /**
  * Writes only what changed (through a temporary file and a rename, so that a server or a
@@ -66,33 +84,42 @@ async function writeOutputs(outputFiles) {
 
 export async function buildWeb() {
   const started = performance.now();
-  const result = await esbuild.build({ ...options, write: false });
-  const written = await writeOutputs(result.outputFiles);
+  const results = await Promise.all(BUILDS.map((b) => esbuild.build({ ...b, write: false })));
+  const outputFiles = results.flatMap((r) => r.outputFiles);
+  const written = await writeOutputs(outputFiles);
   const ms = Math.round(performance.now() - started);
-  return { files: result.outputFiles.map((f) => relative(ROOT, f.path)), written, ms };
+  return { files: outputFiles.map((f) => relative(ROOT, f.path)), written, ms };
 }
 
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   if (process.argv.includes('--watch')) {
-    const ctx = await esbuild.context({
-      ...options,
-      write: false,
-      plugins: [
-        {
-          name: 'write-changed',
-          setup(build) {
-            build.onEnd(async (result) => {
-              if (result.errors.length === 0) {
-                const written = await writeOutputs(result.outputFiles ?? []);
-                process.stdout.write(`web: rebuilt (${written} file(s) changed)\n`);
-              }
-            });
-          },
-        },
-      ],
-    });
-    await ctx.watch();
+    // Each build's latest outputs; every rebuild writes them all (stale ones are removed).
+    const latest = BUILDS.map(() => []);
+    const contexts = await Promise.all(
+      BUILDS.map((b, i) =>
+        esbuild.context({
+          ...b,
+          write: false,
+          plugins: [
+            {
+              name: 'write-changed',
+              setup(build) {
+                build.onEnd(async (result) => {
+                  if (result.errors.length === 0) {
+                    latest[i] = result.outputFiles ?? [];
+                    if (latest.some((files) => files.length === 0)) return; // the other build's first round
+                    const written = await writeOutputs(latest.flat());
+                    process.stdout.write(`web: rebuilt (${written} file(s) changed)\n`);
+                  }
+                });
+              },
+            },
+          ],
+        }),
+      ),
+    );
+    await Promise.all(contexts.map((ctx) => ctx.watch()));
     process.stdout.write('web: watching web/src\n');
   } else {
     try {

@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { Cashier, Issued, type IssuedReceipt } from '../cashier.js';
 import { Tabs } from '../nav.js';
+import { ReceiptList, ReceiptPage } from './receipts.js';
 
 function CashierScreen(props: { department: string }) {
   const [issued, setIssued] = useState<IssuedReceipt | null>(null);
@@ -29,6 +30,16 @@ export function CollectorConsole(props: { department: string }) {
           zh: '收费',
           en: 'Charge',
           render: () => <CashierScreen department={props.department} />,
+        },
+        {
+          id: 'receipts',
+          zh: '票据',
+          en: 'Receipts',
+          // `#receipts` lists them; `#receipts/<code>/<number>` is one receipt's page.
+          render: (rest) => {
+            const [code, number] = rest.split('/');
+            return code && number ? <ReceiptPage ref_={{ code, number }} /> : <ReceiptList />;
+          },
         },
       ]}
     />

@@ -1,0 +1,278 @@
+/**
+ * Receipt search (票据查询) with every filter GET /v1/audit/receipts has, a page at a time by
+ * its cursor (back and forth), the CSV export of the same query (GET /v1/audit/export), and
+ * one receipt's page (payer unmasked). Every read is recorded by the API as an audit read.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { type ApiErrorBody, apiFetch, apiJson } from '../api.js';
+import {
+  Failed,
+  Loading,
+  localTime,
+  ReceiptDetails,
+  type ReceiptRef,
+  type ReceiptView,
+  refText,
+  StatusChip,
+} from '../collector/receipt.js';
+import { Bi } from '../ui.js';
+import { DateRange, type Filters, queryOf, SelectField, TextField } from './filters.js';
+
+const PAGE = 50;
+const receiptHash = (r: ReceiptRef) => `#receipts/${r.code}/${r.number}`;
+
+const STATUS_OPTIONS: [string, string][] = [
+  ['issued', '已开具 issued'],
+  ['reversed', '已冲红 reversed'],
+  ['red', '红字 red'],
+  ['pending', '开具中 pending'],
+];
+
+export function ReceiptSearch() {
+  const [draft, setDraft] = useState<Filters>({});
+  const [filters, setFilters] = useState<Filters | null>(null);
+  /** The cursors of the pages seen so far: pages[i] opens page i (the first has none). */
+  const [pages, setPages] = useState<(string | undefined)[]>([undefined]);
+  const [page, setPage] = useState(0);
+  const [result, setResult] = useState<{ items: ReceiptView[]; cursor: string | null } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [exporting, setExporting] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!filters) return;
+    let live = true;
+    setResult(null);
+    setError(null);
+    apiJson<{ items: ReceiptView[]; cursor: string | null } & ApiErrorBody>(
+      `/v1/audit/receipts?${queryOf({ ...filters, limit: String(PAGE), cursor: pages[page] })}`,
+    ).then(
+      (answer) => {
+        if (!live) return;
+        if (answer.status !== 200) {
+          const details = (answer.body?.details ?? []).map((d) => d.message).join('; ');
+          return setError(`${answer.body?.message ?? ''} ${details} (HTTP ${answer.status})`);
+        }
+        setResult(answer.body);
+        if (answer.body.cursor && pages.length === page + 1) setPages([...pages, answer.body.cursor]);
+      },
+      () => live && setError('网络错误 Network error'),
+    );
+    return () => {
+      live = false;
+    };
+  }, [filters, page]);
+
+  const set = (name: string) => (value: string) => setDraft({ ...draft, [name]: value || undefined });
+
+  const exportCsv = async () => {
+    if (!filters) return;
+    setExporting('正在导出… Exporting…');
+    const res = await apiFetch(`/v1/audit/export?${queryOf(filters)}`);
+    if (!res.ok) return setExporting(`导出失败 Export failed (HTTP ${res.status})`);
+    const url = URL.createObjectURL(await res.blob());
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = 'feeproof-receipts.csv';
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    setExporting('已导出 Exported');
+  };
+
+  return (
+    <section data-testid="receipt-search">
+      <h1>
+        <Bi zh="票据查询" en="Receipt search" />
+      </h1>
+      <form
+        class="filters"
+        aria-label="查询条件 Search filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setPages([undefined]);
+          setPage(0);
+          setFilters({ ...draft });
+        }}
+      >
+        <TextField
+          id="q-payer-name"
+          zh="缴款人名称"
+          en="Payer name"
+          value={draft.payerName}
+          onInput={set('payerName')}
+        />
+        <TextField
+          id="q-payer-id"
+          zh="证件号码"
+          en="Payer ID number"
+          value={draft.payerId}
+          onInput={set('payerId')}
+        />
+        <TextField
+          id="q-department"
+          zh="单位代码"
+          en="Department"
+          value={draft.department}
+          onInput={set('department')}
+        />
+        <TextField
+          id="q-item"
+          zh="项目编码"
+          en="Item code"
+          value={draft.itemCode}
+          onInput={set('itemCode')}
+        />
+        <SelectField
+          id="q-status"
+          zh="状态"
+          en="Status"
+          value={draft.status}
+          options={STATUS_OPTIONS}
+          onChange={set('status')}
+        />
+        <TextField
+          id="q-min"
+          zh="最低金额"
+          en="Min amount"
+          inputMode="decimal"
+          value={draft.minAmount}
+          onInput={set('minAmount')}
+        />
+        <TextField
+          id="q-max"
+          zh="最高金额"
+          en="Max amount"
+          inputMode="decimal"
+          value={draft.maxAmount}
+          onInput={set('maxAmount')}
+        />
+        <DateRange idPrefix="q" value={draft} onChange={(r) => setDraft({ ...draft, ...r })} />
+        <button type="submit" class="button" data-testid="search">
+          <Bi zh="查询" en="Search" />
+        </button>
+      </form>
+      {error && <Failed message={error} />}
+      {filters && !result && !error && <Loading />}
+      {result && (
+        <>
+          <p class="toolbar">
+            <span role="status" data-testid="result-count">
+              第 {page + 1} 页，{result.items.length} 张{' '}
+              <span lang="en">
+                Page {page + 1}, {result.items.length} receipt(s)
+              </span>
+            </span>
+            <button type="button" class="button button--secondary" data-testid="export" onClick={exportCsv}>
+              <Bi zh="导出 CSV" en="Export CSV" />
+            </button>
+            {exporting && (
+              <span class="muted" role="status">
+                {exporting}
+              </span>
+            )}
+          </p>
+          <div class="table-wrap">
+            <table class="data-table">
+              <caption class="visually-hidden">查询结果 Receipts found, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">
+                    <Bi zh="开票时间" en="Issued" />
+                  </th>
+                  <th scope="col">
+                    <Bi zh="票据代码/号码" en="Code/number" />
+                  </th>
+                  <th scope="col">
+                    <Bi zh="单位" en="Dept." />
+                  </th>
+                  <th scope="col">
+                    <Bi zh="缴款人" en="Payer" />
+                  </th>
+                  <th scope="col" class="num">
+                    <Bi zh="金额" en="Total" />
+                  </th>
+                  <th scope="col">
+                    <Bi zh="状态" en="Status" />
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.items.map((r) => (
+                  <tr key={refText(r)} data-testid="result-row">
+                    <td>{localTime(r.issuedAt)}</td>
+                    <td>
+                      <a href={receiptHash(r)} class="mono">
+                        {refText(r)}
+                      </a>
+                    </td>
+                    <td>{r.department}</td>
+                    <td>
+                      {r.payer.name}
+                      {r.payer.idNumber ? <span class="muted"> {r.payer.idNumber}</span> : ''}
+                    </td>
+                    <td class="num">{r.total}</td>
+                    <td>
+                      <StatusChip receipt={r} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <nav class="pager" aria-label="分页 Pages">
+            <button
+              type="button"
+              class="button button--secondary"
+              disabled={page === 0}
+              onClick={() => setPage(page - 1)}
+            >
+              <Bi zh="上一页" en="Previous" />
+            </button>
+            <button
+              type="button"
+              class="button button--secondary"
+              data-testid="next-page"
+              disabled={!result.cursor}
+              onClick={() => setPage(page + 1)}
+            >
+              <Bi zh="下一页" en="Next" />
+            </button>
+          </nav>
+        </>
+      )}
+    </section>
+  );
+}
+
+export function AuditedReceipt(props: { ref_: ReceiptRef }) {
+  const { code, number } = props.ref_;
+  const [receipt, setReceipt] = useState<ReceiptView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    setReceipt(null);
+    setError(null);
+    heading.current?.focus();
+    apiJson<ReceiptView & ApiErrorBody>(`/v1/audit/receipts/${code}/${number}`).then(
+      (a) =>
+        a.status === 200 ? setReceipt(a.body) : setError(`${a.body?.message ?? ''} (HTTP ${a.status})`),
+      () => setError('网络错误 Network error'),
+    );
+  }, [code, number]);
+  return (
+    <section data-testid="audited-receipt">
+      <p>
+        <a href="#receipts">
+          ← <Bi zh="票据查询" en="Receipt search" />
+        </a>
+      </p>
+      <h1 tabIndex={-1} ref={heading}>
+        <Bi zh="票据" en="Receipt" /> <span class="mono">{`${code}/${number}`}</span>
+      </h1>
+      {error && <Failed message={error} />}
+      {!receipt && !error && <Loading />}
+      {receipt && <ReceiptDetails receipt={receipt} link={receiptHash} />}
+    </section>
+  );
+}

@@ -1,0 +1,243 @@
+/**
+ * A receipt as the staff see it: its facts, its lines, its PDF. The collecting department's
+ * receipt page and the auditors' read the same shape (amounts in yuan strings).
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { apiFetch } from '../api.js';
+import { Bi } from '../ui.js';
+
+export interface ReceiptRef {
+  code: string;
+  number: string;
+}
+
+export interface ReceiptLine {
+  itemCode: string;
+  name: string;
+  unit: string;
+  quantity: number;
+  standard: string;
+  amount: string;
+  exemption?: string;
+}
+
+export interface ReceiptView extends ReceiptRef {
+  kind: 'blue' | 'red';
+  status: 'pending' | 'issued' | 'reversed';
+  issuedAt: string;
+  chargeDate: string;
+  department: string;
+  collectingUnit: string;
+  payer: { type: 'person' | 'unit'; name: string; idNumber?: string };
+  lines: ReceiptLine[];
+  total: string;
+  totalInWords?: string;
+  handledBy: string;
+  remark?: string;
+  reverses?: ReceiptRef;
+  reversedBy?: ReceiptRef;
+  reason?: string;
+  checks?: number;
+}
+
+export const refText = (r: ReceiptRef) => `${r.code}/${r.number}`;
+
+/** An instant as the bureau reads it: date and time in its zone (UTC+8), to the minute. */
+export function localTime(instant: string): string {
+  const local = new Date(Date.parse(instant) + 8 * 3600_000).toISOString();
+  return `${local.slice(0, 10)} ${local.slice(11, 16)}`;
+}
+
+/** 已开具 / 已冲红 / 红字 / 开具中: what a receipt is now, as a chip. */
+export function StatusChip(props: { receipt: Pick<ReceiptView, 'kind' | 'status'> }) {
+  const { kind, status } = props.receipt;
+  const [zh, en, tone] =
+    kind === 'red'
+      ? ['红字票据', 'red', 'red']
+      : status === 'reversed'
+        ? ['已冲红', 'reversed', 'reversed']
+        : status === 'pending'
+          ? ['开具中', 'pending', 'pending']
+          : ['已开具', 'issued', 'issued'];
+  return (
+    <span class={`status-chip status-chip--${tone}`}>
+      <Bi zh={zh} en={en} />
+    </span>
+  );
+}
+
+function Fact(props: { zh: string; en: string; children: preact.ComponentChildren; testId?: string }) {
+  return (
+    <div class="fact">
+      <dt>
+        <Bi zh={props.zh} en={props.en} />
+      </dt>
+      <dd data-testid={props.testId}>{props.children}</dd>
+    </div>
+  );
+}
+
+/**
+ * The receipt's facts and lines. `link` makes a related receipt (the one reversed, the red
+ * one) a link within the same screens.
+ */
+export function ReceiptDetails(props: { receipt: ReceiptView; link: (r: ReceiptRef) => string }) {
+  const r = props.receipt;
+  const related = (x: ReceiptRef) => (
+    <a href={props.link(x)} class="mono">
+      {refText(x)}
+    </a>
+  );
+  return (
+    <>
+      <dl class="facts receipt-facts">
+        <Fact zh="票据代码/号码" en="Code/number">
+          <span class="mono" data-testid="receipt-ref">
+            {refText(r)}
+          </span>
+        </Fact>
+        <Fact zh="状态" en="Status">
+          <StatusChip receipt={r} />
+        </Fact>
+        <Fact zh="开票时间" en="Issued">
+          {localTime(r.issuedAt)}
+        </Fact>
+        <Fact zh="收费日期" en="Charge date">
+          {r.chargeDate}
+        </Fact>
+        <Fact zh="执收单位" en="Collecting unit">
+          {r.collectingUnit}
+        </Fact>
+        <Fact zh="缴款人" en="Payer" testId="receipt-payer">
+          {r.payer.name}
+          {r.payer.idNumber ? ` (${r.payer.idNumber})` : ''}
+        </Fact>
+        <Fact zh="合计" en="Total" testId="receipt-total">
+          {r.total} 元{r.totalInWords ? ` ${r.totalInWords}` : ''}
+        </Fact>
+        <Fact zh="经办人" en="Handled by">
+          {r.handledBy}
+        </Fact>
+        {r.remark && (
+          <Fact zh="备注" en="Remark">
+            {r.remark}
+          </Fact>
+        )}
+        {r.reverses && (
+          <Fact zh="冲红原票" en="Reverses">
+            {related(r.reverses)}
+          </Fact>
+        )}
+        {r.reason && (
+          <Fact zh="冲红原因" en="Reason">
+            {r.reason}
+          </Fact>
+        )}
+        {r.reversedBy && (
+          <Fact zh="红字票据" en="Reversed by">
+            {related(r.reversedBy)}
+          </Fact>
+        )}
+        {r.checks !== undefined && (
+          <Fact zh="公众查验次数" en="Public checks" testId="receipt-checks">
+            {r.checks}
+          </Fact>
+        )}
+      </dl>
+      <div class="table-wrap">
+        <table class="data-table">
+          <caption>
+            <Bi zh="收费明细" en="Lines" />
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">
+                <Bi zh="项目编码" en="Item" />
+              </th>
+              <th scope="col">
+                <Bi zh="名称" en="Name" />
+              </th>
+              <th scope="col" class="num">
+                <Bi zh="数量" en="Qty" />
+              </th>
+              <th scope="col">
+                <Bi zh="标准" en="Standard" />
+              </th>
+              <th scope="col">
+                <Bi zh="减免" en="Exemption" />
+              </th>
+              <th scope="col" class="num">
+                <Bi zh="金额" en="Amount" />
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.lines.map((l, i) => (
+              <tr key={`${i}-${l.itemCode}`}>
+                <td class="mono">{l.itemCode}</td>
+                <td>{l.name}</td>
+                <td class="num">
+                  {l.quantity} {l.unit}
+                </td>
+                <td>{l.standard}</td>
+                <td>{l.exemption ?? ''}</td>
+                <td class="num">{l.amount}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+/**
+ * A PDF route needs the bearer token, so a plain link cannot open it: fetched, then linked as a
+ * blob. A receipt still being completed answers 409 for a moment: retried shortly.
+ */
+export function usePdfUrl(path: string | null): { url: string | null; failed: boolean } {
+  const [url, setUrl] = useState<string | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    if (!path) return;
+    let made: string | null = null;
+    let live = true;
+    setUrl(null);
+    setFailed(false);
+    (async () => {
+      for (let attempt = 0; attempt < 5 && live; attempt++) {
+        const res = await apiFetch(path);
+        if (res.ok) {
+          made = URL.createObjectURL(await res.blob());
+          if (live) setUrl(made);
+          return;
+        }
+        if (res.status !== 409) break;
+        await new Promise((ok) => setTimeout(ok, 1000));
+      }
+      if (live) setFailed(true);
+    })().catch(() => live && setFailed(true));
+    return () => {
+      live = false;
+      if (made) URL.revokeObjectURL(made);
+    };
+  }, [path]);
+  return { url, failed };
+}
+
+/** Loading and error lines every screen shows the same way. */
+export function Loading() {
+  return (
+    <p class="muted" role="status">
+      <Bi zh="正在读取……" en="Loading…" />
+    </p>
+  );
+}
+
+export function Failed(props: { message: string }) {
+  return (
+    <p class="notice notice--error" role="alert">
+      {props.message}
+    </p>
+  );
+}

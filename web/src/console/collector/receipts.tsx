@@ -1,0 +1,317 @@
+/**
+ * The department's recent receipts (GET /v1/receipts, newest first, a page at a time), and a
+ * receipt's page: its facts, its PDF, its count of public checks, and the red reversal (冲红)
+ * with a reason and a confirmation step.
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { type ApiErrorBody, apiJson } from '../api.js';
+import { Bi } from '../ui.js';
+import {
+  Failed,
+  Loading,
+  localTime,
+  ReceiptDetails,
+  type ReceiptRef,
+  type ReceiptView,
+  refText,
+  StatusChip,
+  usePdfUrl,
+} from './receipt.js';
+
+type Listed = Pick<
+  ReceiptView,
+  'code' | 'number' | 'kind' | 'status' | 'issuedAt' | 'payer' | 'total' | 'handledBy' | 'reverses'
+>;
+
+const receiptHash = (r: ReceiptRef) => `#receipts/${r.code}/${r.number}`;
+const errorText = (status: number, body: ApiErrorBody | null) =>
+  body?.message ? `${body.message} (HTTP ${status})` : `HTTP ${status}`;
+
+export function ReceiptList() {
+  const [items, setItems] = useState<Listed[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = async (from: string | null) => {
+    setLoading(true);
+    const answer = await apiJson<{ items: Listed[]; cursor: string | null } & ApiErrorBody>(
+      `/v1/receipts?limit=20${from ? `&cursor=${encodeURIComponent(from)}` : ''}`,
+    );
+    setLoading(false);
+    if (answer.status !== 200) return setError(errorText(answer.status, answer.body));
+    setItems((prev) => (from ? [...prev, ...answer.body.items] : answer.body.items));
+    setCursor(answer.body.cursor);
+  };
+  useEffect(() => {
+    load(null);
+  }, []);
+
+  return (
+    <section data-testid="receipt-list">
+      <h1>
+        <Bi zh="本单位票据" en="Our receipts" />
+      </h1>
+      {error && <Failed message={error} />}
+      {!loading && !error && items.length === 0 && (
+        <p class="muted">
+          <Bi zh="近一年没有开具票据。" en="No receipts in the last year." />
+        </p>
+      )}
+      {items.length > 0 && (
+        <div class="table-wrap">
+          <table class="data-table">
+            <caption class="visually-hidden">本单位票据 Our receipts, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">
+                  <Bi zh="开票时间" en="Issued" />
+                </th>
+                <th scope="col">
+                  <Bi zh="票据代码/号码" en="Code/number" />
+                </th>
+                <th scope="col">
+                  <Bi zh="缴款人" en="Payer" />
+                </th>
+                <th scope="col" class="num">
+                  <Bi zh="金额" en="Total" />
+                </th>
+                <th scope="col">
+                  <Bi zh="状态" en="Status" />
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((r) => (
+                <tr key={refText(r)} data-testid="receipt-row">
+                  <td>{localTime(r.issuedAt)}</td>
+                  <td>
+                    <a href={receiptHash(r)} class="mono">
+                      {refText(r)}
+                    </a>
+                  </td>
+                  <td>{r.payer.name}</td>
+                  <td class="num">{r.total}</td>
+                  <td>
+                    <StatusChip receipt={r} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {loading && <Loading />}
+      {cursor && !loading && (
+        <button type="button" class="button button--secondary" onClick={() => load(cursor)}>
+          <Bi zh="更早的票据" en="Older receipts" />
+        </button>
+      )}
+    </section>
+  );
+}
+
+export function ReceiptPage(props: { ref_: ReceiptRef }) {
+  const { code, number } = props.ref_;
+  const [receipt, setReceipt] = useState<ReceiptView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    setReceipt(null);
+    setError(null);
+    apiJson<ReceiptView & ApiErrorBody>(`/v1/receipts/${code}/${number}`).then(
+      (answer) =>
+        answer.status === 200 ? setReceipt(answer.body) : setError(errorText(answer.status, answer.body)),
+      () => setError('网络错误 Network error'),
+    );
+  }, [code, number, version]);
+  useEffect(() => heading.current?.focus(), [code, number]);
+  const pdf = usePdfUrl(
+    receipt && receipt.status !== 'pending' ? `/v1/receipts/${code}/${number}/pdf` : null,
+  );
+
+  return (
+    <section class="receipt-page" data-testid="receipt-page">
+      <p>
+        <a href="#receipts">
+          ← <Bi zh="本单位票据" en="Our receipts" />
+        </a>
+      </p>
+      <h1 tabIndex={-1} ref={heading}>
+        <Bi zh="票据" en="Receipt" /> <span class="mono">{`${code}/${number}`}</span>
+      </h1>
+      {error && <Failed message={error} />}
+      {!receipt && !error && <Loading />}
+      {receipt && (
+        <>
+          <ReceiptDetails receipt={receipt} link={receiptHash} />
+          <p class="issued__actions">
+            {pdf.url ? (
+              <a class="button" href={pdf.url} target="_blank" rel="noopener" data-testid="pdf-link">
+                打开 PDF <span lang="en">Open the PDF</span>
+              </a>
+            ) : (
+              <span class="muted" role="status">
+                {pdf.failed ? 'PDF 暂不可用 The PDF is not available' : '正在准备 PDF… Preparing the PDF…'}
+              </span>
+            )}
+          </p>
+          {receipt.kind === 'blue' && receipt.status === 'issued' && (
+            <Reversal receipt={receipt} onDone={() => setVersion(version + 1)} />
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+/**
+ * 冲红: a reason, then a confirmation that says what will happen. One Idempotency-Key per
+ * reversal form, so a double click or a retry never makes two red receipts.
+ */
+function Reversal(props: { receipt: ReceiptView; onDone: () => void }) {
+  const { receipt } = props;
+  const key = useMemo(() => `reversal-${crypto.randomUUID()}`, []);
+  const [step, setStep] = useState<'closed' | 'reason' | 'confirm'>('closed');
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [red, setRed] = useState<ReceiptRef | null>(null);
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  const reasonField = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    if (step === 'confirm') confirmButton.current?.focus();
+    if (step === 'reason') reasonField.current?.focus();
+  }, [step]);
+
+  const reverse = async () => {
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await apiJson<ReceiptRef & ApiErrorBody>(
+        `/v1/receipts/${receipt.code}/${receipt.number}/reversal`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': key },
+          body: JSON.stringify({ reason: reason.trim() }),
+        },
+      );
+      if (answer.status === 201 || answer.status === 200) {
+        setRed({ code: answer.body.code, number: answer.body.number });
+        return;
+      }
+      setError(
+        [errorText(answer.status, answer.body), ...(answer.body?.details ?? []).map((d) => d.message)].join(
+          '\n',
+        ),
+      );
+      setStep('reason');
+    } catch {
+      setError(
+        '网络错误：可以再次确认，不会开出两张红字票据。Network error: confirm again; it never makes two red receipts.',
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (red)
+    return (
+      <div class="notice reversal-done" role="status" data-testid="reversal-done">
+        <p>
+          <Bi zh="已开具红字票据：" en="Red receipt issued:" />{' '}
+          <a href={receiptHash(red)} class="mono" data-testid="red-link">
+            {refText(red)}
+          </a>
+        </p>
+        <button type="button" class="button button--secondary" onClick={props.onDone}>
+          <Bi zh="刷新原票" en="Reload this receipt" />
+        </button>
+      </div>
+    );
+
+  return (
+    <section class="reversal" aria-labelledby="reversal-title">
+      <h2 id="reversal-title">
+        <Bi zh="冲红（退费或作废）" en="Red reversal (refund or void)" />
+      </h2>
+      {step === 'closed' && (
+        <button
+          type="button"
+          class="button button--secondary"
+          data-testid="reverse-start"
+          onClick={() => setStep('reason')}
+        >
+          <Bi zh="冲红此票据" en="Reverse this receipt" />
+        </button>
+      )}
+      {step === 'reason' && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (reason.trim()) setStep('confirm');
+          }}
+        >
+          <div class="field">
+            <label for="reversal-reason">
+              冲红原因 <span lang="en">Reason</span>
+            </label>
+            <textarea
+              id="reversal-reason"
+              ref={reasonField}
+              rows={2}
+              maxLength={200}
+              required
+              value={reason}
+              aria-describedby={error ? 'reversal-error' : undefined}
+              onInput={(e) => setReason(e.currentTarget.value)}
+            />
+          </div>
+          {error && (
+            <p id="reversal-error" class="field-error" role="alert" data-testid="reversal-error">
+              {error}
+            </p>
+          )}
+          <p class="form-actions">
+            <button type="submit" class="button" data-testid="reverse-next" disabled={!reason.trim()}>
+              <Bi zh="下一步" en="Next" />
+            </button>
+            <button type="button" class="button button--secondary" onClick={() => setStep('closed')}>
+              <Bi zh="取消" en="Cancel" />
+            </button>
+          </p>
+        </form>
+      )}
+      {step === 'confirm' && (
+        <div class="notice notice--error confirm" role="alertdialog" aria-labelledby="confirm-text">
+          <p id="confirm-text">
+            将开具红字票据，冲销 <span class="mono">{refText(receipt)}</span>（{receipt.total} 元）。原因：
+            {reason.trim()}。此操作不可撤销。
+            <span lang="en">
+              {' '}
+              A red receipt of −{receipt.total} yuan will reverse this receipt. This cannot be undone.
+            </span>
+          </p>
+          <p class="form-actions">
+            <button
+              type="button"
+              class="button"
+              ref={confirmButton}
+              data-testid="reverse-confirm"
+              disabled={busy}
+              onClick={reverse}
+            >
+              {busy ? '正在冲红…' : '确认冲红'}{' '}
+              <span lang="en">{busy ? 'Reversing…' : 'Confirm reversal'}</span>
+            </button>
+            <button type="button" class="button button--secondary" onClick={() => setStep('reason')}>
+              <Bi zh="返回修改" en="Back" />
+            </button>
+          </p>
+        </div>
+      )}
+    </section>
+  );
+}
