@@ -154,6 +154,24 @@ const MATRIX: Record<string, Entry> = {
     expect: only({ finance: 200 }),
     request: async () => ({ path: `/v1/ranges/${rangeId}/close`, ...json({ reason: '停用' }) }),
   },
+  previewImport: {
+    expect: only({ finance: 200 }),
+    request: async () => ({
+      path: '/v1/catalogue/import/preview',
+      body: `${CSV_HEADER}\nACL-PRE-1,预览,ACL,件,fixed,3.00,,,treasury,${today},,通知,文〔2025〕1号,某市财政局,2025-01-01,,active,,\n`,
+      contentType: 'text/csv',
+    }),
+  },
+  listCatalogueItems: {
+    expect: only({ finance: 200 }),
+    request: async () => ({ path: '/v1/catalogue/items?department=ZRZY' }),
+  },
+  itemHistory: {
+    expect: only({ finance: 200 }),
+    request: async () => ({ path: '/v1/catalogue/items/ZRZY-001' }),
+  },
+  listDepartments: { expect: only({ finance: 200 }), request: async () => ({ path: '/v1/departments' }) },
+  listRanges: { expect: only({ finance: 200 }), request: async () => ({ path: '/v1/ranges' }) },
   issueReceipt: {
     // Another department's collector is authorized to charge, but not for a ZRZY item: the
     // catalogue check refuses it (422), and nothing is issued.

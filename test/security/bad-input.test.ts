@@ -684,6 +684,62 @@ const otherReceipts = fc
   )
   .filter(([c, n]) => !(c === receipt.code && n === receipt.number) && PATH_SEGMENT(c) && PATH_SEGMENT(n));
 
+/** Catalogue CSVs that an import refuses; `withBadRows` adds files whose header is right but no row is. */
+function badCsv(withBadRows: boolean): fc.Arbitrary<Case> {
+  const header =
+    'code,name,department,unit,standard_type,amount,min,max,fund_management,valid_from,valid_to,basis_title,basis_number,basis_issuer,basis_date,exemptions,status,effective_from,reason';
+  const cell = fc.oneof(
+    fc.string({ maxLength: 12 }),
+    withControl,
+    fc.constantFrom('"', '""', '"a,b"', '\r\n', 'ZRZY-001', 'fixed', '80.00'),
+  );
+  // Every generated row has a valid_from that is no date, so no row can be valid.
+  const row = fc.array(cell, { minLength: 19, maxLength: 19 }).chain((cells) =>
+    badDate.map((d) => {
+      const c = [...cells];
+      c[9] = d.replace(/[",\r\n]/g, '') === d ? d : '2026-02-30';
+      return c.map((x) => (/[",\r\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x)).join(',');
+    }),
+  );
+  const csv = (label: string, body: string | Uint8Array): Case => ({
+    label,
+    body,
+    contentType: 'text/csv',
+  });
+  return fc.oneof(
+    fc.string({ minLength: 1, maxLength: 200 }).map((s) => csv('random text', s)),
+    // Bad rows are what a preview is for: it answers them with a 200 that names each error.
+    ...(withBadRows
+      ? [
+          fc
+            .array(row, { minLength: 1, maxLength: 5 })
+            .map((rows) => csv('header and bad rows', [header, ...rows].join('\n'))),
+        ]
+      : []),
+    fc.constant(csv('header only', `${header}\n`)),
+    fc.constant(csv('unterminated quote', `${header}\n"ZRZY-900,名称`)),
+    fc.constant(
+      csv(
+        'too many rows',
+        [
+          header,
+          ...Array.from(
+            { length: 120 },
+            (_, i) =>
+              `IMP-${i},名,IMP,次,fixed,1.00,,,treasury,${today},,通知,文1号,财政局,2025-01-01,,active,,`,
+          ),
+        ].join('\n'),
+      ),
+    ),
+    fc
+      .uint8Array({ minLength: 1, maxLength: 200 })
+      .map((b) => csv('bytes', new Uint8Array([0xff, 0xfe, ...b]))),
+    fc
+      .constantFrom(...WRONG_TYPES.filter((t) => t !== 'text/csv'), 'application/json')
+      .map((t): Case => ({ label: `content type ${t}`, body: `${header}\n`, contentType: t, status: 415 })),
+  );
+}
+
 const SPECS: Partial<Record<string, Spec>> = {
   createItem: {
     token: () => finance,
@@ -798,60 +854,19 @@ const SPECS: Partial<Record<string, Spec>> = {
     token: () => undefined,
     valid: () => ({ query: { asOf: '2026-01-01', department: 'ZRZY' } }),
   },
-  importCatalogue: {
+  importCatalogue: { token: () => finance, valid: () => ({}), more: () => badCsv(true) },
+  previewImport: { token: () => finance, valid: () => ({}), more: () => badCsv(false) },
+  listCatalogueItems: {
     token: () => finance,
-    valid: () => ({}),
-    more: () => {
-      const header =
-        'code,name,department,unit,standard_type,amount,min,max,fund_management,valid_from,valid_to,basis_title,basis_number,basis_issuer,basis_date,exemptions,status,effective_from,reason';
-      const cell = fc.oneof(
-        fc.string({ maxLength: 12 }),
-        withControl,
-        fc.constantFrom('"', '""', '"a,b"', '\r\n', 'ZRZY-001', 'fixed', '80.00'),
-      );
-      // Every generated row has a valid_from that is no date, so no row can be valid.
-      const row = fc.array(cell, { minLength: 19, maxLength: 19 }).chain((cells) =>
-        badDate.map((d) => {
-          const c = [...cells];
-          c[9] = d.replace(/[",\r\n]/g, '') === d ? d : '2026-02-30';
-          return c.map((x) => (/[",\r\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x)).join(',');
-        }),
-      );
-      const csv = (label: string, body: string | Uint8Array): Case => ({
-        label,
-        body,
-        contentType: 'text/csv',
-      });
-      return fc.oneof(
-        fc.string({ minLength: 1, maxLength: 200 }).map((s) => csv('random text', s)),
-        fc
-          .array(row, { minLength: 1, maxLength: 5 })
-          .map((rows) => csv('header and bad rows', [header, ...rows].join('\n'))),
-        fc.constant(csv('header only', `${header}\n`)),
-        fc.constant(csv('unterminated quote', `${header}\n"ZRZY-900,名称`)),
-        fc.constant(
-          csv(
-            'too many rows',
-            [
-              header,
-              ...Array.from(
-                { length: 120 },
-                (_, i) =>
-                  `IMP-${i},名,IMP,次,fixed,1.00,,,treasury,${today},,通知,文1号,财政局,2025-01-01,,active,,`,
-              ),
-            ].join('\n'),
-          ),
-        ),
-        fc
-          .uint8Array({ minLength: 1, maxLength: 200 })
-          .map((b) => csv('bytes', new Uint8Array([0xff, 0xfe, ...b]))),
-        fc
-          .constantFrom(...WRONG_TYPES.filter((t) => t !== 'text/csv'), 'application/json')
-          .map(
-            (t): Case => ({ label: `content type ${t}`, body: `${header}\n`, contentType: t, status: 415 }),
-          ),
-      );
-    },
+    valid: () => ({ query: { asOf: '2026-01-01', department: 'ZRZY' } }),
+  },
+  itemHistory: {
+    token: () => finance,
+    valid: () => ({ params: { itemCode: 'FUZZ-001' } }),
+    more: () =>
+      fc
+        .constantFrom('NOPE-1', 'ZZZ')
+        .map((itemCode): Case => ({ label: `missing item ${itemCode}`, params: { itemCode }, status: 404 })),
   },
   verifyPdf: {
     token: () => undefined,

@@ -1,0 +1,235 @@
+/**
+ * The catalogue import: choose a CSV, see every row with what it would write or its errors
+ * (the API's dry run, which writes nothing), then import all rows or none.
+ */
+import { useState } from 'preact/hooks';
+import { standardText } from '../../format.js';
+import { type ApiErrorBody, apiJson, type Violation } from '../api.js';
+import { Bi } from '../ui.js';
+import type { ItemVersion } from './shared.js';
+
+interface PreviewRow {
+  row: number;
+  cells: Record<string, string>;
+  action: 'create' | 'revise' | null;
+  item: ItemVersion | null;
+  violations: Violation[];
+}
+
+interface Preview {
+  valid: boolean;
+  rowCount: number;
+  errorRows: number;
+  rows: PreviewRow[];
+}
+
+type Stage =
+  | { stage: 'empty' }
+  | { stage: 'reading' }
+  | { stage: 'refused'; message: string; details: Violation[] }
+  | { stage: 'previewed'; preview: Preview }
+  | { stage: 'imported'; count: number };
+
+async function postCsv<T>(path: string, file: File) {
+  return apiJson<T & ApiErrorBody>(path, {
+    method: 'POST',
+    headers: { 'content-type': 'text/csv' },
+    body: file,
+  });
+}
+
+export function ImportTab() {
+  const [file, setFile] = useState<File | null>(null);
+  const [stage, setStage] = useState<Stage>({ stage: 'empty' });
+  const [busy, setBusy] = useState(false);
+
+  const refused = (answer: { status: number; body: ApiErrorBody | null }): Stage => ({
+    stage: 'refused',
+    message: answer.body?.message ?? `HTTP ${answer.status}`,
+    details: answer.body?.details ?? [],
+  });
+
+  const preview = async (chosen: File) => {
+    setFile(chosen);
+    setStage({ stage: 'reading' });
+    try {
+      const answer = await postCsv<Preview>('/v1/catalogue/import/preview', chosen);
+      setStage(answer.status === 200 ? { stage: 'previewed', preview: answer.body } : refused(answer));
+    } catch {
+      setStage({ stage: 'refused', message: '网络错误 Network error', details: [] });
+    }
+  };
+
+  const importAll = async () => {
+    if (!file || busy) return;
+    setBusy(true);
+    try {
+      const answer = await postCsv<{ imported: number }>('/v1/catalogue/import', file);
+      setStage(answer.status === 200 ? { stage: 'imported', count: answer.body.imported } : refused(answer));
+    } catch {
+      setStage({ stage: 'refused', message: '网络错误 Network error', details: [] });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="import-title">
+      <h1 id="import-title">
+        <Bi zh="目录导入" en="Catalogue import" />
+      </h1>
+      <p class="hint" id="import-hint">
+        <Bi
+          zh="选择 CSV 文件（UTF-8，最多 99 行）。先预览每一行，全部无误才能导入；任何一行有错则一行也不导入。"
+          en="Choose a CSV (UTF-8, at most 99 rows). Every row is previewed first; the import writes all rows or none."
+        />
+      </p>
+      <div class="field">
+        <label for="import-file">
+          <Bi zh="CSV 文件" en="CSV file" />
+        </label>
+        <input
+          id="import-file"
+          type="file"
+          accept=".csv,text/csv"
+          data-testid="import-file"
+          aria-describedby="import-hint"
+          onChange={(e) => {
+            const chosen = e.currentTarget.files?.[0];
+            if (chosen) preview(chosen);
+          }}
+        />
+      </div>
+      <div aria-live="polite" data-testid="import-state" data-state={stage.stage}>
+        {stage.stage === 'reading' && <p class="muted">正在预览… Previewing…</p>}
+        {stage.stage === 'refused' && (
+          <div class="notice notice--error" role="alert" data-testid="import-refused">
+            <p>{stage.message}</p>
+            <ul>
+              {stage.details.map((d, i) => (
+                <li key={`${i}-${d.path}`}>
+                  {d.path}: {d.message}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
+        {stage.stage === 'imported' && (
+          <p class="notice" role="status" data-testid="import-result">
+            <Bi zh={`已导入 ${stage.count} 项。`} en={`${stage.count} item(s) imported.`} />{' '}
+            <a href="#catalogue">
+              <Bi zh="查看收费目录" en="See the catalogue" />
+            </a>
+          </p>
+        )}
+        {stage.stage === 'previewed' && <PreviewTable preview={stage.preview} />}
+      </div>
+      {stage.stage === 'previewed' && (
+        <p class="finance-actions">
+          <button
+            type="button"
+            class="button"
+            data-testid="import-submit"
+            disabled={!stage.preview.valid || busy}
+            aria-describedby="import-verdict"
+            onClick={importAll}
+          >
+            <Bi
+              zh={`全部导入（${stage.preview.rowCount} 行）`}
+              en={`Import all ${stage.preview.rowCount} rows`}
+            />
+          </button>
+        </p>
+      )}
+    </section>
+  );
+}
+
+function PreviewTable(props: { preview: Preview }) {
+  const { preview } = props;
+  return (
+    <>
+      <p
+        id="import-verdict"
+        class={preview.valid ? 'notice' : 'notice notice--error'}
+        data-testid="import-verdict"
+      >
+        {preview.valid ? (
+          <Bi
+            zh={`${preview.rowCount} 行全部有效，可以导入。`}
+            en={`All ${preview.rowCount} rows are valid.`}
+          />
+        ) : (
+          <Bi
+            zh={`${preview.rowCount} 行中有 ${preview.errorRows} 行有错，改正后重新选择文件；不会导入任何一行。`}
+            en={`${preview.errorRows} of ${preview.rowCount} rows have errors: fix the file and choose it again. Nothing will be imported.`}
+          />
+        )}
+      </p>
+      <div class="table-wrap">
+        <table class="lines" data-testid="import-preview">
+          <caption class="visually-hidden">导入预览 Import preview</caption>
+          <thead>
+            <tr>
+              <th scope="col">
+                <Bi zh="行" en="Row" />
+              </th>
+              <th scope="col">
+                <Bi zh="编码" en="Code" />
+              </th>
+              <th scope="col">
+                <Bi zh="名称" en="Name" />
+              </th>
+              <th scope="col">
+                <Bi zh="将写入" en="Would write" />
+              </th>
+              <th scope="col">
+                <Bi zh="错误" en="Errors" />
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {preview.rows.map((r) => (
+              <tr
+                key={r.row}
+                data-testid="preview-row"
+                data-row={r.row}
+                data-state={r.violations.length ? 'error' : 'ok'}
+                class={r.violations.length ? 'finance-row--error' : undefined}
+              >
+                <td>{r.row}</td>
+                <td class="mono">{r.cells.code}</td>
+                <td>{r.cells.name}</td>
+                <td>
+                  {r.item ? (
+                    <>
+                      {r.action === 'create'
+                        ? '新设 New'
+                        : `修订为第 ${r.item.version} 版 Version ${r.item.version}`}{' '}
+                      · {standardText(r.item.standard)}/{r.item.unit} · {r.item.effectiveFrom}
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+                <td>
+                  {r.violations.length === 0 ? (
+                    <span>✓ 无 None</span>
+                  ) : (
+                    <ul class="finance-plain finance-errors">
+                      {r.violations.map((v) => (
+                        <li key={v.path + v.rule}>
+                          <span class="mono">{v.path}</span>：{v.message}
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
