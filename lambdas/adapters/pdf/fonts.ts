@@ -3,9 +3,11 @@ import { fileURLToPath } from 'node:url';
 import fontkit from '@pdf-lib/fontkit';
 import { type PDFDocument, type PDFFont, StandardFontEmbedder, StandardFonts } from 'pdf-lib';
 import { BoundedCache } from '../../core/bounded-cache.js';
+import { TrueTypeFont } from './truetype.js';
 
 /**
- * Two fonts: DroidSansFallbackFull (TrueType, embedded as a per-document subset) draws the
+ * Two fonts: DroidSansFallbackFull (TrueType, embedded as subsets: the page template's, made
+ * once per process, and one per document for the receipt's own texts) draws the
  * Chinese text but has no Latin letters or digits, so those go to Helvetica, a standard
  * PDF font that costs no bytes. Every character is drawn by exactly one of the two.
  */
@@ -19,22 +21,60 @@ export function cjkFontPath(): string {
   );
 }
 
-let cached: { bytes: Uint8Array; font: fontkit.Font } | undefined;
+interface CjkFont {
+  bytes: Uint8Array;
+  /** For its character map, metrics and the unpatched embedding path (embedReceiptFonts). */
+  font: fontkit.Font;
+  /** The same bytes, for subsets made per document (truetype.ts). */
+  ttf: TrueTypeFont;
+}
+let cached: CjkFont | undefined;
 
 /** Read and parsed once per process; 4 MB, so not at import time but on first use. */
-function cjk(): { bytes: Uint8Array; font: fontkit.Font } {
+export function cjkFont(): CjkFont {
   if (!cached) {
     const bytes = new Uint8Array(readFileSync(cjkFontPath()));
-    cached = { bytes, font: fontkit.create(bytes) };
+    cached = { bytes, font: fontkit.create(bytes), ttf: new TrueTypeFont(bytes) };
   }
   return cached;
 }
 
+const glyphIds = new BoundedCache<number, number>(100_000);
+
+/** The CJK font's glyph for a code point that fontFor() gives to it. */
+export function cjkGlyphId(codePoint: number): number {
+  return glyphIds.getOrCompute(codePoint, () => cjkFont().font.glyphForCodePoint(codePoint).id);
+}
+
+/** Measures text in one font, in points; PDFFont is one. */
+export interface FontMetrics {
+  widthOfTextAtSize(text: string, size: number): number;
+}
+
 // pdf-lib's own enum and the embedder's (from @pdf-lib/standard-fonts) are the same strings.
 type EmbedderFontName = Parameters<typeof StandardFontEmbedder.for>[0];
-const latinEncoding = StandardFontEmbedder.for(
-  StandardFonts.Helvetica as string as EmbedderFontName,
-).encoding;
+/** Helvetica's metrics and WinAnsi encoding, as pdf-lib's standard font embedder has them. */
+export const helvetica = StandardFontEmbedder.for(StandardFonts.Helvetica as string as EmbedderFontName);
+
+/**
+ * Helvetica's metrics (kerning included, as pdf-lib measures it) and the CJK font's advance
+ * widths: what the renderer measures with, without a document. The CJK font has no kerning
+ * and no substitution for the characters receipts print (its layout equals its cmap and hmtx).
+ */
+export const receiptMetrics: Record<FontChoice, FontMetrics> = {
+  latin: helvetica,
+  cjk: {
+    widthOfTextAtSize(text: string, size: number): number {
+      const { ttf } = cjkFont();
+      const scale = 1000 / ttf.unitsPerEm;
+      let width = 0;
+      for (const ch of text) width += ttf.advance(cjkGlyphId(ch.codePointAt(0)!)) * scale;
+      return width * (size / 1000);
+    },
+  },
+};
+
+const latinEncoding = helvetica.encoding;
 
 const choices = new BoundedCache<number, FontChoice | null>(100_000);
 
@@ -43,7 +83,7 @@ export function fontFor(codePoint: number): FontChoice | null {
   return choices.getOrCompute(codePoint, () => {
     if (codePoint < 0x20 || (codePoint >= 0x7f && codePoint < 0xa0)) return null;
     if (latinEncoding.canEncodeUnicodeCodePoint(codePoint)) return 'latin';
-    return cjk().font.hasGlyphForCodePoint(codePoint) ? 'cjk' : null;
+    return cjkFont().font.hasGlyphForCodePoint(codePoint) ? 'cjk' : null;
   });
 }
 
@@ -139,10 +179,10 @@ export type ReceiptFonts = Record<FontChoice, PDFFont>;
  */
 export async function embedReceiptFonts(doc: PDFDocument, subsetTag: string): Promise<ReceiptFonts> {
   doc.registerFontkit(evenGlyphFontkit);
-  const { bytes, font } = cjk();
-  const [latin, cjkFont] = await Promise.all([
+  const { bytes, font } = cjkFont();
+  const [latin, cjk] = await Promise.all([
     doc.embedFont(StandardFonts.Helvetica),
     doc.embedFont(bytes, { subset: true, customName: `${subsetTag}+${font.postscriptName}` }),
   ]);
-  return { latin, cjk: cjkFont };
+  return { latin, cjk };
 }

@@ -1,10 +1,18 @@
-import { drawObject, type PDFPage, popGraphicsState, pushGraphicsState } from 'pdf-lib';
 import QRCode from 'qrcode';
+import { num } from './content.js';
 
 export interface QrMatrix {
   size: number;
   dark(row: number, col: number): boolean;
 }
+
+/**
+ * The mask every symbol uses. Choosing the best of the eight (the library's default) scores
+ * each against the penalty rules and was half of the symbol's cost; any mask is valid, and a
+ * symbol printed as vector paths and read from a screen or good print does not need the best
+ * one. test/adapters/pdf/qr.test.ts reads symbols of many lengths back with zbarimg.
+ */
+const MASK = 0;
 
 /**
  * The QR symbol for `text`, error correction M (survives some print damage). One byte-mode
@@ -13,6 +21,7 @@ export interface QrMatrix {
 export function qrMatrix(text: string): QrMatrix {
   const { modules } = QRCode.create([{ data: Buffer.from(text, 'utf8'), mode: 'byte' }], {
     errorCorrectionLevel: 'M',
+    maskPattern: MASK,
   });
   return { size: modules.size, dark: (row, col) => modules.get(row, col) === 1 };
 }
@@ -23,17 +32,17 @@ export function qrSide(matrix: QrMatrix): number {
 }
 
 /**
- * Draws the symbol with its top-left corner at (x, top), `side` points wide, as vector
- * rectangles (one per horizontal run of dark modules) filled in a single path: sharp at any
- * zoom and a few KB at most. The path is written as one form XObject, not as hundreds of
- * page operators. The caller keeps a 4-module white quiet zone around it.
+ * Content operators drawing the symbol with its top-left corner at (x, top), `side` points
+ * wide, as vector rectangles (one per horizontal run of dark modules) filled in a single
+ * path, in module units scaled by one matrix: sharp at any zoom and a few KB at most. The
+ * caller keeps a 4-module white quiet zone around it, and the graphics state.
  */
-export function drawQrCode(page: PDFPage, matrix: QrMatrix, x: number, top: number, side: number): void {
+export function qrOperators(matrix: QrMatrix, x: number, top: number, side: number): string {
   const n = matrix.size;
-  const unit = side / n;
-  const num = (v: number) => String(Math.round(v * 1000) / 1000);
-  const path = ['0 0 0 rg'];
+  const unit = num(side / n);
+  const ops = [`${unit} 0 0 ${unit} ${num(x)} ${num(top - side)} cm 0 0 0 rg`];
   for (let row = 0; row < n; row++) {
+    const y = n - 1 - row;
     for (let col = 0; col < n; ) {
       if (!matrix.dark(row, col)) {
         col++;
@@ -41,19 +50,9 @@ export function drawQrCode(page: PDFPage, matrix: QrMatrix, x: number, top: numb
       }
       const start = col;
       while (col < n && matrix.dark(row, col)) col++;
-      path.push(
-        `${num(x + start * unit)} ${num(top - (row + 1) * unit)} ${num((col - start) * unit)} ${num(unit)} re`,
-      );
+      ops.push(`${start} ${y} ${col - start} 1 re`);
     }
   }
-  path.push('f');
-  const context = page.doc.context;
-  const form = context.register(
-    context.flateStream(path.join('\n'), {
-      Type: 'XObject',
-      Subtype: 'Form',
-      BBox: [x, top - side, x + side, top],
-    }),
-  );
-  page.pushOperators(pushGraphicsState(), drawObject(page.node.newXObject('QR', form)), popGraphicsState());
+  ops.push('f');
+  return ops.join('\n');
 }

@@ -1,6 +1,7 @@
-import type { PDFPage, RGB } from 'pdf-lib';
 import { BoundedCache } from '../../core/bounded-cache.js';
-import { fontRuns, type ReceiptFonts } from './fonts.js';
+import { type CjkGlyphs, latinHex } from './cid-font.js';
+import type { Color, Content } from './content.js';
+import { type FontChoice, type FontMetrics, fontRuns } from './fonts.js';
 
 /**
  * Widths of the texts measured so far, shared by every document: both fonts are the same in
@@ -8,9 +9,18 @@ import { fontRuns, type ReceiptFonts } from './fonts.js';
  */
 const widths = new BoundedCache<string, number>(10_000);
 
+/** Resource name of Helvetica in every page and form of a receipt. */
+export const LATIN_FONT = 'Helv';
+
+/** A subset of the CJK font as a page draws it: its resource name and its glyph numbering. */
+export interface CjkFace {
+  name: string;
+  glyphs: CjkGlyphs;
+}
+
 /** Measures, wraps and draws text that mixes Latin and Chinese, one font run at a time. */
 export class TextDrawer {
-  constructor(private readonly fonts: ReceiptFonts) {}
+  constructor(private readonly fonts: Record<FontChoice, FontMetrics>) {}
 
   width(text: string, size: number): number {
     return widths.getOrCompute(`${size}|${text}`, () =>
@@ -18,12 +28,13 @@ export class TextDrawer {
     );
   }
 
-  draw(page: PDFPage, text: string, x: number, y: number, size: number, color: RGB): void {
+  /** Draws `text` with Helvetica and the CJK subset `cjk`, starting at (x, y). */
+  draw(out: Content, cjk: CjkFace, text: string, x: number, y: number, size: number, color: Color): void {
     let cursor = x;
     for (const run of fontRuns(text)) {
-      const font = this.fonts[run.font];
-      page.drawText(run.text, { x: cursor, y, size, font, color });
-      cursor += font.widthOfTextAtSize(run.text, size);
+      if (run.font === 'latin') out.text(LATIN_FONT, size, cursor, y, latinHex(run.text), color);
+      else out.text(cjk.name, size, cursor, y, cjk.glyphs.hex(run.text), color);
+      cursor += this.fonts[run.font].widthOfTextAtSize(run.text, size);
     }
   }
 
