@@ -1,0 +1,176 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Signer } from '../../core/signer.js';
+import type { MessageSigner, ResolvedKey, SignatureRole } from '../../core/two-signatures.js';
+import { certificateToPem, createSelfSignedCertificate, sha256 } from './certificate.js';
+import { verifyWithCertificate } from './ecdsa.js';
+import { openLocalSigner } from './local-signer.js';
+import {
+  generateSm2KeyPem,
+  localSm2Signer,
+  type Sm2Signer,
+  signSm2Message,
+  sm2KeyFromPem,
+  verifySm2,
+} from './sm2.js';
+
+/**
+ * Each collecting department signs its receipts with its own key (开票单位签章); locally a key
+ * file per department under the data directory, made on first use and never overwritten. The
+ * certificate of a department key is self-signed, like the bureau's: the bureau's certificate is
+ * not a CA (cA FALSE, no keyCertSign), so a chain under it would not validate anywhere; trust
+ * comes from publication in /v1/keys with the department, and the supervision signature covers
+ * the unit's. See docs/einvoice.md, "Signatures".
+ */
+
+export type DepartmentKeyAlgorithm = 'ECDSA_P256_SHA256' | 'SM2_SM3';
+
+const DEPARTMENT = /^[A-Z0-9]{2,16}$/;
+const FILE_SUFFIX: Record<DepartmentKeyAlgorithm, string> = { ECDSA_P256_SHA256: 'p256', SM2_SM3: 'sm2' };
+
+/** <dataDir>/keys/departments/<CODE>.<p256|sm2>.pem; the code is checked, so it cannot leave the folder. */
+export function departmentKeyPath(
+  dataDir: string,
+  department: string,
+  algorithm: DepartmentKeyAlgorithm,
+): string {
+  if (!DEPARTMENT.test(department)) throw new RangeError(`bad department code ${JSON.stringify(department)}`);
+  return join(dataDir, 'keys', 'departments', `${department}.${FILE_SUFFIX[algorithm]}.pem`);
+}
+
+/** A P-256 Signer (local key file or KMS) as a MessageSigner: SHA-256 here, the signature there. */
+export function p256MessageSigner(signer: Signer): MessageSigner {
+  return {
+    keyId: signer.keyId,
+    algorithm: 'ECDSA_P256_SHA256',
+    sign: (message) => signer.signDigest(sha256(message)),
+  };
+}
+
+/** An Sm2Signer (local key file or KMS SM2DSA) as a MessageSigner: SM3(Z ‖ M) here, signed there. */
+export function sm2MessageSigner(signer: Sm2Signer): MessageSigner {
+  return { keyId: signer.keyId, algorithm: 'SM2_SM3', sign: (message) => signSm2Message(signer, message) };
+}
+
+export interface DepartmentKey {
+  department: string;
+  signer: MessageSigner;
+  /** DER SubjectPublicKeyInfo: what the certificate (P-256) or the published key (SM2) carries. */
+  publicKeySpki: Uint8Array;
+  /** The P-256 signer, for its certificate (made through the Signer port); absent for SM2. */
+  p256?: Signer;
+}
+
+/** `local-sm2:` + the first 16 hex digits of sha256(SPKI DER), like the P-256 key's `local:`. */
+const localSm2KeyId = (spki: Uint8Array) =>
+  `local-sm2:${createHash('sha256').update(spki).digest('hex').slice(0, 16)}`;
+
+/**
+ * The department keys of one data directory, each opened (and on first use created) once per
+ * process; two processes creating the same key at once end up with the same one.
+ */
+export function localDepartmentKeys(
+  dataDir: string,
+  algorithm: DepartmentKeyAlgorithm = 'ECDSA_P256_SHA256',
+) {
+  const opened = new Map<string, Promise<DepartmentKey>>();
+  async function open(department: string): Promise<DepartmentKey> {
+    const path = departmentKeyPath(dataDir, department, algorithm);
+    if (algorithm === 'ECDSA_P256_SHA256') {
+      const p256 = await openLocalSigner(path);
+      return { department, signer: p256MessageSigner(p256), publicKeySpki: await p256.publicKeySpki(), p256 };
+    }
+    const key = sm2KeyFromPem(await readOrCreateKeyFile(path, generateSm2KeyPem));
+    return {
+      department,
+      signer: sm2MessageSigner(localSm2Signer(key, localSm2KeyId(key.spki))),
+      publicKeySpki: key.spki,
+    };
+  }
+  return {
+    keyFor(department: string): Promise<DepartmentKey> {
+      let key = opened.get(department);
+      if (!key) {
+        key = open(department).catch((e) => {
+          opened.delete(department); // a failed open is tried again next time
+          throw e;
+        });
+        opened.set(department, key);
+      }
+      return key;
+    },
+  };
+}
+
+/**
+ * Reads a key file, or creates it: written to a private temp file, then hard-linked into place.
+ * link() fails when the file exists, so a key is never overwritten and a crash never leaves half
+ * a key (the same scheme as local-signer.ts's P-256 key file).
+ */
+async function readOrCreateKeyFile(path: string, make: () => string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const pem = make();
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(tmp, pem, { mode: 0o600, flag: 'wx' });
+  await chmod(tmp, 0o600);
+  try {
+    await link(tmp, path);
+    return pem;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return readFile(path, 'utf8');
+  } finally {
+    await unlink(tmp);
+  }
+}
+
+const CERT_YEARS = 10;
+
+/**
+ * The self-signed certificate of a department's P-256 key: O = the bureau, CN = the unit's
+ * name and department code, so a verifier reads whose key it is. (An SM2 key's certificate
+ * needs the SM2-with-SM3 signature algorithm: not made yet, see docs/einvoice.md.)
+ */
+export async function departmentCertificatePem(
+  key: DepartmentKey,
+  opts: { bureauName: string; unitName: string; now: Date },
+): Promise<string> {
+  if (!key.p256)
+    throw new RangeError('certificates are made for P-256 department keys only (SM2: next step)');
+  const notAfter = new Date(opts.now);
+  notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CERT_YEARS);
+  const der = await createSelfSignedCertificate(key.p256, {
+    commonName: `${opts.unitName} (${key.department}) 开票单位签章`,
+    organization: opts.bureauName,
+    country: 'CN',
+    notBefore: opts.now,
+    notAfter,
+  });
+  return certificateToPem(der);
+}
+
+/** A published key as the two-signature check needs it: a P-256 certificate or an SM2 public key. */
+export function resolvedKey(
+  role: SignatureRole,
+  published: { certificatePem: string } | { sm2PublicKeySpki: Uint8Array },
+  department?: string,
+): ResolvedKey {
+  const base = { role, ...(department !== undefined ? { department } : {}) };
+  if ('certificatePem' in published)
+    return {
+      ...base,
+      algorithm: 'ECDSA_P256_SHA256',
+      verify: (message, signature) => verifyWithCertificate(published.certificatePem, message, signature),
+    };
+  return {
+    ...base,
+    algorithm: 'SM2_SM3',
+    verify: (message, signature) => verifySm2(message, signature, published.sm2PublicKeySpki),
+  };
+}
