@@ -214,7 +214,7 @@ describe('reading PDFs', () => {
     const row = (await getDeps().receipts.getReceipt(res.body))!;
     const path = join(blobRoot(), row.pdfKey!);
     const altered = readFileSync(path);
-    altered[altered.length - 10] ^= 1;
+    altered.writeUInt8(altered.readUInt8(altered.length - 10) ^ 1, altered.length - 10);
     writeFileSync(path, altered);
     const staff = await pdfOf(row);
     expect(staff.status).toBe(500);
