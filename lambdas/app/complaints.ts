@@ -118,8 +118,12 @@ export async function fileComplaint(
 }
 
 /** The payer's lookup: a wrong code and a missing complaint are the same miss. */
-export async function lookupComplaint(deps: Deps, id: string, code: string | null): Promise<Complaint> {
-  const found = await repo(deps).get(id);
+export async function lookupComplaint(
+  deps: Deps,
+  id: string | null,
+  code: string | null,
+): Promise<Complaint> {
+  const found = id === null ? undefined : await repo(deps).get(id);
   const hash = sha256(code ?? '');
   if (!found || !code || found.codeHash !== hash) throw notFound('no complaint has this number and code');
   return found;

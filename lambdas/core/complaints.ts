@@ -22,8 +22,12 @@ export type ComplaintStatus = 'open' | 'replied' | 'resolved';
 
 /** The most a complaint's free text may hold (characters). */
 export const MAX_COMPLAINT_TEXT = 2000;
-/** The largest complaint body the API reads, in bytes: a full text in CJK with room to spare. */
-export const MAX_COMPLAINT_BYTES = 16 * 1024;
+/**
+ * The largest complaint body the API reads, in bytes. A full text is at most about 8 KB; above
+ * this a body is refused unread (413), and up to it the schema names what is too long (400). In
+ * AWS the WAF's 8 KB rule for JSON bodies comes first (lib/waf.ts).
+ */
+export const MAX_COMPLAINT_BYTES = 256 * 1024;
 
 /** Abuse limits of the public form; FEEPROOF_COMPLAINT_LIMITS (JSON) overrides any of them. */
 export interface ComplaintLimits {

@@ -41,8 +41,12 @@ export const handler = groupHandler('complaints', {
   },
 
   lookupComplaint: async (req) => {
-    const id = req.input?.params.id ?? req.params.id ?? '';
-    const found = await lookupComplaint(getDeps(), id, req.input?.query.code ?? null);
+    // Malformed reads as missing (nullWhenInvalid): no lookup at all.
+    const found = await lookupComplaint(
+      getDeps(),
+      req.input?.params.id ?? null,
+      req.input?.query.code ?? null,
+    );
     return json(200, lookupOut(found), { 'cache-control': 'no-store' });
   },
 

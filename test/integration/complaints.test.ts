@@ -206,7 +206,7 @@ describe('the form refuses abuse and stores nothing', () => {
   it('answers 413 for a body over the limit, 422 for a receipt that is not genuine', async () => {
     await storesNothing(async () => {
       const huge = await svc.api('POST', '/v1/complaints', {
-        body: JSON.stringify(about(receipt, { text: '长'.repeat(10_000) })),
+        body: JSON.stringify(about(receipt, { text: '长'.repeat(100_000) })),
         contentType: 'application/json',
         headers: from(),
       });

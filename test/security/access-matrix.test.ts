@@ -255,11 +255,48 @@ async function freshAlertId(): Promise<string> {
   return listed.body.items[0].id;
 }
 
+// Issue 15: open data and complaints. Complaints are filed from one address here, under a
+// limit raised for the test (startTestService below); each request files its own.
+const complaintBody = () => ({ category: 'other', text: '权限测试投诉', department: 'ACL', date: today });
+async function fileComplaint() {
+  const res = await call(svc.url, { method: 'POST', path: '/v1/complaints', ...json(complaintBody()) });
+  expect(res.status, res.text).toBe(201);
+  return res.body as { id: string; code: string };
+}
+const complaintAs = (suffix: string, body?: unknown): Entry => ({
+  expect: only({ auditor: 200 }),
+  request: async () => {
+    const { id } = await fileComplaint();
+    return { path: `/v1/audit/complaints/${id}${suffix}`, ...(body ? json(body) : {}) };
+  },
+});
+Object.assign(MATRIX, {
+  publicStats: { expect: anyone(200), request: async () => ({ path: '/v1/stats?groupBy=month' }) },
+  supervisionChannel: { expect: anyone(200), request: async () => ({ path: '/v1/supervision' }) },
+  fileComplaint: {
+    expect: anyone(201),
+    request: async () => ({ path: '/v1/complaints', ...json(complaintBody()) }),
+  },
+  lookupComplaint: {
+    expect: anyone(200),
+    request: async () => {
+      const { id, code } = await fileComplaint();
+      return { path: `/v1/complaints/${id}?code=${code}` };
+    },
+  },
+  listComplaints: auditGet('/v1/audit/complaints'),
+  readComplaint: complaintAs(''),
+  replyToComplaint: complaintAs('/reply', { reply: '已答复' }),
+  resolveComplaint: complaintAs('/resolve', { note: '办结' }),
+} satisfies Record<string, Entry>);
+
 /** The matrix entry of a route: every route has one, written above (the first test checks). */
 const entryOf = (route: Route): Entry | undefined => MATRIX[route.id];
 
 beforeAll(async () => {
-  svc = await startTestService();
+  svc = await startTestService({
+    env: { FEEPROOF_COMPLAINT_LIMITS: JSON.stringify({ perAddressPerDay: 10_000, perReceipt: 10_000 }) },
+  });
   const other = await loadIssuerKey(mkdtempSync(join(tmpdir(), 'feeproof-other-issuer-')));
   const payload = (await svc.token({ role: 'finance' })).split('.')[1];
   const unsignedHeader = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
@@ -384,7 +421,10 @@ describe('public answers', () => {
         const request = await MATRIX[route.id]!.request();
         receipt = saved;
         const res = await call(svc.url, { method: route.method, ...request });
-        expect(res.status, `${route.id}: ${res.text.slice(0, 200)}`).toBe(200);
+        // 201: filing a complaint (its answer is the new complaint's number and code).
+        expect(res.status, `${route.id}: ${res.text.slice(0, 200)}`).toBe(
+          route.id === 'fileComplaint' ? 201 : 200,
+        );
         for (const secret of secrets)
           for (const encoded of encodings(secret))
             expect(res.bytes.includes(encoded), `${route.id} answers ${secret}`).toBe(false);

@@ -974,6 +974,63 @@ const SPECS: Partial<Record<string, Spec>> = {
     token: () => collector,
     valid: () => ({ query: { from: '2026-01-01', to: '2026-01-31', limit: '10' } }),
   },
+  // Issue 15: open data and complaints. A complaint id and code that name nothing: a well-formed
+  // miss is the same 404 as a malformed one (lookup), and a missing complaint for auditors.
+  publicStats: {
+    token: () => undefined,
+    valid: () => ({ query: { from: '2026-01', to: '2026-03', groupBy: 'item', format: 'json' } }),
+  },
+  fileComplaint: {
+    token: () => undefined,
+    valid: () => ({
+      body: {
+        category: 'other',
+        text: '模糊测试投诉',
+        contact: 'a@example.cn',
+        department: 'ZRZY',
+        date: today,
+      },
+    }),
+    more: () =>
+      fc.constantFrom(
+        json(
+          'honeypot filled',
+          { category: 'other', text: '垃圾', department: 'ZRZY', date: today, website: 'x' },
+          { status: 400 },
+        ),
+        json(
+          'receipt with a wrong check code',
+          {
+            category: 'other',
+            text: '伪造票据',
+            receipt: {
+              code: receipt.code,
+              number: receipt.number,
+              checkCode: receipt.checkCode === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA',
+            },
+          },
+          { status: 422 },
+        ),
+        json('no department without a receipt', { category: 'other', text: '无部门' }, { status: 400 }),
+      ),
+  },
+  lookupComplaint: {
+    token: () => undefined,
+    valid: () => ({ params: { id: 'TS-20260101-AAAAAAAA' }, query: { code: 'AAAAAAAAAAAA' } }),
+  },
+  listComplaints: {
+    token: () => auditor,
+    valid: () => ({ query: { from: '2026-01-01', to: '2026-01-31', status: 'open', limit: '10' } }),
+  },
+  readComplaint: { token: () => auditor, valid: () => ({ params: { id: 'TS-20260101-AAAAAAAA' } }) },
+  replyToComplaint: {
+    token: () => auditor,
+    valid: () => ({ params: { id: 'TS-20260101-AAAAAAAA' }, body: { reply: '答复' } }),
+  },
+  resolveComplaint: {
+    token: () => auditor,
+    valid: () => ({ params: { id: 'TS-20260101-AAAAAAAA' }, body: { note: '办结' } }),
+  },
 };
 
 async function send(route: Route, spec: Spec, c: Case): Promise<Answer> {
