@@ -191,3 +191,24 @@ export function decodeBundle(bytes: Uint8Array): Uint8Array[] {
     throw new TlogError('malformed_tile', `an entry bundle of ${out.length} entries`);
   return out;
 }
+
+/**
+ * Runs a computation over a tree of `size` whose hashes live in a tile store: lists the tiles
+ * it reads, fetches them (in parallel), then runs it for real over them.
+ */
+export async function withTiles<T>(
+  size: number,
+  fetchTile: (tile: TileId) => Promise<Uint8Array | null>,
+  compute: (read: NodeReader) => T,
+): Promise<T> {
+  const needed = tilesRead(size, compute);
+  const fetched = new Map<string, Uint8Array>();
+  await Promise.all(
+    needed.map(async (tile) => {
+      const bytes = await fetchTile(tile);
+      if (!bytes) throw new TlogError('malformed_tile', `tile ${tilePath(tile)} is missing`);
+      fetched.set(tilePath(tile), bytes);
+    }),
+  );
+  return compute(nodeReaderFromTiles(size, (tile) => fetched.get(tilePath(tile))!));
+}

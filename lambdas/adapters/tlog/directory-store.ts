@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { parseCheckpoint } from '../../core/tlog/checkpoint.js';
+import { parseNote } from '../../core/tlog/note.js';
+import type { TileStore, TreeHead } from '../../core/tlog/ports.js';
+import { TILE_WIDTH, type TileId, tilePath } from '../../core/tlog/tiles.js';
+
+/**
+ * The log's tiles, entry bundles and checkpoint in a directory, laid out exactly as tlog-tiles
+ * serves them (`<root>/checkpoint`, `<root>/tile/...`), so the directory can be served as is or
+ * read by `feeproof log verify --dir`. The tree head's compare-and-swap lives beside it in
+ * `<state>/heads/<generation>`: each published head is a new file made with link(), which fails
+ * if another writer made that generation first, so two integrators cannot both win.
+ */
+export class DirectoryTileStore implements TileStore {
+  private readonly heads: string;
+
+  constructor(
+    readonly root: string,
+    state = join(root, '..', 'log-state'),
+  ) {
+    this.heads = join(state, 'heads');
+  }
+
+  async readTile(tile: TileId): Promise<Uint8Array | null> {
+    const exact = await readOrNull(join(this.root, tilePath(tile)));
+    if (exact || tile.width === TILE_WIDTH) return exact;
+    // A partial tile's hashes are a prefix of the full tile's, which may have replaced it.
+    return readOrNull(join(this.root, tilePath({ ...tile, width: TILE_WIDTH })));
+  }
+
+  async writeTile(tile: TileId, bytes: Uint8Array): Promise<void> {
+    const path = join(this.root, tilePath(tile));
+    if (await writeOnce(path, bytes)) return;
+    const existing = await readFile(path);
+    if (Buffer.compare(existing, bytes) !== 0)
+      throw new Error(`refusing to overwrite ${tilePath(tile)} with different bytes: the log would fork`);
+  }
+
+  async readCheckpoint(): Promise<TreeHead | null> {
+    const latest = await this.latest();
+    if (!latest) return null;
+    // Completes a publication that a crash interrupted between the swap and the served copy.
+    const served = await readOrNull(join(this.root, 'checkpoint'));
+    if (!served || Buffer.from(served).toString('utf8') !== latest.note)
+      await replaceFile(join(this.root, 'checkpoint'), Buffer.from(latest.note));
+    return latest;
+  }
+
+  async swapCheckpoint(expected: string | null, next: TreeHead): Promise<boolean> {
+    const current = await this.latestGeneration();
+    const currentNote = current === 0 ? null : await readText(this.headPath(current));
+    if (currentNote !== expected) return false;
+    if (!(await writeOnce(this.headPath(current + 1), Buffer.from(next.note)))) return false;
+    await replaceFile(join(this.root, 'checkpoint'), Buffer.from(next.note));
+    return true;
+  }
+
+  private headPath(generation: number) {
+    return join(this.heads, String(generation).padStart(12, '0'));
+  }
+
+  private async latest(): Promise<TreeHead | null> {
+    const g = await this.latestGeneration();
+    if (g === 0) return null;
+    const note = (await readText(this.headPath(g)))!;
+    return { note, checkpoint: parseCheckpoint(parseNote(note).text) };
+  }
+
+  /** The highest generation: from the hint, then probing forward (the hint may lag after a crash). */
+  private async latestGeneration(): Promise<number> {
+    const hintPath = join(this.heads, 'latest');
+    let g = Number((await readText(hintPath)) ?? 0) || 0;
+    while ((await readOrNull(this.headPath(g + 1))) !== null) g++;
+    if (g > 0 && (await readOrNull(this.headPath(g))) === null) g = 0; // a hint from another directory
+    await replaceFile(hintPath, Buffer.from(String(g))).catch(() => undefined);
+    return g;
+  }
+}
+
+async function readOrNull(path: string): Promise<Uint8Array | null> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+const readText = async (path: string) => {
+  const b = await readOrNull(path);
+  return b === null ? null : Buffer.from(b).toString('utf8');
+};
+
+/** Writes to a temp file, fsyncs it, and returns it ready in the same directory. */
+async function durableTemp(path: string, bytes: Uint8Array): Promise<string> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const fh = await open(tmp, 'wx', 0o644);
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return tmp;
+}
+
+async function syncDir(dir: string) {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Creates the file with these bytes unless it exists (then false): temp + fsync + link. */
+async function writeOnce(path: string, bytes: Uint8Array): Promise<boolean> {
+  const tmp = await durableTemp(path, bytes);
+  try {
+    await link(tmp, path);
+    await syncDir(dirname(path));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(tmp);
+  }
+}
+
+/** Replaces a mutable file atomically: temp + fsync + rename. */
+async function replaceFile(path: string, bytes: Uint8Array) {
+  const tmp = await durableTemp(path, bytes);
+  await rename(tmp, path);
+  await syncDir(dirname(path));
+}
