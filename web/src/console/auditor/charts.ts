@@ -45,8 +45,16 @@ export function drawChart(el: HTMLElement, spec: ChartSpec): () => void {
     legend: { show: spec.series.length > 1, top: 0 },
     grid: { left: 8, right: 16, top: spec.series.length > 1 ? 32 : 12, bottom: 8, containLabel: true },
     xAxis: spec.horizontal ? valueAxis : categoryAxis,
-    yAxis: spec.horizontal ? categoryAxis : valueAxis,
-    series: spec.series.map((s) => ({ name: s.name, type: s.type ?? 'bar', data: s.data })),
+    // A line (counts) beside bars (yuan) gets an axis of its own, on the right.
+    yAxis: spec.horizontal
+      ? categoryAxis
+      : [valueAxis, ...(spec.series.some((s) => s.type === 'line') ? [{ type: 'value' }] : [])],
+    series: spec.series.map((s) => ({
+      name: s.name,
+      type: s.type ?? 'bar',
+      data: s.data,
+      ...(s.type === 'line' ? { yAxisIndex: 1 } : {}),
+    })),
   };
   chart.setOption(option);
   const resize = () => chart.resize();
