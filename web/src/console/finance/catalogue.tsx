@@ -110,7 +110,7 @@ function CatalogueTable() {
         {data ? `${shown.length} / ${items.length} 项 items` : '正在读取… Loading…'}
       </p>
       <div class="table-wrap">
-        <table class="lines" data-testid="catalogue-table">
+        <table class="lines finance-table" data-testid="catalogue-table">
           <caption class="visually-hidden">收费目录 Catalogue</caption>
           <thead>
             <tr>

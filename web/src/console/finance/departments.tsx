@@ -25,7 +25,7 @@ export function DepartmentsTab() {
       </p>
       <LoadError error={error} />
       <div class="table-wrap">
-        <table class="lines" data-testid="departments-table">
+        <table class="lines finance-table" data-testid="departments-table">
           <caption class="visually-hidden">执收部门 Departments</caption>
           <thead>
             <tr>

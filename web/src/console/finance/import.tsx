@@ -167,7 +167,7 @@ function PreviewTable(props: { preview: Preview }) {
         )}
       </p>
       <div class="table-wrap">
-        <table class="lines" data-testid="import-preview">
+        <table class="lines finance-table" data-testid="import-preview">
           <caption class="visually-hidden">导入预览 Import preview</caption>
           <thead>
             <tr>

@@ -51,7 +51,7 @@ export function RangesTab() {
       </h2>
       <LoadError error={error} />
       <div class="table-wrap">
-        <table class="lines" data-testid="ranges-table">
+        <table class="lines finance-table" data-testid="ranges-table">
           <caption class="visually-hidden">号段 Ranges</caption>
           <thead>
             <tr>
@@ -115,7 +115,7 @@ function RangeRow(props: { range: Range; closing: boolean; onClose: () => void; 
           {r.code} · {r.first}–{r.last}
           <br />
           <span class="muted">
-            {r.size} 个 numbers{r.next ? ` · 下一号 next ${r.next}` : ''}
+            {r.size} 个 numbers{closable && r.next ? ` · 下一号 next ${r.next}` : ''}
           </span>
         </td>
         <td>
