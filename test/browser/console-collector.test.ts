@@ -130,7 +130,7 @@ describe("the collecting department's receipts", () => {
     ).toHaveLength(1);
 
     await redLink.click();
-    await page.waitForFunction((n) => location.hash.endsWith(n), red.split('/')[1]);
+    await page.waitForFunction((n) => location.hash.endsWith(n), red.split('/')[1]!);
     await expect.poll(() => page.getByTestId('receipt-ref').textContent()).toBe(red);
     expect(await page.getByTestId('receipt-total').textContent()).toContain('-80.00');
     expect(await page.getByTestId('reverse-start').count()).toBe(0);
