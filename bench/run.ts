@@ -1,14 +1,18 @@
 /**
  * `npm run bench`: figures for the README. Starts its own DynamoDB Local (in memory) and the
- * local server as a separate process, then measures from this process over real HTTP.
+ * local server as a separate process, then measures from this process over real HTTP, beside
+ * the yardsticks of issue 14: the naive peer pipeline's CPU per PDF (bench/peer-pipeline.ts,
+ * its own process) and the floor server's checks (bench/floor-server.ts), with the ratios.
  *   BENCH_SCALE=0.2 npm run bench   (fewer requests, for a quick look)
  *   BENCH_AUDIT_RECEIPTS=10000 npm run bench   (the audit part over fewer receipts: seeding
  *   100,000, the default, takes minutes)
  */
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { signPdfDocument } from '../lambdas/adapters/pdf/pades.js';
 import { renderReceiptDocument } from '../lambdas/adapters/pdf/render.js';
 import { createSelfSignedCertificate } from '../lambdas/adapters/signing/certificate.js';
@@ -20,15 +24,20 @@ import { canonicalReceipt, type ReceiptContent } from '../lambdas/core/receipt.j
 import { startChildServer } from '../lambdas/local/child-server.js';
 import { workerCount } from '../lambdas/local/cluster.js';
 import { DEMO_CATALOGUE } from '../lambdas/local/demo-catalogue.js';
-import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
+import { freePort, startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
 import { issueToken, loadIssuerKey } from '../lambdas/local/tokens.js';
+import { loadConfig } from '../lambdas/runtime/config.js';
 import { gaCharge, send, sendCharge } from '../test/support/receipts.js';
 import { auditBench, seedReceipts } from './audit.js';
-import { cpuShare, measure, memorySampler, row } from './stats.js';
+import type { PeerInput, PeerResult } from './peer-pipeline.js';
+import { type CpuShare, cpuShare, measure, memorySampler, percentile, row } from './stats.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const n = (count: number) => Math.max(10, Math.round(count * scale));
 const dataDir = mkdtempSync(join(tmpdir(), 'feeproof-bench-'));
+
+const VERIFY_URL = 'http://127.0.0.1:3000/verify.html';
+const BUREAU = '某市财政局';
 
 async function inProcessIssuing() {
   const signer = await openLocalSigner(join(dataDir, 'bench-key.pem'));
@@ -42,6 +51,8 @@ async function inProcessIssuing() {
   const stamp = { actor: 'bench', at: now, today: '2026-01-01' };
   const versions = groupVersions(DEMO_CATALOGUE.map((i) => createdVersion(i, 'bench', stamp)));
   let bytes = 0;
+  let sample: ReceiptContent | undefined;
+  const renderSign: number[] = [];
   const stats = await measure(n(200), 1, async (i) => {
     const check = checkCharge(
       {
@@ -68,28 +79,148 @@ async function inProcessIssuing() {
       handledBy: 'bench',
     };
     await signer.signDigest(createHash('sha256').update(canonicalReceipt(content)).digest());
+    const t0 = performance.now();
     const pdf = await signPdfDocument(
       await renderReceiptDocument({
         content,
-        verifyUrl: 'http://127.0.0.1:3000/verify.html',
-        bureauName: '某市财政局',
+        verifyUrl: VERIFY_URL,
+        bureauName: BUREAU,
       }),
       signer,
       cert,
       { signingTime: new Date() },
     );
+    renderSign.push(performance.now() - t0);
     bytes = pdf.length;
+    sample = content;
     return true;
   });
+  renderSign.sort((a, b) => a - b);
   console.log(row('issue in-process (check+canonical+sign+PDF)', stats));
+  console.log(
+    `render + sign in-process: p50 ${percentile(renderSign, 50).toFixed(1)} ms, p99 ${percentile(renderSign, 99).toFixed(1)} ms`,
+  );
   console.log(`PDF size: ${(bytes / 1024).toFixed(1)} KiB`);
+  return { renderSignP50: percentile(renderSign, 50), bytes, sample: sample! };
 }
 
 const prefix = `bench${randomBytes(2).toString('hex')}`;
 
-async function overHttp(url: string, processes: Record<string, () => number[]>) {
+/** The naive peer (bench/peer-pipeline.ts) in a process of its own, on the same receipt content. */
+function peerPipeline(content: ReceiptContent): PeerResult {
+  const outDir = resolve('test/artifacts');
+  mkdirSync(outDir, { recursive: true });
+  const input: PeerInput = {
+    content,
+    verifyUrl: VERIFY_URL,
+    bureauName: BUREAU,
+    fontPath: loadConfig().fontPath,
+    count: n(40),
+    outDir,
+  };
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/peer-pipeline.ts'], {
+    input: JSON.stringify(input),
+    maxBuffer: 1 << 20,
+  });
+  if (run.status !== 0) throw new Error(`peer pipeline failed: ${run.stderr}`);
+  const peer = JSON.parse(run.stdout.toString()) as PeerResult;
+  console.log(
+    `peer pipeline (pdf-lib + fontkit subset, qrcode, @signpdf P12Signer per document): CPU ${peer.cpuMsPerPdf.toFixed(1)} ms per PDF, p50 ${peer.p50Ms.toFixed(1)} ms, ${(peer.bytes / 1024).toFixed(1)} KiB`,
+  );
+  console.log(
+    `  its Chinese text: pdftotext finds ${peer.textFound.length} of ${peer.textFound.length + peer.textMissing.length} strings${peer.textMissing.length ? ` (missing: ${peer.textMissing.join(', ')})` : ''}; ` +
+      `${peer.glyphs.blank} of ${peer.glyphs.total} glyphs of its embedded subset draw nothing; page image ${peer.png}`,
+  );
+  return peer;
+}
+
+/** Public-check clients, each kept alive from its own loopback address (127.0.0.2, …): no rate limit decides. */
+const checkClients = Array.from({ length: 32 }, (_, i) => ({
+  agent: new Agent({ keepAlive: true, maxSockets: 1 }),
+  localAddress: `127.0.0.${i + 2}`,
+}));
+
+function check(url: string, worker: number): Promise<number> {
+  const client = checkClients[worker % checkClients.length]!;
+  return new Promise((ok, fail) => {
+    const req = httpRequest(url, { agent: client.agent, localAddress: client.localAddress }, (res) => {
+      res.resume();
+      res.on('end', () => ok(res.statusCode ?? 0));
+      res.on('error', fail);
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+interface Issued {
+  code: string;
+  number: string;
+  checkCode: string;
+}
+
+/** Checks per second and CPU per check over the issued receipts, in turn, after a warm-up. */
+async function checkRun(
+  label: string,
+  base: string,
+  issued: Issued[],
+  processes: Record<string, () => number[]>,
+) {
+  const task = async (i: number, worker: number) => {
+    const r = issued[i % issued.length]!;
+    return (
+      (await check(
+        `${base}/v1/verify?code=${r.code}&number=${r.number}&checkCode=${r.checkCode}`,
+        worker,
+      )) === 200
+    );
+  };
+  await measure(n(2000), 32, task); // warm-up: hot paths compiled, connections open
+  const share = cpuShare(processes);
+  const stats = await measure(n(3000), 32, task);
+  const cpu = share(stats.count);
+  console.log(row(`${label}, 32 clients`, stats));
+  console.log(cpu.text);
+  return { stats, cpu };
+}
+
+/** The floor server (bench/floor-server.ts) with as many workers, on the same DynamoDB Local and table. */
+async function startFloor(dynamoEndpoint: string, table: string, certificatePem: string) {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/floor-server.ts'], {
+    env: {
+      ...process.env,
+      FLOOR_PORT: String(port),
+      FLOOR_WORKERS: String(workerCount()),
+      FLOOR_DYNAMODB_ENDPOINT: dynamoEndpoint,
+      FLOOR_TABLE: table,
+      FLOOR_CERT_PEM: certificatePem,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await new Promise<void>((ok, fail) => {
+    let err = '';
+    child.stderr!.on('data', (d) => {
+      err += d;
+      if (err.includes('floor serving on')) ok();
+    });
+    child.once('exit', (code) => fail(new Error(`floor server exited (${code}): ${err}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+async function overHttp(
+  url: string,
+  dynamo: { endpoint: string; pid: number },
+  serverPids: () => number[],
+): Promise<{
+  issueCpu: CpuShare;
+  feeproof: Awaited<ReturnType<typeof checkRun>>;
+  floor: Awaited<ReturnType<typeof checkRun>>;
+}> {
+  const processes = { server: serverPids, 'DynamoDB Local': () => [dynamo.pid] };
   const token = await issueToken(await loadIssuerKey(dataDir), { role: 'collector', department: 'GA' });
-  const issued: { code: string; number: string; checkCode: string }[] = [];
+  const issued: Issued[] = [];
   const issue = async () => {
     const res = await sendCharge(url, token, gaCharge('李四'), randomUUID());
     if (res.status === 201) issued.push(res.body);
@@ -98,23 +229,37 @@ async function overHttp(url: string, processes: Record<string, () => number[]>) 
   // Warm-up, not measured: every server process and DynamoDB Local compile their hot paths
   // (the first few hundred requests run several times slower), and connections open.
   await measure(n(300), 8, issue);
+  let issueCpu: CpuShare | undefined;
   for (const c of [1, 8, 32]) {
     const share = cpuShare(processes);
     const stats = await measure(n(c === 1 ? 100 : 400), c, issue);
     console.log(row(`issue over HTTP, one department, concurrency ${c}`, stats));
-    if (c === 32) console.log(share(stats.count));
+    if (c === 32) {
+      issueCpu = share(stats.count);
+      console.log(issueCpu.text);
+    }
   }
 
-  const verify = async (i: number) => {
-    const r = issued[i % issued.length]!;
-    const res = await send(`${url}/v1/verify?code=${r.code}&number=${r.number}&checkCode=${r.checkCode}`);
-    return res.status === 200;
+  console.log(`public checks over ${issued.length} distinct receipts:`);
+  const feeproof = await checkRun('verify over HTTP (feeproof)', url, issued, processes);
+  const { keys } = JSON.parse((await send(`${url}/v1/keys`)).bytes.toString()) as {
+    keys: { status: string; certificatePem: string }[];
   };
-  await measure(n(3000), 32, verify); // warm-up, as for issuing
-  const share = cpuShare(processes);
-  const verified = await measure(n(3000), 32, verify);
-  console.log(row('verify over HTTP, concurrency 32', verified));
-  console.log(share(verified.count));
+  process.env.FEEPROOF_TABLE_PREFIX = prefix;
+  const floorServer = await startFloor(
+    dynamo.endpoint,
+    loadConfig().tables.receipts,
+    keys[0]!.certificatePem,
+  );
+  let floor: Awaited<ReturnType<typeof checkRun>>;
+  try {
+    floor = await checkRun('verify over HTTP (floor)', floorServer.url, issued, {
+      'floor server': () => [floorServer.child.pid!],
+      'DynamoDB Local': () => [dynamo.pid],
+    });
+  } finally {
+    floorServer.child.kill('SIGTERM');
+  }
 
   const pdf = (
     await send(`${url}/v1/receipts/${issued[0]!.code}/${issued[0]!.number}/pdf`, {
@@ -130,27 +275,56 @@ async function overHttp(url: string, processes: Record<string, () => number[]>) 
     return res.status === 200 && (JSON.parse(res.bytes.toString()) as { valid: boolean }).valid;
   };
   console.log(row('PDF check over HTTP, concurrency 8', await measure(n(400), 8, checkPdf)));
+  return { issueCpu: issueCpu!, feeproof, floor };
+}
+
+/** The targets of issue 14, as ratios measured side by side in this run. */
+function ratios(
+  peer: PeerResult,
+  inProcess: { renderSignP50: number; bytes: number },
+  http: Awaited<ReturnType<typeof overHttp>>,
+) {
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const issuing = http.issueCpu.serving / peer.cpuMsPerPdf;
+  const throughput = http.feeproof.stats.perSecond / http.floor.stats.perSecond;
+  const cpu = http.feeproof.cpu.serving / http.floor.cpu.serving;
+  console.log('issue 14 targets, side by side in this run:');
+  console.log(
+    `  issuing CPU per receipt over HTTP (server + DynamoDB Local) ${http.issueCpu.serving.toFixed(1)} ms / peer CPU per PDF ${peer.cpuMsPerPdf.toFixed(1)} ms = ${issuing.toFixed(3)} (target <= 0.10: ${verdict(issuing <= 0.1)})`,
+  );
+  console.log(
+    `  checks per second feeproof ${http.feeproof.stats.perSecond.toFixed(0)} / floor ${http.floor.stats.perSecond.toFixed(0)} = ${throughput.toFixed(2)} (target >= 0.8: ${verdict(throughput >= 0.8)})`,
+  );
+  console.log(
+    `  CPU per check feeproof ${http.feeproof.cpu.serving.toFixed(2)} ms / floor ${http.floor.cpu.serving.toFixed(2)} ms = ${cpu.toFixed(2)} (target <= 1.25: ${verdict(cpu <= 1.25)})`,
+  );
+  console.log(
+    `  render + sign in-process p50 ${inProcess.renderSignP50.toFixed(1)} ms (target <= 5 ms: ${verdict(inProcess.renderSignP50 <= 5)}); PDF ${(inProcess.bytes / 1024).toFixed(1)} KiB (target < 60 KB: ${verdict(inProcess.bytes < 60_000)})`,
+  );
 }
 
 const stopSampling = memorySampler();
 console.log(
   `feeproof bench on ${process.platform} ${process.arch}, ${availableParallelism()} cores, node ${process.version}, scale ${scale}; server: ${workerCount()} worker processes`,
 );
-await inProcessIssuing();
+const inProcess = await inProcessIssuing();
 console.log(`peak RSS of the in-process run: ${stopSampling().toFixed(0)} MiB`);
+const peer = peerPipeline(inProcess.sample);
 const dynamo = await startDynamoDbLocal();
 const server = await startChildServer({
   env: {
     FEEPROOF_DATA_DIR: dataDir,
     FEEPROOF_DYNAMODB_ENDPOINT: dynamo.endpoint,
     FEEPROOF_TABLE_PREFIX: prefix,
+    // The default limit per client address, as `npm start` has it: 32 addresses stay under it.
+    FEEPROOF_RATE_LIMIT_PER_MINUTE: '600',
   },
 });
 try {
-  await overHttp(server.url, {
-    server: () => [server.child.pid!, ...server.workerPids()],
-    'DynamoDB Local': () => [dynamo.process.pid!],
-  });
+  const http = await overHttp(server.url, { endpoint: dynamo.endpoint, pid: dynamo.process.pid! }, () => [
+    server.child.pid!,
+  ]);
+  ratios(peer, inProcess, http);
   const auditReceipts = Number(process.env.BENCH_AUDIT_RECEIPTS ?? n(100_000));
   if (!Number.isSafeInteger(auditReceipts) || auditReceipts < 100)
     throw new Error('BENCH_AUDIT_RECEIPTS must be a whole number of receipts, at least 100');

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Latency percentiles and throughput of a timed run. */
 export interface RunStats {
@@ -15,22 +15,25 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** Runs `task` `total` times with `concurrency` workers; each call returns true on success. */
+/**
+ * Runs `task` `total` times with `concurrency` workers; each call returns true on success and
+ * gets the request's index and its worker's (a client of its own, e.g. its own address).
+ */
 export async function measure(
   total: number,
   concurrency: number,
-  task: (i: number) => Promise<boolean>,
+  task: (i: number, worker: number) => Promise<boolean>,
 ): Promise<RunStats> {
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
+    Array.from({ length: concurrency }, async (_, worker) => {
       while (next < total) {
         const i = next++;
         const t0 = performance.now();
-        const ok = await task(i).catch(() => false);
+        const ok = await task(i, worker).catch(() => false);
         latencies.push(performance.now() - t0);
         if (!ok) errors++;
       }
@@ -75,26 +78,59 @@ function cpuMs(pid: number): number {
 }
 const CLOCK_TICKS = 100; // USER_HZ, 100 on Linux
 
+/** A process and all its descendants (from /proc's parent ids): a server's workers, a launcher's java. */
+export function pidTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  const all = [root];
+  for (let i = 0; i < all.length; i++) all.push(...(children.get(all[i]!) ?? []));
+  return all;
+}
+
+/** CPU milliseconds per request of each named group of processes, and of those groups together. */
+export interface CpuShare {
+  perRequest: Record<string, number>;
+  /** Every group but the load generator: what serving the requests cost. */
+  serving: number;
+  text: string;
+}
+
 /**
  * Where the CPU of a run goes: call before, then call the result after `count` requests; it
- * prints the milliseconds of CPU per request of each named group of processes and of this
- * process (the load generator), which share the machine's cores.
+ * gives the milliseconds of CPU per request of each named group of processes (the trees under
+ * the given pids, from /proc: a server's workers, DynamoDB Local's java; a process started
+ * meanwhile counts from zero) and of this process (the load generator), which share the cores.
  */
 export function cpuShare(processes: Record<string, () => number[]>) {
-  const read = (): Record<string, number> => {
-    const own = process.cpuUsage();
-    return {
-      ...Object.fromEntries(
-        Object.entries(processes).map(([name, pids]) => [name, pids().reduce((sum, p) => sum + cpuMs(p), 0)]),
-      ),
-      'load generator': (own.user + own.system) / 1000,
-    };
+  const trees = () =>
+    Object.entries(processes).map(([name, roots]) => [name, roots().flatMap(pidTree)] as const);
+  const own = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
   };
-  const before = read();
-  return (count: number) => {
-    const after = read();
-    return `  CPU per request: ${Object.keys(after)
-      .map((name) => `${name} ${((after[name]! - before[name]!) / count).toFixed(2)} ms`)
-      .join(', ')}`;
+  // Per process, so that a process started meanwhile counts from zero.
+  const start = new Map(trees().flatMap(([, pids]) => pids.map((p) => [p, cpuMs(p)] as const)));
+  const ownStart = own();
+  return (count: number): CpuShare => {
+    const perRequest: Record<string, number> = {};
+    for (const [name, pids] of trees())
+      perRequest[name] = pids.reduce((sum, p) => sum + ((cpuMs(p) || 0) - (start.get(p) || 0)), 0) / count;
+    const serving = Object.values(perRequest).reduce((sum, ms) => sum + ms, 0);
+    perRequest['load generator'] = (own() - ownStart) / count;
+    return {
+      perRequest,
+      serving,
+      text: `  CPU per request: ${Object.entries(perRequest)
+        .map(([name, ms]) => `${name} ${ms.toFixed(2)} ms`)
+        .join(', ')}; serving in all ${serving.toFixed(2)} ms`,
+    };
   };
 }
