@@ -22,7 +22,14 @@ const OUT = join(ROOT, 'web/assets');
  * are shared imports. The staff console is an entry of its own (Preact, TSX) that no public
  * page imports, so the public pages never load its code.
  */
-export const ENTRIES = { catalogue: 'catalogue.ts', verify: 'verify.ts', console: 'console/main.tsx' };
+export const ENTRIES = {
+  catalogue: 'catalogue.ts',
+  verify: 'verify.ts',
+  // Issue 15: the open-data page and the complaint form (public, no console code).
+  stats: 'stats.ts',
+  complaint: 'complaint.ts',
+  console: 'console/main.tsx',
+};
 
 /**
  * The console is built on its own with code splitting: what it imports dynamically (the

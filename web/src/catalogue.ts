@@ -297,3 +297,11 @@ todayButton.addEventListener('click', () => show(null));
 window.addEventListener('popstate', () => void load(requestedDate()));
 
 void load(requestedDate());
+
+/** The supervision channel (issue 15): the bureau's published phone number, where configured. */
+void getJson<{ phone: string | null }>(apiUrl('v1/supervision')).then((answer) => {
+  if (answer.body?.phone)
+    byId('supervision-phone').replaceChildren(
+      bi(`，或致电 ${answer.body.phone}`, `or call ${answer.body.phone}`),
+    );
+});

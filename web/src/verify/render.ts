@@ -271,6 +271,29 @@ export function renderReceipt(receipt: PublicReceipt | undefined, extra: { check
       ),
     ),
   );
+  receiptBox.append(complaintLink(receipt));
+}
+
+/**
+ * A payer who holds this receipt may complain about it (issue 15): the complaint form, with the
+ * code, number and the check code typed above (the proof of holding it) filled in.
+ */
+function complaintLink(receipt: PublicReceipt): HTMLElement {
+  const checkCode = (document.getElementById('check-code') as HTMLInputElement | null)?.value.trim() ?? '';
+  const query = new URLSearchParams({
+    code: receipt.code,
+    number: receipt.number,
+    checkCode: checkCode.toUpperCase(),
+  });
+  return h(
+    'p',
+    { class: 'receipt__complaint' },
+    h(
+      'a',
+      { href: `complaint.html?${query}`, 'data-testid': 'complain' },
+      bi('对这笔收费有异议？投诉', 'Charged wrongly? File a complaint'),
+    ),
+  );
 }
 
 export function renderChecks(checks: readonly PdfCheck[] | null): void {

@@ -1,6 +1,7 @@
 /** The auditors' screens (电子监察). */
 import { Tabs } from '../nav.js';
 import { Alerts } from './alerts.js';
+import { Complaints } from './complaints.js';
 import { Dashboard } from './dashboard.js';
 import { History } from './history.js';
 import { Ranges } from './ranges.js';
@@ -34,6 +35,12 @@ export function AuditorConsole() {
           zh: '变更记录',
           en: 'History',
           render: (rest) => <History key={rest} focus={rest || undefined} />,
+        },
+        {
+          id: 'complaints',
+          zh: '投诉',
+          en: 'Complaints',
+          render: (rest) => <Complaints key={rest} id={rest || undefined} />,
         },
       ]}
     />
