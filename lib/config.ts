@@ -141,6 +141,12 @@ export interface FeeproofSettings {
    * from then on, the earlier ones are kept, disabled. Never lower it.
    */
   signingKeyGeneration: number;
+  /**
+   * Years each receipt PDF is kept under S3 Object Lock in compliance mode (lib/receipt-store.ts):
+   * not even the account's root user can delete or overwrite it before then. Default 30, the
+   * retention of accounting vouchers under 会计档案管理办法 (2015, MOF and National Archives order 79).
+   */
+  receiptRetentionYears: number;
 }
 
 export interface FeeproofStackProps extends StackProps, Partial<FeeproofSettings> {
@@ -163,6 +169,7 @@ export const DEFAULT_SETTINGS: FeeproofSettings = {
   wafRateLimit: 300,
   backup: { dailyRetentionDays: 14, monthlyRetentionDays: 365 * 10, lockMode: 'governance' },
   signingKeyGeneration: 1,
+  receiptRetentionYears: 30,
 };
 
 export function resolveSettings(props: Partial<FeeproofSettings>): FeeproofSettings {
@@ -180,6 +187,10 @@ export function resolveSettings(props: Partial<FeeproofSettings>): FeeproofSetti
   }
   if (!Number.isInteger(settings.signingKeyGeneration) || settings.signingKeyGeneration < 1) {
     throw new Error(`signingKeyGeneration must be a positive integer, got ${settings.signingKeyGeneration}`);
+  }
+  const years = settings.receiptRetentionYears;
+  if (!Number.isInteger(years) || years < 1 || years > 100) {
+    throw new Error(`receiptRetentionYears must be whole years from 1 to 100, got ${years}`);
   }
   const prefix = settings.signInDomainPrefix;
   if (

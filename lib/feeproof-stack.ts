@@ -17,6 +17,7 @@ import { FUNCTION_SPECS, Functions, RECOVERY } from './functions.js';
 import { keyAdmin } from './key-policy.js';
 import { acknowledgeFindings } from './nag.js';
 import { Observability } from './observability.js';
+import { ReceiptPdfStore } from './receipt-store.js';
 import { SigningKey } from './signing-key.js';
 import { Tables } from './tables.js';
 import { WebFirewall } from './waf.js';
@@ -36,6 +37,7 @@ export class FeeproofStack extends Stack {
   readonly api: Api;
   readonly web: Web;
   readonly functions: Functions;
+  readonly receiptPdfs: ReceiptPdfStore;
   readonly recoverySchedule: events.Rule;
   readonly observability: Observability;
   readonly firewall?: WebFirewall;
@@ -99,6 +101,11 @@ export class FeeproofStack extends Stack {
     const { publicUrl } = this.web;
     this.auth.registerConsole(this.web.consoleUrl);
 
+    this.receiptPdfs = new ReceiptPdfStore(this, 'ReceiptPdfs', {
+      keyAdmin: admin,
+      logBucket: this.web.logBucket,
+      retentionYears: settings.receiptRetentionYears,
+    });
     this.functions = new Functions(this, 'Functions', {
       projectRoot: PROJECT_ROOT,
       handlerEntry: defaultHandlerEntry,
@@ -106,6 +113,7 @@ export class FeeproofStack extends Stack {
       publicUrl,
       tables: this.tables,
       signingKey: this.signingKey,
+      receiptPdfs: this.receiptPdfs,
     });
     this.api.addRoutes(this.functions.byGroup);
 
@@ -158,5 +166,6 @@ export class FeeproofStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.auth.client.userPoolClientId });
     new CfnOutput(this, 'SigningKeyId', { value: this.signingKey.key.keyId });
+    new CfnOutput(this, 'ReceiptsBucket', { value: this.receiptPdfs.bucket.bucketName });
   }
 }

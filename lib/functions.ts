@@ -18,6 +18,7 @@ import { LAMBDA_FONT_PATH, nodejsBundling } from './bundling.js';
 import { ENV, type FeeproofSettings } from './config.js';
 import { pascal } from './names.js';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from './observability.js';
+import type { ReceiptPdfStore } from './receipt-store.js';
 import type { SigningKey } from './signing-key.js';
 import type { Tables } from './tables.js';
 
@@ -59,6 +60,8 @@ export interface FunctionSpec {
    * needs only some rows; absent: the whole table, as its access says.
    */
   keys?: Partial<Record<TableId, string[]>>;
+  /** The receipts bucket (lib/receipt-store.ts): `write` stores and reads PDFs, `read` reads them; absent: none. */
+  receiptPdfs?: 'read' | 'write';
 }
 
 export const RECOVERY = 'recovery';
@@ -85,6 +88,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
     description: 'Public verification (by code/number/check code, or by PDF), PDF download, signing keys',
     // Anonymous callers reach it: it reads single items and updates only check counters.
     tables: { receipts: 'get+checks', ledger: 'read' },
+    receiptPdfs: 'read',
     signingKey: 'public-key',
     rendersPdf: false,
     memorySize: 1024,
@@ -113,6 +117,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
   receipts: {
     description: 'Collectors: charge, issue signed receipts, reverse',
     tables: { catalogue: 'read', receipts: 'write', ledger: 'write' },
+    receiptPdfs: 'write',
     signingKey: 'sign',
     rendersPdf: true,
     memorySize: 1769,
@@ -155,6 +160,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
   [RECOVERY]: {
     description: 'Scheduled: completes receipts whose number was taken but not signed',
     tables: { catalogue: 'read', receipts: 'write', ledger: 'write' },
+    receiptPdfs: 'write',
     signingKey: 'sign',
     rendersPdf: true,
     memorySize: 1769,
@@ -180,6 +186,7 @@ export interface FunctionsProps {
   publicUrl: string;
   tables: Tables;
   signingKey: SigningKey;
+  receiptPdfs: ReceiptPdfStore;
 }
 
 export class Functions extends Construct {
@@ -250,6 +257,7 @@ export class Functions extends Construct {
     if (settings.alerts) environment[ENV.alerts] = JSON.stringify(settings.alerts);
     for (const { definition, table } of props.tables.all) environment[definition.envVar] = table.tableName;
     if (spec.rendersPdf) environment[ENV.fontPath] = LAMBDA_FONT_PATH;
+    if (spec.receiptPdfs) environment[ENV.receiptsBucket] = props.receiptPdfs.bucket.bucketName;
 
     const fn = new nodejs.NodejsFunction(this, id, {
       entry: props.handlerEntry(name),
@@ -289,6 +297,8 @@ export class Functions extends Construct {
     }
     if (spec.signingKey === 'sign') props.signingKey.grantSign(role, name);
     if (spec.signingKey === 'public-key') props.signingKey.grantPublicKey(fn);
+    if (spec.receiptPdfs === 'write') props.receiptPdfs.grantWrite(role);
+    if (spec.receiptPdfs === 'read') props.receiptPdfs.grantRead(role);
     return fn;
   }
 }
