@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import type { Signer } from '../../core/signer.js';
 import type { MessageSigner, ResolvedKey, SignatureRole } from '../../core/two-signatures.js';
+import { readOrCreateKeyFile } from '../key-file.js';
 import { certificateToPem, createSelfSignedCertificate, sha256 } from './certificate.js';
 import { verifyWithCertificate } from './ecdsa.js';
 import { openLocalSigner } from './local-signer.js';
@@ -101,33 +101,6 @@ export function localDepartmentKeys(
       return key;
     },
   };
-}
-
-/**
- * Reads a key file, or creates it: written to a private temp file, then hard-linked into place.
- * link() fails when the file exists, so a key is never overwritten and a crash never leaves half
- * a key (the same scheme as local-signer.ts's P-256 key file).
- */
-async function readOrCreateKeyFile(path: string, make: () => string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const pem = make();
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(tmp, pem, { mode: 0o600, flag: 'wx' });
-  await chmod(tmp, 0o600);
-  try {
-    await link(tmp, path);
-    return pem;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return readFile(path, 'utf8');
-  } finally {
-    await unlink(tmp);
-  }
 }
 
 const CERT_YEARS = 10;
