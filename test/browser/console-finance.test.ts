@@ -7,14 +7,13 @@
  * reason; reads the departments. axe-core finds no serious or critical violation on any
  * screen. Screenshots: test/artifacts/web-console-finance-*.png.
  */
-import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dateInZone } from '../../lambdas/core/dates.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { addDays, buildWeb, launchBrowser, newPage, screenshot } from './support.js';
+import { expectAccessible, signedInPage } from './console-support.js';
+import { addDays, buildWeb, launchBrowser, screenshot } from './support.js';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const today = dateInZone(new Date());
 const tomorrow = addDays(today, 1);
 
@@ -32,30 +31,11 @@ afterAll(async () => {
   await svc?.stop();
 });
 
-/** axe-core, injected into the page: no serious or critical violation. */
-async function expectAccessible(page: Page, screen: string) {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    // biome-ignore lint/suspicious/noExplicitAny: axe is injected as a global
-    const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
-    return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[]).map(
-      (v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }),
-    );
-  });
-  const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(blocking, `axe on ${screen}`).toEqual([]);
-}
-
 /** A fresh page signed in as the finance officer through the local sign-in page. */
 async function signedIn(): Promise<{ page: Page; errors: string[] }> {
-  const { context, page, errors } = await newPage(browser, undefined, { bypassCSP: true });
-  contexts.push(context);
-  await page.goto(`${svc.url}/console`);
-  await page.waitForURL(/\/oauth2\/authorize\?/);
-  await page.getByTestId('user-finance').click();
-  await page.waitForURL(/\/console$/);
-  await page.getByTestId('tab-catalogue').waitFor();
-  return { page, errors };
+  const signed = await signedInPage(browser, svc.url, 'finance', contexts);
+  await signed.page.getByTestId('tab-catalogue').waitFor();
+  return signed;
 }
 
 /** The error shown next to a field (the API's violation of that path). */
