@@ -1,0 +1,79 @@
+/**
+ * What completing a receipt writes to DynamoDB, measured on real rows (DynamoDB Local) and
+ * priced in write request units: before PDFs moved to the blob store (the PDF in a row of its
+ * own, in the completing transaction) and now. docs/deployment.md's cost table uses these
+ * figures; the test prints them.
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { checksKey, pdfKey, RECEIPT_INDEXES, receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
+import { getDeps } from '../../lambdas/app/deps.js';
+import { indexWru, itemSize, transactionalWru } from '../support/item-size.js';
+import { issue, registrationCharge } from '../support/receipts.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+let svc: TestService;
+beforeAll(async () => {
+  svc = await startTestService();
+});
+afterAll(async () => svc?.stop());
+
+async function row(key: Record<string, string>) {
+  const deps = getDeps();
+  const out = await deps.db.send(
+    new GetCommand({ TableName: deps.config.tables.receipts, Key: key, ConsistentRead: true }),
+  );
+  return out.Item;
+}
+
+it('a completed receipt row keeps the PDF key and hash, not the bytes: the completing transaction costs under a fifth of the write units it did', async () => {
+  const token = await svc.token({ role: 'collector', department: 'ZRZY' });
+  // The demo charge, with a payer ID number: the receipt sits in every receipt index.
+  const res = await issue(svc, token, registrationCharge());
+  expect(res.status).toBe(201);
+  const ref = { code: res.body.code, number: res.body.number };
+  const receiptRow = (await row(receiptKey(ref)))!;
+  const checkRow = (await row(checksKey(ref)))!;
+  expect(await row(pdfKey(ref))).toBeUndefined();
+  expect(receiptRow.pdf).toBeUndefined();
+  expect(receiptRow.pdfKey).toBe(`receipts/${ref.code}/${ref.number}/${receiptRow.pdfSha256}.pdf`);
+  const pdf = (await svc.api('GET', `/v1/receipts/${ref.code}/${ref.number}/pdf`, { token })).bytes;
+  expect(pdf.length).toBe(receiptRow.pdfBytes);
+
+  // The indexes the completed row is rewritten in (ALL projection), and the pending one it leaves.
+  const indexes = Object.values(RECEIPT_INDEXES).filter((ix) => ix.attribute in receiptRow).length;
+  const now = {
+    receipt: itemSize(receiptRow),
+    check: itemSize(checkRow),
+  };
+  const { pdfKey: _key, ...rowBefore } = receiptRow;
+  const before = {
+    receipt: itemSize(rowBefore),
+    check: itemSize({ ...checkRow, receipt: (checkRow.receipt as string).replace(/,"pdfKey":"[^"]*"/, '') }),
+    pdf: itemSize({ ...pdfKey(ref), pdf: new Uint8Array(pdf) }),
+  };
+  // Removing the row from the pending index: 1 WRU (the pending row is under 1 KB).
+  const wru = (s: { receipt: number; check: number; pdf?: number }) =>
+    transactionalWru(s.receipt) +
+    transactionalWru(s.check) +
+    (s.pdf ? transactionalWru(s.pdf) : 0) +
+    indexes * indexWru(s.receipt) +
+    1;
+  const figures = {
+    pdfBytes: pdf.length,
+    receiptRowBytes: now.receipt,
+    checkRowBytes: now.check,
+    pdfRowBytesBefore: before.pdf,
+    indexesRewritten: indexes,
+    completionWruBefore: wru(before),
+    completionWruNow: wru(now),
+  };
+  console.log('completion, measured:', JSON.stringify(figures));
+  expect(indexes).toBe(4);
+  // The key (its name and ~97 characters) is all the row gains; the PDF row (~40 KB, ~80 WRU) is gone.
+  expect(now.receipt - before.receipt).toBeLessThan(120);
+  expect(now.receipt).toBeLessThan(2048);
+  expect(before.pdf).toBeGreaterThan(pdf.length);
+  expect(figures.completionWruBefore - figures.completionWruNow).toBe(transactionalWru(before.pdf));
+  expect(figures.completionWruNow * 5).toBeLessThan(figures.completionWruBefore);
+});
