@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { type PDFContext, PDFRawStream, type PDFRef, PDFString } from 'pdf-lib';
-import { nodeDeflate } from './deflate.js';
 import { cjkFont, cjkGlyphId, helvetica } from './fonts.js';
 
 /**
@@ -82,17 +81,24 @@ export function subsetTag(seed: string): string {
   return Array.from(hash.subarray(0, 6), (b) => String.fromCharCode(65 + (b % 26))).join('');
 }
 
-/** A subset of the CJK font drawing `glyphs`, named `${tag}+DroidSansFallback` (tag: six capitals). */
-export function makeCjkSubset(tag: string, glyphs: CjkGlyphs): CjkSubset {
+/**
+ * A subset of the CJK font drawing `glyphs`, named `${tag}+DroidSansFallback` (tag: six
+ * capitals), its streams compressed with `deflate` (see deflate.ts).
+ */
+export function makeCjkSubset(
+  tag: string,
+  glyphs: CjkGlyphs,
+  deflate: (data: Uint8Array) => Uint8Array,
+): CjkSubset {
   const { ttf, font } = cjkFont();
   const gids = glyphs.codePoints.map(cjkGlyphId);
   const file = ttf.subset(gids);
   const scale = 1000 / ttf.unitsPerEm;
   return {
     baseFont: `${tag}+${font.postscriptName}`,
-    fontFile: nodeDeflate(file),
+    fontFile: deflate(file),
     fontFileLength: file.length,
-    toUnicode: nodeDeflate(Buffer.from(toUnicodeCmap(glyphs.codePoints), 'latin1')),
+    toUnicode: deflate(Buffer.from(toUnicodeCmap(glyphs.codePoints), 'latin1')),
     widths: gids.map((gid) => ttf.advance(gid) * scale),
   };
 }

@@ -22,11 +22,66 @@ export class CmsSignError extends Error {
   }
 }
 
-const parsed = new BoundedCache<string, pkijs.Certificate>(16); // a few keys per process at most
+/** The parts of a signature by one certificate that every signature repeats, as DER. */
+interface CertificateParts {
+  spki: Uint8Array;
+  certificate: Uint8Array;
+  /** IssuerAndSerialNumber, the SignerInfo's sid. */
+  sid: Uint8Array;
+  signingCertificateAttribute: Uint8Array;
+}
 
-/** Parsed once per process and key: every receipt is signed with the same certificate. */
-const signingCertificate = (der: Uint8Array): pkijs.Certificate =>
-  parsed.getOrCompute(Buffer.from(der).toString('base64'), () => parseCertificate(der));
+const encoded = (schema: { toBER(): ArrayBuffer }) => new Uint8Array(schema.toBER());
+
+/**
+ * Made once per process and key (every receipt is signed with the same certificate): pkijs
+ * re-encoded the certificate and these parts at every signature, more than half the time of
+ * a receipt's CMS, so a signature only writes the DER around them (tlv).
+ */
+const certificateParts = new BoundedCache<string, CertificateParts>(16);
+const partsOf = (certificateDer: Uint8Array): CertificateParts =>
+  certificateParts.getOrCompute(Buffer.from(certificateDer).toString('base64'), () => {
+    const cert = parseCertificate(certificateDer);
+    return {
+      spki: encoded(cert.subjectPublicKeyInfo.toSchema()),
+      certificate: certificateDer.slice(),
+      sid: encoded(
+        new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }).toSchema(),
+      ),
+      signingCertificateAttribute: encoded(
+        attribute(OID.signingCertificateV2, signingCertificateV2(cert, certificateDer)).toSchema(),
+      ),
+    };
+  });
+
+const oid = (value: string) => encoded(new asn1js.ObjectIdentifier({ value }));
+const DATA = oid(OID.data);
+const SIGNED_DATA = oid(OID.signedData);
+const MESSAGE_DIGEST = oid(OID.messageDigest);
+const VERSION_1 = encoded(new asn1js.Integer({ value: 1 }));
+const SHA256 = encoded(new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 }).toSchema());
+const ECDSA_WITH_SHA256 = encoded(
+  new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecdsaWithSha256 }).toSchema(),
+);
+const CONTENT_TYPE_ATTRIBUTE = encoded(
+  attribute(OID.contentType, new asn1js.ObjectIdentifier({ value: OID.data })).toSchema(),
+);
+
+/** One DER element: tag, definite length, contents. */
+function tlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
+  const length = contents.reduce((n, c) => n + c.length, 0);
+  const lengthBytes: number[] = [];
+  for (let n = length; n > 0; n = Math.floor(n / 256)) lengthBytes.unshift(n & 0xff);
+  const header = length < 0x80 ? [tag, length] : [tag, 0x80 | lengthBytes.length, ...lengthBytes];
+  const out = new Uint8Array(header.length + length);
+  out.set(header);
+  let at = header.length;
+  for (const c of contents) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
 
 /**
  * A detached CAdES signature (CMS SignedData without eContent) over content whose SHA-256
@@ -39,46 +94,37 @@ export async function buildDetachedCms(
   signer: Signer,
   certificateDer: Uint8Array,
 ): Promise<Uint8Array> {
-  const cert = signingCertificate(certificateDer);
-  const certSpki = new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER());
-  if (!equalBytes(certSpki, await signer.publicKeySpki()))
+  const parts = partsOf(certificateDer);
+  if (!equalBytes(parts.spki, await signer.publicKeySpki()))
     throw new CmsSignError('the certificate is not for the signer key');
 
-  const sha256Algorithm = () => new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 });
-  const signedAttrs = new pkijs.SignedAndUnsignedAttributes({
-    type: 0,
-    attributes: derSorted([
-      attribute(OID.contentType, new asn1js.ObjectIdentifier({ value: OID.data })),
-      attribute(OID.messageDigest, new asn1js.OctetString({ valueHex: contentDigest })),
-      attribute(OID.signingCertificateV2, signingCertificateV2(cert, certificateDer)),
-    ]),
-  });
+  // DER encodes a SET OF in ascending order of the elements' encodings.
+  const attributes = [
+    CONTENT_TYPE_ATTRIBUTE,
+    tlv(0x30, MESSAGE_DIGEST, tlv(0x31, tlv(0x04, contentDigest))),
+    parts.signingCertificateAttribute,
+  ].sort(compareBytes);
   // What is signed is the attributes encoded as a SET (tag 0x31), not as the [0] IMPLICIT
   // field that the SignerInfo carries (RFC 5652 §5.4).
-  const toSign = new Uint8Array(signedAttrs.toSchema().toBER());
-  toSign[0] = 0x31;
-  const signature = await signer.signDigest(sha256(toSign));
-
-  const signerInfo = new pkijs.SignerInfo({
-    version: 1,
-    sid: new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }),
-    digestAlgorithm: sha256Algorithm(),
-    signedAttrs,
-    signatureAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecdsaWithSha256 }),
-    signature: new asn1js.OctetString({ valueHex: signature }),
-  });
-  const signedData = new pkijs.SignedData({
-    version: 1,
-    digestAlgorithms: [sha256Algorithm()],
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
-    certificates: [cert],
-    signerInfos: [signerInfo],
-  });
-  const contentInfo = new pkijs.ContentInfo({
-    contentType: OID.signedData,
-    content: signedData.toSchema(true),
-  });
-  return new Uint8Array(contentInfo.toSchema().toBER());
+  const signature = await signer.signDigest(sha256(tlv(0x31, ...attributes)));
+  const signerInfo = tlv(
+    0x30,
+    VERSION_1,
+    parts.sid,
+    SHA256,
+    tlv(0xa0, ...attributes),
+    ECDSA_WITH_SHA256,
+    tlv(0x04, signature),
+  );
+  const signedData = tlv(
+    0x30,
+    VERSION_1,
+    tlv(0x31, SHA256), // digestAlgorithms
+    tlv(0x30, DATA), // encapContentInfo, detached
+    tlv(0xa0, parts.certificate), // certificates [0] IMPLICIT
+    tlv(0x31, signerInfo),
+  );
+  return tlv(0x30, SIGNED_DATA, tlv(0xa0, signedData)); // ContentInfo, content [0] EXPLICIT
 }
 
 /**
@@ -99,13 +145,6 @@ function signingCertificateV2(cert: pkijs.Certificate, certificateDer: Uint8Arra
 
 function attribute(type: string, value: asn1js.BaseBlock): pkijs.Attribute {
   return new pkijs.Attribute({ type, values: [value] });
-}
-
-/** DER encodes a SET OF in ascending order of the elements' encodings. */
-function derSorted(attributes: pkijs.Attribute[]): pkijs.Attribute[] {
-  const encoded = attributes.map((a) => ({ a, der: new Uint8Array(a.toSchema().toBER()) }));
-  encoded.sort((x, y) => compareBytes(x.der, y.der));
-  return encoded.map((e) => e.a);
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

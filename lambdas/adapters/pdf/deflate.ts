@@ -10,3 +10,10 @@ import pako from 'pako';
 
 export const nodeDeflate = (data: Uint8Array): Uint8Array => deflateSync(data);
 pako.deflate = nodeDeflate;
+
+/**
+ * For the streams made for each receipt (its content, its font subset): zlib's fastest level
+ * takes a quarter of the default's time for about 1.3 KB more per PDF (of some 40 KB).
+ * What is made once per process (the template) keeps the default.
+ */
+export const fastDeflate = (data: Uint8Array): Uint8Array => deflateSync(data, { level: 1 });

@@ -1,9 +1,9 @@
-import './deflate.js';
 import { PDFDocument, PDFName, PDFRawStream, type PDFRef } from 'pdf-lib';
 import { formatYuan, toChineseCapital } from '../../core/money.js';
 import type { ReceiptContent } from '../../core/receipt.js';
 import { CjkGlyphs, embedCjkSubset, embedHelvetica, makeCjkSubset, subsetTag } from './cid-font.js';
 import { type Color, Content } from './content.js';
+import { fastDeflate } from './deflate.js';
 import { MissingGlyphsError, missingGlyphs } from './fonts.js';
 import { writeReceiptInfo } from './info.js';
 import { type QrMatrix, qrMatrix, qrOperators, qrSide } from './qr.js';
@@ -128,7 +128,11 @@ export async function renderReceiptDocument(input: ReceiptPdfInput): Promise<PDF
     );
   const pageFonts = context.obj({ [LATIN_FONT]: latin, [RESOURCES.templateFont]: templateFont });
   if (own.glyphs.codePoints.length > 0) {
-    const subset = makeCjkSubset(subsetTag(`${input.content.code}/${input.content.number}`), own.glyphs);
+    const subset = makeCjkSubset(
+      subsetTag(`${input.content.code}/${input.content.number}`),
+      own.glyphs,
+      fastDeflate,
+    );
     pageFonts.set(PDFName.of(RESOURCES.receiptFont), embedCjkSubset(context, subset));
   }
   const resources = context.register(
@@ -143,7 +147,8 @@ export async function renderReceiptDocument(input: ReceiptPdfInput): Promise<PDF
   for (const content of pages) {
     const page = doc.addPage(PAGE);
     page.node.set(PDFName.of('Resources'), resources);
-    page.node.set(PDFName.Contents, context.register(context.flateStream(content.bytes())));
+    const stream = PDFRawStream.of(context.obj({ Filter: 'FlateDecode' }), fastDeflate(content.bytes()));
+    page.node.set(PDFName.Contents, context.register(stream));
   }
   return doc;
 }

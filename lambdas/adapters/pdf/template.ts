@@ -188,7 +188,7 @@ function makeTemplate(title: string, bureauName: string): PageTemplate {
     true,
   );
   const face: CjkFace = { name: RESOURCES.templateFont, glyphs };
-  const font = makeCjkSubset(subsetTag(String.fromCodePoint(...glyphs.codePoints)), glyphs);
+  const font = makeCjkSubset(subsetTag(String.fromCodePoint(...glyphs.codePoints)), glyphs, nodeDeflate);
 
   const columns = layRow(
     COLUMNS.map((col) => ({ text: col.title, align: 'center', color: FORM, fill: HEADER_FILL, label: true })),
