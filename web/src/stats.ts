@@ -53,16 +53,10 @@ function months(year: number): { from: string; to: string } {
 const statsPath = (groupBy: GroupBy, range: { from: string; to: string }, format = 'json') =>
   apiUrl('v1/stats', { groupBy, ...range, format });
 
-/** A cell's amount, or the rule's words where it withheld everything. */
-function amount(cell: Cell, value: string | number | null, min: number): Node | string {
-  if (cell.fewerThanMinimum) return bi(`少于${min}张`, `fewer than ${min}`, 'en withheld');
-  return value === null ? '' : String(value);
-}
-
 function table(groupBy: GroupBy, answer: StatsAnswer, names: Map<string, string>): HTMLElement {
   const [zh, en] = GROUPINGS[groupBy];
   const min = answer.minReceipts;
-  const num = (cell: Cell, v: string | number | null) => h('td', { class: 'num' }, amount(cell, v, min));
+  const num = (v: string | number | null) => h('td', { class: 'num' }, v === null ? '' : String(v));
   return h(
     'div',
     { class: 'table-wrap' },
@@ -96,11 +90,19 @@ function table(groupBy: GroupBy, answer: StatsAnswer, names: Map<string, string>
             'tr',
             { 'data-group': c.group },
             h('th', { scope: 'row' }, names.get(c.group) ? `${names.get(c.group)} ${c.group}` : c.group),
-            num(c, c.issuedCount),
-            num(c, c.issuedAmount),
-            num(c, c.reversedCount),
-            num(c, c.reversedAmount),
-            num(c, c.netAmount),
+            c.fewerThanMinimum
+              ? h(
+                  'td',
+                  { colspan: 5, class: 'withheld' },
+                  bi(`每月少于${min}张，不公开金额`, `fewer than ${min} a month: amounts withheld`),
+                )
+              : [
+                  num(c.issuedCount),
+                  num(c.issuedAmount),
+                  num(c.reversedCount),
+                  num(c.reversedAmount),
+                  num(c.netAmount),
+                ],
           ),
         ),
       ),
