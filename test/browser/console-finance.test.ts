@@ -208,6 +208,7 @@ describe('the finance console', () => {
     expect(await range.getByTestId('range-issued').textContent()).toBe('0');
 
     await range.getByTestId('close-range').click();
+    await page.waitForFunction(() => document.activeElement?.id === 'close-reason');
     await page.getByTestId('close-submit').click();
     await fieldError(page, 'reason').waitFor();
     await page.getByTestId('close-reason').fill('试点结束，停用号段');

@@ -2,7 +2,7 @@
  * Number ranges (票据号段): allocate a range to a department, close one with a reason, and see
  * how each range's numbers are used (issued, red, unfinished, unused).
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { Bi } from '../ui.js';
 import { Field, FormError, LoadError, type Sent, send, useApi, when } from './shared.js';
 
@@ -178,6 +178,9 @@ function CloseForm(props: { range: Range; onDone: () => void }) {
   const [reason, setReason] = useState('');
   const [sent, setSent] = useState<Sent<Range> | null>(null);
   const [busy, setBusy] = useState(false);
+  const reasonField = useRef<HTMLInputElement>(null);
+  // Opening the form takes the keyboard to its one field.
+  useEffect(() => reasonField.current?.focus(), []);
   const violations = sent && !sent.ok ? sent.violations : [];
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -205,6 +208,7 @@ function CloseForm(props: { range: Range; onDone: () => void }) {
             {...c}
             type="text"
             data-testid="close-reason"
+            ref={reasonField}
             value={reason}
             onInput={(e) => setReason(e.currentTarget.value)}
           />
