@@ -199,8 +199,16 @@ describe('the auditors console', () => {
     await screenshot(page, 'console-auditor-receipt');
     await expectAccessible(page, 'audited receipt');
 
+    // Back to the search: the same query and result.
+    await page
+      .getByRole('link', { name: /票据查询/ })
+      .first()
+      .click();
+    await expect.poll(() => page.locator('[data-testid="result-row"]').count()).toBe(1);
+    expect(await page.locator('#q-payer-name').inputValue()).toBe(PAYER.name);
+
     // 54 GA receipts: two pages of 50, back and forth.
-    await openTab(page, 'receipts');
+    await page.locator('#q-payer-name').fill('');
     await page.locator('#q-department').fill('GA');
     await page.getByTestId('search').click();
     await expect.poll(() => page.locator('[data-testid="result-row"]').count()).toBe(50);

@@ -8,7 +8,7 @@ import { ALERT_RULES } from '../../../../lambdas/core/alerts.js';
 import { type ApiErrorBody, apiJson } from '../api.js';
 import { Failed, Loading, localTime } from '../collector/receipt.js';
 import { Bi } from '../ui.js';
-import { DateRange, type Filters, queryOf, SelectField, TextField } from './filters.js';
+import { DateRange, type Filters, queryOf, SelectField, TextField, useRemembered } from './filters.js';
 
 export interface Alert {
   id: string;
@@ -160,8 +160,8 @@ function AlertCard(props: { alert: Alert; onChange: (a: Alert) => void }) {
 }
 
 export function Alerts() {
-  const [filters, setFilters] = useState<Filters>({});
-  const [draft, setDraft] = useState<Filters>({});
+  const [filters, setFilters] = useRemembered<Filters>('alerts.filters', {});
+  const [draft, setDraft] = useRemembered<Filters>('alerts.draft', {});
   const [items, setItems] = useState<Alert[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);

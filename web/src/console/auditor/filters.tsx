@@ -1,5 +1,24 @@
 /** The auditors' filter forms: labelled fields, and a filter set as a query string. */
+import { useState } from 'preact/hooks';
 import { Bi } from '../ui.js';
+
+/** What a screen was showing, kept while the console is open (in memory only). */
+const remembered = new Map<string, unknown>();
+
+/**
+ * State that outlives its screen: going from a search result to the receipt and back (or
+ * from an alert to the event it names) finds the same filters and page.
+ */
+export function useRemembered<T>(key: string, initial: T): [T, (value: T) => void] {
+  const [value, setValue] = useState<T>(() => (remembered.has(key) ? (remembered.get(key) as T) : initial));
+  return [
+    value,
+    (next: T) => {
+      remembered.set(key, next);
+      setValue(next);
+    },
+  ];
+}
 
 /** Filter values as typed; an empty one is left out of the query. */
 export type Filters = Record<string, string | undefined>;

@@ -16,7 +16,7 @@ import {
   StatusChip,
 } from '../collector/receipt.js';
 import { Bi } from '../ui.js';
-import { DateRange, type Filters, queryOf, SelectField, TextField } from './filters.js';
+import { DateRange, type Filters, queryOf, SelectField, TextField, useRemembered } from './filters.js';
 
 const PAGE = 50;
 const receiptHash = (r: ReceiptRef) => `#receipts/${r.code}/${r.number}`;
@@ -29,11 +29,11 @@ const STATUS_OPTIONS: [string, string][] = [
 ];
 
 export function ReceiptSearch() {
-  const [draft, setDraft] = useState<Filters>({});
-  const [filters, setFilters] = useState<Filters | null>(null);
+  const [draft, setDraft] = useRemembered<Filters>('receipts.draft', {});
+  const [filters, setFilters] = useRemembered<Filters | null>('receipts.filters', null);
   /** The cursors of the pages seen so far: pages[i] opens page i (the first has none). */
-  const [pages, setPages] = useState<(string | undefined)[]>([undefined]);
-  const [page, setPage] = useState(0);
+  const [pages, setPages] = useRemembered<(string | undefined)[]>('receipts.pages', [undefined]);
+  const [page, setPage] = useRemembered('receipts.page', 0);
   const [result, setResult] = useState<{ items: ReceiptView[]; cursor: string | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [exporting, setExporting] = useState<string | null>(null);
