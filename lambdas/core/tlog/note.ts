@@ -80,12 +80,13 @@ export function parseVkey(vkey: string): Vkey {
   const bad = (why: string): never => {
     throw new TlogError('malformed_vkey', `not a vkey (${why}): ${vkey}`);
   };
-  const parts = vkey.split('+');
-  if (parts.length !== 3) bad('name+id+key expected');
-  const [name, id, key] = parts as [string, string, string];
+  // Split at the first two pluses only: the base64 key may contain more.
+  const [name, rest] = chop(vkey);
+  const [id, key] = chop(rest ?? '');
+  if (rest === undefined || key === undefined) bad('name+id+key expected');
   if (!isKeyName(name)) bad('bad key name');
   if (!/^[0-9a-f]{8}$/.test(id)) bad('the key ID is not 8 lowercase hex digits');
-  const bytes = fromBase64(key) ?? bad('the key is not base64');
+  const bytes = fromBase64(key!) ?? bad('the key is not base64');
   const type = bytes[0];
   if (type !== SIG_ED25519 && type !== SIG_COSIGNATURE_ED25519) bad(`unsupported signature type ${type}`);
   const publicKey = bytes.subarray(1);
@@ -94,6 +95,11 @@ export function parseVkey(vkey: string): Vkey {
   if (computeKeyId(name, type!, publicKey) !== keyId) bad('the key ID does not match the key');
   return { name, keyId, type: type!, publicKey };
 }
+
+const chop = (s: string): [string, string | undefined] => {
+  const i = s.indexOf('+');
+  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
+};
 
 /** A verifier for plain Ed25519 note signatures (type 0x01). */
 export function ed25519Verifier(vkey: string | Vkey): NoteVerifier {
