@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import fontkit from '@pdf-lib/fontkit';
-import { PDFDict, PDFDocument, PDFName, PDFRawStream, rgb } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, type PDFRawStream, PDFStream, rgb } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { CjkGlyphs, embedCjkSubset, makeCjkSubset } from '../../../lambdas/adapters/pdf/cid-font.js';
 import { Content } from '../../../lambdas/adapters/pdf/content.js';
@@ -21,19 +21,17 @@ async function parts(pdf: Uint8Array) {
   const doc = await PDFDocument.load(pdf);
   const resources = doc.getPage(0).node.Resources()!;
   const dict = (d: PDFDict, key: string) => d.lookup(PDFName.of(key), PDFDict);
-  const stream = (d: PDFDict, key: string) => d.lookup(PDFName.of(key), PDFRawStream);
+  const stream = (d: PDFDict, key: string) =>
+    (d.lookup(PDFName.of(key), PDFStream) as PDFRawStream).getContents();
   const font = (name: string) => {
     const type0 = dict(dict(resources, 'Font'), name);
-    const cid = doc.context.lookup(type0.lookup(PDFName.of('DescendantFonts')).asArray()[0], PDFDict);
-    return {
-      file: stream(dict(cid, 'FontDescriptor'), 'FontFile2').getContents(),
-      toUnicode: stream(type0, 'ToUnicode').getContents(),
-    };
+    const cid = type0.lookup(PDFName.of('DescendantFonts'), PDFArray).lookup(0, PDFDict);
+    return { file: stream(dict(cid, 'FontDescriptor'), 'FontFile2'), toUnicode: stream(type0, 'ToUnicode') };
   };
   const xobjects = dict(resources, 'XObject');
   return {
-    header: stream(xobjects, 'Head').getContents(),
-    columns: stream(xobjects, 'Cols').getContents(),
+    header: stream(xobjects, 'Head'),
+    columns: stream(xobjects, 'Cols'),
     template: font('Tpl'),
     own: font('Rcp'),
   };
