@@ -235,7 +235,7 @@ describe('the auditors console', () => {
     await openTab(page, 'history');
     const revised = page.locator('[data-testid="event"][data-type="catalogue.revised"]');
     await revised.waitFor();
-    expect(await revised.locator('.changes').textContent()).toContain('12.00');
+    expect(await revised.locator('.changes').textContent()).toContain('10.00 元 → 12.00 元');
     expect(await page.locator('[data-testid="event"][data-type="audit.read"]').count()).toBe(0);
     await screenshot(page, 'console-auditor-history');
     await expectAccessible(page, 'history');

@@ -6,6 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { dateInZone } from '../../../../lambdas/core/dates.js';
+import { type Standard, standardText } from '../../format.js';
 import { type ApiErrorBody, apiJson } from '../api.js';
 import { Failed, Loading, localTime } from '../collector/receipt.js';
 import { Bi } from '../ui.js';
@@ -33,7 +34,13 @@ export const EVENT_TYPES: Record<string, string> = {
   'audit.read': '审计查阅 audit read',
 };
 
-const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+/** A value as read: a fee standard in yuan (`80.00 元`), other objects as JSON. */
+function show(v: unknown): string {
+  if (typeof v === 'string') return v;
+  const standard = v as Standard | null;
+  if (standard && (standard.type === 'fixed' || standard.type === 'range')) return standardText(standard);
+  return JSON.stringify(v);
+}
 
 /** The fields of a before/after pair that differ, or null when the details are not one. */
 function changes(details: Record<string, unknown>): [string, string, string][] | null {
