@@ -7,7 +7,7 @@ import {
   resolveComplaint,
 } from '../app/complaints.js';
 import { getDeps } from '../app/deps.js';
-import { COMPLAINT_CATEGORIES, type Complaint, lookupOut } from '../core/complaints.js';
+import { COMPLAINT_CATEGORIES, type Complaint, lookupOut, MAX_COMPLAINT_TEXT } from '../core/complaints.js';
 import { dateInZone } from '../core/dates.js';
 import { auditDateRange } from '../core/schemas.js';
 import { groupHandler } from './http/group.js';
@@ -29,7 +29,7 @@ export const handler = groupHandler('complaints', {
         bureau: config.bureauName,
         phone: config.supervisionPhone || null,
         categories: COMPLAINT_CATEGORIES,
-        maxTextLength: 2000,
+        maxTextLength: MAX_COMPLAINT_TEXT,
       },
       { 'cache-control': 'public, max-age=300' },
     );
