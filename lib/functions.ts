@@ -150,7 +150,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
     // receipts: a complaint's receipt is checked by its public check row (CHECK#…, read only); ledger:
     // the complaints, their counters, events and alerts.
     tables: { receipts: 'read', ledger: 'write' },
-    keys: { ledger: COMPLAINT_KEY_PATTERNS, receipts: ['CHECK#*'] },
+    keys: { ledger: COMPLAINT_KEY_PATTERNS, receipts: [CHECK_KEY_PATTERN] },
     signingKey: 'none',
     rendersPdf: false,
     memorySize: 512,
