@@ -42,6 +42,7 @@ import {
 import { defaultHandlerEntry, PROJECT_ROOT } from '../../lib/feeproof-stack.js';
 import { FUNCTION_SPECS, type FunctionName, RECOVERY } from '../../lib/functions.js';
 import { RECOVERY_SUMMARY_LOG, SIGNING_FAILURE_LOG } from '../../lib/observability.js';
+import { type LocalS3, startLocalS3 } from '../adapters/blobs/s3-server.js';
 import {
   asArray,
   type Built,
@@ -68,6 +69,8 @@ const keyPath = path.join(work, 'keys', 'signing-key.pem');
 
 let built: Built;
 let deps: Deps;
+/** What stands in for the receipts bucket: an S3-compatible server (the functions' S3 client talks to it over HTTP). */
+let s3: LocalS3;
 const metafiles = new Map<FunctionName, Metafile>();
 
 const logicalId = (c: IConstruct) => Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
@@ -109,6 +112,13 @@ function environmentOf(name: FunctionName): Record<string, string> {
     // The distribution's domain name, unknown until deployed.
     else if (key === ENV.publicUrl) env[key] = PUBLIC_URL;
     else if (key === ENV.kmsKeyId) env[key] = 'replaced-by-the-local-signer';
+    else if (key === ENV.receiptsBucket)
+      Object.assign(env, {
+        [key]: s3.bucket,
+        [ENV.s3Endpoint]: s3.endpoint,
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      });
     // The Secrets Manager value CloudFront sends in the origin-verify header (apiEvent sends it too).
     else if (key === ENV.originVerify) env[key] = ORIGIN_SECRET;
     else throw new Error(`${name}: no stand-in for ${key} = ${JSON.stringify(value)}`);
@@ -493,6 +503,7 @@ function dirSize(dir: string): number {
 beforeAll(async () => {
   // The stack, bundled by CDK as `cdk deploy` would: its template and its assets.
   built = buildStack({ bundle: true });
+  s3 = await startLocalS3();
 
   // The same functions bundled here, with the stack's settings and its after-bundling hook.
   await Promise.all(
@@ -528,8 +539,9 @@ beforeAll(async () => {
   await seedDemoCatalogue(deps);
 }, 240_000);
 
-afterAll(() => {
+afterAll(async () => {
   for (const c of containers) if (c.process.exitCode === null) c.process.kill();
+  await s3?.stop();
   fs.rmSync(work, { recursive: true, force: true });
   if (built) fs.rmSync(built.app.outdir, { recursive: true, force: true });
 });
