@@ -38,9 +38,10 @@ const STATES: Record<string, [string, string]> = {
 const RECEIPT_REF = /^(\d{8})\/(\d{10})$/;
 const LEDGER_ID = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z-[0-9a-f]{8}$/;
 
-/** Where a subject of an alert is shown: a receipt, a range, an event of the history. */
+/** Where a subject of an alert is shown: a receipt, a complaint, a range, an event of the history. */
 function subjectLink(alert: Alert, subject: string): string | null {
   if (RECEIPT_REF.test(subject)) return `#receipts/${subject}`;
+  if (alert.rule === 'payer_complaint' && subject.startsWith('TS-')) return `#complaints/${subject}`;
   if (!LEDGER_ID.test(subject)) return null;
   return alert.rule === 'range_closed_unused' ? `#ranges/${subject}` : `#history/${subject}`;
 }
