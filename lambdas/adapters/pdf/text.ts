@@ -34,7 +34,7 @@ export class TextDrawer {
     for (const run of fontRuns(text)) {
       if (run.font === 'latin') out.text(LATIN_FONT, size, cursor, y, latinHex(run.text), color);
       else out.text(cjk.name, size, cursor, y, cjk.glyphs.hex(run.text), color);
-      cursor += this.fonts[run.font].widthOfTextAtSize(run.text, size);
+      cursor += this.width(run.text, size);
     }
   }
 

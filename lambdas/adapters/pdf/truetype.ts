@@ -30,6 +30,10 @@ export class TrueTypeFont {
   private readonly tables = new Map<string, { offset: number; length: number }>();
   private readonly numberOfHMetrics: number;
   private readonly longLoca: boolean;
+  /** Offsets of the tables read per glyph. */
+  private readonly glyf: number;
+  private readonly loca: number;
+  private readonly hmtx: number;
 
   constructor(private readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -44,12 +48,14 @@ export class TrueTypeFont {
     this.longLoca = this.view.getInt16(head + 50) === 1;
     this.numGlyphs = this.view.getUint16(this.table('maxp').offset + 4);
     this.numberOfHMetrics = this.view.getUint16(this.table('hhea').offset + 34);
+    this.glyf = this.table('glyf').offset;
+    this.loca = this.table('loca').offset;
+    this.hmtx = this.table('hmtx').offset;
   }
 
   /** Advance width of a glyph, in font units. */
   advance(gid: number): number {
-    const hmtx = this.table('hmtx').offset;
-    return this.view.getUint16(hmtx + 4 * Math.min(gid, this.numberOfHMetrics - 1));
+    return this.view.getUint16(this.hmtx + 4 * Math.min(gid, this.numberOfHMetrics - 1));
   }
 
   /**
@@ -113,19 +119,18 @@ export class TrueTypeFont {
   }
 
   private glyphRecord(gid: number): Uint8Array {
-    const loca = this.table('loca').offset;
+    const { view, loca } = this;
     const [start, end] = this.longLoca
-      ? [this.view.getUint32(loca + 4 * gid), this.view.getUint32(loca + 4 * gid + 4)]
-      : [2 * this.view.getUint16(loca + 2 * gid), 2 * this.view.getUint16(loca + 2 * gid + 2)];
-    const glyf = this.table('glyf').offset;
-    return this.bytes.subarray(glyf + start, glyf + end);
+      ? [view.getUint32(loca + 4 * gid), view.getUint32(loca + 4 * gid + 4)]
+      : [2 * view.getUint16(loca + 2 * gid), 2 * view.getUint16(loca + 2 * gid + 2)];
+    return this.bytes.subarray(this.glyf + start, this.glyf + end);
   }
 
   private leftSideBearing(gid: number): number {
-    const hmtx = this.table('hmtx').offset;
-    return gid < this.numberOfHMetrics
+    const { hmtx, numberOfHMetrics } = this;
+    return gid < numberOfHMetrics
       ? this.view.getInt16(hmtx + 4 * gid + 2)
-      : this.view.getInt16(hmtx + 4 * this.numberOfHMetrics + 2 * (gid - this.numberOfHMetrics));
+      : this.view.getInt16(hmtx + 4 * numberOfHMetrics + 2 * (gid - numberOfHMetrics));
   }
 
   /**
