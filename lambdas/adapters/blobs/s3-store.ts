@@ -28,6 +28,8 @@ export class S3BlobStore implements BlobStore {
           Body: bytes,
           ContentType: contentType,
           IfNoneMatch: '*',
+          // Object Lock refuses a put without x-amz-sdk-checksum-algorithm (or Content-MD5).
+          ChecksumAlgorithm: 'SHA256',
           ChecksumSHA256: createHash('sha256').update(bytes).digest('base64'),
         }),
       );

@@ -115,6 +115,8 @@ describe('S3 blob store', () => {
     expect(put?.['if-none-match']).toBe('*');
     expect(put?.['x-amz-checksum-sha256']).toBe(createHash('sha256').update(body).digest('base64'));
     expect(put?.['content-type']).toBe(PDF);
+    // What Object Lock requires of a put: the checksum algorithm named.
+    expect(put?.['x-amz-sdk-checksum-algorithm']).toBe('SHA256');
   });
 
   it('a server that cannot be reached is an unavailable dependency', async () => {
