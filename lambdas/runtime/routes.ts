@@ -6,29 +6,6 @@
  */
 import type { z } from 'zod';
 import {
-  alertPath,
-  alertStateRequest,
-  allocateRangeRequest,
-  auditAlertsQuery,
-  auditExportQuery,
-  auditListQuery,
-  auditReceiptsQuery,
-  auditStatsQuery,
-  catalogueQuery,
-  closeRangeRequest,
-  createItemRequest,
-  idempotencyHeaders,
-  issueReceiptRequest,
-  itemPath,
-  rangePath,
-  receiptPath,
-  receiptsListQuery,
-  reversalRequest,
-  reviseItemRequest,
-  statusChangeRequest,
-  verifyQuery,
-} from '../core/schemas.js';
-import {
   complaintListQuery,
   complaintLookupQuery,
   complaintPath,
@@ -134,6 +111,19 @@ const ROUTE_TABLE = [
     request: { query: catalogueQuery },
   },
   {
+    // Before getCatalogueItem, whose `{itemCode}` this path would fit: the local server takes the
+    // first route that matches (API Gateway prefers the literal segment anyway; no item code is
+    // lower case).
+    id: 'listCatalogueItems',
+    method: 'GET',
+    path: '/v1/catalogue/items',
+    group: 'catalogue-admin',
+    access: ['finance'],
+    summary:
+      'Every fee item as on a date (default today), in any state: in_force, not_yet_effective, expired, suspended, abolished',
+    request: { query: catalogueQuery },
+  },
+  {
     id: 'getCatalogueItem',
     method: 'GET',
     path: '/v1/catalogue/{itemCode}',
@@ -152,19 +142,6 @@ const ROUTE_TABLE = [
   },
   {
     id: 'verifyReceipt',
-  {
-    // Before getCatalogueItem, whose `{itemCode}` this path would fit: the local server takes the
-    // first route that matches (API Gateway prefers the literal segment anyway; no item code is
-    // lower case).
-    id: 'listCatalogueItems',
-    method: 'GET',
-    path: '/v1/catalogue/items',
-    group: 'catalogue-admin',
-    access: ['finance'],
-    summary:
-      'Every fee item as on a date (default today), in any state: in_force, not_yet_effective, expired, suspended, abolished',
-    request: { query: catalogueQuery },
-  },
     method: 'GET',
     path: '/v1/verify',
     group: 'verify',
@@ -238,25 +215,6 @@ const ROUTE_TABLE = [
     body: { type: 'csv' },
   },
   {
-    id: 'allocateRange',
-    method: 'POST',
-    path: '/v1/ranges',
-    group: 'ranges',
-    access: ['finance'],
-    summary: 'Allocate a range of receipt numbers to a department',
-    body: { type: 'json' },
-    request: { body: allocateRangeRequest },
-  },
-  {
-    id: 'closeRange',
-    method: 'POST',
-    path: '/v1/ranges/{id}/close',
-    group: 'ranges',
-    access: ['finance'],
-    summary: 'Close a range: its unused numbers stay unused for good',
-    body: { type: 'json' },
-    request: { params: rangePath, body: closeRangeRequest },
-  {
     id: 'previewImport',
     method: 'POST',
     path: '/v1/catalogue/import/preview',
@@ -290,6 +248,25 @@ const ROUTE_TABLE = [
     access: ['finance'],
     summary: 'Every number range and the use of its numbers: issued, red, unfinished, unused',
   },
+  {
+    id: 'allocateRange',
+    method: 'POST',
+    path: '/v1/ranges',
+    group: 'ranges',
+    access: ['finance'],
+    summary: 'Allocate a range of receipt numbers to a department',
+    body: { type: 'json' },
+    request: { body: allocateRangeRequest },
+  },
+  {
+    id: 'closeRange',
+    method: 'POST',
+    path: '/v1/ranges/{id}/close',
+    group: 'ranges',
+    access: ['finance'],
+    summary: 'Close a range: its unused numbers stay unused for good',
+    body: { type: 'json' },
+    request: { params: rangePath, body: closeRangeRequest },
   },
   {
     id: 'issueReceipt',
