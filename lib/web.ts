@@ -29,7 +29,14 @@ export const API_PATH_PATTERNS = ['/v1/*', '/health'];
  * max-age=…`): CloudFront keeps them that long, keyed by the query string. Listed before
  * `/v1/*`, which they are inside of.
  */
-export const CACHED_API_PATHS = ['/v1/catalogue', '/v1/openapi.json', '/v1/keys'];
+// /v1/stats and /v1/supervision (issue 15): open data, answered with max-age 300.
+export const CACHED_API_PATHS = [
+  '/v1/catalogue',
+  '/v1/openapi.json',
+  '/v1/keys',
+  '/v1/stats',
+  '/v1/supervision',
+];
 
 /** The account-wide names (response headers policy, OAC): unique per stack and region. */
 export const accountWideName = (suffix: string) => `${Aws.STACK_NAME}-${Aws.REGION}-${suffix}`;
