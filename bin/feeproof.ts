@@ -22,6 +22,8 @@ const USAGE = {
     '  token                 print a token of the local issuer',
     '  verify                check a receipt PDF against the published keys',
     '  catalogue import      import a catalogue CSV (all rows or none)',
+    '  log verify            check the transparency log: signatures, consistency, inclusion',
+    "  witness serve         run a C2SP tlog-witness that cosigns the log's checkpoints",
   ].join('\n'),
   serve: [
     'usage: feeproof serve',
@@ -41,6 +43,19 @@ const USAGE = {
     '  URL: --url, else FEEPROOF_PUBLIC_URL, else http://127.0.0.1:$PORT (as the server reads them);',
     '  JWT: --token (a Cognito ID token of a finance user against AWS), else a local finance token',
     '  signed with the issuer key in FEEPROOF_DATA_DIR (.data)',
+  ].join('\n'),
+  log: [
+    'usage: feeproof log verify (--url PREFIX | --dir DIR) --key VKEY [--witnesses VKEY,...] [--quorum K]',
+    '                           [--state FILE] [--proof FILE.tlog-proof]',
+    '  PREFIX/DIR holds checkpoint and tile/ (C2SP tlog-tiles); VKEY is the log key (its name is the',
+    '  origin); the checkpoint needs K witness cosignatures (0); --state keeps the last checkpoint seen',
+    '  and the new one must extend it; --proof checks that entry is in the log.',
+    '  exit 0 all checks pass, 1 a check failed, 2 unusable input',
+  ].join('\n'),
+  witness: [
+    'usage: feeproof witness serve --name NAME --logs VKEY[,VKEY...] [--port 7380] [--host 127.0.0.1] [--dir DIR]',
+    '  cosigns checkpoints of the given logs (C2SP tlog-witness, POST /add-checkpoint); its key and',
+    '  state live in DIR (FEEPROOF_DATA_DIR/witness); prints its vkey for the log configuration',
   ].join('\n'),
 };
 
@@ -239,8 +254,87 @@ async function catalogue(args: string[]) {
   fail(`POST ${url} answered ${res.status}${hint}`, 1);
 }
 
+/** feeproof log verify: everything an outside verifier checks, from a URL or a directory. */
+async function log(args: string[]) {
+  const { values, positionals } = parse(
+    'log',
+    args,
+    {
+      url: { type: 'string' },
+      dir: { type: 'string' },
+      key: { type: 'string' },
+      witnesses: { type: 'string' },
+      quorum: { type: 'string' },
+      state: { type: 'string' },
+      proof: { type: 'string' },
+    },
+    1,
+  );
+  if (positionals[0] !== 'verify' || !values.key || !(values.url || values.dir) || (values.url && values.dir))
+    fail(USAGE.log);
+  const quorum = values.quorum === undefined ? 0 : Number(values.quorum);
+  if (!Number.isSafeInteger(quorum) || quorum < 0) fail('--quorum must be a whole number');
+  const { verifyLog, directorySource, urlSource } = await import('../lambdas/adapters/tlog/log-verify.js');
+  const { parseVkey } = await import('../lambdas/core/tlog/note.js');
+  let checks: Awaited<ReturnType<typeof verifyLog>>;
+  try {
+    const witnessKeys = values.witnesses ? values.witnesses.split(',') : [];
+    for (const k of [values.key, ...witnessKeys]) parseVkey(k);
+    checks = await verifyLog({
+      source: values.url ? urlSource(values.url) : directorySource(values.dir!),
+      policy: { origin: parseVkey(values.key).name, logKeys: [values.key], witnessKeys, quorum },
+      statePath: values.state,
+      proof: values.proof ? readFileSync(values.proof, 'utf8') : undefined,
+    });
+  } catch (e) {
+    fail(`cannot check the log: ${(e as Error).message}`);
+  }
+  for (const c of checks) process.stdout.write(`${c.ok ? 'pass' : 'FAIL'}  ${c.name}: ${c.detail}\n`);
+  process.exit(checks.every((c) => c.ok) ? 0 : 1);
+}
+
+async function witness(args: string[]) {
+  const { values, positionals } = parse(
+    'witness',
+    args,
+    {
+      name: { type: 'string' },
+      logs: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      dir: { type: 'string' },
+    },
+    1,
+  );
+  if (positionals[0] !== 'serve' || !values.name || !values.logs) fail(USAGE.witness);
+  const port = values.port === undefined ? 7380 : Number(values.port);
+  if (!Number.isSafeInteger(port) || port < 0 || port > 65535) fail('--port must be a port number');
+  const { Witness } = await import('../lambdas/adapters/tlog/witness.js');
+  let w: Awaited<ReturnType<typeof Witness.open>>;
+  try {
+    w = await Witness.open({
+      name: values.name,
+      dir: values.dir ?? resolve(dataDir(), 'witness'),
+      logKeys: values.logs.split(','),
+    });
+  } catch (e) {
+    fail(`cannot start the witness: ${(e as Error).message}`);
+  }
+  const { url } = await w.listen(port, values.host ?? '127.0.0.1');
+  process.stderr.write(
+    `witness ${values.name} is serving on ${url} (POST /add-checkpoint)\n  its vkey: ${w.vkey}\n`,
+  );
+}
+
 const [command, ...rest] = process.argv.slice(2);
-const commands: Record<string, (args: string[]) => Promise<void>> = { serve, token, verify, catalogue };
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+  serve,
+  token,
+  verify,
+  catalogue,
+  log,
+  witness,
+};
 if (command === '--help' || command === '-h') {
   process.stdout.write(`${USAGE.feeproof}\n`);
   process.exit(0);
