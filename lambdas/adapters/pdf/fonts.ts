@@ -174,8 +174,11 @@ const evenGlyphFontkit: typeof fontkit = {
 export type ReceiptFonts = Record<FontChoice, PDFFont>;
 
 /**
- * Embeds both fonts. `subsetTag` (six capital letters) names the subset; pdf-lib would
- * otherwise pick a random one and make every PDF differ.
+ * Embeds both fonts through pdf-lib, subsetting with fontkit as patched above. `subsetTag`
+ * (six capital letters) names the subset; pdf-lib would otherwise pick a random one and make
+ * every PDF differ. Receipts no longer take this path (their subsets come from truetype.ts,
+ * which cannot make the odd-glyph error); it is the pdf-lib way to draw with the font
+ * correctly, and fonts.test.ts keeps showing that the patch is needed and works.
  */
 export async function embedReceiptFonts(doc: PDFDocument, subsetTag: string): Promise<ReceiptFonts> {
   doc.registerFontkit(evenGlyphFontkit);
