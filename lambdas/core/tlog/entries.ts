@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { canonicalJson } from '../canonical.js';
 import { TlogError } from './errors.js';
-import { sha256, toHex } from './hash.js';
+import { hashesEqual, sha256, toHex } from './hash.js';
 import { MAX_ENTRY_SIZE } from './tiles.js';
 
 /**
@@ -113,7 +113,7 @@ export function decodeEntry(bytes: Uint8Array): LogEntry {
       'malformed_entry',
       `not a log entry: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
-  if (Buffer.compare(Buffer.from(encodeEntry(checked.data)), Buffer.from(bytes)) !== 0)
+  if (!hashesEqual(encodeEntry(checked.data), bytes))
     throw new TlogError('malformed_entry', 'an entry is not in canonical form');
   return checked.data;
 }
