@@ -25,7 +25,8 @@ import type { Tables } from './tables.js';
 /**
  * `read`: get/query; `get+checks`: GetItem only, plus UpdateItem of the public check rows only (partition
  * keys `CHECK#…`: the counters that anonymous callers cause to be written); `read+events`: read plus
- * PutItem of event rows only (partition keys `EVENT#…`, the ledger's change history);
+ * PutItem of event rows only (partition keys `EVENT#…`, the ledger's change history) and
+ * UpdateItem of alert rows only (`ALERT#…`: an auditor acknowledges or resolves an alert);
  * `write`: read, put and update.
  */
 export type TableAccess = 'read' | 'get+checks' | 'read+events' | 'write';
@@ -34,15 +35,17 @@ export type TableAccess = 'read' | 'get+checks' | 'read+events' | 'write';
 export const EVENT_KEY_PATTERN = 'EVENT#*';
 /** The table that holds the event rows: append-only for every role (see grantTable). */
 export const EVENTS_TABLE: TableId = 'ledger';
+/** Partition keys of the alert rows (keys.ts alertKey), whose state auditors move. */
+export const ALERT_KEY_PATTERN = 'ALERT#*';
+/** Partition keys of the public check rows (lambdas/adapters/dynamo/keys.ts, checksKey). */
+export const CHECK_KEY_PATTERN = 'CHECK#*';
 /** Partition keys of the running totals (keys.ts totalsKey): all the statistics function reads. */
 export const TOTALS_KEY_PATTERN = 'STATS#*';
 /**
  * What the complaints function touches in the ledger: complaints, their contacts and counters
  * and listings (COMPLAINT…), their events, and the payer_complaint alerts with their months row.
  */
-export const COMPLAINT_KEY_PATTERNS = ['COMPLAINT*', EVENT_KEY_PATTERN, 'ALERT#*', 'MONTHS#*'];
-/** Partition keys of the public check rows (lambdas/adapters/dynamo/keys.ts, checksKey). */
-export const CHECK_KEY_PATTERN = 'CHECK#*';
+export const COMPLAINT_KEY_PATTERNS = ['COMPLAINT*', EVENT_KEY_PATTERN, ALERT_KEY_PATTERN, 'MONTHS#*'];
 
 export interface FunctionSpec {
   description: string;
@@ -374,19 +377,25 @@ function grantTable(
   const writes = {
     read: [],
     'get+checks': [], // grantChecks
-    'read+events': ['dynamodb:PutItem'],
+    'read+events': ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
     write: TABLE_WRITE_ACTIONS,
   }[access];
-  if (writes.length > 0) {
+  if (access === 'read+events') {
+    for (const [action, pattern] of [
+      ['dynamodb:PutItem', EVENT_KEY_PATTERN],
+      ['dynamodb:UpdateItem', ALERT_KEY_PATTERN],
+    ] as const) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [action],
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [pattern] } },
+        }),
+      );
+    }
+  } else if (writes.length > 0) {
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: writes,
-        resources: [table.tableArn],
-        conditions:
-          access === 'read+events'
-            ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [EVENT_KEY_PATTERN] } }
-            : onlyKeys,
-      }),
+      new iam.PolicyStatement({ actions: writes, resources: [table.tableArn], conditions: onlyKeys }),
     );
   }
   // The change history is append-only: no role updates an event row (IAM cannot see a

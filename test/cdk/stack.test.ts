@@ -15,6 +15,7 @@ import { PARTITION_KEY, SORT_KEY, TABLES } from '../../lambdas/runtime/tables.js
 import { DEFAULT_SETTINGS, ENV } from '../../lib/config.js';
 import { defaultHandlerEntry } from '../../lib/feeproof-stack.js';
 import {
+  ALERT_KEY_PATTERN,
   EVENT_KEY_PATTERN,
   FONT_FILE,
   FUNCTION_SPECS,
@@ -343,24 +344,32 @@ describe('event rows only', () => {
     expect(appenders.length).toBeGreaterThan(0);
   });
 
-  it.each(appenders)('%s may put only EVENT# rows into %s, and never update them', (name, table) => {
-    const tableId = id(built.stack.tables.table(table));
-    const statements = allStatements(built.template).filter(
-      ({ resource, statement }) =>
-        resources(built.template, 'AWS::IAM::Policy')[resource] &&
-        policyRoles(resources(built.template, 'AWS::IAM::Policy')[resource]!).includes(roleId(name)) &&
-        statement.Effect === 'Allow' &&
-        asArray(statement.Resource).some((r) => refId(r) === tableId) &&
-        asArray<string>(statement.Action).some(
-          (a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem',
-        ),
-    );
-    expect(statements).toHaveLength(1);
-    expect(statements[0]!.statement).toMatchObject({
-      Action: 'dynamodb:PutItem',
-      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [EVENT_KEY_PATTERN] } },
-    });
-  });
+  it.each(appenders)(
+    '%s may put only EVENT# rows into %s, update only ALERT# rows, and never update events',
+    (name, table) => {
+      const tableId = id(built.stack.tables.table(table));
+      const statements = allStatements(built.template).filter(
+        ({ resource, statement }) =>
+          resources(built.template, 'AWS::IAM::Policy')[resource] &&
+          policyRoles(resources(built.template, 'AWS::IAM::Policy')[resource]!).includes(roleId(name)) &&
+          statement.Effect === 'Allow' &&
+          asArray(statement.Resource).some((r) => refId(r) === tableId) &&
+          asArray<string>(statement.Action).some(
+            (a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem',
+          ),
+      );
+      expect(statements.map((s) => s.statement)).toEqual([
+        expect.objectContaining({
+          Action: 'dynamodb:PutItem',
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [EVENT_KEY_PATTERN] } },
+        }),
+        expect.objectContaining({
+          Action: 'dynamodb:UpdateItem',
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [ALERT_KEY_PATTERN] } },
+        }),
+      ]);
+    },
+  );
 });
 
 describe('cognito', () => {
