@@ -193,7 +193,8 @@ function makeTemplate(title: string, bureauName: string): PageTemplate {
   const columns = layRow(
     COLUMNS.map((col) => ({ text: col.title, align: 'center', color: FORM, fill: HEADER_FILL, label: true })),
   );
-  const tableHeader = drawForm([LEFT, -columns.height, RIGHT, 0], (out) =>
+  // The box leaves room for the half of the borders' width that lies outside the cells.
+  const tableHeader = drawForm([LEFT - 1, -columns.height - 1, RIGHT + 1, 1], (out) =>
     drawRow(out, columns, 0, face, face),
   );
 
