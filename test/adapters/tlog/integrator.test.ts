@@ -29,10 +29,18 @@ function sequenceOf(n: number) {
 }
 
 /** Everything a verifier checks about the published log against the sequence it came from. */
-async function expectLogMatches(store: DirectoryTileStore, sequence: MemorySequence) {
+const expectLogMatches = (store: DirectoryTileStore, sequence: MemorySequence) =>
+  expectLogMatchesWith(store, sequence, signer.vkey, ORIGIN);
+
+async function expectLogMatchesWith(
+  store: DirectoryTileStore,
+  sequence: MemorySequence,
+  vkey: string,
+  origin: string,
+) {
   const head = await store.readCheckpoint();
   expect(head).not.toBeNull();
-  const { checkpoint } = verifyCheckpoint(head!.note, policy);
+  const { checkpoint } = verifyCheckpoint(head!.note, { origin, logKeys: [vkey] });
   const n = checkpoint.size;
   const leaves = sequence.entries.slice(0, n).map(leafHash);
   expect(checkpoint.rootHash).toEqual(rootFromLeafHashes(leaves));
@@ -206,5 +214,42 @@ describe('log key file', () => {
     expect(a.vkey.startsWith(`${ORIGIN}+`)).toBe(true);
     const { statSync } = await import('node:fs');
     expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('integrator killed with SIGKILL', () => {
+  it('leaves a tree that the next run completes, whenever it dies', async () => {
+    const { spawn } = await import('node:child_process');
+    const { fixedSequence, killEntry, killSigner, KILL_ORIGIN } = await import('./integrator-child.js');
+    const dir = join(tempDir('kill'), 'log');
+    // The children would take minutes to integrate this: they are always killed mid-way.
+    const childSize = 1_000_000;
+    for (let round = 0; round < 4; round++) {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'test/adapters/tlog/integrator-child.ts', dir, String(childSize)],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      // Let it write for a while (a different moment each round), then kill -9.
+      await new Promise((r) => setTimeout(r, 150 + round * 170));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    }
+    const store = new DirectoryTileStore(dir);
+    const before = (await store.readCheckpoint())?.checkpoint.size ?? 0;
+    expect(before).toBeLessThan(childSize);
+    // A prefix of the sequence is a sequence: complete the tree a little past where they died.
+    const n = before + 700;
+    const sequence = new MemorySequence();
+    for (let i = 0; i < n; i++) sequence.append(killEntry(i));
+    while (
+      (await integrate({ origin: KILL_ORIGIN, signer: killSigner, sequence: fixedSequence(n), store }))
+        .published
+    );
+    const cp = await expectLogMatchesWith(store, sequence, killSigner.vkey, KILL_ORIGIN);
+    expect(cp.size).toBe(n);
   });
 });
