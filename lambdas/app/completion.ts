@@ -1,6 +1,7 @@
 import { logger } from '../adapters/logger.js';
 import { emitMetric } from '../adapters/metrics.js';
 import { sha256, sha256Hex } from '../adapters/signing/certificate.js';
+import { p256MessageSigner } from '../adapters/signing/department-keys.js';
 import { derToCompact } from '../adapters/signing/ecdsa.js';
 import type { CompletedReceipt, StoredReceipt } from '../core/ports.js';
 import {
@@ -11,6 +12,7 @@ import {
   type ReceiptRef,
   verifyUrl,
 } from '../core/receipt.js';
+import { signTwice } from '../core/two-signatures.js';
 import type { Deps } from './deps.js';
 import { superviseStuck } from './supervision.js';
 
@@ -59,9 +61,10 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
   const signer = await deps.signer();
   const key = await deps.keys.certificateFor(signer);
   const content = contentOf(pending);
-  const signature = Buffer.from(await signer.signDigest(sha256(canonicalReceipt(content)))).toString(
-    'base64',
-  );
+  // The two signatures (issue 17): the collecting department's key, then the bureau's as supervisor.
+  const unit = await deps.departmentKeys.keyFor(pending.department);
+  await deps.keys.departmentCertificateFor(unit, pending.collectingUnit); // published before it signs
+  const signatures = await signTwice(canonicalReceipt(content), unit.signer, p256MessageSigner(signer));
   const qrSignature = Buffer.from(derToCompact(await signer.signDigest(sha256(qrMessage(content))))).toString(
     'base64url',
   );
@@ -81,7 +84,7 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
   const issued: CompletedReceipt = {
     ...pending,
     status: 'issued',
-    signature,
+    signatures,
     qrSignature,
     keyId: signer.keyId,
     pdfSha256,

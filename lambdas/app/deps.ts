@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DirectoryBlobStore } from '../adapters/blobs/directory-store.js';
 import { AuditRepository } from '../adapters/dynamo/audit-repo.js';
@@ -8,6 +9,7 @@ import { DepartmentRepository } from '../adapters/dynamo/departments.js';
 import { KeyRing } from '../adapters/dynamo/keyring.js';
 import { RangeRepository } from '../adapters/dynamo/range-repo.js';
 import { ReceiptRepository } from '../adapters/dynamo/receipt-repo.js';
+import { type DepartmentKey, localDepartmentKeys } from '../adapters/signing/department-keys.js';
 import type { BlobStore, CheckStore, DepartmentDirectory, RangeStore, ReceiptStore } from '../core/ports.js';
 import type { Signer } from '../core/signer.js';
 import { type Config, loadConfig } from '../runtime/config.js';
@@ -31,7 +33,32 @@ export interface Deps {
   blobs: BlobStore;
   /** The signing key: KMS in AWS, a key file locally. Created on first use. */
   signer: () => Promise<Signer>;
+  /**
+   * The collecting departments' keys (开票单位签章): a key file per department locally.
+   * In AWS not built yet (a KMS key per department from the stack's props, docs/einvoice.md
+   * "Next steps"): there, the first signing fails with a message saying so.
+   */
+  departmentKeys: DepartmentKeySource;
   now: () => Date;
+}
+
+export interface DepartmentKeySource {
+  keyFor(department: string): Promise<DepartmentKey>;
+}
+
+export const DEPARTMENT_KEYS_IN_AWS_MISSING =
+  'department signing keys are not configured for the kms signer: issue 17 needs a KMS key per ' +
+  'collecting department (CDK props, docs/einvoice.md "Next steps"); receipts stay pending until then';
+
+function createDepartmentKeys(config: Config): DepartmentKeySource {
+  if (config.signer.kind === 'kms')
+    return {
+      keyFor: async () => {
+        throw new Error(DEPARTMENT_KEYS_IN_AWS_MISSING);
+      },
+    };
+  // Beside the bureau's key file (<data>/signing-key.pem): a directory the process may write.
+  return localDepartmentKeys(dirname(config.signer.keyPath));
 }
 
 async function createSigner(config: Config): Promise<Signer> {
@@ -99,6 +126,7 @@ export function getDeps(): Deps {
         });
         return signer;
       },
+      departmentKeys: createDepartmentKeys(config),
       now: () => new Date(),
     };
   }

@@ -1,5 +1,6 @@
 import type { NumberRange } from './numbering.js';
 import type { ReceiptContent, ReceiptRef, ReceiptStatus } from './receipt.js';
+import type { TwoSignatures } from './two-signatures.js';
 
 /**
  * The ports the application services need: the shapes they store and the stores they use.
@@ -41,9 +42,14 @@ export interface StoredReceipt extends ReceiptContent {
   status: ReceiptStatus;
   rangeId: string;
   idempotencyKey: string;
-  /** ECDSA signature (base64 DER) over SHA-256 of the canonical form, and the key that made it. */
+  /**
+   * Receipts issued before issue 17: the bureau key's ECDSA signature (base64 DER) over SHA-256
+   * of the canonical form. `keyId`: the bureau key (that signature's, and the QR signature's).
+   */
   signature?: string;
   keyId?: string;
+  /** The unit's and the supervisor's signatures (issue 17; lambdas/core/two-signatures.ts). */
+  signatures?: TwoSignatures;
   pdfSha256?: string;
   pdfBytes?: number;
   /** Where the PDF lies in the blob store; absent on receipts completed before PDFs left DynamoDB (a PDF row). */
@@ -58,7 +64,7 @@ export interface StoredReceipt extends ReceiptContent {
 
 /** A receipt once signed and rendered: what completion stores. */
 export interface CompletedReceipt extends StoredReceipt {
-  signature: string;
+  signatures: TwoSignatures;
   qrSignature: string;
   keyId: string;
   pdfSha256: string;

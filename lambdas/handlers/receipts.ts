@@ -110,9 +110,13 @@ export const handler = groupHandler('receipts', {
       total: formatYuan(content.total),
       lines: linesInYuan(content.lines),
       ...(stored.reversedBy ? { reversedBy: stored.reversedBy } : {}),
-      signature: stored.signature
-        ? { keyId: stored.keyId, value: stored.signature, algorithm: 'ECDSA_SHA_256' }
-        : null,
+      // The bureau's signature: the supervision one of a two-signature receipt, or an older receipt's only one.
+      signature: stored.signatures
+        ? { ...stored.signatures.supervision, algorithm: 'ECDSA_SHA_256' }
+        : stored.signature
+          ? { keyId: stored.keyId, value: stored.signature, algorithm: 'ECDSA_SHA_256' }
+          : null,
+      signatures: stored.signatures ?? null,
     });
   },
 

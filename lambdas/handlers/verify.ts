@@ -1,4 +1,4 @@
-import type { PublishedKey } from '../adapters/dynamo/keyring.js';
+import { type KeyRing, roleOf } from '../adapters/dynamo/keyring.js';
 import { logger } from '../adapters/logger.js';
 import { emitMetric } from '../adapters/metrics.js';
 import { type PdfCheckName, verifyPdfSignature } from '../adapters/pdf/verify.js';
@@ -18,6 +18,11 @@ import {
   type ReceiptStatus,
   totalInWords,
 } from '../core/receipt.js';
+import {
+  checkTwoSignatures,
+  type SignatureRole,
+  type TwoSignatureErrorCode,
+} from '../core/two-signatures.js';
 import { groupHandler } from './http/group.js';
 import { binary, json } from './http/types.js';
 
@@ -60,8 +65,22 @@ export interface ReceiptRelations {
  * `tampered`: the record no longer matches the signature made when it was issued.
  */
 export type VerifyAnswer =
-  | ({ valid: true; status: ReceiptStatus; receipt: PublicReceipt; checks: number } & ReceiptRelations)
-  | { valid: false; error: 'tampered'; message: string; checks: number };
+  | ({
+      valid: true;
+      signatures?: SignatureKind;
+      status: ReceiptStatus;
+      receipt: PublicReceipt;
+      checks: number;
+    } & ReceiptRelations)
+  | {
+      valid: false;
+      error: 'tampered';
+      message: string;
+      signatures?: SignatureKind;
+      /** Each signature that does not hold, with its code. */
+      failures?: SignatureFailure[];
+      checks: number;
+    };
 
 export interface PdfCheck {
   name: PdfCheckName;
@@ -73,6 +92,8 @@ export interface PdfCheck {
 export interface PdfCheckAnswer extends ReceiptRelations {
   valid: boolean;
   checks: PdfCheck[];
+  /** Which signatures the registered receipt carries (when the PDF names one that exists). */
+  signatures?: SignatureKind;
   status?: ReceiptStatus;
   receipt?: PublicReceipt;
 }
@@ -106,18 +127,54 @@ function publicReceipt(r: StoredReceipt): PublicReceipt {
   };
 }
 
-/** Whether the stored receipt still matches the signature made when it was issued. */
-function dataSignatureValid(r: StoredReceipt, keys: readonly PublishedKey[]): boolean {
-  const key = keys.find((k) => k.keyId === r.keyId);
-  return (
-    !!key &&
-    !!r.signature &&
-    verifyWithCertificate(
-      key.certificatePem,
-      canonicalReceipt(contentOf(r)),
-      Buffer.from(r.signature, 'base64'),
-    )
-  );
+/**
+ * Which signatures a receipt carries: `two` (the collecting unit's and the bureau's supervision
+ * signature, issue 17) or `bureau_only` (receipts issued before: the bureau key's one signature
+ * over the canonical form, checked as it always was).
+ */
+export type SignatureKind = 'two' | 'bureau_only';
+
+/** One signature that does not hold: whose (unit, supervision, or an older receipt's bureau one), the code and why. */
+export interface SignatureFailure {
+  signature: SignatureRole | 'bureau';
+  code: TwoSignatureErrorCode;
+  message: string;
+}
+
+/**
+ * Whether the stored receipt still matches the signatures made when it was issued. Every
+ * signature it carries must hold; one without `signatures` must carry the older single
+ * signature (so stripping the two leaves nothing that verifies: a receipt issued with two
+ * never had the single one).
+ */
+async function checkDataSignatures(
+  r: StoredReceipt,
+  keys: KeyRing,
+): Promise<{ kind: SignatureKind; failures: SignatureFailure[] }> {
+  const canonical = canonicalReceipt(contentOf(r));
+  const failures: SignatureFailure[] = [];
+  if (r.signatures || !r.signature) {
+    const report = await checkTwoSignatures(canonical, r.department, r.signatures ?? {}, keys.resolver());
+    for (const check of [report.unit, report.supervision])
+      if (!check.ok)
+        failures.push({ signature: check.error.role, code: check.error.code, message: check.error.message });
+  }
+  if (r.signature) {
+    const key = r.keyId ? await keys.find(r.keyId) : undefined;
+    if (!key || roleOf(key) !== 'supervision')
+      failures.push({
+        signature: 'bureau',
+        code: 'KEY_UNKNOWN',
+        message: `the bureau's signature names key ${r.keyId ?? '(none)'}, which is not a published bureau key`,
+      });
+    else if (!verifyWithCertificate(key.certificatePem, canonical, Buffer.from(r.signature, 'base64')))
+      failures.push({
+        signature: 'bureau',
+        code: 'SIGNATURE_INVALID',
+        message: "the bureau's signature does not match the receipt's data",
+      });
+  }
+  return { kind: r.signatures ? 'two' : 'bureau_only', failures };
 }
 
 function relations(r: StoredReceipt): ReceiptRelations {
@@ -137,15 +194,19 @@ export const handler = groupHandler('verify', {
     // Counts are written in batches (CheckRepository); in Lambda this is where they are due.
     await deps.checks.flushIfDue().catch((error) => logger.warn('check counts not written yet', { error }));
     if (!receipt) return json(404, NOT_FOUND);
-    if (!dataSignatureValid(receipt, await deps.keys.published()))
+    const { kind, failures } = await checkDataSignatures(receipt, deps.keys);
+    if (failures.length)
       return json(200, {
         valid: false,
         error: 'tampered',
-        message: 'the stored receipt no longer matches the signature made when it was issued',
+        message: `the stored receipt no longer matches the signatures made when it was issued: ${failures.map((f) => f.message).join('; ')}`,
+        signatures: kind,
+        failures,
         checks: receipt.checks ?? 0,
       } satisfies VerifyAnswer);
     return json(200, {
       valid: true,
+      signatures: kind,
       status: receipt.status,
       receipt: publicReceipt(receipt),
       ...relations(receipt),
@@ -192,6 +253,7 @@ export const handler = groupHandler('verify', {
               : 'the PDF names no receipt',
           },
     );
+    let signatures: SignatureKind | undefined;
     if (stored) {
       const hash = sha256Hex(pdf);
       checks.push(
@@ -202,19 +264,24 @@ export const handler = groupHandler('verify', {
               ok: false,
               reason: 'the file differs from the PDF that was issued for this receipt',
             },
-        dataSignatureValid(stored, keys)
-          ? { name: 'receipt_data_signature', ok: true }
-          : {
+      );
+      const { kind, failures } = await checkDataSignatures(stored, deps.keys);
+      signatures = kind;
+      checks.push(
+        failures.length
+          ? {
               name: 'receipt_data_signature',
               ok: false,
-              reason: 'the stored receipt no longer matches its signature',
-            },
+              reason: `the stored receipt no longer matches its signatures: ${failures.map((f) => f.message).join('; ')}`,
+            }
+          : { name: 'receipt_data_signature', ok: true },
       );
     }
     const valid = checks.every((c) => c.ok);
     return json(200, {
       valid,
       checks,
+      ...(signatures ? { signatures } : {}),
       ...(stored && valid
         ? { status: stored.status, receipt: publicReceipt(stored), ...relations(stored) }
         : {}),
@@ -232,10 +299,15 @@ export const handler = groupHandler('verify', {
           notBefore: k.notBefore,
           notAfter: k.notAfter,
           retiredAt: k.retiredAt,
+          // `supervision`: the bureau's key; `unit`: a collecting department's, with its code.
+          role: roleOf(k),
+          ...(k.department ? { department: k.department } : {}),
           algorithm: 'ES256',
           certificatePem: k.certificatePem,
           jwk: publicJwk(k.certificatePem),
         })),
+        // The transparency log's verifier key (C2SP vkey; docs/transparency-log.md).
+        ...(process.env.FEEPROOF_LOG_VKEY ? { log: { vkey: process.env.FEEPROOF_LOG_VKEY } } : {}),
       },
       { 'cache-control': 'public, max-age=300' },
     );

@@ -254,13 +254,13 @@ export class ReceiptRepository implements ReceiptStore {
             TableName: this.tables.receipts,
             Key: receiptKey(receipt),
             UpdateExpression:
-              'SET #s = :issued, signature = :sig, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, pdfKey = :pdf, completedAt = :at REMOVE pendingPk',
+              'SET #s = :issued, signatures = :sigs, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, pdfKey = :pdf, completedAt = :at REMOVE pendingPk',
             ConditionExpression: '#s = :pending',
             ExpressionAttributeNames: { '#s': 'status' },
             ExpressionAttributeValues: {
               ':issued': 'issued',
               ':pending': 'pending',
-              ':sig': receipt.signature,
+              ':sigs': receipt.signatures,
               ':qr': receipt.qrSignature,
               ':kid': receipt.keyId,
               ':hash': receipt.pdfSha256,
