@@ -325,8 +325,10 @@ async function recordingProxy(
 interface Grant {
   /** `dynamodb:<Action> <table id>[/index/<name>]`. */
   access: string;
-  /** Patterns of dynamodb:LeadingKeys (ForAllValues:StringLike) the grant is limited to. */
+  /** Patterns of dynamodb:LeadingKeys the statement is limited to (ForAllValues:StringLike on an Allow, ForAnyValue:StringLike on a Deny). */
   leadingKeys?: string[];
+  /** A Deny statement: it overrides every Allow it matches. */
+  deny?: boolean;
 }
 
 /** What the function's role allows on the tables, by action and resource. */
@@ -344,15 +346,21 @@ function dynamoGrants(name: FunctionName): Grant[] {
   for (const policy of Object.values(resources(built.template, 'AWS::IAM::Policy'))) {
     if (!policyRoles(policy).includes(role)) continue;
     for (const statement of asArray<Json>(policy.Properties.PolicyDocument.Statement)) {
-      if (statement.Effect !== 'Allow') continue;
+      const deny = statement.Effect === 'Deny';
       const conditions = Object.keys(statement.Condition ?? {});
       const leadingKeys: string[] | undefined =
-        statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+        statement.Condition?.[deny ? 'ForAnyValue:StringLike' : 'ForAllValues:StringLike']?.[
+          'dynamodb:LeadingKeys'
+        ];
       if (conditions.length > (leadingKeys ? 1 : 0)) throw new Error(`unexpected condition ${conditions}`);
       for (const resource of asArray(statement.Resource).map(resourceKey)) {
         if (!resource) continue;
         for (const action of asArray<string>(statement.Action))
-          grants.push({ access: `${action} ${resource}`, ...(leadingKeys ? { leadingKeys } : {}) });
+          grants.push({
+            access: `${action} ${resource}`,
+            ...(leadingKeys ? { leadingKeys } : {}),
+            ...(deny ? { deny } : {}),
+          });
       }
     }
   }
@@ -368,12 +376,12 @@ const like = (pattern: string, value: string) =>
       .join('.*')}$`,
   ).test(value);
 
+/** As IAM decides: some Allow matches and no Deny does. */
 function permits(grants: Grant[], access: string, leadingKey: string | undefined): boolean {
-  return grants.some(
-    (g) =>
-      g.access === access &&
-      (!g.leadingKeys || (leadingKey !== undefined && g.leadingKeys.some((p) => like(p, leadingKey)))),
-  );
+  const matches = (g: Grant) =>
+    g.access === access &&
+    (!g.leadingKeys || (leadingKey !== undefined && g.leadingKeys.some((p) => like(p, leadingKey))));
+  return grants.some((g) => !g.deny && matches(g)) && !grants.some((g) => g.deny && matches(g));
 }
 
 /** The EMF metric names a function has written to its log so far. */
@@ -853,6 +861,21 @@ describe('least privilege, exercised', () => {
     }
     expect(calls).toBeGreaterThan(20);
     expect([...denied].sort()).toEqual([]);
+  });
+
+  it('reads the Deny statements too: no role may update an event row, even one allowed other updates', () => {
+    // The receipts role writes the ledger (totals, alerts, events): only the Deny stops an event update.
+    const grants = dynamoGrants('receipts');
+    expect(permits(grants, 'dynamodb:UpdateItem ledger', 'ALERT#x')).toBe(true);
+    expect(permits(grants, 'dynamodb:PutItem ledger', 'EVENT#x')).toBe(true);
+    expect(permits(grants, 'dynamodb:UpdateItem ledger', 'EVENT#x')).toBe(false);
+    expect(
+      permits(
+        grants.filter((g) => !g.deny),
+        'dynamodb:UpdateItem ledger',
+        'EVENT#x',
+      ),
+    ).toBe(true);
   });
 
   it('logs no errors', async () => {
