@@ -4,6 +4,12 @@
  * the same names locally and in Lambda.
  */
 import type { StackProps } from 'aws-cdk-lib';
+import {
+  type ComplaintLimits,
+  complaintLimitsProblem,
+  DEFAULT_COMPLAINT_LIMITS,
+} from '../lambdas/core/complaints.js';
+import { DEFAULT_MIN_RECEIPTS } from '../lambdas/core/stats.js';
 
 export type MfaMode = 'OPTIONAL' | 'REQUIRED';
 /** `production` refuses to synth without a custom domain and turns on termination protection. */
@@ -147,6 +153,18 @@ export interface FeeproofSettings {
    * retention of accounting vouchers under 会计档案管理办法 (2015, MOF and National Archives order 79).
    */
   receiptRetentionYears: number;
+  /**
+   * Public statistics (docs/open-data.md): a department or item with fewer receipts than this in
+   * a month goes into no published amount. Default 3. FEEPROOF_STATS_MIN_RECEIPTS.
+   */
+  statsMinReceipts: number;
+  /**
+   * The complaint form's limits (per address a day, per receipt ever) and the days contacts are
+   * kept; keys not given keep the runtime's defaults. FEEPROOF_COMPLAINT_LIMITS (JSON).
+   */
+  complaintLimits: ComplaintLimits;
+  /** The bureau's published supervision phone number on the public pages. FEEPROOF_SUPERVISION_PHONE. */
+  supervisionPhone?: string;
 }
 
 export interface FeeproofStackProps extends StackProps, Partial<FeeproofSettings> {
@@ -170,6 +188,9 @@ export const DEFAULT_SETTINGS: FeeproofSettings = {
   backup: { dailyRetentionDays: 14, monthlyRetentionDays: 365 * 10, lockMode: 'governance' },
   signingKeyGeneration: 1,
   receiptRetentionYears: 30,
+  // The runtime's defaults, from their one home.
+  statsMinReceipts: DEFAULT_MIN_RECEIPTS,
+  complaintLimits: DEFAULT_COMPLAINT_LIMITS,
 };
 
 export function resolveSettings(props: Partial<FeeproofSettings>): FeeproofSettings {
@@ -179,6 +200,18 @@ export function resolveSettings(props: Partial<FeeproofSettings>): FeeproofSetti
   settings.concurrency = { ...DEFAULT_SETTINGS.concurrency, ...props.concurrency };
   if (settings.backup)
     settings.backup = { ...(DEFAULT_SETTINGS.backup as BackupSettings), ...settings.backup };
+  const limitsProblem = complaintLimitsProblem({ ...props.complaintLimits });
+  if (limitsProblem) throw new Error(`complaintLimits: ${limitsProblem}`);
+  settings.complaintLimits = { ...DEFAULT_COMPLAINT_LIMITS, ...props.complaintLimits };
+  if (!Number.isInteger(settings.statsMinReceipts) || settings.statsMinReceipts < 1) {
+    throw new Error(`statsMinReceipts must be a positive integer, got ${settings.statsMinReceipts}`);
+  }
+  const phone = settings.supervisionPhone;
+  if (phone !== undefined && !SUPERVISION_PHONE.test(phone)) {
+    throw new Error(
+      `supervisionPhone must be 3-30 digits, spaces, hyphens, parentheses or a leading +, got '${phone}'`,
+    );
+  }
   if (!/^\d{2}$/.test(settings.regionCode)) {
     throw new Error(`regionCode must be two digits, got '${settings.regionCode}'`);
   }
@@ -226,6 +259,9 @@ export function resolveSettings(props: Partial<FeeproofSettings>): FeeproofSetti
   checkAlerts(settings.alerts);
   return settings;
 }
+
+/** A published phone number as people write it: 12345, 010-12345678, +86 10 1234 5678, (010) 1234-5678. */
+const SUPERVISION_PHONE = /^\+?[0-9() -]{3,30}$/;
 
 /** What the settings turn off that the defaults have on, by setting: printed as warnings at synth. */
 export function weakenedDefaults(settings: FeeproofSettings): [setting: string, message: string][] {

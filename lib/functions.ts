@@ -10,6 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ROUTE_GROUPS, type RouteGroup } from '../lambdas/runtime/routes.js';
@@ -198,6 +199,8 @@ export class Functions extends Construct {
   readonly recovery: nodejs.NodejsFunction;
   /** Failed asynchronous (scheduled) recovery invocations, after Lambda's retries. */
   readonly recoveryDeadLetters: sqs.Queue;
+  /** The HMAC key that hides complainants' addresses in the per-address counters (issue 15). */
+  readonly complaintAddressKey: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
@@ -209,6 +212,18 @@ export class Functions extends Construct {
     Validations.of(this.recoveryDeadLetters).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter queue of the recovery job; it has an alarm.',
+    });
+    // Resolved into the complaints function's environment at deploy, as the origin secret is
+    // (lib/api.ts): no Secrets Manager call at a cold start, no grant; the template holds only
+    // a {{resolve:secretsmanager:...}} reference.
+    this.complaintAddressKey = new secretsmanager.Secret(this, 'ComplaintAddressKey', {
+      description: 'feeproof: HMAC key of the complaint form per-address counters',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(this.complaintAddressKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        "Resolved into the complaints function at deploy time only; it keys counters that live a few days, so it is replaced by replacing the secret and deploying (which restarts that day's counts).",
     });
     const byGroup = new Map<RouteGroup, nodejs.NodejsFunction>();
     for (const group of ROUTE_GROUPS) byGroup.set(group, this.make(group, props));
@@ -261,6 +276,15 @@ export class Functions extends Construct {
     for (const { definition, table } of props.tables.all) environment[definition.envVar] = table.tableName;
     if (spec.rendersPdf) environment[ENV.fontPath] = LAMBDA_FONT_PATH;
     if (spec.receiptPdfs) environment[ENV.receiptsBucket] = props.receiptPdfs.bucket.bucketName;
+    // Issue 15's settings, to the functions that read them: the statistics' small-cell rule, the
+    // complaint form (limits, phone, address key) and the scheduled contact retention.
+    if (name === 'stats') environment[ENV.statsMinReceipts] = String(settings.statsMinReceipts);
+    if (name === 'complaints' || name === RECOVERY)
+      environment[ENV.complaintLimits] = JSON.stringify(settings.complaintLimits);
+    if (name === 'complaints') {
+      if (settings.supervisionPhone) environment[ENV.supervisionPhone] = settings.supervisionPhone;
+      environment[ENV.complaintAddressKey] = this.complaintAddressKey.secretValue.unsafeUnwrap();
+    }
 
     const fn = new nodejs.NodejsFunction(this, id, {
       entry: props.handlerEntry(name),

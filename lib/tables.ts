@@ -6,6 +6,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { TTL_ATTRIBUTE, TTL_TABLE } from '../lambdas/adapters/dynamo/keys.js';
 import {
   PARTITION_KEY,
   SORT_KEY,
@@ -48,6 +49,8 @@ export class Tables extends Construct {
         encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
         encryptionKey: this.key,
         removalPolicy: RemovalPolicy.RETAIN,
+        // Rows that carry TTL_ATTRIBUTE expire (the complaint form's per-address counters).
+        ...(definition.id === TTL_TABLE ? { timeToLiveAttribute: TTL_ATTRIBUTE } : {}),
       });
       for (const index of definition.indexes) {
         table.addGlobalSecondaryIndex({

@@ -1,8 +1,10 @@
-import { createHash, randomInt } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
 import { ComplaintRepository } from '../adapters/dynamo/complaint-repo.js';
 import { newEvent, recordEvent } from '../adapters/dynamo/events.js';
+import { readOrCreateKeyFile } from '../adapters/key-file.js';
 import { logger } from '../adapters/logger.js';
 import {
+  ADDRESS_COUNTER_DAYS,
   type Complaint,
   type ComplaintRequest,
   complaintAlert,
@@ -13,6 +15,7 @@ import { dateInZone } from '../core/dates.js';
 import { AppError, conflict, notFound } from '../core/errors.js';
 import type { EventType } from '../core/ports.js';
 import { CHECK_CODE_ALPHABET } from '../core/receipt.js';
+import type { Config } from '../runtime/config.js';
 import type { Deps } from './deps.js';
 
 /** The payer's side is anonymous; events name this actor. */
@@ -25,6 +28,37 @@ function randomCode(length: number): string {
   let code = '';
   for (let i = 0; i < length; i++) code += CHECK_CODE_ALPHABET[randomInt(CHECK_CODE_ALPHABET.length)];
   return code;
+}
+
+/** Local address keys by file, each read (or made) once per process. */
+const keyFiles = new Map<string, Promise<string>>();
+
+/** The deployment's HMAC key for addresses (Config.complaintAddressKey). */
+function addressKey(config: Config): Promise<string> {
+  const source = config.complaintAddressKey;
+  if (source.kind === 'value') return Promise.resolve(source.value);
+  let key = keyFiles.get(source.path);
+  if (!key) {
+    key = readOrCreateKeyFile(source.path, () => `${randomBytes(32).toString('base64url')}\n`).then(
+      (text) => text.trim(),
+      (error) => {
+        keyFiles.delete(source.path);
+        throw error;
+      },
+    );
+    keyFiles.set(source.path, key);
+  }
+  return key;
+}
+
+/**
+ * The per-address counter's key: an HMAC of the day and the address under the deployment's
+ * secret, so that a stored key cannot be reversed by hashing the IPv4 space (a plain hash could).
+ */
+async function addressHash(config: Config, day: string, address: string): Promise<string> {
+  return createHmac('sha256', await addressKey(config))
+    .update(`${day}|${address}`)
+    .digest('hex');
 }
 
 const repo = (deps: Deps) => new ComplaintRepository(deps.db, deps.config.tables);
@@ -97,8 +131,9 @@ export async function fileComplaint(
       complaint,
       input.contact,
       {
-        addressHash: sha256(`${day}|${address}`),
+        addressHash: await addressHash(deps.config, day, address),
         day,
+        addressCounterExpires: Math.floor(now.getTime() / 1000) + ADDRESS_COUNTER_DAYS * 86_400,
         perAddressPerDay: limits.perAddressPerDay,
         perReceipt: limits.perReceipt,
       },

@@ -44,6 +44,25 @@ export const DEFAULT_COMPLAINT_LIMITS: ComplaintLimits = {
   contactRetentionDays: 1096,
 };
 
+/**
+ * What is wrong with overrides of the limits (unknown keys, values that are not whole numbers
+ * of at least 1), or undefined: checked by the runtime at start-up and by the stack at synth.
+ */
+export function complaintLimitsProblem(limits: Record<string, unknown>): string | undefined {
+  const known = Object.keys(DEFAULT_COMPLAINT_LIMITS);
+  const unknown = Object.keys(limits).filter((k) => !known.includes(k));
+  if (unknown.length) return `unknown keys: ${unknown.join(', ')} (known: ${known.join(', ')})`;
+  const bad = Object.entries(limits).find(([, v]) => !Number.isSafeInteger(v) || (v as number) < 1);
+  if (bad) return `${bad[0]} must be a whole number of at least 1, got ${JSON.stringify(bad[1])}`;
+  return undefined;
+}
+
+/**
+ * Days a per-address counter row is kept (DynamoDB TTL) after its day: the limit only ever
+ * reads today's row, and a keyed hash of an address is still personal data.
+ */
+export const ADDRESS_COUNTER_DAYS = 3;
+
 const CN_MOBILE = /^1[3-9]\d{9}$/;
 /** A landline with its area code (010-12345678) or a service number such as 12345. */
 const CN_LANDLINE = /^(0\d{2,3}-?\d{7,8}|\d{5})$/;

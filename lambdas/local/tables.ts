@@ -1,5 +1,11 @@
-import { CreateTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTimeToLiveCommand,
+  ListTablesCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TTL_ATTRIBUTE, TTL_TABLE } from '../adapters/dynamo/keys.js';
 import type { Config } from '../runtime/config.js';
 import { PARTITION_KEY, SORT_KEY, TABLES } from '../runtime/tables.js';
 
@@ -48,5 +54,20 @@ export async function ensureTables(
     );
     created.push(name);
   }
+  await enableTtl(client, names[TTL_TABLE]);
   return created;
+}
+
+/** The TTL attribute, as the stack sets it (lib/tables.ts); also on a table made before it existed. */
+async function enableTtl(client: DynamoDBDocumentClient, table: string): Promise<void> {
+  const { TimeToLiveDescription: ttl } = await client.send(
+    new DescribeTimeToLiveCommand({ TableName: table }),
+  );
+  if (ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING') return;
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: table,
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+    }),
+  );
 }

@@ -5,7 +5,11 @@ import {
   DEFAULT_THRESHOLDS,
   type OfficeHours,
 } from '../core/alerts.js';
-import { type ComplaintLimits, DEFAULT_COMPLAINT_LIMITS } from '../core/complaints.js';
+import {
+  type ComplaintLimits,
+  complaintLimitsProblem,
+  DEFAULT_COMPLAINT_LIMITS,
+} from '../core/complaints.js';
 import { DEFAULT_MIN_RECEIPTS } from '../core/stats.js';
 import { ENV } from './env.js';
 import { TABLES, type TableId, tableName } from './tables.js';
@@ -40,6 +44,11 @@ export interface Config {
   complaintLimits: ComplaintLimits;
   /** The bureau's published supervision phone number; empty when none is configured. */
   supervisionPhone: string;
+  /**
+   * The HMAC key that hides a complainant's address in the per-address counters: given (in AWS,
+   * from the stack's secret), or a key file in the data directory made on first use.
+   */
+  complaintAddressKey: { kind: 'value'; value: string } | { kind: 'file'; path: string };
 }
 
 /** A JSON object from the environment, laid over defaults; unknown keys are refused. */
@@ -103,9 +112,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     alerts: jsonOverride(env[ENV.alerts], DEFAULT_THRESHOLDS, ENV.alerts),
     officeHours: jsonOverride(env[ENV.officeHours], DEFAULT_OFFICE_HOURS, ENV.officeHours),
     statsMinReceipts: wholeNumber(env[ENV.statsMinReceipts], DEFAULT_MIN_RECEIPTS, ENV.statsMinReceipts),
-    complaintLimits: jsonOverride(env[ENV.complaintLimits], DEFAULT_COMPLAINT_LIMITS, ENV.complaintLimits),
+    complaintLimits: complaintLimits(env),
     supervisionPhone: env[ENV.supervisionPhone] ?? '',
+    complaintAddressKey: complaintAddressKey(env),
   };
+}
+
+function complaintAddressKey(env: NodeJS.ProcessEnv): Config['complaintAddressKey'] {
+  const value = env[ENV.complaintAddressKey];
+  return value ? { kind: 'value', value } : { kind: 'file', path: `${dataDir(env)}/complaint-address-key` };
+}
+
+function complaintLimits(env: NodeJS.ProcessEnv): ComplaintLimits {
+  const limits = jsonOverride(env[ENV.complaintLimits], DEFAULT_COMPLAINT_LIMITS, ENV.complaintLimits);
+  const problem = complaintLimitsProblem({ ...limits });
+  if (problem) throw new Error(`${ENV.complaintLimits}: ${problem}`);
+  return limits;
 }
 
 function blobsConfig(env: NodeJS.ProcessEnv): Config['blobs'] {

@@ -20,6 +20,8 @@ export const ENV = {
   dataDir: 'FEEPROOF_DATA_DIR',
   /** The receipts bucket (S3, Object Lock) that holds receipt PDFs; unset: a directory under the data directory. */
   receiptsBucket: 'FEEPROOF_RECEIPTS_BUCKET',
+  /** The exports bucket that audit export jobs write into (issue 14); unset: <data dir>/exports. */
+  exportsBucket: 'FEEPROOF_EXPORTS_BUCKET',
   /** An S3-compatible endpoint instead of AWS's (a local S3 server); unset in AWS. */
   s3Endpoint: 'FEEPROOF_S3_ENDPOINT',
   logLevel: 'FEEPROOF_LOG_LEVEL',
@@ -36,6 +38,11 @@ export const ENV = {
   complaintLimits: 'FEEPROOF_COMPLAINT_LIMITS',
   /** The bureau's published supervision (complaints) phone number, shown on the public pages. */
   supervisionPhone: 'FEEPROOF_SUPERVISION_PHONE',
+  /**
+   * The key of the HMAC that hides a complainant's address in the per-address counters (in AWS a
+   * Secrets Manager value the stack resolves at deploy); unset: a key file in the data directory.
+   */
+  complaintAddressKey: 'FEEPROOF_COMPLAINT_ADDRESS_KEY',
 } as const;
 
 /** The header CloudFront adds to every request it forwards to the API (lambdas/handlers/http/origin-verify.ts). */

@@ -2,18 +2,36 @@
  * Issue 15's functions in the stack, least privilege: the public statistics function reads the
  * running totals' rows and nothing else (no write, no other table, LeadingKeys STATS#); the
  * complaints function reads only the public check rows of receipts and writes only complaint,
- * event and alert rows of the ledger.
+ * event and alert rows of the ledger. The settings of issue 15 reach the functions that read
+ * them; the address counters' HMAC key is a generated secret; the ledger has a TTL attribute.
  */
 import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checksKey, complaintKey, receiptKey, totalsKey } from '../../lambdas/adapters/dynamo/keys.js';
-import { COMPLAINT_KEY_PATTERNS, TOTALS_KEY_PATTERN } from '../../lib/functions.js';
+import {
+  checksKey,
+  complaintKey,
+  receiptKey,
+  TTL_ATTRIBUTE,
+  TTL_TABLE,
+  totalsKey,
+} from '../../lambdas/adapters/dynamo/keys.js';
+import { type ComplaintLimits, DEFAULT_COMPLAINT_LIMITS } from '../../lambdas/core/complaints.js';
+import { DEFAULT_MIN_RECEIPTS } from '../../lambdas/core/stats.js';
+import { ENV, resolveSettings } from '../../lib/config.js';
+import {
+  COMPLAINT_KEY_PATTERNS,
+  type FunctionName,
+  RECOVERY,
+  TOTALS_KEY_PATTERN,
+} from '../../lib/functions.js';
 import {
   allStatements,
   type Built,
   buildStack,
+  FUNCTION_NAMES,
   functionOf,
+  functionResource,
   type Json,
   policyRoles,
   resources,
@@ -82,5 +100,70 @@ describe('the complaints function', () => {
       expect(s.Condition).toEqual({
         'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': COMPLAINT_KEY_PATTERNS },
       });
+  });
+});
+
+describe('the open-data and complaint settings', () => {
+  const env = (b: Built, name: FunctionName) =>
+    functionResource(b, name).Properties.Environment.Variables as Record<string, Json>;
+  const SETTINGS = [ENV.statsMinReceipts, ENV.complaintLimits, ENV.supervisionPhone, ENV.complaintAddressKey];
+
+  it('reach only the functions that read them, overrides merged over the defaults', () => {
+    const custom = buildStack({
+      props: {
+        statsMinReceipts: 5,
+        complaintLimits: { perAddressPerDay: 2 } as ComplaintLimits,
+        supervisionPhone: '010-12345',
+      },
+    });
+    expect(env(custom, 'stats')[ENV.statsMinReceipts]).toBe('5');
+    const limits = { ...DEFAULT_COMPLAINT_LIMITS, perAddressPerDay: 2 };
+    for (const name of ['complaints', RECOVERY] as const)
+      expect(JSON.parse(env(custom, name)[ENV.complaintLimits])).toEqual(limits);
+    expect(env(custom, 'complaints')[ENV.supervisionPhone]).toBe('010-12345');
+    const allowed: Record<string, FunctionName[]> = {
+      [ENV.statsMinReceipts]: ['stats'],
+      [ENV.complaintLimits]: ['complaints', RECOVERY],
+      [ENV.supervisionPhone]: ['complaints'],
+      [ENV.complaintAddressKey]: ['complaints'],
+    };
+    for (const name of FUNCTION_NAMES)
+      for (const setting of SETTINGS)
+        expect(setting in env(custom, name), `${setting} in ${name}`).toBe(allowed[setting]!.includes(name));
+    // The defaults: the runtime's own, and no phone.
+    expect(env(built, 'stats')[ENV.statsMinReceipts]).toBe(String(DEFAULT_MIN_RECEIPTS));
+    expect(JSON.parse(env(built, 'complaints')[ENV.complaintLimits])).toEqual(DEFAULT_COMPLAINT_LIMITS);
+    expect(ENV.supervisionPhone in env(built, 'complaints')).toBe(false);
+  });
+
+  it('are refused at synth when malformed', () => {
+    for (const props of [
+      { statsMinReceipts: 0 },
+      { statsMinReceipts: 2.5 },
+      { complaintLimits: { perDay: 3 } as never },
+      { complaintLimits: { perReceipt: 0 } as never },
+      { supervisionPhone: 'call me' },
+    ])
+      expect(() => resolveSettings(props), JSON.stringify(props)).toThrow(
+        /statsMinReceipts|complaintLimits|supervisionPhone/,
+      );
+  });
+
+  it('key the address counters with a generated secret, resolved at deploy, never in the template', () => {
+    const secrets = resources(built.template, 'AWS::SecretsManager::Secret');
+    const secretId = logicalId(built.stack.functions.complaintAddressKey);
+    expect(secrets[secretId]!.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64 });
+    const value = JSON.stringify(env(built, 'complaints')[ENV.complaintAddressKey]);
+    expect(value).toContain('{{resolve:secretsmanager:');
+    expect(value).toContain(`"Ref":"${secretId}"`);
+  });
+
+  it('let the ledger expire the rows that carry the TTL attribute, and no other table', () => {
+    const tables = resources(built.template, 'AWS::DynamoDB::Table');
+    const ledger = logicalId(built.stack.tables.table(TTL_TABLE));
+    for (const [id, table] of Object.entries(tables))
+      expect(table.Properties.TimeToLiveSpecification, id).toEqual(
+        id === ledger ? { AttributeName: TTL_ATTRIBUTE, Enabled: true } : undefined,
+      );
   });
 });

@@ -5,6 +5,8 @@
  * recorded), reply and resolve; the form's abuse limits answer 429/413/400/422 and store
  * nothing; the scheduled job removes contacts past retention, as an event.
  */
+import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeExpiredContacts } from '../../lambdas/app/complaints.js';
 import { getDeps } from '../../lambdas/app/deps.js';
@@ -241,6 +243,37 @@ describe('the form refuses abuse and stores nothing', () => {
       expect(res.status).toBe(429);
       expect(res.body.message).toContain('one receipt');
     });
+  });
+});
+
+describe('the per-address counters', () => {
+  it('key the address by an HMAC under the deployment secret, and expire in a few days', async () => {
+    const ip = '192.0.2.55';
+    const before = Math.floor(Date.now() / 1000);
+    const filed = await file(
+      { category: 'other', text: '计数行', department: 'GA', date: today },
+      { 'x-forwarded-for': ip },
+    );
+    expect(filed.status).toBe(201);
+    const rows = [...(await snapshotTables()).values()].map((r) => r.item);
+    const stored = JSON.stringify(rows);
+    // Neither the address nor its plain hash (which hashing the IPv4 space would reverse).
+    expect(stored).not.toContain(createHash('sha256').update(`${today}|${ip}`).digest('hex'));
+    expect(stored).not.toContain(ip);
+    // Locally the secret is a key file in the data directory, made on first use.
+    const source = getDeps().config.complaintAddressKey;
+    if (source.kind !== 'file') throw new Error('the test service has no address key file');
+    const key = readFileSync(source.path, 'utf8').trim();
+    expect(key.length).toBeGreaterThanOrEqual(32);
+    const hmac = createHmac('sha256', key).update(`${today}|${ip}`).digest('hex');
+    const counter = rows.find((r) => r.pk === `COMPLAINT-LIMIT#ADDR#${hmac}`);
+    expect(counter).toMatchObject({ sk: today, complaints: 1 });
+    // The TTL (epoch seconds) lies days ahead, and only the address counters carry one.
+    const ttl = counter!.ttl as number;
+    expect(ttl).toBeGreaterThan(before + 86_400);
+    expect(ttl).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 4 * 86_400);
+    const withTtl = rows.filter((r) => r.ttl !== undefined).map((r) => String(r.pk));
+    expect(withTtl.every((pk) => pk.startsWith('COMPLAINT-LIMIT#ADDR#'))).toBe(true);
   });
 });
 

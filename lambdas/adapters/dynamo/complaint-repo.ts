@@ -16,6 +16,7 @@ import {
   contactListingKeys,
   LISTING_INDEX,
   stripKeys,
+  TTL_ATTRIBUTE,
 } from './keys.js';
 import { failedConditions, type TransactItem, transactWrite } from './transactions.js';
 
@@ -23,20 +24,36 @@ import { failedConditions, type TransactItem, transactWrite } from './transactio
 export type FileRefusal = 'address_limit' | 'receipt_limit' | 'id_taken';
 
 export interface FileLimits {
+  /** A keyed hash (HMAC) of the day and the address: the address itself is never stored. */
   addressHash: string;
   day: string;
+  /** When the address counter may go (epoch seconds, the TTL attribute): after its day. */
+  addressCounterExpires: number;
   perAddressPerDay: number;
   perReceipt: number;
 }
 
-/** A counter that may go up only while under its limit: refused, it is left as it was. */
-const limitedCounter = (table: string, Key: Record<string, string>, max: number): TransactItem => ({
+/**
+ * A counter that may go up only while under its limit: refused, it is left as it was. With
+ * `expires` (epoch seconds) DynamoDB deletes the row after then (TTL_ATTRIBUTE).
+ */
+const limitedCounter = (
+  table: string,
+  Key: Record<string, string>,
+  max: number,
+  expires?: number,
+): TransactItem => ({
   Update: {
     TableName: table,
     Key,
-    UpdateExpression: 'ADD complaints :one',
+    UpdateExpression: `ADD complaints :one${expires === undefined ? '' : ' SET #ttl = :ttl'}`,
     ConditionExpression: 'attribute_not_exists(complaints) OR complaints < :max',
-    ExpressionAttributeValues: { ':one': 1, ':max': max },
+    ExpressionAttributeValues: {
+      ':one': 1,
+      ':max': max,
+      ...(expires === undefined ? {} : { ':ttl': expires }),
+    },
+    ...(expires === undefined ? {} : { ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE } }),
   },
 });
 
@@ -90,7 +107,12 @@ export class ComplaintRepository {
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
-      limitedCounter(ledger, complaintAddressKey(limits.addressHash, limits.day), limits.perAddressPerDay),
+      limitedCounter(
+        ledger,
+        complaintAddressKey(limits.addressHash, limits.day),
+        limits.perAddressPerDay,
+        limits.addressCounterExpires,
+      ),
       eventPut(ledger, event),
     ];
     const receiptAt = complaint.receipt ? items.length : -1;

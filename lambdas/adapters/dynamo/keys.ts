@@ -1,4 +1,5 @@
 import type { ReceiptContent, ReceiptRef } from '../../core/receipt.js';
+import type { TableId } from '../../runtime/tables.js';
 
 /**
  * The DynamoDB key scheme: the one place that says which row lives under which key, and which
@@ -181,6 +182,14 @@ export const complaintAddressKey = (addressHash: string, day: string) => ({
   pk: `COMPLAINT-LIMIT#ADDR#${addressHash}`,
   sk: day,
 });
+/**
+ * The ledger's DynamoDB TTL attribute (epoch seconds; lib/tables.ts, local/tables.ts): DynamoDB
+ * deletes a row some time after it passes. Only rows meant to go carry it (the per-address
+ * complaint counters); the ledger's records never do.
+ */
+export const TTL_ATTRIBUTE = 'ttl';
+/** The one table with the TTL attribute enabled. */
+export const TTL_TABLE: TableId = 'ledger';
 /** Complaints filed about one receipt. */
 export const complaintReceiptKey = (r: ReceiptRef) => ({
   pk: `COMPLAINT-LIMIT#${receiptPk(r)}`,
