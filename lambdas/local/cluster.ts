@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { recoverPending } from '../app/completion.js';
 import { getDeps } from '../app/deps.js';
+import { startLogIntegrator } from './log.js';
 import { closeServer, listenLocal, type PreparedService, prepareLocalService } from './service.js';
 
 /**
@@ -46,6 +47,7 @@ export async function startServiceCluster(workers: number): Promise<ServiceClust
     await prepared.stopDynamo();
     throw e;
   }
+  const log = await startLogIntegrator(getDeps().db, getDeps().config.tables.ledger, prepared.dataDir);
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
     process.stderr.write(`server worker ${worker.process.pid} ended (${signal ?? code}); starting another\n`);
@@ -57,6 +59,7 @@ export async function startServiceCluster(workers: number): Promise<ServiceClust
     url: `http://127.0.0.1:${prepared.port}`,
     stop: async () => {
       stopping = true;
+      await log.stop();
       await Promise.all(
         Object.values(cluster.workers ?? {}).map(
           (worker) =>

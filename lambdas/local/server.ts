@@ -13,6 +13,7 @@ import {
   routeKey,
 } from '../runtime/routes.js';
 import { type LambdaHandler, loadHandler } from './handler-modules.js';
+import { serveLog } from './log.js';
 import { CONSOLE_PATH, LOCAL_CLIENT_ID, signInHandler } from './sign-in.js';
 import { type IssuerKey, verifyToken } from './tokens.js';
 
@@ -209,6 +210,9 @@ export function createLocalServer(options: LocalServerOptions): Server {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       if (await signIn(req, res, url)) return;
+      // The transparency log's tiles and checkpoint (CloudFront and S3 in AWS).
+      if (req.method === 'GET' && (await serveLog(res, options.dataDir ?? configuredDataDir(), url.pathname)))
+        return;
       if (req.method === 'GET' && url.pathname === `${CONSOLE_PATH}/config.json`)
         return sendJson(res, 200, consoleConfig(req), { 'cache-control': 'no-cache' });
       const { route, params, pathMatched, malformed } = matchRoute(req.method ?? 'GET', url.pathname);

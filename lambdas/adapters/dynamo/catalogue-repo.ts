@@ -4,11 +4,16 @@ import { type QueryCommandInput, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import type { ItemVersion } from '../../core/catalogue.js';
 import { conflict } from '../../core/errors.js';
 import type { LedgerEvent } from '../../core/ports.js';
+import { pendingEntryPut } from '../tlog/dynamo-sequence.js';
+import { catalogueLogEntry } from '../tlog/ledger-entries.js';
 import { eventPut } from './events.js';
 import { queryAll } from './query.js';
 
-/** A transaction holds at most 100 writes: one is the event, the rest versions. */
-export const MAX_VERSIONS_PER_WRITE = 99;
+/**
+ * A transaction holds at most 100 writes: the event, a once-only marker, and per version its
+ * row and its log entry.
+ */
+export const MAX_VERSIONS_PER_WRITE = 49;
 
 const versionKey = (n: number) => String(n).padStart(6, '0');
 
@@ -62,7 +67,7 @@ export class CatalogueRepository {
     event: LedgerEvent,
     marker?: { pk: string; sk: string },
   ): Promise<void> {
-    if (versions.length + (marker ? 1 : 0) > MAX_VERSIONS_PER_WRITE)
+    if (versions.length > MAX_VERSIONS_PER_WRITE)
       throw new RangeError('too many versions for one transaction');
     try {
       await this.db.send(
@@ -76,6 +81,8 @@ export class CatalogueRepository {
               },
             })),
             eventPut(this.tables.ledger, event),
+            // Each version's log entry, queued in the transaction that adds it.
+            ...versions.map((v) => pendingEntryPut(this.tables.ledger, catalogueLogEntry(v), event.at)),
             // A once-only marker (the demo seed) written in the same transaction.
             ...(marker
               ? [

@@ -133,9 +133,6 @@ export const LISTING_INDEX = { name: 'listing', partition: 'gsi1pk', sort: 'gsi1
 export const listingMonthsKey = (prefix: ListingPrefix) => ({ pk: `MONTHS#${prefix}`, sk: 'MONTHS' });
 
 export const eventKey = (id: string) => ({ pk: `EVENT#${id}`, sk: 'EVENT' });
-/** An audit export job (issue 14); its own partition prefix, which the audit function alone may write. */
-export const EXPORT_KEY_PREFIX = 'EXPORT#';
-export const exportJobKey = (id: string) => ({ pk: `${EXPORT_KEY_PREFIX}${id}`, sk: 'EXPORT' });
 /** An alert, keyed by its finding (AlertDraft.key): a second finding is the same alert. */
 export const alertKey = (finding: string) => ({ pk: `ALERT#${finding}`, sk: 'ALERT' });
 /** A department's count of refused charges in one clock hour (UTC, `yyyy-mm-ddThh`). */
@@ -198,3 +195,17 @@ export const complaintReceiptKey = (r: ReceiptRef) => ({
   pk: `COMPLAINT-LIMIT#${receiptPk(r)}`,
   sk: 'RECEIPT',
 });
+
+/**
+ * The transparency log (docs/transparency-log.md). A committing transaction puts its entry under
+ * LOGQ (sorted by commit time, then a unique id); the sequencer moves entries from there to
+ * LOG#<bundle>/<index> under the LOGHEAD counter. One partition per entry bundle (256 entries),
+ * so a bundle is one Query; the index is zero-padded so that it sorts as a string.
+ */
+export const LOG_QUEUE_PK = 'LOGQ';
+export const logQueueKey = (at: string, id: string) => ({ pk: LOG_QUEUE_PK, sk: `${at}#${id}` });
+export const LOG_HEAD_KEY = { pk: 'LOGHEAD', sk: 'LOGHEAD' } as const;
+export const LOG_BUNDLE_SIZE = 256;
+export const logEntryPk = (index: number) => `LOG#${Math.floor(index / LOG_BUNDLE_SIZE)}`;
+export const logEntrySk = (index: number) => String(index).padStart(15, '0');
+export const logEntryKey = (index: number) => ({ pk: logEntryPk(index), sk: logEntrySk(index) });

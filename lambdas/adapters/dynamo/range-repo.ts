@@ -5,6 +5,8 @@ import { isExhausted, nextRangeBounds } from '../../core/numbering.js';
 import type { RangeSlot, RangeStore } from '../../core/ports.js';
 import { formatReceiptNumber } from '../../core/receipt.js';
 import { newId } from '../ids.js';
+import { pendingEntryPut } from '../tlog/dynamo-sequence.js';
+import { rangeLogEntry } from '../tlog/ledger-entries.js';
 import { eventPut, newEvent } from './events.js';
 import { allocatorKey, rangeKey, rangeSlotKey, stripKeys } from './keys.js';
 import { queryAll } from './query.js';
@@ -161,6 +163,7 @@ export class RangeRepository implements RangeStore {
           : { rangeId: slot?.rangeId, queue: [...(slot?.queue ?? []), range.id] },
       ),
       eventPut(this.table, event),
+      pendingEntryPut(this.table, rangeLogEntry('allocated', range), event.at),
     ];
     if (opensNow && current) TransactItems.push(this.retire(current));
     try {
@@ -276,6 +279,7 @@ export class RangeRepository implements RangeStore {
           },
         },
         eventPut(this.table, event),
+        pendingEntryPut(this.table, rangeLogEntry('closed', range), event.at),
       ];
       if (slot?.queue.includes(id))
         TransactItems.push(

@@ -15,6 +15,8 @@ import type {
 import type { ReceiptRef } from '../../core/receipt.js';
 import { mergeTotals, type TotalsRow, totalsOf } from '../../core/totals.js';
 import { sha256Hex } from '../signing/certificate.js';
+import { pendingEntryPut } from '../tlog/dynamo-sequence.js';
+import { newLogSalt, receiptLogEntry, reversalLogEntry } from '../tlog/ledger-entries.js';
 import { eventPut } from './events.js';
 import {
   checksKey,
@@ -65,10 +67,13 @@ function totalsUpdate(table: string, row: TotalsRow): TransactItem {
   };
 }
 
-/** How many writes taking numbers for these entries makes: the range, each receipt's rows, the totals. */
+/**
+ * How many writes taking numbers for these entries makes: the range, each receipt's rows (a red
+ * one also updates its original's two rows and queues the reversal's log entry), the totals.
+ */
 function takeWrites(entries: readonly TakeEntry[]): number {
   const perReceipt = entries.reduce(
-    (n, e) => n + 2 + itemIndexRows(e.receipt).length + (e.receipt.reverses ? 2 : 0) + (e.event ? 1 : 0),
+    (n, e) => n + 2 + itemIndexRows(e.receipt).length + (e.receipt.reverses ? 3 : 0) + (e.event ? 1 : 0),
     0,
   );
   return 1 + perReceipt + mergeTotals(entries.flatMap((e) => totalsOf(e.receipt))).length;
@@ -217,6 +222,15 @@ export class ReceiptRepository implements ReceiptStore {
           },
           'original_not_reversible',
         );
+        // The original's status change, logged in the transaction that makes it.
+        add(
+          pendingEntryPut(
+            this.tables.ledger,
+            reversalLogEntry(receipt.reverses, ref),
+            event?.at ?? new Date().toISOString(),
+          ),
+          'range_moved',
+        );
       }
       if (event) add(eventPut(this.tables.ledger, event), 'range_moved');
     });
@@ -247,6 +261,8 @@ export class ReceiptRepository implements ReceiptStore {
    * pending for a completed one.
    */
   async complete(receipt: CompletedReceipt): Promise<boolean> {
+    // The salt of the receipt's log commitment: on the check row, which the holder's check reads.
+    const logSalt = newLogSalt();
     try {
       await transactWrite(this.db, [
         {
@@ -281,10 +297,13 @@ export class ReceiptRepository implements ReceiptStore {
               checks: 0,
               // One string, not a map of attributes: the cheapest form to store, return and read.
               receipt: JSON.stringify(receipt),
+              logSalt,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
+        // The receipt's log entry, queued in the transaction that completes it.
+        pendingEntryPut(this.tables.ledger, receiptLogEntry(receipt, logSalt), receipt.completedAt),
       ]);
       return true;
     } catch (e) {
