@@ -35,8 +35,10 @@ export const ENTRIES = {
  * The console is built on its own with code splitting: what it imports dynamically (the
  * auditors' charts) becomes a `console-*` chunk loaded when first needed, so its first load
  * stays small; the public pages are built without it and share no chunk with the console.
+ * The open-data page (issue 15) likewise loads its charts as a `stats-*` chunk, in a build of
+ * its own so that it shares no chunk with the console either.
  */
-const SPLIT = new Set(['console']);
+const SPLIT = new Set(['console', 'stats']);
 
 const options = {
   jsx: 'automatic',
@@ -57,12 +59,12 @@ const entryPoints = (names) => names.map((out) => ({ out, in: join(SRC, ENTRIES[
 const names = Object.keys(ENTRIES);
 const BUILDS = [
   { ...options, entryPoints: entryPoints(names.filter((n) => !SPLIT.has(n))) },
-  {
+  ...[...SPLIT].map((name) => ({
     ...options,
-    entryPoints: entryPoints(names.filter((n) => SPLIT.has(n))),
+    entryPoints: entryPoints([name]),
     splitting: true,
-    chunkNames: 'console-[name]-[hash]',
-  },
+    chunkNames: `${name}-[name]-[hash]`,
+  })),
 ];
 
 /**

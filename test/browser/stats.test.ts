@@ -2,8 +2,10 @@
  * The open-data page (stats.html) in headless Chromium against the local server and DynamoDB
  * Local: charts of the year by department and month, tables under the small-cell rule, the
  * CSV download (BOM, parses), no console code loaded, phone-ready, no serious or critical axe
- * violation. Screenshots: test/artifacts/web-stats-*.png.
+ * violation. The charts' code is a chunk loaded after the tables: the first load is small, and
+ * tables and downloads work without the chunk. Screenshots: test/artifacts/web-stats-*.png.
  */
+import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,13 +35,18 @@ afterAll(async () => {
   await svc?.stop();
 });
 
-async function open(viewport?: { width: number; height: number }) {
+/** The chunk that holds the charts' code (scripts/build-web.mjs: `stats-[name]-[hash]`). */
+const CHART_CHUNK = /\/assets\/stats-chart-[\w-]+\.js$/;
+
+async function open(viewport?: { width: number; height: number }, options: { blockCharts?: boolean } = {}) {
   const { context, page, errors } = await newPage(browser, viewport, { bypassCSP: true });
   contexts.push(context);
   const requested: string[] = [];
   page.on('request', (r) => requested.push(r.url()));
+  if (options.blockCharts) await page.route(CHART_CHUNK, (route) => route.abort());
   await page.goto(`${svc.url}/stats.html`);
   await page.locator('[data-testid="stats"][data-state="ready"]').waitFor();
+  await page.locator('[data-testid="stats"][data-charts]').waitFor();
   return { page, errors, requested };
 }
 
@@ -49,6 +56,7 @@ const row = (page: Page, table: string, group: string) =>
 describe('stats.html', () => {
   it('charts and tables the year, withholding small cells, with downloads that parse', async () => {
     const { page, errors, requested } = await open();
+    expect(await page.getByTestId('stats').getAttribute('data-charts')).toBe('ready');
     expect(await row(page, 'department', 'ZRZY').textContent()).toContain('240.00');
     // One GA receipt: fewer than 3, no amount.
     const ga = await row(page, 'department', 'GA').textContent();
@@ -76,6 +84,30 @@ describe('stats.html', () => {
     expect(errors).toEqual([]);
     await expectAccessible(page, 'stats');
     await screenshot(page, 'stats-desktop');
+  });
+
+  it('loads the charts after a first load of a few KB of script, and works without them', async () => {
+    const { page, errors, requested } = await open();
+    const scripts = requested.map((u) => new URL(u).pathname).filter((p) => p.endsWith('.js'));
+    const chart = scripts.findIndex((p) => CHART_CHUNK.test(p));
+    expect(chart, scripts.join(' ')).toBeGreaterThan(0);
+    const bytes = (paths: string[]) => paths.reduce((n, p) => n + readFileSync(`web${p}`).length, 0);
+    const first = bytes(scripts.slice(0, chart));
+    // Uncompressed: the page's own script (and esbuild's shared runtime chunk), not ECharts.
+    expect(first).toBeLessThan(30 * 1024);
+    expect(bytes([scripts[chart]!])).toBeGreaterThan(10 * first);
+    expect(errors).toEqual([]);
+    await page.close();
+
+    // Without the chart chunk: the tables, the downloads and a word in place of each chart.
+    const offline = await open(undefined, { blockCharts: true });
+    expect(await offline.page.getByTestId('stats').getAttribute('data-charts')).toBe('error');
+    expect(await row(offline.page, 'department', 'ZRZY').textContent()).toContain('240.00');
+    expect(await offline.page.getByTestId('download-month-csv').getAttribute('href')).toContain('format=csv');
+    for (const id of ['chart-department', 'chart-month'])
+      expect(await offline.page.locator(`#${id}`).textContent()).toContain('数字见下表');
+    expect(offline.errors).toEqual([]);
+    await expectAccessible(offline.page, 'stats without charts');
   });
 
   it('fits a phone and is linked from the home and catalogue pages', async () => {

@@ -5,7 +5,7 @@
  */
 import { apiUrl, getJson } from './api.js';
 import { announce, bi, byId, clear, h } from './dom.js';
-import { drawChart } from './stats/chart.js';
+import type { Series } from './stats/chart.js';
 
 type GroupBy = 'department' | 'month' | 'item';
 
@@ -121,6 +121,36 @@ function chartBox(id: string, zh: string, en: string): HTMLElement {
 
 const yuan = (s: string | null) => (s === null ? null : Number(s));
 
+type ChartArgs = [el: HTMLElement, label: string, categories: string[], series: Series[]];
+
+/**
+ * The charts' code (ECharts, most of the page's script) is a chunk of its own, loaded after the
+ * tables and downloads are shown: the first load stays small, and the page works without it.
+ * `data-charts` on the container says when they are drawn (or could not be).
+ */
+function drawCharts(charts: ChartArgs[]): void {
+  import('./stats/chart.js').then(
+    ({ drawChart }) => {
+      for (const args of charts) drawChart(...args);
+      container.dataset.charts = 'ready';
+    },
+    () => {
+      for (const [el] of charts)
+        el.replaceChildren(
+          h(
+            'p',
+            { class: 'notice' },
+            bi(
+              '图表暂时无法显示，数字见下表。',
+              'The chart cannot be shown right now; the table below has the figures.',
+            ),
+          ),
+        );
+      container.dataset.charts = 'error';
+    },
+  );
+}
+
 async function show(): Promise<void> {
   const year = chosenYear();
   const thisYear = new Date().getFullYear();
@@ -174,25 +204,27 @@ async function show(): Promise<void> {
   );
   const shown = (cells: Cell[]) => cells.filter((c) => !c.fewerThanMinimum);
   const dept = shown(d.groups);
-  drawChart(
-    byId('chart-department'),
-    '各部门收费净额 Net collected by department',
-    dept.map((c) => c.group),
-    [
-      { name: '净额 Net', data: dept.map((c) => yuan(c.netAmount)) },
-      { name: '冲红 Refunded', data: dept.map((c) => yuan(c.reversedAmount)) },
-    ],
-  );
   const month = shown(byMonth.body.groups);
-  drawChart(
-    byId('chart-month'),
-    '各月收费 Collected by month',
-    month.map((c) => c.group),
+  const charts: ChartArgs[] = [
     [
-      { name: '收费金额 Collected', data: month.map((c) => yuan(c.issuedAmount)) },
-      { name: '开票笔数 Receipts', data: month.map((c) => c.issuedCount), line: true },
+      byId('chart-department'),
+      '各部门收费净额 Net collected by department',
+      dept.map((c) => c.group),
+      [
+        { name: '净额 Net', data: dept.map((c) => yuan(c.netAmount)) },
+        { name: '冲红 Refunded', data: dept.map((c) => yuan(c.reversedAmount)) },
+      ],
     ],
-  );
+    [
+      byId('chart-month'),
+      '各月收费 Collected by month',
+      month.map((c) => c.group),
+      [
+        { name: '收费金额 Collected', data: month.map((c) => yuan(c.issuedAmount)) },
+        { name: '开票笔数 Receipts', data: month.map((c) => c.issuedCount), line: true },
+      ],
+    ],
+  ];
   const links = byId('downloads');
   for (const groupBy of ['department', 'month', 'item'] as const)
     for (const format of ['csv', 'json'] as const) {
@@ -215,6 +247,7 @@ async function show(): Promise<void> {
     }
   container.dataset.state = 'ready';
   announce(`已显示 ${year} 年数据 Showing ${year}`);
+  drawCharts(charts);
 }
 
 /** The bureau's published supervision phone number, where one is configured. */
