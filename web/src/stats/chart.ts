@@ -1,8 +1,8 @@
 /**
  * The open-data page's charts: Apache ECharts, tree-shaken (the core, bar and line charts, the
- * grid, legend and aria components, the SVG renderer), bundled into the page's own script. No
- * tooltip: ECharts writes it as HTML with inline styles, which the pages' CSP refuses; the
- * table below each chart carries the figures.
+ * grid, legend and aria components, the SVG renderer), a chunk that stats.ts imports after the
+ * tables are shown. No tooltip: ECharts writes it as HTML with inline styles, which the pages'
+ * CSP refuses; the table below each chart carries the figures.
  */
 import { BarChart, LineChart } from 'echarts/charts';
 import { AriaComponent, GridComponent, LegendComponent } from 'echarts/components';
