@@ -121,6 +121,8 @@ function environmentOf(name: FunctionName): Record<string, string> {
       });
     // The Secrets Manager value CloudFront sends in the origin-verify header (apiEvent sends it too).
     else if (key === ENV.originVerify) env[key] = ORIGIN_SECRET;
+    // The generated secret that keys the complaints' per-address counters.
+    else if (key === ENV.complaintAddressKey) env[key] = 'stand-in-complaint-address-key';
     else throw new Error(`${name}: no stand-in for ${key} = ${JSON.stringify(value)}`);
   }
   // The font next to the bundle, where the stack's after-bundling hook copies it.
