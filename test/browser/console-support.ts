@@ -1,7 +1,7 @@
 /**
  * What the console's browser tests share: a page signed in as a local user (through the local
- * sign-in page), and axe-core injected into the page. (console.test.ts and
- * console-finance.test.ts still have their own copies of these.)
+ * sign-in page), and axe-core injected into the page. (console.test.ts signs in by the keyboard
+ * alone, which is what it asserts, so it keeps its own sign-in.)
  */
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';

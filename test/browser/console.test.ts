@@ -7,17 +7,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../support/service.js';
+import { expectAccessible } from './console-support.js';
 import { buildWeb, DESKTOP, launchBrowser, newPage, PHONE, screenshot } from './support.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let svc: TestService;
 let browser: Browser;
@@ -37,20 +36,6 @@ async function openPage(viewport = DESKTOP): Promise<{ page: Page; errors: strin
   const { context, page, errors } = await newPage(browser, viewport, { bypassCSP: true });
   contexts.push(context);
   return { page, errors };
-}
-
-/** axe-core, injected into the page: no serious or critical violation. */
-async function expectAccessible(page: Page, screen: string) {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    // biome-ignore lint/suspicious/noExplicitAny: axe is injected as a global
-    const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
-    return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[]).map(
-      (v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }),
-    );
-  });
-  const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(blocking, `axe on ${screen}`).toEqual([]);
 }
 
 /** Presses Tab until the focused element matches `selector` (keyboard only). */
