@@ -194,6 +194,10 @@ const MATRIX: Record<string, Entry> = {
     expect: only({ collectorOwn: 200, collectorOther: 403 }),
     request: async () => ({ path: `/v1/receipts/${receipt.code}/${receipt.number}/pdf` }),
   },
+  getReceiptEInvoice: {
+    expect: only({ collectorOwn: 200, collectorOther: 403, auditor: 200 }),
+    request: async () => ({ path: `/v1/receipts/${receipt.code}/${receipt.number}/einvoice.xml` }),
+  },
   reverseReceipt: {
     expect: only({ collectorOwn: 201, collectorOther: 403 }),
     request: async () => {
@@ -214,6 +218,15 @@ Object.assign(MATRIX, {
   auditReceipts: auditGet('/v1/audit/receipts?department=ZRZY'),
   auditStats: auditGet(`/v1/audit/stats?from=2025-01-01&to=${today}`),
   auditExport: auditGet('/v1/audit/export?department=ZRZY'),
+  // Export jobs (issue 14): a job is accepted (202), then read by its id.
+  createAuditExport: {
+    expect: only({ auditor: 202 }),
+    request: async () => ({ path: '/v1/audit/exports', ...json({ department: 'ZRZY' }) }),
+  },
+  getAuditExport: {
+    expect: only({ auditor: 200 }),
+    request: async () => ({ path: `/v1/audit/exports/${await exportJobId()}` }),
+  },
   auditAlerts: auditGet('/v1/audit/alerts'),
   auditEvents: auditGet('/v1/audit/events'),
   auditRanges: auditGet('/v1/audit/ranges'),
@@ -235,6 +248,18 @@ Object.assign(MATRIX, {
     request: async () => ({ path: '/v1/receipts?limit=5' }),
   },
 });
+
+/** The id of a new export job, started by an auditor. */
+async function exportJobId(): Promise<string> {
+  const res = await call(svc.url, {
+    method: 'POST',
+    path: '/v1/audit/exports',
+    token: tokens.auditor,
+    ...json({ department: 'ZRZY' }),
+  });
+  expect(res.status, res.text).toBe(202);
+  return res.body.id;
+}
 
 /** The id of a new charge_refused alert (the newest alert, raised before the 422 answers). */
 async function freshAlertId(): Promise<string> {
@@ -357,7 +382,11 @@ describe('the authorization matrix', () => {
   it('lets only auditors call the audit routes', () => {
     const audit = ROUTES.filter((r) => r.group === 'audit');
     expect(audit.length).toBeGreaterThan(0);
-    for (const route of audit) expect(entryOf(route)?.expect, route.id).toEqual(only({ auditor: 200 }));
+    // Starting an export job is accepted (202): the job runs after the answer.
+    for (const route of audit)
+      expect(entryOf(route)?.expect, route.id).toEqual(
+        only({ auditor: route.id === 'createAuditExport' ? 202 : 200 }),
+      );
   });
 
   it('publishes every route in the OpenAPI document, with the access the table gives it', async () => {

@@ -842,6 +842,10 @@ const SPECS: Partial<Record<string, Spec>> = {
     token: () => collector,
     valid: () => ({ params: receiptParams() }),
   },
+  getReceiptEInvoice: {
+    token: () => collector,
+    valid: () => ({ params: receiptParams() }),
+  },
   getCatalogueItem: {
     token: () => undefined,
     valid: () => ({ params: { itemCode: 'FUZZ-001' } }),
@@ -923,6 +927,24 @@ const SPECS: Partial<Record<string, Spec>> = {
   auditExport: {
     token: () => auditor,
     valid: () => ({ query: { department: 'ZRZY', from: '2026-01-01', to: '2026-01-31', format: 'csv' } }),
+  },
+  // Export jobs (issue 14): the export's filters as a JSON body; a job by its id.
+  createAuditExport: {
+    token: () => auditor,
+    valid: () => ({
+      body: {
+        department: 'ZRZY',
+        status: 'issued',
+        from: '2026-01-01',
+        to: '2026-01-31',
+        minAmount: '1.00',
+        format: 'csv',
+      },
+    }),
+  },
+  getAuditExport: {
+    token: () => auditor,
+    valid: () => ({ params: { id: '0123456789abcdef0123456789abcdef' } }),
   },
   auditStats: {
     token: () => auditor,
