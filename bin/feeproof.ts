@@ -23,6 +23,7 @@ const USAGE = {
     '  verify                check a receipt PDF against the published keys',
     '  catalogue import      import a catalogue CSV (all rows or none)',
     '  log verify            check the transparency log: signatures, consistency, inclusion',
+    '  log audit             check the whole log for completeness (ranges, reversals, catalogue)',
     "  witness serve         run a C2SP tlog-witness that cosigns the log's checkpoints",
   ].join('\n'),
   serve: [
@@ -51,6 +52,10 @@ const USAGE = {
     '  origin); the checkpoint needs K witness cosignatures (0); --state keeps the last checkpoint seen',
     '  and the new one must extend it; --proof checks that entry is in the log.',
     '  exit 0 all checks pass, 1 a check failed, 2 unusable input',
+    'usage: feeproof log audit (--url PREFIX | --dir DIR) --key VKEY',
+    '  downloads every entry of the signed checkpoint and proves completeness: each number of each',
+    '  range logged once, closed ranges complete, reversals after their originals, catalogue versions',
+    '  unbroken; exit 1 on any finding',
   ].join('\n'),
   witness: [
     'usage: feeproof witness serve --name NAME --logs VKEY[,VKEY...] [--port 7380] [--host 127.0.0.1] [--dir DIR]',
@@ -270,7 +275,13 @@ async function log(args: string[]) {
     },
     1,
   );
-  if (positionals[0] !== 'verify' || !values.key || !(values.url || values.dir) || (values.url && values.dir))
+  const command = positionals[0];
+  if (
+    (command !== 'verify' && command !== 'audit') ||
+    !values.key ||
+    !(values.url || values.dir) ||
+    (values.url && values.dir)
+  )
     fail(USAGE.log);
   const quorum = values.quorum === undefined ? 0 : Number(values.quorum);
   if (!Number.isSafeInteger(quorum) || quorum < 0) fail('--quorum must be a whole number');
@@ -280,12 +291,18 @@ async function log(args: string[]) {
   try {
     const witnessKeys = values.witnesses ? values.witnesses.split(',') : [];
     for (const k of [values.key, ...witnessKeys]) parseVkey(k);
-    checks = await verifyLog({
-      source: values.url ? urlSource(values.url) : directorySource(values.dir!),
-      policy: { origin: parseVkey(values.key).name, logKeys: [values.key], witnessKeys, quorum },
-      statePath: values.state,
-      proof: values.proof ? readFileSync(values.proof, 'utf8') : undefined,
-    });
+    const policy = { origin: parseVkey(values.key).name, logKeys: [values.key], witnessKeys, quorum };
+    const source = values.url ? urlSource(values.url) : directorySource(values.dir!);
+    const { auditLog } = await import('../lambdas/adapters/tlog/audit.js');
+    checks =
+      command === 'audit'
+        ? await auditLog(source, policy)
+        : await verifyLog({
+            source,
+            policy,
+            statePath: values.state,
+            proof: values.proof ? readFileSync(values.proof, 'utf8') : undefined,
+          });
   } catch (e) {
     fail(`cannot check the log: ${(e as Error).message}`);
   }

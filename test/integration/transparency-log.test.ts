@@ -97,6 +97,15 @@ describe('the transparency log over HTTP', () => {
       },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
+    // The automatic range closes with its four numbers taken: the closure is logged too.
+    const auto = (await getDeps().ranges.listRanges()).find(
+      (r) => r.department === 'ZRZY' && r.status === 'open',
+    )!;
+    const closed = await svc.api('POST', `/v1/ranges/${encodeURIComponent(auto.id)}/close`, {
+      token: finance,
+      json: { reason: 'end of the test' },
+    });
+    expect(closed.status).toBe(200);
     const range = await svc.api('POST', '/v1/ranges', {
       token: finance,
       json: { department: 'ZRZY', size: 50 },
@@ -125,8 +134,10 @@ describe('the transparency log over HTTP', () => {
       at((e) => e.type === 'reversal' && e.original.number === blue[0].number),
       at((e) => refOf(e) === `${red.body.code}/${red.body.number}`),
       at((e) => e.type === 'catalogue' && e.itemCode === 'TLOG-001' && e.change === 'create'),
+      at((e) => e.type === 'range' && e.rangeId === auto.id && e.event === 'closed'),
       rangeOf(range.body.id),
     ];
+    expect(entries[order[6]!]).toMatchObject({ firstUnused: auto.first + 4 });
     expect(order).toEqual([...order].sort((a, b) => a - b));
     // Each fact exactly once, and the check code never in the log.
     expect(entries.filter((e) => refOf(e) === `${blue[1].code}/${blue[1].number}`)).toHaveLength(1);
@@ -155,6 +166,11 @@ describe('the transparency log over HTTP', () => {
     const verified = await cli(['log', 'verify', '--url', `${svc.url}/log`, '--key', vkey]);
     expect(verified.stderr).toBe('');
     expect(verified.status).toBe(0);
+    const audited = await cli(['log', 'audit', '--url', `${svc.url}/log`, '--key', vkey]);
+    expect(audited.stdout).toMatch(/pass {2}closed ranges: 1 closed ranges have every number/);
+    expect(audited.stdout).toMatch(/pass {2}reversals: 1 reversals/);
+    expect(audited.stdout).not.toMatch(/FAIL/);
+    expect(audited.status).toBe(0);
   });
 
   it('keeps the entry of a receipt row deleted behind the service’s back, so the deletion shows', async () => {
