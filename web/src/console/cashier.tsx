@@ -21,7 +21,7 @@ import {
   saveDraft,
   searchItems,
 } from './charge.js';
-import { Bi } from './ui.js';
+import { Bi, Fact, PdfLink } from './ui.js';
 
 /** A line as the server's check answers it: the charged line with its amount in yuan. */
 type CheckedLine = ReturnType<typeof linesInYuan>[number];
@@ -491,30 +491,8 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
 /** After issuing: the PDF to print and the payer's verification link. */
 export function Issued(props: { receipt: IssuedReceipt; onNext: () => void }) {
   const { receipt } = props;
-  const [pdfUrl, setPdfUrl] = useState<string | null>(null);
-  const [pdfFailed, setPdfFailed] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
-    heading.current?.focus();
-    let url: string | null = null;
-    // The PDF route needs the bearer token, so a plain link cannot open it: fetched, then linked as a blob.
-    (async () => {
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const res = await apiFetch(`/v1/receipts/${receipt.code}/${receipt.number}/pdf`);
-        if (res.ok) {
-          url = URL.createObjectURL(await res.blob());
-          setPdfUrl(url);
-          return;
-        }
-        if (res.status !== 409) break; // still being issued: retry shortly
-        await new Promise((ok) => setTimeout(ok, 1000));
-      }
-      setPdfFailed(true);
-    })().catch(() => setPdfFailed(true));
-    return () => {
-      if (url) URL.revokeObjectURL(url);
-    };
-  }, [receipt.code, receipt.number]);
+  useEffect(() => heading.current?.focus(), [receipt.code, receipt.number]);
 
   return (
     <div class="issued" data-testid="issued">
@@ -522,21 +500,25 @@ export function Issued(props: { receipt: IssuedReceipt; onNext: () => void }) {
         <Bi zh="票据已开具" en="Receipt issued" />
       </h1>
       <dl class="facts">
-        <Fact zh="票据代码" en="Code" mono testId="receipt-code" value={receipt.code} />
-        <Fact zh="票据号码" en="Number" mono testId="receipt-number" value={receipt.number} />
-        <Fact zh="校验码" en="Check code" mono value={receipt.checkCode} />
-        <Fact zh="合计" en="Total" value={`${receipt.total} 元 ${receipt.totalInWords}`} />
+        <Fact zh="票据代码" en="Code" mono testId="receipt-code">
+          {receipt.code}
+        </Fact>
+        <Fact zh="票据号码" en="Number" mono testId="receipt-number">
+          {receipt.number}
+        </Fact>
+        <Fact zh="校验码" en="Check code" mono>
+          {receipt.checkCode}
+        </Fact>
+        <Fact zh="合计" en="Total">
+          {`${receipt.total} 元 ${receipt.totalInWords}`}
+        </Fact>
       </dl>
       <p class="issued__actions">
-        {pdfUrl ? (
-          <a class="button" href={pdfUrl} target="_blank" rel="noopener" data-testid="pdf-link">
-            打开 PDF 打印 <span lang="en">Open the PDF to print</span>
-          </a>
-        ) : (
-          <span class="muted" role="status">
-            {pdfFailed ? 'PDF 暂不可用 The PDF is not available yet' : '正在准备 PDF… Preparing the PDF…'}
-          </span>
-        )}
+        <PdfLink
+          path={`/v1/receipts/${receipt.code}/${receipt.number}/pdf`}
+          label={{ zh: '打开 PDF 打印', en: 'Open the PDF to print' }}
+          unavailable="PDF 暂不可用 The PDF is not available yet"
+        />
         <button
           type="button"
           class="button button--secondary"
@@ -560,20 +542,6 @@ export function Issued(props: { receipt: IssuedReceipt; onNext: () => void }) {
           en="The receipt's QR code holds this link; the payer can check the receipt with it."
         />
       </p>
-    </div>
-  );
-}
-
-/** One labelled fact of the issued receipt, label in Chinese then English. */
-function Fact(props: { zh: string; en: string; value: string; mono?: boolean; testId?: string }) {
-  return (
-    <div class="fact">
-      <dt>
-        {props.zh} <span lang="en">{props.en}</span>
-      </dt>
-      <dd class={props.mono ? 'mono' : undefined} data-testid={props.testId}>
-        {props.value}
-      </dd>
     </div>
   );
 }

@@ -3,12 +3,15 @@
  * time; each alert links to the receipts or events it names, and an auditor acknowledges or
  * resolves it with a note (POST /v1/audit/alerts/{id}/state, recorded as an event).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ALERT_RULES } from '../../../../lambdas/core/alerts.js';
 import { type ApiErrorBody, apiJson } from '../api.js';
-import { Failed, Loading, localTime } from '../collector/receipt.js';
-import { Bi } from '../ui.js';
-import { DateRange, type Filters, queryOf, SelectField, TextField, useRemembered } from './filters.js';
+import { localTime } from '../collector/receipt.js';
+import { SelectField, TextField } from '../fields.js';
+import { More } from '../table.js';
+import { Bi, Failed } from '../ui.js';
+import { errorText, NETWORK_ERROR, usePaged } from '../use-api.js';
+import { DateRange, type Filters, queryOf, useRemembered } from './filters.js';
 
 export interface Alert {
   id: string;
@@ -67,9 +70,9 @@ function AlertCard(props: { alert: Alert; onChange: (a: Alert) => void }) {
       if (answer.status === 200) {
         setNote('');
         props.onChange(answer.body);
-      } else setError(`${answer.body?.message ?? ''} (HTTP ${answer.status})`);
+      } else setError(errorText(answer.status, answer.body));
     } catch {
-      setError('网络错误 Network error');
+      setError(NETWORK_ERROR);
     } finally {
       setBusy(false);
     }
@@ -163,25 +166,12 @@ function AlertCard(props: { alert: Alert; onChange: (a: Alert) => void }) {
 export function Alerts() {
   const [filters, setFilters] = useRemembered<Filters>('alerts.filters', {});
   const [draft, setDraft] = useRemembered<Filters>('alerts.draft', {});
-  const [items, setItems] = useState<Alert[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
-
-  const load = async (from: string | null) => {
-    setLoading(true);
-    setError(null);
-    const answer = await apiJson<{ items: Alert[]; cursor: string | null } & ApiErrorBody>(
-      `/v1/audit/alerts?${queryOf({ ...filters, limit: '50', cursor: from ?? undefined })}`,
-    );
-    setLoading(false);
-    if (answer.status !== 200) return setError(`${answer.body?.message ?? ''} (HTTP ${answer.status})`);
-    setItems((prev) => (from ? [...prev, ...answer.body.items] : answer.body.items));
-    setCursor(answer.body.cursor);
-  };
-  useEffect(() => {
-    load(null);
-  }, [filters]);
+  const query = queryOf(filters);
+  const list = usePaged<Alert>(
+    query,
+    (from) => `/v1/audit/alerts?${queryOf({ ...filters, limit: '50', cursor: from ?? undefined })}`,
+  );
+  const { items, setItems, loading, error } = list;
 
   const set = (name: string) => (value: string) => setDraft({ ...draft, [name]: value || undefined });
   return (
@@ -203,7 +193,8 @@ export function Alerts() {
           en="Rule"
           value={draft.type}
           options={ALERT_RULES.map((r) => [r, r])}
-          onChange={set('type')}
+          all
+          onValue={set('type')}
         />
         <SelectField
           id="alert-severity"
@@ -211,7 +202,8 @@ export function Alerts() {
           en="Severity"
           value={draft.severity}
           options={Object.entries(SEVERITIES).map(([k, [zh, en]]) => [k, `${zh} ${en}`])}
-          onChange={set('severity')}
+          all
+          onValue={set('severity')}
         />
         <SelectField
           id="alert-state-filter"
@@ -219,21 +211,22 @@ export function Alerts() {
           en="State"
           value={draft.state}
           options={Object.entries(STATES).map(([k, [zh, en]]) => [k, `${zh} ${en}`])}
-          onChange={set('state')}
+          all
+          onValue={set('state')}
         />
         <TextField
           id="alert-department"
           zh="单位代码"
           en="Department"
           value={draft.department}
-          onInput={set('department')}
+          onValue={set('department')}
         />
         <DateRange idPrefix="alert" value={draft} onChange={(r) => setDraft({ ...draft, ...r })} />
         <button type="submit" class="button" data-testid="alert-filter">
           <Bi zh="筛选" en="Filter" />
         </button>
       </form>
-      {error && <Failed message={error} />}
+      <Failed message={error} />
       {!loading && !error && items.length === 0 && (
         <p class="muted">
           <Bi zh="没有符合条件的预警。" en="No alerts match." />
@@ -248,12 +241,7 @@ export function Alerts() {
           />
         ))}
       </ul>
-      {loading && <Loading />}
-      {cursor && !loading && (
-        <button type="button" class="button button--secondary" onClick={() => load(cursor)}>
-          <Bi zh="更多预警" en="More alerts" />
-        </button>
-      )}
+      <More list={list} zh="更多预警" en="More alerts" />
     </section>
   );
 }

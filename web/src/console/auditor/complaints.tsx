@@ -6,8 +6,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { COMPLAINT_CATEGORIES } from '../../../../lambdas/core/complaints.js';
 import { type ApiErrorBody, apiJson } from '../api.js';
-import { Failed, Loading, localTime } from '../collector/receipt.js';
-import { Bi } from '../ui.js';
+import { localTime } from '../collector/receipt.js';
+import { SelectField } from '../fields.js';
+import { Bi, Failed, Loading } from '../ui.js';
+import { errorText, NETWORK_ERROR, useApi } from '../use-api.js';
 
 interface Complaint {
   id: string;
@@ -56,34 +58,24 @@ function StatusText(props: { status: Complaint['status'] }) {
 
 function ComplaintList() {
   const [status, setStatus] = useState('');
-  const [items, setItems] = useState<Complaint[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    setItems(null);
-    apiJson<{ items: Complaint[] } & ApiErrorBody>(`/v1/audit/complaints${status ? `?status=${status}` : ''}`)
-      .then((a) =>
-        a.status === 200 ? setItems(a.body.items) : setError(a.body?.message ?? `HTTP ${a.status}`),
-      )
-      .catch(() => setError('网络错误 Network error'));
-  }, [status]);
+  const { data, error } = useApi<{ items: Complaint[] }>(
+    `/v1/audit/complaints${status ? `?status=${status}` : ''}`,
+  );
+  const items = data?.items;
   return (
     <section aria-labelledby="complaints-title">
       <h1 id="complaints-title">
         <Bi zh="缴款人投诉" en="Payer complaints" />
       </h1>
-      <div class="field">
-        <label for="complaint-status">
-          状态 <span lang="en">Status</span>
-        </label>
-        <select id="complaint-status" value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
-          <option value="">全部 All</option>
-          {Object.entries(STATUS).map(([k, [zh, en]]) => (
-            <option key={k} value={k}>
-              {zh} {en}
-            </option>
-          ))}
-        </select>
-      </div>
+      <SelectField
+        id="complaint-status"
+        zh="状态"
+        en="Status"
+        all
+        value={status}
+        options={Object.entries(STATUS).map(([k, [zh, en]]) => [k, `${zh} ${en}`])}
+        onValue={setStatus}
+      />
       {error ? (
         <Failed message={error} />
       ) : !items ? (
@@ -122,11 +114,11 @@ function ComplaintDetail(props: { id: string }) {
   useEffect(() => {
     apiJson<Complaint & ApiErrorBody>(`/v1/audit/complaints/${encodeURIComponent(props.id)}`)
       .then((a) => {
-        if (a.status !== 200) return setError(a.body?.message ?? `HTTP ${a.status}`);
+        if (a.status !== 200) return setError(errorText(a.status, a.body));
         setComplaint(a.body);
         setReply(a.body.reply ?? '');
       })
-      .catch(() => setError('网络错误 Network error'));
+      .catch(() => setError(NETWORK_ERROR));
   }, [props.id]);
 
   const act = async (path: 'reply' | 'resolve', body: unknown) => {
@@ -142,9 +134,9 @@ function ComplaintDetail(props: { id: string }) {
         },
       );
       if (a.status === 200) setComplaint((c) => ({ ...a.body, contact: c?.contact ?? null }));
-      else setError(`${a.body?.message ?? ''} (HTTP ${a.status})`);
+      else setError(errorText(a.status, a.body));
     } catch {
-      setError('网络错误 Network error');
+      setError(NETWORK_ERROR);
     } finally {
       setBusy(false);
     }

@@ -8,8 +8,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { dateInZone } from '../../../../lambdas/core/dates.js';
 import { formatYuan, parseYuan } from '../../../../lambdas/core/money.js';
 import { type ApiErrorBody, apiJson } from '../api.js';
-import { Failed, Loading } from '../collector/receipt.js';
-import { Bi } from '../ui.js';
+import { type Column, DataTable } from '../table.js';
+import { Bi, ReadState } from '../ui.js';
+import { errorText, NETWORK_ERROR } from '../use-api.js';
 import type { ChartSpec } from './charts.js';
 
 interface Group {
@@ -92,72 +93,54 @@ function Panel(props: { zh: string; en: string; children: preact.ComponentChildr
   );
 }
 
+const GROUP_COLUMNS: Column[] = [
+  { zh: '开具张数', en: 'Issued', num: true },
+  { zh: '开具金额', en: 'Amount', num: true },
+  { zh: '红字张数', en: 'Red', num: true },
+  { zh: '红字金额', en: 'Red amount', num: true },
+  { zh: '净额', en: 'Net', num: true },
+];
+
 /** The numbers behind a chart, for reading and for screen readers. */
 function GroupTable(props: { groups: Group[]; zh: string; en: string; testId: string; share?: boolean }) {
   return (
-    <div class="table-wrap">
-      <table class="data-table" data-testid={props.testId}>
-        <caption class="visually-hidden">
-          {props.zh} {props.en}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">
-              <Bi zh={props.zh} en={props.en} />
-            </th>
-            <th scope="col" class="num">
-              <Bi zh="开具张数" en="Issued" />
-            </th>
-            <th scope="col" class="num">
-              <Bi zh="开具金额" en="Amount" />
-            </th>
-            <th scope="col" class="num">
-              <Bi zh="红字张数" en="Red" />
-            </th>
-            <th scope="col" class="num">
-              <Bi zh="红字金额" en="Red amount" />
-            </th>
-            <th scope="col" class="num">
-              <Bi zh="净额" en="Net" />
-            </th>
-            {props.share && (
-              <th scope="col" class="num">
-                <Bi zh="红字占比" en="Red share" />
-              </th>
-            )}
-          </tr>
-        </thead>
-        <tbody>
-          {props.groups.map((g) => (
-            <tr key={g.group} data-group={g.group}>
-              <th scope="row" class="mono">
-                {g.group}
-              </th>
-              <td class="num" data-col="issuedCount">
-                {g.issuedCount}
-              </td>
-              <td class="num" data-col="issuedAmount">
-                {g.issuedAmount}
-              </td>
-              <td class="num" data-col="reversedCount">
-                {g.reversedCount}
-              </td>
-              <td class="num" data-col="reversedAmount">
-                {g.reversedAmount}
-              </td>
-              <td class="num" data-col="netAmount">
-                {g.netAmount}
-              </td>
-              {props.share && (
-                <td class="num" data-col="redShare">
-                  {redShare(g)}%
-                </td>
-              )}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      testId={props.testId}
+      caption={`${props.zh} ${props.en}`}
+      columns={[
+        { zh: props.zh, en: props.en },
+        ...GROUP_COLUMNS,
+        ...(props.share ? [{ zh: '红字占比', en: 'Red share', num: true }] : []),
+      ]}
+    >
+      {props.groups.map((g) => (
+        <tr key={g.group} data-group={g.group}>
+          <th scope="row" class="mono">
+            {g.group}
+          </th>
+          <td class="num" data-col="issuedCount">
+            {g.issuedCount}
+          </td>
+          <td class="num" data-col="issuedAmount">
+            {g.issuedAmount}
+          </td>
+          <td class="num" data-col="reversedCount">
+            {g.reversedCount}
+          </td>
+          <td class="num" data-col="reversedAmount">
+            {g.reversedAmount}
+          </td>
+          <td class="num" data-col="netAmount">
+            {g.netAmount}
+          </td>
+          {props.share && (
+            <td class="num" data-col="redShare">
+              {redShare(g)}%
+            </td>
+          )}
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -201,11 +184,11 @@ export function Dashboard() {
       (answers) => {
         if (!live) return;
         const bad = answers.find((a) => a.status !== 200);
-        if (bad) return setError(`${bad.body?.message ?? ''} (HTTP ${bad.status})`);
+        if (bad) return setError(errorText(bad.status, bad.body));
         const [department, month, item] = answers.map((a) => a.body.groups) as [Group[], Group[], Group[]];
         setStats({ department, month, item });
       },
-      () => live && setError('网络错误 Network error'),
+      () => live && setError(NETWORK_ERROR),
     );
     return () => {
       live = false;
@@ -257,8 +240,7 @@ export function Dashboard() {
           <Bi zh="查看" en="Show" />
         </button>
       </form>
-      {error && <Failed message={error} />}
-      {!stats && !error && <Loading />}
+      <ReadState error={error} done={!!stats} />
       {stats && (
         <>
           <Summary total={sum(stats.department)} />

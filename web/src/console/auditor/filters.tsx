@@ -1,6 +1,6 @@
-/** The auditors' filter forms: labelled fields, and a filter set as a query string. */
+/** The auditors' filter forms: what they remember, a filter set as a query string, a date range. */
 import { useState } from 'preact/hooks';
-import { Bi } from '../ui.js';
+import { TextField } from '../fields.js';
 
 /** What a screen was showing, kept while the console is open (in memory only). */
 const remembered = new Map<string, unknown>();
@@ -32,68 +32,6 @@ export function queryOf(filters: Filters): string {
   return q.toString();
 }
 
-export function TextField(props: {
-  id: string;
-  zh: string;
-  en: string;
-  value: string | undefined;
-  onInput: (v: string) => void;
-  type?: 'text' | 'date';
-  inputMode?: 'decimal' | 'text';
-  testId?: string;
-}) {
-  return (
-    <div class="field">
-      <label for={props.id}>
-        <Bi zh={props.zh} en={props.en} />
-      </label>
-      {props.type === 'date' ? (
-        <input
-          id={props.id}
-          type="date"
-          value={props.value ?? ''}
-          data-testid={props.testId}
-          onInput={(e) => props.onInput(e.currentTarget.value)}
-        />
-      ) : (
-        <input
-          id={props.id}
-          type="text"
-          inputMode={props.inputMode}
-          value={props.value ?? ''}
-          data-testid={props.testId}
-          onInput={(e) => props.onInput(e.currentTarget.value)}
-        />
-      )}
-    </div>
-  );
-}
-
-export function SelectField(props: {
-  id: string;
-  zh: string;
-  en: string;
-  value: string | undefined;
-  options: [value: string, label: string][];
-  onChange: (v: string) => void;
-}) {
-  return (
-    <div class="field">
-      <label for={props.id}>
-        <Bi zh={props.zh} en={props.en} />
-      </label>
-      <select id={props.id} value={props.value ?? ''} onChange={(e) => props.onChange(e.currentTarget.value)}>
-        <option value="">全部 All</option>
-        {props.options.map(([value, label]) => (
-          <option key={value} value={value}>
-            {label}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
-
 /** From and to (bureau-zone dates); the API's defaults (the last year) when left empty. */
 export function DateRange(props: {
   idPrefix: string;
@@ -108,7 +46,7 @@ export function DateRange(props: {
         en="From"
         type="date"
         value={props.value.from}
-        onInput={(from) => props.onChange({ from: from || undefined })}
+        onValue={(from) => props.onChange({ from: from || undefined })}
       />
       <TextField
         id={`${props.idPrefix}-to`}
@@ -116,7 +54,7 @@ export function DateRange(props: {
         en="To"
         type="date"
         value={props.value.to}
-        onInput={(to) => props.onChange({ to: to || undefined })}
+        onValue={(to) => props.onChange({ to: to || undefined })}
       />
     </>
   );

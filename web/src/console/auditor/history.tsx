@@ -4,13 +4,15 @@
  * when, what, and for a catalogue change the fields that changed (before -> after).
  * `#history/<event id>` opens the day of that event with it marked (an alert's link).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { dateInZone } from '../../../../lambdas/core/dates.js';
 import { type Standard, standardText } from '../../format.js';
-import { type ApiErrorBody, apiJson } from '../api.js';
-import { Failed, Loading, localTime } from '../collector/receipt.js';
-import { Bi } from '../ui.js';
-import { DateRange, type Filters, queryOf, SelectField } from './filters.js';
+import { localTime } from '../collector/receipt.js';
+import { SelectField } from '../fields.js';
+import { More } from '../table.js';
+import { Bi, Failed } from '../ui.js';
+import { usePaged } from '../use-api.js';
+import { DateRange, type Filters, queryOf } from './filters.js';
 
 interface LedgerEvent {
   id: string;
@@ -92,25 +94,11 @@ export function History(props: { focus?: string }) {
   const initial: Filters = props.focus ? { from: dayOf(props.focus), to: dayOf(props.focus) } : {};
   const [draft, setDraft] = useState<Filters>(initial);
   const [filters, setFilters] = useState<Filters>(initial);
-  const [items, setItems] = useState<LedgerEvent[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
-
-  const load = async (from: string | null) => {
-    setLoading(true);
-    setError(null);
-    const answer = await apiJson<{ items: LedgerEvent[]; cursor: string | null } & ApiErrorBody>(
-      `/v1/audit/events?${queryOf({ ...filters, limit: '100', cursor: from ?? undefined })}`,
-    );
-    setLoading(false);
-    if (answer.status !== 200) return setError(`${answer.body?.message ?? ''} (HTTP ${answer.status})`);
-    setItems((prev) => (from ? [...prev, ...answer.body.items] : answer.body.items));
-    setCursor(answer.body.cursor);
-  };
-  useEffect(() => {
-    load(null);
-  }, [filters]);
+  const list = usePaged<LedgerEvent>(
+    queryOf(filters),
+    (from) => `/v1/audit/events?${queryOf({ ...filters, limit: '100', cursor: from ?? undefined })}`,
+  );
+  const { items, loading, error } = list;
 
   // Without a type, the auditors' own reads (one per query) would bury the changes: choose
   // `audit.read` to see them.
@@ -135,14 +123,15 @@ export function History(props: { focus?: string }) {
           en="Type"
           value={draft.type}
           options={Object.entries(EVENT_TYPES)}
-          onChange={(type) => setDraft({ ...draft, type: type || undefined })}
+          all
+          onValue={(type) => setDraft({ ...draft, type: type || undefined })}
         />
         <DateRange idPrefix="event" value={draft} onChange={(r) => setDraft({ ...draft, ...r })} />
         <button type="submit" class="button" data-testid="event-filter">
           <Bi zh="筛选" en="Filter" />
         </button>
       </form>
-      {error && <Failed message={error} />}
+      <Failed message={error} />
       <ol class="event-list">
         {shown.map((e) => (
           <li
@@ -165,12 +154,7 @@ export function History(props: { focus?: string }) {
           <Bi zh="此期间没有记录。" en="Nothing recorded in this period." />
         </p>
       )}
-      {loading && <Loading />}
-      {cursor && !loading && (
-        <button type="button" class="button button--secondary" onClick={() => load(cursor)}>
-          <Bi zh="更早的记录" en="Older entries" />
-        </button>
-      )}
+      <More list={list} zh="更早的记录" en="Older entries" />
     </section>
   );
 }

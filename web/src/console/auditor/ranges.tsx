@@ -3,10 +3,10 @@
  * became of each number: issued, red, unfinished, unused, unused for good once closed. Every
  * number is accounted for when the columns add up to the range's size.
  */
-import { useEffect, useState } from 'preact/hooks';
-import { type ApiErrorBody, apiJson } from '../api.js';
-import { Failed, Loading, localTime } from '../collector/receipt.js';
-import { Bi } from '../ui.js';
+import { localTime } from '../collector/receipt.js';
+import { type Column, DataTable } from '../table.js';
+import { Bi, ReadState } from '../ui.js';
+import { useApi } from '../use-api.js';
 
 interface RangeUse {
   id: string;
@@ -36,16 +36,22 @@ const STATUS: Record<RangeUse['status'], string> = {
   closed: '已关闭 closed',
 };
 
+const COLUMNS: Column[] = [
+  { zh: '单位', en: 'Dept.' },
+  { zh: '票据代码', en: 'Code' },
+  { zh: '起止号码', en: 'Numbers' },
+  { zh: '状态', en: 'Status' },
+  { zh: '容量', en: 'Size', num: true },
+  { zh: '已开具', en: 'Issued', num: true },
+  { zh: '红字', en: 'Red', num: true },
+  { zh: '开具中', en: 'Unfinished', num: true },
+  { zh: '未用', en: 'Unused', num: true },
+  { zh: '分配', en: 'Allocated' },
+];
+
 export function Ranges(props: { highlight?: string }) {
-  const [ranges, setRanges] = useState<RangeUse[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    apiJson<{ ranges: RangeUse[] } & ApiErrorBody>('/v1/audit/ranges').then(
-      (a) =>
-        a.status === 200 ? setRanges(a.body.ranges) : setError(`${a.body?.message ?? ''} (HTTP ${a.status})`),
-      () => setError('网络错误 Network error'),
-    );
-  }, []);
+  const { data, error } = useApi<{ ranges: RangeUse[] }>('/v1/audit/ranges');
+  const ranges = data?.ranges;
   return (
     <section data-testid="ranges">
       <h1>
@@ -57,77 +63,37 @@ export function Ranges(props: { highlight?: string }) {
           en="Each range's numbers: issued + red + unfinished + unused = its size."
         />
       </p>
-      {error && <Failed message={error} />}
-      {!ranges && !error && <Loading />}
+      <ReadState error={error} done={!!ranges} />
       {ranges && (
-        <div class="table-wrap">
-          <table class="data-table">
-            <caption class="visually-hidden">号段 Number ranges</caption>
-            <thead>
-              <tr>
-                <th scope="col">
-                  <Bi zh="单位" en="Dept." />
-                </th>
-                <th scope="col">
-                  <Bi zh="票据代码" en="Code" />
-                </th>
-                <th scope="col">
-                  <Bi zh="起止号码" en="Numbers" />
-                </th>
-                <th scope="col">
-                  <Bi zh="状态" en="Status" />
-                </th>
-                <th scope="col" class="num">
-                  <Bi zh="容量" en="Size" />
-                </th>
-                <th scope="col" class="num">
-                  <Bi zh="已开具" en="Issued" />
-                </th>
-                <th scope="col" class="num">
-                  <Bi zh="红字" en="Red" />
-                </th>
-                <th scope="col" class="num">
-                  <Bi zh="开具中" en="Unfinished" />
-                </th>
-                <th scope="col" class="num">
-                  <Bi zh="未用" en="Unused" />
-                </th>
-                <th scope="col">
-                  <Bi zh="分配" en="Allocated" />
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {ranges.map((r) => (
-                <tr
-                  key={r.id}
-                  id={`range-${r.id}`}
-                  class={r.id === props.highlight ? 'highlight' : undefined}
-                  data-testid="range-row"
-                >
-                  <td>{r.department}</td>
-                  <td class="mono">{r.code}</td>
-                  <td class="mono">
-                    {r.first}–{r.last}
-                  </td>
-                  <td>{STATUS[r.status]}</td>
-                  <td class="num">{r.size}</td>
-                  <td class="num">{r.issued}</td>
-                  <td class="num">{r.red}</td>
-                  <td class="num">{r.unfinished}</td>
-                  <td class="num">
-                    {r.unused}
-                    {r.status === 'closed' && r.unusedForGood > 0 ? ' (作废 void)' : ''}
-                  </td>
-                  <td>
-                    {localTime(r.allocatedAt)} {r.allocatedBy}
-                    {r.closedAt ? ` · 关闭 closed ${localTime(r.closedAt)} ${r.closedBy ?? ''}` : ''}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="号段 Number ranges" columns={COLUMNS}>
+          {ranges.map((r) => (
+            <tr
+              key={r.id}
+              id={`range-${r.id}`}
+              class={r.id === props.highlight ? 'highlight' : undefined}
+              data-testid="range-row"
+            >
+              <td>{r.department}</td>
+              <td class="mono">{r.code}</td>
+              <td class="mono">
+                {r.first}–{r.last}
+              </td>
+              <td>{STATUS[r.status]}</td>
+              <td class="num">{r.size}</td>
+              <td class="num">{r.issued}</td>
+              <td class="num">{r.red}</td>
+              <td class="num">{r.unfinished}</td>
+              <td class="num">
+                {r.unused}
+                {r.status === 'closed' && r.unusedForGood > 0 ? ' (作废 void)' : ''}
+              </td>
+              <td>
+                {localTime(r.allocatedAt)} {r.allocatedBy}
+                {r.closedAt ? ` · 关闭 closed ${localTime(r.closedAt)} ${r.closedBy ?? ''}` : ''}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

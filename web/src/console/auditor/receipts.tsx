@@ -6,8 +6,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type ApiErrorBody, apiFetch, apiJson } from '../api.js';
 import {
-  Failed,
-  Loading,
   localTime,
   ReceiptDetails,
   type ReceiptRef,
@@ -15,8 +13,11 @@ import {
   refText,
   StatusChip,
 } from '../collector/receipt.js';
-import { Bi } from '../ui.js';
-import { DateRange, type Filters, queryOf, SelectField, TextField, useRemembered } from './filters.js';
+import { SelectField, TextField } from '../fields.js';
+import { type Column, DataTable } from '../table.js';
+import { Bi, Failed, Loading, ReadState } from '../ui.js';
+import { errorText, NETWORK_ERROR, useApi } from '../use-api.js';
+import { DateRange, type Filters, queryOf, useRemembered } from './filters.js';
 
 const PAGE = 50;
 const receiptHash = (r: ReceiptRef) => `#receipts/${r.code}/${r.number}`;
@@ -26,6 +27,15 @@ const STATUS_OPTIONS: [string, string][] = [
   ['reversed', '已冲红 reversed'],
   ['red', '红字 red'],
   ['pending', '开具中 pending'],
+];
+
+const SEARCH_COLUMNS: Column[] = [
+  { zh: '开票时间', en: 'Issued' },
+  { zh: '票据代码/号码', en: 'Code/number' },
+  { zh: '单位', en: 'Dept.' },
+  { zh: '缴款人', en: 'Payer' },
+  { zh: '金额', en: 'Total', num: true },
+  { zh: '状态', en: 'Status' },
 ];
 
 export function ReceiptSearch() {
@@ -48,14 +58,11 @@ export function ReceiptSearch() {
     ).then(
       (answer) => {
         if (!live) return;
-        if (answer.status !== 200) {
-          const details = (answer.body?.details ?? []).map((d) => d.message).join('; ');
-          return setError(`${answer.body?.message ?? ''} ${details} (HTTP ${answer.status})`);
-        }
+        if (answer.status !== 200) return setError(errorText(answer.status, answer.body));
         setResult(answer.body);
         if (answer.body.cursor && pages.length === page + 1) setPages([...pages, answer.body.cursor]);
       },
-      () => live && setError('网络错误 Network error'),
+      () => live && setError(NETWORK_ERROR),
     );
     return () => {
       live = false;
@@ -100,28 +107,28 @@ export function ReceiptSearch() {
           zh="缴款人名称"
           en="Payer name"
           value={draft.payerName}
-          onInput={set('payerName')}
+          onValue={set('payerName')}
         />
         <TextField
           id="q-payer-id"
           zh="证件号码"
           en="Payer ID number"
           value={draft.payerId}
-          onInput={set('payerId')}
+          onValue={set('payerId')}
         />
         <TextField
           id="q-department"
           zh="单位代码"
           en="Department"
           value={draft.department}
-          onInput={set('department')}
+          onValue={set('department')}
         />
         <TextField
           id="q-item"
           zh="项目编码"
           en="Item code"
           value={draft.itemCode}
-          onInput={set('itemCode')}
+          onValue={set('itemCode')}
         />
         <SelectField
           id="q-status"
@@ -129,7 +136,8 @@ export function ReceiptSearch() {
           en="Status"
           value={draft.status}
           options={STATUS_OPTIONS}
-          onChange={set('status')}
+          all
+          onValue={set('status')}
         />
         <TextField
           id="q-min"
@@ -137,7 +145,7 @@ export function ReceiptSearch() {
           en="Min amount"
           inputMode="decimal"
           value={draft.minAmount}
-          onInput={set('minAmount')}
+          onValue={set('minAmount')}
         />
         <TextField
           id="q-max"
@@ -145,7 +153,7 @@ export function ReceiptSearch() {
           en="Max amount"
           inputMode="decimal"
           value={draft.maxAmount}
-          onInput={set('maxAmount')}
+          onValue={set('maxAmount')}
         />
         <DateRange idPrefix="q" value={draft} onChange={(r) => setDraft({ ...draft, ...r })} />
         <button type="submit" class="button" data-testid="search">
@@ -172,54 +180,27 @@ export function ReceiptSearch() {
               </span>
             )}
           </p>
-          <div class="table-wrap">
-            <table class="data-table">
-              <caption class="visually-hidden">查询结果 Receipts found, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">
-                    <Bi zh="开票时间" en="Issued" />
-                  </th>
-                  <th scope="col">
-                    <Bi zh="票据代码/号码" en="Code/number" />
-                  </th>
-                  <th scope="col">
-                    <Bi zh="单位" en="Dept." />
-                  </th>
-                  <th scope="col">
-                    <Bi zh="缴款人" en="Payer" />
-                  </th>
-                  <th scope="col" class="num">
-                    <Bi zh="金额" en="Total" />
-                  </th>
-                  <th scope="col">
-                    <Bi zh="状态" en="Status" />
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {result.items.map((r) => (
-                  <tr key={refText(r)} data-testid="result-row">
-                    <td>{localTime(r.issuedAt)}</td>
-                    <td>
-                      <a href={receiptHash(r)} class="mono">
-                        {refText(r)}
-                      </a>
-                    </td>
-                    <td>{r.department}</td>
-                    <td>
-                      {r.payer.name}
-                      {r.payer.idNumber ? <span class="muted"> {r.payer.idNumber}</span> : ''}
-                    </td>
-                    <td class="num">{r.total}</td>
-                    <td>
-                      <StatusChip receipt={r} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable caption="查询结果 Receipts found, newest first" columns={SEARCH_COLUMNS}>
+            {result.items.map((r) => (
+              <tr key={refText(r)} data-testid="result-row">
+                <td>{localTime(r.issuedAt)}</td>
+                <td>
+                  <a href={receiptHash(r)} class="mono">
+                    {refText(r)}
+                  </a>
+                </td>
+                <td>{r.department}</td>
+                <td>
+                  {r.payer.name}
+                  {r.payer.idNumber ? <span class="muted"> {r.payer.idNumber}</span> : ''}
+                </td>
+                <td class="num">{r.total}</td>
+                <td>
+                  <StatusChip receipt={r} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
           <nav class="pager" aria-label="分页 Pages">
             <button
               type="button"
@@ -247,19 +228,9 @@ export function ReceiptSearch() {
 
 export function AuditedReceipt(props: { ref_: ReceiptRef }) {
   const { code, number } = props.ref_;
-  const [receipt, setReceipt] = useState<ReceiptView | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data: receipt, error } = useApi<ReceiptView>(`/v1/audit/receipts/${code}/${number}`);
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
-    setReceipt(null);
-    setError(null);
-    heading.current?.focus();
-    apiJson<ReceiptView & ApiErrorBody>(`/v1/audit/receipts/${code}/${number}`).then(
-      (a) =>
-        a.status === 200 ? setReceipt(a.body) : setError(`${a.body?.message ?? ''} (HTTP ${a.status})`),
-      () => setError('网络错误 Network error'),
-    );
-  }, [code, number]);
+  useEffect(() => heading.current?.focus(), [code, number]);
   return (
     <section data-testid="audited-receipt">
       <p>
@@ -270,8 +241,7 @@ export function AuditedReceipt(props: { ref_: ReceiptRef }) {
       <h1 tabIndex={-1} ref={heading}>
         <Bi zh="票据" en="Receipt" /> <span class="mono">{`${code}/${number}`}</span>
       </h1>
-      {error && <Failed message={error} />}
-      {!receipt && !error && <Loading />}
+      <ReadState error={error} done={!!receipt} />
       {receipt && <ReceiptDetails receipt={receipt} link={receiptHash} />}
     </section>
   );

@@ -2,9 +2,8 @@
  * A receipt as the staff see it: its facts, its lines, its PDF. The collecting department's
  * receipt page and the auditors' read the same shape (amounts in yuan strings).
  */
-import { useEffect, useState } from 'preact/hooks';
-import { apiFetch } from '../api.js';
-import { Bi } from '../ui.js';
+import { type Column, DataTable } from '../table.js';
+import { Bi, Fact } from '../ui.js';
 
 export interface ReceiptRef {
   code: string;
@@ -66,16 +65,14 @@ export function StatusChip(props: { receipt: Pick<ReceiptView, 'kind' | 'status'
   );
 }
 
-function Fact(props: { zh: string; en: string; children: preact.ComponentChildren; testId?: string }) {
-  return (
-    <div class="fact">
-      <dt>
-        <Bi zh={props.zh} en={props.en} />
-      </dt>
-      <dd data-testid={props.testId}>{props.children}</dd>
-    </div>
-  );
-}
+const LINE_COLUMNS: Column[] = [
+  { zh: '项目编码', en: 'Item' },
+  { zh: '名称', en: 'Name' },
+  { zh: '数量', en: 'Qty', num: true },
+  { zh: '标准', en: 'Standard' },
+  { zh: '减免', en: 'Exemption' },
+  { zh: '金额', en: 'Amount', num: true },
+];
 
 /**
  * The receipt's facts and lines. `link` makes a related receipt (the one reversed, the red
@@ -144,100 +141,20 @@ export function ReceiptDetails(props: { receipt: ReceiptView; link: (r: ReceiptR
           </Fact>
         )}
       </dl>
-      <div class="table-wrap">
-        <table class="data-table">
-          <caption>
-            <Bi zh="收费明细" en="Lines" />
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">
-                <Bi zh="项目编码" en="Item" />
-              </th>
-              <th scope="col">
-                <Bi zh="名称" en="Name" />
-              </th>
-              <th scope="col" class="num">
-                <Bi zh="数量" en="Qty" />
-              </th>
-              <th scope="col">
-                <Bi zh="标准" en="Standard" />
-              </th>
-              <th scope="col">
-                <Bi zh="减免" en="Exemption" />
-              </th>
-              <th scope="col" class="num">
-                <Bi zh="金额" en="Amount" />
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {r.lines.map((l, i) => (
-              <tr key={`${i}-${l.itemCode}`}>
-                <td class="mono">{l.itemCode}</td>
-                <td>{l.name}</td>
-                <td class="num">
-                  {l.quantity} {l.unit}
-                </td>
-                <td>{l.standard}</td>
-                <td>{l.exemption ?? ''}</td>
-                <td class="num">{l.amount}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption={<Bi zh="收费明细" en="Lines" />} showCaption columns={LINE_COLUMNS}>
+        {r.lines.map((l, i) => (
+          <tr key={`${i}-${l.itemCode}`}>
+            <td class="mono">{l.itemCode}</td>
+            <td>{l.name}</td>
+            <td class="num">
+              {l.quantity} {l.unit}
+            </td>
+            <td>{l.standard}</td>
+            <td>{l.exemption ?? ''}</td>
+            <td class="num">{l.amount}</td>
+          </tr>
+        ))}
+      </DataTable>
     </>
-  );
-}
-
-/**
- * A PDF route needs the bearer token, so a plain link cannot open it: fetched, then linked as a
- * blob. A receipt still being completed answers 409 for a moment: retried shortly.
- */
-export function usePdfUrl(path: string | null): { url: string | null; failed: boolean } {
-  const [url, setUrl] = useState<string | null>(null);
-  const [failed, setFailed] = useState(false);
-  useEffect(() => {
-    if (!path) return;
-    let made: string | null = null;
-    let live = true;
-    setUrl(null);
-    setFailed(false);
-    (async () => {
-      for (let attempt = 0; attempt < 5 && live; attempt++) {
-        const res = await apiFetch(path);
-        if (res.ok) {
-          made = URL.createObjectURL(await res.blob());
-          if (live) setUrl(made);
-          return;
-        }
-        if (res.status !== 409) break;
-        await new Promise((ok) => setTimeout(ok, 1000));
-      }
-      if (live) setFailed(true);
-    })().catch(() => live && setFailed(true));
-    return () => {
-      live = false;
-      if (made) URL.revokeObjectURL(made);
-    };
-  }, [path]);
-  return { url, failed };
-}
-
-/** Loading and error lines every screen shows the same way. */
-export function Loading() {
-  return (
-    <p class="muted" role="status">
-      <Bi zh="正在读取……" en="Loading…" />
-    </p>
-  );
-}
-
-export function Failed(props: { message: string }) {
-  return (
-    <p class="notice notice--error" role="alert">
-      {props.message}
-    </p>
   );
 }

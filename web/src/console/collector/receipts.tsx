@@ -5,17 +5,16 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type ApiErrorBody, apiJson } from '../api.js';
-import { Bi } from '../ui.js';
+import { type Column, DataTable, More } from '../table.js';
+import { Bi, Failed, PdfLink, ReadState } from '../ui.js';
+import { errorText, useApi, usePaged } from '../use-api.js';
 import {
-  Failed,
-  Loading,
   localTime,
   ReceiptDetails,
   type ReceiptRef,
   type ReceiptView,
   refText,
   StatusChip,
-  usePdfUrl,
 } from './receipt.js';
 
 type Listed = Pick<
@@ -24,112 +23,62 @@ type Listed = Pick<
 >;
 
 const receiptHash = (r: ReceiptRef) => `#receipts/${r.code}/${r.number}`;
-const errorText = (status: number, body: ApiErrorBody | null) =>
-  body?.message ? `${body.message} (HTTP ${status})` : `HTTP ${status}`;
+
+const LIST_COLUMNS: Column[] = [
+  { zh: '开票时间', en: 'Issued' },
+  { zh: '票据代码/号码', en: 'Code/number' },
+  { zh: '缴款人', en: 'Payer' },
+  { zh: '金额', en: 'Total', num: true },
+  { zh: '状态', en: 'Status' },
+];
 
 export function ReceiptList() {
-  const [items, setItems] = useState<Listed[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
-
-  const load = async (from: string | null) => {
-    setLoading(true);
-    const answer = await apiJson<{ items: Listed[]; cursor: string | null } & ApiErrorBody>(
-      `/v1/receipts?limit=20${from ? `&cursor=${encodeURIComponent(from)}` : ''}`,
-    );
-    setLoading(false);
-    if (answer.status !== 200) return setError(errorText(answer.status, answer.body));
-    setItems((prev) => (from ? [...prev, ...answer.body.items] : answer.body.items));
-    setCursor(answer.body.cursor);
-  };
-  useEffect(() => {
-    load(null);
-  }, []);
+  const list = usePaged<Listed>(
+    '',
+    (from) => `/v1/receipts?limit=20${from ? `&cursor=${encodeURIComponent(from)}` : ''}`,
+  );
+  const { items } = list;
 
   return (
     <section data-testid="receipt-list">
       <h1>
         <Bi zh="本单位票据" en="Our receipts" />
       </h1>
-      {error && <Failed message={error} />}
-      {!loading && !error && items.length === 0 && (
+      <Failed message={list.error} />
+      {!list.loading && !list.error && items.length === 0 && (
         <p class="muted">
           <Bi zh="近一年没有开具票据。" en="No receipts in the last year." />
         </p>
       )}
       {items.length > 0 && (
-        <div class="table-wrap">
-          <table class="data-table">
-            <caption class="visually-hidden">本单位票据 Our receipts, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">
-                  <Bi zh="开票时间" en="Issued" />
-                </th>
-                <th scope="col">
-                  <Bi zh="票据代码/号码" en="Code/number" />
-                </th>
-                <th scope="col">
-                  <Bi zh="缴款人" en="Payer" />
-                </th>
-                <th scope="col" class="num">
-                  <Bi zh="金额" en="Total" />
-                </th>
-                <th scope="col">
-                  <Bi zh="状态" en="Status" />
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((r) => (
-                <tr key={refText(r)} data-testid="receipt-row">
-                  <td>{localTime(r.issuedAt)}</td>
-                  <td>
-                    <a href={receiptHash(r)} class="mono">
-                      {refText(r)}
-                    </a>
-                  </td>
-                  <td>{r.payer.name}</td>
-                  <td class="num">{r.total}</td>
-                  <td>
-                    <StatusChip receipt={r} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="本单位票据 Our receipts, newest first" columns={LIST_COLUMNS}>
+          {items.map((r) => (
+            <tr key={refText(r)} data-testid="receipt-row">
+              <td>{localTime(r.issuedAt)}</td>
+              <td>
+                <a href={receiptHash(r)} class="mono">
+                  {refText(r)}
+                </a>
+              </td>
+              <td>{r.payer.name}</td>
+              <td class="num">{r.total}</td>
+              <td>
+                <StatusChip receipt={r} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
-      {loading && <Loading />}
-      {cursor && !loading && (
-        <button type="button" class="button button--secondary" onClick={() => load(cursor)}>
-          <Bi zh="更早的票据" en="Older receipts" />
-        </button>
-      )}
+      <More list={list} zh="更早的票据" en="Older receipts" />
     </section>
   );
 }
 
 export function ReceiptPage(props: { ref_: ReceiptRef }) {
   const { code, number } = props.ref_;
-  const [receipt, setReceipt] = useState<ReceiptView | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [version, setVersion] = useState(0);
+  const { data: receipt, error, reload } = useApi<ReceiptView>(`/v1/receipts/${code}/${number}`);
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
-    setReceipt(null);
-    setError(null);
-    apiJson<ReceiptView & ApiErrorBody>(`/v1/receipts/${code}/${number}`).then(
-      (answer) =>
-        answer.status === 200 ? setReceipt(answer.body) : setError(errorText(answer.status, answer.body)),
-      () => setError('网络错误 Network error'),
-    );
-  }, [code, number, version]);
   useEffect(() => heading.current?.focus(), [code, number]);
-  const pdf = usePdfUrl(
-    receipt && receipt.status !== 'pending' ? `/v1/receipts/${code}/${number}/pdf` : null,
-  );
 
   return (
     <section class="receipt-page" data-testid="receipt-page">
@@ -141,24 +90,19 @@ export function ReceiptPage(props: { ref_: ReceiptRef }) {
       <h1 tabIndex={-1} ref={heading}>
         <Bi zh="票据" en="Receipt" /> <span class="mono">{`${code}/${number}`}</span>
       </h1>
-      {error && <Failed message={error} />}
-      {!receipt && !error && <Loading />}
+      <ReadState error={error} done={!!receipt} />
       {receipt && (
         <>
           <ReceiptDetails receipt={receipt} link={receiptHash} />
           <p class="issued__actions">
-            {pdf.url ? (
-              <a class="button" href={pdf.url} target="_blank" rel="noopener" data-testid="pdf-link">
-                打开 PDF <span lang="en">Open the PDF</span>
-              </a>
-            ) : (
-              <span class="muted" role="status">
-                {pdf.failed ? 'PDF 暂不可用 The PDF is not available' : '正在准备 PDF… Preparing the PDF…'}
-              </span>
-            )}
+            <PdfLink
+              path={receipt.status !== 'pending' ? `/v1/receipts/${code}/${number}/pdf` : null}
+              label={{ zh: '打开 PDF', en: 'Open the PDF' }}
+              unavailable="PDF 暂不可用 The PDF is not available"
+            />
           </p>
           {receipt.kind === 'blue' && receipt.status === 'issued' && (
-            <Reversal receipt={receipt} onDone={() => setVersion(version + 1)} />
+            <Reversal receipt={receipt} onDone={reload} />
           )}
         </>
       )}
@@ -202,11 +146,7 @@ function Reversal(props: { receipt: ReceiptView; onDone: () => void }) {
         setRed({ code: answer.body.code, number: answer.body.number });
         return;
       }
-      setError(
-        [errorText(answer.status, answer.body), ...(answer.body?.details ?? []).map((d) => d.message)].join(
-          '\n',
-        ),
-      );
+      setError(errorText(answer.status, answer.body));
       setStep('reason');
     } catch {
       setError(

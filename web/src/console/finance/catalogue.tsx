@@ -7,7 +7,10 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { exemptionText, FUND_MANAGEMENT, standardText } from '../../format.js';
-import { Bi } from '../ui.js';
+import { SelectField } from '../fields.js';
+import { DataTable } from '../table.js';
+import { Bi, Failed } from '../ui.js';
+import { useApi } from '../use-api.js';
 import { ItemForm, StatusForm } from './forms.js';
 import {
   basisText,
@@ -15,10 +18,8 @@ import {
   type ItemState,
   type ItemVersion,
   Label,
-  LoadError,
   STATE,
   STATUS,
-  useApi,
   when,
 } from './shared.js';
 
@@ -68,96 +69,65 @@ function CatalogueTable() {
             onChange={(e) => setAsOf(e.currentTarget.value)}
           />
         </div>
-        <div class="field">
-          <label for="filter-department">
-            <Bi zh="执收部门" en="Department" />
-          </label>
-          <select
-            id="filter-department"
-            data-testid="filter-department"
-            value={department}
-            onChange={(e) => setDepartment(e.currentTarget.value)}
-          >
-            <option value="">全部 All</option>
-            {departments.map((d) => (
-              <option key={d} value={d}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="filter-status">
-            <Bi zh="状态" en="State" />
-          </label>
-          <select
-            id="filter-status"
-            data-testid="filter-status"
-            value={state}
-            onChange={(e) => setState(e.currentTarget.value)}
-          >
-            <option value="">全部 All</option>
-            {(Object.keys(STATE) as ItemState[]).map((s) => (
-              <option key={s} value={s}>
-                {STATE[s][0]} {STATE[s][1]}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="filter-department"
+          testId="filter-department"
+          zh="执收部门"
+          en="Department"
+          all
+          value={department}
+          options={departments.map((d) => [d, d])}
+          onValue={setDepartment}
+        />
+        <SelectField
+          id="filter-status"
+          testId="filter-status"
+          zh="状态"
+          en="State"
+          all
+          value={state}
+          options={(Object.keys(STATE) as ItemState[]).map((s) => [s, `${STATE[s][0]} ${STATE[s][1]}`])}
+          onValue={setState}
+        />
       </form>
-      <LoadError error={error} />
+      <Failed message={error} />
       <p class="muted" role="status">
         {data ? `${shown.length} / ${items.length} 项 items` : '正在读取… Loading…'}
       </p>
-      <div class="table-wrap">
-        <table class="lines finance-table" data-testid="catalogue-table">
-          <caption class="visually-hidden">收费目录 Catalogue</caption>
-          <thead>
-            <tr>
-              <th scope="col">
-                <Bi zh="编码" en="Code" />
-              </th>
-              <th scope="col">
-                <Bi zh="名称" en="Name" />
-              </th>
-              <th scope="col">
-                <Bi zh="部门" en="Dept." />
-              </th>
-              <th scope="col">
-                <Bi zh="标准" en="Standard" />
-              </th>
-              <th scope="col">
-                <Bi zh="状态" en="State" />
-              </th>
-              <th scope="col">
-                <Bi zh="版本" en="Version" />
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((i) => (
-              <tr key={i.code} data-testid="catalogue-row" data-code={i.code} data-state={i.state}>
-                <td class="mono">
-                  <a href={`#catalogue/${i.code}`}>{i.code}</a>
-                </td>
-                <td>{i.name}</td>
-                <td class="mono">{i.department}</td>
-                <td>
-                  {standardText(i.standard)}/{i.unit}
-                </td>
-                <td>
-                  <span class={`finance-state finance-state--${i.state}`}>
-                    <Label text={STATE[i.state]} />
-                  </span>
-                </td>
-                <td>
-                  v{i.version} · {i.effectiveFrom}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        class="lines finance-table"
+        testId="catalogue-table"
+        caption="收费目录 Catalogue"
+        columns={[
+          { zh: '编码', en: 'Code' },
+          { zh: '名称', en: 'Name' },
+          { zh: '部门', en: 'Dept.' },
+          { zh: '标准', en: 'Standard' },
+          { zh: '状态', en: 'State' },
+          { zh: '版本', en: 'Version' },
+        ]}
+      >
+        {shown.map((i) => (
+          <tr key={i.code} data-testid="catalogue-row" data-code={i.code} data-state={i.state}>
+            <td class="mono">
+              <a href={`#catalogue/${i.code}`}>{i.code}</a>
+            </td>
+            <td>{i.name}</td>
+            <td class="mono">{i.department}</td>
+            <td>
+              {standardText(i.standard)}/{i.unit}
+            </td>
+            <td>
+              <span class={`finance-state finance-state--${i.state}`}>
+                <Label text={STATE[i.state]} />
+              </span>
+            </td>
+            <td>
+              v{i.version} · {i.effectiveFrom}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }
@@ -177,7 +147,7 @@ function ItemPage(props: { code: string; action: string }) {
         <p>
           <a href="#catalogue">← 收费目录 Catalogue</a>
         </p>
-        <LoadError error={error} />
+        <Failed message={error} />
         {!error && <p class="muted">正在读取… Loading…</p>}
       </>
     );

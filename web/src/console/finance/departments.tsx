@@ -1,6 +1,7 @@
 /** The departments: their codes and their names as receipts print them (执收单位). */
-import { Bi } from '../ui.js';
-import { LoadError, useApi } from './shared.js';
+import { DataTable } from '../table.js';
+import { Bi, Failed } from '../ui.js';
+import { useApi } from '../use-api.js';
 
 interface Department {
   code: string;
@@ -23,41 +24,30 @@ export function DepartmentsTab() {
           en="Receipts print the name below; a department without one prints its code. Names are set when allocating a range."
         />
       </p>
-      <LoadError error={error} />
-      <div class="table-wrap">
-        <table class="lines finance-table" data-testid="departments-table">
-          <caption class="visually-hidden">执收部门 Departments</caption>
-          <thead>
-            <tr>
-              <th scope="col">
-                <Bi zh="编码" en="Code" />
-              </th>
-              <th scope="col">
-                <Bi zh="票据所印名称" en="Printed on receipts as" />
-              </th>
-              <th scope="col" class="num">
-                <Bi zh="收费项目" en="Items" />
-              </th>
-              <th scope="col" class="num">
-                <Bi zh="号段" en="Ranges" />
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(data?.departments ?? []).map((d) => (
-              <tr key={d.code} data-testid="department-row" data-code={d.code}>
-                <td class="mono">{d.code}</td>
-                <td data-testid="department-printed">
-                  {d.printedAs}
-                  {!d.name && <span class="muted"> （未设名称 no name set）</span>}
-                </td>
-                <td class="num">{d.items}</td>
-                <td class="num">{d.ranges}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Failed message={error} />
+      <DataTable
+        class="lines finance-table"
+        testId="departments-table"
+        caption="执收部门 Departments"
+        columns={[
+          { zh: '编码', en: 'Code' },
+          { zh: '票据所印名称', en: 'Printed on receipts as' },
+          { zh: '收费项目', en: 'Items', num: true },
+          { zh: '号段', en: 'Ranges', num: true },
+        ]}
+      >
+        {(data?.departments ?? []).map((d) => (
+          <tr key={d.code} data-testid="department-row" data-code={d.code}>
+            <td class="mono">{d.code}</td>
+            <td data-testid="department-printed">
+              {d.printedAs}
+              {!d.name && <span class="muted"> （未设名称 no name set）</span>}
+            </td>
+            <td class="num">{d.items}</td>
+            <td class="num">{d.ranges}</td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }

@@ -6,9 +6,10 @@
 import { useState } from 'preact/hooks';
 import { localToday } from '../../format.js';
 import type { Violation } from '../api.js';
+import { SelectField, TextField } from '../fields.js';
 import { go } from '../nav.js';
 import { Bi } from '../ui.js';
-import { Field, FormError, type ItemVersion, type LegalBasis, type Sent, send } from './shared.js';
+import { FormError, type ItemVersion, type LegalBasis, type Sent, send } from './shared.js';
 
 interface ExemptionDraft {
   who: string;
@@ -125,24 +126,17 @@ function BasisFields(props: {
   return (
     <div class="finance-grid">
       {BASIS_FIELDS.map(([key, zh, en]) => (
-        <Field
+        <TextField
           key={key}
           id={`${props.idPrefix}-${key}`}
           zh={zh}
           en={en}
           path={`${props.path}.${key}`}
           violations={props.violations}
-        >
-          {(c) => {
-            const input = {
-              ...c,
-              value: props.basis[key],
-              onInput: (e: { currentTarget: HTMLInputElement }) =>
-                props.onChange({ ...props.basis, [key]: e.currentTarget.value }),
-            };
-            return key === 'date' ? <input {...input} type="date" /> : <input {...input} type="text" />;
-          }}
-        </Field>
+          type={key === 'date' ? 'date' : 'text'}
+          value={props.basis[key]}
+          onValue={(v) => props.onChange({ ...props.basis, [key]: v })}
+        />
       ))}
     </div>
   );
@@ -199,11 +193,16 @@ export function ItemForm(props: { base?: ItemVersion }) {
     en: string,
     hint?: string,
   ) => (
-    <Field id={id} zh={zh} en={en} path={key} violations={violations} hint={hint}>
-      {(c) => (
-        <input {...c} type="text" value={d[key]} onInput={(e) => set({ [key]: e.currentTarget.value })} />
-      )}
-    </Field>
+    <TextField
+      id={id}
+      zh={zh}
+      en={en}
+      path={key}
+      violations={violations}
+      hint={hint}
+      value={d[key]}
+      onValue={(v) => set({ [key]: v })}
+    />
   );
 
   return (
@@ -228,138 +227,101 @@ export function ItemForm(props: { base?: ItemVersion }) {
           <Bi zh="收费标准" en="Standard" />
         </legend>
         <div class="finance-grid">
-          <Field id="item-standard-type" zh="标准类型" en="Type" path="standard.type" violations={violations}>
-            {(c) => (
-              <select
-                {...c}
-                value={d.standardType}
-                onChange={(e) => set({ standardType: e.currentTarget.value as ItemDraft['standardType'] })}
-              >
-                <option value="fixed">固定金额 Fixed</option>
-                <option value="range">区间 Range</option>
-              </select>
-            )}
-          </Field>
+          <SelectField
+            id="item-standard-type"
+            zh="标准类型"
+            en="Type"
+            path="standard.type"
+            violations={violations}
+            value={d.standardType}
+            options={[
+              ['fixed', '固定金额 Fixed'],
+              ['range', '区间 Range'],
+            ]}
+            onValue={(v) => set({ standardType: v as ItemDraft['standardType'] })}
+          />
           {d.standardType === 'fixed' ? (
-            <Field
+            <TextField
               id="item-amount"
               zh="金额（元）"
               en="Amount (yuan)"
               path="standard.amount"
               violations={violations}
-            >
-              {(c) => (
-                <input
-                  {...c}
-                  type="text"
-                  inputMode="decimal"
-                  value={d.amount}
-                  onInput={(e) => set({ amount: e.currentTarget.value })}
-                />
-              )}
-            </Field>
+              inputMode="decimal"
+              value={d.amount}
+              onValue={(v) => set({ amount: v })}
+            />
           ) : (
             <>
-              <Field
+              <TextField
                 id="item-min"
                 zh="下限（元）"
                 en="Minimum (yuan)"
                 path="standard.min"
                 violations={violations}
-              >
-                {(c) => (
-                  <input
-                    {...c}
-                    type="text"
-                    inputMode="decimal"
-                    value={d.min}
-                    onInput={(e) => set({ min: e.currentTarget.value })}
-                  />
-                )}
-              </Field>
-              <Field
+                inputMode="decimal"
+                value={d.min}
+                onValue={(v) => set({ min: v })}
+              />
+              <TextField
                 id="item-max"
                 zh="上限（元）"
                 en="Maximum (yuan)"
                 path="standard.max"
                 violations={violations}
-              >
-                {(c) => (
-                  <input
-                    {...c}
-                    type="text"
-                    inputMode="decimal"
-                    value={d.max}
-                    onInput={(e) => set({ max: e.currentTarget.value })}
-                  />
-                )}
-              </Field>
+                inputMode="decimal"
+                value={d.max}
+                onValue={(v) => set({ max: v })}
+              />
             </>
           )}
-          <Field
+          <SelectField
             id="item-fund"
             zh="资金管理方式"
             en="Fund management"
             path="fundManagement"
             violations={violations}
-          >
-            {(c) => (
-              <select
-                {...c}
-                value={d.fundManagement}
-                onChange={(e) => set({ fundManagement: e.currentTarget.value })}
-              >
-                <option value="treasury">缴入国库 Treasury</option>
-                <option value="special_account">缴入财政专户 Special fiscal account</option>
-              </select>
-            )}
-          </Field>
+            value={d.fundManagement}
+            options={[
+              ['treasury', '缴入国库 Treasury'],
+              ['special_account', '缴入财政专户 Special fiscal account'],
+            ]}
+            onValue={(v) => set({ fundManagement: v })}
+          />
         </div>
       </fieldset>
       <div class="finance-grid">
-        <Field id="item-valid-from" zh="有效期起" en="Valid from" path="validFrom" violations={violations}>
-          {(c) => (
-            <input
-              {...c}
-              type="date"
-              value={d.validFrom}
-              onInput={(e) => set({ validFrom: e.currentTarget.value })}
-            />
-          )}
-        </Field>
-        <Field
+        <TextField
+          id="item-valid-from"
+          zh="有效期起"
+          en="Valid from"
+          path="validFrom"
+          violations={violations}
+          type="date"
+          value={d.validFrom}
+          onValue={(v) => set({ validFrom: v })}
+        />
+        <TextField
           id="item-valid-to"
           zh="有效期止（选填）"
           en="Valid to (optional)"
           path="validTo"
           violations={violations}
-        >
-          {(c) => (
-            <input
-              {...c}
-              type="date"
-              value={d.validTo}
-              onInput={(e) => set({ validTo: e.currentTarget.value })}
-            />
-          )}
-        </Field>
+          type="date"
+          value={d.validTo}
+          onValue={(v) => set({ validTo: v })}
+        />
         {mode === 'revise' && (
-          <Field
+          <TextField
             id="item-effective-from"
             zh="新标准施行日期"
             en="In force from"
             path="effectiveFrom"
             violations={violations}
-          >
-            {(c) => (
-              <input
-                {...c}
-                type="date"
-                value={d.effectiveFrom}
-                onInput={(e) => set({ effectiveFrom: e.currentTarget.value })}
-              />
-            )}
-          </Field>
+            type="date"
+            value={d.effectiveFrom}
+            onValue={(v) => set({ effectiveFrom: v })}
+          />
         )}
       </div>
       <fieldset
@@ -408,77 +370,54 @@ export function ItemForm(props: { base?: ItemVersion }) {
         </legend>
         {d.exemptions.map((x, i) => (
           <div class="finance-repeat finance-grid" key={`exemption-${i}`}>
-            <Field
+            <TextField
               id={`item-exemption-${i}-who`}
               zh="适用对象"
               en="Who"
               path={`exemptions[${i}].who`}
               violations={violations}
-            >
-              {(c) => (
-                <input
-                  {...c}
-                  type="text"
-                  value={x.who}
-                  onInput={(e) =>
-                    set({
-                      exemptions: d.exemptions.map((y, j) =>
-                        j === i ? { ...y, who: e.currentTarget.value } : y,
-                      ),
-                    })
-                  }
-                />
-              )}
-            </Field>
-            <Field
+              value={x.who}
+              onValue={(v) =>
+                set({
+                  exemptions: d.exemptions.map((y, j) => (j === i ? { ...y, who: v } : y)),
+                })
+              }
+            />
+            <SelectField
               id={`item-exemption-${i}-kind`}
               zh="方式"
               en="Kind"
               path={`exemptions[${i}].kind`}
               violations={violations}
-            >
-              {(c) => (
-                <select
-                  {...c}
-                  value={x.kind}
-                  onChange={(e) =>
-                    set({
-                      exemptions: d.exemptions.map((y, j) =>
-                        j === i ? { ...y, kind: e.currentTarget.value as ExemptionDraft['kind'] } : y,
-                      ),
-                    })
-                  }
-                >
-                  <option value="waive">免收 Waived</option>
-                  <option value="percent">按比例减收 Percent off</option>
-                  <option value="amount">按金额收取 Charged at</option>
-                </select>
-              )}
-            </Field>
+              value={x.kind}
+              options={[
+                ['waive', '免收 Waived'],
+                ['percent', '按比例减收 Percent off'],
+                ['amount', '按金额收取 Charged at'],
+              ]}
+              onValue={(v) =>
+                set({
+                  exemptions: d.exemptions.map((y, j) =>
+                    j === i ? { ...y, kind: v as ExemptionDraft['kind'] } : y,
+                  ),
+                })
+              }
+            />
             {x.kind !== 'waive' && (
-              <Field
+              <TextField
                 id={`item-exemption-${i}-value`}
                 zh={x.kind === 'percent' ? '减收比例（%）' : '收取金额（元）'}
                 en={x.kind === 'percent' ? 'Percent off' : 'Amount (yuan)'}
                 path={`exemptions[${i}].${x.kind}`}
                 violations={violations}
-              >
-                {(c) => (
-                  <input
-                    {...c}
-                    type="text"
-                    inputMode="decimal"
-                    value={x.value}
-                    onInput={(e) =>
-                      set({
-                        exemptions: d.exemptions.map((y, j) =>
-                          j === i ? { ...y, value: e.currentTarget.value } : y,
-                        ),
-                      })
-                    }
-                  />
-                )}
-              </Field>
+                inputMode="decimal"
+                value={x.value}
+                onValue={(v) =>
+                  set({
+                    exemptions: d.exemptions.map((y, j) => (j === i ? { ...y, value: v } : y)),
+                  })
+                }
+              />
             )}
             <button
               type="button"
@@ -552,35 +491,30 @@ export function StatusForm(props: { item: ItemVersion }) {
       </h2>
       <FormError sent={sent} shown={(p) => shown.has(p)} />
       <div class="finance-grid">
-        <Field id="status-status" zh="新状态" en="New status" path="status" violations={violations}>
-          {(c) => (
-            <select
-              {...c}
-              value={status}
-              onChange={(e) => setStatus(e.currentTarget.value as ItemVersion['status'])}
-            >
-              <option value="suspended">暂停 Suspend</option>
-              <option value="active">恢复 Reactivate</option>
-              <option value="abolished">取消（不可恢复） Abolish (for good)</option>
-            </select>
-          )}
-        </Field>
-        <Field
+        <SelectField
+          id="status-status"
+          zh="新状态"
+          en="New status"
+          path="status"
+          violations={violations}
+          value={status}
+          options={[
+            ['suspended', '暂停 Suspend'],
+            ['active', '恢复 Reactivate'],
+            ['abolished', '取消（不可恢复） Abolish (for good)'],
+          ]}
+          onValue={(v) => setStatus(v as ItemVersion['status'])}
+        />
+        <TextField
           id="status-effective-from"
           zh="生效日期"
           en="From"
           path="effectiveFrom"
           violations={violations}
-        >
-          {(c) => (
-            <input
-              {...c}
-              type="date"
-              value={effectiveFrom}
-              onInput={(e) => setEffectiveFrom(e.currentTarget.value)}
-            />
-          )}
-        </Field>
+          type="date"
+          value={effectiveFrom}
+          onValue={setEffectiveFrom}
+        />
       </div>
       {status === 'abolished' && (
         <p class="notice" data-testid="abolish-warning">
@@ -590,9 +524,15 @@ export function StatusForm(props: { item: ItemVersion }) {
           />
         </p>
       )}
-      <Field id="status-reason" zh="理由" en="Reason" path="reason" violations={violations}>
-        {(c) => <input {...c} type="text" value={reason} onInput={(e) => setReason(e.currentTarget.value)} />}
-      </Field>
+      <TextField
+        id="status-reason"
+        zh="理由"
+        en="Reason"
+        path="reason"
+        violations={violations}
+        value={reason}
+        onValue={setReason}
+      />
       <fieldset>
         <legend>
           <Bi zh="依据文件" en="Ordering document" />

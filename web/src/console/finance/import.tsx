@@ -5,6 +5,7 @@
 import { useState } from 'preact/hooks';
 import { standardText } from '../../format.js';
 import { type ApiErrorBody, apiJson, type Violation } from '../api.js';
+import { DataTable } from '../table.js';
 import { Bi } from '../ui.js';
 import type { ItemVersion } from './shared.js';
 
@@ -166,70 +167,57 @@ function PreviewTable(props: { preview: Preview }) {
           />
         )}
       </p>
-      <div class="table-wrap">
-        <table class="lines finance-table" data-testid="import-preview">
-          <caption class="visually-hidden">导入预览 Import preview</caption>
-          <thead>
-            <tr>
-              <th scope="col">
-                <Bi zh="行" en="Row" />
-              </th>
-              <th scope="col">
-                <Bi zh="编码" en="Code" />
-              </th>
-              <th scope="col">
-                <Bi zh="名称" en="Name" />
-              </th>
-              <th scope="col">
-                <Bi zh="将写入" en="Would write" />
-              </th>
-              <th scope="col">
-                <Bi zh="错误" en="Errors" />
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {preview.rows.map((r) => (
-              <tr
-                key={r.row}
-                data-testid="preview-row"
-                data-row={r.row}
-                data-state={r.violations.length ? 'error' : 'ok'}
-                class={r.violations.length ? 'finance-row--error' : undefined}
-              >
-                <td>{r.row}</td>
-                <td class="mono">{r.cells.code}</td>
-                <td>{r.cells.name}</td>
-                <td>
-                  {r.item ? (
-                    <>
-                      {r.action === 'create'
-                        ? '新设 New'
-                        : `修订为第 ${r.item.version} 版 Version ${r.item.version}`}{' '}
-                      · {standardText(r.item.standard)}/{r.item.unit} · {r.item.effectiveFrom}
-                    </>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-                <td>
-                  {r.violations.length === 0 ? (
-                    <span>✓ 无 None</span>
-                  ) : (
-                    <ul class="finance-plain finance-errors">
-                      {r.violations.map((v) => (
-                        <li key={v.path + v.rule}>
-                          <span class="mono">{v.path}</span>：{v.message}
-                        </li>
-                      ))}
-                    </ul>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        class="lines finance-table"
+        testId="import-preview"
+        caption="导入预览 Import preview"
+        columns={[
+          { zh: '行', en: 'Row' },
+          { zh: '编码', en: 'Code' },
+          { zh: '名称', en: 'Name' },
+          { zh: '将写入', en: 'Would write' },
+          { zh: '错误', en: 'Errors' },
+        ]}
+      >
+        {preview.rows.map((r) => (
+          <tr
+            key={r.row}
+            data-testid="preview-row"
+            data-row={r.row}
+            data-state={r.violations.length ? 'error' : 'ok'}
+            class={r.violations.length ? 'finance-row--error' : undefined}
+          >
+            <td>{r.row}</td>
+            <td class="mono">{r.cells.code}</td>
+            <td>{r.cells.name}</td>
+            <td>
+              {r.item ? (
+                <>
+                  {r.action === 'create'
+                    ? '新设 New'
+                    : `修订为第 ${r.item.version} 版 Version ${r.item.version}`}{' '}
+                  · {standardText(r.item.standard)}/{r.item.unit} · {r.item.effectiveFrom}
+                </>
+              ) : (
+                '—'
+              )}
+            </td>
+            <td>
+              {r.violations.length === 0 ? (
+                <span>✓ 无 None</span>
+              ) : (
+                <ul class="finance-plain finance-errors">
+                  {r.violations.map((v) => (
+                    <li key={v.path + v.rule}>
+                      <span class="mono">{v.path}</span>：{v.message}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </>
   );
 }

@@ -3,8 +3,11 @@
  * how each range's numbers are used (issued, red, unfinished, unused).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Bi } from '../ui.js';
-import { Field, FormError, LoadError, type Sent, send, useApi, when } from './shared.js';
+import { TextField } from '../fields.js';
+import { DataTable } from '../table.js';
+import { Bi, Failed } from '../ui.js';
+import { useApi } from '../use-api.js';
+import { FormError, type Sent, send, when } from './shared.js';
 
 interface Range {
   id: string;
@@ -49,57 +52,36 @@ export function RangesTab() {
       <h2>
         <Bi zh="各号段使用情况" en="Use of each range" />
       </h2>
-      <LoadError error={error} />
-      <div class="table-wrap">
-        <table class="lines finance-table" data-testid="ranges-table">
-          <caption class="visually-hidden">号段 Ranges</caption>
-          <thead>
-            <tr>
-              <th scope="col">
-                <Bi zh="部门" en="Dept." />
-              </th>
-              <th scope="col">
-                <Bi zh="票据代码 · 号码" en="Code · numbers" />
-              </th>
-              <th scope="col">
-                <Bi zh="状态" en="Status" />
-              </th>
-              <th scope="col" class="num">
-                <Bi zh="已开" en="Issued" />
-              </th>
-              <th scope="col" class="num">
-                <Bi zh="红票" en="Red" />
-              </th>
-              <th scope="col" class="num">
-                <Bi zh="未完成" en="Unfinished" />
-              </th>
-              <th scope="col" class="num">
-                <Bi zh="未用" en="Unused" />
-              </th>
-              <th scope="col">
-                <Bi zh="分配 / 关闭" en="Allocated / closed" />
-              </th>
-              <th scope="col">
-                <Bi zh="操作" en="Action" />
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {ranges.map((r) => (
-              <RangeRow
-                key={r.id}
-                range={r}
-                closing={closing === r.id}
-                onClose={() => setClosing(closing === r.id ? null : r.id)}
-                onClosed={() => {
-                  setClosing(null);
-                  reload();
-                }}
-              />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Failed message={error} />
+      <DataTable
+        class="lines finance-table"
+        testId="ranges-table"
+        caption="号段 Ranges"
+        columns={[
+          { zh: '部门', en: 'Dept.' },
+          { zh: '票据代码 · 号码', en: 'Code · numbers' },
+          { zh: '状态', en: 'Status' },
+          { zh: '已开', en: 'Issued', num: true },
+          { zh: '红票', en: 'Red', num: true },
+          { zh: '未完成', en: 'Unfinished', num: true },
+          { zh: '未用', en: 'Unused', num: true },
+          { zh: '分配 / 关闭', en: 'Allocated / closed' },
+          { zh: '操作', en: 'Action' },
+        ]}
+      >
+        {ranges.map((r) => (
+          <RangeRow
+            key={r.id}
+            range={r}
+            closing={closing === r.id}
+            onClose={() => setClosing(closing === r.id ? null : r.id)}
+            onClosed={() => {
+              setClosing(null);
+              reload();
+            }}
+          />
+        ))}
+      </DataTable>
     </section>
   );
 }
@@ -202,18 +184,17 @@ function CloseForm(props: { range: Range; onDone: () => void }) {
         />
       </p>
       <FormError sent={sent} shown={(p) => p === 'reason'} />
-      <Field id="close-reason" zh="关闭理由" en="Reason" path="reason" violations={violations}>
-        {(c) => (
-          <input
-            {...c}
-            type="text"
-            data-testid="close-reason"
-            ref={reasonField}
-            value={reason}
-            onInput={(e) => setReason(e.currentTarget.value)}
-          />
-        )}
-      </Field>
+      <TextField
+        id="close-reason"
+        zh="关闭理由"
+        en="Reason"
+        path="reason"
+        violations={violations}
+        testId="close-reason"
+        inputRef={reasonField}
+        value={reason}
+        onValue={setReason}
+      />
       <p class="finance-actions">
         <button type="submit" class="button" data-testid="close-submit" disabled={busy}>
           <Bi zh="确认关闭" en="Close the range" />
@@ -262,43 +243,35 @@ function AllocateForm(props: { onDone: () => void }) {
         </p>
       )}
       <div class="finance-grid">
-        <Field
+        <TextField
           id="allocate-department"
           zh="部门编码"
           en="Department code"
           path="department"
           violations={violations}
-        >
-          {(c) => (
-            <input
-              {...c}
-              type="text"
-              value={department}
-              onInput={(e) => setDepartment(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field id="allocate-size" zh="号码个数" en="How many numbers" path="size" violations={violations}>
-          {(c) => (
-            <input
-              {...c}
-              type="text"
-              inputMode="numeric"
-              value={size}
-              onInput={(e) => setSize(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field
+          value={department}
+          onValue={setDepartment}
+        />
+        <TextField
+          id="allocate-size"
+          zh="号码个数"
+          en="How many numbers"
+          path="size"
+          violations={violations}
+          inputMode="numeric"
+          value={size}
+          onValue={setSize}
+        />
+        <TextField
           id="allocate-name"
           zh="部门名称（选填）"
           en="Department name (optional)"
           path="departmentName"
           violations={violations}
           hint="票据上印的执收单位名称 The collecting unit as receipts print it"
-        >
-          {(c) => <input {...c} type="text" value={name} onInput={(e) => setName(e.currentTarget.value)} />}
-        </Field>
+          value={name}
+          onValue={setName}
+        />
       </div>
       <p class="finance-actions">
         <button type="submit" class="button" data-testid="allocate-submit" disabled={busy}>

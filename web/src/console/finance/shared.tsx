@@ -1,10 +1,7 @@
 /**
- * What the finance bureau's screens share: loading an API answer, sending a form and showing
- * the API's own violations next to their fields (the rules and messages are the server's,
- * never restated here), and the labels of the catalogue's states.
+ * What the finance bureau's screens share: sending a form and showing the API's violations that
+ * no field shows (fields.tsx shows the others), and the labels of the catalogue's states.
  */
-import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { Bilingual, Exemption, Standard } from '../../format.js';
 import { type ApiErrorBody, apiJson, type Violation } from '../api.js';
 import { Bi } from '../ui.js';
@@ -70,39 +67,6 @@ export function when(iso: string): string {
   return new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
 }
 
-/** An API read: loading, its answer, or why it failed; `reload` reads again. */
-export function useApi<T>(path: string | null) {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [count, setCount] = useState(0);
-  useEffect(() => {
-    if (!path) return;
-    let current = true;
-    setError(null);
-    apiJson<T & ApiErrorBody>(path).then(
-      (answer) => {
-        if (!current) return;
-        if (answer.status === 200) setData(answer.body);
-        else setError(answer.body?.message ?? `HTTP ${answer.status}`);
-      },
-      () => current && setError('网络错误 Network error'),
-    );
-    return () => {
-      current = false;
-    };
-  }, [path, count]);
-  const reload = useCallback(() => setCount((c) => c + 1), []);
-  return { data, error, reload };
-}
-
-export function LoadError(props: { error: string | null }) {
-  return props.error ? (
-    <p class="notice notice--error" role="alert">
-      {props.error}
-    </p>
-  ) : null;
-}
-
 /** What a form's submission came to: the answer, or the API's refusal with its violations. */
 export type Sent<T> = { ok: true; body: T } | { ok: false; message: string; violations: Violation[] };
 
@@ -122,54 +86,6 @@ export async function send<T>(method: string, path: string, body: unknown): Prom
   } catch {
     return { ok: false, message: '网络错误，请重试。Network error: try again.', violations: [] };
   }
-}
-
-/** The attributes a field's control needs to be tied to its label and its errors. */
-export interface FieldControl {
-  id: string;
-  'aria-invalid': boolean;
-  'aria-describedby'?: string;
-}
-
-/**
- * A labelled field whose control gets the API's violations of `path` right under it (and is
- * marked invalid, and described by them).
- */
-export function Field(props: {
-  id: string;
-  zh: string;
-  en: string;
-  path: string;
-  violations: Violation[];
-  hint?: string;
-  children: (control: FieldControl) => ComponentChildren;
-}) {
-  const mine = props.violations.filter((v) => v.path === props.path);
-  const errorId = `${props.id}-error`;
-  const hintId = `${props.id}-hint`;
-  const described = [props.hint ? hintId : '', mine.length ? errorId : ''].filter(Boolean).join(' ');
-  return (
-    <div class="field">
-      <label for={props.id}>
-        <Bi zh={props.zh} en={props.en} />
-      </label>
-      {props.children({
-        id: props.id,
-        'aria-invalid': mine.length > 0,
-        ...(described ? { 'aria-describedby': described } : {}),
-      })}
-      {props.hint && (
-        <p class="hint" id={hintId}>
-          {props.hint}
-        </p>
-      )}
-      {mine.length > 0 && (
-        <p class="field-error" id={errorId} data-testid="field-error" data-path={props.path}>
-          {mine.map((v) => v.message).join('；')}
-        </p>
-      )}
-    </div>
-  );
 }
 
 /** A refused form's message, and the violations that no field shows (e.g. a 409). */
