@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { checksKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { getDeps } from '../../lambdas/app/deps.js';
 import { NumberTaker } from '../../lambdas/app/number-taker.js';
 import { dateInZone } from '../../lambdas/core/dates.js';
@@ -282,14 +283,14 @@ describe('a transaction cancelled for another reason than a failed condition', (
       CancellationReasons: [{ Code: code }, { Code: 'None' }, { Code: 'None' }],
     });
 
-  /** Cancels every completing transaction (the one that writes the PDF row) with `code`. */
+  /** Cancels every completing transaction (the one that writes the public check row) with `code`. */
   function cancelCompletion(code: string) {
     (getDeps().db as unknown as { send: Send }).send = async (command) => {
       const items = (command.input as { TransactItems?: { Put?: { Item?: { sk?: string } } }[] })
         ?.TransactItems;
       if (
         command.constructor.name === 'TransactWriteCommand' &&
-        items?.some((i) => i.Put?.Item?.sk === 'PDF')
+        items?.some((i) => i.Put?.Item?.sk === checksKey({ code: '', number: '' }).sk)
       )
         throw cancelled(code);
       return originalSend(command);
