@@ -35,7 +35,9 @@ const USAGE = {
     '  signed with the issuer key of the server whose data directory is FEEPROOF_DATA_DIR (.data)',
   ].join('\n'),
   verify: [
-    'usage: feeproof verify <file.pdf> [--keys keys.json] [--url URL]',
+    'usage: feeproof verify <file.pdf|receipt.xml> [--keys keys.json] [--url URL]',
+    '  a .xml file (the national EInvoice XML) is checked for both signatures: the collecting',
+    "  unit's (开票单位签章) and the finance bureau's supervision signature (财政部门监制签章);",
     '  exit 0 genuine, 1 not genuine, 2 unusable input; without --keys the keys come from',
     '  URL/v1/keys (URL: --url, else FEEPROOF_PUBLIC_URL, else http://127.0.0.1:$PORT)',
   ].join('\n'),
@@ -192,7 +194,15 @@ async function verify(args: string[]) {
   const [file] = positionals;
   if (!file) fail(USAGE.verify);
   let pdf: Uint8Array;
-  let published: { keys: { keyId: string; certificatePem: string; status: string }[] };
+  let published: {
+    keys: {
+      keyId: string;
+      certificatePem: string;
+      status: string;
+      role?: 'unit' | 'supervision';
+      department?: string;
+    }[];
+  };
   try {
     pdf = new Uint8Array(readFileSync(file));
     published = values.keys
@@ -201,6 +211,7 @@ async function verify(args: string[]) {
   } catch (e) {
     fail(`cannot read the input: ${(e as Error).message}`);
   }
+  if (file.endsWith('.xml')) await verifyEInvoice(pdf, published.keys);
   const { verifyPdfSignature } = await import('../lambdas/adapters/pdf/verify.js');
   const { certificateFromPem } = await import('../lambdas/adapters/signing/certificate.js');
   const report = await verifyPdfSignature(
@@ -220,6 +231,51 @@ async function verify(args: string[]) {
     `${report.ok ? 'genuine: the signature verifies against a published key' : 'NOT genuine'}\n`,
   );
   process.exit(report.ok ? 0 : readable ? 1 : 2);
+}
+
+/** Offline check of a receipt's national XML: the data rebuilt from it, and both signatures over it. */
+async function verifyEInvoice(
+  bytes: Uint8Array,
+  keys: Parameters<typeof import('../lambdas/adapters/dynamo/keyring.js').keyResolverOf>[0],
+): Promise<never> {
+  const [
+    { parseEInvoiceXml, receiptOfEInvoice },
+    { canonicalReceipt },
+    { checkTwoSignatures },
+    { keyResolverOf },
+  ] = await Promise.all([
+    import('../lambdas/core/einvoice.js'),
+    import('../lambdas/core/receipt.js'),
+    import('../lambdas/core/two-signatures.js'),
+    import('../lambdas/adapters/dynamo/keyring.js'),
+  ]);
+  let read: ReturnType<typeof receiptOfEInvoice>;
+  try {
+    read = receiptOfEInvoice(parseEInvoiceXml(new TextDecoder('utf-8', { fatal: true }).decode(bytes)));
+  } catch (e) {
+    fail(`not a receipt's EInvoice XML: ${(e as Error).message}`);
+  }
+  const { content, signatures } = read;
+  process.stdout.write(`receipt ${content.code}/${content.number} (${content.kind})\n`);
+  const report = await checkTwoSignatures(
+    canonicalReceipt(content),
+    content.department,
+    signatures,
+    keyResolverOf(keys),
+  );
+  for (const [name, check] of [
+    ['unit signature (开票单位签章)', report.unit],
+    ['supervision signature (财政部门监制签章)', report.supervision],
+  ] as const)
+    process.stdout.write(
+      check.ok
+        ? `pass  ${name}: key ${check.keyId}\n`
+        : `FAIL  ${name}: ${check.error.code}: ${check.error.message}\n`,
+    );
+  process.stdout.write(
+    `${report.ok ? 'genuine: both signatures verify against published keys' : 'NOT genuine'}\n`,
+  );
+  process.exit(report.ok ? 0 : 1);
 }
 
 async function catalogue(args: string[]) {

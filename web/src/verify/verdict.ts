@@ -11,6 +11,7 @@ import type {
   PdfCheckAnswer,
   PublicReceipt,
   ReceiptRelations,
+  SignatureKind,
   VerifyAnswer,
 } from '../../../lambdas/handlers/verify.js';
 import type { ApiError } from '../api.js';
@@ -100,6 +101,18 @@ export const UNREACHABLE: Verdict = {
 };
 
 const NOT_GENUINE: Bilingual = ['非真票', 'Not genuine'];
+
+/** Which signatures held: both of a receipt issued under supervision, or an older receipt's one. */
+const TWO_SIGNATURES: Record<SignatureKind, Reason[]> = {
+  two: [
+    said(
+      '开票单位签章与财政部门监制签章均有效。',
+      'The collecting unit’s signature and the finance bureau’s supervision signature both verify.',
+      'signatures-two',
+    ),
+  ],
+  bureau_only: [],
+};
 
 const ref = (r: ReceiptRef) => `代码 ${r.code} 号码 ${r.number}`;
 const refEn = (r: ReceiptRef) => `code ${r.code}, number ${r.number}`;
@@ -252,7 +265,11 @@ export function numbersVerdict(got: Got<VerifyAnswer> | null, qr: QrEvidence | n
           '本系统登记的票据数据与签发时的签名不符。',
           'The registered receipt no longer matches the signature made when it was issued.',
         ),
-        reasons: [body.message ?? body.error ?? ''].filter(Boolean),
+        // Each signature that fails on its own line: 开票单位签章 (the unit's), 财政部门监制签章 (the bureau's).
+        reasons:
+          'failures' in body && body.failures?.length
+            ? body.failures.map((f) => f.message)
+            : [body.message ?? body.error ?? ''].filter(Boolean),
       },
       checks: body.checks,
     };
@@ -279,7 +296,11 @@ export function numbersVerdict(got: Got<VerifyAnswer> | null, qr: QrEvidence | n
         receipt,
         checks,
       };
-    return { verdict: genuineOrReversed(body), receipt, checks };
+    return {
+      verdict: genuineOrReversed(body, TWO_SIGNATURES[body.signatures ?? 'bureau_only']),
+      receipt,
+      checks,
+    };
   }
   if (status === 404)
     return {
