@@ -308,6 +308,16 @@ const ROUTE_TABLE = [
     request: { params: receiptPath },
   },
   {
+    // Issue 17: the receipt as the national data standard's EInvoice XML, with both signatures.
+    id: 'getReceiptEInvoice',
+    method: 'GET',
+    path: '/v1/receipts/{code}/{number}/einvoice.xml',
+    group: 'receipts',
+    access: ['collector', 'auditor'],
+    summary: "A receipt's national XML (EInvoice): the caller's department's, or any for an auditor",
+    request: { params: receiptPath },
+  },
+  {
     id: 'reverseReceipt',
     method: 'POST',
     path: '/v1/receipts/{code}/{number}/reversal',
