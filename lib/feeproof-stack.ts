@@ -13,6 +13,7 @@ import { Api } from './api.js';
 import { Auth } from './auth.js';
 import { TableBackup } from './backup.js';
 import { type FeeproofStackProps, resolveSettings, weakenedDefaults } from './config.js';
+import { ExportsBucket } from './exports-bucket.js';
 import { FUNCTION_SPECS, Functions, RECOVERY } from './functions.js';
 import { keyAdmin } from './key-policy.js';
 import { acknowledgeFindings } from './nag.js';
@@ -38,6 +39,8 @@ export class FeeproofStack extends Stack {
   readonly web: Web;
   readonly functions: Functions;
   readonly receiptPdfs: ReceiptPdfStore;
+  /** Audit export jobs' files (issue 14). */
+  readonly exports: ExportsBucket;
   readonly recoverySchedule: events.Rule;
   readonly observability: Observability;
   readonly firewall?: WebFirewall;
@@ -106,6 +109,7 @@ export class FeeproofStack extends Stack {
       logBucket: this.web.logBucket,
       retentionYears: settings.receiptRetentionYears,
     });
+    this.exports = new ExportsBucket(this, 'Exports', { logBucket: this.web.logBucket });
     this.functions = new Functions(this, 'Functions', {
       projectRoot: PROJECT_ROOT,
       handlerEntry: defaultHandlerEntry,
@@ -114,6 +118,7 @@ export class FeeproofStack extends Stack {
       tables: this.tables,
       signingKey: this.signingKey,
       receiptPdfs: this.receiptPdfs,
+      exports: this.exports,
     });
     this.api.addRoutes(this.functions.byGroup);
 

@@ -17,6 +17,7 @@ import { ROUTE_GROUPS, type RouteGroup } from '../lambdas/runtime/routes.js';
 import type { TableId } from '../lambdas/runtime/tables.js';
 import { LAMBDA_FONT_PATH, nodejsBundling } from './bundling.js';
 import { ENV, type FeeproofSettings } from './config.js';
+import type { ExportsBucket } from './exports-bucket.js';
 import { pascal } from './names.js';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from './observability.js';
 import type { ReceiptPdfStore } from './receipt-store.js';
@@ -38,6 +39,8 @@ export const EVENT_KEY_PATTERN = 'EVENT#*';
 export const EVENTS_TABLE: TableId = 'ledger';
 /** Partition keys of the alert rows (keys.ts alertKey), whose state auditors move. */
 export const ALERT_KEY_PATTERN = 'ALERT#*';
+/** Partition keys of the audit export job rows (keys.ts exportJobKey). */
+export const EXPORT_KEY_PATTERN = 'EXPORT#*';
 /** Partition keys of the public check rows (lambdas/adapters/dynamo/keys.ts, checksKey). */
 export const CHECK_KEY_PATTERN = 'CHECK#*';
 /** Partition keys of the running totals (keys.ts totalsKey): all the statistics function reads. */
@@ -66,6 +69,8 @@ export interface FunctionSpec {
   keys?: Partial<Record<TableId, string[]>>;
   /** The receipts bucket (lib/receipt-store.ts): `write` stores and reads PDFs, `read` reads them; absent: none. */
   receiptPdfs?: 'read' | 'write';
+  /** Runs audit export jobs (lib/exports-bucket.ts): writes the exports bucket, invokes itself. */
+  exportJobs?: true;
 }
 
 export const RECOVERY = 'recovery';
@@ -135,7 +140,10 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
     signingKey: 'none',
     rendersPdf: false,
     memorySize: 1024,
-    timeout: API_TIMEOUT,
+    // Export jobs run in asynchronous invocations of this function, for minutes; API Gateway
+    // still ends an HTTP request at its 30 s integration limit.
+    timeout: Duration.minutes(10),
+    exportJobs: true,
     latencyP99: Duration.seconds(10),
   },
   stats: {
@@ -191,6 +199,7 @@ export interface FunctionsProps {
   tables: Tables;
   signingKey: SigningKey;
   receiptPdfs: ReceiptPdfStore;
+  exports: ExportsBucket;
 }
 
 export class Functions extends Construct {
@@ -276,6 +285,7 @@ export class Functions extends Construct {
     for (const { definition, table } of props.tables.all) environment[definition.envVar] = table.tableName;
     if (spec.rendersPdf) environment[ENV.fontPath] = LAMBDA_FONT_PATH;
     if (spec.receiptPdfs) environment[ENV.receiptsBucket] = props.receiptPdfs.bucket.bucketName;
+    if (spec.exportJobs) environment[ENV.exportsBucket] = props.exports.bucket.bucketName;
     // Issue 15's settings, to the functions that read them: the statistics' small-cell rule, the
     // complaint form (limits, phone, address key) and the scheduled contact retention.
     if (name === 'stats') environment[ENV.statsMinReceipts] = String(settings.statsMinReceipts);
@@ -326,6 +336,11 @@ export class Functions extends Construct {
     if (spec.signingKey === 'public-key') props.signingKey.grantPublicKey(fn);
     if (spec.receiptPdfs === 'write') props.receiptPdfs.grantWrite(role);
     if (spec.receiptPdfs === 'read') props.receiptPdfs.grantRead(role);
+    if (spec.exportJobs) {
+      props.exports.grantJobs(fn);
+      // Export job rows (keys.ts exportJobKey): created and moved by this function alone.
+      grantExportJobs(role, props.tables);
+    }
     return fn;
   }
 }
@@ -439,6 +454,17 @@ function grantTable(
     new iam.PolicyStatement({
       actions: writes.length > 0 ? [...KEY_READ_ACTIONS, ...KEY_WRITE_ACTIONS] : KEY_READ_ACTIONS,
       resources: [tables.key.keyArn],
+    }),
+  );
+}
+
+/** PutItem and UpdateItem of the export job rows alone (their reads come with the table's). */
+function grantExportJobs(role: iam.IRole, tables: Tables): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: TABLE_WRITE_ACTIONS,
+      resources: [tables.byId.get(EVENTS_TABLE)!.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [EXPORT_KEY_PATTERN] } },
     }),
   );
 }

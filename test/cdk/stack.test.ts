@@ -17,6 +17,7 @@ import { defaultHandlerEntry } from '../../lib/feeproof-stack.js';
 import {
   ALERT_KEY_PATTERN,
   EVENT_KEY_PATTERN,
+  EXPORT_KEY_PATTERN,
   FONT_FILE,
   FUNCTION_SPECS,
   type FunctionName,
@@ -367,6 +368,15 @@ describe('event rows only', () => {
           Action: 'dynamodb:UpdateItem',
           Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [ALERT_KEY_PATTERN] } },
         }),
+        // The function that runs audit export jobs writes their rows too (test/cdk/exports.test.ts).
+        ...(FUNCTION_SPECS[name].exportJobs
+          ? [
+              expect.objectContaining({
+                Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+                Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [EXPORT_KEY_PATTERN] } },
+              }),
+            ]
+          : []),
       ]);
     },
   );
