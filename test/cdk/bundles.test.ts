@@ -741,9 +741,12 @@ describe('receipts, verify and recovery', () => {
     const res = await invoke('verify', apiEvent('listKeys'));
     expect(res.statusCode).toBe(200);
     const { keys } = bodyOf(res);
-    expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatchObject({ status: 'current', algorithm: 'ES256' });
-    expect(keys[0].certificatePem).toContain('BEGIN CERTIFICATE');
+    // The bureau's key and, since issue 17, the issuing department's (role unit).
+    expect(keys.map((k: { role: string }) => k.role).sort()).toEqual(['supervision', 'unit']);
+    for (const key of keys) {
+      expect(key).toMatchObject({ status: 'current', algorithm: 'ES256' });
+      expect(key.certificatePem).toContain('BEGIN CERTIFICATE');
+    }
   });
 
   it('KMS down: 503 to retry with the same key, the number kept by a pending receipt, the failure logged', async () => {
