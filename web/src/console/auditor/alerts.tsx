@@ -11,7 +11,7 @@ import { SelectField, TextField } from '../fields.js';
 import { More } from '../table.js';
 import { Bi, Failed } from '../ui.js';
 import { errorText, NETWORK_ERROR, usePaged } from '../use-api.js';
-import { DateRange, type Filters, queryOf, useRemembered } from './filters.js';
+import { DateRange, FilterForm, type Filters, queryOf, useRemembered } from './filters.js';
 
 export interface Alert {
   id: string;
@@ -179,13 +179,12 @@ export function Alerts() {
       <h1>
         <Bi zh="预警" en="Alerts" />
       </h1>
-      <form
-        class="filters"
-        aria-label="筛选 Filters"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setFilters(draft);
-        }}
+      <FilterForm
+        label="筛选 Filters"
+        testId="alert-filter"
+        zh="筛选"
+        en="Filter"
+        onApply={() => setFilters(draft)}
       >
         <SelectField
           id="alert-type"
@@ -222,10 +221,7 @@ export function Alerts() {
           onValue={set('department')}
         />
         <DateRange idPrefix="alert" value={draft} onChange={(r) => setDraft({ ...draft, ...r })} />
-        <button type="submit" class="button" data-testid="alert-filter">
-          <Bi zh="筛选" en="Filter" />
-        </button>
-      </form>
+      </FilterForm>
       <Failed message={error} />
       {!loading && !error && items.length === 0 && (
         <p class="muted">

@@ -12,6 +12,7 @@ import { type Column, DataTable } from '../table.js';
 import { Bi, ReadState } from '../ui.js';
 import { errorText, NETWORK_ERROR } from '../use-api.js';
 import type { ChartSpec } from './charts.js';
+import { FilterForm } from './filters.js';
 
 interface Group {
   group: string;
@@ -204,13 +205,12 @@ export function Dashboard() {
       <h1>
         <Bi zh="收费概览" en="Dashboard" />
       </h1>
-      <form
-        class="filters"
-        aria-label="日期范围 Date range"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setRange(draft);
-        }}
+      <FilterForm
+        label="日期范围 Date range"
+        testId="stats-apply"
+        zh="查看"
+        en="Show"
+        onApply={() => setRange(draft)}
       >
         <div class="field">
           <label for="stats-from">
@@ -236,10 +236,7 @@ export function Dashboard() {
             onInput={(e) => setDraft({ ...draft, to: e.currentTarget.value })}
           />
         </div>
-        <button type="submit" class="button" data-testid="stats-apply">
-          <Bi zh="查看" en="Show" />
-        </button>
-      </form>
+      </FilterForm>
       <ReadState error={error} done={!!stats} />
       {stats && (
         <>

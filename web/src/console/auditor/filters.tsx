@@ -1,6 +1,9 @@
 /** The auditors' filter forms: what they remember, a filter set as a query string, a date range. */
+
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { TextField } from '../fields.js';
+import { Bi } from '../ui.js';
 
 /** What a screen was showing, kept while the console is open (in memory only). */
 const remembered = new Map<string, unknown>();
@@ -57,5 +60,31 @@ export function DateRange(props: {
         onValue={(to) => props.onChange({ to: to || undefined })}
       />
     </>
+  );
+}
+
+/** A filter form: its fields, then the button that applies them (`testId`, `zh`, `en`). */
+export function FilterForm(props: {
+  label: string;
+  onApply: () => void;
+  testId: string;
+  zh: string;
+  en: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <form
+      class="filters"
+      aria-label={props.label}
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onApply();
+      }}
+    >
+      {props.children}
+      <button type="submit" class="button" data-testid={props.testId}>
+        <Bi zh={props.zh} en={props.en} />
+      </button>
+    </form>
   );
 }

@@ -12,7 +12,7 @@ import { SelectField } from '../fields.js';
 import { More } from '../table.js';
 import { Bi, Failed } from '../ui.js';
 import { usePaged } from '../use-api.js';
-import { DateRange, type Filters, queryOf } from './filters.js';
+import { DateRange, FilterForm, type Filters, queryOf } from './filters.js';
 
 interface LedgerEvent {
   id: string;
@@ -109,13 +109,12 @@ export function History(props: { focus?: string }) {
       <h1>
         <Bi zh="变更记录" en="Change history" />
       </h1>
-      <form
-        class="filters"
-        aria-label="筛选 Filters"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setFilters(draft);
-        }}
+      <FilterForm
+        label="筛选 Filters"
+        testId="event-filter"
+        zh="筛选"
+        en="Filter"
+        onApply={() => setFilters(draft)}
       >
         <SelectField
           id="event-type"
@@ -127,10 +126,7 @@ export function History(props: { focus?: string }) {
           onValue={(type) => setDraft({ ...draft, type: type || undefined })}
         />
         <DateRange idPrefix="event" value={draft} onChange={(r) => setDraft({ ...draft, ...r })} />
-        <button type="submit" class="button" data-testid="event-filter">
-          <Bi zh="筛选" en="Filter" />
-        </button>
-      </form>
+      </FilterForm>
       <Failed message={error} />
       <ol class="event-list">
         {shown.map((e) => (

@@ -17,7 +17,7 @@ import { SelectField, TextField } from '../fields.js';
 import { type Column, DataTable } from '../table.js';
 import { Bi, Failed, Loading, ReadState } from '../ui.js';
 import { errorText, NETWORK_ERROR, useApi } from '../use-api.js';
-import { DateRange, type Filters, queryOf, useRemembered } from './filters.js';
+import { DateRange, FilterForm, type Filters, queryOf, useRemembered } from './filters.js';
 
 const PAGE = 50;
 const receiptHash = (r: ReceiptRef) => `#receipts/${r.code}/${r.number}`;
@@ -92,11 +92,12 @@ export function ReceiptSearch() {
       <h1>
         <Bi zh="票据查询" en="Receipt search" />
       </h1>
-      <form
-        class="filters"
-        aria-label="查询条件 Search filters"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <FilterForm
+        label="查询条件 Search filters"
+        testId="search"
+        zh="查询"
+        en="Search"
+        onApply={() => {
           setPages([undefined]);
           setPage(0);
           setFilters({ ...draft });
@@ -156,10 +157,7 @@ export function ReceiptSearch() {
           onValue={set('maxAmount')}
         />
         <DateRange idPrefix="q" value={draft} onChange={(r) => setDraft({ ...draft, ...r })} />
-        <button type="submit" class="button" data-testid="search">
-          <Bi zh="查询" en="Search" />
-        </button>
-      </form>
+      </FilterForm>
       {error && <Failed message={error} />}
       {filters && !result && !error && <Loading />}
       {result && (
