@@ -1,4 +1,8 @@
-/** The open-data page's charts: bars (amounts in yuan) and lines (counts), drawn by web/src/charts.ts. */
+/**
+ * The open-data page's charts: bars (amounts in yuan) and lines (counts), drawn by
+ * web/src/charts.ts (no tooltip: the pages' CSP refuses its inline styles). A chunk that
+ * stats.ts imports after the tables are shown; the tables carry the figures.
+ */
 import { drawChart as draw } from '../charts.js';
 
 export interface Series {
