@@ -25,7 +25,9 @@ export type EventType =
   | 'complaint.read'
   | 'complaint.replied'
   | 'complaint.resolved'
-  | 'complaint.contact_removed';
+  | 'complaint.contact_removed'
+  /** An auditor created an export job (issue 14): who, and the query. */
+  | 'audit.export';
 
 /** One entry of the change history: kept forever, never rewritten. */
 export interface LedgerEvent {
@@ -172,4 +174,15 @@ export interface BlobStore {
   putOnce(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
   get(key: string): Promise<Uint8Array | undefined>;
   exists(key: string): Promise<boolean>;
+}
+
+/**
+ * Where audit export jobs write their CSV (issue 14): an exports bucket in AWS (not the receipts
+ * bucket: exports expire), a directory under the data directory locally.
+ */
+export interface ExportFiles {
+  /** Writes a job's file from its chunks as they come; answers its size in bytes. */
+  write(id: string, chunks: AsyncIterable<string>): Promise<number>;
+  /** A URL that serves the finished file, and until when. */
+  downloadUrl(id: string, now: Date): Promise<{ url: string; expiresAt: string }>;
 }

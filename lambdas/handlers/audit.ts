@@ -1,12 +1,21 @@
+import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { csvWriter } from '../adapters/csv.js';
 import { decodeCursor, planListing, planReceipts } from '../adapters/dynamo/audit-query.js';
 import type { StoredAlert } from '../adapters/dynamo/audit-repo.js';
 import { newEvent, recordEvent } from '../adapters/dynamo/events.js';
 import { getDeps } from '../app/deps.js';
+import {
+  createExportJob,
+  type ExportSource,
+  exportJobStatus,
+  isExportJobEvent,
+  runExportJob,
+} from '../app/exports.js';
 import { changeAlertState } from '../app/supervision.js';
 import { dateInZone } from '../core/dates.js';
 import { notFound } from '../core/errors.js';
+import type { ExportJob } from '../core/export-jobs.js';
 import { formatYuan } from '../core/money.js';
 import type { LedgerEvent, StoredReceipt } from '../core/ports.js';
 import { linesInYuan } from '../core/receipt.js';
@@ -133,8 +142,29 @@ function csvRows(r: StoredReceipt): string {
   );
 }
 
+/**
+ * The export's CSV, header first, every receipt the filters find (newest first, page by page
+ * through the audit repository), counting the data rows as they go.
+ */
+function exportCsv(f: Filters, range: { from: string; to: string }): ExportSource {
+  const deps = getDeps();
+  const receipts = deps.audit.allReceipts(planReceipts(f, range), matches(f), deps.now());
+  let rows = 0;
+  async function* chunks() {
+    yield EXPORT_CSV.header;
+    for await (const receipt of receipts) {
+      rows += receipt.lines.length;
+      yield csvRows(receipt);
+    }
+  }
+  return { chunks: chunks(), rows: () => rows };
+}
+
+/** An export job's CSV: the query stored in its row, date range included. */
+const jobCsv = (query: ExportJob['query']) => exportCsv(query as Filters, query);
+
 /** The auditors' side: query, totals, export, alerts, history, reconciliation. */
-export const handler = groupHandler('audit', {
+const http = groupHandler('audit', {
   auditReceipts: async (req) => {
     const q = req.input.query;
     const plan = planReceipts(q, dateRange(q));
@@ -147,17 +177,37 @@ export const handler = groupHandler('audit', {
 
   auditExport: async (req) => {
     const q = req.input.query;
-    const plan = planReceipts(q, dateRange(q));
+    const csv = exportCsv(q, dateRange(q));
     await recordRead(req);
-    const deps = getDeps();
-    const receipts = deps.audit.allReceipts(plan, matches(q), deps.now());
-    async function* csv() {
-      yield EXPORT_CSV.header;
-      for await (const receipt of receipts) yield csvRows(receipt);
-    }
-    return streamed('text/csv; charset=utf-8', csv(), {
+    return streamed('text/csv; charset=utf-8', csv.chunks, {
       'content-disposition': `attachment; filename="feeproof-receipts.csv"`,
     });
+  },
+
+  createAuditExport: async (req) => {
+    const { format: _format, ...filters } = req.input.body;
+    const range = dateRange(filters);
+    planReceipts(filters, range); // a filter the plan refuses answers 400 before anything is written
+    const job = await createExportJob(
+      getDeps(),
+      req.caller!.username,
+      { ...filters, ...range },
+      req.body,
+      jobCsv,
+    );
+    return json(
+      202,
+      { id: job.id, status: job.status, createdAt: job.createdAt },
+      {
+        location: `/v1/audit/exports/${job.id}`,
+      },
+    );
+  },
+
+  getAuditExport: async (req) => {
+    const job = await exportJobStatus(getDeps(), req.input.params.id);
+    await recordRead(req);
+    return json(200, job);
   },
 
   auditStats: async (req) => {
@@ -240,3 +290,12 @@ export const handler = groupHandler('audit', {
     });
   },
 });
+
+/**
+ * The audit function: the HTTP routes above, and the asynchronous invocations (Lambda Invoke,
+ * `InvocationType: Event`) by which it runs its own export jobs (app/exports.ts).
+ */
+export async function handler(event: unknown, context: Context) {
+  if (isExportJobEvent(event)) return runExportJob(getDeps(), event.feeproofExportJob, jobCsv);
+  return http(event as Parameters<typeof http>[0], context as Parameters<typeof http>[1]);
+}

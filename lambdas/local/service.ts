@@ -1,7 +1,11 @@
-import type { Server } from 'node:http';
-import { dirname, resolve } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { migrateLegacyCheckRows } from '../adapters/dynamo/check-repo.js';
+import { DirectoryExportFiles, LOCAL_EXPORTS_PATH } from '../adapters/exports/directory-files.js';
 import { recoverPending } from '../app/completion.js';
 import { getDeps, resetDeps } from '../app/deps.js';
 import { dataDir as configuredDataDir } from '../runtime/config.js';
@@ -10,7 +14,7 @@ import { type LogIntegrator, logVkey, startLogIntegrator } from './log.js';
 import { seedDemoCatalogue } from './seed.js';
 import { createLocalServer } from './server.js';
 import { ensureTables } from './tables.js';
-import { loadIssuerKey } from './tokens.js';
+import { type IssuerKey, loadIssuerKey, verifyToken } from './tokens.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -86,12 +90,64 @@ export async function prepareLocalService(options: LocalServiceOptions = {}): Pr
 
 /** The API and the web pages on 127.0.0.1:`port`, in this process. */
 export async function listenLocal(port: number, dataDir: string): Promise<Server> {
-  const server = createLocalServer({ issuerKey: await loadIssuerKey(dataDir), webDir: resolve(ROOT, 'web') });
+  const issuerKey = await loadIssuerKey(dataDir);
+  const server = createLocalServer({ issuerKey, webDir: resolve(ROOT, 'web') });
+  // Finished export jobs' files (issue 14): a local route only, in front of the API's.
+  const [api] = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    void serveExportFile(req, res, issuerKey, dataDir).then((served) => served || api!(req, res));
+  });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(port, '127.0.0.1', () => ok());
   });
   return server;
+}
+
+const EXPORT_FILE = new RegExp(`^${LOCAL_EXPORTS_PATH}/([0-9a-f]{32})\\.csv$`);
+
+/**
+ * The local stand-in for an export's pre-signed S3 URL (`<data dir>/exports/<id>.csv`): the URL
+ * that GET /v1/audit/exports/{id} answers, fetched with an auditor's token (checked as the API
+ * checks tokens) before the `expires` it carries. False when the request is not for it.
+ */
+async function serveExportFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  issuerKey: IssuerKey,
+  dataDir: string,
+): Promise<boolean> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const id = EXPORT_FILE.exec(url.pathname)?.[1];
+  if (!id || req.method !== 'GET') return false;
+  const refuse = (status: number, error: string, message: string) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ error, message, details: [] }));
+    return true;
+  };
+  const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const claims = token ? await verifyToken(issuerKey, token) : null;
+  if (!claims) return refuse(401, 'unauthorized', 'a valid bearer token is required');
+  const groups = (claims as Record<string, unknown>)['cognito:groups'];
+  if (!Array.isArray(groups) || !groups.includes('auditor'))
+    return refuse(403, 'forbidden', 'an export is for auditors only');
+  const expires = Date.parse(url.searchParams.get('expires') ?? '');
+  if (!(expires > Date.now()))
+    return refuse(403, 'expired', 'the download URL has expired; ask for the job again');
+  const file = new DirectoryExportFiles(join(dataDir, 'exports'), '').path(id);
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => undefined,
+  );
+  if (size === undefined) return refuse(404, 'not_found', `export ${id} has no file`);
+  res.writeHead(200, {
+    'content-type': 'text/csv; charset=utf-8',
+    'content-length': String(size),
+    'content-disposition': `attachment; filename="feeproof-receipts-${id}.csv"`,
+  });
+  await pipeline(createReadStream(file), res);
+  return true;
 }
 
 /** Stops accepting, ends the connections kept alive, and writes the public check counts held. */

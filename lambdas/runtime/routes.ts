@@ -14,6 +14,7 @@ import {
   complaintResolveRequest,
   MAX_COMPLAINT_BYTES,
 } from '../core/complaints.js';
+import { exportJobPath } from '../core/export-jobs.js';
 import {
   alertPath,
   alertStateRequest,
@@ -353,6 +354,28 @@ const ROUTE_TABLE = [
     access: ['auditor'],
     summary: 'Every matching receipt line as CSV (UTF-8 with BOM)',
     request: { query: auditExportQuery },
+  },
+  // Export jobs (issue 14): an export larger than one Lambda response, written to a file.
+  {
+    id: 'createAuditExport',
+    method: 'POST',
+    path: '/v1/audit/exports',
+    group: 'audit',
+    access: ['auditor'],
+    summary:
+      'Start an export job over the filters of GET /v1/audit/export (a JSON body, {} for the defaults); answers 202 with its id (audit.export)',
+    body: { type: 'json' },
+    request: { body: auditExportQuery },
+  },
+  {
+    id: 'getAuditExport',
+    method: 'GET',
+    path: '/v1/audit/exports/{id}',
+    group: 'audit',
+    access: ['auditor'],
+    summary:
+      'An export job: queued, running, done (with its row count and a download URL valid for 5 minutes) or failed',
+    request: { params: exportJobPath },
   },
   {
     id: 'auditAlerts',

@@ -133,6 +133,9 @@ export const LISTING_INDEX = { name: 'listing', partition: 'gsi1pk', sort: 'gsi1
 export const listingMonthsKey = (prefix: ListingPrefix) => ({ pk: `MONTHS#${prefix}`, sk: 'MONTHS' });
 
 export const eventKey = (id: string) => ({ pk: `EVENT#${id}`, sk: 'EVENT' });
+/** An audit export job (issue 14); its own partition prefix, which the audit function alone may write. */
+export const EXPORT_KEY_PREFIX = 'EXPORT#';
+export const exportJobKey = (id: string) => ({ pk: `${EXPORT_KEY_PREFIX}${id}`, sk: 'EXPORT' });
 /** An alert, keyed by its finding (AlertDraft.key): a second finding is the same alert. */
 export const alertKey = (finding: string) => ({ pk: `ALERT#${finding}`, sk: 'ALERT' });
 /** A department's count of refused charges in one clock hour (UTC, `yyyy-mm-ddThh`). */
