@@ -12,6 +12,7 @@ import {
   type ReceiptRef,
   verifyUrl,
 } from '../core/receipt.js';
+import type { Signer } from '../core/signer.js';
 import { signTwice } from '../core/two-signatures.js';
 import type { Deps } from './deps.js';
 import { superviseStuck } from './supervision.js';
@@ -49,6 +50,24 @@ export const receiptPdfKey = (ref: ReceiptRef, sha256: string) =>
   `receipts/${ref.code}/${ref.number}/${sha256}.pdf`;
 
 /**
+ * The receipt data's signatures: the collecting department's key, then the bureau's as
+ * supervisor (issue 17); where departments have no keys (AWS, for now) the bureau's alone, as
+ * receipts were signed before.
+ */
+async function signData(
+  deps: Deps,
+  pending: StoredReceipt,
+  signer: Signer,
+): Promise<Pick<CompletedReceipt, 'signatures' | 'signature'>> {
+  const canonical = canonicalReceipt(contentOf(pending));
+  if (!deps.departmentKeys)
+    return { signature: Buffer.from(await signer.signDigest(sha256(canonical))).toString('base64') };
+  const unit = await deps.departmentKeys.keyFor(pending.department);
+  await deps.keys.departmentCertificateFor(unit, pending.collectingUnit); // published before it signs
+  return { signatures: await signTwice(canonical, unit.signer, p256MessageSigner(signer)) };
+}
+
+/**
  * Signs and renders a pending receipt and stores both, making it issued: the PDF goes to the
  * blob store first, then one transaction marks the receipt issued with the PDF's key and hash,
  * so no issued row ever names a PDF that is not stored (a failure in between leaves the
@@ -61,10 +80,7 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
   const signer = await deps.signer();
   const key = await deps.keys.certificateFor(signer);
   const content = contentOf(pending);
-  // The two signatures (issue 17): the collecting department's key, then the bureau's as supervisor.
-  const unit = await deps.departmentKeys.keyFor(pending.department);
-  await deps.keys.departmentCertificateFor(unit, pending.collectingUnit); // published before it signs
-  const signatures = await signTwice(canonicalReceipt(content), unit.signer, p256MessageSigner(signer));
+  const signed = await signData(deps, pending, signer);
   const qrSignature = Buffer.from(derToCompact(await signer.signDigest(sha256(qrMessage(content))))).toString(
     'base64url',
   );
@@ -84,7 +100,7 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
   const issued: CompletedReceipt = {
     ...pending,
     status: 'issued',
-    signatures,
+    ...signed,
     qrSignature,
     keyId: signer.keyId,
     pdfSha256,

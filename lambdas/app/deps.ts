@@ -38,7 +38,8 @@ export interface Deps {
    * In AWS not built yet (a KMS key per department from the stack's props, docs/einvoice.md
    * "Next steps"): there, the first signing fails with a message saying so.
    */
-  departmentKeys: DepartmentKeySource;
+  /** Absent where departments have no keys yet (AWS): receipts carry the bureau's signature alone. */
+  departmentKeys?: DepartmentKeySource;
   now: () => Date;
 }
 
@@ -46,17 +47,14 @@ export interface DepartmentKeySource {
   keyFor(department: string): Promise<DepartmentKey>;
 }
 
-export const DEPARTMENT_KEYS_IN_AWS_MISSING =
-  'department signing keys are not configured for the kms signer: issue 17 needs a KMS key per ' +
-  'collecting department (CDK props, docs/einvoice.md "Next steps"); receipts stay pending until then';
-
-function createDepartmentKeys(config: Config): DepartmentKeySource {
-  if (config.signer.kind === 'kms')
-    return {
-      keyFor: async () => {
-        throw new Error(DEPARTMENT_KEYS_IN_AWS_MISSING);
-      },
-    };
+/**
+ * The collecting departments' keys (issue 17): key files beside the bureau's locally. With the
+ * kms signer there are none yet (a KMS key per department is the next step, docs/einvoice.md):
+ * receipts are then signed as before issue 17, by the bureau's key alone (`bureau_only`), so
+ * that issuing in AWS keeps working.
+ */
+function createDepartmentKeys(config: Config): DepartmentKeySource | undefined {
+  if (config.signer.kind === 'kms') return undefined;
   // Beside the bureau's key file (<data>/signing-key.pem): a directory the process may write.
   return localDepartmentKeys(dirname(config.signer.keyPath));
 }

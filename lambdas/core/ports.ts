@@ -66,7 +66,8 @@ export interface StoredReceipt extends ReceiptContent {
 
 /** A receipt once signed and rendered: what completion stores. */
 export interface CompletedReceipt extends StoredReceipt {
-  signatures: TwoSignatures;
+  /** Either both (where departments have keys) or the bureau's `signature` alone. */
+  signatures?: TwoSignatures;
   qrSignature: string;
   keyId: string;
   pdfSha256: string;

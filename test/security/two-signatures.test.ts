@@ -202,3 +202,26 @@ describe('receipts issued before the two signatures', () => {
     ]);
   });
 });
+
+describe('where departments have no keys yet (the kms signer, for now)', () => {
+  it("signs with the bureau's key alone, as before issue 17, and the receipt verifies as such", async () => {
+    const deps = getDeps();
+    const departmentKeys = deps.departmentKeys;
+    deps.departmentKeys = undefined;
+    try {
+      const res = await issue(svc, collector);
+      expect(res.status).toBe(201);
+      const answer = await verify(res.body);
+      expect(answer.body).toMatchObject({ valid: true, signatures: 'bureau_only' });
+      const row = (
+        await deps.db.send(
+          new GetCommand({ TableName: deps.config.tables.receipts, Key: receiptKey(res.body) }),
+        )
+      ).Item!;
+      expect(row.signatures).toBeUndefined();
+      expect(typeof row.signature).toBe('string');
+    } finally {
+      deps.departmentKeys = departmentKeys;
+    }
+  });
+});

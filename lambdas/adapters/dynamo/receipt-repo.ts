@@ -269,14 +269,14 @@ export class ReceiptRepository implements ReceiptStore {
           Update: {
             TableName: this.tables.receipts,
             Key: receiptKey(receipt),
-            UpdateExpression:
-              'SET #s = :issued, signatures = :sigs, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, pdfKey = :pdf, completedAt = :at REMOVE pendingPk',
+            // Both signatures, or (where departments have no keys yet) the bureau's alone.
+            UpdateExpression: `SET #s = :issued, ${receipt.signatures ? 'signatures' : 'signature'} = :sigs, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, pdfKey = :pdf, completedAt = :at REMOVE pendingPk`,
             ConditionExpression: '#s = :pending',
             ExpressionAttributeNames: { '#s': 'status' },
             ExpressionAttributeValues: {
               ':issued': 'issued',
               ':pending': 'pending',
-              ':sigs': receipt.signatures,
+              ':sigs': receipt.signatures ?? receipt.signature,
               ':qr': receipt.qrSignature,
               ':kid': receipt.keyId,
               ':hash': receipt.pdfSha256,
