@@ -80,9 +80,10 @@ export function ImportTab() {
         <Bi zh="目录导入" en="Catalogue import" />
       </h1>
       <p class="hint" id="import-hint">
+        {/* 49: MAX_VERSIONS_PER_WRITE (adapters/dynamo/catalogue-repo.ts), one transaction per import. */}
         <Bi
-          zh="选择 CSV 文件（UTF-8，最多 99 行）。先预览每一行，全部无误才能导入；任何一行有错则一行也不导入。"
-          en="Choose a CSV (UTF-8, at most 99 rows). Every row is previewed first; the import writes all rows or none."
+          zh="选择 CSV 文件（UTF-8，最多 49 行）。先预览每一行，全部无误才能导入；任何一行有错则一行也不导入。"
+          en="Choose a CSV (UTF-8, at most 49 rows). Every row is previewed first; the import writes all rows or none."
         />
       </p>
       <div class="field">
