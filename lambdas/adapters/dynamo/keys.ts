@@ -209,6 +209,7 @@ export const LOG_QUEUE_PK = 'LOGQ';
 export const logQueueKey = (at: string, id: string) => ({ pk: LOG_QUEUE_PK, sk: `${at}#${id}` });
 export const LOG_HEAD_KEY = { pk: 'LOGHEAD', sk: 'LOGHEAD' } as const;
 export const LOG_BUNDLE_SIZE = 256;
-export const logEntryPk = (index: number) => `LOG#${Math.floor(index / LOG_BUNDLE_SIZE)}`;
+export const LOG_ENTRY_PK_PREFIX = 'LOG#';
+export const logEntryPk = (index: number) => `${LOG_ENTRY_PK_PREFIX}${Math.floor(index / LOG_BUNDLE_SIZE)}`;
 export const logEntrySk = (index: number) => String(index).padStart(15, '0');
 export const logEntryKey = (index: number) => ({ pk: logEntryPk(index), sk: logEntrySk(index) });
