@@ -24,24 +24,22 @@ describe('DynamoSequence', () => {
     for (let i = 0; i < ids.length; i += 25)
       await transactWrite(
         db,
-        ids
-          .slice(i, i + 25)
-          .map((rangeId, j) =>
-            pendingEntryPut(
-              table,
-              {
-                v: 1,
-                type: 'range',
-                event: 'allocated',
-                rangeId,
-                department: 'ZRZY',
-                code: '11010126',
-                first: 1,
-                last: 9,
-              },
-              new Date(base + i + j).toISOString(),
-            ),
+        ids.slice(i, i + 25).map((rangeId, j) =>
+          pendingEntryPut(
+            table,
+            {
+              v: 1,
+              type: 'range',
+              event: 'allocated',
+              rangeId,
+              department: 'ZRZY',
+              code: '11010126',
+              first: 1,
+              last: 9,
+            },
+            new Date(base + i + j).toISOString(),
           ),
+        ),
       );
     const a = new DynamoSequence(db, table);
     const b = new DynamoSequence(db, table);
