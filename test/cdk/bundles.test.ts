@@ -112,7 +112,8 @@ function environmentOf(name: FunctionName): Record<string, string> {
     // The distribution's domain name, unknown until deployed.
     else if (key === ENV.publicUrl) env[key] = PUBLIC_URL;
     else if (key === ENV.kmsKeyId) env[key] = 'replaced-by-the-local-signer';
-    else if (key === ENV.receiptsBucket)
+    // Receipt PDFs and export files: the s3rver bucket (exports write under exports/).
+    else if (key === ENV.receiptsBucket || key === ENV.exportsBucket)
       Object.assign(env, {
         [key]: s3.bucket,
         [ENV.s3Endpoint]: s3.endpoint,
