@@ -13,6 +13,7 @@ import {
   stuckAlert,
 } from '../../lambdas/core/alerts.js';
 import { CHARGE_RULES, type ChargeRule } from '../../lambdas/core/charge.js';
+import { complaintAlert } from '../../lambdas/core/complaints.js';
 import type { ReceiptContent } from '../../lambdas/core/receipt.js';
 import { ZERO } from '../../lambdas/core/totals.js';
 import { addDays } from './support.js';
@@ -206,6 +207,17 @@ describe('messages', () => {
       stuckAlert(red, new Date('2026-11-29T00:00:00Z'), DEFAULT_THRESHOLDS),
       rangeClosedAlert({ id: 'r1', department: 'GA', unused: 3 }),
       rangeUnavailableAlert('GA', '11010126', '号码已用尽', '2026-11-25T02:10:00.000Z'),
+      complaintAlert({
+        id: 'C20261125X',
+        codeHash: '0'.repeat(64),
+        category: 'above_standard',
+        text: '超标准收费',
+        department: 'GA',
+        receipt: { code: '11010126', number: '0000000001' },
+        filedAt: '2026-11-25T02:10:00.000Z',
+        status: 'open',
+        hasContact: false,
+      }),
     ];
     const drafts = all.filter((a): a is AlertDraft => a !== null);
     // Every rule is here, so the check below covers each one's message.
