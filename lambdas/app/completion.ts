@@ -3,6 +3,7 @@ import { emitMetric } from '../adapters/metrics.js';
 import { sha256, sha256Hex } from '../adapters/signing/certificate.js';
 import { p256MessageSigner } from '../adapters/signing/department-keys.js';
 import { derToCompact } from '../adapters/signing/ecdsa.js';
+import { newLogSalt } from '../adapters/tlog/ledger-entries.js';
 import type { CompletedReceipt, StoredReceipt } from '../core/ports.js';
 import {
   canonicalReceipt,
@@ -80,6 +81,7 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
   const signer = await deps.signer();
   const key = await deps.keys.certificateFor(signer);
   const content = contentOf(pending);
+  const logSalt = Buffer.from(newLogSalt()).toString('base64');
   const signed = await signData(deps, pending, signer);
   const qrSignature = Buffer.from(derToCompact(await signer.signDigest(sha256(qrMessage(content))))).toString(
     'base64url',
@@ -107,6 +109,7 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
     pdfBytes: pdf.length,
     pdfKey: receiptPdfKey(pending, pdfSha256),
     completedAt: deps.now().toISOString(),
+    logSalt,
   };
   await deps.blobs.putOnce(issued.pdfKey, pdf, 'application/pdf');
   if (await deps.receipts.complete(issued)) {

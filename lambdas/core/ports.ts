@@ -74,6 +74,11 @@ export interface CompletedReceipt extends StoredReceipt {
   pdfBytes: number;
   pdfKey: string;
   completedAt: string;
+  /**
+   * Base64 of the salt (16 random bytes) of the receipt's commitment in the transparency log:
+   * made at completion so that the PDF can carry it; seen by the holder (check answer, PDF) and staff.
+   */
+  logSalt: string;
 }
 
 /** What an Idempotency-Key was used for, and the receipt it made. */

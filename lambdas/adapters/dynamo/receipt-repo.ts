@@ -16,7 +16,7 @@ import type { ReceiptRef } from '../../core/receipt.js';
 import { mergeTotals, type TotalsRow, totalsOf } from '../../core/totals.js';
 import { sha256Hex } from '../signing/certificate.js';
 import { pendingEntryPut } from '../tlog/dynamo-sequence.js';
-import { newLogSalt, receiptLogEntry, reversalLogEntry } from '../tlog/ledger-entries.js';
+import { receiptLogEntry, reversalLogEntry } from '../tlog/ledger-entries.js';
 import { eventPut } from './events.js';
 import {
   checksKey,
@@ -261,8 +261,8 @@ export class ReceiptRepository implements ReceiptStore {
    * pending for a completed one.
    */
   async complete(receipt: CompletedReceipt): Promise<boolean> {
-    // The salt of the receipt's log commitment: on the check row, which the holder's check reads.
-    const logSalt = newLogSalt();
+    // The salt of the receipt's log commitment: on the check row too, which the holder's check reads.
+    const logSalt = Buffer.from(receipt.logSalt, 'base64');
     try {
       await transactWrite(this.db, [
         {
@@ -270,7 +270,7 @@ export class ReceiptRepository implements ReceiptStore {
             TableName: this.tables.receipts,
             Key: receiptKey(receipt),
             // Both signatures, or (where departments have no keys yet) the bureau's alone.
-            UpdateExpression: `SET #s = :issued, ${receipt.signatures ? 'signatures' : 'signature'} = :sigs, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, pdfKey = :pdf, completedAt = :at REMOVE pendingPk`,
+            UpdateExpression: `SET #s = :issued, ${receipt.signatures ? 'signatures' : 'signature'} = :sigs, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, pdfKey = :pdf, completedAt = :at, logSalt = :salt REMOVE pendingPk`,
             ConditionExpression: '#s = :pending',
             ExpressionAttributeNames: { '#s': 'status' },
             ExpressionAttributeValues: {
@@ -283,6 +283,7 @@ export class ReceiptRepository implements ReceiptStore {
               ':size': receipt.pdfBytes,
               ':pdf': receipt.pdfKey,
               ':at': receipt.completedAt,
+              ':salt': receipt.logSalt,
             },
           },
         },
