@@ -1,53 +1,19 @@
-import { createHash, createPublicKey, generateKeyPairSync, verify, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey, verify, X509Certificate } from 'node:crypto';
 import {
   DisabledException,
   GetPublicKeyCommand,
-  KMSClient,
+  type KMSClient,
   KMSInternalException,
   SignCommand,
   type SignCommandInput,
 } from '@aws-sdk/client-kms';
-import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createSelfSignedCertificate } from '../../../lambdas/adapters/signing/certificate.js';
 import { createKmsSigner, isRetryableKmsError } from '../../../lambdas/adapters/signing/kms-signer.js';
-import { p256KeyFromPem, signP256Digest } from '../../../lambdas/adapters/signing/p256.js';
 import { SignerError } from '../../../lambdas/core/signer.js';
+import { FakeKms, type FakeKmsKey } from '../../support/fake-kms.js';
 
 const KEY_ARN = 'arn:aws-cn:kms:cn-north-1:111122223333:key/0b8f1c2e-1234-4abc-9def-1234567890ab';
-
-/** A fake KMS key that really signs, the way KMS does for ECC_NIST_P256 / ECDSA_SHA_256. */
-function fakeKmsKey() {
-  const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    .privateKey.export({ format: 'pem', type: 'pkcs8' })
-    .toString();
-  const key = p256KeyFromPem(pem);
-  return {
-    spki: key.spki,
-    sign(input: SignCommandInput) {
-      if (input.KeyId !== KEY_ARN) throw new Error(`unexpected key ${input.KeyId}`);
-      if (input.SigningAlgorithm !== 'ECDSA_SHA_256') throw new Error('unexpected algorithm');
-      const message = input.Message!;
-      // RAW messages are hashed by KMS; DIGEST messages are signed as given.
-      const digest =
-        input.MessageType === 'DIGEST'
-          ? message
-          : new Uint8Array(createHash('sha256').update(message).digest());
-      return {
-        KeyId: KEY_ARN,
-        Signature: signP256Digest(digest, key.secretKey),
-        SigningAlgorithm: 'ECDSA_SHA_256',
-      };
-    },
-    publicKey: () => ({
-      KeyId: KEY_ARN,
-      PublicKey: key.spki,
-      KeySpec: 'ECC_NIST_P256' as const,
-      KeyUsage: 'SIGN_VERIFY' as const,
-      SigningAlgorithms: ['ECDSA_SHA_256' as const],
-    }),
-  };
-}
 
 const throttling = () =>
   Object.assign(new Error('Rate exceeded'), {
@@ -59,18 +25,17 @@ const sha256 = (data: Uint8Array) => new Uint8Array(createHash('sha256').update(
 const message = new TextEncoder().encode('票据代码 11010126 票据号码 0000001234');
 
 let client: KMSClient;
-let kms: ReturnType<typeof mockClient>;
-let key: ReturnType<typeof fakeKmsKey>;
+let kms: FakeKms['mock'];
+let key: FakeKmsKey;
+let fake: FakeKms;
 
 beforeEach(() => {
-  client = new KMSClient({
-    region: 'cn-north-1',
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
-  });
-  kms = mockClient(client);
-  key = fakeKmsKey();
-  kms.on(GetPublicKeyCommand).callsFake(() => key.publicKey());
-  kms.on(SignCommand).callsFake((input: SignCommandInput) => key.sign(input));
+  // A fake KMS that really signs (test/support/fake-kms.ts), behind the real SDK client.
+  fake = new FakeKms({ region: 'cn-north-1', account: '111122223333' });
+  client = fake.client;
+  kms = fake.mock;
+  key = fake.createKey('ECC_NIST_P256', { keyId: '0b8f1c2e-1234-4abc-9def-1234567890ab' });
+  expect(key.arn).toBe(KEY_ARN);
 });
 
 describe('createKmsSigner', () => {
@@ -105,7 +70,7 @@ describe('createKmsSigner', () => {
       .on(SignCommand)
       .rejectsOnce(throttling())
       .rejectsOnce(new KMSInternalException({ message: 'internal', $metadata: {} }))
-      .callsFake((input: SignCommandInput) => key.sign(input));
+      .callsFake((input: SignCommandInput) => fake.sign(input));
     const signer = createKmsSigner({ client, keyId: KEY_ARN, maxAttempts: 4, baseDelayMs: 1 });
     const signature = await signer.signDigest(sha256(message));
     expect(kms.commandCalls(SignCommand)).toHaveLength(3);
