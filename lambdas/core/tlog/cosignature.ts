@@ -1,11 +1,4 @@
-import type { KeyObject } from 'node:crypto';
-import {
-  ed25519PrivateKey,
-  ed25519PublicFromSeed,
-  ed25519PublicKey,
-  ed25519Sign,
-  ed25519Verify,
-} from './ed25519.js';
+import { ed25519PublicFromSeed, ed25519Sign, ed25519Verify } from './ed25519.js';
 import { TlogError } from './errors.js';
 import {
   computeKeyId,
@@ -41,7 +34,7 @@ export function cosignatureVerifier(vkey: string | Vkey): NoteVerifier {
   const k = typeof vkey === 'string' ? parseVkey(vkey) : vkey;
   if (k.type !== SIG_COSIGNATURE_ED25519)
     throw new TlogError('malformed_vkey', `${k.name} is not an Ed25519 cosignature key (type 0x04)`);
-  const pub: KeyObject = ed25519PublicKey(k.publicKey);
+  const pub = k.publicKey;
   return {
     name: k.name,
     keyId: k.keyId,
@@ -63,7 +56,6 @@ export function cosigner(
   now: () => number = () => Math.floor(Date.now() / 1000),
 ): Cosigner {
   const publicKey = ed25519PublicFromSeed(seed);
-  const key = ed25519PrivateKey(seed);
   return {
     name,
     keyId: computeKeyId(name, SIG_COSIGNATURE_ED25519, publicKey),
@@ -74,7 +66,7 @@ export function cosigner(
         throw new RangeError('a cosignature timestamp is a positive POSIX time');
       const out = new Uint8Array(8 + 64);
       new DataView(out.buffer).setBigUint64(0, BigInt(t));
-      out.set(ed25519Sign(key, cosignedMessage(text, t)), 8);
+      out.set(ed25519Sign(seed, cosignedMessage(text, t)), 8);
       return out;
     },
   };

@@ -1,31 +1,36 @@
-import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
 
-/** Raw 32-byte Ed25519 keys (RFC 8032 encodings) as node:crypto KeyObjects, via fixed DER prefixes. */
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+/**
+ * Ed25519 (RFC 8032) over raw 32-byte seeds and public keys, in pure JavaScript (@noble/curves)
+ * so that the verification page checks checkpoint signatures in the browser with this same code.
+ * Verification is strict RFC 8032 (zip215 off: canonical encodings only, as Go's crypto/ed25519
+ * and OpenSSL), so a signature accepted here is accepted by every other verifier.
+ */
 export const ED25519_KEY_SIZE = 32;
 export const ED25519_SIGNATURE_SIZE = 64;
 
-export function ed25519PrivateKey(seed: Uint8Array): KeyObject {
-  if (seed.length !== ED25519_KEY_SIZE) throw new RangeError('an Ed25519 seed is 32 bytes');
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-}
-
-export function ed25519PublicKey(publicKey: Uint8Array): KeyObject {
-  if (publicKey.length !== ED25519_KEY_SIZE) throw new RangeError('an Ed25519 public key is 32 bytes');
-  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+function checkSize(bytes: Uint8Array, what: string) {
+  if (bytes.length !== ED25519_KEY_SIZE) throw new RangeError(`an Ed25519 ${what} is 32 bytes`);
 }
 
 /** The 32-byte public key of a seed. */
 export function ed25519PublicFromSeed(seed: Uint8Array): Uint8Array {
-  const spki = createPublicKey(ed25519PrivateKey(seed)).export({ format: 'der', type: 'spki' });
-  return new Uint8Array(spki.subarray(SPKI_PREFIX.length));
+  checkSize(seed, 'seed');
+  return ed25519.getPublicKey(seed);
 }
 
-export const ed25519Sign = (seed: Uint8Array | KeyObject, message: Uint8Array): Uint8Array =>
-  new Uint8Array(sign(null, message, seed instanceof Uint8Array ? ed25519PrivateKey(seed) : seed));
+export function ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
+  checkSize(seed, 'seed');
+  return ed25519.sign(message, seed);
+}
 
-export function ed25519Verify(publicKey: KeyObject, message: Uint8Array, signature: Uint8Array): boolean {
+/** False for a wrong signature, a signature of the wrong size or a public key that is not a point. */
+export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  checkSize(publicKey, 'public key');
   if (signature.length !== ED25519_SIGNATURE_SIZE) return false;
-  return verify(null, message, publicKey, signature);
+  try {
+    return ed25519.verify(signature, message, publicKey, { zip215: false });
+  } catch {
+    return false;
+  }
 }

@@ -1,14 +1,19 @@
-import { createHash } from 'node:crypto';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 
-/** RFC 6962 / RFC 9162 §2.1.1 Merkle Tree Hash over SHA-256. */
+/*
+ * RFC 6962 / RFC 9162 §2.1.1 Merkle Tree Hash over SHA-256. No node:crypto and no Buffer here
+ * (nor in ed25519.ts): the verification page runs this same code in the browser (issue 13).
+ * @noble/hashes is synchronous, which the proof code needs (Web Crypto's digest is not), and
+ * about as fast as node:crypto's createHash on the small inputs hashed here.
+ */
 export const HASH_SIZE = 32;
 
 export type Hash = Uint8Array;
 
 export function sha256(...parts: Uint8Array[]): Hash {
-  const h = createHash('sha256');
+  const h = nobleSha256.create();
   for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
+  return h.digest();
 }
 
 const LEAF_PREFIX = Uint8Array.of(0x00);
@@ -53,9 +58,22 @@ const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** Strict standard base64 (RFC 4648 §4): canonical padding, nothing else accepted. */
 export function fromBase64(text: string): Uint8Array | null {
   if (text.length % 4 !== 0 || !B64.test(text)) return null;
-  const bytes = new Uint8Array(Buffer.from(text, 'base64'));
-  return Buffer.from(bytes).toString('base64') === text ? bytes : null;
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    return null;
+  }
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  return toBase64(bytes) === text ? bytes : null;
 }
 
-export const toBase64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
-export const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+export const toHex = (bytes: Uint8Array): string =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');

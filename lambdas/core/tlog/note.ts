@@ -1,12 +1,4 @@
-import type { KeyObject } from 'node:crypto';
-import {
-  ED25519_KEY_SIZE,
-  ed25519PrivateKey,
-  ed25519PublicFromSeed,
-  ed25519PublicKey,
-  ed25519Sign,
-  ed25519Verify,
-} from './ed25519.js';
+import { ED25519_KEY_SIZE, ed25519PublicFromSeed, ed25519Sign, ed25519Verify } from './ed25519.js';
 import { TlogError } from './errors.js';
 import { fromBase64, sha256, toBase64 } from './hash.js';
 
@@ -105,19 +97,18 @@ const chop = (s: string): [string, string | undefined] => {
 export function ed25519Verifier(vkey: string | Vkey): NoteVerifier {
   const k = typeof vkey === 'string' ? parseVkey(vkey) : vkey;
   if (k.type !== SIG_ED25519) throw new TlogError('malformed_vkey', `${k.name} is not an Ed25519 note key`);
-  const pub: KeyObject = ed25519PublicKey(k.publicKey);
+  const pub = k.publicKey;
   return { name: k.name, keyId: k.keyId, verify: (text, sig) => ed25519Verify(pub, utf8.encode(text), sig) };
 }
 
 /** A signer from a 32-byte seed (the local log key; KMS signs elsewhere with the same bytes out). */
 export function ed25519Signer(name: string, seed: Uint8Array): NoteSigner & { vkey: string } {
   const publicKey = ed25519PublicFromSeed(seed);
-  const key = ed25519PrivateKey(seed);
   return {
     name,
     keyId: computeKeyId(name, SIG_ED25519, publicKey),
     vkey: formatVkey(name, SIG_ED25519, publicKey),
-    sign: async (text) => ed25519Sign(key, utf8.encode(text)),
+    sign: async (text) => ed25519Sign(seed, utf8.encode(text)),
   };
 }
 
