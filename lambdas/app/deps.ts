@@ -9,7 +9,7 @@ import { DepartmentRepository } from '../adapters/dynamo/departments.js';
 import { KeyRing } from '../adapters/dynamo/keyring.js';
 import { RangeRepository } from '../adapters/dynamo/range-repo.js';
 import { ReceiptRepository } from '../adapters/dynamo/receipt-repo.js';
-import { type DepartmentKey, localDepartmentKeys } from '../adapters/signing/department-keys.js';
+import { type DepartmentKeys, localDepartmentKeys } from '../adapters/signing/department-keys.js';
 import type { BlobStore, CheckStore, DepartmentDirectory, RangeStore, ReceiptStore } from '../core/ports.js';
 import type { Signer } from '../core/signer.js';
 import { type Config, loadConfig } from '../runtime/config.js';
@@ -34,29 +34,40 @@ export interface Deps {
   /** The signing key: KMS in AWS, a key file locally. Created on first use. */
   signer: () => Promise<Signer>;
   /**
-   * The collecting departments' keys (开票单位签章): a key file per department locally.
-   * In AWS not built yet (a KMS key per department from the stack's props, docs/einvoice.md
-   * "Next steps"): there, the first signing fails with a message saying so.
+   * The collecting departments' keys (开票单位签章): a key file per department locally, a KMS key
+   * per department in AWS (FEEPROOF_DEPARTMENT_KEYS). Absent with the kms signer and no department
+   * keys configured: receipts then carry the bureau's signature alone (`bureau_only`), as before.
    */
-  /** Absent where departments have no keys yet (AWS): receipts carry the bureau's signature alone. */
   departmentKeys?: DepartmentKeySource;
   now: () => Date;
 }
 
-export interface DepartmentKeySource {
-  keyFor(department: string): Promise<DepartmentKey>;
-}
+export type DepartmentKeySource = DepartmentKeys;
 
-/**
- * The collecting departments' keys (issue 17): key files beside the bureau's locally. With the
- * kms signer there are none yet (a KMS key per department is the next step, docs/einvoice.md):
- * receipts are then signed as before issue 17, by the bureau's key alone (`bureau_only`), so
- * that issuing in AWS keeps working.
- */
+/** The department keys the configuration names (runtime/config.ts `departmentKeys`). */
 function createDepartmentKeys(config: Config): DepartmentKeySource | undefined {
-  if (config.signer.kind === 'kms') return undefined;
-  // Beside the bureau's key file (<data>/signing-key.pem): a directory the process may write.
-  return localDepartmentKeys(dirname(config.signer.keyPath));
+  const { departmentKeys: wanted } = config;
+  if (wanted.kind === 'none') return undefined;
+  if (wanted.kind === 'local') {
+    if (config.signer.kind !== 'local') return undefined;
+    // Beside the bureau's key file (<data>/signing-key.pem): a directory the process may write.
+    return localDepartmentKeys(dirname(config.signer.keyPath), wanted.algorithm);
+  }
+  // The KMS SDK loads on the first receipt signed, as the bureau's signer does.
+  let keys: Promise<DepartmentKeys> | undefined;
+  const load = () =>
+    (keys ??= Promise.all([
+      import('@aws-sdk/client-kms'),
+      import('../adapters/signing/kms-department-keys.js'),
+    ]).then(([{ KMSClient }, { kmsDepartmentKeys }]) =>
+      kmsDepartmentKeys({
+        // The adapter retries throttling itself; the SDK's own retries would multiply with it.
+        client: new KMSClient({ region: config.awsRegion, maxAttempts: 1 }),
+        keys: wanted.keys,
+        algorithm: wanted.algorithm,
+      }),
+    ));
+  return { keyFor: async (department) => (await load()).keyFor(department) };
 }
 
 async function createSigner(config: Config): Promise<Signer> {

@@ -11,6 +11,7 @@ import {
   DEFAULT_COMPLAINT_LIMITS,
 } from '../core/complaints.js';
 import { DEFAULT_MIN_RECEIPTS } from '../core/stats.js';
+import type { SignatureAlgorithm } from '../core/two-signatures.js';
 import { ENV } from './env.js';
 import { TABLES, type TableId, tableName } from './tables.js';
 
@@ -49,6 +50,16 @@ export interface Config {
    * from the stack's secret), or a key file in the data directory made on first use.
    */
   complaintAddressKey: { kind: 'value'; value: string } | { kind: 'file'; path: string };
+  /**
+   * The collecting departments' signing keys: `kms` with department code → key ARN (the stack's
+   * department keys), `local` for key files beside the bureau's, `none` (kms signer without
+   * department keys: receipts carry the bureau's signature alone).
+   */
+  departmentKeys: { algorithm: SignatureAlgorithm } & (
+    | { kind: 'kms'; keys: Record<string, string> }
+    | { kind: 'local' }
+    | { kind: 'none' }
+  );
 }
 
 /** A JSON object from the environment, laid over defaults; unknown keys are refused. */
@@ -115,7 +126,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     complaintLimits: complaintLimits(env),
     supervisionPhone: env[ENV.supervisionPhone] ?? '',
     complaintAddressKey: complaintAddressKey(env),
+    departmentKeys: departmentKeys(env, signer.kind),
   };
+}
+
+const ALGORITHMS: readonly SignatureAlgorithm[] = ['ECDSA_P256_SHA256', 'SM2_SM3'];
+const DEPARTMENT_CODE = /^[A-Z0-9]{2,16}$/;
+/** A key ARN or bare key id: what the keyring can tell apart across rotations (an alias cannot). */
+const KMS_KEY = /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/)?[0-9a-f-]{36}$|^mrk-[0-9a-f]{32}$/;
+
+function departmentKeys(env: NodeJS.ProcessEnv, signerKind: 'local' | 'kms'): Config['departmentKeys'] {
+  const algorithm = (env[ENV.departmentKeyAlgorithm] || 'ECDSA_P256_SHA256') as SignatureAlgorithm;
+  if (!ALGORITHMS.includes(algorithm))
+    throw new Error(
+      `${ENV.departmentKeyAlgorithm} must be one of ${ALGORITHMS.join(', ')}, got ${algorithm}`,
+    );
+  const value = env[ENV.departmentKeys];
+  if (!value) return { algorithm, kind: signerKind === 'kms' ? 'none' : 'local' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new Error(`${ENV.departmentKeys} must be JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error(`${ENV.departmentKeys} must be a JSON object of department code → KMS key ARN`);
+  for (const [code, key] of Object.entries(parsed)) {
+    if (!DEPARTMENT_CODE.test(code))
+      throw new Error(`${ENV.departmentKeys}: bad department code ${JSON.stringify(code)}`);
+    if (typeof key !== 'string' || !KMS_KEY.test(key))
+      throw new Error(
+        `${ENV.departmentKeys}: ${code} must map to a KMS key ARN or key id (not an alias: a rotated key must get a new key id)`,
+      );
+  }
+  return { algorithm, kind: 'kms', keys: parsed as Record<string, string> };
 }
 
 function complaintAddressKey(env: NodeJS.ProcessEnv): Config['complaintAddressKey'] {

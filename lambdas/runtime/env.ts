@@ -43,6 +43,13 @@ export const ENV = {
    * Secrets Manager value the stack resolves at deploy); unset: a key file in the data directory.
    */
   complaintAddressKey: 'FEEPROOF_COMPLAINT_ADDRESS_KEY',
+  /**
+   * The collecting departments' KMS keys (issue 17), JSON `{ "<CODE>": "<key ARN>" }` (the stack
+   * sets it); unset: a key file per department with the local signer, none with the kms signer.
+   */
+  departmentKeys: 'FEEPROOF_DEPARTMENT_KEYS',
+  /** The department keys' algorithm: ECDSA_P256_SHA256 (default) or SM2_SM3 (KMS key spec SM2, China Regions). */
+  departmentKeyAlgorithm: 'FEEPROOF_DEPARTMENT_KEY_ALGORITHM',
 } as const;
 
 /** The header CloudFront adds to every request it forwards to the API (lambdas/handlers/http/origin-verify.ts). */

@@ -117,6 +117,11 @@ export interface FakeKmsOptions {
   account?: string;
   /** An existing client to stub; default a new KMSClient with dummy credentials. */
   client?: KMSClient;
+  /**
+   * Stub every KMSClient (the class), for code that makes its own client (lambdas/app/deps.ts).
+   * Call `restore()` after the test.
+   */
+  allClients?: boolean;
 }
 
 const ERR = { $metadata: {} };
@@ -139,8 +144,13 @@ export class FakeKms {
         credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
         maxAttempts: 1,
       });
-    this.mock = mockClient(this.client);
+    this.mock = options.allClients ? mockClient(KMSClient) : mockClient(this.client);
     this.install();
+  }
+
+  /** Removes the stub (needed after `allClients`). */
+  restore(): void {
+    this.mock.restore();
   }
 
   /** (Re)installs the default handlers: after `mock.on(...)` overrides, `reset()` then this. */

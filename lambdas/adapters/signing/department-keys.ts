@@ -66,34 +66,20 @@ export interface DepartmentKey {
 const localSm2KeyId = (spki: Uint8Array) =>
   `local-sm2:${createHash('sha256').update(spki).digest('hex').slice(0, 16)}`;
 
-/**
- * The department keys of one data directory, each opened (and on first use created) once per
- * process; two processes creating the same key at once end up with the same one.
- */
-export function localDepartmentKeys(
-  dataDir: string,
-  algorithm: DepartmentKeyAlgorithm = 'ECDSA_P256_SHA256',
-) {
+/** Where a receipt's unit key comes from: key files locally, KMS keys in AWS. */
+export interface DepartmentKeys {
+  keyFor(department: string): Promise<DepartmentKey>;
+}
+
+/** Opens each department's key once per process; a failed open is tried again next time. */
+export function openedOnce(open: (department: string) => Promise<DepartmentKey>): DepartmentKeys {
   const opened = new Map<string, Promise<DepartmentKey>>();
-  async function open(department: string): Promise<DepartmentKey> {
-    const path = departmentKeyPath(dataDir, department, algorithm);
-    if (algorithm === 'ECDSA_P256_SHA256') {
-      const p256 = await openLocalSigner(path);
-      return { department, signer: p256MessageSigner(p256), publicKeySpki: await p256.publicKeySpki(), p256 };
-    }
-    const key = sm2KeyFromPem(await readOrCreateKeyFile(path, generateSm2KeyPem));
-    return {
-      department,
-      signer: sm2MessageSigner(localSm2Signer(key, localSm2KeyId(key.spki))),
-      publicKeySpki: key.spki,
-    };
-  }
   return {
-    keyFor(department: string): Promise<DepartmentKey> {
+    keyFor(department) {
       let key = opened.get(department);
       if (!key) {
         key = open(department).catch((e) => {
-          opened.delete(department); // a failed open is tried again next time
+          opened.delete(department);
           throw e;
         });
         opened.set(department, key);
@@ -101,6 +87,30 @@ export function localDepartmentKeys(
       return key;
     },
   };
+}
+
+/**
+ * The department keys of one data directory, each opened (and on first use created) once per
+ * process; two processes creating the same key at once end up with the same one.
+ */
+export function localDepartmentKeys(
+  dataDir: string,
+  algorithm: DepartmentKeyAlgorithm = 'ECDSA_P256_SHA256',
+): DepartmentKeys {
+  return openedOnce(async (department) => {
+    const path = departmentKeyPath(dataDir, department, algorithm);
+    if (algorithm === 'ECDSA_P256_SHA256') return p256DepartmentKey(department, await openLocalSigner(path));
+    const key = sm2KeyFromPem(await readOrCreateKeyFile(path, generateSm2KeyPem));
+    return sm2DepartmentKey(department, localSm2Signer(key, localSm2KeyId(key.spki)));
+  });
+}
+
+export async function p256DepartmentKey(department: string, p256: Signer): Promise<DepartmentKey> {
+  return { department, signer: p256MessageSigner(p256), publicKeySpki: await p256.publicKeySpki(), p256 };
+}
+
+export async function sm2DepartmentKey(department: string, sm2: Sm2Signer): Promise<DepartmentKey> {
+  return { department, signer: sm2MessageSigner(sm2), publicKeySpki: await sm2.publicKeySpki() };
 }
 
 const CERT_YEARS = 10;

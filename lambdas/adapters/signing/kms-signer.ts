@@ -1,9 +1,15 @@
-import { GetPublicKeyCommand, type KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import {
+  GetPublicKeyCommand,
+  type KeySpec,
+  type KMSClient,
+  SignCommand,
+  type SigningAlgorithmSpec,
+} from '@aws-sdk/client-kms';
 import { type Signer, SignerError } from '../../core/signer.js';
 
 export interface KmsSignerOptions {
   client: KMSClient;
-  /** Key ARN, key id or alias of an ECC_NIST_P256 SIGN_VERIFY key. */
+  /** Key ARN, key id or alias of a SIGN_VERIFY key (ECC_NIST_P256 for createKmsSigner). */
   keyId: string;
   /** Attempts per call, the first included (default 4). */
   maxAttempts?: number;
@@ -44,12 +50,19 @@ export function isRetryableKmsError(err: unknown): boolean {
   return status === 429 || (status !== undefined && status >= 500);
 }
 
+/** What an asymmetric KMS key must be, and how it is asked to sign. */
+export interface KmsKeyKind {
+  keySpec: KeySpec;
+  signingAlgorithm: SigningAlgorithmSpec;
+}
+
 /**
- * Signs with an AWS KMS asymmetric key: MessageType DIGEST, so only the 32-byte SHA-256
- * digest is sent. The client's own retries still apply beneath ours; construct it with
- * `maxAttempts: 1` to leave backoff to this adapter alone.
+ * An asymmetric KMS signing key with this adapter's retries: Sign (MessageType DIGEST) and
+ * GetPublicKey (cached; the key spec checked). The P-256 signer below and the SM2 signer
+ * (kms-sm2-signer.ts) are this with their key spec and algorithm. The client's own retries
+ * still apply beneath ours; construct it with `maxAttempts: 1` to leave backoff to this adapter.
  */
-export function createKmsSigner(options: KmsSignerOptions): Signer {
+export function kmsSigningKey(options: KmsSignerOptions, kind: KmsKeyKind) {
   const { client, keyId } = options;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 4);
   const baseDelayMs = options.baseDelayMs ?? 100;
@@ -79,9 +92,9 @@ export function createKmsSigner(options: KmsSignerOptions): Signer {
       client.send(new GetPublicKeyCommand({ KeyId: keyId })),
     );
     if (!out.PublicKey) throw new SignerError('KMS GetPublicKey returned no key', true);
-    if (out.KeySpec !== 'ECC_NIST_P256' || out.KeyUsage !== 'SIGN_VERIFY')
+    if (out.KeySpec !== kind.keySpec || out.KeyUsage !== 'SIGN_VERIFY')
       throw new SignerError(
-        `KMS key ${keyId} is ${out.KeySpec}/${out.KeyUsage}, not ECC_NIST_P256/SIGN_VERIFY`,
+        `KMS key ${keyId} is ${out.KeySpec}/${out.KeyUsage}, not ${kind.keySpec}/SIGN_VERIFY`,
         false,
       );
     return out.PublicKey;
@@ -89,22 +102,22 @@ export function createKmsSigner(options: KmsSignerOptions): Signer {
 
   return {
     keyId,
-    async signDigest(digest) {
-      if (digest.length !== 32) throw new RangeError(`a SHA-256 digest is 32 bytes, got ${digest.length}`);
+    /** Signs a digest the caller computed (MessageType DIGEST); returns KMS's DER signature. */
+    async signDigest(digest: Uint8Array): Promise<Uint8Array> {
       const out = await withRetries('Sign', () =>
         client.send(
           new SignCommand({
             KeyId: keyId,
             Message: digest,
             MessageType: 'DIGEST',
-            SigningAlgorithm: 'ECDSA_SHA_256',
+            SigningAlgorithm: kind.signingAlgorithm,
           }),
         ),
       );
       if (!out.Signature) throw new SignerError('KMS Sign returned no signature', true);
       return out.Signature;
     },
-    async publicKeySpki() {
+    async publicKeySpki(): Promise<Uint8Array> {
       // Cached for the life of the signer; a failed fetch is forgotten so the next call tries again.
       publicKey ??= fetchPublicKey().catch((err) => {
         publicKey = undefined;
@@ -112,5 +125,21 @@ export function createKmsSigner(options: KmsSignerOptions): Signer {
       });
       return (await publicKey).slice();
     },
+  };
+}
+
+/**
+ * Signs with an AWS KMS ECC_NIST_P256 key: ECDSA_SHA_256, MessageType DIGEST, so only the
+ * 32-byte SHA-256 digest is sent.
+ */
+export function createKmsSigner(options: KmsSignerOptions): Signer {
+  const key = kmsSigningKey(options, { keySpec: 'ECC_NIST_P256', signingAlgorithm: 'ECDSA_SHA_256' });
+  return {
+    keyId: key.keyId,
+    async signDigest(digest) {
+      if (digest.length !== 32) throw new RangeError(`a SHA-256 digest is 32 bytes, got ${digest.length}`);
+      return key.signDigest(digest);
+    },
+    publicKeySpki: () => key.publicKeySpki(),
   };
 }
