@@ -54,10 +54,13 @@ const USAGE = {
     '  origin); the checkpoint needs K witness cosignatures (0); --state keeps the last checkpoint seen',
     '  and the new one must extend it; --proof checks that entry is in the log.',
     '  exit 0 all checks pass, 1 a check failed, 2 unusable input',
-    'usage: feeproof log audit (--url PREFIX | --dir DIR) --key VKEY',
+    'usage: feeproof log audit (--url PREFIX | --dir DIR) --key VKEY [--stats-url BASE]',
+    '                          [--api BASE [--token JWT]]',
     '  downloads every entry of the signed checkpoint and proves completeness: each number of each',
     '  range logged once, closed ranges complete, reversals after their originals, catalogue versions',
-    '  unbroken; exit 1 on any finding',
+    '  unbroken; --stats-url: BASE/v1/stats (the public statistics) equals what the logged receipts',
+    '  add up to; --api: that, and every logged receipt is in the ledger unaltered (auditor API; JWT:',
+    '  --token, else a local auditor token from FEEPROOF_DATA_DIR); exit 1 on any finding',
   ].join('\n'),
   witness: [
     'usage: feeproof witness serve --name NAME --logs VKEY[,VKEY...] [--port 7380] [--host 127.0.0.1] [--dir DIR]',
@@ -315,6 +318,15 @@ async function catalogue(args: string[]) {
   fail(`POST ${url} answered ${res.status}${hint}`, 1);
 }
 
+/** `log audit`'s service checks: --stats-url (public statistics), --api (those and the ledger). */
+async function logAuditApis(values: Record<string, string | undefined>) {
+  const statsBase = values['stats-url'] ?? values.api;
+  if (values.token && !values.api) fail('--token goes with --api');
+  if (!values.api) return statsBase ? { stats: { base: statsBase } } : {};
+  const token = values.token ?? (await localToken({ role: 'auditor', username: 'log-audit' }));
+  return { stats: { base: statsBase! }, ledger: { base: values.api, token } };
+}
+
 /** feeproof log verify: everything an outside verifier checks, from a URL or a directory. */
 async function log(args: string[]) {
   const { values, positionals } = parse(
@@ -328,10 +340,14 @@ async function log(args: string[]) {
       quorum: { type: 'string' },
       state: { type: 'string' },
       proof: { type: 'string' },
+      'stats-url': { type: 'string' },
+      api: { type: 'string' },
+      token: { type: 'string' },
     },
     1,
   );
   const command = positionals[0];
+  const auditApi = command === 'audit' ? await logAuditApis(values) : {};
   if (
     (command !== 'verify' && command !== 'audit') ||
     !values.key ||
@@ -352,7 +368,7 @@ async function log(args: string[]) {
     const { auditLog } = await import('../lambdas/adapters/tlog/audit.js');
     checks =
       command === 'audit'
-        ? await auditLog(source, policy)
+        ? await auditLog(source, policy, auditApi)
         : await verifyLog({
             source,
             policy,

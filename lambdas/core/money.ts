@@ -13,6 +13,12 @@ export function parseYuan(text: string): Fen | null {
   return Number(whole) * 100 + Number(frac.padEnd(2, '0'));
 }
 
+/** Like parseYuan, with an optional minus sign (red receipts' amounts as formatYuan writes them). */
+export function parseSignedYuan(text: string): Fen | null {
+  const fen = parseYuan(text.replace(/^-/, ''));
+  return fen === null ? null : text.startsWith('-') ? 0 - fen : fen;
+}
+
 /** Formats fen as yuan with exactly two decimals; negative amounts (red receipts) get a minus sign. */
 export function formatYuan(fen: Fen): string {
   const sign = fen < 0 ? '-' : '';

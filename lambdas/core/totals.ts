@@ -1,3 +1,4 @@
+import type { ChargedLine } from './charge.js';
 import type { IsoDate } from './dates.js';
 import type { Fen } from './money.js';
 import type { ReceiptContent } from './receipt.js';
@@ -39,7 +40,9 @@ export function addTotals(a: Totals, b: Totals): Totals {
  * in its year (the year rows give the alert rules a department's or an item's usual).
  */
 export function totalsOf(
-  receipt: Pick<ReceiptContent, 'kind' | 'issueDate' | 'department' | 'lines' | 'total'>,
+  receipt: Pick<ReceiptContent, 'kind' | 'issueDate' | 'department' | 'total'> & {
+    lines: readonly Pick<ChargedLine, 'itemCode' | 'amount'>[];
+  },
 ): TotalsRow[] {
   const red = receipt.kind === 'red';
   const one = (amount: Fen): Totals =>

@@ -2,6 +2,10 @@ import { type CheckpointPolicy, verifyCheckpoint } from '../../core/tlog/checkpo
 import { decodeEntry, type LogEntry } from '../../core/tlog/entries.js';
 import { hashesEqual, leafHash, rootFromLeafHashes } from '../../core/tlog/hash.js';
 import { decodeBundle, TILE_WIDTH, tilePath } from '../../core/tlog/tiles.js';
+import type { AuditApi } from './audit-api.js';
+import { findings as result } from './audit-findings.js';
+import { auditLedger } from './audit-ledger.js';
+import { auditPublishedStats } from './audit-stats.js';
 import type { Check, LogSource } from './log-verify.js';
 
 /**
@@ -9,8 +13,17 @@ import type { Check, LogSource } from './log-verify.js';
  * completeness from the log alone: every number of every allocated range appears at most once
  * and only inside a range of its department, a closed range has every number up to its first
  * unused one, every reversal and red receipt names an original logged before it, and each
- * catalogue item's versions run 1, 2, 3, ... from a create or import.
+ * catalogue item's versions run 1, 2, 3, ... from a create or import. Optionally, against the
+ * service: the published statistics recomputed from the log (`stats`, audit-stats.ts) and every
+ * logged receipt looked up in the ledger (`ledger`, audit-ledger.ts).
  */
+
+export interface AuditOptions {
+  /** Compare GET /v1/stats (public) with the totals recomputed from the log. */
+  stats?: AuditApi;
+  /** Look up every logged receipt through the auditor API (a token of an auditor). */
+  ledger?: AuditApi;
+}
 
 /** Every entry of the first `size`, from the entry bundles (a full bundle may stand for a partial one). */
 export async function readLogEntries(source: LogSource, size: number): Promise<Uint8Array[]> {
@@ -31,7 +44,11 @@ export async function readLogEntries(source: LogSource, size: number): Promise<U
   return out;
 }
 
-export async function auditLog(source: LogSource, policy: CheckpointPolicy): Promise<Check[]> {
+export async function auditLog(
+  source: LogSource,
+  policy: CheckpointPolicy,
+  options: AuditOptions = {},
+): Promise<Check[]> {
   const note = await source.read('checkpoint');
   if (!note) throw new Error(`${source.name} has no checkpoint`);
   const { checkpoint } = verifyCheckpoint(new TextDecoder().decode(note), policy);
@@ -53,15 +70,14 @@ export async function auditLog(source: LogSource, policy: CheckpointPolicy): Pro
       malformed.push(`entry ${i}: ${(e as Error).message}`);
     }
   });
-  checks.push(result('schema', `every entry parses with the schema (v1)`, malformed));
-  return [...checks, ...auditEntries(entries)];
+  checks.push(
+    result('schema', `every entry parses with the schema (receipts v1 or v2, others v1)`, malformed),
+  );
+  checks.push(...auditEntries(entries));
+  if (options.stats) checks.push(...(await auditPublishedStats(entries, options.stats)));
+  if (options.ledger) checks.push(await auditLedger(entries, options.ledger));
+  return checks;
 }
-
-const result = (name: string, what: string, findings: string[]): Check => ({
-  ok: findings.length === 0,
-  name,
-  detail: findings.length ? `${findings.length} finding(s): ${findings.slice(0, 20).join('; ')}` : what,
-});
 
 const refKey = (r: { code: string; number: string }) => `${r.code}/${r.number}`;
 

@@ -9,15 +9,17 @@ import {
   type CatalogueEntry,
   MIN_SALT_BYTES,
   type RangeEntry,
-  type ReceiptEntry,
+  RECEIPT_ENTRY_VERSION,
+  type ReceiptEntryV2,
   type ReversalEntry,
   receiptCommitment,
 } from '../../core/tlog/entries.js';
 import { sha256, toHex } from '../../core/tlog/hash.js';
 
 /**
- * The log entry of each fact the ledger commits (schema v1, core/tlog/entries.ts), built from the
- * rows the committing transaction writes. Public identifiers only; see docs/transparency-log.md.
+ * The log entry of each fact the ledger commits (core/tlog/entries.ts: receipts in schema v2, the
+ * rest v1), built from the rows the committing transaction writes. Public identifiers and
+ * amounts only; see docs/transparency-log.md.
  */
 
 /** A fresh commitment salt for one receipt (kept on its check row, shown only to its holder). */
@@ -25,10 +27,10 @@ export const newLogSalt = (): Uint8Array => new Uint8Array(randomBytes(MIN_SALT_
 
 const ref = (r: ReceiptRef): ReceiptRef => ({ code: r.code, number: r.number });
 
-export function receiptLogEntry(receipt: ReceiptContent, salt: Uint8Array): ReceiptEntry {
+export function receiptLogEntry(receipt: ReceiptContent, salt: Uint8Array): ReceiptEntryV2 {
   const content = contentOf(receipt);
   return {
-    v: 1,
+    v: RECEIPT_ENTRY_VERSION,
     type: 'receipt',
     code: content.code,
     number: content.number,
@@ -36,7 +38,7 @@ export function receiptLogEntry(receipt: ReceiptContent, salt: Uint8Array): Rece
     department: content.department,
     issueDate: content.issueDate,
     total: formatYuan(content.total),
-    items: content.lines.map((l) => l.itemCode),
+    lines: content.lines.map((l) => ({ itemCode: l.itemCode, amount: formatYuan(l.amount) })),
     ...(content.reverses ? { reverses: ref(content.reverses) } : {}),
     commitment: receiptCommitment(salt, canonicalReceipt(content)),
   };

@@ -9,8 +9,13 @@ import { MAX_ENTRY_SIZE } from './tiles.js';
  * of the versioned shapes below. Every entry carries `v` (schema version) and `type`. An entry
  * holds public identifiers only; a receipt's full data enters as a salted commitment, so the log
  * reveals nothing about payers and never the check code. Documented in docs/transparency-log.md.
+ *
+ * Versions: `receipt` entries are written as v2 (each line's item code and amount, so that the
+ * published per-item totals can be recomputed from the log); v1 receipt entries (item codes
+ * only) stay readable, nothing writes them any more. The other types are v1.
  */
 export const ENTRY_VERSION = 1;
+export const RECEIPT_ENTRY_VERSION = 2;
 /** The salt of a receipt commitment: 16 bytes or more, random per receipt, shown only to its holder. */
 export const MIN_SALT_BYTES = 16;
 
@@ -23,22 +28,37 @@ const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const department = z.string().regex(/^[A-Z0-9]{2,16}$/);
 const base = { v: z.literal(ENTRY_VERSION) };
 
-const receiptEntry = z.strictObject({
-  ...base,
+const itemCode = z.string().min(1).max(64);
+const receiptFields = {
   type: z.literal('receipt'),
   code,
   number,
   kind: z.enum(['blue', 'red']),
   department,
   issueDate: date,
+  /** Yuan, negative on a red receipt. */
   total: yuan,
-  /** The fee item codes of the lines, in line order. */
-  items: z.array(z.string().min(1).max(64)).min(1),
   /** On a red receipt: the receipt it reverses. */
   reverses: ref.optional(),
   /** hex SHA-256(salt || canonical receipt data): binds the full signed data without revealing it. */
   commitment: sha256Hex,
+};
+
+/** Schema v1 (read only): the fee item codes of the lines, in line order, without amounts. */
+const receiptEntryV1 = z.strictObject({
+  v: z.literal(1),
+  ...receiptFields,
+  items: z.array(itemCode).min(1),
 });
+
+/** Schema v2: each line's item code and amount (yuan, negative on red), in line order. */
+const receiptEntryV2 = z.strictObject({
+  v: z.literal(RECEIPT_ENTRY_VERSION),
+  ...receiptFields,
+  lines: z.array(z.strictObject({ itemCode, amount: yuan })).min(1),
+});
+
+const receiptEntry = z.discriminatedUnion('v', [receiptEntryV1, receiptEntryV2]);
 
 const reversalEntry = z.strictObject({
   ...base,
@@ -51,7 +71,7 @@ const reversalEntry = z.strictObject({
 const catalogueEntry = z.strictObject({
   ...base,
   type: z.literal('catalogue'),
-  itemCode: z.string().min(1).max(64),
+  itemCode,
   version: z.number().int().positive(),
   change: z.enum(['create', 'revise', 'status', 'import']),
   department,
@@ -82,6 +102,8 @@ export const logEntrySchema = z.discriminatedUnion('type', [
 ]);
 export type LogEntry = z.infer<typeof logEntrySchema>;
 export type ReceiptEntry = z.infer<typeof receiptEntry>;
+export type ReceiptEntryV1 = z.infer<typeof receiptEntryV1>;
+export type ReceiptEntryV2 = z.infer<typeof receiptEntryV2>;
 export type ReversalEntry = z.infer<typeof reversalEntry>;
 export type CatalogueEntry = z.infer<typeof catalogueEntry>;
 export type RangeEntry = z.infer<typeof rangeEntry>;
