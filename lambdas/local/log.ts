@@ -5,6 +5,12 @@ import { DirectoryTileStore } from '../adapters/tlog/directory-store.js';
 import { DynamoSequence } from '../adapters/tlog/dynamo-sequence.js';
 import { integrate } from '../adapters/tlog/integrator.js';
 import { logKeyPath, openLogKey } from '../adapters/tlog/log-key.js';
+import {
+  CHECKPOINT_CONTENT_TYPE,
+  IMMUTABLE_CACHE,
+  SHORT_CACHE,
+  TILE_CONTENT_TYPE,
+} from '../adapters/tlog/serving.js';
 import { HASH_SIZE } from '../core/tlog/hash.js';
 import { decodeBundle, encodeBundle, parseTilePath, TILE_WIDTH } from '../core/tlog/tiles.js';
 
@@ -34,12 +40,12 @@ export interface LogIntegrator {
 /** Runs sequencing + integration every LOG_INTERVAL_MS, one run at a time; stop() waits for the current one. */
 export async function startLogIntegrator(
   db: DynamoDBDocumentClient,
-  ledgerTable: string,
+  tables: { ledger: string; receipts: string },
   dataDir: string,
 ): Promise<LogIntegrator> {
   const origin = logOrigin();
   const signer = await openLogKey(logKeyPath(dataDir), origin);
-  const sequence = new DynamoSequence(db, ledgerTable);
+  const sequence = new DynamoSequence(db, tables.ledger, tables.receipts);
   const store = new DirectoryTileStore(logDir(dataDir));
   let current: Promise<void> = Promise.resolve();
   const once = async () => {
@@ -67,9 +73,6 @@ export async function startLogIntegrator(
   };
 }
 
-const FOREVER = 'public, max-age=31536000, immutable';
-const SHORT = 'public, max-age=5';
-
 /**
  * GET /log/checkpoint and /log/tile/... (C2SP tlog-tiles) from `<data>/log`. A partial tile
  * that a full one has replaced is cut from the full one (its hashes or entries are a prefix).
@@ -78,12 +81,7 @@ const SHORT = 'public, max-age=5';
 export async function serveLog(res: ServerResponse, dataDir: string, path: string): Promise<boolean> {
   if (path !== '/log/checkpoint' && !path.startsWith('/log/tile/')) return false;
   const store = new DirectoryTileStore(logDir(dataDir));
-  const send = (
-    status: number,
-    body: Uint8Array | string,
-    cache: string,
-    type = 'application/octet-stream',
-  ) => {
+  const send = (status: number, body: Uint8Array | string, cache: string, type = TILE_CONTENT_TYPE) => {
     res.writeHead(status, { 'content-type': type, 'cache-control': cache });
     res.end(body);
     return true;
@@ -91,7 +89,7 @@ export async function serveLog(res: ServerResponse, dataDir: string, path: strin
   if (path === '/log/checkpoint') {
     const head = await store.readCheckpoint();
     return head
-      ? send(200, head.note, 'public, max-age=5', 'text/plain; charset=utf-8')
+      ? send(200, head.note, SHORT_CACHE, CHECKPOINT_CONTENT_TYPE)
       : send(404, 'the log has no checkpoint yet\n', 'no-store', 'text/plain; charset=utf-8');
   }
   let tile: ReturnType<typeof parseTilePath>;
@@ -102,10 +100,10 @@ export async function serveLog(res: ServerResponse, dataDir: string, path: strin
   }
   const bytes = await store.readTile(tile);
   if (!bytes) return send(404, 'no such tile\n', 'no-store', 'text/plain; charset=utf-8');
-  if (tile.width === TILE_WIDTH) return send(200, bytes, FOREVER);
+  if (tile.width === TILE_WIDTH) return send(200, bytes, IMMUTABLE_CACHE);
   const cut =
     tile.level === 'entries'
       ? encodeBundle(decodeBundle(bytes).slice(0, tile.width))
       : bytes.subarray(0, tile.width * HASH_SIZE);
-  return send(200, cut, SHORT);
+  return send(200, cut, SHORT_CACHE);
 }

@@ -213,3 +213,14 @@ export const LOG_ENTRY_PK_PREFIX = 'LOG#';
 export const logEntryPk = (index: number) => `${LOG_ENTRY_PK_PREFIX}${Math.floor(index / LOG_BUNDLE_SIZE)}`;
 export const logEntrySk = (index: number) => String(index).padStart(15, '0');
 export const logEntryKey = (index: number) => ({ pk: logEntryPk(index), sk: logEntrySk(index) });
+/**
+ * The published tree head in AWS (lambdas/adapters/tlog/s3-store.ts): LOGTREE/HEAD holds the
+ * signed note and its generation, the compare-and-swap two integrators race on; LOGTREE/<generation>
+ * keeps every head ever published, as the log's own history of what it signed.
+ */
+export const LOG_TREE_PK = 'LOGTREE';
+export const LOG_TREE_HEAD_KEY = { pk: LOG_TREE_PK, sk: 'HEAD' } as const;
+export const logTreeHistoryKey = (generation: number) => ({
+  pk: LOG_TREE_PK,
+  sk: String(generation).padStart(12, '0'),
+});

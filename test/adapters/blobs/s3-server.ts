@@ -37,6 +37,8 @@ export async function startLocalS3(): Promise<LocalS3> {
     const [, b, ...key] = ctx.path.split('/');
     const turn = queue.then(async () => {
       if (await ctx.store.existsObject(b!, decodeURIComponent(key.join('/')))) {
+        // Read the body first, as S3 does: answering mid-upload resets the client's connection.
+        for await (const _ of ctx.req);
         ctx.status = 412;
         ctx.type = 'application/xml';
         ctx.body =

@@ -1,5 +1,5 @@
 declare module '@20minutes/s3rver' {
-  import type { Server } from 'node:http';
+  import type { IncomingMessage, Server } from 'node:http';
 
   interface Context {
     method: string;
@@ -8,6 +8,7 @@ declare module '@20minutes/s3rver' {
     body: unknown;
     type: string;
     headers: Record<string, string | undefined>;
+    req: IncomingMessage;
     store: { existsObject(bucket: string, key: string): Promise<boolean> };
   }
   type Middleware = (ctx: Context, next: () => Promise<void>) => Promise<void>;

@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DirectoryTileStore } from '../../../lambdas/adapters/tlog/directory-store.js';
 import { integrate } from '../../../lambdas/adapters/tlog/integrator.js';
 import { openLogKey } from '../../../lambdas/adapters/tlog/log-key.js';
@@ -16,6 +16,7 @@ import {
   verifyInclusion,
 } from '../../../lambdas/core/tlog/proof.js';
 import { decodeBundle, tilePath, tilesForSize, withTiles } from '../../../lambdas/core/tlog/tiles.js';
+import { STORE_KINDS, stopS3 } from './stores.js';
 import { entryBytes, MemorySequence, tempDir } from './support.js';
 
 const ORIGIN = 'feeproof.test/log';
@@ -29,11 +30,18 @@ function sequenceOf(n: number) {
 }
 
 /** Everything a verifier checks about the published log against the sequence it came from. */
-const expectLogMatches = (store: DirectoryTileStore, sequence: MemorySequence) =>
-  expectLogMatchesWith(store, sequence, signer.vkey, ORIGIN);
+const expectLogMatches = (log: Published, sequence: MemorySequence) =>
+  expectLogMatchesWith(log, sequence, signer.vkey, ORIGIN);
+
+/** A store and how its checkpoint is served. */
+type Published = { store: TileStore; served(): Promise<string | null> };
+const directoryServed = (store: DirectoryTileStore): Published => ({
+  store,
+  served: async () => readFileSync(join(store.root, 'checkpoint'), 'utf8'),
+});
 
 async function expectLogMatchesWith(
-  store: DirectoryTileStore,
+  { store, served }: Published,
   sequence: MemorySequence,
   vkey: string,
   origin: string,
@@ -44,7 +52,7 @@ async function expectLogMatchesWith(
   const n = checkpoint.size;
   const leaves = sequence.entries.slice(0, n).map(leafHash);
   expect(checkpoint.rootHash).toEqual(rootFromLeafHashes(leaves));
-  expect(readFileSync(join(store.root, 'checkpoint'), 'utf8')).toBe(head!.note);
+  expect(await served()).toBe(head!.note);
   for (const tile of tilesForSize(n)) {
     const bytes = await store.readTile(tile);
     expect(bytes, tilePath(tile)).not.toBeNull();
@@ -76,7 +84,7 @@ describe('integrator over a directory tile store', () => {
         result = await integrate({ origin: ORIGIN, signer, sequence, store, maxBatch: 20_000 });
         expect(result.published || result.to === result.from).toBe(true);
       } while (result.to < sequence.entries.length);
-      const cp = await expectLogMatches(store, sequence);
+      const cp = await expectLogMatches(directoryServed(store), sequence);
       sizes.push({ size: cp.size, root: cp.rootHash });
     }
     expect(sizes.map((s) => s.size)).toEqual([1, 3, 256, 257, 557, 65_536, 65_836]);
@@ -90,15 +98,30 @@ describe('integrator over a directory tile store', () => {
     expect((await integrate({ origin: ORIGIN, signer, sequence, store })).published).toBe(false);
   });
 
+  it('refuses a tree head the log key did not sign', async () => {
+    const dir = tempDir('foreign');
+    const store = new DirectoryTileStore(join(dir, 'log'));
+    const sequence = sequenceOf(3);
+    const other = ed25519Signer(ORIGIN, new Uint8Array(32).fill(6));
+    await integrate({ origin: ORIGIN, signer: other, sequence, store });
+    sequence.append(entryBytes(3));
+    await expect(integrate({ origin: ORIGIN, signer, sequence, store })).rejects.toMatchObject({
+      code: 'no_verified_signature',
+    });
+  });
+});
+
+afterAll(stopS3);
+
+describe.each(STORE_KINDS)('integrator over the $name tile store', (kind) => {
   it('completes after a crash at every write of a run (tiles, bundles, tree head)', async () => {
     const sequence = sequenceOf(700);
     // How many writes one run makes from 250 to 700.
     const counting = async () => {
-      const dir = tempDir('count');
-      const store = new DirectoryTileStore(join(dir, 'log'));
+      const { store } = await kind.fresh();
       await integrate({ origin: ORIGIN, signer, sequence, store, maxBatch: 250 });
       let writes = 0;
-      const spy = Object.create(store) as DirectoryTileStore;
+      const spy = Object.create(store) as TileStore;
       spy.writeTile = async (t, b) => {
         writes++;
         return store.writeTile(t, b);
@@ -113,11 +136,11 @@ describe('integrator over a directory tile store', () => {
     const total = await counting();
     expect(total).toBeGreaterThan(6);
     for (let crashAt = 1; crashAt <= total; crashAt++) {
-      const dir = tempDir('crash');
-      const store = new DirectoryTileStore(join(dir, 'log'));
+      const log = await kind.fresh();
+      const { store } = log;
       await integrate({ origin: ORIGIN, signer, sequence, store, maxBatch: 250 });
       let writes = 0;
-      const crashing = Object.create(store) as DirectoryTileStore;
+      const crashing = Object.create(store) as TileStore;
       const maybeCrash = () => {
         if (++writes === crashAt) throw new Error('crash');
       };
@@ -135,17 +158,16 @@ describe('integrator over a directory tile store', () => {
       expect((await store.readCheckpoint())!.checkpoint.size).toBe(250);
       // The next run (a different batch size) completes the tree.
       await integrate({ origin: ORIGIN, signer, sequence, store });
-      const cp = await expectLogMatches(store, sequence);
+      const cp = await expectLogMatches(log, sequence);
       expect(cp.size).toBe(700);
     }
-  });
+  }, 180_000);
 
   it('two integrators at once never fork the tree: every published head extends the one before', async () => {
-    const dir = tempDir('race');
-    const root = join(dir, 'log');
+    const log = await kind.fresh();
     const sequence = new MemorySequence();
-    const a = new DirectoryTileStore(root);
-    const b = new DirectoryTileStore(root);
+    const a = log.store;
+    const b = log.another();
     let lost = 0;
     for (let round = 0; round < 25; round++) {
       for (let k = 0; k < 37; k++) sequence.append(entryBytes(sequence.entries.length));
@@ -156,14 +178,11 @@ describe('integrator over a directory tile store', () => {
       lost += results.filter((r) => !r.published && r.to > r.from).length;
     }
     while ((await integrate({ origin: ORIGIN, signer, sequence, store: a })).published);
-    await expectLogMatches(a, sequence);
+    await expectLogMatches(log, sequence);
     expect(lost).toBeGreaterThan(0); // they did race
     // Every head ever published, in order, is consistent with the one before.
-    const headsDir = join(dir, 'log-state', 'heads');
-    const heads = readdirSync(headsDir)
-      .filter((f) => /^\d+$/.test(f))
-      .sort()
-      .map((f) => verifyCheckpoint(readFileSync(join(headsDir, f), 'utf8'), policy).checkpoint);
+    const heads = (await log.heads()).map((note) => verifyCheckpoint(note, policy).checkpoint);
+    expect(heads.at(-1)!.size).toBe(sequence.entries.length);
     const read = (t: Parameters<TileStore['readTile']>[0]) => a.readTile(t);
     for (let k = 1; k < heads.length; k++) {
       const [x, y] = [heads[k - 1]!, heads[k]!];
@@ -171,11 +190,11 @@ describe('integrator over a directory tile store', () => {
       const proof = await withTiles(y.size, read, (r) => consistencyProof(r, x.size, y.size));
       verifyConsistency(x.size, y.size, x.rootHash, y.rootHash, proof);
     }
-  });
+  }, 180_000);
 
   it('refuses to overwrite a tile with different bytes, and to sign over a tampered tile', async () => {
-    const dir = tempDir('tamper');
-    const store = new DirectoryTileStore(join(dir, 'log'));
+    const log = await kind.fresh();
+    const { store } = log;
     const sequence = sequenceOf(300);
     await integrate({ origin: ORIGIN, signer, sequence, store });
     const tile = { level: 0, index: 1, width: 44 } as const;
@@ -184,23 +203,12 @@ describe('integrator over a directory tile store', () => {
     const other = bytes.slice();
     other[0]! ^= 1;
     await expect(store.writeTile(tile, other)).rejects.toThrow(/different bytes/);
-    // Someone rewrites the partial tile on disk: the next checkpoint would not extend the last.
-    writeFileSync(join(store.root, tilePath(tile)), other);
+    expect(await store.readTile(tile)).toEqual(bytes);
+    // Someone rewrites the partial tile behind the store: the next checkpoint would not extend the last.
+    await log.tamper(tile, other);
     sequence.append(entryBytes(300));
     await expect(integrate({ origin: ORIGIN, signer, sequence, store })).rejects.toThrow(TlogError);
     expect((await store.readCheckpoint())!.checkpoint.size).toBe(300);
-  });
-
-  it('refuses a tree head the log key did not sign', async () => {
-    const dir = tempDir('foreign');
-    const store = new DirectoryTileStore(join(dir, 'log'));
-    const sequence = sequenceOf(3);
-    const other = ed25519Signer(ORIGIN, new Uint8Array(32).fill(6));
-    await integrate({ origin: ORIGIN, signer: other, sequence, store });
-    sequence.append(entryBytes(3));
-    await expect(integrate({ origin: ORIGIN, signer, sequence, store })).rejects.toMatchObject({
-      code: 'no_verified_signature',
-    });
   });
 });
 
@@ -249,7 +257,7 @@ describe('integrator killed with SIGKILL', () => {
       (await integrate({ origin: KILL_ORIGIN, signer: killSigner, sequence: fixedSequence(n), store }))
         .published
     );
-    const cp = await expectLogMatchesWith(store, sequence, killSigner.vkey, KILL_ORIGIN);
+    const cp = await expectLogMatchesWith(directoryServed(store), sequence, killSigner.vkey, KILL_ORIGIN);
     expect(cp.size).toBe(n);
   });
 });
