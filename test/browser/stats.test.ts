@@ -79,6 +79,16 @@ describe('stats.html', () => {
     expect(rows.find((r) => r.group === 'ZRZY')).toMatchObject({ issued_count: '3', net_amount: '240.00' });
     expect(rows.find((r) => r.group === 'GA')).toMatchObject({ issued_amount: '', withheld_receipts: '1' });
 
+    // The figures can be recomputed from the transparency log: the command, with this site's
+    // log and key filled in, and the log's checkpoint one click away.
+    const keys = await svc.api('GET', '/v1/keys');
+    await page.getByTestId('audit-command').filter({ hasText: keys.body.log.vkey }).waitFor();
+    expect(await page.getByTestId('audit-command').textContent()).toBe(
+      `feeproof log audit --url ${svc.url}/log --key '${keys.body.log.vkey}' --stats-url ${svc.url}`,
+    );
+    const checkpoint = await page.getByTestId('link-log-checkpoint').getAttribute('href');
+    expect((await fetch(new URL(checkpoint!, `${svc.url}/stats.html`))).status).not.toBe(404);
+
     // A public page: none of the console's code.
     expect(requested.filter((u) => /console/.test(u))).toEqual([]);
     expect(errors).toEqual([]);

@@ -256,5 +256,19 @@ async function showPhone(): Promise<void> {
   if (answer?.body?.phone) byId('phone').textContent = `，或致电 ${answer.body.phone}`;
 }
 
+/**
+ * The `feeproof log audit` command that recomputes this page's figures from the transparency
+ * log, with this site's address and the log's key (GET /v1/keys) filled in.
+ */
+async function showAuditCommand(): Promise<void> {
+  const keys = await getJson<{ log?: { vkey?: string } }>(apiUrl('v1/keys')).catch(() => null);
+  const vkey = keys?.body?.log?.vkey;
+  if (!vkey) return;
+  const site = apiUrl('v1/stats').replace(/\/v1\/stats$/, ''); // --stats-url takes the API's base
+  byId('audit-command').textContent =
+    `feeproof log audit --url ${new URL('log', document.baseURI).href} --key '${vkey}' --stats-url ${site}`;
+}
+
 void showPhone();
+void showAuditCommand();
 void show();
