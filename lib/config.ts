@@ -165,6 +165,21 @@ export interface FeeproofSettings {
   complaintLimits: ComplaintLimits;
   /** The bureau's published supervision phone number on the public pages. FEEPROOF_SUPERVISION_PHONE. */
   supervisionPhone?: string;
+  /**
+   * The collecting departments' signing keys (开票单位签章, issue 17): one KMS key per code, made
+   * by the stack (lib/signing-key.ts DepartmentKeys). Absent: no department keys, receipts carry
+   * the bureau's signature alone (`bureau_only`), as before issue 17.
+   */
+  departmentKeys?: DepartmentKeySettings;
+}
+
+export interface DepartmentKeySettings {
+  /** Department codes (2-16 capitals or digits, as the departments directory has them). Adding one is a deploy. */
+  departments: string[];
+  /** `ECC_NIST_P256` (default) or `SM2`, which exists in the AWS China Regions only (checked at synth). */
+  keySpec?: 'ECC_NIST_P256' | 'SM2';
+  /** Per department, its key's generation (default 1): raising one rotates that key, like signingKeyGeneration. */
+  generations?: Record<string, number>;
 }
 
 export interface FeeproofStackProps extends StackProps, Partial<FeeproofSettings> {
@@ -257,6 +272,7 @@ export function resolveSettings(props: Partial<FeeproofSettings>): FeeproofSetti
   }
   checkOfficeHours(settings.officeHours);
   checkAlerts(settings.alerts);
+  checkDepartmentKeys(settings.departmentKeys);
   return settings;
 }
 
@@ -304,3 +320,27 @@ function checkAlerts(alerts: AlertThresholds | undefined): void {
 
 /** Environment variable names shared with the runtime (besides each table's `envVar`). */
 export { ENV } from '../lambdas/runtime/env.js';
+
+const DEPARTMENT_CODE = /^[A-Z0-9]{2,16}$/;
+
+function checkDepartmentKeys(keys: DepartmentKeySettings | undefined): void {
+  if (keys === undefined) return;
+  const { departments, keySpec = 'ECC_NIST_P256', generations = {} } = keys;
+  if (!Array.isArray(departments) || departments.length === 0)
+    throw new Error('departmentKeys.departments must list at least one department code');
+  for (const code of departments)
+    if (typeof code !== 'string' || !DEPARTMENT_CODE.test(code))
+      throw new Error(
+        `departmentKeys.departments: bad department code ${JSON.stringify(code)} (2-16 capitals or digits)`,
+      );
+  if (new Set(departments).size !== departments.length)
+    throw new Error('departmentKeys.departments lists a department twice');
+  if (!['ECC_NIST_P256', 'SM2'].includes(keySpec))
+    throw new Error(`departmentKeys.keySpec must be ECC_NIST_P256 or SM2, got ${keySpec}`);
+  for (const [code, generation] of Object.entries(generations)) {
+    if (!departments.includes(code))
+      throw new Error(`departmentKeys.generations names ${code}, not in departments`);
+    if (!Number.isInteger(generation) || generation < 1)
+      throw new Error(`departmentKeys.generations.${code} must be a positive integer, got ${generation}`);
+  }
+}

@@ -19,7 +19,7 @@ import { keyAdmin } from './key-policy.js';
 import { acknowledgeFindings } from './nag.js';
 import { Observability } from './observability.js';
 import { ReceiptPdfStore } from './receipt-store.js';
-import { SigningKey } from './signing-key.js';
+import { DepartmentKeys, SigningKey } from './signing-key.js';
 import { Tables } from './tables.js';
 import { WebFirewall } from './waf.js';
 import { Web } from './web.js';
@@ -35,6 +35,8 @@ export class FeeproofStack extends Stack {
   readonly tables: Tables;
   readonly auth: Auth;
   readonly signingKey: SigningKey;
+  /** The collecting departments' keys (settings.departmentKeys), absent without them. */
+  readonly departmentKeys?: DepartmentKeys;
   readonly api: Api;
   readonly web: Web;
   readonly functions: Functions;
@@ -70,6 +72,14 @@ export class FeeproofStack extends Stack {
       generation: settings.signingKeyGeneration,
       keyAdmin: admin,
     });
+    if (settings.departmentKeys)
+      this.departmentKeys = new DepartmentKeys(this, 'DepartmentKeys', {
+        departments: settings.departmentKeys.departments,
+        keySpec: settings.departmentKeys.keySpec ?? 'ECC_NIST_P256',
+        generations: settings.departmentKeys.generations ?? {},
+        keyAdmin: admin,
+        stage: settings.stage,
+      });
 
     // Order: the API (no routes yet) -> the distribution in front of it -> the functions,
     // which need the public URL for QR codes -> the routes to the functions.
@@ -117,6 +127,7 @@ export class FeeproofStack extends Stack {
       publicUrl,
       tables: this.tables,
       signingKey: this.signingKey,
+      ...(this.departmentKeys ? { departmentKeys: this.departmentKeys } : {}),
       receiptPdfs: this.receiptPdfs,
       exports: this.exports,
     });

@@ -21,7 +21,7 @@ import type { ExportsBucket } from './exports-bucket.js';
 import { pascal } from './names.js';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from './observability.js';
 import type { ReceiptPdfStore } from './receipt-store.js';
-import type { SigningKey } from './signing-key.js';
+import type { DepartmentKeys, SigningKey } from './signing-key.js';
 import type { Tables } from './tables.js';
 
 /**
@@ -198,6 +198,8 @@ export interface FunctionsProps {
   publicUrl: string;
   tables: Tables;
   signingKey: SigningKey;
+  /** The collecting departments' keys, when the deployment has them (settings.departmentKeys). */
+  departmentKeys?: DepartmentKeys;
   receiptPdfs: ReceiptPdfStore;
   exports: ExportsBucket;
 }
@@ -284,6 +286,11 @@ export class Functions extends Construct {
     if (settings.alerts) environment[ENV.alerts] = JSON.stringify(settings.alerts);
     for (const { definition, table } of props.tables.all) environment[definition.envVar] = table.tableName;
     if (spec.rendersPdf) environment[ENV.fontPath] = LAMBDA_FONT_PATH;
+    // The department keys, to the functions that complete receipts (issuing and recovery) alone.
+    if (spec.signingKey === 'sign' && props.departmentKeys) {
+      environment[ENV.departmentKeys] = props.departmentKeys.environment(this);
+      if (settings.departmentKeys?.keySpec === 'SM2') environment[ENV.departmentKeyAlgorithm] = 'SM2_SM3';
+    }
     if (spec.receiptPdfs) environment[ENV.receiptsBucket] = props.receiptPdfs.bucket.bucketName;
     if (spec.exportJobs) environment[ENV.exportsBucket] = props.exports.bucket.bucketName;
     // Issue 15's settings, to the functions that read them: the statistics' small-cell rule, the
@@ -333,6 +340,7 @@ export class Functions extends Construct {
       grantTable(role, props.tables, tableId, access, spec.keys?.[tableId]);
     }
     if (spec.signingKey === 'sign') props.signingKey.grantSign(role, name);
+    if (spec.signingKey === 'sign') props.departmentKeys?.grantSign(role, name);
     if (spec.signingKey === 'public-key') props.signingKey.grantPublicKey(fn);
     if (spec.receiptPdfs === 'write') props.receiptPdfs.grantWrite(role);
     if (spec.receiptPdfs === 'read') props.receiptPdfs.grantRead(role);
