@@ -5,6 +5,7 @@ import { type PdfCheckName, verifyPdfSignature } from '../adapters/pdf/verify.js
 import { certificateFromPem, sha256Hex } from '../adapters/signing/certificate.js';
 import { publicJwk, verifyWithCertificate } from '../adapters/signing/ecdsa.js';
 import { getDeps } from '../app/deps.js';
+import { logVkey } from '../app/transparency-log.js';
 import { AppError } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
 import type { StoredReceipt } from '../core/ports.js';
@@ -290,6 +291,7 @@ export const handler = groupHandler('verify', {
 
   listKeys: async () => {
     const keys = await getDeps().keys.all();
+    const logKey = await logVkey(getDeps().config);
     return json(
       200,
       {
@@ -307,7 +309,7 @@ export const handler = groupHandler('verify', {
           jwk: publicJwk(k.certificatePem),
         })),
         // The transparency log's verifier key (C2SP vkey; docs/transparency-log.md).
-        ...(process.env.FEEPROOF_LOG_VKEY ? { log: { vkey: process.env.FEEPROOF_LOG_VKEY } } : {}),
+        ...(logKey ? { log: { vkey: logKey } } : {}),
       },
       { 'cache-control': 'public, max-age=300' },
     );

@@ -27,6 +27,17 @@ export interface Config {
   signer: { kind: 'local'; keyPath: string } | { kind: 'kms'; keyId: string };
   /** Where receipt PDFs are stored: the receipts bucket in AWS, a directory locally. */
   blobs: { kind: 'directory'; dir: string } | { kind: 's3'; bucket: string; endpoint: string | undefined };
+  /**
+   * The transparency log (docs/transparency-log.md): its origin, where its key is (KMS in AWS, a
+   * key file locally), where its tiles go (the tile bucket in AWS, a directory locally), and the
+   * witnesses asked to cosign each checkpoint.
+   */
+  log: {
+    origin: string;
+    key: { kind: 'kms'; keyId: string } | { kind: 'file'; path: string };
+    tiles: { kind: 's3'; bucket: string; endpoint: string | undefined } | { kind: 'directory'; dir: string };
+    witnesses: { url: string; vkey: string }[];
+  };
   /** Two-digit region code that starts every receipt code. */
   regionCode: string;
   bureauName: string;
@@ -113,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     awsRegion: env.AWS_REGION ?? 'cn-north-1',
     signer,
     blobs: blobsConfig(env),
+    log: logConfig(env),
     regionCode,
     bureauName: env[ENV.bureauName] ?? '某市财政局',
     publicUrl: (env[ENV.publicUrl] ?? `http://127.0.0.1:${env.PORT ?? 3000}`).replace(/\/$/, ''),
@@ -178,6 +190,47 @@ function blobsConfig(env: NodeJS.ProcessEnv): Config['blobs'] {
   const bucket = env[ENV.receiptsBucket];
   if (bucket) return { kind: 's3', bucket, endpoint: env[ENV.s3Endpoint] || undefined };
   return { kind: 'directory', dir: `${dataDir(env)}/blobs` };
+}
+
+/** Key names (C2SP signed-note): no spaces, no plus. */
+const LOG_ORIGIN = /^[^\s+]+$/;
+
+function logConfig(env: NodeJS.ProcessEnv): Config['log'] {
+  const origin = env[ENV.logOrigin] || 'feeproof.local/log';
+  if (!LOG_ORIGIN.test(origin))
+    throw new Error(`${ENV.logOrigin} must be a key name (no spaces, no +), got ${origin}`);
+  const keyId = env[ENV.logKmsKeyId];
+  const bucket = env[ENV.logBucket];
+  return {
+    origin,
+    key: keyId ? { kind: 'kms', keyId } : { kind: 'file', path: `${dataDir(env)}/log-key.pem` },
+    tiles: bucket
+      ? { kind: 's3', bucket, endpoint: env[ENV.s3Endpoint] || undefined }
+      : { kind: 'directory', dir: `${dataDir(env)}/log` },
+    witnesses: logWitnesses(env[ENV.logWitnesses]),
+  };
+}
+
+function logWitnesses(value: string | undefined): Config['log']['witnesses'] {
+  if (!value) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new Error(`${ENV.logWitnesses} must be JSON`);
+  }
+  const ok = (w: unknown): w is { url: string; vkey: string } =>
+    typeof w === 'object' &&
+    w !== null &&
+    Object.keys(w).sort().join() === 'url,vkey' &&
+    typeof (w as { url: unknown }).url === 'string' &&
+    /^https?:\/\/\S+\/$/.test((w as { url: string }).url) &&
+    typeof (w as { vkey: unknown }).vkey === 'string';
+  if (!Array.isArray(parsed) || !parsed.every(ok))
+    throw new Error(
+      `${ENV.logWitnesses} must be a JSON array of { "url": "https://…/" (ending in /), "vkey": "<witness vkey>" }`,
+    );
+  return parsed;
 }
 
 /** The local data directory: DynamoDB Local's files, the local signing and token keys, the PDFs (blobs/). */

@@ -22,6 +22,14 @@ export const ENV = {
   receiptsBucket: 'FEEPROOF_RECEIPTS_BUCKET',
   /** The exports bucket that audit export jobs write into (issue 14); unset: <data dir>/exports. */
   exportsBucket: 'FEEPROOF_EXPORTS_BUCKET',
+  /** The transparency log's name: origin line and key name (default feeproof.local/log; the stack sets it). */
+  logOrigin: 'FEEPROOF_LOG_ORIGIN',
+  /** The log key in KMS (ECC_NIST_EDWARDS25519); unset: `<data dir>/log-key.pem`. */
+  logKmsKeyId: 'FEEPROOF_LOG_KMS_KEY_ID',
+  /** The bucket of the log's tiles (served by CloudFront at /log/*); unset: `<data dir>/log`. */
+  logBucket: 'FEEPROOF_LOG_BUCKET',
+  /** The witnesses the log submits its checkpoints to: JSON `[{ "url": "https://…/", "vkey": "…" }]`. */
+  logWitnesses: 'FEEPROOF_LOG_WITNESSES',
   /** An S3-compatible endpoint instead of AWS's (a local S3 server); unset in AWS. */
   s3Endpoint: 'FEEPROOF_S3_ENDPOINT',
   logLevel: 'FEEPROOF_LOG_LEVEL',

@@ -20,6 +20,11 @@ export interface S3TileStoreOptions {
   db: DynamoDBDocumentClient;
   /** The ledger table, which holds the tree head (keys.ts LOG_TREE_HEAD_KEY). */
   table: string;
+  /**
+   * A reader (the verification function building proofs): readCheckpoint never puts the
+   * checkpoint object, so it needs no S3 write access. The integrator is the writer.
+   */
+  readOnly?: boolean;
 }
 
 const httpStatus = (e: unknown) =>
@@ -55,6 +60,7 @@ export class S3TileStore implements TileStore {
   private readonly prefix: string;
   private readonly db: DynamoDBDocumentClient;
   private readonly table: string;
+  private readonly readOnly: boolean;
 
   constructor(o: S3TileStoreOptions) {
     this.s3 = o.s3;
@@ -62,6 +68,7 @@ export class S3TileStore implements TileStore {
     this.prefix = o.prefix ?? 'log/';
     this.db = o.db;
     this.table = o.table;
+    this.readOnly = o.readOnly ?? false;
   }
 
   async readTile(tile: TileId): Promise<Uint8Array | null> {
@@ -107,7 +114,7 @@ export class S3TileStore implements TileStore {
   async readCheckpoint(): Promise<TreeHead | null> {
     const head = await this.readHead();
     if (!head) return null;
-    await this.publish(head.note);
+    if (!this.readOnly) await this.publish(head.note);
     return { note: head.note, checkpoint: parseCheckpoint(parseNote(head.note).text) };
   }
 

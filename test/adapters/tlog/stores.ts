@@ -83,6 +83,8 @@ const started = () => {
   return local;
 };
 export const localS3 = async () => (await started()).s3;
+/** The DynamoDB Local client the S3 logs keep their head with. */
+export const localDb = async () => (await started()).db;
 export async function stopS3() {
   if (local) await (await local).s3.stop();
   local = undefined;

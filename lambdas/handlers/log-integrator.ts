@@ -1,0 +1,18 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { logger, powertoolsLogger } from '../adapters/logger.js';
+import { getDeps } from '../app/deps.js';
+import { type LogRun, runLog } from '../app/transparency-log.js';
+
+/**
+ * The transparency log's integrator (EventBridge, every minute; docs/transparency-log.md):
+ * sequences the queued entries, writes the tiles to the tile bucket, signs the checkpoint with
+ * the log key in KMS and publishes it. The only function that may sign with the log key.
+ */
+export const handler = middy(async (_event: unknown, context: Context): Promise<LogRun> => {
+  const run = await runLog(getDeps(), { timeLeftMs: () => context.getRemainingTimeInMillis() });
+  logger.info('transparency log run finished', { ...run });
+  for (const w of run.witnessErrors) logger.warn('witness did not cosign', w);
+  return run;
+}).use(injectLambdaContext(powertoolsLogger()));
