@@ -29,6 +29,7 @@ import { issueToken, loadIssuerKey } from '../lambdas/local/tokens.js';
 import { loadConfig } from '../lambdas/runtime/config.js';
 import { gaCharge, send, sendCharge } from '../test/support/receipts.js';
 import { auditBench, seedReceipts } from './audit.js';
+import { logBench } from './log.js';
 import type { PeerInput, PeerResult } from './peer-pipeline.js';
 import { type CpuShare, cpuShare, measure, memorySampler, percentile, row } from './stats.js';
 
@@ -349,6 +350,8 @@ try {
     await issueToken(await loadIssuerKey(dataDir), { role: 'auditor' }),
     auditReceipts,
   );
+  // Issue 13: integration from DynamoDB, proofs from tiles (in-process and over HTTP), log audit.
+  await logBench({ endpoint: dynamo.endpoint, scale, server: { url: server.url, dataDir } });
 } finally {
   console.log(`server RSS at the end: ${server.rssMiB().toFixed(0)} MiB`);
   server.child.kill('SIGTERM');

@@ -1,0 +1,236 @@
+/**
+ * The transparency log's figures (issue 13), each beside its target:
+ * - integration from DynamoDB Local: entries queued as the committing transactions queue them
+ *   (LOGQ), then sequenced (DynamoSequence) and integrated into tiles (integrate(), the
+ *   directory store, fsync per tile), entries/s over the whole; target >= 2,000/s;
+ * - an inclusion proof from the tiles: in-process from the directory store, and over HTTP from
+ *   GET /v1/verify/log-proof when the server has it; p50/p99 per proof, target < 2 ms;
+ * - `log audit` over 100,000 entries (a consistent log: a range, receipts, reversals), from the
+ *   directory as a verifier reads it; target < 30 s.
+ * Counts scale with BENCH_SCALE (the queue at least 2,000, the audit at least 1,000 entries).
+ *   npx tsx bench/log.ts   (alone: starts its own DynamoDB Local; no HTTP row)
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../lambdas/adapters/dynamo/client.js';
+import { logQueueKey } from '../lambdas/adapters/dynamo/keys.js';
+import { auditLog } from '../lambdas/adapters/tlog/audit.js';
+import { DirectoryTileStore } from '../lambdas/adapters/tlog/directory-store.js';
+import { DynamoSequence } from '../lambdas/adapters/tlog/dynamo-sequence.js';
+import { integrate } from '../lambdas/adapters/tlog/integrator.js';
+import { openLogKey } from '../lambdas/adapters/tlog/log-key.js';
+import { directorySource } from '../lambdas/adapters/tlog/log-verify.js';
+import { encodeEntry, type LogEntry } from '../lambdas/core/tlog/entries.js';
+import type { SequencedEntries, TileStore } from '../lambdas/core/tlog/ports.js';
+import { inclusionProof } from '../lambdas/core/tlog/proof.js';
+import { withTiles } from '../lambdas/core/tlog/tiles.js';
+import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
+import { ensureTables } from '../lambdas/local/tables.js';
+import { issueToken, loadIssuerKey } from '../lambdas/local/tokens.js';
+import { loadConfig } from '../lambdas/runtime/config.js';
+import { sendCharge } from '../test/support/receipts.js';
+import { measure, row } from './stats.js';
+
+const ORIGIN = 'bench.feeproof.local/log';
+const CODE = '11010126';
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+const target = (what: string, ok: boolean) => console.log(`  ${what}: ${verdict(ok)}`);
+
+/** A log of `count` entries that `log audit` passes: a range, blue receipts, every 50th reversed. */
+function consistentLog(count: number): Uint8Array[] {
+  const out: LogEntry[] = [
+    {
+      v: 1,
+      type: 'range',
+      event: 'allocated',
+      rangeId: 'bench',
+      department: 'ZRZY',
+      code: CODE,
+      first: 1,
+      last: count,
+    },
+  ];
+  const commitment = randomBytes(32).toString('hex');
+  let number = 0;
+  const receipt = (kind: 'blue' | 'red', reverses?: number): LogEntry => ({
+    v: 2,
+    type: 'receipt',
+    code: CODE,
+    number: String(++number).padStart(10, '0'),
+    kind,
+    department: 'ZRZY',
+    issueDate: '2026-06-01',
+    total: kind === 'red' ? '-80.00' : '80.00',
+    lines: [{ itemCode: 'ZRZY-001', amount: kind === 'red' ? '-80.00' : '80.00' }],
+    ...(reverses ? { reverses: { code: CODE, number: String(reverses).padStart(10, '0') } } : {}),
+    commitment,
+  });
+  while (out.length < count) {
+    out.push(receipt('blue'));
+    if (number % 50 === 0 && out.length + 2 <= count) {
+      const original = number;
+      out.push({
+        v: 1,
+        type: 'reversal',
+        original: { code: CODE, number: String(original).padStart(10, '0') },
+        reversedBy: { code: CODE, number: String(original + 1).padStart(10, '0') },
+      });
+      out.push(receipt('red', original));
+    }
+  }
+  return out.map(encodeEntry);
+}
+
+/** Integrates everything sequenced, batch by batch, as the local integrator does. */
+async function integrateAll(
+  sequence: SequencedEntries,
+  store: TileStore,
+  signer: Awaited<ReturnType<typeof openLogKey>>,
+) {
+  for (;;) {
+    const r = await integrate({ origin: ORIGIN, signer, sequence, store });
+    if (r.to >= (await sequence.size())) return r.to;
+  }
+}
+
+/** Integration rate from DynamoDB Local: queue, then sequence + integrate, timed together. */
+async function integrationFromDynamo(endpoint: string, count: number, dir: string) {
+  const config = loadConfig({
+    ...process.env,
+    FEEPROOF_TABLE_PREFIX: `benchlog${randomBytes(2).toString('hex')}`,
+    FEEPROOF_DYNAMODB_ENDPOINT: endpoint,
+  });
+  const db = createDocumentClient(config);
+  await ensureTables(db, config.tables);
+  const entries = consistentLog(count);
+  const t0 = Date.now();
+  const batches: Record<string, unknown>[][] = [];
+  entries.forEach((entry, i) => {
+    if (i % 25 === 0) batches.push([]);
+    const at = new Date(t0 + i).toISOString();
+    batches.at(-1)!.push({ PutRequest: { Item: { ...logQueueKey(at, String(i).padStart(8, '0')), entry } } });
+  });
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < batches.length) {
+        let items = batches[next++]!;
+        while (items.length) {
+          const out = await db.send(
+            new BatchWriteCommand({ RequestItems: { [config.tables.ledger]: items } }),
+          );
+          items = (out.UnprocessedItems?.[config.tables.ledger] ?? []) as typeof items;
+        }
+      }
+    }),
+  );
+  const signer = await openLogKey(join(dir, 'log-key.pem'), ORIGIN);
+  const sequence = new DynamoSequence(db, config.tables.ledger);
+  const store = new DirectoryTileStore(join(dir, 'dynamo', 'log')); // its own log-state beside it
+  const started = performance.now();
+  await sequence.sequence();
+  const sequenced = performance.now();
+  const size = await integrateAll(sequence, store, signer);
+  const done = performance.now();
+  const rate = size / ((done - started) / 1000);
+  console.log(
+    `log: sequence + integrate ${size} queued entries from DynamoDB Local  ${rate.toFixed(0)} entries/s  (sequencing ${((sequenced - started) / 1000).toFixed(1)} s = ${(size / ((sequenced - started) / 1000)).toFixed(0)}/s, integration ${((done - sequenced) / 1000).toFixed(1)} s = ${(size / ((done - sequenced) / 1000)).toFixed(0)}/s)`,
+  );
+  target('target >= 2,000 entries/s (Tessera POSIX ~1,600-2,900)', rate >= 2000);
+}
+
+/** A consistent log of `count` entries in a directory, integrated from memory. */
+async function directoryLog(count: number, dir: string) {
+  const entries = consistentLog(count);
+  const sequence: SequencedEntries = {
+    size: async () => entries.length,
+    read: async (from, limit) =>
+      entries.slice(from, from + limit).map((entry, i) => ({ index: from + i, entry })),
+  };
+  const signer = await openLogKey(join(dir, 'log-key.pem'), ORIGIN);
+  const store = new DirectoryTileStore(join(dir, 'memory', 'log'));
+  const started = performance.now();
+  const size = await integrateAll(sequence, store, signer);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `log: integrate ${size} entries in-process (no DynamoDB)  ${(size / seconds).toFixed(0)} entries/s`,
+  );
+  return { store, size, vkey: signer.vkey, root: join(dir, 'memory', 'log') };
+}
+
+async function proofsInProcess(log: Awaited<ReturnType<typeof directoryLog>>, count: number) {
+  const stats = await measure(count, 1, async () => {
+    const index = Math.floor(Math.random() * log.size);
+    const proof = await withTiles(
+      log.size,
+      (t) => log.store.readTile(t),
+      (r) => inclusionProof(r, index, log.size),
+    );
+    return proof.length > 0;
+  });
+  console.log(row(`log: inclusion proof from tiles in-process (size ${log.size})`, stats));
+  target('target p50 and p99 < 2 ms', stats.p50 < 2 && stats.p99 < 2);
+}
+
+/** GET /v1/verify/log-proof of a receipt issued now, once the server's integrator has it. */
+async function proofsOverHttp(url: string, dataDir: string, count: number) {
+  const key = await loadIssuerKey(dataDir, { create: false });
+  const collector = await issueToken(key, { role: 'collector', department: 'ZRZY' });
+  const issued = await sendCharge(url, collector);
+  if (issued.status !== 201)
+    return console.log(`log: proof over HTTP skipped (issuing answered ${issued.status})`);
+  const { code, number, checkCode } = issued.body as { code: string; number: string; checkCode: string };
+  const proofUrl = `${url}/v1/verify/log-proof?${new URLSearchParams({ code, number, checkCode })}`;
+  let status = 0;
+  for (let i = 0; i < 40 && status !== 200; i++) {
+    status = (await fetch(proofUrl)).status;
+    if (status !== 200) await new Promise((r) => setTimeout(r, 250));
+  }
+  if (status !== 200)
+    return console.log(`log: proof over HTTP skipped (GET /v1/verify/log-proof answered ${status})`);
+  const stats = await measure(count, 1, async () => (await fetch(proofUrl)).status === 200);
+  console.log(row('log: GET /v1/verify/log-proof over HTTP', stats));
+  target('target p50 and p99 < 2 ms', stats.p50 < 2 && stats.p99 < 2);
+}
+
+async function audit(log: Awaited<ReturnType<typeof directoryLog>>) {
+  const started = performance.now();
+  const checks = await auditLog(directorySource(log.root), { origin: ORIGIN, logKeys: [log.vkey] });
+  const seconds = (performance.now() - started) / 1000;
+  const failed = checks.filter((c) => !c.ok);
+  console.log(
+    `log: feeproof log audit over ${log.size} entries  ${seconds.toFixed(1)} s  (${(log.size / seconds).toFixed(0)} entries/s; ${failed.length ? `FINDINGS: ${failed.map((c) => c.name).join(', ')}` : 'every check passes'})`,
+  );
+  target('target < 30 s for 100,000 entries', seconds * (100_000 / log.size) < 30);
+}
+
+export interface LogBenchOptions {
+  /** DynamoDB Local's endpoint (tables of its own prefix are made there). */
+  endpoint: string;
+  scale: number;
+  /** A running local server and its data directory: adds the proof-over-HTTP row. */
+  server?: { url: string; dataDir: string };
+}
+
+export async function logBench(o: LogBenchOptions) {
+  const dir = mkdtempSync(join(tmpdir(), 'feeproof-bench-log-'));
+  const scaled = (count: number, min: number) => Math.max(min, Math.round(count * o.scale));
+  await integrationFromDynamo(o.endpoint, scaled(20_000, 2_000), dir);
+  const log = await directoryLog(scaled(100_000, 1_000), dir);
+  await proofsInProcess(log, scaled(2_000, 200));
+  if (o.server) await proofsOverHttp(o.server.url, o.server.dataDir, scaled(400, 50));
+  await audit(log);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const dynamo = await startDynamoDbLocal();
+  try {
+    await logBench({ endpoint: dynamo.endpoint, scale: Number(process.env.BENCH_SCALE ?? 1) });
+  } finally {
+    await dynamo.stop();
+  }
+}
