@@ -367,8 +367,8 @@ export const TABLE_READ_ACTIONS = [
 ];
 export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
 /** The table key, used through DynamoDB (the key policy allows nothing else). */
-const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
-const KEY_WRITE_ACTIONS = [
+export const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+export const KEY_WRITE_ACTIONS = [
   'kms:Encrypt',
   'kms:ReEncryptFrom',
   'kms:ReEncryptTo',
@@ -378,7 +378,7 @@ const KEY_WRITE_ACTIONS = [
 
 /**
  * The public verify function's access to the receipts table (issue 16): GetItem of any row (a
- * check row, a receipt, its PDF), no query, and UpdateItem of the check rows alone.
+ * check row, a receipt, its PDF), no query, and PartiQL UPDATE of the check rows alone (the counts).
  */
 function grantChecks(role: iam.IRole, tables: Tables, id: TableId): void {
   const { table } = tables.byId.get(id)!;
@@ -387,7 +387,8 @@ function grantChecks(role: iam.IRole, tables: Tables, id: TableId): void {
   );
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
-      actions: ['dynamodb:UpdateItem'],
+      // The counts' batched `UPDATE … SET checks = checks + ?` (CheckRepository.write).
+      actions: ['dynamodb:PartiQLUpdate'],
       resources: [table.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [CHECK_KEY_PATTERN] } },
     }),

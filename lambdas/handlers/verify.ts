@@ -6,6 +6,7 @@ import { certificateFromPem, sha256Hex } from '../adapters/signing/certificate.j
 import { publicJwk, verifyWithCertificate } from '../adapters/signing/ecdsa.js';
 import { getDeps } from '../app/deps.js';
 import { logVkey } from '../app/transparency-log.js';
+import { BoundedCache } from '../core/bounded-cache.js';
 import { AppError } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
 import type { StoredReceipt } from '../core/ports.js';
@@ -142,6 +143,9 @@ export interface SignatureFailure {
   message: string;
 }
 
+/** Receipts whose signatures verified in this process, by their canonical data and signatures. */
+const verifiedReceipts = new BoundedCache<string, true>(4_096);
+
 /**
  * Whether the stored receipt still matches the signatures made when it was issued. Every
  * signature it carries must hold; one without `signatures` must carry the older single
@@ -153,6 +157,12 @@ async function checkDataSignatures(
   keys: KeyRing,
 ): Promise<{ kind: SignatureKind; failures: SignatureFailure[] }> {
   const canonical = canonicalReceipt(contentOf(r));
+  const kind: SignatureKind = r.signatures ? 'two' : 'bureau_only';
+  // The verdict depends only on these bytes and the certificates the key ids name, which never
+  // change once published: a receipt checked again is not verified again. Only successes are
+  // kept (a key unknown now may be published later).
+  const verdictKey = `${canonical}\n${JSON.stringify([r.signatures, r.signature, r.keyId])}`;
+  if (verifiedReceipts.get(verdictKey)) return { kind, failures: [] };
   const failures: SignatureFailure[] = [];
   if (r.signatures || !r.signature) {
     const report = await checkTwoSignatures(canonical, r.department, r.signatures ?? {}, keys.resolver());
@@ -175,7 +185,8 @@ async function checkDataSignatures(
         message: "the bureau's signature does not match the receipt's data",
       });
   }
-  return { kind: r.signatures ? 'two' : 'bureau_only', failures };
+  if (!failures.length) verifiedReceipts.set(verdictKey, true);
+  return { kind, failures };
 }
 
 function relations(r: StoredReceipt): ReceiptRelations {

@@ -270,8 +270,28 @@ const TRANSACT_ACTIONS: Record<string, string> = {
   Get: 'GetItem',
 };
 
+/** A PartiQL statement's call: its verb as IAM names it, its table, and the `pk = ?` parameter as leading key. */
+function partiqlCall({
+  Statement,
+  Parameters,
+}: {
+  Statement: string;
+  Parameters?: { S?: string }[];
+}): DynamoCall {
+  const [, verb, table] = /^\s*(\w+)\s+(?:FROM\s+|INTO\s+)?"([^"]+)"/i.exec(Statement) ?? [];
+  const pkAt = Statement.search(/\bpk\s*=\s*\?/);
+  const key = pkAt < 0 ? undefined : Parameters?.[Statement.slice(0, pkAt).split('?').length - 1]?.S;
+  return {
+    action: `PartiQL${verb![0]!.toUpperCase()}${verb!.slice(1).toLowerCase()}`,
+    table: table!,
+    ...(key === undefined ? {} : { leadingKey: key }),
+  };
+}
+
 function callsOf(operation: string, body: Json): DynamoCall[] {
   switch (operation) {
+    case 'BatchExecuteStatement':
+      return body.Statements.map(partiqlCall);
     case 'BatchGetItem':
     case 'BatchWriteItem':
       return Object.keys(body.RequestItems ?? {}).map((table) => ({ action: operation, table }));

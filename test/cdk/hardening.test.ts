@@ -310,7 +310,7 @@ describe('2. keys and history cannot be quietly changed', () => {
     },
   );
 
-  it('verify (anonymous callers reach it): GetItem on the receipts table, UpdateItem of check rows alone', () => {
+  it('verify (anonymous callers reach it): GetItem on the receipts table, PartiQL UPDATE of check rows alone', () => {
     const role = logicalId(built, fnOf(built, 'verify').role!);
     const receipts = logicalId(built, built.stack.tables.table('receipts'));
     const policies = resources(built.template, 'AWS::IAM::Policy');
@@ -325,7 +325,7 @@ describe('2. keys and history cannot be quietly changed', () => {
       expect.objectContaining({ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: expect.anything() }),
       expect.objectContaining({
         Effect: 'Allow',
-        Action: 'dynamodb:UpdateItem',
+        Action: 'dynamodb:PartiQLUpdate',
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [CHECK_KEY_PATTERN] } },
       }),
     ]);

@@ -1,9 +1,9 @@
 import {
   type AttributeValue,
+  BatchExecuteStatementCommand,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
-  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CheckStore, StoredReceipt } from '../../core/ports.js';
@@ -11,10 +11,11 @@ import type { ReceiptRef, ReceiptStatus } from '../../core/receipt.js';
 import { ENV } from '../../runtime/env.js';
 import { checksKey } from './keys.js';
 
-/** How long a process holds its check counts before one ADD per receipt writes them. */
+/** How long a process holds its check counts before it writes them (PartiQL batches of 25). */
 export const DEFAULT_FLUSH_MS = 5_000;
-/** Flushes at most this many receipts' counts at once. */
-const FLUSH_PARALLEL = 16;
+/** Receipts per PartiQL batch (DynamoDB's limit), and batches sent at once. */
+const STATEMENTS_PER_BATCH = 25;
+const FLUSH_PARALLEL = 4;
 
 const S = (v: string): AttributeValue => ({ S: v });
 const keyOf = (ref: ReceiptRef) => {
@@ -26,7 +27,7 @@ const keyOf = (ref: ReceiptRef) => {
  * Public checks of receipts. A check is one strongly consistent GetItem of the receipt's
  * check row (see checksKey: the check code, the current status and a copy of the complete
  * receipt), so a reversal shows at the very next check. The count is not written per check:
- * each process adds its checks up per receipt and writes them with one `ADD` per receipt per
+ * each process adds its checks up per receipt and writes them, 25 receipts a request, per
  * flush, at most `flushMs` after the first check of a batch (a timer where the process lives
  * on, the end of an invocation in Lambda: see flushIfDue), and on a graceful stop (flush). A
  * killed process loses the counts of at most its last interval.
@@ -88,7 +89,7 @@ export class CheckRepository implements CheckStore {
     if (this.oldest !== undefined && now - this.oldest >= this.flushMs) await this.flush();
   }
 
-  /** Writes every count held now, one ADD per receipt (graceful stop; tests). */
+  /** Writes every count held now (graceful stop; tests). */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing; // one flush at a time: never the same counts twice
     if (this.pending.size === 0) return;
@@ -117,31 +118,45 @@ export class CheckRepository implements CheckStore {
     return entry.count;
   }
 
+  /**
+   * One PartiQL batch per 25 receipts (`checks = checks + n`; an UPDATE only changes an item that
+   * exists, like the condition of an ADD): a flush is a few requests, not one per receipt, which
+   * is what DynamoDB (Local, and Lambda's time) charges most for. A statement that fails is held
+   * for the next flush; a count may then be written twice if the failed one did land.
+   */
   private async write(batch: { ref: ReceiptRef; count: number }[]): Promise<void> {
-    let next = 0;
+    const chunks: { ref: ReceiptRef; count: number }[][] = [];
+    for (let i = 0; i < batch.length; i += STATEMENTS_PER_BATCH)
+      chunks.push(batch.slice(i, i + STATEMENTS_PER_BATCH));
+    const statement = `UPDATE "${this.table}" SET checks = checks + ? WHERE pk = ? AND sk = ?`;
     const failed: unknown[] = [];
+    let next = 0;
     const worker = async () => {
-      while (next < batch.length) {
-        const { ref, count } = batch[next++]!;
+      while (next < chunks.length) {
+        const chunk = chunks[next++]!;
         try {
-          await this.db.send(
-            new UpdateItemCommand({
-              TableName: this.table,
-              Key: keyOf(ref),
-              UpdateExpression: 'ADD checks :n',
-              ConditionExpression: 'attribute_exists(pk)', // counts only rows that exist
-              ExpressionAttributeValues: { ':n': { N: String(count) } },
+          const out = await this.db.send(
+            new BatchExecuteStatementCommand({
+              Statements: chunk.map(({ ref, count }) => {
+                const key = keyOf(ref);
+                return { Statement: statement, Parameters: [{ N: String(count) }, key.pk, key.sk] };
+              }),
             }),
           );
+          out.Responses?.forEach((response, i) => {
+            // ConditionalCheckFailed: no such row (counts only rows that exist).
+            if (response.Error && response.Error.Code !== 'ConditionalCheckFailed') {
+              this.hold(chunk[i]!.ref, chunk[i]!.count);
+              failed.push(new Error(`${response.Error.Code}: ${response.Error.Message}`));
+            }
+          });
         } catch (e) {
-          if ((e as Error).name === 'ConditionalCheckFailedException') continue;
-          // Kept for the next flush: a count may be written twice if the failed ADD did land.
-          this.hold(ref, count);
+          for (const { ref, count } of chunk) this.hold(ref, count);
           failed.push(e);
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(FLUSH_PARALLEL, batch.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(FLUSH_PARALLEL, chunks.length) }, worker));
     if (failed.length) throw failed[0];
   }
 }
