@@ -145,9 +145,27 @@ export interface ReceiptStore {
   listByDepartment(department: string): Promise<StoredReceipt[]>;
 }
 
+/** A receipt's place in the transparency log, as its check row holds it (issue 13). */
+export interface LogPosition {
+  /** The salt of its commitment (16 bytes or more). */
+  salt: Uint8Array;
+  /** Its index, once the sequencer has given it one. */
+  index?: number;
+}
+
+/** What a public check reads: the receipt and, where it was logged, its log position. */
+export interface CheckedReceipt extends StoredReceipt {
+  log?: LogPosition;
+}
+
 export interface CheckStore {
   /** Counts a public check; the receipt only when the check code matches a complete receipt. */
-  recordCheck(ref: ReceiptRef, checkCode: string): Promise<StoredReceipt | undefined>;
+  recordCheck(ref: ReceiptRef, checkCode: string): Promise<CheckedReceipt | undefined>;
+  /**
+   * The receipt's log position when the check code matches a complete receipt, without counting
+   * a check (the proof download); null when the receipt was completed before the log existed.
+   */
+  logPosition(ref: ReceiptRef, checkCode: string): Promise<LogPosition | null | undefined>;
   /** How many public checks a receipt has had (0 before it is complete). */
   count(ref: ReceiptRef): Promise<number>;
   /** Writes the counts held when the oldest is an interval old (the end of a Lambda invocation). */

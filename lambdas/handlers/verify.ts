@@ -1,17 +1,16 @@
-import { type KeyRing, keyResolverOf, roleOf } from '../adapters/dynamo/keyring.js';
+import { type KeyRing, roleOf } from '../adapters/dynamo/keyring.js';
 import { logger } from '../adapters/logger.js';
 import { emitMetric } from '../adapters/metrics.js';
-import { checkEmbeddedData, readEmbeddedData } from '../adapters/pdf/embedded.js';
-import { readReceiptInfo } from '../adapters/pdf/info.js';
-import { type PdfCheckName, type PdfSignatureDetail, verifyPdfSignature } from '../adapters/pdf/verify.js';
+import { type PdfCheckName, verifyPdfSignature } from '../adapters/pdf/verify.js';
 import { certificateFromPem, sha256Hex } from '../adapters/signing/certificate.js';
 import { publicJwk, verifyWithCertificate } from '../adapters/signing/ecdsa.js';
 import { getDeps } from '../app/deps.js';
+import { logTiles, receiptLogProof } from '../app/log-proof.js';
 import { logVkey } from '../app/transparency-log.js';
 import { BoundedCache } from '../core/bounded-cache.js';
 import { AppError } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
-import type { StoredReceipt } from '../core/ports.js';
+import type { CheckedReceipt, StoredReceipt } from '../core/ports.js';
 import {
   canonicalReceipt,
   contentOf,
@@ -22,6 +21,9 @@ import {
   type ReceiptStatus,
   totalInWords,
 } from '../core/receipt.js';
+import { receiptCommitment } from '../core/tlog/entries.js';
+import { toBase64 } from '../core/tlog/hash.js';
+import { TLOG_PROOF_EXTENSION } from '../core/tlog/proof-bundle.js';
 import {
   checkTwoSignatures,
   type SignatureRole,
@@ -65,6 +67,22 @@ export interface ReceiptRelations {
 }
 
 /**
+ * The receipt's place in the public transparency log (issue 13, docs/transparency-log.md).
+ * Absent on receipts completed before the log existed.
+ */
+export interface LogAnswer {
+  /** base64 of the commitment's salt: with the receipt's full data, its holder recomputes `commitment`. */
+  salt: string;
+  /**
+   * hex SHA-256(salt ‖ canonical data) of the receipt as stored now: the logged `receipt` entry's
+   * commitment must be exactly this (it differs when the record was altered after it was logged).
+   */
+  commitment: string;
+  /** Its index in the log; absent until the sequencer gives it one (waiting for the next checkpoint). */
+  index?: number;
+}
+
+/**
  * 200 of GET /v1/verify (public checks see complete receipts only: issued or reversed).
  * `tampered`: the record no longer matches the signature made when it was issued.
  */
@@ -75,6 +93,7 @@ export type VerifyAnswer =
       status: ReceiptStatus;
       receipt: PublicReceipt;
       checks: number;
+      log?: LogAnswer;
     } & ReceiptRelations)
   | {
       valid: false;
@@ -84,7 +103,21 @@ export type VerifyAnswer =
       /** Each signature that does not hold, with its code. */
       failures?: SignatureFailure[];
       checks: number;
+      log?: LogAnswer;
     };
+
+/** The log part of the answer: from the check row read already, no further request. */
+function logAnswer(r: CheckedReceipt): { log?: LogAnswer } {
+  if (!r.log) return {};
+  const { salt, index } = r.log;
+  return {
+    log: {
+      salt: toBase64(salt),
+      commitment: receiptCommitment(salt, canonicalReceipt(contentOf(r))),
+      ...(index !== undefined ? { index } : {}),
+    },
+  };
+}
 
 export interface PdfCheck {
   name: PdfCheckName;
@@ -92,31 +125,10 @@ export interface PdfCheck {
   reason?: string;
 }
 
-/** One PAdES signature of the PDF, explained: whose, which certificate, which bytes it covers. */
-export interface PdfSignatureExplained {
-  index: number;
-  /** What its place makes it: with two, the collecting unit's (开票单位签章) then the supervision (财政部门监制签章). */
-  expectedRole: 'unit' | 'supervision';
-  /** Whose published key signed (when it is one), and its department for a unit key. */
-  role?: 'unit' | 'supervision';
-  department?: string;
-  subject?: string;
-  certificateSha256?: string;
-  signingTime?: string;
-  byteRange: [number, number, number, number];
-  /** It signs bytes 0..signedBytes-1 (but its own /Contents): the whole file, or the unit's revision, a prefix of it. */
-  signedBytes: number;
-  coversWholeFile: boolean;
-  ok: boolean;
-  failures: string[];
-}
-
 /** 200 of POST /v1/verify/pdf: every check in order; the receipt only when all of them passed. */
 export interface PdfCheckAnswer extends ReceiptRelations {
   valid: boolean;
   checks: PdfCheck[];
-  /** The PDF's signatures, each explained (issue 17: the unit's, then the supervision in an incremental update). */
-  pdfSignatures?: PdfSignatureExplained[];
   /** Which signatures the registered receipt carries (when the PDF names one that exists). */
   signatures?: SignatureKind;
   status?: ReceiptStatus;
@@ -212,22 +224,6 @@ async function checkDataSignatures(
   return { kind, failures };
 }
 
-function explained(d: PdfSignatureDetail): PdfSignatureExplained {
-  return {
-    index: d.index,
-    expectedRole: d.expectedRole,
-    ...(d.role ? { role: d.role } : {}),
-    ...(d.department ? { department: d.department } : {}),
-    ...(d.signer ? { subject: d.signer.subject, certificateSha256: d.signer.certificateSha256 } : {}),
-    ...(d.signingTime ? { signingTime: d.signingTime.toISOString() } : {}),
-    byteRange: d.byteRange,
-    signedBytes: d.signedLength,
-    coversWholeFile: d.coversWholeFile,
-    ok: d.ok,
-    failures: d.failures,
-  };
-}
-
 function relations(r: StoredReceipt): ReceiptRelations {
   return {
     ...(r.reversedBy ? { reversedBy: r.reversedBy } : {}),
@@ -254,6 +250,7 @@ export const handler = groupHandler('verify', {
         signatures: kind,
         failures,
         checks: receipt.checks ?? 0,
+        ...logAnswer(receipt),
       } satisfies VerifyAnswer);
     return json(200, {
       valid: true,
@@ -262,7 +259,39 @@ export const handler = groupHandler('verify', {
       receipt: publicReceipt(receipt),
       ...relations(receipt),
       checks: receipt.checks ?? 0,
+      ...logAnswer(receipt),
     } satisfies VerifyAnswer);
+  },
+
+  /**
+   * The receipt's inclusion proof (C2SP tlog-proof) in the latest checkpoint, for the holder
+   * (same query and same 404 as the check; not counted as a check). 409 while the receipt is
+   * not in a published checkpoint yet.
+   */
+  getLogProof: async (req) => {
+    const query = req.input?.query;
+    const position = query ? await getDeps().checks.logPosition(query, query.checkCode) : undefined;
+    if (position === undefined) return json(404, NOT_FOUND);
+    if (position === null)
+      throw new AppError('not_found', 'this receipt was completed before the transparency log existed');
+    const out = await receiptLogProof(await logTiles(), position.index);
+    if (out.kind === 'not_yet')
+      throw new AppError(
+        'conflict',
+        position.index === undefined
+          ? 'the receipt is not in the log yet: it will be in the next checkpoint (within seconds); try again'
+          : `the receipt is entry ${position.index}, beyond the latest checkpoint (size ${out.size}): it will be in the next one; try again`,
+      );
+    return {
+      statusCode: 200,
+      headers: {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-disposition': `attachment; filename="${query!.code}-${query!.number}${TLOG_PROOF_EXTENSION}"`,
+        // The proof names a checkpoint that the next one supersedes (it stays valid).
+        'cache-control': 'no-store',
+      },
+      body: out.text,
+    };
   },
 
   getVerifiedPdf: async (req) => {
@@ -282,21 +311,9 @@ export const handler = groupHandler('verify', {
     const deps = getDeps();
     const pdf = new Uint8Array(req.rawBody as Buffer);
     const keys = await deps.keys.published();
-    // The receipt it names and its embedded data first: the unit signature must be the key of
-    // the receipt's department (the register's, else the embedded XML's).
-    const named = await readReceiptInfo(pdf);
-    const stored = named ? await deps.receipts.getReceipt(named) : undefined;
-    const embedded = await readEmbeddedData(pdf);
-    const department =
-      stored?.department ?? (embedded.einvoice.found ? embedded.einvoice.content.department : undefined);
     const report = await verifyPdfSignature(
       pdf,
-      keys.map((k) => ({
-        certificateDer: certificateFromPem(k.certificatePem),
-        role: roleOf(k),
-        ...(k.department ? { department: k.department } : {}),
-      })),
-      department ? { department } : {},
+      keys.map((k) => ({ certificateDer: certificateFromPem(k.certificatePem) })),
     );
     const readable = report.checks.find((c) => c.name === 'readable');
     if (!readable?.ok)
@@ -304,13 +321,7 @@ export const handler = groupHandler('verify', {
         { path: '(body)', rule: 'unreadable_pdf', message: readable?.reason ?? 'unreadable' },
       ]);
     const checks: PdfCheck[] = [...report.checks];
-    const data = await checkEmbeddedData(embedded.einvoice, {
-      pdfSignatures: report.signatures.length,
-      receipt: report.receipt,
-      resolver: keyResolverOf(keys),
-      ...(stored ? { stored } : {}),
-    });
-    checks.push({ name: 'embedded_data', ...data });
+    const stored = report.receipt ? await deps.receipts.getReceipt(report.receipt) : undefined;
     checks.push(
       stored
         ? { name: 'receipt_exists', ok: true }
@@ -350,7 +361,6 @@ export const handler = groupHandler('verify', {
     return json(200, {
       valid,
       checks,
-      pdfSignatures: report.signatures.map(explained),
       ...(signatures ? { signatures } : {}),
       ...(stored && valid
         ? { status: stored.status, receipt: publicReceipt(stored), ...relations(stored) }

@@ -47,7 +47,7 @@ export async function startServiceCluster(workers: number): Promise<ServiceClust
     await prepared.stopDynamo();
     throw e;
   }
-  const log = await startLogIntegrator(getDeps().db, getDeps().config.tables.ledger, prepared.dataDir);
+  const log = await startLogIntegrator(getDeps().db, getDeps().config.tables, prepared.dataDir);
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
     process.stderr.write(`server worker ${worker.process.pid} ended (${signal ?? code}); starting another\n`);

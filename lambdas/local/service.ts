@@ -167,7 +167,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     throw e;
   });
   const actualPort = (server.address() as { port: number }).port;
-  const log = await startLogIntegrator(getDeps().db, getDeps().config.tables.ledger, prepared.dataDir);
+  const log = await startLogIntegrator(getDeps().db, getDeps().config.tables, prepared.dataDir);
   return {
     url: `http://127.0.0.1:${actualPort}`,
     port: actualPort,

@@ -160,6 +160,16 @@ const ROUTE_TABLE = [
     request: { query: verifyQuery, nullWhenInvalid: true },
   },
   {
+    // Issue 13: the receipt's inclusion proof in the transparency log (C2SP tlog-proof).
+    id: 'getLogProof',
+    method: 'GET',
+    path: '/v1/verify/log-proof',
+    group: 'verify',
+    access: 'public',
+    summary: "The receipt's inclusion proof in the public log (c2sp.org/tlog-proof@v1)",
+    request: { query: verifyQuery, nullWhenInvalid: true },
+  },
+  {
     id: 'verifyPdf',
     method: 'POST',
     path: '/v1/verify/pdf',

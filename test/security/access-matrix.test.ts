@@ -107,6 +107,14 @@ const MATRIX: Record<string, Entry> = {
     expect: anyone(200),
     request: async () => ({ path: `/v1/verify/pdf?${verifyQuery(receipt)}` }),
   },
+  // Issue 13: integrated first, so that the receipt is in a checkpoint (else 409 for everyone).
+  getLogProof: {
+    expect: anyone(200),
+    request: async () => {
+      await svc.log.run();
+      return { path: `/v1/verify/log-proof?${verifyQuery(receipt)}` };
+    },
+  },
   verifyPdf: {
     expect: anyone(200),
     request: async () => ({ path: '/v1/verify/pdf', body: pdf, contentType: 'application/pdf' }),
@@ -218,6 +226,7 @@ Object.assign(MATRIX, {
   auditReceipts: auditGet('/v1/audit/receipts?department=ZRZY'),
   auditStats: auditGet(`/v1/audit/stats?from=2025-01-01&to=${today}`),
   auditExport: auditGet('/v1/audit/export?department=ZRZY'),
+  auditEInvoiceExport: auditGet('/v1/audit/einvoice.zip?department=ZRZY'),
   // Export jobs (issue 14): a job is accepted (202), then read by its id.
   createAuditExport: {
     expect: only({ auditor: 202 }),

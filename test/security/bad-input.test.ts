@@ -891,7 +891,7 @@ const SPECS: Partial<Record<string, Spec>> = {
       ),
   },
   ...Object.fromEntries(
-    (['verifyReceipt', 'getVerifiedPdf'] as const).map((id): [string, Spec] => [
+    (['verifyReceipt', 'getVerifiedPdf', 'getLogProof'] as const).map((id): [string, Spec] => [
       id,
       {
         token: () => undefined,
@@ -927,6 +927,10 @@ const SPECS: Partial<Record<string, Spec>> = {
   auditExport: {
     token: () => auditor,
     valid: () => ({ query: { department: 'ZRZY', from: '2026-01-01', to: '2026-01-31', format: 'csv' } }),
+  },
+  auditEInvoiceExport: {
+    token: () => auditor,
+    valid: () => ({ query: { department: 'ZRZY', from: '2026-01-01', to: '2026-01-31' } }),
   },
   // Export jobs (issue 14): the export's filters as a JSON body; a job by its id.
   createAuditExport: {

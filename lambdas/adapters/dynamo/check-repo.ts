@@ -6,7 +6,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CheckStore, StoredReceipt } from '../../core/ports.js';
+import type { CheckedReceipt, CheckStore, LogPosition, StoredReceipt } from '../../core/ports.js';
 import type { ReceiptRef, ReceiptStatus } from '../../core/receipt.js';
 import { ENV } from '../../runtime/env.js';
 import { checksKey } from './keys.js';
@@ -55,7 +55,7 @@ export class CheckRepository implements CheckStore {
    * its count so far (written counts plus this process's unwritten ones). A wrong check code
    * and a missing number both end at the one read, so they cannot be told apart.
    */
-  async recordCheck(ref: ReceiptRef, checkCode: string): Promise<StoredReceipt | undefined> {
+  async recordCheck(ref: ReceiptRef, checkCode: string): Promise<CheckedReceipt | undefined> {
     const out = await this.db.send(
       new GetItemCommand({ TableName: this.table, Key: keyOf(ref), ConsistentRead: true }),
     );
@@ -68,7 +68,23 @@ export class CheckRepository implements CheckStore {
       status: row.status!.S as ReceiptStatus,
       ...(by ? { reversedBy: { code: by.code!.S!, number: by.number!.S! } } : {}),
       checks: Number(row.checks?.N ?? 0) + held,
+      ...logOf(row),
     };
+  }
+
+  /** The log position a proof download needs: one GetItem of three attributes, no count. */
+  async logPosition(ref: ReceiptRef, checkCode: string): Promise<LogPosition | null | undefined> {
+    const out = await this.db.send(
+      new GetItemCommand({
+        TableName: this.table,
+        Key: keyOf(ref),
+        ConsistentRead: true,
+        ProjectionExpression: 'checkCode, logSalt, logIndex',
+      }),
+    );
+    const row = out.Item;
+    if (!row || row.checkCode?.S !== checkCode) return undefined;
+    return logOf(row).log ?? null;
   }
 
   /** How many public checks a receipt has had: those written and those this process holds. */
@@ -159,6 +175,17 @@ export class CheckRepository implements CheckStore {
     await Promise.all(Array.from({ length: Math.min(FLUSH_PARALLEL, chunks.length) }, worker));
     if (failed.length) throw failed[0];
   }
+}
+
+/**
+ * The check row's log attributes (issue 13): the commitment salt written at completion, the
+ * index the sequencer adds (lambdas/adapters/tlog/dynamo-sequence.ts). Rows of receipts
+ * completed before the log have neither.
+ */
+function logOf(row: Record<string, AttributeValue>): { log?: LogPosition } {
+  const salt = row.logSalt?.B;
+  if (!salt) return {};
+  return { log: { salt, ...(row.logIndex?.N ? { index: Number(row.logIndex.N) } : {}) } };
 }
 
 /** Marks a receipts table whose check rows were moved (migrateLegacyCheckRows). */

@@ -1,8 +1,12 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { ReceiptRef } from '../../core/receipt.js';
 import { encodeEntry, type LogEntry } from '../../core/tlog/entries.js';
 import type { SequencedEntries, SequencedEntry } from '../../core/tlog/ports.js';
+import { loggedReceipt } from '../../core/tlog/receipt-inclusion.js';
 import {
+  CHECK_KEY_PREFIX,
+  checksKey,
   LOG_BUNDLE_SIZE,
   LOG_HEAD_KEY,
   LOG_QUEUE_PK,
@@ -32,13 +36,23 @@ export function pendingEntryPut(table: string, entry: LogEntry, at: string): Tra
   };
 }
 
-/** Per sequencing transaction: the head's update, then a Put and a Delete per entry (≤ 100 items). */
-export const SEQUENCE_BATCH = 49;
+/**
+ * Per sequencing transaction: the head's update, then per entry a Put, a Delete and (receipt
+ * entries) the check row's logIndex: 1 + 3k ≤ 100.
+ */
+export const SEQUENCE_BATCH = 33;
 
 export class DynamoSequence implements SequencedEntries {
+  /**
+   * `receiptsTable`: where receipts' check rows live; each receipt entry's index is written on
+   * its check row (`logIndex`) in the transaction that sequences it, so that the public check
+   * finds it in the one read it already makes. Without it (tests of the sequence alone) no
+   * index is written.
+   */
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly receiptsTable?: string,
   ) {}
 
   async size(): Promise<number> {
@@ -95,6 +109,7 @@ export class DynamoSequence implements SequencedEntries {
       const items = queued.Items ?? [];
       if (items.length === 0) break;
       const size = await this.size();
+      const checkRows = await this.existingCheckRows(items.map((item) => item.entry as Uint8Array));
       const TransactItems: TransactItem[] = [
         {
           Update: {
@@ -124,6 +139,19 @@ export class DynamoSequence implements SequencedEntries {
             },
           },
         );
+        const receipt = loggedReceipt(item.entry as Uint8Array);
+        if (receipt && checkRows.has(refId(receipt)))
+          TransactItems.push({
+            Update: {
+              TableName: this.receiptsTable!,
+              Key: checksKey(receipt),
+              UpdateExpression: 'SET logIndex = :i',
+              // Never creates a row: one deleted between the read above and now cancels this
+              // batch, and the next run's read leaves it out.
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':i': size + i },
+            },
+          });
       });
       try {
         await transactWrite(this.db, TransactItems);
@@ -135,4 +163,36 @@ export class DynamoSequence implements SequencedEntries {
     }
     return done;
   }
+
+  /**
+   * Which of the receipts these entries log still have a check row (one BatchGetItem). An entry
+   * whose row is gone (deleted behind the service's back: the log keeps it, `log audit` finds
+   * it) gets no index update: a condition that always fails would cancel every run of the batch
+   * and stop the log.
+   */
+  private async existingCheckRows(entries: Uint8Array[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    if (!this.receiptsTable) return found;
+    const refs = new Map<string, ReceiptRef>();
+    for (const e of entries) {
+      const r = loggedReceipt(e);
+      if (r) refs.set(refId(r), r);
+    }
+    let keys = [...refs.values()].map(checksKey);
+    while (keys.length) {
+      const out = await this.db.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.receiptsTable]: { Keys: keys, ProjectionExpression: 'pk', ConsistentRead: true },
+          },
+        }),
+      );
+      for (const row of out.Responses?.[this.receiptsTable] ?? [])
+        found.add((row.pk as string).slice(CHECK_KEY_PREFIX.length));
+      keys = (out.UnprocessedKeys?.[this.receiptsTable]?.Keys ?? []) as typeof keys;
+    }
+    return found;
+  }
 }
+
+const refId = (r: ReceiptRef) => `${r.code}#${r.number}`;

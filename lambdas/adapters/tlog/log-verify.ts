@@ -6,6 +6,7 @@ import { fromBase64, hashesEqual, leafHash, toBase64 } from '../../core/tlog/has
 import { parseNote } from '../../core/tlog/note.js';
 import { consistencyProof, treeHash, verifyConsistency } from '../../core/tlog/proof.js';
 import { parseTlogProof, verifyTlogProof } from '../../core/tlog/proof-bundle.js';
+import { bundleOf, checkReceiptEntry, type ExpectedReceipt } from '../../core/tlog/receipt-inclusion.js';
 import { decodeBundle, TILE_WIDTH, type TileId, tilePath, withTiles } from '../../core/tlog/tiles.js';
 import { readOrNull, readText, replaceFile } from './files.js';
 
@@ -48,6 +49,63 @@ export interface VerifyLogOptions {
   statePath?: string;
   /** A c2sp.org/tlog-proof@v1 file to check inclusion of. */
   proof?: string;
+  /** A receipt to check inclusion of, through the service's API (its holder's check code). */
+  receipt?: ReceiptQuery;
+}
+
+/** A receipt as its holder names it, and the API base (`BASE/v1/verify`) that answers for it. */
+export interface ReceiptQuery {
+  code: string;
+  number: string;
+  checkCode: string;
+  api: string;
+}
+
+/** GET /v1/verify and /v1/verify/log-proof for the receipt; a TlogError when either has no proof to give. */
+async function fetchReceiptProof(r: ReceiptQuery): Promise<{ proof: string; commitment: string }> {
+  const base = r.api.endsWith('/') ? r.api : `${r.api}/`;
+  const query = new URLSearchParams({ code: r.code, number: r.number, checkCode: r.checkCode });
+  const get = (path: string) => fetch(new URL(`${path}?${query}`, base));
+  const answer = await get('v1/verify');
+  if (answer.status === 404)
+    throw new TlogError('unknown_receipt', `no receipt ${r.code}/${r.number} with this check code`);
+  if (!answer.ok) throw new Error(`GET ${base}v1/verify answered ${answer.status}`);
+  const body = (await answer.json()) as { log?: { commitment: string } };
+  if (!body.log)
+    throw new TlogError(
+      'unknown_receipt',
+      `receipt ${r.code}/${r.number} was completed before the log existed`,
+    );
+  const res = await get('v1/verify/log-proof');
+  if (res.status === 409 || res.status === 404)
+    throw new TlogError(
+      res.status === 409 ? 'not_in_checkpoint' : 'unknown_receipt',
+      ((await res.json()) as { message: string }).message,
+    );
+  if (!res.ok) throw new Error(`GET ${base}v1/verify/log-proof answered ${res.status}`);
+  return { proof: await res.text(), commitment: body.log.commitment };
+}
+
+/**
+ * Checks a tlog-proof against the log: the entry at its index (from the bundle of a tree of
+ * `size`) is in the tree the proof's checkpoint signs; with `receipt`, that entry is that
+ * receipt's, with the commitment the service computes from the stored receipt now.
+ */
+async function checkInclusion(
+  source: LogSource,
+  size: number,
+  proofText: string,
+  policy: CheckpointPolicy,
+  receipt?: ExpectedReceipt,
+): Promise<string> {
+  const { index } = parseTlogProof(proofText);
+  if (index >= size) throw new TlogError('size_out_of_range', `entry ${index} is beyond the log's ${size}`);
+  const bundle = await readTile(source, bundleOf(index, size));
+  const entry = bundle ? decodeBundle(bundle)[index % TILE_WIDTH] : undefined;
+  if (!entry) throw new TlogError('malformed_tile', `the log serves no entry ${index}`);
+  if (receipt) checkReceiptEntry(entry, index, receipt);
+  const v = verifyTlogProof(proofText, leafHash(entry), policy);
+  return `entry ${index} is in the tree of size ${v.checkpoint.size}: ${JSON.stringify(decodeEntry(entry))}`;
 }
 
 export interface Check {
@@ -120,18 +178,16 @@ export async function verifyLog(o: VerifyLogOptions): Promise<Check[]> {
   }
   if (o.proof) {
     const proofText = o.proof;
-    await check('inclusion proof', async () => {
-      const { index } = parseTlogProof(proofText);
-      const bundleIndex = Math.floor(index / TILE_WIDTH);
-      const width = Math.min(TILE_WIDTH, cp.size - bundleIndex * TILE_WIDTH);
-      if (index >= cp.size)
-        throw new TlogError('size_out_of_range', `entry ${index} is beyond the log's ${cp.size}`);
-      const bundle = await readTile(o.source, { level: 'entries', index: bundleIndex, width });
-      const entry = bundle ? decodeBundle(bundle)[index % TILE_WIDTH] : undefined;
-      if (!entry) throw new TlogError('malformed_tile', `the log serves no entry ${index}`);
-      const v = verifyTlogProof(proofText, leafHash(entry), o.policy);
-      const decoded = decodeEntry(entry);
-      return `entry ${index} is in the tree of size ${v.checkpoint.size}: ${JSON.stringify(decoded)}`;
+    await check('inclusion proof', () => checkInclusion(o.source, cp.size, proofText, o.policy));
+  }
+  if (o.receipt) {
+    const r = o.receipt;
+    await check(`receipt ${r.code}/${r.number} in the log`, async () => {
+      const { proof, commitment } = await fetchReceiptProof(r);
+      // The proof's checkpoint may be newer than the one read above: read the bundle as it
+      // stood at the proof's (its signature is checked with the proof).
+      const size = parseCheckpoint(parseNote(parseTlogProof(proof).checkpoint).text).size;
+      return checkInclusion(o.source, size, proof, o.policy, { ...r, commitment });
     });
   }
   return checks;

@@ -18,7 +18,13 @@ export type TlogErrorCode =
   | 'bad_inclusion_proof'
   | 'bad_consistency_proof'
   | 'inconsistent'
-  | 'size_out_of_range';
+  | 'size_out_of_range'
+  // A receipt's inclusion (issue 13): no such receipt, not in a checkpoint yet, the entry at its
+  // index is another's, or its commitment is not the stored receipt's.
+  | 'unknown_receipt'
+  | 'not_in_checkpoint'
+  | 'wrong_entry'
+  | 'commitment_mismatch';
 
 export class TlogError extends Error {
   constructor(
