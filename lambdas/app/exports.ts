@@ -5,7 +5,7 @@ import { DirectoryExportFiles } from '../adapters/exports/directory-files.js';
 import { ExportJobRepository } from '../adapters/exports/job-repo.js';
 import { logger } from '../adapters/logger.js';
 import { notFound } from '../core/errors.js';
-import type { ExportJob } from '../core/export-jobs.js';
+import { type ExportJob, isAbandoned } from '../core/export-jobs.js';
 import type { ExportFiles } from '../core/ports.js';
 import { dataDir } from '../runtime/config.js';
 import { ENV } from '../runtime/env.js';
@@ -133,11 +133,19 @@ export async function runExportJob(
   }
 }
 
-/** A job as the API shows it: status, row count and, once done, where to download it. */
+/**
+ * A job as the API shows it: status, row count and, once done, where to download it. A job
+ * that nobody can be running any more (isAbandoned) is marked failed here, when it is asked for.
+ */
 export async function exportJobStatus(deps: Deps, id: string) {
   const { jobs, files } = exportParts(deps);
-  const job = await jobs.get(id);
+  let job = await jobs.get(id);
   if (!job) throw notFound(`export job ${id} does not exist`);
+  if ((job.status === 'running' || job.status === 'queued') && isAbandoned(job, deps.now())) {
+    // Whoever moves it first (this read, or a runner finishing late) decides; read it again.
+    await jobs.fail(id, 'the export stopped before it finished; start another', deps.now(), job.status);
+    job = (await jobs.get(id))!;
+  }
   const { query: _q, ...shown } = job;
   const download = job.status === 'done' ? await (await files).downloadUrl(id, deps.now()) : undefined;
   return { ...shown, ...(download ? { download } : {}) };

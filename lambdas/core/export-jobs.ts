@@ -28,6 +28,23 @@ export interface ExportJob {
   error?: string;
 }
 
+/**
+ * When a job is given up: running longer than any runner can live (the audit function's
+ * timeout is 10 minutes, lib/functions.ts), or still queued long after its start was sent
+ * (the process that was to run it died, or the asynchronous invocation was lost). Its status
+ * then says failed, so the auditor starts another instead of waiting on a job nobody runs.
+ */
+export const EXPORT_RUNNING_DEADLINE_MS = 15 * 60_000;
+export const EXPORT_QUEUED_DEADLINE_MS = 5 * 60_000;
+
+/** Whether nobody can be running `job` any more (see the deadlines above). */
+export function isAbandoned(job: ExportJob, now: Date): boolean {
+  const age = (since: string | undefined) => now.getTime() - Date.parse(since ?? job.createdAt);
+  if (job.status === 'running') return age(job.startedAt) > EXPORT_RUNNING_DEADLINE_MS;
+  if (job.status === 'queued') return age(job.createdAt) > EXPORT_QUEUED_DEADLINE_MS;
+  return false;
+}
+
 /** Job ids: 128 random bits as hex, so a job cannot be guessed from another. */
 export const EXPORT_JOB_ID = /^[0-9a-f]{32}$/;
 

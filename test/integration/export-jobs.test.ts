@@ -5,7 +5,7 @@
  * the job row and its audit.export event.
  */
 import { randomBytes } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exportJobKey } from '../../lambdas/adapters/dynamo/keys.js';
@@ -14,6 +14,7 @@ import { groupVersions } from '../../lambdas/core/catalogue.js';
 import { createdVersion } from '../../lambdas/core/catalogue-changes.js';
 import { checkCharge } from '../../lambdas/core/charge.js';
 import { dateInZone } from '../../lambdas/core/dates.js';
+import { EXPORT_QUEUED_DEADLINE_MS, EXPORT_RUNNING_DEADLINE_MS } from '../../lambdas/core/export-jobs.js';
 import type { StoredReceipt, TakeEntry } from '../../lambdas/core/ports.js';
 import { formatReceiptNumber, receiptCode } from '../../lambdas/core/receipt.js';
 import { DEMO_CATALOGUE } from '../../lambdas/local/demo-catalogue.js';
@@ -214,6 +215,40 @@ describe('an export job', () => {
     }
     const after = await snapshotTables();
     expect([...after.keys()].filter((k) => !before.has(k))).toEqual([]);
+  });
+
+  it('says failed, when asked, for a job nobody can be running any more (its runner died), and only then', async () => {
+    const { db, config } = getDeps();
+    const now = Date.now();
+    const row = (id: string, status: string, ageMs: number) =>
+      db.send(
+        new PutCommand({
+          TableName: config.tables.ledger,
+          Item: {
+            ...exportJobKey(id),
+            id,
+            status,
+            actor: 'inspector',
+            createdAt: new Date(now - ageMs).toISOString(),
+            ...(status === 'running' ? { startedAt: new Date(now - ageMs).toISOString() } : {}),
+            query: { from: '2026-01-01', to: '2026-01-31' },
+          },
+        }),
+      );
+    const ids = { dead: randomBytes(16).toString('hex'), lost: randomBytes(16).toString('hex') };
+    const live = { running: randomBytes(16).toString('hex'), queued: randomBytes(16).toString('hex') };
+    await row(ids.dead, 'running', EXPORT_RUNNING_DEADLINE_MS + 60_000);
+    await row(ids.lost, 'queued', EXPORT_QUEUED_DEADLINE_MS + 60_000);
+    await row(live.running, 'running', EXPORT_RUNNING_DEADLINE_MS - 60_000);
+    await row(live.queued, 'queued', 1_000);
+    for (const id of Object.values(ids)) {
+      const res = await svc.api('GET', `/v1/audit/exports/${id}`, { token: auditor });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'failed', error: expect.stringContaining('start another') });
+      expect(res.body.download).toBeUndefined();
+    }
+    for (const [status, id] of Object.entries(live))
+      expect((await svc.api('GET', `/v1/audit/exports/${id}`, { token: auditor })).body.status).toBe(status);
   });
 
   it('answers 404 for a job that does not exist', async () => {

@@ -47,8 +47,9 @@ export class ExportJobRepository {
     return this.move(id, 'running', 'done', { ...result, finishedAt: at.toISOString() });
   }
 
-  async fail(id: string, error: string, at: Date): Promise<boolean> {
-    return this.move(id, 'running', 'failed', { error, finishedAt: at.toISOString() });
+  /** A running job that failed; or, `from: 'queued'`, one given up before it ran (isAbandoned). */
+  async fail(id: string, error: string, at: Date, from: 'running' | 'queued' = 'running'): Promise<boolean> {
+    return this.move(id, from, 'failed', { error, finishedAt: at.toISOString() });
   }
 
   private async move(id: string, from: string, to: string, fields: Record<string, unknown>) {
@@ -58,7 +59,7 @@ export class ExportJobRepository {
         new UpdateCommand({
           TableName: this.table,
           Key: exportJobKey(id),
-          UpdateExpression: `SET #status = :to, ${names.map((n, i) => `#f${i} = :f${i}`).join(', ')}`,
+          UpdateExpression: `SET #status = :to, ${names.map((_n, i) => `#f${i} = :f${i}`).join(', ')}`,
           ConditionExpression: '#status = :from',
           ExpressionAttributeNames: {
             '#status': 'status',
