@@ -7,6 +7,7 @@ import { apiUrl, getJson, retryAfterSeconds } from '../api.js';
 import { bi, byId } from '../dom.js';
 import type { OfflineResult, QrParams } from '../qr-signature.js';
 import { checkFields, FIELD_RULES, type FieldName, type ReceiptFields } from './fields.js';
+import { checkInLog } from './log.js';
 import {
   beginCheck,
   renderOffline,
@@ -69,9 +70,11 @@ export async function verifyByNumbers(values: ReceiptFields, qr: QrSource | null
   }
 
   let outcome: NumbersOutcome;
+  let answer: VerifyAnswer | null = null;
   try {
     const res = await getJson<VerifyAnswer>(apiUrl('v1/verify', { ...values }));
     if (!current()) return;
+    if (res.status === 200) answer = res.body;
     outcome = numbersVerdict({ ...res, retryAfter: retryAfterSeconds(res.headers) }, evidence);
   } catch {
     if (!current()) return;
@@ -80,6 +83,8 @@ export async function verifyByNumbers(values: ReceiptFields, qr: QrSource | null
   setFormBusy(false);
   renderReceipt(outcome.receipt, { checks: outcome.checks });
   showVerdict(outcome.verdict, { focus: userStarted });
+  // Then the receipt's place in the public log, checked here (genuine and tampered answers alike).
+  await checkInLog(answer, values, current);
 }
 
 export function startByNumbers(): void {

@@ -6,6 +6,7 @@
  */
 import { announce, append, bi, byId, type Child, clear, h } from '../dom.js';
 import { type Bilingual, PAYER_TYPE, yuan } from '../format.js';
+import { clearLogCheck } from './log.js';
 import {
   checkLabel,
   type OfflineNote,
@@ -40,6 +41,7 @@ export function beginCheck(source: Child): () => boolean {
   renderOffline(null);
   renderChecks(null);
   renderReceipt(undefined);
+  clearLogCheck();
   setFormBusy(false);
   return () => mine === ticket;
 }
