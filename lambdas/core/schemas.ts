@@ -342,6 +342,9 @@ export const auditExportQuery = z
   .strictObject({ ...auditFilters, format: z.literal('csv').default('csv') })
   .superRefine(dateOrder);
 
+/** The national-XML export (issue 17): the export's filters; the format is the route's (a zip). */
+export const auditEInvoiceQuery = z.strictObject({ ...auditFilters }).superRefine(dateOrder);
+
 export const auditStatsQuery = z
   .strictObject({
     from: isoDate,

@@ -4,6 +4,7 @@ import { csvWriter } from '../adapters/csv.js';
 import { decodeCursor, planListing, planReceipts } from '../adapters/dynamo/audit-query.js';
 import type { StoredAlert } from '../adapters/dynamo/audit-repo.js';
 import { newEvent, recordEvent } from '../adapters/dynamo/events.js';
+import { einvoiceZip } from '../adapters/exports/einvoice-zip.js';
 import { getDeps } from '../app/deps.js';
 import {
   createExportJob,
@@ -181,6 +182,17 @@ const http = groupHandler('audit', {
     await recordRead(req);
     return streamed('text/csv; charset=utf-8', csv.chunks, {
       'content-disposition': `attachment; filename="feeproof-receipts.csv"`,
+    });
+  },
+
+  auditEInvoiceExport: async (req) => {
+    const q = req.input.query;
+    const range = dateRange(q);
+    const deps = getDeps();
+    const receipts = deps.audit.allReceipts(planReceipts(q, range), matches(q), deps.now());
+    await recordRead(req);
+    return streamed('application/zip', einvoiceZip(receipts), {
+      'content-disposition': `attachment; filename="feeproof-einvoice-${range.from}-${range.to}.zip"`,
     });
   },
 

@@ -241,7 +241,7 @@ export function createLocalServer(options: LocalServerOptions): Server {
       const handler = await handlerFor(route.group);
       const result = await handler(event, lambdaContext(event.requestContext.requestId));
       res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
-      const { stream } = result as { stream?: AsyncIterable<string> };
+      const { stream } = result as { stream?: AsyncIterable<string | Uint8Array> };
       if (stream) {
         // Written as produced, waiting for the client to drain: an export never sits in memory whole.
         for await (const chunk of stream)

@@ -20,6 +20,7 @@ import {
   alertStateRequest,
   allocateRangeRequest,
   auditAlertsQuery,
+  auditEInvoiceQuery,
   auditExportQuery,
   auditListQuery,
   auditReceiptsQuery,
@@ -364,6 +365,17 @@ const ROUTE_TABLE = [
     access: ['auditor'],
     summary: 'Every matching receipt line as CSV (UTF-8 with BOM)',
     request: { query: auditExportQuery },
+  },
+  {
+    // Issue 17: the export's receipts in the national XML, one file per receipt, as a zip.
+    id: 'auditEInvoiceExport',
+    method: 'GET',
+    path: '/v1/audit/einvoice.zip',
+    group: 'audit',
+    access: ['auditor'],
+    summary:
+      'Every matching receipt as its national XML (EInvoice, both signatures), one <code>-<number>.xml each, in a zip with manifest.json',
+    request: { query: auditEInvoiceQuery },
   },
   // Export jobs (issue 14): an export larger than one Lambda response, written to a file.
   {

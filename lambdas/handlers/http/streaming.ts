@@ -23,17 +23,26 @@ export function streamedBodies(): middy.MiddlewareObj<
     after: async (request) => {
       const reply = request.response as ApiReply | undefined;
       if (!reply?.stream || request.context.feeproofCanStream) return;
-      let body = '';
+      // Text chunks (CSV) make a text body; any binary chunk (a zip) makes the body base64.
+      const parts: Buffer[] = [];
+      let binary = false;
+      let size = 0;
       for await (const chunk of reply.stream) {
-        body += chunk;
-        if (body.length > LAMBDA_BODY_LIMIT)
+        binary ||= typeof chunk !== 'string';
+        const part = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
+        size += part.length;
+        if ((binary ? Math.ceil(size / 3) * 4 : size) > LAMBDA_BODY_LIMIT)
           throw new AppError(
             'payload_too_large',
             'the export is larger than one response can carry; narrow the date range or filters',
           );
+        parts.push(part);
       }
       const { stream: _stream, ...rest } = reply;
-      request.response = { ...rest, body };
+      const bytes = Buffer.concat(parts);
+      request.response = binary
+        ? { ...rest, body: bytes.toString('base64'), isBase64Encoded: true }
+        : { ...rest, body: bytes.toString('utf8') };
     },
   };
 }

@@ -50,7 +50,7 @@ export interface ApiRequest<Input = unknown> {
  * can stream (the local server) it is written as it is produced; Lambda behind an HTTP API
  * cannot, so there it is collected up to the response limit (see http/streaming.ts).
  */
-export type ApiReply = APIGatewayProxyStructuredResultV2 & { stream?: AsyncIterable<string> };
+export type ApiReply = APIGatewayProxyStructuredResultV2 & { stream?: AsyncIterable<string | Uint8Array> };
 export type Operation = (request: ApiRequest) => Promise<ApiReply>;
 
 /** A group's operations by route id, each typed with its route's input. */
@@ -91,7 +91,7 @@ export function binary(
 
 export function streamed(
   contentType: string,
-  stream: AsyncIterable<string>,
+  stream: AsyncIterable<string | Uint8Array>,
   headers: Record<string, string> = {},
 ): ApiReply {
   return { statusCode: 200, headers: { 'content-type': contentType, ...headers }, stream };
