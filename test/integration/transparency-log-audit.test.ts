@@ -105,6 +105,20 @@ describe('log audit over entries', () => {
     ]);
   });
 
+  it('finds a receipt (v2) whose lines do not add up to its total, or whose amounts have the wrong sign', () => {
+    const v2 = (n: number, lines: string[], total: string, kind: 'blue' | 'red' = 'blue'): LogEntry => {
+      const { items: _items, ...rest } = blue(n) as Extract<LogEntry, { type: 'receipt'; v: 1 }>;
+      return { ...rest, v: 2, kind, total, lines: lines.map((amount) => ({ itemCode: 'ZRZY-001', amount })) };
+    };
+    expect(failing([range('r1', 1, 10), v2(1, ['80.00', '0.00'], '80.00')])).toEqual([]);
+    expect(failing([range('r1', 1, 10), v2(1, ['80.00', '550.00'], '80.00')])).toEqual([
+      'amounts: 1 finding(s): receipt 11010126/0000000001: its lines add up to 630.00, not its total 80.00',
+    ]);
+    expect(failing([range('r1', 1, 10), v2(1, ['-80.00'], '-80.00')])).toEqual([
+      expect.stringMatching(/amounts: .*a blue receipt with a negative amount/),
+    ]);
+  });
+
   it('finds a gap or a rewrite in an item’s history', () => {
     expect(failing([item(1), item(3)])).toEqual([expect.stringMatching(/version 3 follows version 1/)]);
     expect(failing([item(1), item(1)])).toEqual([expect.stringMatching(/version 1 follows version 1/)]);

@@ -1,5 +1,6 @@
+import { formatYuan, parseSignedYuan } from '../../core/money.js';
 import { type CheckpointPolicy, verifyCheckpoint } from '../../core/tlog/checkpoint.js';
-import { decodeEntry, type LogEntry } from '../../core/tlog/entries.js';
+import { decodeEntry, type LogEntry, type ReceiptEntry } from '../../core/tlog/entries.js';
 import { hashesEqual, leafHash, rootFromLeafHashes } from '../../core/tlog/hash.js';
 import { decodeBundle, TILE_WIDTH, tilePath } from '../../core/tlog/tiles.js';
 import type { AuditApi } from './audit-api.js';
@@ -81,6 +82,21 @@ export async function auditLog(
 
 const refKey = (r: { code: string; number: string }) => `${r.code}/${r.number}`;
 
+/**
+ * What is wrong with a v2 receipt entry's amounts (the published statistics add them up): its
+ * lines must add up to its total, blue amounts not negative (an exempt line may be zero), red
+ * ones not positive. v1 entries have none.
+ */
+function amountProblem(e: ReceiptEntry): string | null {
+  if (e.v !== 2) return null;
+  const fen = (y: string) => parseSignedYuan(y) ?? Number.NaN;
+  const sign = e.kind === 'red' ? -1 : 1;
+  if (e.lines.some((l) => !(sign * fen(l.amount) >= 0)) || !(sign * fen(e.total) >= 0))
+    return `a ${e.kind} receipt with a ${e.kind === 'red' ? 'positive' : 'negative'} amount`;
+  const sum = e.lines.reduce((s, l) => s + fen(l.amount), 0);
+  return sum === fen(e.total) ? null : `its lines add up to ${formatYuan(sum)}, not its total ${e.total}`;
+}
+
 /** The completeness checks over parsed entries, in log order. */
 export function auditEntries(entries: readonly LogEntry[]): Check[] {
   const ranges = new Map<
@@ -91,6 +107,7 @@ export function auditEntries(entries: readonly LogEntry[]): Check[] {
   const receipts = new Map<string, { at: number; kind: 'blue' | 'red'; department: string }>();
   const reversals: string[] = [];
   const catalogue: string[] = [];
+  const amounts: string[] = [];
   const versions = new Map<string, number>();
   const reversed = new Map<string, string>();
   const redOf = new Map<string, { code: string; number: string }>();
@@ -112,6 +129,8 @@ export function auditEntries(entries: readonly LogEntry[]): Check[] {
       const key = refKey(e);
       if (receipts.has(key)) numbers.push(`receipt ${key} logged twice`);
       receipts.set(key, { at, kind: e.kind, department: e.department });
+      const problem = amountProblem(e);
+      if (problem) amounts.push(`receipt ${key}: ${problem}`);
       const n = Number(e.number);
       const range = [...ranges.values()].find((r) => r.code === e.code && r.first <= n && n <= r.last);
       if (!range) numbers.push(`receipt ${key} is in no range allocated before it`);
@@ -167,6 +186,11 @@ export function auditEntries(entries: readonly LogEntry[]): Check[] {
       'reversals',
       `${reversed.size} reversals name an earlier blue original and their red receipt`,
       reversals,
+    ),
+    result(
+      'amounts',
+      'each receipt (v2) has lines that add up to its total, none negative on blue or positive on red',
+      amounts,
     ),
     result(
       'catalogue',
