@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ChargedLine } from '../../lambdas/core/charge.js';
 import {
   EINVOICE_FORMAT_VERSION,
   EInvoiceError,
@@ -13,7 +12,7 @@ import {
 import { canonicalReceipt, contentOf, type ReceiptContent, redLines } from '../../lambdas/core/receipt.js';
 import type { TwoSignatures } from '../../lambdas/core/two-signatures.js';
 import { blueReceipt } from '../support/sample-receipts.js';
-import { isoDateArb } from './support.js';
+import { receiptContentArb } from './support.js';
 
 const signatures: TwoSignatures = {
   unit: { keyId: 'local:0123456789abcdef', algorithm: 'ECDSA_P256_SHA256', value: 'MEUCIQDx+/uAAAAA' },
@@ -32,77 +31,11 @@ const text = fc
   })
   .map((s) => s.replace(/\p{Cc}|\u2028|\u2029/gu, 'x').trim())
   .filter((s) => s.length > 0);
-const line: fc.Arbitrary<ChargedLine> = fc.record(
-  {
-    itemCode: fc.stringMatching(/^[A-Z]{2,4}-\d{3}$/),
-    itemVersion: fc.integer({ min: 1, max: 50 }),
-    name: text,
-    unit: fc.constantFrom('件', '证', '本'),
-    quantity: fc.integer({ min: 1, max: 1000 }),
-    standard: fc.constantFrom('80.00', '10.00-50.00'),
-    amount: fc.integer({ min: -(10 ** 9), max: 10 ** 9 }),
-    fundManagement: fc.constantFrom('treasury' as const, 'special_account' as const),
-    exemption: text,
-  },
-  {
-    requiredKeys: [
-      'itemCode',
-      'itemVersion',
-      'name',
-      'unit',
-      'quantity',
-      'standard',
-      'amount',
-      'fundManagement',
-    ],
-  },
-);
-const content: fc.Arbitrary<ReceiptContent> = fc.record(
-  {
-    code: fc.stringMatching(/^\d{8}$/),
-    number: fc.stringMatching(/^\d{10}$/),
-    checkCode: fc.stringMatching(/^[2-9A-HJ-NP-Z]{6}$/),
-    kind: fc.constantFrom('blue' as const, 'red' as const),
-    issuedAt: fc
-      .date({ min: new Date('2020-01-01'), max: new Date('2035-01-01'), noInvalidDate: true })
-      .map((d) => d.toISOString()),
-    issueDate: isoDateArb(),
-    chargeDate: isoDateArb(),
-    department: fc.stringMatching(/^[A-Z]{2,6}$/),
-    collectingUnit: text,
-    payer: fc.record(
-      {
-        type: fc.constantFrom('person' as const, 'unit' as const),
-        name: text,
-        idNumber: fc.stringMatching(/^\d{17}[\dX]$/),
-      },
-      { requiredKeys: ['type', 'name'] },
-    ),
-    lines: fc.array(line, { minLength: 1, maxLength: 4 }),
-    total: fc.integer({ min: -(10 ** 12), max: 10 ** 12 }),
-    handledBy: text,
-    remark: text,
-    reverses: fc.record({ code: fc.stringMatching(/^\d{8}$/), number: fc.stringMatching(/^\d{10}$/) }),
-    reason: text,
-  },
-  {
-    requiredKeys: [
-      'code',
-      'number',
-      'checkCode',
-      'kind',
-      'issuedAt',
-      'issueDate',
-      'chargeDate',
-      'department',
-      'collectingUnit',
-      'payer',
-      'lines',
-      'total',
-      'handledBy',
-    ],
-  },
-);
+const content = receiptContentArb({
+  text,
+  kind: fc.constantFrom('blue' as const, 'red' as const),
+  signed: true,
+});
 
 const xmlOf = (c: ReceiptContent) => einvoiceXml(c, signatures);
 const refusal = (f: () => unknown) => {

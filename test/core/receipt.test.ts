@@ -4,7 +4,6 @@ import type { ChargedLine } from '../../lambdas/core/charge.js';
 import { parseYuan } from '../../lambdas/core/money.js';
 import {
   CHECK_CODE_ALPHABET,
-  CHECK_CODE_LENGTH,
   canonicalReceipt,
   formatReceiptNumber,
   type ReceiptContent,
@@ -14,7 +13,7 @@ import {
   verifyUrl,
 } from '../../lambdas/core/receipt.js';
 import { blueReceipt, redReceipt } from '../support/sample-receipts.js';
-import { isoDateArb, prng, shuffle } from './support.js';
+import { prng, receiptContentArb, shuffle } from './support.js';
 
 describe('receiptCode', () => {
   it('is region + 0101 + two-digit year', () => {
@@ -57,82 +56,7 @@ describe('check code alphabet', () => {
   });
 });
 
-const text = fc.string({ minLength: 1, maxLength: 12 });
-const chargedLine: fc.Arbitrary<ChargedLine> = fc.record(
-  {
-    itemCode: fc.stringMatching(/^[A-Z]{2,4}-\d{3}$/),
-    itemVersion: fc.integer({ min: 1, max: 50 }),
-    name: text,
-    unit: fc.constantFrom('件', '证', '本', '科'),
-    quantity: fc.integer({ min: 1, max: 1000 }),
-    standard: fc.constantFrom('80.00', '10.00-50.00'),
-    amount: fc.integer({ min: 0, max: 10 ** 9 }),
-    fundManagement: fc.constantFrom('treasury' as const, 'special_account' as const),
-    exemption: text,
-  },
-  {
-    requiredKeys: [
-      'itemCode',
-      'itemVersion',
-      'name',
-      'unit',
-      'quantity',
-      'standard',
-      'amount',
-      'fundManagement',
-    ],
-  },
-);
-const receiptContent: fc.Arbitrary<ReceiptContent> = fc.record(
-  {
-    code: fc.stringMatching(/^\d{8}$/),
-    number: fc.stringMatching(/^\d{10}$/),
-    checkCode: fc.string({
-      unit: fc.constantFrom(...CHECK_CODE_ALPHABET),
-      minLength: CHECK_CODE_LENGTH,
-      maxLength: CHECK_CODE_LENGTH,
-    }),
-    kind: fc.constant('blue' as const),
-    issuedAt: fc
-      .date({ min: new Date('2020-01-01'), max: new Date('2035-01-01'), noInvalidDate: true })
-      .map((d) => d.toISOString()),
-    issueDate: isoDateArb(),
-    chargeDate: isoDateArb(),
-    department: fc.stringMatching(/^[A-Z]{2,6}$/),
-    collectingUnit: text,
-    payer: fc.record(
-      {
-        type: fc.constantFrom('person' as const, 'unit' as const),
-        name: text,
-        idNumber: fc.stringMatching(/^\d{17}[\dX]$/),
-      },
-      { requiredKeys: ['type', 'name'] },
-    ),
-    lines: fc.array(chargedLine, { minLength: 1, maxLength: 4 }),
-    total: fc.integer({ min: 0, max: 10 ** 12 }),
-    handledBy: text,
-    remark: text,
-    reverses: fc.record({ code: fc.stringMatching(/^\d{8}$/), number: fc.stringMatching(/^\d{10}$/) }),
-    reason: text,
-  },
-  {
-    requiredKeys: [
-      'code',
-      'number',
-      'checkCode',
-      'kind',
-      'issuedAt',
-      'issueDate',
-      'chargeDate',
-      'department',
-      'collectingUnit',
-      'payer',
-      'lines',
-      'total',
-      'handledBy',
-    ],
-  },
-);
+const receiptContent = receiptContentArb({ text: fc.string({ minLength: 1, maxLength: 12 }) });
 
 /** Every way of changing one field of a receipt; each mutation really changes the value. */
 type Mutation = (r: ReceiptContent) => ReceiptContent;

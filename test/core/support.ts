@@ -1,6 +1,13 @@
 /** Shared builders and generators for the core tests (not a test file itself). */
 import fc from 'fast-check';
 import type { ItemVersion } from '../../lambdas/core/catalogue.js';
+import type { ChargedLine } from '../../lambdas/core/charge.js';
+import {
+  CHECK_CODE_ALPHABET,
+  CHECK_CODE_LENGTH,
+  type ReceiptContent,
+  type ReceiptKind,
+} from '../../lambdas/core/receipt.js';
 
 const DAY_MS = 86_400_000;
 
@@ -65,4 +72,92 @@ export function shuffle<T>(items: readonly T[], random: () => number): T[] {
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
+}
+
+/**
+ * Receipt contents of any shape the schema allows: `text` for every free-text field, `kind`
+ * blue unless told, amounts from 0 up (or, `signed`, negative too: what the canonical form and
+ * the XML must carry for red receipts, whatever their sign).
+ */
+export function receiptContentArb(options: {
+  text: fc.Arbitrary<string>;
+  kind?: fc.Arbitrary<ReceiptKind>;
+  signed?: boolean;
+}): fc.Arbitrary<ReceiptContent> {
+  const { text, kind = fc.constant('blue' as const), signed = false } = options;
+  const line: fc.Arbitrary<ChargedLine> = fc.record(
+    {
+      itemCode: fc.stringMatching(/^[A-Z]{2,4}-\d{3}$/),
+      itemVersion: fc.integer({ min: 1, max: 50 }),
+      name: text,
+      unit: fc.constantFrom('件', '证', '本', '科'),
+      quantity: fc.integer({ min: 1, max: 1000 }),
+      standard: fc.constantFrom('80.00', '10.00-50.00'),
+      amount: fc.integer({ min: signed ? -(10 ** 9) : 0, max: 10 ** 9 }),
+      fundManagement: fc.constantFrom('treasury' as const, 'special_account' as const),
+      exemption: text,
+    },
+    {
+      requiredKeys: [
+        'itemCode',
+        'itemVersion',
+        'name',
+        'unit',
+        'quantity',
+        'standard',
+        'amount',
+        'fundManagement',
+      ],
+    },
+  );
+  return fc.record(
+    {
+      code: fc.stringMatching(/^\d{8}$/),
+      number: fc.stringMatching(/^\d{10}$/),
+      checkCode: fc.string({
+        unit: fc.constantFrom(...CHECK_CODE_ALPHABET),
+        minLength: CHECK_CODE_LENGTH,
+        maxLength: CHECK_CODE_LENGTH,
+      }),
+      kind,
+      issuedAt: fc
+        .date({ min: new Date('2020-01-01'), max: new Date('2035-01-01'), noInvalidDate: true })
+        .map((d) => d.toISOString()),
+      issueDate: isoDateArb(),
+      chargeDate: isoDateArb(),
+      department: fc.stringMatching(/^[A-Z]{2,6}$/),
+      collectingUnit: text,
+      payer: fc.record(
+        {
+          type: fc.constantFrom('person' as const, 'unit' as const),
+          name: text,
+          idNumber: fc.stringMatching(/^\d{17}[\dX]$/),
+        },
+        { requiredKeys: ['type', 'name'] },
+      ),
+      lines: fc.array(line, { minLength: 1, maxLength: 4 }),
+      total: fc.integer({ min: signed ? -(10 ** 12) : 0, max: 10 ** 12 }),
+      handledBy: text,
+      remark: text,
+      reverses: fc.record({ code: fc.stringMatching(/^\d{8}$/), number: fc.stringMatching(/^\d{10}$/) }),
+      reason: text,
+    },
+    {
+      requiredKeys: [
+        'code',
+        'number',
+        'checkCode',
+        'kind',
+        'issuedAt',
+        'issueDate',
+        'chargeDate',
+        'department',
+        'collectingUnit',
+        'payer',
+        'lines',
+        'total',
+        'handledBy',
+      ],
+    },
+  );
 }
