@@ -3,7 +3,8 @@ import { logger } from '../adapters/logger.js';
 import { emitMetric } from '../adapters/metrics.js';
 import { type PdfCheckName, verifyPdfSignature } from '../adapters/pdf/verify.js';
 import { certificateFromPem, sha256Hex } from '../adapters/signing/certificate.js';
-import { publicJwk, verifyWithCertificate } from '../adapters/signing/ecdsa.js';
+import { publishedKeyForm } from '../adapters/signing/department-keys.js';
+import { verifyWithCertificate } from '../adapters/signing/ecdsa.js';
 import { getDeps } from '../app/deps.js';
 import { logTiles, receiptLogProof } from '../app/log-proof.js';
 import { logVkey } from '../app/transparency-log.js';
@@ -383,9 +384,9 @@ export const handler = groupHandler('verify', {
           // `supervision`: the bureau's key; `unit`: a collecting department's, with its code.
           role: roleOf(k),
           ...(k.department ? { department: k.department } : {}),
-          algorithm: 'ES256',
           certificatePem: k.certificatePem,
-          jwk: publicJwk(k.certificatePem),
+          // `ES256` with its JWK; a department's SM2 key (issue 17) `SM2` with its SPKI.
+          ...publishedKeyForm(k.certificatePem),
         })),
         // The transparency log's verifier key (C2SP vkey; docs/transparency-log.md).
         ...(logKey ? { log: { vkey: logKey } } : {}),

@@ -2,9 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import type { Signer } from '../../core/signer.js';
+import { type Sm2Signer, signSm2Message } from './sm2.js';
 
 export const OID = {
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
+  /** SM2 signature with SM3 (GM/T 0006), as GM/T 0015 certificates are signed. */
+  sm2WithSm3: '1.2.156.10197.1.501',
   commonName: '2.5.4.3',
   country: '2.5.4.6',
   organization: '2.5.4.10',
@@ -38,11 +41,36 @@ export async function createSelfSignedCertificate(
   signer: Signer,
   opts: SelfSignedOptions,
 ): Promise<Uint8Array> {
+  return selfSigned(
+    await signer.publicKeySpki(),
+    OID.ecdsaWithSha256,
+    (tbs) => signer.signDigest(sha256(tbs)),
+    opts,
+  );
+}
+
+/**
+ * The same for an SM2 key (a department's SM2 key, locally or in KMS): signature algorithm
+ * SM2-with-SM3, the signature over e = SM3(Z ‖ tbs) with Z from the key and its ID (the default
+ * 1234567812345678, as GM/T 0015 certificates use), through the Sm2Signer port.
+ */
+export async function createSelfSignedSm2Certificate(
+  signer: Sm2Signer,
+  opts: SelfSignedOptions,
+): Promise<Uint8Array> {
+  return selfSigned(await signer.publicKeySpki(), OID.sm2WithSm3, (tbs) => signSm2Message(signer, tbs), opts);
+}
+
+async function selfSigned(
+  spki: Uint8Array,
+  algorithmId: string,
+  sign: (tbs: Uint8Array) => Promise<Uint8Array>,
+  opts: SelfSignedOptions,
+): Promise<Uint8Array> {
   if (!(opts.notBefore < opts.notAfter)) throw new RangeError('notBefore must be before notAfter');
-  const spki = await signer.publicKeySpki();
   const publicKeyInfo = new pkijs.PublicKeyInfo({ schema: fromDer(spki, 'public key') });
   const name = distinguishedName(opts);
-  const algorithm = new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecdsaWithSha256 });
+  const algorithm = new pkijs.AlgorithmIdentifier({ algorithmId });
 
   const cert = new pkijs.Certificate({
     version: 2, // v3
@@ -72,7 +100,7 @@ export async function createSelfSignedCertificate(
   });
 
   cert.tbsView = new Uint8Array(cert.encodeTBS().toBER());
-  const signature = await signer.signDigest(sha256(cert.tbsView));
+  const signature = await sign(cert.tbsView);
   cert.signatureValue = new asn1js.BitString({ valueHex: signature });
   return new Uint8Array(cert.toSchema().toBER());
 }

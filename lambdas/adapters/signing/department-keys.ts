@@ -1,10 +1,18 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { BoundedCache } from '../../core/bounded-cache.js';
 import type { Signer } from '../../core/signer.js';
 import type { MessageSigner, ResolvedKey, SignatureRole } from '../../core/two-signatures.js';
 import { readOrCreateKeyFile } from '../key-file.js';
-import { certificateToPem, createSelfSignedCertificate, sha256 } from './certificate.js';
-import { verifyWithCertificate } from './ecdsa.js';
+import {
+  certificateFromPem,
+  certificateToPem,
+  createSelfSignedCertificate,
+  createSelfSignedSm2Certificate,
+  parseCertificate,
+  sha256,
+} from './certificate.js';
+import { publicJwk, verifyWithCertificate } from './ecdsa.js';
 import { openLocalSigner } from './local-signer.js';
 import {
   generateSm2KeyPem,
@@ -12,6 +20,7 @@ import {
   type Sm2Signer,
   signSm2Message,
   sm2KeyFromPem,
+  sm2PointFromSpki,
   verifySm2,
 } from './sm2.js';
 
@@ -60,6 +69,8 @@ export interface DepartmentKey {
   publicKeySpki: Uint8Array;
   /** The P-256 signer, for its certificate (made through the Signer port); absent for SM2. */
   p256?: Signer;
+  /** The SM2 signer, for its SM2-with-SM3 certificate; absent for P-256. */
+  sm2?: Sm2Signer;
 }
 
 /** `local-sm2:` + the first 16 hex digits of sha256(SPKI DER), like the P-256 key's `local:`. */
@@ -110,32 +121,58 @@ export async function p256DepartmentKey(department: string, p256: Signer): Promi
 }
 
 export async function sm2DepartmentKey(department: string, sm2: Sm2Signer): Promise<DepartmentKey> {
-  return { department, signer: sm2MessageSigner(sm2), publicKeySpki: await sm2.publicKeySpki() };
+  return { department, signer: sm2MessageSigner(sm2), publicKeySpki: await sm2.publicKeySpki(), sm2 };
 }
 
 const CERT_YEARS = 10;
 
 /**
- * The self-signed certificate of a department's P-256 key: O = the bureau, CN = the unit's
- * name and department code, so a verifier reads whose key it is. (An SM2 key's certificate
- * needs the SM2-with-SM3 signature algorithm: not made yet, see docs/einvoice.md.)
+ * The self-signed certificate of a department's key: O = the bureau, CN = the unit's name and
+ * department code, so a verifier reads whose key it is. A P-256 key's is signed ecdsa-with-SHA256,
+ * an SM2 key's SM2-with-SM3 (GM/T 0015's algorithm), each through its own signer (KMS or a file).
  */
 export async function departmentCertificatePem(
   key: DepartmentKey,
   opts: { bureauName: string; unitName: string; now: Date },
 ): Promise<string> {
-  if (!key.p256)
-    throw new RangeError('certificates are made for P-256 department keys only (SM2: next step)');
   const notAfter = new Date(opts.now);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CERT_YEARS);
-  const der = await createSelfSignedCertificate(key.p256, {
+  const subject = {
     commonName: `${opts.unitName} (${key.department}) 开票单位签章`,
     organization: opts.bureauName,
-    country: 'CN',
+    country: 'CN' as const,
     notBefore: opts.now,
     notAfter,
+  };
+  if (key.p256) return certificateToPem(await createSelfSignedCertificate(key.p256, subject));
+  if (key.sm2) return certificateToPem(await createSelfSignedSm2Certificate(key.sm2, subject));
+  throw new RangeError(`department key ${key.signer.keyId} has neither a P-256 nor an SM2 signer`);
+}
+
+/** A certificate's subject public key as DER SPKI, and whether it is an SM2 key; parsed once. */
+const certificateKeys = new BoundedCache<string, { spki: Uint8Array; sm2: boolean }>(64);
+function certificateKey(certificatePem: string) {
+  return certificateKeys.getOrCompute(certificatePem, () => {
+    const cert = parseCertificate(certificateFromPem(certificatePem));
+    const spki = new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER());
+    let sm2 = true;
+    try {
+      sm2PointFromSpki(spki);
+    } catch {
+      sm2 = false;
+    }
+    return { spki, sm2 };
   });
-  return certificateToPem(der);
+}
+
+/** How /v1/keys shows a published key: JOSE `ES256` with its JWK, or `SM2` with its SPKI (base64). */
+export function publishedKeyForm(
+  certificatePem: string,
+): { algorithm: 'ES256'; jwk: ReturnType<typeof publicJwk> } | { algorithm: 'SM2'; publicKeySpki: string } {
+  const { spki, sm2 } = certificateKey(certificatePem);
+  return sm2
+    ? { algorithm: 'SM2', publicKeySpki: Buffer.from(spki).toString('base64') }
+    : { algorithm: 'ES256', jwk: publicJwk(certificatePem) };
 }
 
 /** A published key as the two-signature check needs it: a P-256 certificate or an SM2 public key. */
@@ -145,6 +182,9 @@ export function resolvedKey(
   department?: string,
 ): ResolvedKey {
   const base = { role, ...(department !== undefined ? { department } : {}) };
+  // A published SM2 certificate (a department's SM2 key) verifies as SM2, with its key.
+  if ('certificatePem' in published && certificateKey(published.certificatePem).sm2)
+    return resolvedKey(role, { sm2PublicKeySpki: certificateKey(published.certificatePem).spki }, department);
   if ('certificatePem' in published)
     return {
       ...base,

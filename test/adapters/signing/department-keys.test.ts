@@ -3,14 +3,17 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { certificateFromPem, OID, parseCertificate } from '../../../lambdas/adapters/signing/certificate.js';
 import {
   departmentCertificatePem,
   departmentKeyPath,
   localDepartmentKeys,
   p256MessageSigner,
+  publishedKeyForm,
   resolvedKey,
 } from '../../../lambdas/adapters/signing/department-keys.js';
 import { openLocalSigner } from '../../../lambdas/adapters/signing/local-signer.js';
+import { verifySm2 } from '../../../lambdas/adapters/signing/sm2.js';
 import { checkTwoSignatures, type ResolvedKey, signTwice } from '../../../lambdas/core/two-signatures.js';
 
 let dir: string;
@@ -69,10 +72,30 @@ describe('department keys', () => {
     expect(cert.subject).toContain('O=某市财政局');
     expect(cert.verify(cert.publicKey)).toBe(true);
     expect(new Uint8Array(cert.publicKey.export({ format: 'der', type: 'spki' }))).toEqual(key.publicKeySpki);
-    const sm2 = await localDepartmentKeys(dir, 'SM2_SM3').keyFor('ZRZY');
-    await expect(
-      departmentCertificatePem(sm2, { bureauName: 'b', unitName: 'u', now: new Date() }),
-    ).rejects.toThrow(RangeError);
+  });
+
+  it('an SM2 department key has a self-signed SM2-with-SM3 certificate; /v1/keys shows it as SM2 with its key', async () => {
+    const key = await localDepartmentKeys(dir, 'SM2_SM3').keyFor('ZRZY');
+    const pem = await departmentCertificatePem(key, {
+      bureauName: '某市财政局',
+      unitName: '某市自然资源和规划局',
+      now: new Date('2026-03-05T00:00:00Z'),
+    });
+    const cert = parseCertificate(certificateFromPem(pem));
+    expect(cert.signatureAlgorithm.algorithmId).toBe(OID.sm2WithSm3);
+    expect(new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER())).toEqual(key.publicKeySpki);
+    // The certificate's signature: SM2 over SM3(Z ‖ tbs), Z with the default ID (GM/T 0015).
+    const tbs = new Uint8Array(cert.tbsView);
+    expect(
+      verifySm2(tbs, new Uint8Array(cert.signatureValue.valueBlock.valueHexView), key.publicKeySpki),
+    ).toBe(true);
+    expect(publishedKeyForm(pem)).toEqual({
+      algorithm: 'SM2',
+      publicKeySpki: Buffer.from(key.publicKeySpki).toString('base64'),
+    });
+    const p256 = await localDepartmentKeys(dir).keyFor('ZRZY');
+    const p256Pem = await departmentCertificatePem(p256, { bureauName: 'b', unitName: 'u', now: new Date() });
+    expect(publishedKeyForm(p256Pem)).toMatchObject({ algorithm: 'ES256', jwk: { kty: 'EC', crv: 'P-256' } });
   });
 
   it.each(['ECDSA_P256_SHA256', 'SM2_SM3'] as const)(
@@ -89,16 +112,14 @@ describe('department keys', () => {
         },
         { bureauName: '某市财政局', unitName: '某市财政局', now: new Date() },
       );
-      const unitPublished =
-        algorithm === 'SM2_SM3'
-          ? { sm2PublicKeySpki: unit.publicKeySpki }
-          : {
-              certificatePem: await departmentCertificatePem(unit, {
-                bureauName: '某市财政局',
-                unitName: '某市自然资源和规划局',
-                now: new Date(),
-              }),
-            };
+      // Published as /v1/keys publishes it: a certificate, P-256 or SM2 (the resolver tells them apart).
+      const unitPublished = {
+        certificatePem: await departmentCertificatePem(unit, {
+          bureauName: '某市财政局',
+          unitName: '某市自然资源和规划局',
+          now: new Date(),
+        }),
+      };
       const keys = new Map<string, ResolvedKey>([
         [unit.signer.keyId, resolvedKey('unit', unitPublished, 'ZRZY')],
         [bureauSigner.keyId, resolvedKey('supervision', { certificatePem: bureauPem })],

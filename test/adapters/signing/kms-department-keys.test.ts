@@ -135,7 +135,11 @@ describe('kmsDepartmentKeys', () => {
     ).toBe(false);
 
     const resolved = new Map<string, ResolvedKey>([
-      [zrzy.arn, resolvedKey('unit', { sm2PublicKeySpki: zrzy.spki }, 'ZRZY')],
+      // Published as /v1/keys does: its SM2-with-SM3 certificate, made through KMS.
+      [
+        zrzy.arn,
+        resolvedKey('unit', { certificatePem: await departmentCertificatePem(unit, names) }, 'ZRZY'),
+      ],
       [sup.signer.keyId, sup.resolved],
     ]);
     const resolve = (id: string) => resolved.get(id);
