@@ -36,6 +36,8 @@ const USAGE = {
   ].join('\n'),
   verify: [
     'usage: feeproof verify <file.pdf|receipt.xml> [--keys keys.json] [--url URL]',
+    "  a PDF is checked for its PAdES signatures (the unit's, then the supervision one) and its",
+    '  embedded EInvoice XML (both data signatures over it, the receipt the PDF names);',
     '  a .xml file (the national EInvoice XML) is checked for both signatures: the collecting',
     "  unit's (开票单位签章) and the finance bureau's supervision signature (财政部门监制签章);",
     '  exit 0 genuine, 1 not genuine, 2 unusable input; without --keys the keys come from',
@@ -218,25 +220,59 @@ async function verify(args: string[]) {
     fail(`cannot read the input: ${(e as Error).message}`);
   }
   if (file.endsWith('.xml')) await verifyEInvoice(pdf, published.keys);
-  const { verifyPdfSignature } = await import('../lambdas/adapters/pdf/verify.js');
-  const { certificateFromPem } = await import('../lambdas/adapters/signing/certificate.js');
+  const [{ verifyPdfSignature }, { certificateFromPem }, { readEmbeddedData, checkEmbeddedData }, keyring] =
+    await Promise.all([
+      import('../lambdas/adapters/pdf/verify.js'),
+      import('../lambdas/adapters/signing/certificate.js'),
+      import('../lambdas/adapters/pdf/embedded.js'),
+      import('../lambdas/adapters/dynamo/keyring.js'),
+    ]);
+  // The embedded EInvoice XML names the collecting department whose key must make the first signature.
+  const embedded = await readEmbeddedData(pdf);
+  const department = embedded.einvoice.found ? embedded.einvoice.content.department : undefined;
   const report = await verifyPdfSignature(
     pdf,
-    published.keys.map((k) => ({ certificateDer: certificateFromPem(k.certificatePem) })),
+    published.keys.map((k) => ({
+      certificateDer: certificateFromPem(k.certificatePem),
+      role: keyring.roleOf(k),
+      ...(k.department ? { department: k.department } : {}),
+    })),
+    department ? { department } : {},
   );
   if (report.receipt)
     process.stdout.write(
       `receipt ${report.receipt.code}/${report.receipt.number} (${report.receipt.kind})\n`,
     );
-  for (const check of report.checks)
+  const readable = report.checks.find((c) => c.name === 'readable')?.ok;
+  const checks: { name: string; ok: boolean; reason?: string }[] = [...report.checks];
+  if (readable) {
+    const data = await checkEmbeddedData(embedded.einvoice, {
+      pdfSignatures: report.signatures.length,
+      receipt: report.receipt,
+      resolver: keyring.keyResolverOf(published.keys),
+    });
+    checks.push({ name: 'embedded_data', ...data });
+  }
+  for (const check of checks)
     process.stdout.write(
       `${check.ok ? 'pass' : 'FAIL'}  ${check.name}${check.reason ? `: ${check.reason}` : ''}\n`,
     );
-  const readable = report.checks.find((c) => c.name === 'readable')?.ok;
+  for (const s of report.signatures) {
+    const whose =
+      s.expectedRole === 'unit' ? 'collecting unit (开票单位签章)' : 'supervision (财政部门监制签章)';
+    const [, b, c, d] = s.byteRange;
+    process.stdout.write(
+      `signature ${s.index}: ${whose}${s.department ? `, department ${s.department}` : ''}; ${s.signer ? s.signer.subject.replaceAll('\n', ', ') : 'no certificate'}` +
+        `${s.signer ? ` (SHA-256 ${s.signer.certificateSha256.slice(0, 16)}…)` : ''}; signs bytes 0-${b - 1} and ${c}-${c + d - 1}` +
+        `${s.coversWholeFile ? ' (the whole file)' : ' (its revision, a prefix of the file)'}: ${s.ok ? 'valid' : s.failures.join('; ')}\n`,
+    );
+  }
+  if (embedded.logSalt) process.stdout.write(`log salt: ${embedded.logSalt}\n`);
+  const ok = checks.every((c) => c.ok);
   process.stdout.write(
-    `${report.ok ? 'genuine: the signature verifies against a published key' : 'NOT genuine'}\n`,
+    `${ok ? `genuine: ${report.signatures.length === 2 ? 'both signatures verify' : 'the signature verifies'} against published keys` : 'NOT genuine'}\n`,
   );
-  process.exit(report.ok ? 0 : readable ? 1 : 2);
+  process.exit(ok ? 0 : readable ? 1 : 2);
 }
 
 /** Offline check of a receipt's national XML: the data rebuilt from it, and both signatures over it. */

@@ -13,6 +13,11 @@ export const BUNDLE_FILE = 'index.mjs';
 
 export const FONT_FILE = 'DroidSansFallbackFull.ttf';
 const FONT_LICENSE_FILE = 'DroidSansFallback.LICENSE.txt';
+/** The Latin font (PDF/A embeds every font) and the sRGB profile of the PDF/A output intent, with their licences. */
+const LATIN_FONT_FILES = ['LiberationSans-Regular.ttf', 'LiberationSans.LICENSE.txt'];
+const ICC_FILES = ['sRGB.icc', 'sRGB.LICENSE.txt'];
+/** assets/icc in the repository, icc/ in the package: next to fonts/ in both (lambdas/adapters/pdf/pdfa.ts). */
+const ICC_DIR = 'icc';
 /** Where the font sits in the repository and, relative to the bundle, in the deployment package. */
 const FONT_SOURCE_DIR = 'assets/fonts';
 const FONT_PACKAGE_DIR = 'fonts';
@@ -48,13 +53,22 @@ export const ESBUILD_SETTINGS = {
 /**
  * Commands run after esbuild, in the bundle's output directory, as NodejsFunction runs its
  * `afterBundling` hook (`bash -c` in the project root): functions that render PDFs get the
- * CJK font (and its licence) next to the bundle, at `fonts/`.
+ * CJK and Latin fonts (and their licences) next to the bundle, at `fonts/`, and the sRGB
+ * profile at `icc/`.
  */
 export function afterBundlingCommands(rendersPdf: boolean, inputDir: string, outputDir: string): string[] {
   if (!rendersPdf) return [];
   const copy = (file: string) =>
     `cp "${inputDir}/${FONT_SOURCE_DIR}/${file}" "${outputDir}/${FONT_PACKAGE_DIR}/${file}"`;
-  return [`mkdir -p "${outputDir}/${FONT_PACKAGE_DIR}"`, copy(FONT_FILE), copy(FONT_LICENSE_FILE)];
+  const copyIcc = (file: string) =>
+    `cp "${inputDir}/assets/${ICC_DIR}/${file}" "${outputDir}/${ICC_DIR}/${file}"`;
+  return [
+    `mkdir -p "${outputDir}/${FONT_PACKAGE_DIR}" "${outputDir}/${ICC_DIR}"`,
+    copy(FONT_FILE),
+    copy(FONT_LICENSE_FILE),
+    ...LATIN_FONT_FILES.map(copy),
+    ...ICC_FILES.map(copyIcc),
+  ];
 }
 
 /** `ESBUILD_SETTINGS` as NodejsFunction bundling options (local esbuild, no Docker). */

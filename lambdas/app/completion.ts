@@ -20,16 +20,18 @@ import { superviseStuck } from './supervision.js';
 
 /** What issuing uses of the PDF code, which loads on the first issue (with its 4 MB font), once. */
 async function loadPdfModules() {
-  const [render, pades, certificate, fonts] = await Promise.all([
+  const [render, pades, certificate, fonts, einvoice] = await Promise.all([
     import('../adapters/pdf/render.js'),
     import('../adapters/pdf/pades.js'),
     import('../adapters/signing/certificate.js'),
     import('../adapters/pdf/fonts.js'),
+    import('../core/einvoice.js'),
   ]);
   return {
     renderReceiptDocument: render.renderReceiptDocument,
     printedTexts: render.printedTexts,
-    signPdfDocument: pades.signPdfDocument,
+    signPdfRevisions: pades.signPdfRevisions,
+    einvoiceXml: einvoice.einvoiceXml,
     certificateFromPem: certificate.certificateFromPem,
     missingGlyphs: fonts.missingGlyphs,
   };
@@ -53,19 +55,29 @@ export const receiptPdfKey = (ref: ReceiptRef, sha256: string) =>
 /**
  * The receipt data's signatures: the collecting department's key, then the bureau's as
  * supervisor (issue 17); where departments have no keys (AWS, for now) the bureau's alone, as
- * receipts were signed before.
+ * receipts were signed before. `unitPdf`: the department's P-256 key and certificate, which
+ * make the PDF's first PAdES signature (absent without department keys, and for SM2 keys:
+ * PDF readers verify ECDSA, so such a PDF carries the bureau's PAdES signature alone).
  */
 async function signData(
   deps: Deps,
   pending: StoredReceipt,
   signer: Signer,
-): Promise<Pick<CompletedReceipt, 'signatures' | 'signature'>> {
+): Promise<{
+  data: Pick<CompletedReceipt, 'signatures' | 'signature'>;
+  unitPdf?: { signer: Signer; certificatePem: string };
+}> {
   const canonical = canonicalReceipt(contentOf(pending));
   if (!deps.departmentKeys)
-    return { signature: Buffer.from(await signer.signDigest(sha256(canonical))).toString('base64') };
+    return {
+      data: { signature: Buffer.from(await signer.signDigest(sha256(canonical))).toString('base64') },
+    };
   const unit = await deps.departmentKeys.keyFor(pending.department);
-  await deps.keys.departmentCertificateFor(unit, pending.collectingUnit); // published before it signs
-  return { signatures: await signTwice(canonical, unit.signer, p256MessageSigner(signer)) };
+  const published = await deps.keys.departmentCertificateFor(unit, pending.collectingUnit); // before it signs
+  return {
+    data: { signatures: await signTwice(canonical, unit.signer, p256MessageSigner(signer)) },
+    ...(unit.p256 ? { unitPdf: { signer: unit.p256, certificatePem: published.certificatePem } } : {}),
+  };
 }
 
 /**
@@ -77,27 +89,52 @@ async function signData(
  */
 export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promise<StoredReceipt> {
   if (pending.status !== 'pending') return pending;
-  const { renderReceiptDocument, signPdfDocument, certificateFromPem } = await pdfModules();
+  const { renderReceiptDocument, signPdfRevisions, certificateFromPem, einvoiceXml } = await pdfModules();
   const signer = await deps.signer();
   const key = await deps.keys.certificateFor(signer);
   const content = contentOf(pending);
   const logSalt = Buffer.from(newLogSalt()).toString('base64');
-  const signed = await signData(deps, pending, signer);
+  const { data: signed, unitPdf } = await signData(deps, pending, signer);
   const qrSignature = Buffer.from(derToCompact(await signer.signDigest(sha256(qrMessage(content))))).toString(
     'base64url',
   );
   const qrUrl = verifyUrl(deps.config.publicUrl, content, qrParams(content, signer.keyId, qrSignature));
+  // A PDF/A-3b that carries the receipt's XML (with both data signatures) and its log salt,
+  // signed by the collecting unit, then by the bureau in an incremental update (docs/einvoice.md).
   const unsigned = await renderReceiptDocument({
     content,
     verifyUrl: qrUrl,
     bureauName: deps.config.bureauName,
+    logSalt,
+    ...(signed.signatures ? { einvoiceXml: einvoiceXml(content, signed.signatures) } : {}),
   });
-  const pdf = await signPdfDocument(unsigned, signer, certificateFromPem(key.certificatePem), {
-    signingTime: new Date(content.issuedAt),
-    reason: '非税收入电子票据 / electronic non-tax receipt',
-    location: deps.config.bureauName,
-    name: deps.config.bureauName,
-  });
+  const signingTime = new Date(content.issuedAt);
+  const pdf = await signPdfRevisions(unsigned, [
+    ...(unitPdf
+      ? [
+          {
+            signer: unitPdf.signer,
+            certificateDer: certificateFromPem(unitPdf.certificatePem),
+            fieldName: 'feeproof-unit-signature',
+            signingTime,
+            reason: '开票单位签章 / collecting unit',
+            location: deps.config.bureauName,
+            name: pending.collectingUnit,
+          },
+        ]
+      : []),
+    {
+      signer,
+      certificateDer: certificateFromPem(key.certificatePem),
+      fieldName: unitPdf ? 'feeproof-supervision-signature' : 'feeproof-signature',
+      signingTime,
+      reason: unitPdf
+        ? '财政部门监制签章 / finance bureau supervision'
+        : '非税收入电子票据 / electronic non-tax receipt',
+      location: deps.config.bureauName,
+      name: deps.config.bureauName,
+    },
+  ]);
   const pdfSha256 = sha256Hex(pdf);
   const issued: CompletedReceipt = {
     ...pending,

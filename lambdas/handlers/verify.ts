@@ -1,7 +1,9 @@
-import { type KeyRing, roleOf } from '../adapters/dynamo/keyring.js';
+import { type KeyRing, keyResolverOf, roleOf } from '../adapters/dynamo/keyring.js';
 import { logger } from '../adapters/logger.js';
 import { emitMetric } from '../adapters/metrics.js';
-import { type PdfCheckName, verifyPdfSignature } from '../adapters/pdf/verify.js';
+import { checkEmbeddedData, readEmbeddedData } from '../adapters/pdf/embedded.js';
+import { readReceiptInfo } from '../adapters/pdf/info.js';
+import { type PdfCheckName, type PdfSignatureDetail, verifyPdfSignature } from '../adapters/pdf/verify.js';
 import { certificateFromPem, sha256Hex } from '../adapters/signing/certificate.js';
 import { publishedKeyForm } from '../adapters/signing/department-keys.js';
 import { verifyWithCertificate } from '../adapters/signing/ecdsa.js';
@@ -126,10 +128,31 @@ export interface PdfCheck {
   reason?: string;
 }
 
+/** One PAdES signature of the PDF, explained: whose, which certificate, which bytes it covers. */
+export interface PdfSignatureExplained {
+  index: number;
+  /** What its place makes it: with two, the collecting unit's (开票单位签章) then the supervision (财政部门监制签章). */
+  expectedRole: 'unit' | 'supervision';
+  /** Whose published key signed (when it is one), and its department for a unit key. */
+  role?: 'unit' | 'supervision';
+  department?: string;
+  subject?: string;
+  certificateSha256?: string;
+  signingTime?: string;
+  byteRange: [number, number, number, number];
+  /** It signs bytes 0..signedBytes-1 (but its own /Contents): the whole file, or the unit's revision, a prefix of it. */
+  signedBytes: number;
+  coversWholeFile: boolean;
+  ok: boolean;
+  failures: string[];
+}
+
 /** 200 of POST /v1/verify/pdf: every check in order; the receipt only when all of them passed. */
 export interface PdfCheckAnswer extends ReceiptRelations {
   valid: boolean;
   checks: PdfCheck[];
+  /** The PDF's signatures, each explained (issue 17: the unit's, then the supervision in an incremental update). */
+  pdfSignatures?: PdfSignatureExplained[];
   /** Which signatures the registered receipt carries (when the PDF names one that exists). */
   signatures?: SignatureKind;
   status?: ReceiptStatus;
@@ -225,6 +248,22 @@ async function checkDataSignatures(
   return { kind, failures };
 }
 
+function explained(d: PdfSignatureDetail): PdfSignatureExplained {
+  return {
+    index: d.index,
+    expectedRole: d.expectedRole,
+    ...(d.role ? { role: d.role } : {}),
+    ...(d.department ? { department: d.department } : {}),
+    ...(d.signer ? { subject: d.signer.subject, certificateSha256: d.signer.certificateSha256 } : {}),
+    ...(d.signingTime ? { signingTime: d.signingTime.toISOString() } : {}),
+    byteRange: d.byteRange,
+    signedBytes: d.signedLength,
+    coversWholeFile: d.coversWholeFile,
+    ok: d.ok,
+    failures: d.failures,
+  };
+}
+
 function relations(r: StoredReceipt): ReceiptRelations {
   return {
     ...(r.reversedBy ? { reversedBy: r.reversedBy } : {}),
@@ -312,9 +351,21 @@ export const handler = groupHandler('verify', {
     const deps = getDeps();
     const pdf = new Uint8Array(req.rawBody as Buffer);
     const keys = await deps.keys.published();
+    // The receipt it names and its embedded data first: the unit signature must be the key of
+    // the receipt's department (the register's, else the embedded XML's).
+    const named = await readReceiptInfo(pdf);
+    const stored = named ? await deps.receipts.getReceipt(named) : undefined;
+    const embedded = await readEmbeddedData(pdf);
+    const department =
+      stored?.department ?? (embedded.einvoice.found ? embedded.einvoice.content.department : undefined);
     const report = await verifyPdfSignature(
       pdf,
-      keys.map((k) => ({ certificateDer: certificateFromPem(k.certificatePem) })),
+      keys.map((k) => ({
+        certificateDer: certificateFromPem(k.certificatePem),
+        role: roleOf(k),
+        ...(k.department ? { department: k.department } : {}),
+      })),
+      department ? { department } : {},
     );
     const readable = report.checks.find((c) => c.name === 'readable');
     if (!readable?.ok)
@@ -322,7 +373,13 @@ export const handler = groupHandler('verify', {
         { path: '(body)', rule: 'unreadable_pdf', message: readable?.reason ?? 'unreadable' },
       ]);
     const checks: PdfCheck[] = [...report.checks];
-    const stored = report.receipt ? await deps.receipts.getReceipt(report.receipt) : undefined;
+    const data = await checkEmbeddedData(embedded.einvoice, {
+      pdfSignatures: report.signatures.length,
+      receipt: report.receipt,
+      resolver: keyResolverOf(keys),
+      ...(stored ? { stored } : {}),
+    });
+    checks.push({ name: 'embedded_data', ...data });
     checks.push(
       stored
         ? { name: 'receipt_exists', ok: true }
@@ -362,6 +419,7 @@ export const handler = groupHandler('verify', {
     return json(200, {
       valid,
       checks,
+      pdfSignatures: report.signatures.map(explained),
       ...(signatures ? { signatures } : {}),
       ...(stored && valid
         ? { status: stored.status, receipt: publicReceipt(stored), ...relations(stored) }

@@ -1,11 +1,18 @@
 import { expect } from 'vitest';
 
-/** The one signature's /ByteRange of a PDF: [offset, length, offset, length]. */
+/**
+ * The /ByteRange of a PDF's last signature, the one that covers the whole file:
+ * [offset, length, offset, length]. A receipt has one signature (the bureau's alone) or two
+ * (the collecting unit's, then the supervision signature in an incremental update; issue 17).
+ */
 export function byteRange(pdf: Uint8Array): [number, number, number, number] {
   const text = Buffer.from(pdf).toString('latin1');
   const all = [...text.matchAll(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/g)];
-  expect(all).toHaveLength(1);
-  return all[0]!.slice(1, 5).map(Number) as [number, number, number, number];
+  expect(all.length).toBeGreaterThanOrEqual(1);
+  expect(all.length).toBeLessThanOrEqual(2);
+  const range = all.at(-1)!.slice(1, 5).map(Number) as [number, number, number, number];
+  expect(range[2] + range[3]).toBe(pdf.length);
+  return range;
 }
 
 /**

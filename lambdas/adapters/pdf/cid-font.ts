@@ -1,29 +1,16 @@
 import { createHash } from 'node:crypto';
 import { type PDFContext, PDFRawStream, type PDFRef, PDFString } from 'pdf-lib';
-import { cjkFont, cjkGlyphId, helvetica } from './fonts.js';
+import { cjkFont, cjkGlyphId, type EmbeddableFont, LATIN_CODE_POINTS, latinFont } from './fonts.js';
 
 /**
- * The receipt's fonts as PDF objects, written directly: Helvetica (a standard font, no bytes)
- * and subsets of the CJK TrueType font as Type0 fonts with Identity-H encoding, each glyph
- * drawn by its 2-byte subset id, and a ToUnicode map so that text extracts (pdftotext). The
- * objects are those pdf-lib's CustomFontSubsetEmbedder writes, plus /Length1.
+ * The receipt's fonts as PDF objects, written directly: subsets of the two TrueType fonts
+ * (the CJK font, and Liberation Sans for Latin text) as Type0 fonts with Identity-H encoding,
+ * each glyph drawn by its 2-byte subset id, and a ToUnicode map so that text extracts
+ * (pdftotext). The objects are those pdf-lib's CustomFontSubsetEmbedder writes, plus
+ * /Length1. Every font is embedded (PDF/A: no standard 14 font).
  */
 
-/** Latin text (every character of it Helvetica's, see fontFor) as WinAnsi hex codes. */
-export function latinHex(text: string): string {
-  let hex = '';
-  for (const ch of text) hex += hex2(helvetica.encoding.encodeUnicodeCodePoint(ch.codePointAt(0)!).code);
-  return hex;
-}
-
-const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 const hex4 = (n: number) => n.toString(16).padStart(4, '0');
-
-export function embedHelvetica(context: PDFContext): PDFRef {
-  return context.register(
-    context.obj({ Type: 'Font', Subtype: 'Type1', BaseFont: 'Helvetica', Encoding: 'WinAnsiEncoding' }),
-  );
-}
 
 /**
  * The code points a CJK subset draws, numbered 1..n in order of first use. `frozen` refuses
@@ -65,6 +52,8 @@ export class CjkGlyphs {
 
 /** A subset's bytes and numbers, everything but the object numbers: cacheable. */
 export interface CjkSubset {
+  /** The font descriptor's numbers, from the whole font. */
+  descriptor: Record<string, number | number[]>;
   baseFont: string;
   /** Deflated. */
   fontFile: Uint8Array;
@@ -90,25 +79,72 @@ export function makeCjkSubset(
   glyphs: CjkGlyphs,
   deflate: (data: Uint8Array) => Uint8Array,
 ): CjkSubset {
-  const { ttf, font } = cjkFont();
-  const gids = glyphs.codePoints.map(cjkGlyphId);
-  const file = ttf.subset(gids);
+  return makeSubset(cjkFont(), cjkGlyphId, tag, glyphs.codePoints, deflate);
+}
+
+/**
+ * A subset of `source` in which glyph i + 1 draws `slots[i]`; an empty slot (null) is an
+ * empty glyph of no width, left out of the ToUnicode map.
+ */
+function makeSubset(
+  source: EmbeddableFont,
+  glyphId: (codePoint: number) => number,
+  tag: string,
+  slots: readonly (number | null)[],
+  deflate: (data: Uint8Array) => Uint8Array,
+  options?: { hinting: boolean },
+): CjkSubset {
+  const { ttf, font } = source;
+  const gids = slots.map((cp) => (cp === null ? null : glyphId(cp)));
+  const file = ttf.subset(gids, options);
   const scale = 1000 / ttf.unitsPerEm;
   return {
+    descriptor: descriptorNumbers(source),
     baseFont: `${tag}+${font.postscriptName}`,
     fontFile: deflate(file),
     fontFileLength: file.length,
-    toUnicode: deflate(Buffer.from(toUnicodeCmap(glyphs.codePoints), 'latin1')),
-    widths: gids.map((gid) => ttf.advance(gid) * scale),
+    toUnicode: deflate(Buffer.from(toUnicodeCmap(slots), 'latin1')),
+    widths: gids.map((gid) => (gid === null ? 0 : ttf.advance(gid) * scale)),
   };
 }
 
-let descriptor: Record<string, number | number[]> | undefined;
+/** The Latin font's glyph numbering: every WinAnsi character, fixed for every document. */
+let latinGlyphs: CjkGlyphs | undefined;
+const latinNumbering = () => {
+  latinGlyphs ??= new CjkGlyphs(LATIN_CODE_POINTS, true);
+  return latinGlyphs;
+};
+
+/** Latin text (every character of it the Latin font's, see fontFor) as the Latin font's 2-byte codes. */
+export function latinHex(text: string): string {
+  return latinNumbering().hex(text);
+}
+
+const latinGlyphId = (cp: number) => latinFont().font.glyphForCodePoint(cp).id;
+
+/**
+ * The Latin subset of one document: the glyphs of the characters in `used`, at their fixed
+ * numbers (so that the page template's forms, drawn once, and a receipt's own text share one
+ * numbering), every other number an empty glyph; unhinted, as the hints are half the glyph
+ * data. Named after its characters, so the same characters give the same bytes.
+ */
+export function makeLatinSubset(
+  used: ReadonlySet<number>,
+  deflate: (data: Uint8Array) => Uint8Array,
+): CjkSubset {
+  const { codePoints } = latinNumbering();
+  const slots = codePoints.map((cp) => (used.has(cp) ? cp : null));
+  const tag = subsetTag(`latin:${[...used].sort((a, b) => a - b).join(',')}`);
+  return makeSubset(latinFont(), latinGlyphId, tag, slots, deflate, { hinting: false });
+}
+
+const descriptors = new WeakMap<EmbeddableFont, Record<string, number | number[]>>();
 
 /** The font descriptor's numbers, from the whole font (as pdf-lib computes them). */
-function descriptorNumbers(): Record<string, number | number[]> {
+function descriptorNumbers(source: EmbeddableFont): Record<string, number | number[]> {
+  let descriptor = descriptors.get(source);
   if (!descriptor) {
-    const { font, ttf } = cjkFont();
+    const { font, ttf } = source;
     const scale = 1000 / ttf.unitsPerEm;
     const { minX, minY, maxX, maxY } = font.bbox;
     const familyClass = font['OS/2']?.sFamilyClass ?? 0;
@@ -127,6 +163,7 @@ function descriptorNumbers(): Record<string, number | number[]> {
       XHeight: (font.xHeight || 0) * scale,
       StemV: 0,
     };
+    descriptors.set(source, descriptor);
   }
   return descriptor;
 }
@@ -140,7 +177,7 @@ export function embedCjkSubset(context: PDFContext, subset: CjkSubset): PDFRef {
     context.obj({
       Type: 'FontDescriptor',
       FontName: subset.baseFont,
-      ...descriptorNumbers(),
+      ...subset.descriptor,
       FontFile2: fontFile,
     }),
   );
@@ -170,13 +207,13 @@ export function embedCjkSubset(context: PDFContext, subset: CjkSubset): PDFRef {
   );
 }
 
-/** Glyph i + 1 is codePoints[i], in blocks of at most 100 entries as the CMap format asks. */
-function toUnicodeCmap(codePoints: readonly number[]): string {
+/** Glyph i + 1 is slots[i] (none for an empty slot), in blocks of at most 100 entries as the CMap format asks. */
+function toUnicodeCmap(slots: readonly (number | null)[]): string {
+  const mapped = slots.flatMap((cp, i) => (cp === null ? [] : [`<${hex4(i + 1)}> <${utf16Hex(cp)}>`]));
   const blocks: string[] = [];
-  for (let start = 0; start < codePoints.length; start += 100) {
-    const block = codePoints.slice(start, start + 100);
-    const entries = block.map((cp, i) => `<${hex4(start + i + 1)}> <${utf16Hex(cp)}>`);
-    blocks.push(`${block.length} beginbfchar\n${entries.join('\n')}\nendbfchar`);
+  for (let start = 0; start < mapped.length; start += 100) {
+    const block = mapped.slice(start, start + 100);
+    blocks.push(`${block.length} beginbfchar\n${block.join('\n')}\nendbfchar`);
   }
   return `/CIDInit /ProcSet findresource begin
 12 dict begin

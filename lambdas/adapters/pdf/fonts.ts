@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fontkit from '@pdf-lib/fontkit';
 import { type PDFDocument, type PDFFont, StandardFontEmbedder, StandardFonts } from 'pdf-lib';
@@ -8,8 +9,10 @@ import { TrueTypeFont } from './truetype.js';
 /**
  * Two fonts: DroidSansFallbackFull (TrueType, embedded as subsets: the page template's, made
  * once per process, and one per document for the receipt's own texts) draws the
- * Chinese text but has no Latin letters or digits, so those go to Helvetica, a standard
- * PDF font that costs no bytes. Every character is drawn by exactly one of the two.
+ * Chinese text but has no Latin letters or digits, so those go to Liberation Sans (TrueType,
+ * metric-compatible with Helvetica, whose metrics the layout measures with; embedded as one
+ * subset of every WinAnsi character, made once per process: PDF/A embeds every font, so the
+ * standard Helvetica is no longer used). Every character is drawn by exactly one of the two.
  */
 export type FontChoice = 'latin' | 'cjk';
 
@@ -21,22 +24,34 @@ export function cjkFontPath(): string {
   );
 }
 
-interface CjkFont {
+/** The Latin font lies next to the CJK font, in the repository and in a Lambda package. */
+export const latinFontPath = (): string => join(dirname(cjkFontPath()), 'LiberationSans-Regular.ttf');
+
+export interface EmbeddableFont {
   bytes: Uint8Array;
   /** For its character map, metrics and the unpatched embedding path (embedReceiptFonts). */
   font: fontkit.Font;
-  /** The same bytes, for subsets made per document (truetype.ts). */
+  /** The same bytes, for subsets (truetype.ts). */
   ttf: TrueTypeFont;
 }
-let cached: CjkFont | undefined;
+let cached: EmbeddableFont | undefined;
+let latinCached: EmbeddableFont | undefined;
+
+const load = (path: string): EmbeddableFont => {
+  const bytes = new Uint8Array(readFileSync(path));
+  return { bytes, font: fontkit.create(bytes), ttf: new TrueTypeFont(bytes) };
+};
 
 /** Read and parsed once per process; 4 MB, so not at import time but on first use. */
-export function cjkFont(): CjkFont {
-  if (!cached) {
-    const bytes = new Uint8Array(readFileSync(cjkFontPath()));
-    cached = { bytes, font: fontkit.create(bytes), ttf: new TrueTypeFont(bytes) };
-  }
+export function cjkFont(): EmbeddableFont {
+  cached ??= load(cjkFontPath());
   return cached;
+}
+
+/** Liberation Sans, read and parsed once per process on first use. */
+export function latinFont(): EmbeddableFont {
+  latinCached ??= load(latinFontPath());
+  return latinCached;
 }
 
 const glyphIds = new BoundedCache<number, number>(100_000);
@@ -75,6 +90,11 @@ export const receiptMetrics: Record<FontChoice, FontMetrics> = {
 };
 
 const latinEncoding = helvetica.encoding;
+
+/** Every character that goes to the Latin font (WinAnsi's), in code point order. */
+export const LATIN_CODE_POINTS: readonly number[] = latinEncoding.supportedCodePoints
+  .filter((cp) => cp >= 0x20 && !(cp >= 0x7f && cp < 0xa0))
+  .sort((a, b) => a - b);
 
 const choices = new BoundedCache<number, FontChoice | null>(100_000);
 

@@ -16,15 +16,27 @@ const KEYS = { code: 'FeeproofCode', number: 'FeeproofNumber', kind: 'FeeproofKi
 
 const PRODUCER = 'feeproof';
 
+/** What the Info dictionary says, as the XMP metadata must repeat it (pdfa.ts). */
+export interface WrittenInfo {
+  title: string;
+  author: string;
+  subject: string;
+  keywords: string;
+  producer: string;
+  date: Date;
+}
+
 export function writeReceiptInfo(
   doc: PDFDocument,
   content: Pick<ReceiptContent, 'code' | 'number' | 'kind'>,
   meta: { title: string; author: string; date: Date },
-): void {
+): WrittenInfo {
+  const subject = `票据代码 ${content.code} 票据号码 ${content.number}`;
+  const keywords = ['feeproof', `code:${content.code}`, `number:${content.number}`, `kind:${content.kind}`];
   doc.setTitle(meta.title);
   doc.setAuthor(meta.author);
-  doc.setSubject(`票据代码 ${content.code} 票据号码 ${content.number}`);
-  doc.setKeywords(['feeproof', `code:${content.code}`, `number:${content.number}`, `kind:${content.kind}`]);
+  doc.setSubject(subject);
+  doc.setKeywords(keywords); // pdf-lib joins them with spaces
   doc.setProducer(PRODUCER);
   doc.setCreator(PRODUCER);
   doc.setCreationDate(meta.date);
@@ -35,6 +47,7 @@ export function writeReceiptInfo(
   info.set(PDFName.of(KEYS.code), PDFString.of(content.code));
   info.set(PDFName.of(KEYS.number), PDFString.of(content.number));
   info.set(PDFName.of(KEYS.kind), PDFString.of(content.kind));
+  return { ...meta, subject, keywords: keywords.join(' '), producer: PRODUCER };
 }
 
 export interface ReceiptInfo extends ReceiptRef {

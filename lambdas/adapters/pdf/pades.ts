@@ -6,6 +6,7 @@ import {
   PDFName,
   PDFNumber,
   type PDFObject,
+  PDFRef,
   PDFString,
 } from 'pdf-lib';
 import type { Signer } from '../../core/signer.js';
@@ -29,11 +30,24 @@ export class PdfSignError extends Error {
   }
 }
 
-const DEFAULT_RESERVED_BYTES = 8192;
+/**
+ * A receipt's CMS is about 900 bytes (one P-256 certificate, no timestamp); 3 KB leaves room
+ * for a longer certificate or chain while two signatures' hex (twice the reserve each) keep
+ * the PDF under 60 KB. A timestamp would come as a document timestamp revision of its own.
+ */
+const DEFAULT_RESERVED_BYTES = 3072;
 
 /** Stand-ins that pdf-lib serialises verbatim and that are patched in place after saving. */
 const BYTE_RANGE_PLACEHOLDER = '**********';
 const BYTE_RANGE_PATTERN = /\/ByteRange\s*\[\s*0\s+\/\*{10}\s+\/\*{10}\s+\/\*{10}\s*\]/g;
+
+/** One signature of a document: who signs, with which certificate, and its dictionary's entries. */
+export interface PdfSignatureSpec extends SignPdfOptions {
+  signer: Signer;
+  certificateDer: Uint8Array;
+  /** The signature field's name (/T), unique in the document. */
+  fieldName: string;
+}
 
 /**
  * Adds a PAdES baseline (B-B) signature: an invisible signature field on the first page
@@ -52,25 +66,62 @@ export async function signPdfDocument(
   certificateDer: Uint8Array,
   opts: SignPdfOptions,
 ): Promise<Uint8Array> {
-  const reserved = opts.reservedBytes ?? DEFAULT_RESERVED_BYTES;
-  addSignatureField(doc, reserved, opts);
-  const bytes = await doc.save({ useObjectStreams: false, addDefaultPage: false });
+  return signPdfRevisions(doc, [{ ...opts, signer, certificateDer, fieldName: 'feeproof-signature' }]);
+}
 
+/**
+ * Signs a rendered (unsaved) document once per spec, in order: the first signature in the
+ * document as saved (revision 1), each next one in an incremental update appended to the
+ * signed bytes (ISO 32000-1 7.5.6), whose signature covers everything before it, itself
+ * included but its /Contents. The update holds only the new signature's dictionary and
+ * widget, the first page (its /Annots gains the widget) and the AcroForm (its /Fields): an
+ * earlier signature's bytes stay a prefix of the file, so it stays valid, and the last one
+ * covers the whole document.
+ */
+export async function signPdfRevisions(
+  doc: PDFDocument,
+  specs: readonly PdfSignatureSpec[],
+): Promise<Uint8Array> {
+  if (specs.length === 0) throw new PdfSignError('no signature to make');
+  const acroForm = doc.catalog.lookupMaybe(PDFName.of('AcroForm'), PDFDict);
+  const fields = acroForm?.lookupMaybe(PDFName.of('Fields'), PDFArray);
+  if (fields?.asArray().some((f) => isSignatureField(doc, f)))
+    throw new PdfSignError('the PDF is already signed; re-saving it would break that signature');
+
+  const [first, ...rest] = specs;
+  const firstReserved = first!.reservedBytes ?? DEFAULT_RESERVED_BYTES;
+  addSignatureField(doc, firstReserved, first!);
+  let bytes = await doc.save({ useObjectStreams: false, addDefaultPage: false });
+  bytes = await signPlaceholder(bytes, firstReserved, first!);
+  for (const spec of rest) {
+    const reserved = spec.reservedBytes ?? DEFAULT_RESERVED_BYTES;
+    const changed = addSignatureField(doc, reserved, spec);
+    bytes = await signPlaceholder(appendUpdate(doc, bytes, changed), reserved, spec);
+  }
+  return bytes;
+}
+
+/** Patches the one /ByteRange placeholder of `bytes`, signs the ranges, writes the CMS in. */
+async function signPlaceholder(
+  bytes: Uint8Array,
+  reserved: number,
+  spec: PdfSignatureSpec,
+): Promise<Uint8Array> {
   const { contentsStart, contentsEnd } = patchByteRange(bytes, reserved);
   const digest = hashRanges(bytes, [0, contentsStart, contentsEnd, bytes.length - contentsEnd]);
-  const cms = await buildDetachedCms(digest, signer, certificateDer);
+  const cms = await buildDetachedCms(digest, spec.signer, spec.certificateDer);
   if (cms.length > reserved)
     throw new PdfSignError(`the CMS needs ${cms.length} bytes, only ${reserved} reserved`);
   bytes.set(new TextEncoder().encode(Buffer.from(cms).toString('hex').toUpperCase()), contentsStart + 1);
   return bytes;
 }
 
-function addSignatureField(doc: PDFDocument, reserved: number, opts: SignPdfOptions): void {
+/**
+ * Adds a signature field (widget on page 1, /Sig value with placeholders); returns the
+ * indirect objects it added or changed, which an incremental update must write.
+ */
+function addSignatureField(doc: PDFDocument, reserved: number, opts: PdfSignatureSpec): PDFRef[] {
   const { context, catalog } = doc;
-  const acroForm = catalog.lookupMaybe(PDFName.of('AcroForm'), PDFDict);
-  const fields = acroForm?.lookupMaybe(PDFName.of('Fields'), PDFArray);
-  if (fields?.asArray().some((f) => isSignatureField(doc, f)))
-    throw new PdfSignError('the PDF is already signed; re-saving it would break that signature');
 
   const byteRange = PDFArray.withContext(context);
   byteRange.push(PDFNumber.of(0));
@@ -95,22 +146,88 @@ function addSignatureField(doc: PDFDocument, reserved: number, opts: SignPdfOpti
       Type: 'Annot',
       Subtype: 'Widget',
       FT: 'Sig',
-      T: PDFHexString.fromText('feeproof-signature'),
+      T: PDFHexString.fromText(opts.fieldName),
       V: sigRef,
-      Rect: [0, 0, 0, 0], // invisible
+      // Invisible: no appearance stream, which PDF/A allows for a zero-sized annotation.
+      Rect: [0, 0, 0, 0],
       F: 132, // Print + Locked
       P: page.ref,
     }),
   );
   page.node.addAnnot(widgetRef);
 
-  if (acroForm) {
-    if (fields) fields.push(widgetRef);
-    else acroForm.set(PDFName.of('Fields'), context.obj([widgetRef]));
-    acroForm.set(PDFName.of('SigFlags'), PDFNumber.of(3)); // SignaturesExist | AppendOnly
-  } else {
-    catalog.set(PDFName.of('AcroForm'), context.obj({ Fields: [widgetRef], SigFlags: 3 }));
+  // The AcroForm is an object of its own, so that an update rewrites it and not the catalog.
+  let acroFormRef = catalog.get(PDFName.of('AcroForm'));
+  if (!(acroFormRef instanceof PDFRef)) {
+    const direct = catalog.lookupMaybe(PDFName.of('AcroForm'), PDFDict);
+    acroFormRef = context.register(direct ?? context.obj({}));
+    catalog.set(PDFName.of('AcroForm'), acroFormRef);
   }
+  const acroForm = context.lookup(acroFormRef, PDFDict);
+  const fields = acroForm.lookupMaybe(PDFName.of('Fields'), PDFArray);
+  if (fields) fields.push(widgetRef);
+  else acroForm.set(PDFName.of('Fields'), context.obj([widgetRef]));
+  acroForm.set(PDFName.of('SigFlags'), PDFNumber.of(3)); // SignaturesExist | AppendOnly
+  return [page.ref, acroFormRef as PDFRef, sigRef, widgetRef];
+}
+
+/**
+ * `signed` followed by an incremental update that writes the objects `changed` as they are
+ * now, a cross-reference section for them and a trailer whose /Prev is the last one's.
+ */
+function appendUpdate(doc: PDFDocument, signed: Uint8Array, changed: readonly PDFRef[]): Uint8Array {
+  const tail = latin1(signed.subarray(Math.max(0, signed.length - 64)));
+  const prev = /startxref\s+(\d+)\s+%%EOF\s*$/.exec(tail);
+  if (!prev) throw new PdfSignError('the signed revision does not end with startxref and %%EOF');
+  const { context } = doc;
+  const parts: Uint8Array[] = [signed];
+  let offset = signed.length;
+  const push = (chunk: Uint8Array) => {
+    parts.push(chunk);
+    offset += chunk.length;
+  };
+  const ascii = (text: string) => new TextEncoder().encode(text);
+  if (signed[signed.length - 1] !== 0x0a) push(ascii('\n'));
+
+  const offsets = new Map<number, number>();
+  for (const ref of [...changed].sort((a, b) => a.objectNumber - b.objectNumber)) {
+    offsets.set(ref.objectNumber, offset);
+    const object = context.lookup(ref);
+    if (!object) throw new PdfSignError(`object ${ref.objectNumber} is missing`);
+    const body = new Uint8Array(object.sizeInBytes());
+    object.copyBytesInto(body, 0);
+    push(ascii(`${ref.objectNumber} ${ref.generationNumber} obj\n`));
+    push(body);
+    push(ascii('\nendobj\n'));
+  }
+
+  const xrefAt = offset;
+  let xref = 'xref\n';
+  const numbers = [...offsets.keys()];
+  for (let i = 0; i < numbers.length; ) {
+    let j = i;
+    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j++;
+    xref += `${numbers[i]} ${j - i + 1}\n`;
+    for (let k = i; k <= j; k++) xref += `${String(offsets.get(numbers[k]!)).padStart(10, '0')} 00000 n \n`;
+    i = j + 1;
+  }
+  const { Root, Info, ID } = context.trailerInfo;
+  const trailer = context.obj({
+    Size: context.largestObjectNumber + 1,
+    ...(Root ? { Root } : {}),
+    ...(Info ? { Info } : {}),
+    ...(ID ? { ID } : {}),
+    Prev: Number(prev[1]),
+  });
+  push(ascii(`${xref}trailer\n${trailer.toString()}\nstartxref\n${xrefAt}\n%%EOF\n`));
+
+  const out = new Uint8Array(offset);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 function isSignatureField(doc: PDFDocument, ref: PDFObject): boolean {

@@ -1,11 +1,12 @@
 import { PDFDocument, PDFName, PDFRawStream, type PDFRef } from 'pdf-lib';
 import { formatYuan, toChineseCapital } from '../../core/money.js';
 import type { ReceiptContent } from '../../core/receipt.js';
-import { CjkGlyphs, embedCjkSubset, embedHelvetica, makeCjkSubset, subsetTag } from './cid-font.js';
+import { CjkGlyphs, embedCjkSubset, makeCjkSubset, makeLatinSubset, subsetTag } from './cid-font.js';
 import { type Color, Content } from './content.js';
 import { fastDeflate } from './deflate.js';
 import { MissingGlyphsError, missingGlyphs } from './fonts.js';
 import { writeReceiptInfo } from './info.js';
+import { writePdfA } from './pdfa.js';
 import { type QrMatrix, qrMatrix, qrOperators, qrSide } from './qr.js';
 import {
   BOTTOM,
@@ -43,7 +44,15 @@ export interface ReceiptPdfInput {
   bureauName: string;
   /** Defaults to 非税收入通用票据（电子）; a region may prefix its name. */
   title?: string;
+  /** The receipt's national XML (core/einvoice.ts), embedded as its associated file (PDF/A-3). */
+  einvoiceXml?: string;
+  /** The salt of its transparency log commitment (base64): in the XMP and printed in the footer. */
+  logSalt?: string;
 }
+
+/** The embedded XML's file name in a receipt's PDF. */
+export const einvoiceFileName = (ref: { code: string; number: string }) =>
+  `einvoice-${ref.code}-${ref.number}.xml`;
 
 /**
  * Every piece of text the receipt prints that is not fixed in the layout, each with where it
@@ -83,7 +92,7 @@ export function printedTexts(
 
 /**
  * Renders a receipt on A4 in the layout of a fiscal electronic receipt. All text is real
- * text (Helvetica + subsets of the CJK TrueType font). The fixed parts come from the page
+ * text (subsets of the Latin and the CJK TrueType fonts). The fixed parts come from the page
  * template (template.ts), made once per process; the receipt adds its own texts, in a subset
  * of just their characters, and its QR code. Throws MissingGlyphsError when a character cannot
  * be drawn; the issuing path checks missingGlyphs() first. The document is not yet saved:
@@ -97,18 +106,41 @@ export async function renderReceiptDocument(input: ReceiptPdfInput): Promise<PDF
 
   const title = input.title ?? DEFAULT_TITLE;
   const template = pageTemplate(title, input.bureauName);
-  const own: CjkFace = { name: RESOURCES.receiptFont, glyphs: new CjkGlyphs() };
+  const own: CjkFace = { name: RESOURCES.receiptFont, glyphs: new CjkGlyphs(), latin: new Set() };
   const layout = new ReceiptLayout(input, title, template, own);
   const pages = layout.draw();
 
   const doc = await PDFDocument.create({ updateMetadata: false });
-  writeReceiptInfo(doc, input.content, {
+  const info = writeReceiptInfo(doc, input.content, {
     title: `${title} ${input.content.code} ${input.content.number}`,
     author: input.bureauName,
     date: issuedAt,
   });
+  writePdfA(
+    doc,
+    {
+      ...info,
+      idSeed: `feeproof:${input.content.code}/${input.content.number}`,
+      ...(input.logSalt ? { logSalt: input.logSalt } : {}),
+    },
+    input.einvoiceXml === undefined
+      ? []
+      : [
+          {
+            name: einvoiceFileName(input.content),
+            bytes: new TextEncoder().encode(input.einvoiceXml),
+            mimeType: 'application/xml',
+            description: '财政电子票据 EInvoice XML (the receipt data and both signatures)',
+            relationship: 'Data',
+            date: issuedAt,
+          },
+        ],
+  );
   const { context } = doc;
-  const latin = embedHelvetica(context);
+  const latin = embedCjkSubset(
+    context,
+    makeLatinSubset(new Set([...template.face.latin, ...own.latin]), fastDeflate),
+  );
   const templateFont = embedCjkSubset(context, template.font);
   const formResources = context.register(
     context.obj({ Font: { [LATIN_FONT]: latin, [RESOURCES.templateFont]: templateFont } }),
@@ -288,10 +320,11 @@ class ReceiptLayout {
     this.y -= (Math.max(...rows) - 1) * 14;
   }
 
-  /** The verify address (its label from the template) and the template's notice. */
+  /** The verify address (its label from the template), the template's notice and the log salt. */
   private footer(): void {
     const lines = text.wrap(`${LABELS.verifyAt}${this.input.verifyUrl}`, RIGHT - LEFT, 7);
-    this.ensure(24 + (lines.length + 1) * 10);
+    const salt = this.input.logSalt;
+    this.ensure(24 + (lines.length + (salt ? 2 : 1)) * 10);
     this.y -= 24;
     lines.forEach((line, i) => {
       if (i === 0 && line.startsWith(LABELS.verifyAt)) {
@@ -303,6 +336,12 @@ class ReceiptLayout {
     });
     this.label(LABELS.notice, LEFT, this.y, 7, GREY);
     this.y -= 10;
+    if (salt) {
+      // Whoever holds the receipt recomputes its log commitment with it (docs/transparency-log.md).
+      this.label(LABELS.logSalt, LEFT, this.y, 7, GREY);
+      this.value(salt, LEFT + text.width(LABELS.logSalt, 7), this.y, 7, GREY);
+      this.y -= 10;
+    }
   }
 
   private pageNumbers(): void {

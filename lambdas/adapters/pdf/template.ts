@@ -60,6 +60,7 @@ export const LABELS = {
   collectingUnit: '收款单位（章）：',
   handledBy: '收款人：',
   verifyAt: '查验地址：',
+  logSalt: '公开日志盐 / log salt: ',
   notice: '本电子票据附有数字签名；扫描左上角二维码或访问查验地址，输入票据代码、号码和校验码可核验真伪。',
 } as const;
 
@@ -187,7 +188,9 @@ function makeTemplate(title: string, bureauName: string): PageTemplate {
     codePoints.filter((cp) => fontFor(cp) === 'cjk'),
     true,
   );
-  const face: CjkFace = { name: RESOURCES.templateFont, glyphs };
+  // All of it up front (the forms are drawn lazily), so every receipt's Latin subset is the same function of its own texts.
+  const latin = new Set(codePoints.filter((cp) => fontFor(cp) === 'latin'));
+  const face: CjkFace = { name: RESOURCES.templateFont, glyphs, latin };
   const font = makeCjkSubset(subsetTag(String.fromCodePoint(...glyphs.codePoints)), glyphs, nodeDeflate);
 
   const columns = layRow(

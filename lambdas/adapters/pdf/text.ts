@@ -5,17 +5,19 @@ import { type FontChoice, type FontMetrics, fontRuns } from './fonts.js';
 
 /**
  * Widths of the texts measured so far, shared by every document: both fonts are the same in
- * each (Helvetica's metrics, the one CJK font file), and most texts (labels, digits) recur.
+ * each (Helvetica's metrics, which Liberation Sans shares; the one CJK font file), and most texts (labels, digits) recur.
  */
 const widths = new BoundedCache<string, number>(10_000);
 
-/** Resource name of Helvetica in every page and form of a receipt. */
-export const LATIN_FONT = 'Helv';
+/** Resource name of the Latin font subset in every page and form of a receipt. */
+export const LATIN_FONT = 'Latn';
 
-/** A subset of the CJK font as a page draws it: its resource name and its glyph numbering. */
+/** A subset of the CJK font as a page draws it: its resource name, its glyph numbering, the Latin it drew. */
 export interface CjkFace {
   name: string;
   glyphs: CjkGlyphs;
+  /** The Latin characters drawn along with this face: the document's Latin subset holds them. */
+  latin: Set<number>;
 }
 
 /** Measures, wraps and draws text that mixes Latin and Chinese, one font run at a time. */
@@ -28,12 +30,14 @@ export class TextDrawer {
     );
   }
 
-  /** Draws `text` with Helvetica and the CJK subset `cjk`, starting at (x, y). */
+  /** Draws `text` with the Latin subset and the CJK subset `cjk`, starting at (x, y). */
   draw(out: Content, cjk: CjkFace, text: string, x: number, y: number, size: number, color: Color): void {
     let cursor = x;
     for (const run of fontRuns(text)) {
-      if (run.font === 'latin') out.text(LATIN_FONT, size, cursor, y, latinHex(run.text), color);
-      else out.text(cjk.name, size, cursor, y, cjk.glyphs.hex(run.text), color);
+      if (run.font === 'latin') {
+        for (const ch of run.text) cjk.latin.add(ch.codePointAt(0)!);
+        out.text(LATIN_FONT, size, cursor, y, latinHex(run.text), color);
+      } else out.text(cjk.name, size, cursor, y, cjk.glyphs.hex(run.text), color);
       cursor += this.width(run.text, size);
     }
   }

@@ -18,7 +18,11 @@ const COMPOSITE = {
   moreComponents: 0x0020,
   haveXYScale: 0x0040,
   haveTwoByTwo: 0x0080,
+  haveInstructions: 0x0100,
 } as const;
+
+/** Stands for an empty slot in a subset's glyph order (no glyph id is negative). */
+const EMPTY = -1;
 
 /** Tables copied unchanged into every subset when the font has them (hinting programs). */
 const COPIED = ['cvt ', 'fpgm', 'prep'] as const;
@@ -61,14 +65,20 @@ export class TrueTypeFont {
   /**
    * A font of glyph 0 (.notdef) and `gids` as glyphs 1..n in that order, then the components
    * their composite glyphs need. A content stream draws `gids[i]` as glyph i + 1.
+   * `hinting: false` leaves out the glyphs' instructions and the hinting tables: for the Latin
+   * font, whose hints are half its glyph data and which a PDF viewer at screen or print
+   * resolution does without.
    */
-  subset(gids: readonly number[]): Uint8Array {
-    const order = [0, ...gids];
+  subset(gids: readonly (number | null)[], { hinting = true }: { hinting?: boolean } = {}): Uint8Array {
+    // An empty slot (null) is a glyph without outline and without width.
+    const order = [0, ...gids.map((gid) => gid ?? EMPTY)];
     const newId = new Map(order.map((gid, i) => [gid, i]));
+    newId.delete(EMPTY);
     const records: Uint8Array[] = [];
     for (let i = 0; i < order.length; i++) {
-      const record = this.glyphRecord(order[i]!);
-      records.push(record.length > 0 ? this.renumbered(record, order, newId) : record);
+      let record = order[i] === EMPTY ? new Uint8Array(0) : this.glyphRecord(order[i]!);
+      if (record.length > 0) record = this.renumbered(record, order, newId, hinting);
+      records.push(record);
     }
     const n = order.length;
     const loca = new DataView(new ArrayBuffer(4 * (n + 1)));
@@ -84,6 +94,7 @@ export class TrueTypeFont {
 
     const hmtx = new DataView(new ArrayBuffer(4 * n));
     for (let i = 0; i < n; i++) {
+      if (order[i] === EMPTY) continue; // advance and bearing 0
       hmtx.setUint16(4 * i, this.advance(order[i]!));
       hmtx.setInt16(4 * i + 2, this.leftSideBearing(order[i]!));
     }
@@ -103,7 +114,7 @@ export class TrueTypeFont {
       ['loca', new Uint8Array(loca.buffer)],
       ['maxp', maxp],
     ];
-    for (const tag of COPIED) if (this.tables.has(tag)) tables.push([tag, this.copy(tag)]);
+    if (hinting) for (const tag of COPIED) if (this.tables.has(tag)) tables.push([tag, this.copy(tag)]);
     return sfnt(tables);
   }
 
@@ -135,11 +146,27 @@ export class TrueTypeFont {
 
   /**
    * A copy of a glyph record with its component glyph ids renumbered, if it is composite;
-   * components not yet in the subset are appended to `order`.
+   * components not yet in the subset are appended to `order`. Without `hinting`, the
+   * record's instructions are cut out.
    */
-  private renumbered(record: Uint8Array, order: number[], newId: Map<number, number>): Uint8Array {
+  private renumbered(
+    record: Uint8Array,
+    order: number[],
+    newId: Map<number, number>,
+    hinting: boolean,
+  ): Uint8Array {
     const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
-    if (view.getInt16(0) >= 0) return record; // simple glyph: no references
+    const contours = view.getInt16(0);
+    if (contours >= 0) {
+      if (hinting) return record; // simple glyph: no references
+      // header (10), endPtsOfContours (2 each), instructionLength (2), instructions, outline
+      const at = 10 + 2 * contours;
+      const length = view.getUint16(at);
+      const out = new Uint8Array(record.length - length);
+      out.set(record.subarray(0, at));
+      out.set(record.subarray(at + 2 + length), at + 2); // the length written stays 0
+      return out;
+    }
     const copy = record.slice();
     const out = new DataView(copy.buffer);
     let at = 10;
@@ -153,11 +180,12 @@ export class TrueTypeFont {
         newId.set(component, id);
       }
       out.setUint16(at + 2, id);
+      if (!hinting) out.setUint16(at, flags & ~COMPOSITE.haveInstructions);
       at += 4 + (flags & COMPOSITE.argsAreWords ? 4 : 2);
       if (flags & COMPOSITE.haveScale) at += 2;
       else if (flags & COMPOSITE.haveXYScale) at += 4;
       else if (flags & COMPOSITE.haveTwoByTwo) at += 8;
-      if (!(flags & COMPOSITE.moreComponents)) return copy;
+      if (!(flags & COMPOSITE.moreComponents)) return hinting ? copy : copy.subarray(0, at);
     }
   }
 }

@@ -80,6 +80,7 @@ export const CHECK_LABELS: Record<PdfCheckName, Bilingual> = {
   signing_certificate: ['签名证书绑定', 'Signing certificate binding'],
   signature: ['签名值', 'Signature value'],
   trusted_certificate: ['证书来源', 'Certificate issued by this service'],
+  embedded_data: ['内嵌票据数据', 'Embedded receipt data (XML)'],
   receipt_exists: ['票据登记', 'Receipt registered'],
   matches_issued_pdf: ['与签发文件比对', 'Same as the issued PDF'],
   receipt_data_signature: ['登记数据签名', 'Registered data signature'],
