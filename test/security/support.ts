@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import {
+  checksKey,
   LOG_ENTRY_PK_PREFIX,
   LOG_HEAD_KEY,
   LOG_QUEUE_PK,
   listingMonthsKey,
+  receiptKey,
 } from '../../lambdas/adapters/dynamo/keys.js';
 import { getDeps } from '../../lambdas/app/deps.js';
+import { loggedReceipt } from '../../lambdas/core/tlog/receipt-inclusion.js';
 
 /** How long any single request may take before the test calls it a hang. */
 export const REQUEST_TIMEOUT_MS = 15_000;
@@ -135,6 +138,20 @@ function sequencerMoves(before: Map<string, Row>, after: Map<string, Row>): Set<
   const head = [...after.values()].find((r) => r.item.pk === LOG_HEAD_KEY.pk);
   const grew = Number(head?.item.size ?? 0) - Number(before.get(head?.key ?? '')?.item.size ?? 0);
   if (head && grew === moves.size / 2) moves.add(head.key);
+  // A receipt entry moved also gives its receipt's check row its index (logIndex), nothing else.
+  const { receipts } = getDeps().config.tables;
+  for (const key of [...moves]) {
+    const row = after.get(key);
+    const receipt = row?.item.entry ? loggedReceipt(row.item.entry as Uint8Array) : null;
+    if (!receipt) continue;
+    const k = checksKey(receipt);
+    const check = `${receipts}|${k.pk}|${k.sk}`;
+    const [was, now] = [before.get(check), after.get(check)];
+    if (was && now && now.item.logIndex === Number(row!.item.sk) && !('logIndex' in was.item)) {
+      const { logIndex: _index, ...rest } = now.item;
+      if (JSON.stringify(stable(rest)) === was.json) moves.add(check);
+    }
+  }
   return moves;
 }
 
@@ -221,4 +238,28 @@ export function expectNothingWritten(diff: TableDiff, allowed: { chargeRefused: 
     expect(diff.counterIncrease, `${context}: refusal counters vs 422 charge_rejected answers`).toBe(
       allowed.chargeRefused,
     );
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a stored receipt, changed in place
+export type Change = (receipt: any) => void;
+
+/**
+ * Changes a stored receipt as an intruder with write access to the table would: its RECEIPT row
+ * (staff and audit reads, PDF checks) or the copy in its CHECKS row (public checks).
+ */
+export async function tamper(
+  receipt: { code: string; number: string },
+  sk: 'RECEIPT' | 'CHECKS',
+  change: Change,
+) {
+  const { db, config } = getDeps();
+  const Key = sk === 'RECEIPT' ? receiptKey(receipt) : checksKey(receipt);
+  const row = (await db.send(new GetCommand({ TableName: config.tables.receipts, Key }))).Item!;
+  if (sk === 'RECEIPT') change(row);
+  else {
+    const copy = JSON.parse(row.receipt);
+    change(copy);
+    row.receipt = JSON.stringify(copy);
+  }
+  await db.send(new PutCommand({ TableName: config.tables.receipts, Item: row }));
 }

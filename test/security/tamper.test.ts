@@ -6,16 +6,16 @@
  * checks read by GET /v1/verify, in the receipt row by a PDF check.
  *   TAMPER_PDFS=200 TAMPER_FLIPS=10 npx vitest run test/security/tamper.test.ts   (the issue's size)
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checksKey, receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
+import { checksKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { PDF_SIGNATURE_CHECKS } from '../../lambdas/adapters/pdf/verify.js';
 import { getDeps } from '../../lambdas/app/deps.js';
 import { seeded } from '../reliability/support.js';
 import { byteRange } from '../support/pdf.js';
 import { issue } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { call } from './support.js';
+import { type Change, call, tamper } from './support.js';
 
 const PDFS = Number(process.env.TAMPER_PDFS ?? 40);
 const FLIPS = Number(process.env.TAMPER_FLIPS ?? 5);
@@ -110,8 +110,6 @@ describe(`single-byte changes inside the signed ranges of ${PDFS} PDFs (${FLIPS}
 describe("a change to the stored receipt behind the service's back", () => {
   const verifyQuery = (r: { code: string; number: string; checkCode: string }) =>
     `/v1/verify?code=${r.code}&number=${r.number}&checkCode=${r.checkCode}`;
-  // biome-ignore lint/suspicious/noExplicitAny: a stored receipt, changed in place
-  type Change = (receipt: any) => void;
   const changes: [string, Change][] = [
     ['total', (r) => (r.total = 8001)],
     ['payer name', (r) => (r.payer.name = '李四')],
@@ -125,24 +123,6 @@ describe("a change to the stored receipt behind the service's back", () => {
     ['remark removed', (r) => delete r.remark],
     ['signature replaced', (r) => (r.signature = 'MEUCIQD')],
   ];
-
-  /**
-   * The receipt is stored twice: its RECEIPT row (staff and audit reads, PDF checks) and the
-   * copy in its CHECKS row (public checks). `change` is made to one of them, as an intruder
-   * with write access to the table would.
-   */
-  async function tamper(receipt: { code: string; number: string }, sk: 'RECEIPT' | 'CHECKS', change: Change) {
-    const { db, config } = getDeps();
-    const Key = sk === 'RECEIPT' ? receiptKey(receipt) : checksKey(receipt);
-    const row = (await db.send(new GetCommand({ TableName: config.tables.receipts, Key }))).Item!;
-    if (sk === 'RECEIPT') change(row);
-    else {
-      const copy = JSON.parse(row.receipt);
-      change(copy);
-      row.receipt = JSON.stringify(copy);
-    }
-    await db.send(new PutCommand({ TableName: config.tables.receipts, Item: row }));
-  }
 
   it('an untouched receipt verifies, and so does one whose check counter alone changed', async () => {
     const { receipt } = issued[0]!;

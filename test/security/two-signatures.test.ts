@@ -5,7 +5,7 @@
  * refused over HTTP with the reason; a receipt issued before (the bureau's one signature only)
  * still verifies, and the answer says which kind it is.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksKey, receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { sha256 } from '../../lambdas/adapters/signing/certificate.js';
@@ -13,7 +13,7 @@ import { getDeps } from '../../lambdas/app/deps.js';
 import { canonicalReceipt, contentOf } from '../../lambdas/core/receipt.js';
 import { issue } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { call } from './support.js';
+import { type Change, call, tamper } from './support.js';
 
 let svc: TestService;
 let collector: string;
@@ -35,23 +35,6 @@ const verifyQuery = (r: { code: string; number: string; checkCode: string }) =>
   `/v1/verify?code=${r.code}&number=${r.number}&checkCode=${r.checkCode}`;
 const verify = (r: { code: string; number: string; checkCode: string }) =>
   call(svc.url, { method: 'GET', path: verifyQuery(r) });
-
-// biome-ignore lint/suspicious/noExplicitAny: a stored receipt, changed in place
-type Change = (receipt: any) => void;
-
-/** Changes the receipt's RECEIPT row or the copy in its CHECKS row, as an intruder with table access would. */
-async function tamper(receipt: { code: string; number: string }, sk: 'RECEIPT' | 'CHECKS', change: Change) {
-  const { db, config } = getDeps();
-  const Key = sk === 'RECEIPT' ? receiptKey(receipt) : checksKey(receipt);
-  const row = (await db.send(new GetCommand({ TableName: config.tables.receipts, Key }))).Item!;
-  if (sk === 'RECEIPT') change(row);
-  else {
-    const copy = JSON.parse(row.receipt);
-    change(copy);
-    row.receipt = JSON.stringify(copy);
-  }
-  await db.send(new PutCommand({ TableName: config.tables.receipts, Item: row }));
-}
 
 /** Another base64 character at position `at`: still base64, no longer the signature. */
 const alter = (value: string, at = 20) =>
