@@ -1,11 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { ReceiptRef } from '../../core/receipt.js';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { encodeEntry, type LogEntry } from '../../core/tlog/entries.js';
 import type { SequencedEntries, SequencedEntry } from '../../core/tlog/ports.js';
 import { loggedReceipt } from '../../core/tlog/receipt-inclusion.js';
 import {
-  CHECK_KEY_PREFIX,
   checksKey,
   LOG_BUNDLE_SIZE,
   LOG_HEAD_KEY,
@@ -109,7 +107,6 @@ export class DynamoSequence implements SequencedEntries {
       const items = queued.Items ?? [];
       if (items.length === 0) break;
       const size = await this.size();
-      const checkRows = await this.existingCheckRows(items.map((item) => item.entry as Uint8Array));
       const TransactItems: TransactItem[] = [
         {
           Update: {
@@ -122,6 +119,7 @@ export class DynamoSequence implements SequencedEntries {
           },
         },
       ];
+      const checkUpdates = new Set<TransactItem>();
       items.forEach((item, i) => {
         TransactItems.push(
           {
@@ -139,60 +137,45 @@ export class DynamoSequence implements SequencedEntries {
             },
           },
         );
-        const receipt = loggedReceipt(item.entry as Uint8Array);
-        if (receipt && checkRows.has(refId(receipt)))
-          TransactItems.push({
+        const receipt = this.receiptsTable ? loggedReceipt(item.entry as Uint8Array) : null;
+        if (receipt) {
+          const update: TransactItem = {
             Update: {
               TableName: this.receiptsTable!,
               Key: checksKey(receipt),
               UpdateExpression: 'SET logIndex = :i',
-              // Never creates a row: one deleted between the read above and now cancels this
-              // batch, and the next run's read leaves it out.
-              ConditionExpression: 'attribute_exists(pk)',
+              ConditionExpression: 'attribute_exists(pk)', // never creates a row
               ExpressionAttributeValues: { ':i': size + i },
             },
-          });
+          };
+          checkUpdates.add(update);
+          TransactItems.push(update);
+        }
       });
-      try {
-        await transactWrite(this.db, TransactItems);
-      } catch (e) {
-        failedConditions(e); // another sequencer moved the head or took these entries first
-        break;
-      }
+      if (!(await this.commit(TransactItems, checkUpdates))) break; // lost the race: stop
       done += items.length;
     }
     return done;
   }
 
   /**
-   * Which of the receipts these entries log still have a check row (one BatchGetItem). An entry
-   * whose row is gone (deleted behind the service's back: the log keeps it, `log audit` finds
-   * it) gets no index update: a condition that always fails would cancel every run of the batch
-   * and stop the log.
+   * Commits one sequencing transaction; false when another sequencer moved the head or took
+   * these entries first. A receipt's check row that is gone (deleted behind the service's back:
+   * its entry is logged all the same, and `log audit --api` reports the row missing) fails only
+   * its own index update: that update is left out and the rest committed, since a condition that
+   * always fails would cancel the batch on every run and stop the log. No read before: rows that
+   * exist cost nothing more than their update.
    */
-  private async existingCheckRows(entries: Uint8Array[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    if (!this.receiptsTable) return found;
-    const refs = new Map<string, ReceiptRef>();
-    for (const e of entries) {
-      const r = loggedReceipt(e);
-      if (r) refs.set(refId(r), r);
+  private async commit(items: TransactItem[], checkUpdates: Set<TransactItem>): Promise<boolean> {
+    for (;;) {
+      try {
+        await transactWrite(this.db, items);
+        return true;
+      } catch (e) {
+        const failed = failedConditions(e).map((i) => items[i]!);
+        if (failed.length === 0 || !failed.every((item) => checkUpdates.has(item))) return false;
+        items = items.filter((item) => !failed.includes(item));
+      }
     }
-    let keys = [...refs.values()].map(checksKey);
-    while (keys.length) {
-      const out = await this.db.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [this.receiptsTable]: { Keys: keys, ProjectionExpression: 'pk', ConsistentRead: true },
-          },
-        }),
-      );
-      for (const row of out.Responses?.[this.receiptsTable] ?? [])
-        found.add((row.pk as string).slice(CHECK_KEY_PREFIX.length));
-      keys = (out.UnprocessedKeys?.[this.receiptsTable]?.Keys ?? []) as typeof keys;
-    }
-    return found;
   }
 }
-
-const refId = (r: ReceiptRef) => `${r.code}#${r.number}`;
