@@ -171,6 +171,14 @@ export interface FeeproofSettings {
    * the bureau's signature alone (`bureau_only`), as before issue 17.
    */
   departmentKeys?: DepartmentKeySettings;
+  /**
+   * The transparency log's name (checkpoint origin and key name, docs/transparency-log.md).
+   * Default `<first custom domain>/log`, else `feeproof-<stage>-<account>-<region>/log`. Never
+   * change it once deployed: witnesses and monitors know the log by it.
+   */
+  logOrigin?: string;
+  /** Witnesses the log submits each checkpoint to (C2SP tlog-witness): `url` ending in `/`, cosigner `vkey`. */
+  logWitnesses?: { url: string; vkey: string }[];
 }
 
 export interface DepartmentKeySettings {
@@ -273,6 +281,7 @@ export function resolveSettings(props: Partial<FeeproofSettings>): FeeproofSetti
   checkOfficeHours(settings.officeHours);
   checkAlerts(settings.alerts);
   checkDepartmentKeys(settings.departmentKeys);
+  checkLog(settings);
   return settings;
 }
 
@@ -342,5 +351,17 @@ function checkDepartmentKeys(keys: DepartmentKeySettings | undefined): void {
       throw new Error(`departmentKeys.generations names ${code}, not in departments`);
     if (!Number.isInteger(generation) || generation < 1)
       throw new Error(`departmentKeys.generations.${code} must be a positive integer, got ${generation}`);
+  }
+}
+
+/** The log's origin and witnesses, refused at synth rather than by the integrator's first run. */
+function checkLog({ logOrigin, logWitnesses = [] }: FeeproofSettings): void {
+  if (logOrigin !== undefined && !/^[^\s+]+$/.test(logOrigin))
+    throw new Error(`logOrigin must be a key name (no spaces, no +), got '${logOrigin}'`);
+  for (const w of logWitnesses) {
+    if (!/^https:\/\/\S+\/$/.test(w.url))
+      throw new Error(`logWitnesses: url must be https and end in /, got '${w.url}'`);
+    if (!/^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/.test(w.vkey))
+      throw new Error(`logWitnesses: not a vkey (name+hex id+base64 key): '${w.vkey}'`);
   }
 }

@@ -21,6 +21,7 @@ import { Observability } from './observability.js';
 import { ReceiptPdfStore } from './receipt-store.js';
 import { DepartmentKeys, SigningKey } from './signing-key.js';
 import { Tables } from './tables.js';
+import { TransparencyLog } from './transparency-log.js';
 import { WebFirewall } from './waf.js';
 import { Web } from './web.js';
 
@@ -47,6 +48,8 @@ export class FeeproofStack extends Stack {
   readonly observability: Observability;
   readonly firewall?: WebFirewall;
   readonly backup?: TableBackup;
+  /** The public transparency log (issue 13): log key, tile bucket at /log/*, scheduled integrator. */
+  readonly transparencyLog: TransparencyLog;
 
   constructor(scope: Construct, id: string, props: FeeproofStackProps = {}) {
     const { webDir, ...rest } = props;
@@ -132,6 +135,21 @@ export class FeeproofStack extends Stack {
       exports: this.exports,
     });
     this.api.addRoutes(this.functions.byGroup);
+    this.transparencyLog = new TransparencyLog(this, 'TransparencyLog', {
+      origin:
+        settings.logOrigin ??
+        `${settings.domain?.domainNames[0] ?? `feeproof-${settings.stage}-${this.account}-${this.region}`}/log`,
+      witnesses: settings.logWitnesses ?? [],
+      keyAdmin: admin,
+      tables: this.tables,
+      distribution: this.web.distribution,
+      originAccess: this.web.originAccess,
+      accessLogs: this.web.logBucket,
+      projectRoot: PROJECT_ROOT,
+      entry: defaultHandlerEntry('log-integrator'),
+      // GET /v1/keys publishes the log's vkey; the verification answer reads the tiles.
+      readers: [this.functions.byGroup.get('verify')!],
+    });
 
     this.recoverySchedule = new events.Rule(this, 'RecoverySchedule', {
       description: 'feeproof: complete receipts whose number was taken but not signed',

@@ -108,6 +108,8 @@ export class Web extends Construct {
   readonly bucket: s3.Bucket;
   readonly logBucket: s3.Bucket;
   readonly distribution: cloudfront.Distribution;
+  /** The origin access control CloudFront reads the stack's buckets with (the site, the log tiles). */
+  readonly originAccess: cloudfront.S3OriginAccessControl;
   readonly deployment?: s3deploy.BucketDeployment;
   /** Public base URL: QR codes on receipts point here, and the console lives at `/console` under it. */
   readonly publicUrl: string;
@@ -208,10 +210,11 @@ export class Web extends Construct {
       cachePolicy: honourMaxAge,
       originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
     };
-    const siteAccess = new cloudfront.S3OriginAccessControl(this, 'SiteAccess', {
+    this.originAccess = new cloudfront.S3OriginAccessControl(this, 'SiteAccess', {
       originAccessControlName: accountWideName('site'),
       description: 'feeproof: CloudFront reads the site bucket',
     });
+    const siteAccess = this.originAccess;
 
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'feeproof: public pages and API',

@@ -622,7 +622,8 @@ describe('5. a real domain before the first receipt', () => {
         (r) => r.Properties.CachePolicyConfig.Name,
       ),
     ];
-    expect(named).toHaveLength(3);
+    // Security headers, the OAC, the API's cache policy and the transparency log's.
+    expect(named).toHaveLength(4);
     for (const name of named) {
       expect(name['Fn::Join'][1].slice(0, 3)).toEqual([
         { Ref: 'AWS::StackName' },
@@ -659,7 +660,9 @@ describe('6. smaller', () => {
   });
 
   it('caches the catalogue (and the other public reads that say so) for their max-age, keyed by query', () => {
-    const [cachePolicyId] = Object.keys(resources(built.template, 'AWS::CloudFront::CachePolicy'));
+    const [cachePolicyId] = Object.entries(resources(built.template, 'AWS::CloudFront::CachePolicy'))
+      .filter(([, p]) => p.Properties.CachePolicyConfig.Name['Fn::Join'][1].at(-1) === '-honour-max-age')
+      .map(([id]) => id);
     built.template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({
         DefaultTTL: 0,
@@ -673,7 +676,12 @@ describe('6. smaller', () => {
       }),
     });
     const behaviors = distributionBehaviors(built);
-    expect(behaviors.map((b: Json) => b.PathPattern)).toEqual([...CACHED_API_PATHS, ...API_PATH_PATTERNS]);
+    // Then the transparency log's tiles (test/cdk/transparency-log.test.ts).
+    expect(behaviors.map((b: Json) => b.PathPattern)).toEqual([
+      ...CACHED_API_PATHS,
+      ...API_PATH_PATTERNS,
+      '/log/*',
+    ]);
     for (const b of behaviors.slice(0, CACHED_API_PATHS.length)) {
       expect(b.CachePolicyId).toEqual({ Ref: cachePolicyId });
     }

@@ -133,11 +133,13 @@ describe('routes', () => {
 });
 
 describe('functions', () => {
-  it('has one function per route group plus the recovery job (and the web deployment handler)', () => {
+  it('has one function per route group plus the recovery job, the log integrator (and the web deployment handler)', () => {
     const deployer = built.stack.web.deployment ? 1 : 0;
     const all = Object.keys(resources(built.template, 'AWS::Lambda::Function'));
-    expect(all).toEqual(expect.arrayContaining(FUNCTION_NAMES.map(fnId)));
-    expect(all).toHaveLength(FUNCTION_NAMES.length + deployer);
+    expect(all).toEqual(
+      expect.arrayContaining([...FUNCTION_NAMES.map(fnId), id(built.stack.transparencyLog.integrator)]),
+    );
+    expect(all).toHaveLength(FUNCTION_NAMES.length + 1 + deployer);
   });
 
   it.each(FUNCTION_NAMES)(
@@ -257,13 +259,21 @@ describe('least privilege', () => {
     expect(offending).toEqual([]);
   });
 
-  it('never allows deleting items', () => {
+  it('never allows deleting items, but the log queue items the log integrator sequences', () => {
     const deletes = allStatements(built.template).filter(({ statement }) =>
       asArray<string>(statement.Action).some(
         (a) => a.startsWith('dynamodb:Delete') || a === 'dynamodb:BatchWriteItem',
       ),
     );
-    expect(deletes).toEqual([]);
+    // The queue item moves to its LOG# row in the same transaction (test/cdk/transparency-log.test.ts).
+    expect(deletes.map((d) => d.statement)).toEqual([
+      expect.objectContaining({
+        Action: 'dynamodb:DeleteItem',
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LOGQ'] } },
+      }),
+    ]);
+    const policy = resources(built.template, 'AWS::IAM::Policy')[deletes[0]!.resource]!;
+    expect(policyRoles(policy)).toEqual([id(built.stack.transparencyLog.integrator.role!)]);
   });
 
   it('uses the signing key: ECC_NIST_P256 for SIGN_VERIFY, retained', () => {
@@ -278,10 +288,14 @@ describe('least privilege', () => {
   it('lets only the receipts and recovery roles sign (IAM policies)', () => {
     expect(signers.sort()).toEqual(['receipts', RECOVERY].sort());
     const policies = resources(built.template, 'AWS::IAM::Policy');
+    const signingKey = id(built.stack.signingKey.key);
+    // (The transparency log key has its own signer: test/cdk/transparency-log.test.ts.)
     const roles = Object.values(policies)
       .filter((p) =>
-        asArray(p.Properties.PolicyDocument.Statement).some((s: { Action: unknown }) =>
-          asArray(s.Action).includes('kms:Sign'),
+        asArray(p.Properties.PolicyDocument.Statement).some(
+          (s: { Action: unknown; Resource: unknown }) =>
+            asArray(s.Action).includes('kms:Sign') &&
+            asArray(s.Resource).some((r) => refId(r) === signingKey),
         ),
       )
       .flatMap(policyRoles)
