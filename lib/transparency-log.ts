@@ -234,10 +234,11 @@ export class TransparencyLog extends Construct {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [LOG_QUEUE_PK] } },
       }),
     );
-    // The receipts' check rows: the sequencer writes each receipt entry's index there.
+    // The receipts' check rows: the sequencer writes each receipt entry's index there (an update
+    // conditioned on the row existing, never a read).
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:UpdateItem'],
         resources: [props.tables.table('receipts').tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [CHECK_KEY_PATTERN] } },
       }),
