@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type PDFContext, PDFRawStream, type PDFRef, PDFString } from 'pdf-lib';
+import { BoundedCache } from '../../core/bounded-cache.js';
+import { nodeDeflate } from './deflate.js';
 import { cjkFont, cjkGlyphId, type EmbeddableFont, LATIN_CODE_POINTS, latinFont } from './fonts.js';
 
 /**
@@ -120,22 +122,37 @@ export function latinHex(text: string): string {
   return latinNumbering().hex(text);
 }
 
-const latinGlyphId = (cp: number) => latinFont().font.glyphForCodePoint(cp).id;
+const latinGlyphIds = new Map<number, number>();
+const latinGlyphId = (cp: number) => {
+  let id = latinGlyphIds.get(cp);
+  if (id === undefined) {
+    id = latinFont().font.glyphForCodePoint(cp).id;
+    latinGlyphIds.set(cp, id);
+  }
+  return id;
+};
+
+/** What every Latin subset holds: printable ASCII and the yuan sign (every receipt prints ¥). */
+const LATIN_BASE = [...Array.from({ length: 0x7f - 0x20 }, (_, i) => 0x20 + i), 0xa5];
+const latinSubsets = new BoundedCache<string, CjkSubset>(64);
 
 /**
- * The Latin subset of one document: the glyphs of the characters in `used`, at their fixed
- * numbers (so that the page template's forms, drawn once, and a receipt's own text share one
- * numbering), every other number an empty glyph; unhinted, as the hints are half the glyph
- * data. Named after its characters, so the same characters give the same bytes.
+ * The Latin subset for a document that draws the characters in `used`: printable ASCII, ¥ and
+ * whichever other WinAnsi characters it uses, at their fixed numbers (so that the page
+ * template's forms, drawn once, and a receipt's own text share one numbering), every other
+ * number an empty glyph; unhinted, as the hints are half the glyph data. Made once per process
+ * for each set of extra characters (nearly always none): about 5 KB of font for every receipt,
+ * against making and compressing a subset per receipt.
  */
-export function makeLatinSubset(
-  used: ReadonlySet<number>,
-  deflate: (data: Uint8Array) => Uint8Array,
-): CjkSubset {
-  const { codePoints } = latinNumbering();
-  const slots = codePoints.map((cp) => (used.has(cp) ? cp : null));
-  const tag = subsetTag(`latin:${[...used].sort((a, b) => a - b).join(',')}`);
-  return makeSubset(latinFont(), latinGlyphId, tag, slots, deflate, { hinting: false });
+export function makeLatinSubset(used: ReadonlySet<number>): CjkSubset {
+  const extra = [...used].filter((cp) => !LATIN_BASE.includes(cp)).sort((a, b) => a - b);
+  return latinSubsets.getOrCompute(extra.join(','), () => {
+    const included = new Set([...LATIN_BASE, ...extra]);
+    const { codePoints } = latinNumbering();
+    const slots = codePoints.map((cp) => (included.has(cp) ? cp : null));
+    const tag = subsetTag(`latin:${extra.join(',')}`);
+    return makeSubset(latinFont(), latinGlyphId, tag, slots, nodeDeflate, { hinting: false });
+  });
 }
 
 const descriptors = new WeakMap<EmbeddableFont, Record<string, number | number[]>>();

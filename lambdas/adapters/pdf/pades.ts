@@ -19,7 +19,7 @@ export interface SignPdfOptions {
   reason?: string;
   location?: string;
   name?: string;
-  /** Bytes reserved for the CMS; the default leaves room for a timestamp token later. */
+  /** Bytes reserved for the CMS; by default the certificate's size plus 1 KB. */
   reservedBytes?: number;
 }
 
@@ -31,11 +31,12 @@ export class PdfSignError extends Error {
 }
 
 /**
- * A receipt's CMS is about 900 bytes (one P-256 certificate, no timestamp); 3 KB leaves room
- * for a longer certificate or chain while two signatures' hex (twice the reserve each) keep
- * the PDF under 60 KB. A timestamp would come as a document timestamp revision of its own.
+ * The CMS is the certificate plus about 450 bytes (signed attributes, an ECDSA signature, the
+ * structure around them; no timestamp: one would come as a document timestamp revision of its
+ * own). Reserving the certificate's size plus 1 KB, rather than a fixed 8 KB, keeps a PDF with
+ * two signatures (each reserve written as hex, twice its size) under 60 KB.
  */
-const DEFAULT_RESERVED_BYTES = 3072;
+const reserveFor = (spec: PdfSignatureSpec) => spec.reservedBytes ?? spec.certificateDer.length + 1024;
 
 /** Stand-ins that pdf-lib serialises verbatim and that are patched in place after saving. */
 const BYTE_RANGE_PLACEHOLDER = '**********';
@@ -89,12 +90,12 @@ export async function signPdfRevisions(
     throw new PdfSignError('the PDF is already signed; re-saving it would break that signature');
 
   const [first, ...rest] = specs;
-  const firstReserved = first!.reservedBytes ?? DEFAULT_RESERVED_BYTES;
+  const firstReserved = reserveFor(first!);
   addSignatureField(doc, firstReserved, first!);
   let bytes = await doc.save({ useObjectStreams: false, addDefaultPage: false });
   bytes = await signPlaceholder(bytes, firstReserved, first!);
   for (const spec of rest) {
-    const reserved = spec.reservedBytes ?? DEFAULT_RESERVED_BYTES;
+    const reserved = reserveFor(spec);
     const changed = addSignatureField(doc, reserved, spec);
     bytes = await signPlaceholder(appendUpdate(doc, bytes, changed), reserved, spec);
   }

@@ -10,7 +10,7 @@ import {
   type PDFRef,
   PDFString,
 } from 'pdf-lib';
-import { nodeDeflate } from './deflate.js';
+import { fastDeflate, nodeDeflate } from './deflate.js';
 import { cjkFontPath } from './fonts.js';
 
 /**
@@ -117,7 +117,7 @@ function fileSpec(doc: PDFDocument, f: AssociatedFile): PDFRef {
         Params: { Size: f.bytes.length, CreationDate: date, ModDate: date },
         Filter: 'FlateDecode',
       }),
-      nodeDeflate(f.bytes),
+      fastDeflate(f.bytes), // per receipt: the fast level, as for its other streams
     ),
   );
   return context.register(

@@ -137,10 +137,7 @@ export async function renderReceiptDocument(input: ReceiptPdfInput): Promise<PDF
         ],
   );
   const { context } = doc;
-  const latin = embedCjkSubset(
-    context,
-    makeLatinSubset(new Set([...template.face.latin, ...own.latin]), fastDeflate),
-  );
+  const latin = embedCjkSubset(context, makeLatinSubset(new Set([...template.face.latin, ...own.latin])));
   const templateFont = embedCjkSubset(context, template.font);
   const formResources = context.register(
     context.obj({ Font: { [LATIN_FONT]: latin, [RESOURCES.templateFont]: templateFont } }),
