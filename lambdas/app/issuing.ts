@@ -57,8 +57,28 @@ interface Issuance {
   idempotencyKey: string;
   hash: string;
   operation: IdempotencyRecord['operation'];
+  /**
+   * Whether the key is looked up before `prepare`: a reversal's checks (the original not yet
+   * reversed) would refuse its own replay. A charge is prepared first and its key is checked by
+   * the taking transaction's condition, one request fewer per receipt; `prepare` must then call
+   * `replayIfKnown` before recording a refusal, which a replay must not record.
+   */
+  lookUpFirst: boolean;
   /** Builds the content once the key is known to be new; may refuse (422) before any number is taken. */
   prepare: () => Promise<{ content: Omit<ReceiptContent, 'code' | 'number'>; event?: LedgerEvent }>;
+}
+
+/** Thrown by `prepare` (through replayIfKnown) when the key was used before: issueOnce replays it. */
+class KnownKey extends Error {
+  constructor(readonly record: IdempotencyRecord) {
+    super('this Idempotency-Key was used before');
+  }
+}
+
+/** For `prepare`: stops it with a replay when the key was used before. */
+async function replayIfKnown(deps: Deps, department: string, key: string): Promise<void> {
+  const existing = await deps.receipts.getIdempotency(department, key);
+  if (existing) throw new KnownKey(existing);
 }
 
 /** The one path by which receipts come to exist, blue and red alike. */
@@ -67,9 +87,16 @@ async function issueOnce(
   issuance: Issuance,
 ): Promise<{ receipt: StoredReceipt; replayed: boolean }> {
   const { department, idempotencyKey: key } = issuance;
-  const existing = await deps.receipts.getIdempotency(department, key);
-  if (existing) return { receipt: await replay(deps, existing, issuance.hash), replayed: true };
-  const { content, event } = await issuance.prepare();
+  let prepared: Awaited<ReturnType<Issuance['prepare']>>;
+  try {
+    if (issuance.lookUpFirst) await replayIfKnown(deps, department, key);
+    prepared = await issuance.prepare();
+  } catch (e) {
+    if (e instanceof KnownKey)
+      return { receipt: await replay(deps, e.record, issuance.hash), replayed: true };
+    throw e;
+  }
+  const { content, event } = prepared;
   const idem: IdempotencyRecord = {
     department,
     key,
@@ -147,11 +174,13 @@ export async function issueReceipt(
     idempotencyKey: key,
     hash: requestHash('issue', department, rawBody),
     operation: 'issue',
+    lookUpFirst: false,
     prepare: async () => {
       const now = deps.now();
       const today = dateInZone(now);
       const chargeDate = request.chargeDate ?? today;
       const refuse = async (violations: ChargeViolation[]) => {
+        await replayIfKnown(deps, department, key); // a replay answers its receipt, refused or not now
         emitMetric('ChargesRefused');
         const event = newEvent(
           'charge.refused',
@@ -204,6 +233,7 @@ export async function reverseReceipt(
     idempotencyKey: key,
     hash: requestHash('reverse', department, { reason }, `${original.code}/${original.number}`),
     operation: 'reverse',
+    lookUpFirst: true,
     prepare: async () => {
       const stored = await deps.receipts.getReceipt(original);
       if (!stored)

@@ -257,6 +257,33 @@ describe('idempotency', () => {
     expect(other.status).toBe(409);
   });
 
+  it('replays a receipt whose charge would be refused now, recording no refusal', async () => {
+    // Charges are checked before their key is looked up (one request fewer per receipt): a
+    // replay that the check now refuses (here, the charge date has left a narrowed window) must
+    // still answer its receipt, and must not be recorded as refused.
+    const key = newKey();
+    const chargeDate = addDays(dateInZone(new Date()), -10);
+    const charge = registrationCharge({ chargeDate, remark: `replay ${key}` });
+    const first = await issue(svc, zrzy, charge, key);
+    expect(first.status).toBe(201);
+    const config = getDeps().config;
+    const saved = config.maxChargeAgeDays;
+    config.maxChargeAgeDays = 5;
+    try {
+      expect((await issue(svc, zrzy, charge, newKey())).status).toBe(422); // a new key is refused
+      const again = await issue(svc, zrzy, charge, key);
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual(first.body);
+    } finally {
+      config.maxChargeAgeDays = saved;
+    }
+    const auditor = await svc.token({ role: 'auditor' });
+    const refusals = (
+      await svc.api('GET', '/v1/audit/events?type=charge.refused&limit=500', { token: auditor })
+    ).body.items.filter((e: { details: { chargeDate: string } }) => e.details.chargeDate === chargeDate);
+    expect(refusals).toHaveLength(1); // the new key's, not the replay's
+  });
+
   it('makes one receipt for the same key sent many times at once', async () => {
     const key = newKey();
     const answers = await Promise.all(
