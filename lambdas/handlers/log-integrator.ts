@@ -1,9 +1,14 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { createDocumentClient } from '../adapters/dynamo/client.js';
 import { logger, powertoolsLogger } from '../adapters/logger.js';
-import { getDeps } from '../app/deps.js';
 import { type LogRun, runLog } from '../app/transparency-log.js';
+import { loadConfig } from '../runtime/config.js';
+
+/** Only what the log needs (not app/deps.ts's repositories and signers), once per container. */
+const config = loadConfig();
+const deps = { config, db: createDocumentClient(config) };
 
 /**
  * The transparency log's integrator (EventBridge, every minute; docs/transparency-log.md):
@@ -11,7 +16,7 @@ import { type LogRun, runLog } from '../app/transparency-log.js';
  * the log key in KMS and publishes it. The only function that may sign with the log key.
  */
 export const handler = middy(async (_event: unknown, context: Context): Promise<LogRun> => {
-  const run = await runLog(getDeps(), { timeLeftMs: () => context.getRemainingTimeInMillis() });
+  const run = await runLog(deps, { timeLeftMs: () => context.getRemainingTimeInMillis() });
   logger.info('transparency log run finished', { ...run });
   for (const w of run.witnessErrors) logger.warn('witness did not cosign', w);
   return run;

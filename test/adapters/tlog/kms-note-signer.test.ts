@@ -1,7 +1,7 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { SignCommand } from '@aws-sdk/client-kms';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { transactWrite } from '../../../lambdas/adapters/dynamo/transactions.js';
 import { pendingEntryPut } from '../../../lambdas/adapters/tlog/dynamo-sequence.js';
 import { kmsNoteSigner, LogKeyError } from '../../../lambdas/adapters/tlog/kms-note-signer.js';
@@ -120,5 +120,52 @@ describe('one scheduled run of the log in AWS (runLog)', () => {
     const signs = kms.mock.commandCalls(SignCommand).length;
     expect(await runLog({ db, config })).toMatchObject({ sequenced: 0, from: 300, to: 300, published: 0 });
     expect(kms.mock.commandCalls(SignCommand)).toHaveLength(signs);
+  });
+});
+
+describe('the log-integrator Lambda handler', () => {
+  it('runs the log as configured by its environment (what the stack sets) and answers the run', async () => {
+    const s3 = await localS3();
+    const db = await localDb();
+    const table = await freshTable(db);
+    const key = kms.createKey('ECC_NIST_EDWARDS25519');
+    await transactWrite(db, [
+      pendingEntryPut(
+        table,
+        {
+          v: 1,
+          type: 'range',
+          event: 'allocated',
+          rangeId: 'h-1',
+          department: 'ZRZY',
+          code: '11010126',
+          first: 1,
+          last: 9,
+        },
+        '2026-12-02T09:00:00.000Z',
+      ),
+    ]);
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_REGION: 'us-east-1',
+      FEEPROOF_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+      FEEPROOF_TABLE_LEDGER: table,
+      FEEPROOF_LOG_ORIGIN: 'handler.example/log',
+      FEEPROOF_LOG_KMS_KEY_ID: key.arn,
+      FEEPROOF_LOG_BUCKET: s3.bucket,
+      FEEPROOF_S3_ENDPOINT: s3.endpoint,
+      FEEPROOF_LOG_LEVEL: 'silent',
+    });
+    const { handler } = await import('../../../lambdas/handlers/log-integrator.js');
+    const context = { getRemainingTimeInMillis: () => 50_000, functionName: 'log-integrator' } as never;
+    const run = await handler({}, context);
+    expect(run).toMatchObject({ sequenced: 1, from: 0, to: 1, published: 1 });
+    const out = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'log/checkpoint' }));
+    const note = await out.Body!.transformToString('utf8');
+    const signer = await kmsNoteSigner(kms.client, key.arn, 'handler.example/log');
+    expect(
+      verifyCheckpoint(note, { origin: 'handler.example/log', logKeys: [signer.vkey] }).checkpoint.size,
+    ).toBe(1);
   });
 });
