@@ -106,7 +106,10 @@ export async function buildDetachedCms(
   ].sort(compareBytes);
   // What is signed is the attributes encoded as a SET (tag 0x31), not as the [0] IMPLICIT
   // field that the SignerInfo carries (RFC 5652 §5.4).
-  const signature = await signer.signDigest(sha256(tlv(0x31, ...attributes)));
+  const signedAttributes = tlv(0x31, ...attributes);
+  const signature = signer.signMessageSha256
+    ? await signer.signMessageSha256(signedAttributes)
+    : await signer.signDigest(sha256(signedAttributes));
   const signerInfo = tlv(
     0x30,
     VERSION_1,

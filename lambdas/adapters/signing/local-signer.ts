@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import type { Signer } from '../../core/signer.js';
 import { readOrCreateKeyFile } from '../key-file.js';
 import { localKeyId, p256KeyFromPem, signP256Digest } from './p256.js';
@@ -15,9 +15,12 @@ export async function openLocalSigner(keyPath: string): Promise<Signer> {
   );
   const key = p256KeyFromPem(pem);
   const keyId = localKeyId(key.spki);
+  const privateKey = createPrivateKey(pem);
   return {
     keyId,
     signDigest: async (digest) => signP256Digest(digest, key.secretKey),
+    // node:crypto hashes the message itself: the PDF signatures' CMS takes this path.
+    signMessageSha256: async (message) => new Uint8Array(sign('sha256', message, privateKey)),
     publicKeySpki: async () => key.spki.slice(),
   };
 }
