@@ -8,19 +8,22 @@
  *   100,000, the default, takes minutes)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { signPdfDocument } from '../lambdas/adapters/pdf/pades.js';
+import { signPdfRevisions } from '../lambdas/adapters/pdf/pades.js';
 import { renderReceiptDocument } from '../lambdas/adapters/pdf/render.js';
 import { createSelfSignedCertificate } from '../lambdas/adapters/signing/certificate.js';
+import { p256MessageSigner } from '../lambdas/adapters/signing/department-keys.js';
 import { openLocalSigner } from '../lambdas/adapters/signing/local-signer.js';
 import { groupVersions } from '../lambdas/core/catalogue.js';
 import { createdVersion } from '../lambdas/core/catalogue-changes.js';
 import { checkCharge } from '../lambdas/core/charge.js';
+import { einvoiceXml } from '../lambdas/core/einvoice.js';
 import { canonicalReceipt, type ReceiptContent } from '../lambdas/core/receipt.js';
+import { signTwice } from '../lambdas/core/two-signatures.js';
 import { startChildServer } from '../lambdas/local/child-server.js';
 import { workerCount } from '../lambdas/local/cluster.js';
 import { DEMO_CATALOGUE } from '../lambdas/local/demo-catalogue.js';
@@ -42,13 +45,16 @@ const BUREAU = '某市财政局';
 
 async function inProcessIssuing() {
   const signer = await openLocalSigner(join(dataDir, 'bench-key.pem'));
+  const unitSigner = await openLocalSigner(join(dataDir, 'bench-unit-key.pem'));
   const now = new Date();
-  const cert = await createSelfSignedCertificate(signer, {
-    commonName: 'bench',
-    organization: 'bench',
-    notBefore: now,
-    notAfter: new Date(now.getTime() + 86_400_000),
-  });
+  const certificate = (s: typeof signer, commonName: string) =>
+    createSelfSignedCertificate(s, {
+      commonName,
+      organization: 'bench',
+      notBefore: now,
+      notAfter: new Date(now.getTime() + 86_400_000),
+    });
+  const [cert, unitCert] = [await certificate(signer, 'bench'), await certificate(unitSigner, 'bench unit')];
   const stamp = { actor: 'bench', at: now, today: '2026-01-01' };
   const versions = groupVersions(DEMO_CATALOGUE.map((i) => createdVersion(i, 'bench', stamp)));
   let bytes = 0;
@@ -80,18 +86,29 @@ async function inProcessIssuing() {
       total: check.total,
       handledBy: 'bench',
     };
-    await signer.signDigest(createHash('sha256').update(canonicalReceipt(content)).digest());
+    // As completion does (lambdas/app/completion.ts): the unit's and the supervision data
+    // signatures, then a PDF/A-3b carrying the XML and the log salt, signed twice (the unit's
+    // PAdES signature, then the bureau's in an incremental update).
+    const signatures = await signTwice(
+      canonicalReceipt(content),
+      p256MessageSigner(unitSigner),
+      p256MessageSigner(signer),
+    );
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const pdf = await signPdfDocument(
+    const signingTime = new Date();
+    const pdf = await signPdfRevisions(
       await renderReceiptDocument({
         content,
         verifyUrl: VERIFY_URL,
         bureauName: BUREAU,
+        logSalt: randomBytes(16).toString('base64'),
+        einvoiceXml: einvoiceXml(content, signatures),
       }),
-      signer,
-      cert,
-      { signingTime: new Date() },
+      [
+        { signer: unitSigner, certificateDer: unitCert, fieldName: 'feeproof-unit-signature', signingTime },
+        { signer, certificateDer: cert, fieldName: 'feeproof-supervision-signature', signingTime },
+      ],
     );
     renderSign.push(performance.now() - t0);
     const used = process.cpuUsage(cpu0);
@@ -103,7 +120,7 @@ async function inProcessIssuing() {
   renderSign.sort((a, b) => a - b);
   console.log(row('issue in-process (check+canonical+sign+PDF)', stats));
   console.log(
-    `render + sign in-process: p50 ${percentile(renderSign, 50).toFixed(1)} ms, p99 ${percentile(renderSign, 99).toFixed(1)} ms, CPU ${(renderSignCpu / stats.count).toFixed(1)} ms per PDF`,
+    `render (PDF/A-3b with its XML) + two PAdES signatures in-process: p50 ${percentile(renderSign, 50).toFixed(1)} ms, p99 ${percentile(renderSign, 99).toFixed(1)} ms, CPU ${(renderSignCpu / stats.count).toFixed(1)} ms per PDF`,
   );
   console.log(`PDF size: ${(bytes / 1024).toFixed(1)} KiB`);
   return {
