@@ -446,8 +446,11 @@ export const handler = groupHandler('verify', {
           // `ES256` with its JWK; a department's SM2 key (issue 17) `SM2` with its SPKI.
           ...publishedKeyForm(k.certificatePem),
         })),
-        // The transparency log's verifier key (C2SP vkey; docs/transparency-log.md).
-        ...(logKey ? { log: { vkey: logKey } } : {}),
+        // The transparency log's verifier key (C2SP vkey; docs/transparency-log.md) and its
+        // witnesses' keys, whose cosignatures the verification page counts.
+        ...(logKey
+          ? { log: { vkey: logKey, witnesses: getDeps().config.log.witnesses.map((w) => w.vkey) } }
+          : {}),
       },
       { 'cache-control': 'public, max-age=300' },
     );

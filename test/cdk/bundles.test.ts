@@ -26,6 +26,7 @@ import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { type Deps, getDeps, resetDeps } from '../../lambdas/app/deps.js';
 import { dateInZone } from '../../lambdas/core/dates.js';
+import { ed25519Signer } from '../../lambdas/core/tlog/note.js';
 import { freePort } from '../../lambdas/local/dynamodb-local.js';
 import { seedDemoCatalogue } from '../../lambdas/local/seed.js';
 import { ensureTables } from '../../lambdas/local/tables.js';
@@ -101,6 +102,9 @@ const started = new Map<FunctionName, Promise<Container>>();
  */
 /** What stands in for the origin-verify secret: every event apiEvent makes carries it, as CloudFront's would. */
 const ORIGIN_SECRET = 'stand-in-origin-verify-secret';
+/** What stands in for the log's name and its KMS key: GET /v1/keys publishes the vkey as is. */
+const LOG_ORIGIN = 'feeproof.bundles.test/log';
+const LOG_VKEY = ed25519Signer(LOG_ORIGIN, new Uint8Array(32).fill(7)).vkey;
 
 function environmentOf(name: FunctionName): Record<string, string> {
   const variables: Record<string, unknown> = functionResource(name).Properties.Environment.Variables;
@@ -112,8 +116,11 @@ function environmentOf(name: FunctionName): Record<string, string> {
     // The distribution's domain name, unknown until deployed.
     else if (key === ENV.publicUrl) env[key] = PUBLIC_URL;
     else if (key === ENV.kmsKeyId) env[key] = 'replaced-by-the-local-signer';
-    // Receipt PDFs and export files: the s3rver bucket (exports write under exports/).
-    else if (key === ENV.receiptsBucket || key === ENV.exportsBucket)
+    // The transparency log: its name, and its published key instead of the KMS key it comes from.
+    else if (key === ENV.logOrigin) env[key] = LOG_ORIGIN;
+    else if (key === ENV.logKmsKeyId) env.FEEPROOF_LOG_VKEY = LOG_VKEY;
+    // Receipt PDFs, export files and the log's tiles: the s3rver bucket (each under its prefix).
+    else if (key === ENV.receiptsBucket || key === ENV.exportsBucket || key === ENV.logBucket)
       Object.assign(env, {
         [key]: s3.bucket,
         [ENV.s3Endpoint]: s3.endpoint,
@@ -369,6 +376,8 @@ function dynamoGrants(name: FunctionName): Grant[] {
   for (const policy of Object.values(resources(built.template, 'AWS::IAM::Policy'))) {
     if (!policyRoles(policy).includes(role)) continue;
     for (const statement of asArray<Json>(policy.Properties.PolicyDocument.Statement)) {
+      // Only DynamoDB's statements (S3's, say, have conditions of their own, e.g. s3:prefix).
+      if (!asArray<string>(statement.Action).some((a) => a.startsWith('dynamodb:'))) continue;
       const deny = statement.Effect === 'Deny';
       const conditions = Object.keys(statement.Condition ?? {});
       const leadingKeys: string[] | undefined =

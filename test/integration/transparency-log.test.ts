@@ -118,6 +118,7 @@ describe('the transparency log over HTTP', () => {
     expect(checkpoint.cache).toMatch(/max-age=5/);
     const keys = await svc.api('GET', '/v1/keys');
     const vkey = keys.body.log.vkey as string;
+    expect(keys.body.log.witnesses).toEqual([]); // none configured here: the page counts none
     const note = new TextDecoder().decode(checkpoint.bytes);
     const { checkpoint: head } = verifyCheckpoint(note, { origin: vkey.split('+')[0]!, logKeys: [vkey] });
 
