@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,34 +6,13 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dateInZone } from '../../lambdas/core/dates.js';
 import { issuerKeyPath, loadIssuerKey } from '../../lambdas/local/tokens.js';
+import { runCli as cli } from '../support/cli.js';
 import { flipSignedByte } from '../support/pdf.js';
 import { issue } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 let svc: TestService;
 const dir = mkdtempSync(join(tmpdir(), 'feeproof-cli-'));
-
-/**
- * Runs the CLI without blocking: the server under test lives in this same process. `env`
- * entries set to undefined are removed. A CLI that wrongly starts serving is stopped
- * (SIGTERM) after a while rather than left running.
- */
-function cli(
-  args: string[],
-  env: Record<string, string | undefined> = {},
-): Promise<{ status: number; stdout: string; stderr: string }> {
-  const childEnv = { ...process.env, ...env };
-  for (const [name, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[name];
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'bin/feeproof.ts', ...args],
-      { encoding: 'utf8', env: childEnv, timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 /** A loopback port where nothing listens. */
 async function closedPort(): Promise<number> {

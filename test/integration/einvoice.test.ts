@@ -4,12 +4,12 @@
  * `feeproof verify receipt.xml` checks both signatures offline against the published keys,
  * naming the one that fails.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEInvoiceXml, receiptOfEInvoice } from '../../lambdas/core/einvoice.js';
+import { runCli as cli } from '../support/cli.js';
 import { issue } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -50,18 +50,6 @@ describe('GET /v1/receipts/{code}/{number}/einvoice.xml', () => {
     expect((await svc.api('GET', path(), { token: other })).status).toBe(403);
   });
 });
-
-function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'bin/feeproof.ts', ...args],
-      { encoding: 'utf8', timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe('feeproof verify receipt.xml', () => {
   /** The XML with one signature's value changed in one base64 character. */

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksKey, receiptKey, totalsKey } from '../../lambdas/adapters/dynamo/keys.js';
@@ -6,6 +5,7 @@ import { auditLog } from '../../lambdas/adapters/tlog/audit.js';
 import { urlSource } from '../../lambdas/adapters/tlog/log-verify.js';
 import { getDeps } from '../../lambdas/app/deps.js';
 import { dateInZone } from '../../lambdas/core/dates.js';
+import { runCli as cli } from '../support/cli.js';
 import { issue, newKey } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -59,18 +59,6 @@ afterAll(async () => svc?.stop());
 const policy = () => ({ origin: vkey.split('+')[0]!, logKeys: [vkey] });
 const failed = (checks: { ok: boolean; name: string; detail: string }[]) =>
   checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
-
-function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'bin/feeproof.ts', ...args],
-      { encoding: 'utf8', timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe('log audit: the published statistics from the log', () => {
   it('recomputes every grouping GET /v1/stats publishes, and finds a totals row altered behind the service', async () => {

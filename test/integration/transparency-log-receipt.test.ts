@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -12,6 +11,7 @@ import { fromBase64, leafHash } from '../../lambdas/core/tlog/hash.js';
 import { parseTlogProof, verifyTlogProof } from '../../lambdas/core/tlog/proof-bundle.js';
 import { bundleOf, verifyReceiptInclusion } from '../../lambdas/core/tlog/receipt-inclusion.js';
 import { decodeBundle, TILE_WIDTH, type TileId, tilePath } from '../../lambdas/core/tlog/tiles.js';
+import { runCli as cli } from '../support/cli.js';
 import { issue } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -53,18 +53,6 @@ const readTile = async (tile: TileId) => {
 const checkpoint = async () => (await fetch(`${svc.url}/log/checkpoint`)).text();
 const entryAt = async (index: number, size: number) =>
   decodeBundle((await readTile(bundleOf(index, size)))!)[index % TILE_WIDTH]!;
-
-function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'bin/feeproof.ts', ...args],
-      { encoding: 'utf8', timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe("a receipt's place in the transparency log", () => {
   it('answers the salt and commitment at once, the index once sequenced, and a proof that verifies', async () => {

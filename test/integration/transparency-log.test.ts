@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksKey, receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
@@ -9,6 +8,7 @@ import { decodeEntry, encodeEntry, type LogEntry } from '../../lambdas/core/tlog
 import { leafHash } from '../../lambdas/core/tlog/hash.js';
 import { inclusionProof, verifyInclusion } from '../../lambdas/core/tlog/proof.js';
 import { decodeBundle, TILE_WIDTH, type TileId, tilePath, withTiles } from '../../lambdas/core/tlog/tiles.js';
+import { runCli as cli } from '../support/cli.js';
 import { issue, newKey } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -51,18 +51,6 @@ async function servedEntries(size: number): Promise<LogEntry[]> {
     out.push(...decodeBundle(bundle.bytes).map(decodeEntry));
   }
   return out;
-}
-
-function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'bin/feeproof.ts', ...args],
-      { encoding: 'utf8', timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
 }
 
 const refOf = (e: LogEntry) => (e.type === 'receipt' ? `${e.code}/${e.number}` : undefined);

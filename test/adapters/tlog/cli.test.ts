@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,20 +10,8 @@ import { ed25519Signer } from '../../../lambdas/core/tlog/note.js';
 import { inclusionProof } from '../../../lambdas/core/tlog/proof.js';
 import { formatTlogProof } from '../../../lambdas/core/tlog/proof-bundle.js';
 import { withTiles } from '../../../lambdas/core/tlog/tiles.js';
+import { runCli as cli } from '../../support/cli.js';
 import { MemorySequence, tempDir } from './support.js';
-
-/** The CLI in a child process (tsx), as a user runs it. */
-function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'bin/feeproof.ts', ...args],
-      { encoding: 'utf8', timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 const ORIGIN = 'feeproof.test/cli';
 const signer = ed25519Signer(ORIGIN, new Uint8Array(32).fill(11));
