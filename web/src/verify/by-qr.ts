@@ -2,7 +2,6 @@
  * Opened from a QR code (or a link): the fields come from the URL. The QR code's compact
  * signature is checked offline against the published keys first, then the server is asked.
  */
-import { apiUrl, getJson } from '../api.js';
 import { bi } from '../dom.js';
 import {
   type OfflineResult,
@@ -13,6 +12,7 @@ import {
 } from '../qr-signature.js';
 import { fillFields, readFields, verifyByNumbers } from './by-numbers.js';
 import { fieldsOfUrl } from './fields.js';
+import { publishedKeys } from './keys.js';
 import { beginCheck, renderVerdict } from './render.js';
 import { malformedLinkVerdict } from './verdict.js';
 
@@ -20,7 +20,7 @@ async function checkOffline(qr: Partial<QrParams>): Promise<OfflineResult> {
   if (!globalThis.crypto?.subtle) return { state: 'unavailable', reason: 'no_webcrypto' };
   let keys: PublishedKey[];
   try {
-    const res = await getJson<{ keys: PublishedKey[] }>(apiUrl('v1/keys'));
+    const res = await publishedKeys();
     if (res.status !== 200 || !Array.isArray(res.body?.keys))
       return { state: 'unavailable', reason: 'keys_unreachable' };
     keys = res.body.keys;

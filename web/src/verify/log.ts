@@ -16,8 +16,9 @@ import { TlogError } from '../../../lambdas/core/tlog/errors.js';
 import { verifyReceiptInclusion } from '../../../lambdas/core/tlog/receipt-inclusion.js';
 import { type TileId, tilePath } from '../../../lambdas/core/tlog/tiles.js';
 import type { VerifyAnswer } from '../../../lambdas/handlers/verify.js';
-import { apiUrl, getJson } from '../api.js';
+import { apiUrl } from '../api.js';
 import { bi, byId, clear, h } from '../dom.js';
+import { publishedKeys } from './keys.js';
 
 /** The line under the receipt: created once, after #receipt. */
 function logLine(): HTMLElement {
@@ -59,10 +60,6 @@ async function fetchBytes(url: string): Promise<Uint8Array | null> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-interface KeysAnswer {
-  log?: { vkey: string; witnesses?: string[] };
-}
-
 /**
  * Checks the answered receipt in the log and draws the result; `current` says whether this
  * check is still the page's latest (a newer one drops this one's result).
@@ -87,7 +84,7 @@ export async function checkInLog(
   const index = log.index;
   show('checking', bi('正在核对公开日志…', 'Checking the public log…'));
   try {
-    const keys = await getJson<KeysAnswer>(apiUrl('v1/keys'));
+    const keys = await publishedKeys();
     const vkey = keys.body?.log?.vkey;
     if (!vkey) throw new Error('GET /v1/keys publishes no log key');
     const note = await fetchBytes(logUrl('checkpoint'));
