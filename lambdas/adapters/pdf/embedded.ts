@@ -29,6 +29,15 @@ export async function readEmbeddedData(pdf: Uint8Array): Promise<EmbeddedData> {
   } catch {
     return { einvoice: { found: false, present: false, reason: 'the PDF cannot be read' } };
   }
+  try {
+    return embeddedDataOf(doc);
+  } catch {
+    // A damaged stream (one changed byte in compressed data, say) is a failed check, not an error.
+    return { einvoice: { found: false, present: true, reason: 'the embedded data cannot be read' } };
+  }
+}
+
+function embeddedDataOf(doc: PDFDocument): EmbeddedData {
   const logSalt = logSaltOf(readXmp(doc));
   const salt = logSalt ? { logSalt } : {};
   const data = associatedFiles(doc).filter((f) => f.mimeType === 'application/xml');
