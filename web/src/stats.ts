@@ -3,22 +3,15 @@
  * tables and open-data downloads. The year is kept in the URL (`?year=2026`); none means this
  * year. Cells the small-cell rule withholds show as "fewer than N" without amounts.
  */
+import type { PublishedCell } from '../../lambdas/core/tlog/published-stats.js';
 import { apiUrl, getJson } from './api.js';
 import { announce, bi, byId, clear, h } from './dom.js';
 import type { Series } from './stats/chart.js';
 
 type GroupBy = 'department' | 'month' | 'item';
 
-interface Cell {
-  group: string;
-  issuedCount: number | null;
-  issuedAmount: string | null;
-  reversedCount: number | null;
-  reversedAmount: string | null;
-  netAmount: string | null;
-  withheldReceipts: number;
-  fewerThanMinimum: boolean;
-}
+/** A cell as GET /v1/stats publishes it (the server's type: no server code enters the bundle). */
+type Cell = PublishedCell;
 
 interface StatsAnswer {
   from: string;
