@@ -97,7 +97,10 @@ export interface Row {
 
 /** Every row of the service's three tables (its own prefix), keyed by table, pk and sk. */
 export async function snapshotTables(): Promise<Map<string, Row>> {
-  const { db, config } = getDeps();
+  const { db, config, checks } = getDeps();
+  // Check counts of earlier requests are written later (check-repo.ts): write them now, so that
+  // they do not land between two snapshots as if the request under test had written them.
+  await checks.flush();
   const rows = new Map<string, Row>();
   for (const table of Object.values(config.tables)) {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
@@ -127,27 +130,41 @@ export interface TableDiff {
  * The transparency log's sequencer runs in the background: between two snapshots it may move
  * entries queued before the first (LOGQ rows) to their LOG# rows and raise LOGHEAD. Those moves
  * are not writes of the request under test; an entry queued in between is (it is not moved here).
+ * A snapshot is not atomic (one scan after another), so a move may also show half in the first.
  */
 function sequencerMoves(before: Map<string, Row>, after: Map<string, Row>): Set<string> {
   const moves = new Set<string>();
+  const sequencedBefore = (key: string, row: Row) =>
+    before.has(key) || before.has(`${row.table}|${LOG_QUEUE_PK}|${String(row.item.queued)}`);
   for (const [key, row] of after) {
-    if (before.has(key) || !String(row.item.pk).startsWith(LOG_ENTRY_PK_PREFIX)) continue;
+    if (!String(row.item.pk).startsWith(LOG_ENTRY_PK_PREFIX) || !sequencedBefore(key, row)) continue;
     const queued = `${row.table}|${LOG_QUEUE_PK}|${String(row.item.queued)}`;
-    if (before.has(queued) && !after.has(queued)) moves.add(key).add(queued);
+    if (!after.has(queued)) moves.add(key).add(queued);
   }
   const head = [...after.values()].find((r) => r.item.pk === LOG_HEAD_KEY.pk);
-  const grew = Number(head?.item.size ?? 0) - Number(before.get(head?.key ?? '')?.item.size ?? 0);
-  if (head && grew === moves.size / 2) moves.add(head.key);
-  // A receipt entry moved also gives its receipt's check row its index (logIndex), nothing else.
+  const [from, to] = [Number(before.get(head?.key ?? '')?.item.size ?? 0), Number(head?.item.size ?? 0)];
+  const grownBy = [...after.entries()].filter(
+    ([key, r]) =>
+      String(r.item.pk).startsWith(LOG_ENTRY_PK_PREFIX) &&
+      Number(r.item.sk) >= from &&
+      sequencedBefore(key, r),
+  ).length;
+  if (head && to - from === grownBy) moves.add(head.key);
+  // A receipt entry sequenced also gives its receipt's check row its index (logIndex), nothing
+  // else. A snapshot scans table after table, so the entry may already show as sequenced in the
+  // first snapshot while its check row did not yet have the index: any entry sequenced in the
+  // second snapshot and queued or sequenced in the first counts.
   const { receipts } = getDeps().config.tables;
-  for (const key of [...moves]) {
-    const row = after.get(key);
-    const receipt = row?.item.entry ? loggedReceipt(row.item.entry as Uint8Array) : null;
+  for (const [key, row] of after) {
+    if (!String(row.item.pk).startsWith(LOG_ENTRY_PK_PREFIX)) continue;
+    const queued = `${row.table}|${LOG_QUEUE_PK}|${String(row.item.queued)}`;
+    if (!before.has(key) && !before.has(queued)) continue;
+    const receipt = row.item.entry ? loggedReceipt(row.item.entry as Uint8Array) : null;
     if (!receipt) continue;
     const k = checksKey(receipt);
     const check = `${receipts}|${k.pk}|${k.sk}`;
     const [was, now] = [before.get(check), after.get(check)];
-    if (was && now && now.item.logIndex === Number(row!.item.sk) && !('logIndex' in was.item)) {
+    if (was && now && now.item.logIndex === Number(row.item.sk) && !('logIndex' in was.item)) {
       const { logIndex: _index, ...rest } = now.item;
       if (JSON.stringify(stable(rest)) === was.json) moves.add(check);
     }
