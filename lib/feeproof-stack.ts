@@ -21,7 +21,7 @@ import { Observability } from './observability.js';
 import { ReceiptPdfStore } from './receipt-store.js';
 import { DepartmentKeys, SigningKey } from './signing-key.js';
 import { Tables } from './tables.js';
-import { TransparencyLog } from './transparency-log.js';
+import { LOG_INTEGRATOR, TransparencyLog } from './transparency-log.js';
 import { WebFirewall } from './waf.js';
 import { Web } from './web.js';
 
@@ -146,7 +146,7 @@ export class FeeproofStack extends Stack {
       originAccess: this.web.originAccess,
       accessLogs: this.web.logBucket,
       projectRoot: PROJECT_ROOT,
-      entry: defaultHandlerEntry('log-integrator'),
+      entry: defaultHandlerEntry(LOG_INTEGRATOR),
       // GET /v1/keys publishes the log's vkey; the verification answer reads the tiles.
       readers: [this.functions.byGroup.get('verify')!],
     });
@@ -163,11 +163,14 @@ export class FeeproofStack extends Stack {
     });
 
     this.observability = new Observability(this, 'Observability', {
-      functions: this.functions.all,
+      // The log integrator's errors and throttles too (no latency alarm: a busy run works until 20 s
+      // before its timeout by design; the observability's LogNotPublishing watches its backlog).
+      functions: [...this.functions.all, [LOG_INTEGRATOR, this.transparencyLog.integrator]],
       signingLogGroups: this.functions.all
         .filter(([name]) => name !== RECOVERY && FUNCTION_SPECS[name].signingKey === 'sign')
         .map(([, fn]) => fn.logGroup),
       recoveryLogGroup: this.functions.recovery.logGroup,
+      logIntegratorLogGroup: this.transparencyLog.integrator.logGroup,
       tables: this.tables.all.map(({ definition, table }) => [definition.id, table]),
       httpApi: this.api.httpApi,
       latencyP99: Object.fromEntries(

@@ -26,6 +26,8 @@
  * | RecoveryFailures | the recovery job's summary, `recovery finished`, `failed` > 0 |
  * | RecoveryRuns     | every summary: the heartbeat (missing data is breaching)     |
  * | ReceiptsStuck    | the summary's `stuck` count, pending past the stuck threshold |
+ * | LogBacklog       | the log integrator's summary, `transparency log run finished`: its `backlog`, |
+ * |                  | entries sequenced but not in the checkpoint it left published (0: caught up)  |
  *
  * Every alarm notifies the stack's KMS-encrypted SNS topic (subscriptions: `alarmEmails`)
  * and, when given, an existing topic (`alarmTopicArn`).
@@ -43,6 +45,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { LogRun } from '../lambdas/app/transparency-log.js';
 import { adminOnlyKeyPolicy, type KeyAdmin } from './key-policy.js';
 import { pascal } from './names.js';
 
@@ -70,6 +73,20 @@ export const RECOVERY_SUMMARY_LOG = {
 
 /** The recovery job runs every 5 minutes: no summary for this long means it is not running. */
 export const RECOVERY_HEARTBEAT_PERIODS = 3;
+
+/**
+ * The transparency log integrator's summary of each run (lambdas/handlers/log-integrator.ts,
+ * `LogRun`): `backlog` is what the run left sequenced but unpublished.
+ */
+export const LOG_RUN_SUMMARY_LOG = {
+  message: 'transparency log run finished',
+  backlogField: 'backlog' satisfies keyof LogRun,
+} as const;
+/**
+ * Periods of 5 minutes in which every integrator run (one a minute) left a backlog, or none
+ * finished, before the log is alarmed on as not publishing.
+ */
+export const LOG_STALLED_PERIODS = 3;
 
 /**
  * KMS's request quota for ECC signing in most regions (Sign, shared by the account): the
@@ -100,6 +117,8 @@ export interface ObservabilityProps {
   signingLogGroups: logs.ILogGroup[];
   /** Log group of the scheduled recovery job: watched for receipts it could not complete. */
   recoveryLogGroup: logs.ILogGroup;
+  /** Log group of the transparency log's integrator (also in `functions`): watched for a log that stopped publishing. */
+  logIntegratorLogGroup: logs.ILogGroup;
   tables: [string, dynamodb.ITable][];
   httpApi: apigw.HttpApi;
   /** Failed scheduled recovery invocations land here. */
@@ -321,6 +340,28 @@ export class Observability extends Construct {
         period,
       }),
       'feeproof: receipts pending longer than the stuck threshold (numbers taken, not signed)',
+    );
+
+    // The transparency log: every run logs its backlog, so a log that stopped publishing what is
+    // sequenced, or an integrator that no longer finishes a run (missing data), is one alarm.
+    new logs.MetricFilter(this, 'LogBacklogFilter', {
+      logGroup: props.logIntegratorLogGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.message', '=', LOG_RUN_SUMMARY_LOG.message),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: 'LogBacklog',
+      metricValue: `$.${LOG_RUN_SUMMARY_LOG.backlogField}`,
+      unit: cloudwatch.Unit.COUNT,
+    });
+    alarm(
+      'LogNotPublishing',
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'LogBacklog',
+        statistic: 'Minimum',
+        period,
+      }),
+      `feeproof: for ${LOG_STALLED_PERIODS * 5} minutes no transparency log run published a checkpoint of everything sequenced, or no run finished`,
+      { evaluationPeriods: LOG_STALLED_PERIODS, treatMissingData: cloudwatch.TreatMissingData.BREACHING },
     );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(24) });

@@ -31,6 +31,8 @@ import { METRICS_NAMESPACE, METRICS_SERVICE } from './observability.js';
 import type { Tables } from './tables.js';
 import { accountWideName } from './web.js';
 
+/** The integrator's name: its handler file (lambdas/handlers/log-integrator.ts) and its alarms'. */
+export const LOG_INTEGRATOR = 'log-integrator';
 /** Where the log lives in the bucket and on the distribution: `log/checkpoint`, `log/tile/...`. */
 export const LOG_PREFIX = 'log/';
 export const LOG_PATH_PATTERN = `/${LOG_PREFIX}*`;

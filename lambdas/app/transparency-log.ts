@@ -4,10 +4,15 @@ import type { NoteSigner } from '../core/tlog/note.js';
 import type { TileStore } from '../core/tlog/ports.js';
 import type { Config } from '../runtime/config.js';
 
+/** What the log needs of the configuration (runtime/config.ts): the local server gives just this. */
+export type LogConfig = Pick<Config, 'log' | 'awsRegion'> & {
+  tables: Pick<Config['tables'], 'ledger' | 'receipts'>;
+};
+
 /** What the log needs of the process's dependencies (app/deps.ts). */
-interface LogDeps {
+export interface LogDeps {
   db: DynamoDBDocumentClient;
-  config: Config;
+  config: LogConfig;
 }
 
 /**
@@ -20,7 +25,7 @@ type LogSigner = NoteSigner & { vkey: string };
 const signers = new Map<string, Promise<LogSigner>>();
 
 /** The log's signer, opened once per process and key (a KMS GetPublicKey, or the key file). */
-export function logSigner(config: Config): Promise<LogSigner> {
+export function logSigner(config: LogConfig): Promise<LogSigner> {
   const id = JSON.stringify([config.log.key, config.log.origin]);
   let signer = signers.get(id);
   if (!signer) {
@@ -33,7 +38,7 @@ export function logSigner(config: Config): Promise<LogSigner> {
   return signer;
 }
 
-async function openSigner({ log, awsRegion }: Config): Promise<LogSigner> {
+async function openSigner({ log, awsRegion }: LogConfig): Promise<LogSigner> {
   if (log.key.kind === 'file') {
     const { openLogKey } = await import('../adapters/tlog/log-key.js');
     return openLogKey(log.key.path, log.origin);
@@ -93,12 +98,17 @@ export interface LogRun {
   to: number;
   /** Checkpoints this run published (0 if there was nothing new, or another integrator won). */
   published: number;
+  /**
+   * Entries sequenced but not in the checkpoint published when the run ended: 0 when it caught
+   * up. The stack alarms when every run leaves some for 15 minutes (lib/observability.ts).
+   */
+  backlog: number;
   /** Witnesses that did not cosign, and why. */
   witnessErrors: { url: string; error: string }[];
 }
 
 /**
- * One run of the log (the scheduled integrator in AWS): sequence what the committing transactions
+ * One run of the log (the scheduled integrator in AWS, the local server's timer): sequence what the committing transactions
  * queued, then integrate batches until caught up or out of time, each checkpoint submitted to the
  * configured witnesses. A crash anywhere is completed by the next run; another integrator at the
  * same moment makes this one stop (nothing is lost).
@@ -118,15 +128,15 @@ export async function runLog(deps: LogDeps, options: { timeLeftMs?: () => number
     ? witnessHook(config.log.witnesses, store, (w, e) => witnessErrors.push({ url: w.url, error: e.message }))
     : undefined;
   const sequenced = await sequence.sequence();
-  const run: LogRun = { sequenced, from: 0, to: 0, published: 0, witnessErrors };
+  const run: LogRun = { sequenced, from: 0, to: 0, published: 0, backlog: 0, witnessErrors };
   for (let first = true; ; first = false) {
     const r = await integrate({ origin: config.log.origin, signer: logKey, sequence, store, witness });
     if (first) run.from = r.from;
     run.to = r.checkpoint?.checkpoint.size ?? r.to;
     if (r.published) run.published++;
+    run.backlog = Math.max(0, (await sequence.size()) - run.to);
     // Caught up, lost to another integrator, or too close to the end of the invocation.
-    if (!r.published || r.to >= (await sequence.size()) || (options.timeLeftMs?.() ?? Infinity) < 20_000)
-      break;
+    if (!r.published || run.backlog === 0 || (options.timeLeftMs?.() ?? Infinity) < 20_000) break;
   }
   return run;
 }

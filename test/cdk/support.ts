@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { ROUTE_GROUPS } from '../../lambdas/runtime/routes.js';
 import type { FeeproofStackProps } from '../../lib/config.js';
 import { FeeproofStack, PROJECT_ROOT } from '../../lib/feeproof-stack.js';
@@ -51,9 +52,12 @@ export function functionOf(built: Built, name: FunctionName) {
   return fn;
 }
 
+/** A construct's logical id in its stack's template (of its default child: the resource). */
+export const logicalId = (c: IConstruct): string =>
+  Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
+
 export function functionId(built: Built, name: FunctionName): string {
-  const fn = functionOf(built, name);
-  return Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
+  return logicalId(functionOf(built, name));
 }
 
 /** The template resource of a function, by name. */
