@@ -128,46 +128,44 @@ export interface TableDiff {
 
 /**
  * The transparency log's sequencer runs in the background: between two snapshots it may move
- * entries queued before the first (LOGQ rows) to their LOG# rows and raise LOGHEAD. Those moves
- * are not writes of the request under test; an entry queued in between is (it is not moved here).
- * A snapshot is not atomic (one scan after another), so a move may also show half in the first.
+ * entries queued before the first (LOGQ rows) into a batch item (LOG#<bundle>/<first index>,
+ * listing their queue keys in `queued`), raise LOGHEAD (and set or clear its `cleanup`), delete
+ * the moved LOGQ rows and give each moved receipt's check row its index. Those moves are not
+ * writes of the request under test; a batch holding an entry queued in between is (its entry was
+ * not queued before). A snapshot is not atomic (one scan after another), so a move may also show
+ * half in the first (the batch there, its queue rows still there or its check rows not yet updated).
  */
 function sequencerMoves(before: Map<string, Row>, after: Map<string, Row>): Set<string> {
   const moves = new Set<string>();
-  const sequencedBefore = (key: string, row: Row) =>
-    before.has(key) || before.has(`${row.table}|${LOG_QUEUE_PK}|${String(row.item.queued)}`);
-  for (const [key, row] of after) {
-    if (!String(row.item.pk).startsWith(LOG_ENTRY_PK_PREFIX) || !sequencedBefore(key, row)) continue;
-    const queued = `${row.table}|${LOG_QUEUE_PK}|${String(row.item.queued)}`;
-    if (!after.has(queued)) moves.add(key).add(queued);
-  }
+  const queueKey = (table: string, sk: unknown) => `${table}|${LOG_QUEUE_PK}|${String(sk)}`;
+  const batches = [...after.entries()]
+    .filter(([, row]) => String(row.item.pk).startsWith(LOG_ENTRY_PK_PREFIX))
+    .map(([key, row]) => ({ key, row, queued: (row.item.queued ?? []) as string[] }));
+  // Sequenced before (the batch in the first snapshot) or moved from the queue as it was then.
+  const moved = batches.filter(
+    (b) => before.has(b.key) || b.queued.every((sk) => before.has(queueKey(b.row.table, sk))),
+  );
+  for (const b of moved) moves.add(b.key);
+  // A queue row that a batch lists is sequenced: its deletion is the sequencer's cleanup.
+  for (const b of batches) for (const sk of b.queued) moves.add(queueKey(b.row.table, sk));
   const head = [...after.values()].find((r) => r.item.pk === LOG_HEAD_KEY.pk);
   const [from, to] = [Number(before.get(head?.key ?? '')?.item.size ?? 0), Number(head?.item.size ?? 0)];
-  const grownBy = [...after.entries()].filter(
-    ([key, r]) =>
-      String(r.item.pk).startsWith(LOG_ENTRY_PK_PREFIX) &&
-      Number(r.item.sk) >= from &&
-      sequencedBefore(key, r),
-  ).length;
+  const grownBy = moved.filter((b) => Number(b.row.item.sk) >= from).reduce((n, b) => n + b.queued.length, 0);
   if (head && to - from === grownBy) moves.add(head.key);
-  // A receipt entry sequenced also gives its receipt's check row its index (logIndex), nothing
-  // else. A snapshot scans table after table, so the entry may already show as sequenced in the
-  // first snapshot while its check row did not yet have the index: any entry sequenced in the
-  // second snapshot and queued or sequenced in the first counts.
+  // A receipt entry moved also gives its receipt's check row its index (logIndex), nothing else.
   const { receipts } = getDeps().config.tables;
-  for (const [key, row] of after) {
-    if (!String(row.item.pk).startsWith(LOG_ENTRY_PK_PREFIX)) continue;
-    const queued = `${row.table}|${LOG_QUEUE_PK}|${String(row.item.queued)}`;
-    if (!before.has(key) && !before.has(queued)) continue;
-    const receipt = row.item.entry ? loggedReceipt(row.item.entry as Uint8Array) : null;
-    if (!receipt) continue;
-    const k = checksKey(receipt);
-    const check = `${receipts}|${k.pk}|${k.sk}`;
-    const [was, now] = [before.get(check), after.get(check)];
-    if (was && now && now.item.logIndex === Number(row.item.sk) && !('logIndex' in was.item)) {
-      const { logIndex: _index, ...rest } = now.item;
-      if (JSON.stringify(stable(rest)) === was.json) moves.add(check);
-    }
+  for (const b of moved) {
+    (b.row.item.entries as Uint8Array[]).forEach((entry, i) => {
+      const receipt = loggedReceipt(entry);
+      if (!receipt) return;
+      const k = checksKey(receipt);
+      const check = `${receipts}|${k.pk}|${k.sk}`;
+      const [was, now] = [before.get(check), after.get(check)];
+      if (was && now && now.item.logIndex === Number(b.row.item.sk) + i && !('logIndex' in was.item)) {
+        const { logIndex: _index, ...rest } = now.item;
+        if (JSON.stringify(stable(rest)) === was.json) moves.add(check);
+      }
+    });
   }
   return moves;
 }

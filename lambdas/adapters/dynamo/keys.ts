@@ -90,6 +90,8 @@ export function receiptIndexAttributes(
     [ix['by-month'].attribute]: ix['by-month'].partition(receiptMonth(receipt)),
     [ix['by-payer-name'].attribute]: ix['by-payer-name'].partition(receipt.payer.name),
     itemCodes: itemCodesOf(receipt),
+    // The by-item index finds the receipt row itself for its first item code (itemIndexRows).
+    [ix['by-item'].attribute]: ix['by-item'].partition(itemCodesOf(receipt)[0]!),
     ...(receipt.payer.idNumber
       ? { [ix['by-payer-id'].attribute]: ix['by-payer-id'].partition(receipt.payer.idNumber) }
       : {}),
@@ -102,14 +104,21 @@ export const PENDING_PARTITION = 'PENDING';
 
 const itemCodesOf = (receipt: ReceiptContent) => [...new Set(receipt.lines.map((l) => l.itemCode))];
 
-/** One small row per distinct item code of a receipt, for the by-item index. */
+/**
+ * One small row per distinct item code of a receipt but the first, for the by-item index (the
+ * receipt row is the first's: one row fewer per receipt, and most receipts charge one item).
+ * Receipts written before carry no itemPk and a row for every item code; either way the index
+ * lists each receipt once per item code.
+ */
 export function itemIndexRows(receipt: ReceiptContent) {
-  return itemCodesOf(receipt).map((itemCode) => ({
-    pk: receiptPk(receipt),
-    sk: `ITEM#${itemCode}`,
-    [RECEIPT_INDEXES['by-item'].attribute]: RECEIPT_INDEXES['by-item'].partition(itemCode),
-    issuedSk: issuedSk(receipt),
-  }));
+  return itemCodesOf(receipt)
+    .slice(1)
+    .map((itemCode) => ({
+      pk: receiptPk(receipt),
+      sk: `ITEM#${itemCode}`,
+      [RECEIPT_INDEXES['by-item'].attribute]: RECEIPT_INDEXES['by-item'].partition(itemCode),
+      issuedSk: issuedSk(receipt),
+    }));
 }
 
 /**
@@ -201,9 +210,10 @@ export const complaintReceiptKey = (r: ReceiptRef) => ({
 
 /**
  * The transparency log (docs/transparency-log.md). A committing transaction puts its entry under
- * LOGQ (sorted by commit time, then a unique id); the sequencer moves entries from there to
- * LOG#<bundle>/<index> under the LOGHEAD counter. One partition per entry bundle (256 entries),
- * so a bundle is one Query; the index is zero-padded so that it sorts as a string.
+ * LOGQ (sorted by commit time, then a unique id); the sequencer moves entries from there, a batch
+ * at a time under the LOGHEAD counter, into batch items LOG#<bundle>/<first index>. One partition
+ * per entry bundle (256 entries; a batch never crosses one), so a bundle is one Query; the index
+ * is zero-padded so that it sorts as a string.
  */
 export const LOG_QUEUE_PK = 'LOGQ';
 export const logQueueKey = (at: string, id: string) => ({ pk: LOG_QUEUE_PK, sk: `${at}#${id}` });
@@ -211,8 +221,11 @@ export const LOG_HEAD_KEY = { pk: 'LOGHEAD', sk: 'LOGHEAD' } as const;
 export const LOG_BUNDLE_SIZE = 256;
 export const LOG_ENTRY_PK_PREFIX = 'LOG#';
 export const logEntryPk = (index: number) => `${LOG_ENTRY_PK_PREFIX}${Math.floor(index / LOG_BUNDLE_SIZE)}`;
-export const logEntrySk = (index: number) => String(index).padStart(15, '0');
-export const logEntryKey = (index: number) => ({ pk: logEntryPk(index), sk: logEntrySk(index) });
+/** The batch item whose first entry is at `first`. */
+export const logBatchKey = (first: number) => ({
+  pk: logEntryPk(first),
+  sk: String(first).padStart(15, '0'),
+});
 /**
  * The published tree head in AWS (lambdas/adapters/tlog/s3-store.ts): LOGTREE/HEAD holds the
  * signed note and its generation, the compare-and-swap two integrators race on; LOGTREE/<generation>

@@ -1,5 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchExecuteStatementCommand,
+  BatchWriteCommand,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { encodeEntry, type LogEntry } from '../../core/tlog/entries.js';
 import type { SequencedEntries, SequencedEntry } from '../../core/tlog/ports.js';
 import { loggedReceipt } from '../../core/tlog/receipt-inclusion.js';
@@ -8,9 +14,8 @@ import {
   LOG_BUNDLE_SIZE,
   LOG_HEAD_KEY,
   LOG_QUEUE_PK,
-  logEntryKey,
+  logBatchKey,
   logEntryPk,
-  logEntrySk,
   logQueueKey,
 } from '../dynamo/keys.js';
 import { failedConditions, type TransactItem, transactWrite } from '../dynamo/transactions.js';
@@ -20,7 +25,8 @@ import { newId } from '../ids.js';
  * The log's sequencing in DynamoDB (docs/transparency-log.md). A committing transaction adds its
  * entry to the pending queue (pendingEntryPut), so nothing committed can miss its entry and no
  * entry exists for what did not commit. The sequencer then gives queued entries their indexes
- * under a conditional counter, and DynamoSequence is the SequencedEntries the integrator reads.
+ * a batch at a time under a conditional counter, and DynamoSequence is the SequencedEntries the
+ * integrator reads.
  */
 
 /** The transaction item that queues one log entry; `at` is the commit time (ISO). */
@@ -35,17 +41,43 @@ export function pendingEntryPut(table: string, entry: LogEntry, at: string): Tra
 }
 
 /**
- * Per sequencing transaction: the head's update, then per entry a Put, a Delete and (receipt
- * entries) the check row's logIndex: 1 + 3k ≤ 100.
+ * A batch item's budget for its entries and queue keys, well under DynamoDB's 400 KB an item. A
+ * batch takes at least one entry, which fits: its queue item held it.
  */
-export const SEQUENCE_BATCH = 33;
+const BATCH_BYTES = 300_000;
+/** DynamoDB's limits: items per BatchWriteItem, statements per BatchExecuteStatement. */
+const PER_REQUEST = 25;
+/** Cleanup requests in flight at once. */
+const CLEANUP_PARALLEL = 4;
+
+/** The tree head's counter: `size` entries sequenced; `cleanup` the first index of a batch whose cleanup is unfinished. */
+interface Head {
+  size: number;
+  cleanup?: number;
+}
+
+/** One committed batch: the entries from index `first` and the queue keys (sk) they came from. */
+interface Batch {
+  first: number;
+  entries: Uint8Array[];
+  queued: string[];
+}
+
+/**
+ * A batch item: `LOG#<bundle>`/`<first index, zero-padded>`, `entries` (a list of binaries),
+ * `queued` (their queue keys, in the same order).
+ */
+const batchOf = (item: Record<string, unknown>): Batch => ({
+  first: Number(item.sk),
+  entries: item.entries as Uint8Array[],
+  queued: item.queued as string[],
+});
 
 export class DynamoSequence implements SequencedEntries {
   /**
    * `receiptsTable`: where receipts' check rows live; each receipt entry's index is written on
-   * its check row (`logIndex`) in the transaction that sequences it, so that the public check
-   * finds it in the one read it already makes. Without it (tests of the sequence alone) no
-   * index is written.
+   * its check row (`logIndex`) by its batch's cleanup, so that the public check finds it in the
+   * one read it already makes. Without it (tests of the sequence alone) no index is written.
    */
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -54,128 +86,206 @@ export class DynamoSequence implements SequencedEntries {
   ) {}
 
   async size(): Promise<number> {
+    return (await this.head()).size;
+  }
+
+  private async head(): Promise<Head> {
     const out = await this.db.send(
       new GetCommand({ TableName: this.table, Key: LOG_HEAD_KEY, ConsistentRead: true }),
     );
-    return (out.Item?.size as number | undefined) ?? 0;
+    const cleanup = out.Item?.cleanup as number | undefined;
+    return {
+      size: (out.Item?.size as number | undefined) ?? 0,
+      ...(cleanup === undefined ? {} : { cleanup }),
+    };
   }
 
+  /** One consistent Query per entry-bundle partition (a batch never crosses one), refusing a gap. */
   async read(from: number, limit: number): Promise<SequencedEntry[]> {
     const out: SequencedEntry[] = [];
     let index = from;
     while (out.length < limit) {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :p AND sk >= :s',
-          ExpressionAttributeValues: { ':p': logEntryPk(index), ':s': logEntrySk(index) },
-          Limit: Math.min(limit - out.length, LOG_BUNDLE_SIZE),
-          ConsistentRead: true,
-        }),
-      );
-      const items = page.Items ?? [];
-      for (const item of items) {
-        // No gap: the sequencer writes indexes in order under the head, so a gap is corruption.
-        if (Number(item.sk) !== index) throw new Error(`the log sequence has no entry ${index}`);
-        out.push({ index, entry: item.entry as Uint8Array });
-        index++;
-      }
+      const partitionEnd = (Math.floor(index / LOG_BUNDLE_SIZE) + 1) * LOG_BUNDLE_SIZE;
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :p',
+            ExpressionAttributeValues: { ':p': logEntryPk(index) },
+            ConsistentRead: true,
+            ExclusiveStartKey,
+          }),
+        );
+        for (const { first, entries } of (page.Items ?? []).map(batchOf)) {
+          if (first + entries.length <= index) continue; // before `from`
+          // No gap: batches are written in order under the head, so a gap is corruption.
+          if (first > index) throw new Error(`the log sequence has no entry ${index}`);
+          for (let i = index - first; i < entries.length && out.length < limit; i++)
+            out.push({ index: index++, entry: entries[i]! });
+          if (out.length === limit) return out;
+        }
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
       // The end of the sequence, or of this bundle's partition (then read the next one).
-      if (items.length === 0 || index % LOG_BUNDLE_SIZE !== 0) break;
+      if (index < partitionEnd) break;
     }
     return out;
   }
 
   /**
-   * Sequences queued entries, oldest commit first, in transactions of SEQUENCE_BATCH: the head
-   * moves from n to n + k only if it is still n, each entry gets its LOG row, its queue item
-   * goes. Two sequencers at once: one transaction wins, the other stops (the next run
-   * continues). Returns how many entries this call sequenced.
+   * Sequences queued entries, oldest commit first, one transaction per batch: the head moves
+   * from n to n + k only if it is still n with no cleanup unfinished, and records `cleanup = n`;
+   * the batch item (LOG#<bundle>/n) holds the k entries and their queue keys. A batch stays
+   * inside one 256-entry bundle. Then its cleanup (below). Two sequencers at once: one
+   * transaction wins, the other stops (the next run continues). Returns how many entries this
+   * call sequenced.
+   *
+   * Why no entry is sequenced twice: the head is read (cleanup finished) before the queue, and
+   * a batch's queue items are all deleted before its cleanup is cleared; so every queue item
+   * the Query returns is unsequenced as long as the head has not moved, which the commit's
+   * condition checks. Why none is lost: an item leaves the queue only once its batch committed,
+   * and "done" is never inferred from queue-key order (a transaction that committed late has an
+   * older key than entries already sequenced, and is sequenced when it appears).
    */
   async sequence(maxEntries = Number.POSITIVE_INFINITY): Promise<number> {
     let done = 0;
     while (done < maxEntries) {
+      const head = await this.head();
+      if (head.cleanup !== undefined) {
+        // A crash or another sequencer left it: finish it, then read the head again.
+        await this.cleanUp(await this.batchAt(head.cleanup));
+        continue;
+      }
+      const room = Math.min(LOG_BUNDLE_SIZE - (head.size % LOG_BUNDLE_SIZE), maxEntries - done);
       const queued = await this.db.send(
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'pk = :p',
           ExpressionAttributeValues: { ':p': LOG_QUEUE_PK },
-          Limit: Math.min(SEQUENCE_BATCH, maxEntries - done),
+          Limit: room,
           ConsistentRead: true,
         }),
       );
-      const items = queued.Items ?? [];
-      if (items.length === 0) break;
-      const size = await this.size();
-      const TransactItems: TransactItem[] = [
-        {
-          Update: {
-            TableName: this.table,
-            Key: LOG_HEAD_KEY,
-            UpdateExpression: 'SET #size = :next',
-            ConditionExpression: size === 0 ? 'attribute_not_exists(pk) OR #size = :n' : '#size = :n',
-            ExpressionAttributeNames: { '#size': 'size' },
-            ExpressionAttributeValues: { ':n': size, ':next': size + items.length },
-          },
-        },
-      ];
-      const checkUpdates = new Set<TransactItem>();
-      items.forEach((item, i) => {
-        TransactItems.push(
-          {
-            Put: {
-              TableName: this.table,
-              Item: { ...logEntryKey(size + i), entry: item.entry, queued: item.sk },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          {
-            Delete: {
-              TableName: this.table,
-              Key: { pk: item.pk, sk: item.sk },
-              ConditionExpression: 'attribute_exists(pk)',
-            },
-          },
-        );
-        const receipt = this.receiptsTable ? loggedReceipt(item.entry as Uint8Array) : null;
-        if (receipt) {
-          const update: TransactItem = {
-            Update: {
-              TableName: this.receiptsTable!,
-              Key: checksKey(receipt),
-              UpdateExpression: 'SET logIndex = :i',
-              ConditionExpression: 'attribute_exists(pk)', // never creates a row
-              ExpressionAttributeValues: { ':i': size + i },
-            },
-          };
-          checkUpdates.add(update);
-          TransactItems.push(update);
-        }
-      });
-      if (!(await this.commit(TransactItems, checkUpdates))) break; // lost the race: stop
-      done += items.length;
+      const batch: Batch = { first: head.size, entries: [], queued: [] };
+      let bytes = 0;
+      for (const item of queued.Items ?? []) {
+        const entry = item.entry as Uint8Array;
+        const sk = item.sk as string;
+        bytes += entry.length + sk.length + 8;
+        if (batch.entries.length > 0 && bytes > BATCH_BYTES) break;
+        batch.entries.push(entry);
+        batch.queued.push(sk);
+      }
+      if (batch.entries.length === 0) break;
+      if (!(await this.commit(head.size, batch))) break; // lost the race: stop
+      await this.cleanUp(batch);
+      done += batch.entries.length;
     }
     return done;
   }
 
+  /** The batch transaction; false when another sequencer moved the head first. */
+  private async commit(size: number, batch: Batch): Promise<boolean> {
+    const items: TransactItem[] = [
+      {
+        Update: {
+          TableName: this.table,
+          Key: LOG_HEAD_KEY,
+          UpdateExpression: 'SET #size = :next, cleanup = :n',
+          ConditionExpression: `(${size === 0 ? 'attribute_not_exists(pk) OR ' : ''}#size = :n) AND attribute_not_exists(cleanup)`,
+          ExpressionAttributeNames: { '#size': 'size' },
+          ExpressionAttributeValues: { ':n': size, ':next': size + batch.entries.length },
+        },
+      },
+      {
+        Put: {
+          TableName: this.table,
+          Item: { ...logBatchKey(size), entries: batch.entries, queued: batch.queued },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ];
+    try {
+      await transactWrite(this.db, items);
+      return true;
+    } catch (e) {
+      failedConditions(e); // rethrows anything but a failed condition
+      return false;
+    }
+  }
+
+  private async batchAt(first: number): Promise<Batch> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: logBatchKey(first), ConsistentRead: true }),
+    );
+    if (!out.Item) throw new Error(`the log sequence has no batch at ${first}`);
+    return batchOf(out.Item);
+  }
+
   /**
-   * Commits one sequencing transaction; false when another sequencer moved the head or took
-   * these entries first. A receipt's check row that is gone (deleted behind the service's back:
-   * its entry is logged all the same, and `log audit --api` reports the row missing) fails only
-   * its own index update: that update is left out and the rest committed, since a condition that
-   * always fails would cancel the batch on every run and stop the log. No read before: rows that
-   * exist cost nothing more than their update.
+   * A committed batch's cleanup, idempotent (a crash, or two sequencers at once, may run it
+   * again): delete its queue items, write each receipt entry's index on its check row, then clear
+   * the head's `cleanup` if it is still this batch's. A check row's update is a PartiQL UPDATE,
+   * which changes only a row that exists: a row deleted behind the service's back (its entry is
+   * logged all the same, and `log audit --api` reports the row missing) fails its own statement
+   * and nothing else, so it cannot stall the log. Any other failure throws before the clear, and
+   * the next run redoes the cleanup.
    */
-  private async commit(items: TransactItem[], checkUpdates: Set<TransactItem>): Promise<boolean> {
-    for (;;) {
-      try {
-        await transactWrite(this.db, items);
-        return true;
-      } catch (e) {
-        const failed = failedConditions(e).map((i) => items[i]!);
-        if (failed.length === 0 || !failed.every((item) => checkUpdates.has(item))) return false;
-        items = items.filter((item) => !failed.includes(item));
+  private async cleanUp(batch: Batch): Promise<void> {
+    const requests: (() => Promise<void>)[] = [];
+    for (let i = 0; i < batch.queued.length; i += PER_REQUEST) {
+      const keys = batch.queued.slice(i, i + PER_REQUEST).map((sk) => ({ pk: LOG_QUEUE_PK, sk }));
+      requests.push(() => this.deleteQueued(keys));
+    }
+    const receipts = this.receiptsTable;
+    if (receipts) {
+      const statement = `UPDATE "${receipts}" SET logIndex = ? WHERE pk = ? AND sk = ?`;
+      const updates = batch.entries.flatMap((entry, i) => {
+        const receipt = loggedReceipt(entry);
+        if (!receipt) return [];
+        const key = checksKey(receipt);
+        return [{ Statement: statement, Parameters: [batch.first + i, key.pk, key.sk] }];
+      });
+      for (let i = 0; i < updates.length; i += PER_REQUEST) {
+        const Statements = updates.slice(i, i + PER_REQUEST);
+        requests.push(async () => {
+          const out = await this.db.send(new BatchExecuteStatementCommand({ Statements }));
+          const failed = out.Responses?.find(
+            (r) => r.Error && r.Error.Code !== 'ConditionalCheckFailed', // no such row
+          );
+          if (failed) throw new Error(`check row index: ${failed.Error!.Code}: ${failed.Error!.Message}`);
+        });
       }
+    }
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(CLEANUP_PARALLEL, requests.length) }, async () => {
+        while (next < requests.length) await requests[next++]!();
+      }),
+    );
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: LOG_HEAD_KEY,
+          UpdateExpression: 'REMOVE cleanup',
+          ConditionExpression: 'cleanup = :n',
+          ExpressionAttributeValues: { ':n': batch.first },
+        }),
+      );
+    } catch (e) {
+      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e; // another cleaned up
+    }
+  }
+
+  /** Deletes queue items (gone already is fine), retrying what DynamoDB left unprocessed. */
+  private async deleteQueued(keys: { pk: string; sk: string }[]): Promise<void> {
+    let requests = keys.map((Key) => ({ DeleteRequest: { Key } }));
+    for (let attempt = 0; requests.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+      const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
+      requests = (out.UnprocessedItems?.[this.table] ?? []) as typeof requests;
     }
   }
 }
