@@ -108,9 +108,9 @@ export interface LogRun {
 }
 
 /**
- * One run of the log (the scheduled integrator in AWS, the local server's timer): sequence what the committing transactions
- * queued, then integrate batches until caught up or out of time, each checkpoint submitted to the
- * configured witnesses. A crash anywhere is completed by the next run; another integrator at the
+ * One run of the log (the scheduled integrator in AWS, the local server's timer): sequence what
+ * the committing transactions queued, then integrate batches until caught up or out of time, each
+ * checkpoint submitted to the configured witnesses. A crash anywhere is completed by the next run; another integrator at the
  * same moment makes this one stop (nothing is lost).
  */
 export async function runLog(deps: LogDeps, options: { timeLeftMs?: () => number } = {}): Promise<LogRun> {

@@ -2,8 +2,6 @@ import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DirectoryTileStore } from '../adapters/tlog/directory-store.js';
-import { DynamoSequence } from '../adapters/tlog/dynamo-sequence.js';
-import { integrate } from '../adapters/tlog/integrator.js';
 import { logKeyPath, openLogKey } from '../adapters/tlog/log-key.js';
 import {
   CHECKPOINT_CONTENT_TYPE,
@@ -11,6 +9,7 @@ import {
   SHORT_CACHE,
   TILE_CONTENT_TYPE,
 } from '../adapters/tlog/serving.js';
+import { type LogDeps, type LogRun, logSigner, runLog } from '../app/transparency-log.js';
 import { HASH_SIZE } from '../core/tlog/hash.js';
 import { decodeBundle, encodeBundle, parseTilePath, TILE_WIDTH } from '../core/tlog/tiles.js';
 
@@ -33,32 +32,40 @@ export async function logVkey(dataDir: string): Promise<string> {
 
 export interface LogIntegrator {
   /** One run: sequence what is queued, integrate it; resolves when both are done. */
-  run(): Promise<void>;
+  run(): Promise<LogRun>;
   stop(): Promise<void>;
 }
 
-/** Runs sequencing + integration every LOG_INTERVAL_MS, one run at a time; stop() waits for the current one. */
+/**
+ * Runs the log (app/transparency-log.ts runLog, as the AWS integrator does) every
+ * LOG_INTERVAL_MS, one run at a time; stop() waits for the current one.
+ */
 export async function startLogIntegrator(
   db: DynamoDBDocumentClient,
   tables: { ledger: string; receipts: string },
   dataDir: string,
 ): Promise<LogIntegrator> {
-  const origin = logOrigin();
-  const signer = await openLogKey(logKeyPath(dataDir), origin);
-  const sequence = new DynamoSequence(db, tables.ledger, tables.receipts);
-  const store = new DirectoryTileStore(logDir(dataDir));
-  let current: Promise<void> = Promise.resolve();
-  const once = async () => {
-    await sequence.sequence();
-    // Integrate until caught up (a run takes at most a batch).
-    for (;;) {
-      const r = await integrate({ origin, signer, sequence, store });
-      if (r.to >= (await sequence.size()) || !r.published) break;
-    }
+  const deps: LogDeps = {
+    db,
+    config: {
+      // A key file and a directory: no AWS client is made.
+      awsRegion: 'local',
+      tables,
+      log: {
+        origin: logOrigin(),
+        key: { kind: 'file', path: logKeyPath(dataDir) },
+        tiles: { kind: 'directory', dir: logDir(dataDir) },
+        witnesses: [],
+      },
+    },
   };
+  // The key now, so that a key file that cannot be made fails the start, not every run.
+  await logSigner(deps.config);
+  let current: Promise<unknown> = Promise.resolve();
   const run = () => {
-    current = current.then(once);
-    return current;
+    const next = current.then(() => runLog(deps));
+    current = next.catch(() => {});
+    return next;
   };
   const timer = setInterval(() => {
     run().catch((e) => process.stderr.write(`transparency log: ${(e as Error).message}\n`));
@@ -68,7 +75,7 @@ export async function startLogIntegrator(
     run,
     stop: async () => {
       clearInterval(timer);
-      await current.catch(() => {});
+      await current;
     },
   };
 }
