@@ -218,8 +218,8 @@ export class TransparencyLog extends Construct {
         'The log is thousands of tile objects named by their position (log/tile/<L>/<N>); the grant covers the log/ prefix of the tile bucket only, with no delete.',
     });
 
-    // The ledger: its log rows only (queue, sequence, counter, tree head). Entries move from the
-    // queue to the sequence in one transaction, so the queue's items (and only those) are deleted.
+    // The ledger: its log rows only (queue, sequence, counter, tree head). A batch's cleanup
+    // deletes its queue items (BatchWriteItem of LOGQ keys): those, and only those, are deleted.
     const ledger = props.tables.table('ledger');
     const logRows = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': LOG_KEY_PATTERNS } };
     role.addToPolicy(
@@ -231,16 +231,16 @@ export class TransparencyLog extends Construct {
     );
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:DeleteItem'],
+        actions: ['dynamodb:BatchWriteItem'],
         resources: [ledger.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [LOG_QUEUE_PK] } },
       }),
     );
-    // The receipts' check rows: the sequencer writes each receipt entry's index there (an update
-    // conditioned on the row existing, never a read).
+    // The receipts' check rows: a batch's cleanup writes each receipt entry's index there
+    // (PartiQL UPDATE, which changes only a row that exists; never a read).
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:UpdateItem'],
+        actions: ['dynamodb:PartiQLUpdate'],
         resources: [props.tables.table('receipts').tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [CHECK_KEY_PATTERN] } },
       }),

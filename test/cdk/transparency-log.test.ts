@@ -176,7 +176,9 @@ describe('integrator', () => {
     expect(
       statements.flatMap((s) => asArray<string>(s.Action)).filter((a) => a.startsWith('s3:Delete')),
     ).toEqual([]);
-    const writes = [...byAction('dynamodb:PutItem'), ...byAction('dynamodb:UpdateItem')];
+    const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:PartiQLUpdate'].flatMap(byAction);
+    // A batch's cleanup writes the check rows' logIndex by PartiQL UPDATE: the receipts table only.
+    expect(byAction('dynamodb:PartiQLUpdate').map((s) => refId(s.Resource))).toEqual([receipts]);
     for (const s of writes) {
       const table = refId(s.Resource);
       expect([ledger, receipts]).toContain(table);
@@ -185,7 +187,7 @@ describe('integrator', () => {
       );
     }
     expect(LOG_KEY_PATTERNS).toEqual(['LOGQ', 'LOG#*', 'LOGHEAD', 'LOGTREE']);
-    // Deletes: the queue's items only (moved to the sequence in the same transaction).
+    // Deletes: the queue's items only (BatchWriteItem, by a batch's cleanup once it committed).
     const deletes = statements.filter((s) =>
       asArray<string>(s.Action).some(
         (a) => a.startsWith('dynamodb:Delete') || a === 'dynamodb:BatchWriteItem',
@@ -193,7 +195,7 @@ describe('integrator', () => {
     );
     expect(deletes).toEqual([
       expect.objectContaining({
-        Action: 'dynamodb:DeleteItem',
+        Action: 'dynamodb:BatchWriteItem',
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LOGQ'] } },
       }),
     ]);

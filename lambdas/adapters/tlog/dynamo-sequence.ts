@@ -65,12 +65,13 @@ interface Batch {
 
 /**
  * A batch item: `LOG#<bundle>`/`<first index, zero-padded>`, `entries` (a list of binaries),
- * `queued` (their queue keys, in the same order).
+ * `queued` (their queue keys, in the same order). Items the sequencer wrote before batches (one
+ * entry an item: `entry`, `queued` a string) read as batches of one.
  */
 const batchOf = (item: Record<string, unknown>): Batch => ({
   first: Number(item.sk),
-  entries: item.entries as Uint8Array[],
-  queued: item.queued as string[],
+  entries: (item.entries as Uint8Array[] | undefined) ?? [item.entry as Uint8Array],
+  queued: Array.isArray(item.queued) ? (item.queued as string[]) : [item.queued as string],
 });
 
 export class DynamoSequence implements SequencedEntries {
