@@ -4,6 +4,7 @@ import { sha256, sha256Hex } from '../adapters/signing/certificate.js';
 import { p256MessageSigner } from '../adapters/signing/department-keys.js';
 import { derToCompact } from '../adapters/signing/ecdsa.js';
 import { newLogSalt } from '../adapters/tlog/ledger-entries.js';
+import type { AlertDraft } from '../core/alerts.js';
 import type { CompletedReceipt, StoredReceipt } from '../core/ports.js';
 import {
   canonicalReceipt,
@@ -16,7 +17,7 @@ import {
 import type { Signer } from '../core/signer.js';
 import { signTwice } from '../core/two-signatures.js';
 import type { Deps } from './deps.js';
-import { superviseStuck } from './supervision.js';
+import { superviseStuck, withIssueAlerts } from './supervision.js';
 
 /** What issuing uses of the PDF code, which loads on the first issue (with its 4 MB font), once. */
 async function loadPdfModules() {
@@ -82,12 +83,17 @@ async function signData(
 
 /**
  * Signs and renders a pending receipt and stores both, making it issued: the PDF goes to the
- * blob store first, then one transaction marks the receipt issued with the PDF's key and hash,
+ * blob store first, then one transaction marks the receipt issued with the PDF's key and hash
+ * (and stores the alerts its issue raised, `alerts`, evaluated meanwhile: issueAlertDrafts),
  * so no issued row ever names a PDF that is not stored (a failure in between leaves the
  * receipt pending, for a retry or recovery). Safe to run twice at once (a retry racing
  * recovery): only one completion is stored, the other re-reads.
  */
-export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promise<StoredReceipt> {
+export async function completeReceipt(
+  deps: Deps,
+  pending: StoredReceipt,
+  alerts: Promise<readonly AlertDraft[]> = Promise.resolve([]),
+): Promise<StoredReceipt> {
   if (pending.status !== 'pending') return pending;
   const { renderReceiptDocument, signPdfRevisions, certificateFromPem, einvoiceXml } = await pdfModules();
   const signer = await deps.signer();
@@ -149,7 +155,10 @@ export async function completeReceipt(deps: Deps, pending: StoredReceipt): Promi
     logSalt,
   };
   await deps.blobs.putOnce(issued.pdfKey, pdf, 'application/pdf');
-  if (await deps.receipts.complete(issued)) {
+  const completed = await withIssueAlerts(deps, pending, await alerts, (stored) =>
+    deps.receipts.complete(issued, stored),
+  );
+  if (completed) {
     emitMetric('ReceiptsIssued');
     return issued;
   }

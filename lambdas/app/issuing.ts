@@ -21,7 +21,7 @@ import type { issueReceiptRequest } from '../core/schemas.js';
 import { completeReceipt, pdfModules } from './completion.js';
 import type { Deps } from './deps.js';
 import { NumberTaker } from './number-taker.js';
-import { superviseIssue, superviseRefusal } from './supervision.js';
+import { issueAlertDrafts, superviseRefusal } from './supervision.js';
 
 /** The hash that tells a replay (same key, same request) from a misuse of a key (same key, other request). */
 export function requestHash(operation: string, department: string, body: unknown, target = ''): string {
@@ -113,8 +113,9 @@ async function issueOnce(
     if (!winner) throw new Error('idempotency record disappeared');
     return { receipt: await replay(deps, winner, issuance.hash), replayed: true };
   }
-  // The alert rules need only the content and the totals, both final once the number is taken.
-  const [receipt] = await Promise.all([completeReceipt(deps, taken), superviseIssue(deps, taken)]);
+  // The alert rules need only the content and the totals, both final once the number is taken:
+  // evaluated while the receipt is signed, stored by its completing transaction.
+  const receipt = await completeReceipt(deps, taken, issueAlertDrafts(deps, taken));
   return { receipt, replayed: false };
 }
 
@@ -145,7 +146,7 @@ export function checkChargeOn(
  * a refused charge is the same 422 with the same violations as issuing answers.
  */
 export async function dryRunCharge(deps: Deps, caller: Actor, request: IssueRequest) {
-  const catalogue = await deps.catalogue.versionsByCode(request.lines.map((l) => l.itemCode));
+  const catalogue = await deps.catalogue.versionsForCharge(request.lines.map((l) => l.itemCode));
   const today = dateInZone(deps.now());
   const result = checkChargeOn(caller.department!, request, today, deps.config.maxChargeAgeDays, catalogue);
   if (!result.ok)
@@ -167,7 +168,7 @@ export async function issueReceipt(
 ) {
   const department = caller.department!;
   // Read the catalogue while the idempotency record is looked up; a replay ignores it.
-  const catalogue = deps.catalogue.versionsByCode(request.lines.map((l) => l.itemCode));
+  const catalogue = deps.catalogue.versionsForCharge(request.lines.map((l) => l.itemCode));
   catalogue.catch(() => undefined);
   return issueOnce(deps, {
     department,

@@ -1,4 +1,4 @@
-import type { StoredAlert } from '../adapters/dynamo/audit-repo.js';
+import { type StoredAlert, storedAlert } from '../adapters/dynamo/audit-repo.js';
 import { newEvent } from '../adapters/dynamo/events.js';
 import { logger } from '../adapters/logger.js';
 import {
@@ -14,6 +14,7 @@ import { conflict, notFound } from '../core/errors.js';
 import type { LedgerEvent, StoredReceipt } from '../core/ports.js';
 import { contentOf } from '../core/receipt.js';
 import type { ALERT_STATES } from '../core/schemas.js';
+import { isYearRow, totalsOf, ZERO } from '../core/totals.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -34,27 +35,70 @@ async function guarded(what: string, work: () => Promise<void>) {
   }
 }
 
-export function superviseIssue(deps: Deps, receipt: StoredReceipt): Promise<void> {
-  return guarded('issue', async () => {
+/**
+ * The alerts a receipt's issue raises (the rules of core/alerts.ts), for completion to store with
+ * it (or raise apart, those not keyed by the receipt alone). A blue receipt's rule compares each
+ * line with its item's average this year, from totals this process read at most a few seconds
+ * ago (AuditRepository.recentYearTotals); a red one's reversal share reads its department's
+ * totals as they are. A failure is logged and raises nothing: the receipt is issued all the same.
+ */
+export async function issueAlertDrafts(deps: Deps, receipt: StoredReceipt): Promise<AlertDraft[]> {
+  try {
     const year = receipt.issueDate.slice(0, 4);
     const [totals, original] = await Promise.all([
-      deps.audit.yearTotals(year, [
-        `DEPT#${receipt.department}`,
-        ...receipt.lines.map((l) => `ITEM#${l.itemCode}`),
-      ]),
+      receipt.kind === 'red'
+        ? deps.audit.yearTotals(year, [`DEPT#${receipt.department}`])
+        : deps.audit.recentYearTotals(
+            totalsOf(receipt).filter((r) => isYearRow(r) && r.key.startsWith('ITEM#')),
+          ),
       receipt.reverses ? deps.receipts.getReceipt(receipt.reverses) : undefined,
     ]);
-    const items = new Map(receipt.lines.map((l) => [l.itemCode, totals.get(`ITEM#${l.itemCode}`)!]));
+    // A red receipt's rules read its department's totals only; a blue one's, its items'.
+    const items = new Map(receipt.lines.map((l) => [l.itemCode, totals.get(`ITEM#${l.itemCode}`) ?? ZERO]));
     const context = {
-      department: totals.get(`DEPT#${receipt.department}`)!,
+      department: totals.get(`DEPT#${receipt.department}`) ?? ZERO,
       items,
       originalIssuedAt: original?.issuedAt,
     };
-    await raiseAll(
-      deps,
-      issueAlerts(contentOf(receipt), context, deps.config.alerts, deps.config.officeHours),
-    );
-  });
+    return issueAlerts(contentOf(receipt), context, deps.config.alerts, deps.config.officeHours);
+  } catch (error) {
+    logger.warn('alert evaluation failed: issue', { error });
+    return [];
+  }
+}
+
+/**
+ * Stores a receipt's issue alerts: those keyed by the receipt itself go with its completing
+ * transaction (`complete`, given them as stored alerts), the others (keyed by a department and
+ * day: a second finding is the same alert) are raised apart.
+ */
+export async function withIssueAlerts(
+  deps: Deps,
+  receipt: StoredReceipt,
+  drafts: readonly AlertDraft[],
+  complete: (alerts: StoredAlert[]) => Promise<boolean>,
+): Promise<boolean> {
+  const subject = `${receipt.code}/${receipt.number}`;
+  const own = drafts.filter((d) => d.key.split('#')[1] === subject);
+  const others = drafts.filter((d) => !own.includes(d));
+  const now = deps.now();
+  let alerts = own.map((d) => storedAlert(d, now));
+  if (alerts.length)
+    try {
+      await deps.audit.noteMonth('ALERTS', now.toISOString()); // once per process and month
+    } catch (error) {
+      logger.warn('alert evaluation failed: issue', { error });
+      alerts = []; // not listable without its month: raised apart below, or logged
+    }
+  let completed = false;
+  try {
+    completed = await complete(alerts);
+    return completed;
+  } finally {
+    // Not stored with the receipt (completed by another, or the transaction failed): raised apart.
+    const apart = [...others, ...(completed && alerts.length ? [] : own)];
+    await guarded('issue', () => raiseAll(deps, apart));
+  }
 }
 
 export function superviseRefusal(

@@ -1,3 +1,4 @@
+import type { AlertDraft } from './alerts.js';
 import type { NumberRange } from './numbering.js';
 import type { ReceiptContent, ReceiptRef, ReceiptStatus } from './receipt.js';
 import type { TwoSignatures } from './two-signatures.js';
@@ -139,8 +140,11 @@ export interface ReceiptStore {
   /** How many of these entries, from the first, one takeNumbers can write (at least one). */
   takeCapacity(entries: readonly TakeEntry[]): number;
   takeNumbers(range: NumberRange, entries: readonly TakeEntry[]): Promise<TakeOutcome>;
-  /** False when the receipt was completed already (by a retry or by recovery). Its PDF is in the blob store by then. */
-  complete(receipt: CompletedReceipt): Promise<boolean>;
+  /**
+   * False when the receipt was completed already (by a retry or by recovery). Its PDF is in the
+   * blob store by then. `alerts` (each keyed by this receipt, their month noted) are stored with it.
+   */
+  complete(receipt: CompletedReceipt, alerts?: readonly (AlertDraft & { id: string; at: string })[]): Promise<boolean>;
   pending(limit?: number): Promise<StoredReceipt[]>;
   listByDepartment(department: string): Promise<StoredReceipt[]>;
 }

@@ -47,7 +47,8 @@ export async function ensureTables(
                 { AttributeName: i.partitionKey, KeyType: 'HASH' },
                 { AttributeName: i.sortKey, KeyType: 'RANGE' },
               ],
-              Projection: { ProjectionType: 'ALL' },
+              // As the stack declares it (lib/tables.ts), so DynamoDB Local does the same work per write.
+              Projection: { ProjectionType: i.projection ?? 'ALL' },
             }))
           : undefined,
       }),

@@ -6,6 +6,12 @@ export interface IndexDefinition {
   name: string;
   partitionKey: string;
   sortKey: string;
+  /**
+   * What the index copies of each row: `ALL` (the default) or `KEYS_ONLY`, where a reader
+   * fetches the rows it lists by their keys. A row written or updated costs a write per index
+   * entry of the projected size, and an update that changes no projected attribute costs none.
+   */
+  projection?: 'ALL' | 'KEYS_ONLY';
 }
 
 export interface TableDefinition {
@@ -16,6 +22,13 @@ export interface TableDefinition {
   description: string;
   indexes: IndexDefinition[];
 }
+
+const receiptIndex = (name: string, partitionKey: string): IndexDefinition => ({
+  name,
+  partitionKey,
+  sortKey: 'issuedSk',
+  projection: 'KEYS_ONLY',
+});
 
 export type TableId = 'catalogue' | 'receipts' | 'ledger';
 
@@ -33,20 +46,24 @@ export const TABLES: readonly TableDefinition[] = [
     id: 'receipts',
     envVar: 'FEEPROOF_TABLE_RECEIPTS',
     description:
-      'Receipts (pk R#code#number, sk RECEIPT), their PDFs (sk PDF) and one item-index row per item code they charge (sk ITEM#code).',
-    // Every index sorts by issuedSk = issuedAt#code#number, so each answers newest first and by date range.
+      'Receipts (pk R#code#number, sk RECEIPT), their PDFs (sk PDF) and one item-index row per item code they charge but the first (sk ITEM#code).',
+    // Every index sorts by issuedSk = issuedAt#code#number, so each answers newest first and by
+    // date range. Keys only: a listing reads the receipt rows it finds by key (AuditRepository
+    // receiptsOf), so a receipt row is stored whole once, and completing or reversing it (which
+    // changes no key) writes no index entry.
     indexes: [
       // Receipts of a department (pk DEPT#department).
-      { name: 'by-department', partitionKey: 'deptPk', sortKey: 'issuedSk' },
+      receiptIndex('by-department', 'deptPk'),
       // Receipts of a month, every department (pk MONTH#yyyy-mm).
-      { name: 'by-month', partitionKey: 'monthPk', sortKey: 'issuedSk' },
-      // Item-index rows: receipts charging an item (pk ITEM#itemCode).
-      { name: 'by-item', partitionKey: 'itemPk', sortKey: 'issuedSk' },
+      receiptIndex('by-month', 'monthPk'),
+      // Receipts charging an item (pk ITEM#itemCode): the receipt row for its first item code,
+      // an item-index row for each other one.
+      receiptIndex('by-item', 'itemPk'),
       // Receipts of a payer, by exact name or ID number (pk PAYER#name, PAYERID#id).
-      { name: 'by-payer-name', partitionKey: 'payerNamePk', sortKey: 'issuedSk' },
-      { name: 'by-payer-id', partitionKey: 'payerIdPk', sortKey: 'issuedSk' },
+      receiptIndex('by-payer-name', 'payerNamePk'),
+      receiptIndex('by-payer-id', 'payerIdPk'),
       // Sparse: only receipts whose number is taken but not yet signed (pk PENDING).
-      { name: 'pending', partitionKey: 'pendingPk', sortKey: 'issuedSk' },
+      receiptIndex('pending', 'pendingPk'),
     ],
   },
   {

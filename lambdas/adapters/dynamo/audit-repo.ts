@@ -11,7 +11,7 @@ import type { AlertDraft } from '../../core/alerts.js';
 import { dateInZone } from '../../core/dates.js';
 import type { LedgerEvent, StoredReceipt } from '../../core/ports.js';
 import type { Totals, TotalsRow } from '../../core/totals.js';
-import { ZERO } from '../../core/totals.js';
+import { addTotals, mergeTotals, ZERO } from '../../core/totals.js';
 import { newId } from '../ids.js';
 import {
   Budget,
@@ -30,14 +30,13 @@ import {
   listingMonthsKey,
   monthListingKeys,
   monthListingPartition,
-  receiptRowKey,
   refusalsKey,
   stripKeys,
   totalsDays,
   totalsKey,
   totalsPartition,
 } from './keys.js';
-import { queryAll } from './query.js';
+import { queryAll, receiptsByPk } from './query.js';
 import { failedConditions, transactWrite } from './transactions.js';
 
 export interface StoredAlert extends AlertDraft {
@@ -49,6 +48,28 @@ export interface StoredAlert extends AlertDraft {
   stateBy?: string;
   stateNote?: string;
 }
+
+/** An alert as stored, raised at `at`. */
+export const storedAlert = (draft: AlertDraft, at: Date): StoredAlert => ({
+  ...draft,
+  id: newId(at),
+  at: at.toISOString(),
+});
+
+/**
+ * The put that stores an alert once (a second finding with the same key is the same alert), in
+ * the listing index by its month; the month must be noted first (AuditRepository.noteMonth).
+ */
+export const alertPut = (table: string, alert: StoredAlert) => ({
+  TableName: table,
+  Item: { ...alertKey(alert.key), ...monthListingKeys('ALERTS', alert.at, alert.id), ...alert },
+  ConditionExpression: 'attribute_not_exists(pk)',
+});
+
+/** How long the alert rules may use a year's item totals this process read (docs/speed.md). */
+export const ITEM_TOTALS_TTL_MS = 10_000;
+/** Totals rows held at most (the oldest read is dropped first). */
+const HELD_TOTALS = 2_000;
 
 /** One answer of a paged read: the rows found and where to go on, or null at the end. */
 export interface Page<T> {
@@ -66,6 +87,8 @@ const QUERY_ROWS = 200;
 export class AuditRepository {
   /** Months this process has noted in a listing's months row (it never forgets one). */
   private readonly noted = new Set<string>();
+  /** Year totals rows read for the alert rules, by year#key, and when. */
+  private readonly heldTotals = new Map<string, { at: number; totals: Totals }>();
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -77,7 +100,7 @@ export class AuditRepository {
    * listingMonthsKey): idempotent, once per process and month. A failed write after it leaves
    * a month that is read for nothing, never a row that no listing reads.
    */
-  private async noteMonth(prefix: ListingPrefix, at: string): Promise<void> {
+  async noteMonth(prefix: ListingPrefix, at: string): Promise<void> {
     const month = listingMonth(at);
     if (this.noted.has(`${prefix}#${month}`)) return;
     await this.db.send(
@@ -131,11 +154,12 @@ export class AuditRepository {
     return collect(this.walk(plan, start, Budget.perRequest(), load, keep, now, limit), limit);
   }
 
-  /** Receipt rows as receipts; item-index rows point at their receipts, read back in batches. */
+  /** The receipts a page of index entries names, read back by key (the indexes project keys only). */
   private receiptLoader(plan: ReadPlan) {
-    return plan.index === 'by-item'
-      ? (rows: Record<string, unknown>[], budget: Budget) => this.receiptsOf(rows, budget)
-      : async (rows: Record<string, unknown>[]) => rows.map((r) => stripKeys(r) as unknown as StoredReceipt);
+    return async (rows: Record<string, unknown>[], budget: Budget) => {
+      const byPk = await receiptsByPk(this.db, this.tables[plan.table], rows, () => budget.use(1));
+      return rows.map((r) => byPk.get(r.pk as string));
+    };
   }
 
   /**
@@ -267,28 +291,6 @@ export class AuditRepository {
     };
   }
 
-  /** The receipts that item-index rows point at, aligned with the rows. */
-  private async receiptsOf(
-    rows: Record<string, unknown>[],
-    budget: Budget,
-  ): Promise<(StoredReceipt | undefined)[]> {
-    const byPk = new Map<string, StoredReceipt>();
-    for (let i = 0; i < rows.length; i += 100) {
-      const keys = rows.slice(i, i + 100).map((r) => receiptRowKey(r.pk as string));
-      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-        [this.tables.receipts]: { Keys: keys },
-      };
-      while (request && Object.keys(request).length) {
-        const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        budget.use(1);
-        for (const item of out.Responses?.[this.tables.receipts] ?? [])
-          byPk.set(item.pk as string, stripKeys(item) as unknown as StoredReceipt);
-        request = out.UnprocessedKeys as typeof request;
-      }
-    }
-    return rows.map((r) => byPk.get(r.pk as string));
-  }
-
   /** Totals rows of the days from..to (inclusive), from the running totals. */
   async totals(from: string, to: string): Promise<TotalsRow[]> {
     const years: string[] = [];
@@ -319,6 +321,38 @@ export class AuditRepository {
     const found = new Map<string, Totals>(unique.map((k) => [k, ZERO]));
     for (const item of out.Responses?.[this.tables.ledger] ?? [])
       found.set(item.key as string, stripKeys(item) as unknown as Totals);
+    return found;
+  }
+
+  /**
+   * The year's totals of a receipt's rows (`own`: its year rows, which the transaction that took
+   * its number has added), for the rule that compares a line with its item's average this year.
+   * Rows this process read less than ITEM_TOTALS_TTL_MS ago are used again, with the receipts it
+   * issued since added in, so that only other processes' receipts of the last seconds are left
+   * out (which an average over the year hardly feels); the others are read, one request.
+   */
+  async recentYearTotals(own: readonly TotalsRow[]): Promise<Map<string, Totals>> {
+    const now = performance.now();
+    const found = new Map<string, Totals>();
+    const missing: TotalsRow[] = [];
+    for (const row of mergeTotals(own)) {
+      const held = this.heldTotals.get(`${row.day}#${row.key}`);
+      if (held && now - held.at < ITEM_TOTALS_TTL_MS) {
+        held.totals = addTotals(held.totals, row);
+        found.set(row.key, held.totals);
+      } else missing.push(row);
+    }
+    if (missing.length === 0) return found;
+    const year = missing[0]!.day;
+    for (const [key, totals] of await this.yearTotals(
+      year,
+      missing.map((r) => r.key),
+    )) {
+      found.set(key, totals);
+      this.heldTotals.delete(`${year}#${key}`); // re-inserted last: the Map's order is the age order
+      this.heldTotals.set(`${year}#${key}`, { at: now, totals });
+      if (this.heldTotals.size > HELD_TOTALS) this.heldTotals.delete(this.heldTotals.keys().next().value!);
+    }
     return found;
   }
 
@@ -406,20 +440,10 @@ export class AuditRepository {
 
   /** Stores an alert once: a second finding with the same key is the same alert. */
   async raise(draft: AlertDraft, at: Date): Promise<void> {
-    const alert: StoredAlert = { ...draft, id: newId(at), at: at.toISOString() };
+    const alert = storedAlert(draft, at);
     await this.noteMonth('ALERTS', alert.at);
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tables.ledger,
-          Item: {
-            ...alertKey(draft.key),
-            ...monthListingKeys('ALERTS', alert.at, alert.id),
-            ...alert,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      await this.db.send(new PutCommand(alertPut(this.tables.ledger, alert)));
     } catch (e) {
       if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
     }

@@ -27,7 +27,21 @@ function versionRow(v: ItemVersion) {
   };
 }
 
+/**
+ * How long a charge may be checked against a version list this process read (docs/speed.md,
+ * "The catalogue an issuance reads"): a version saved since is seen at most this late. Versions
+ * are only added, each with its own effective date, never today's past; so a list at most this
+ * old lacks only versions saved in the last seconds, and decides every charge dated before the
+ * day it was read exactly as a fresh one.
+ */
+export const CHARGE_CATALOGUE_TTL_MS = 10_000;
+/** Item codes whose versions are held at most (the oldest read is dropped first). */
+const CHARGE_CATALOGUE_CODES = 2_000;
+
 export class CatalogueRepository {
+  /** Version lists for the charge check, by code: the read (shared by concurrent charges) and when it began. */
+  private readonly forCharges = new Map<string, { at: number; versions: Promise<ItemVersion[]> }>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: { catalogue: string; ledger: string },
@@ -55,6 +69,35 @@ export class CatalogueRepository {
   async versionsByCode(codes: Iterable<string>): Promise<Map<string, ItemVersion[]>> {
     const unique = [...new Set(codes)];
     const lists = await Promise.all(unique.map((c) => this.versionsOf(c)));
+    return new Map(unique.flatMap((c, i) => (lists[i]!.length ? [[c, lists[i]!] as const] : [])));
+  }
+
+  /**
+   * The versions of the given items for checking a charge (issuing and its dry run): as
+   * versionsByCode, from a per-process cache at most CHARGE_CATALOGUE_TTL_MS old. A code with no
+   * versions is not held (an item created a moment ago is found at once); a change saved by
+   * this process empties the cache.
+   */
+  async versionsForCharge(codes: Iterable<string>): Promise<Map<string, ItemVersion[]>> {
+    const unique = [...new Set(codes)];
+    const now = performance.now();
+    const lists = await Promise.all(
+      unique.map((code) => {
+        const held = this.forCharges.get(code);
+        if (held && now - held.at < CHARGE_CATALOGUE_TTL_MS) return held.versions;
+        const versions = this.versionsOf(code);
+        const entry = { at: now, versions };
+        this.forCharges.delete(code); // re-inserted last: the Map's order is the age order
+        this.forCharges.set(code, entry);
+        if (this.forCharges.size > CHARGE_CATALOGUE_CODES)
+          this.forCharges.delete(this.forCharges.keys().next().value!);
+        const forget = () => {
+          if (this.forCharges.get(code) === entry) this.forCharges.delete(code);
+        };
+        versions.then((list) => list.length === 0 && forget(), forget);
+        return versions;
+      }),
+    );
     return new Map(unique.flatMap((c, i) => (lists[i]!.length ? [[c, lists[i]!] as const] : [])));
   }
 
@@ -105,6 +148,8 @@ export class CatalogueRepository {
       )
         throw conflict('the item was changed at the same time (or already exists); reload and retry');
       throw e;
+    } finally {
+      this.forCharges.clear(); // after the write: a charge checked meanwhile may have read the old list
     }
   }
 

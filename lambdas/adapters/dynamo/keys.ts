@@ -90,6 +90,8 @@ export function receiptIndexAttributes(
     [ix['by-month'].attribute]: ix['by-month'].partition(receiptMonth(receipt)),
     [ix['by-payer-name'].attribute]: ix['by-payer-name'].partition(receipt.payer.name),
     itemCodes: itemCodesOf(receipt),
+    // The by-item index finds the receipt row itself for its first item code (itemIndexRows).
+    [ix['by-item'].attribute]: ix['by-item'].partition(itemCodesOf(receipt)[0]!),
     ...(receipt.payer.idNumber
       ? { [ix['by-payer-id'].attribute]: ix['by-payer-id'].partition(receipt.payer.idNumber) }
       : {}),
@@ -102,14 +104,21 @@ export const PENDING_PARTITION = 'PENDING';
 
 const itemCodesOf = (receipt: ReceiptContent) => [...new Set(receipt.lines.map((l) => l.itemCode))];
 
-/** One small row per distinct item code of a receipt, for the by-item index. */
+/**
+ * One small row per distinct item code of a receipt but the first, for the by-item index (the
+ * receipt row is the first's: one row fewer per receipt, and most receipts charge one item).
+ * Receipts written before carry no itemPk and a row for every item code; either way the index
+ * lists each receipt once per item code.
+ */
 export function itemIndexRows(receipt: ReceiptContent) {
-  return itemCodesOf(receipt).map((itemCode) => ({
-    pk: receiptPk(receipt),
-    sk: `ITEM#${itemCode}`,
-    [RECEIPT_INDEXES['by-item'].attribute]: RECEIPT_INDEXES['by-item'].partition(itemCode),
-    issuedSk: issuedSk(receipt),
-  }));
+  return itemCodesOf(receipt)
+    .slice(1)
+    .map((itemCode) => ({
+      pk: receiptPk(receipt),
+      sk: `ITEM#${itemCode}`,
+      [RECEIPT_INDEXES['by-item'].attribute]: RECEIPT_INDEXES['by-item'].partition(itemCode),
+      issuedSk: issuedSk(receipt),
+    }));
 }
 
 /**

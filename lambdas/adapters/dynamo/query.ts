@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { stripKeys } from './keys.js';
+import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { StoredReceipt } from '../../core/ports.js';
+import { receiptRowKey, stripKeys } from './keys.js';
 
 /** Every row a query matches, page after page, as domain objects (index attributes dropped). */
 export async function queryAll<T>(
@@ -15,4 +16,32 @@ export async function queryAll<T>(
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   return out;
+}
+
+/**
+ * The receipts that index entries name (the receipt indexes project keys only: an entry is a
+ * receipt row's or an item-index row's keys, and its pk is the receipt's), read back by key
+ * 100 at a time; `onRequest` is told of each request. Keyed by pk; a receipt not found is absent.
+ */
+export async function receiptsByPk(
+  db: DynamoDBDocumentClient,
+  table: string,
+  rows: readonly Record<string, unknown>[],
+  onRequest: () => void = () => {},
+): Promise<Map<string, StoredReceipt>> {
+  const byPk = new Map<string, StoredReceipt>();
+  const pks = [...new Set(rows.map((r) => r.pk as string))];
+  for (let i = 0; i < pks.length; i += 100) {
+    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+      [table]: { Keys: pks.slice(i, i + 100).map(receiptRowKey) },
+    };
+    while (request && Object.keys(request).length) {
+      const out = await db.send(new BatchGetCommand({ RequestItems: request }));
+      onRequest();
+      for (const item of out.Responses?.[table] ?? [])
+        byPk.set(item.pk as string, stripKeys(item) as unknown as StoredReceipt);
+      request = out.UnprocessedKeys as typeof request;
+    }
+  }
+  return byPk;
 }

@@ -17,6 +17,7 @@ import { mergeTotals, type TotalsRow, totalsOf } from '../../core/totals.js';
 import { sha256Hex } from '../signing/certificate.js';
 import { pendingEntryPut } from '../tlog/dynamo-sequence.js';
 import { receiptLogEntry, reversalLogEntry } from '../tlog/ledger-entries.js';
+import { alertPut, type StoredAlert } from './audit-repo.js';
 import { eventPut } from './events.js';
 import {
   checksKey,
@@ -31,7 +32,7 @@ import {
   stripKeys,
   totalsKey,
 } from './keys.js';
-import { queryAll } from './query.js';
+import { receiptsByPk } from './query.js';
 import {
   cancelledByCondition,
   failedConditions,
@@ -260,7 +261,7 @@ export class ReceiptRepository implements ReceiptStore {
    * any other cancellation is thrown, so the caller never takes a receipt that is still
    * pending for a completed one.
    */
-  async complete(receipt: CompletedReceipt): Promise<boolean> {
+  async complete(receipt: CompletedReceipt, alerts: readonly StoredAlert[] = []): Promise<boolean> {
     // The salt of the receipt's log commitment: on the check row too, which the holder's check reads.
     const logSalt = Buffer.from(receipt.logSalt, 'base64');
     try {
@@ -305,6 +306,8 @@ export class ReceiptRepository implements ReceiptStore {
         },
         // The receipt's log entry, queued in the transaction that completes it.
         pendingEntryPut(this.tables.ledger, receiptLogEntry(receipt, logSalt), receipt.completedAt),
+        // The alerts its issue raised: stored with it, one request fewer (their months noted already).
+        ...alerts.map((alert) => ({ Put: alertPut(this.tables.ledger, alert) })),
       ]);
       return true;
     } catch (e) {
@@ -314,18 +317,32 @@ export class ReceiptRepository implements ReceiptStore {
   }
 
   /** Every receipt of a department, newest first (the by-department index). */
-  listByDepartment(department: string): Promise<StoredReceipt[]> {
+  async listByDepartment(department: string): Promise<StoredReceipt[]> {
     const index = RECEIPT_INDEXES['by-department'];
-    return queryAll(this.db, {
-      TableName: this.tables.receipts,
-      IndexName: 'by-department',
-      KeyConditionExpression: `${index.attribute} = :p`,
-      ExpressionAttributeValues: { ':p': index.partition(department) },
-      ScanIndexForward: false,
-    });
+    const entries: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tables.receipts,
+          IndexName: 'by-department',
+          KeyConditionExpression: `${index.attribute} = :p`,
+          ExpressionAttributeValues: { ':p': index.partition(department) },
+          ScanIndexForward: false,
+          ExclusiveStartKey,
+        }),
+      );
+      entries.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    const byPk = await receiptsByPk(this.db, this.tables.receipts, entries);
+    return entries.flatMap((e) => byPk.get(e.pk as string) ?? []);
   }
 
-  /** Receipts whose number is taken but which are not complete, oldest first. */
+  /**
+   * Receipts whose number is taken but which are not complete, oldest first: the sparse index's
+   * entries, read back by key (those completed meanwhile are left out).
+   */
   async pending(limit = 100): Promise<StoredReceipt[]> {
     const page = await this.db.send(
       new QueryCommand({
@@ -336,6 +353,11 @@ export class ReceiptRepository implements ReceiptStore {
         Limit: limit,
       }),
     );
-    return (page.Items ?? []).map((i) => stripKeys(i) as unknown as StoredReceipt);
+    const entries = page.Items ?? [];
+    const byPk = await receiptsByPk(this.db, this.tables.receipts, entries);
+    return entries.flatMap((e) => {
+      const receipt = byPk.get(e.pk as string);
+      return receipt?.status === 'pending' ? [receipt] : [];
+    });
   }
 }
