@@ -47,8 +47,11 @@ export function pendingEntryPut(table: string, entry: LogEntry, at: string): Tra
 const BATCH_BYTES = 300_000;
 /** DynamoDB's limits: items per BatchWriteItem, statements per BatchExecuteStatement. */
 const PER_REQUEST = 25;
-/** Cleanup requests in flight at once. */
-const CLEANUP_PARALLEL = 4;
+/**
+ * Cleanup requests in flight at once: DynamoDB Local on this 2-core machine gained nothing from
+ * four (docs/transparency-log.md, the bench); DynamoDB proper would take more.
+ */
+const CLEANUP_PARALLEL = 2;
 
 /** The tree head's counter: `size` entries sequenced; `cleanup` the first index of a batch whose cleanup is unfinished. */
 interface Head {
