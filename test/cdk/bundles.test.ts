@@ -4,8 +4,9 @@
  * synthesized stack would deploy, then run as Lambda runs it: its own process (a container),
  * `index.handler` of the package directory, the environment the stack sets (read from the
  * template), and API Gateway v2 (payload 2.0) or EventBridge events. Only what cannot exist
- * here is swapped: DynamoDB Local for DynamoDB, a local key file for KMS (or, to see KMS fail,
- * a KMS endpoint that refuses connections), the package directory for /var/task.
+ * here is swapped: DynamoDB Local for DynamoDB, s3rver for S3, a local key file for the receipt
+ * keys in KMS (or, to see KMS fail, a KMS endpoint that refuses connections), the fake KMS over
+ * HTTP for the transparency log's Ed25519 key, the package directory for /var/task.
  *
  * Every DynamoDB call a function makes goes through a recording proxy and is checked, at the
  * end, against the IAM policies the template gives that function's role.
@@ -19,14 +20,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type CfnElement, Stack } from 'aws-cdk-lib';
-import type { IConstruct } from 'constructs';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { type Deps, getDeps, resetDeps } from '../../lambdas/app/deps.js';
 import { dateInZone } from '../../lambdas/core/dates.js';
-import { ed25519Signer } from '../../lambdas/core/tlog/note.js';
+import { verifyCheckpoint } from '../../lambdas/core/tlog/checkpoint.js';
+import { decodeEntry } from '../../lambdas/core/tlog/entries.js';
+import { leafHash } from '../../lambdas/core/tlog/hash.js';
+import { verifyTlogProof } from '../../lambdas/core/tlog/proof-bundle.js';
+import { decodeBundle, TILE_WIDTH, tilePath } from '../../lambdas/core/tlog/tiles.js';
 import { freePort } from '../../lambdas/local/dynamodb-local.js';
 import { seedDemoCatalogue } from '../../lambdas/local/seed.js';
 import { ensureTables } from '../../lambdas/local/tables.js';
@@ -42,25 +46,33 @@ import {
 } from '../../lib/bundling.js';
 import { defaultHandlerEntry, PROJECT_ROOT } from '../../lib/feeproof-stack.js';
 import { FUNCTION_SPECS, type FunctionName, RECOVERY } from '../../lib/functions.js';
-import { RECOVERY_SUMMARY_LOG, SIGNING_FAILURE_LOG } from '../../lib/observability.js';
+import { LOG_RUN_SUMMARY_LOG, RECOVERY_SUMMARY_LOG, SIGNING_FAILURE_LOG } from '../../lib/observability.js';
+import { LOG_INTEGRATOR, LOG_PREFIX } from '../../lib/transparency-log.js';
 import { type LocalS3, startLocalS3 } from '../adapters/blobs/s3-server.js';
+import { FakeKms } from '../support/fake-kms.js';
 import {
   asArray,
   type Built,
   buildStack,
   FUNCTION_NAMES,
+  functionOf,
   type Json,
+  logicalId,
   policyRoles,
   refId,
   resources,
+  type StackFunctionName,
 } from './support.js';
 
 const RUNTIME = fileURLToPath(new URL('./lambda-runtime.mjs', import.meta.url));
 const LAMBDA_TASK_ROOT = '/var/task';
 const PUBLIC_URL = 'https://piaoju.example.cn';
 
+/** The functions bundled and run here: every function of the stack. */
+const BUNDLED: readonly StackFunctionName[] = [...FUNCTION_NAMES, LOG_INTEGRATOR];
+
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'feeproof-bundles-'));
-const packageDir = (name: FunctionName) => path.join(work, name);
+const packageDir = (name: StackFunctionName) => path.join(work, name);
 const prefix = `bundles${randomBytes(3).toString('hex')}`;
 const tableNames = Object.fromEntries(TABLES.map((t) => [t.id, `${prefix}-${t.id}`])) as Record<
   TableId,
@@ -72,19 +84,20 @@ let built: Built;
 let deps: Deps;
 /** What stands in for the receipts bucket: an S3-compatible server (the functions' S3 client talks to it over HTTP). */
 let s3: LocalS3;
-const metafiles = new Map<FunctionName, Metafile>();
+/** What stands in for KMS's log key (Ed25519): the fake KMS, served over HTTP to the functions' KMS clients. */
+const kms = new FakeKms({ region: 'us-east-1' });
+const logKey = kms.createKey('ECC_NIST_EDWARDS25519');
+let kmsServer: { endpoint: string; close(): Promise<void> } | undefined;
+const metafiles = new Map<StackFunctionName, Metafile>();
 
-const logicalId = (c: IConstruct) => Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
-function functionResource(name: FunctionName) {
-  const fn = name === RECOVERY ? built.stack.functions.recovery : built.stack.functions.byGroup.get(name)!;
-  return resources(built.template, 'AWS::Lambda::Function')[logicalId(fn)]!;
-}
+const functionResource = (name: StackFunctionName) =>
+  resources(built.template, 'AWS::Lambda::Function')[logicalId(functionOf(built, name))]!;
 
 // ---------------------------------------------------------------------------------------------
 // The functions as processes
 
 interface Container {
-  name: FunctionName;
+  name: StackFunctionName;
   label: string;
   process: ChildProcess;
   /** What it asked of DynamoDB, as IAM would authorize it. */
@@ -94,7 +107,7 @@ interface Container {
   pending: Map<string, { resolve: (v: Json) => void; reject: (e: Error) => void }>;
 }
 const containers: Container[] = [];
-const started = new Map<FunctionName, Promise<Container>>();
+const started = new Map<StackFunctionName, Promise<Container>>();
 
 /**
  * The function's environment as the synthesized template sets it, with each reference
@@ -102,11 +115,12 @@ const started = new Map<FunctionName, Promise<Container>>();
  */
 /** What stands in for the origin-verify secret: every event apiEvent makes carries it, as CloudFront's would. */
 const ORIGIN_SECRET = 'stand-in-origin-verify-secret';
-/** What stands in for the log's name and its KMS key: GET /v1/keys publishes the vkey as is. */
+/** What stands in for the log's name (its domain, in the stack). */
 const LOG_ORIGIN = 'feeproof.bundles.test/log';
-const LOG_VKEY = ed25519Signer(LOG_ORIGIN, new Uint8Array(32).fill(7)).vkey;
+/** The credentials Lambda would give the role; s3rver takes these, the fake KMS takes any. */
+const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
 
-function environmentOf(name: FunctionName): Record<string, string> {
+function environmentOf(name: StackFunctionName): Record<string, string> {
   const variables: Record<string, unknown> = functionResource(name).Properties.Environment.Variables;
   const tableByRef = new Map(TABLES.map((t) => [logicalId(built.stack.tables.table(t.id)), t.id]));
   const env: Record<string, string> = {};
@@ -116,17 +130,13 @@ function environmentOf(name: FunctionName): Record<string, string> {
     // The distribution's domain name, unknown until deployed.
     else if (key === ENV.publicUrl) env[key] = PUBLIC_URL;
     else if (key === ENV.kmsKeyId) env[key] = 'replaced-by-the-local-signer';
-    // The transparency log: its name, and its published key instead of the KMS key it comes from.
+    // The transparency log: its name, and its key in the fake KMS.
     else if (key === ENV.logOrigin) env[key] = LOG_ORIGIN;
-    else if (key === ENV.logKmsKeyId) env.FEEPROOF_LOG_VKEY = LOG_VKEY;
+    else if (key === ENV.logKmsKeyId)
+      Object.assign(env, { [key]: logKey.arn, AWS_ENDPOINT_URL_KMS: kmsServer!.endpoint, ...CREDENTIALS });
     // Receipt PDFs, export files and the log's tiles: the s3rver bucket (each under its prefix).
     else if (key === ENV.receiptsBucket || key === ENV.exportsBucket || key === ENV.logBucket)
-      Object.assign(env, {
-        [key]: s3.bucket,
-        [ENV.s3Endpoint]: s3.endpoint,
-        AWS_ACCESS_KEY_ID: 'S3RVER',
-        AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      });
+      Object.assign(env, { [key]: s3.bucket, [ENV.s3Endpoint]: s3.endpoint, ...CREDENTIALS });
     // The Secrets Manager value CloudFront sends in the origin-verify header (apiEvent sends it too).
     else if (key === ENV.originVerify) env[key] = ORIGIN_SECRET;
     // The generated secret that keys the complaints' per-address counters.
@@ -142,7 +152,7 @@ function environmentOf(name: FunctionName): Record<string, string> {
 }
 
 async function startContainer(
-  name: FunctionName,
+  name: StackFunctionName,
   overrides: Record<string, string> = {},
   label: string = name,
 ): Promise<Container> {
@@ -153,7 +163,7 @@ async function startContainer(
     // What Lambda sets.
     AWS_REGION: 'us-east-1',
     AWS_LAMBDA_FUNCTION_NAME: `FeeproofStack-${name}`,
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(FUNCTION_SPECS[name].memorySize),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(functionResource(name).Properties.MemorySize),
     LAMBDA_TASK_ROOT: packageDir(name),
     TZ: 'UTC',
     // What the stack sets.
@@ -240,13 +250,15 @@ const isSigningFailure = (line: Json) =>
 
 async function invokeIn(container: Container, event: unknown): Promise<Json> {
   const id = randomUUID();
+  // The remaining time the handler sees counts down from the function's timeout in the template.
+  const timeoutMs = functionResource(container.name).Properties.Timeout * 1000;
   return new Promise((resolve, reject) => {
     container.pending.set(id, { resolve, reject });
-    container.process.send({ id, event });
+    container.process.send({ id, event, timeoutMs });
   });
 }
 
-async function invoke(name: FunctionName, event: unknown): Promise<Json> {
+async function invoke(name: StackFunctionName, event: unknown): Promise<Json> {
   if (!started.has(name)) started.set(name, startContainer(name));
   return invokeIn(await started.get(name)!, event);
 }
@@ -295,13 +307,45 @@ function partiqlCall({
   };
 }
 
+/** A Query's `pk = :v` key condition: IAM's dynamodb:LeadingKeys for a query of the table. */
+function queryLeadingKey(body: Json): { leadingKey?: string } {
+  const names: Record<string, string> = body.ExpressionAttributeNames ?? {};
+  for (const [, name, value] of String(body.KeyConditionExpression ?? '').matchAll(/(#?\w+)\s*=\s*(:\w+)/g)) {
+    const key = body.ExpressionAttributeValues?.[value!]?.S;
+    if ((names[name!] ?? name) === 'pk' && typeof key === 'string') return { leadingKey: key };
+  }
+  return {};
+}
+
 function callsOf(operation: string, body: Json): DynamoCall[] {
+  const batch = (table: string, keys: KeyedSpec[]) =>
+    keys.map((spec) => ({ action: operation, table, ...leadingKeyOf(spec) }));
   switch (operation) {
     case 'BatchExecuteStatement':
       return body.Statements.map(partiqlCall);
+    // IAM authorizes each item of a batch by its key.
     case 'BatchGetItem':
+      return Object.entries<Json>(body.RequestItems ?? {}).flatMap(([table, { Keys }]) =>
+        batch(
+          table,
+          Keys.map((Key: Json) => ({ TableName: table, Key })),
+        ),
+      );
     case 'BatchWriteItem':
-      return Object.keys(body.RequestItems ?? {}).map((table) => ({ action: operation, table }));
+      return Object.entries<Json[]>(body.RequestItems ?? {}).flatMap(([table, requests]) =>
+        batch(
+          table,
+          requests.map((r) => ({ TableName: table, Item: r.PutRequest?.Item, Key: r.DeleteRequest?.Key })),
+        ),
+      );
+    case 'Query':
+      return [
+        {
+          action: operation,
+          table: body.TableName,
+          ...(body.IndexName ? { index: body.IndexName } : queryLeadingKey(body)),
+        },
+      ];
     case 'TransactWriteItems':
     case 'TransactGetItems':
       return body.TransactItems.map((item: Record<string, KeyedSpec>) => {
@@ -362,9 +406,8 @@ interface Grant {
 }
 
 /** What the function's role allows on the tables, by action and resource. */
-function dynamoGrants(name: FunctionName): Grant[] {
-  const fn = name === RECOVERY ? built.stack.functions.recovery : built.stack.functions.byGroup.get(name)!;
-  const role = logicalId(fn.role!);
+function dynamoGrants(name: StackFunctionName): Grant[] {
+  const role = logicalId(functionOf(built, name).role!);
   const tableIds = new Map(TABLES.map((t) => [logicalId(built.stack.tables.table(t.id)), t.id]));
   const resourceKey = (r: Json): string | undefined => {
     if (tableIds.has(refId(r) ?? '')) return tableIds.get(refId(r)!);
@@ -512,7 +555,8 @@ function apiEvent(routeId: string, o: EventOptions = {}) {
   };
 }
 
-function scheduledEvent() {
+/** An EventBridge schedule's event, from the stack's rule of that id. */
+function scheduledEvent(rule = 'RecoverySchedule') {
   return {
     version: '0',
     id: randomUUID(),
@@ -521,7 +565,7 @@ function scheduledEvent() {
     account: '123456789012',
     time: new Date().toISOString(),
     region: 'us-east-1',
-    resources: ['arn:aws:events:us-east-1:123456789012:rule/FeeproofStack-RecoverySchedule'],
+    resources: [`arn:aws:events:us-east-1:123456789012:rule/FeeproofStack-${rule}`],
     detail: {},
   };
 }
@@ -544,17 +588,19 @@ beforeAll(async () => {
   // The stack, bundled by CDK as `cdk deploy` would: its template and its assets.
   built = buildStack({ bundle: true });
   s3 = await startLocalS3();
+  kmsServer = await kms.listen();
 
   // The same functions bundled here, with the stack's settings and its after-bundling hook.
   await Promise.all(
-    FUNCTION_NAMES.map(async (name) => {
+    BUNDLED.map(async (name) => {
       const out = packageDir(name);
       const result = await build({
         ...esbuildOptions(PROJECT_ROOT, defaultHandlerEntry(name), out),
         metafile: true,
       });
       metafiles.set(name, result.metafile!);
-      const hooks = nodejsBundling(FUNCTION_SPECS[name].rendersPdf).commandHooks!;
+      const rendersPdf = name !== LOG_INTEGRATOR && FUNCTION_SPECS[name].rendersPdf;
+      const hooks = nodejsBundling(rendersPdf).commandHooks!;
       for (const command of hooks.afterBundling(PROJECT_ROOT, out))
         execFileSync('bash', ['-c', command], { cwd: PROJECT_ROOT });
     }),
@@ -582,12 +628,14 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of containers) if (c.process.exitCode === null) c.process.kill();
   await s3?.stop();
+  await kmsServer?.close();
+  kms.restore();
   fs.rmSync(work, { recursive: true, force: true });
   if (built) fs.rmSync(built.app.outdir, { recursive: true, force: true });
 });
 
 describe('the bundles', () => {
-  it.each(FUNCTION_NAMES)('%s: the bundle built here is the one the stack deploys', (name) => {
+  it.each(BUNDLED)('%s: the bundle built here is the one the stack deploys', (name) => {
     const asset = path.join(built.app.outdir, functionResource(name).Metadata['aws:asset:path']);
     const deployed = fs.readFileSync(path.join(asset, BUNDLE_FILE));
     const here = fs.readFileSync(path.join(packageDir(name), BUNDLE_FILE));
@@ -795,7 +843,9 @@ describe('receipts, verify and recovery', () => {
       }),
     );
     expect(pending).toHaveLength(1);
-    stuck = pending[0]!;
+    // The receipt itself, by the key the index gives (an index may project keys only).
+    const { pk, sk } = pending[0]!;
+    stuck = (await deps.db.send(new GetCommand({ TableName: tableNames.receipts, Key: { pk, sk } }))).Item!;
     expect(stuck.idempotencyKey).toBe(key);
 
     // The line the SigningFailures metric filter counts.
@@ -863,6 +913,84 @@ describe('audit', () => {
     const res = await invoke('audit' as FunctionName, apiEvent('auditAlerts', { claims: auditor() }));
     expect(res.statusCode, res.body).toBe(200);
     expect(bodyOf(res).items.map((a: { rule: string }) => a.rule)).toContain('charge_refused');
+  });
+});
+
+describe('log-integrator', () => {
+  const schedule = () => scheduledEvent('TransparencyLogSchedule');
+  const readLog = async (key: string) => {
+    const out = await s3
+      .client()
+      .send(new GetObjectCommand({ Bucket: s3.bucket, Key: `${LOG_PREFIX}${key}` }));
+    return out.Body!.transformToByteArray();
+  };
+
+  it('on its schedule: sequences what is queued, tiles it to the bucket, signs the checkpoint with the log key in KMS', async () => {
+    // A receipt, waiting for the next checkpoint.
+    const issued = await invoke(
+      'receipts',
+      apiEvent('issueReceipt', {
+        json: {
+          payer: { type: 'person', name: '李四' },
+          lines: [{ itemCode: 'ZRZY-001', quantity: 1, amount: '80.00' }],
+        },
+        headers: { 'idempotency-key': `bundle-${randomUUID()}` },
+        claims: cognitoClaims('collector', 'ZRZY'),
+      }),
+    );
+    expect(issued.statusCode, issued.body).toBe(201);
+    const { code, number, checkCode } = bodyOf(issued);
+    const query = { code, number, checkCode };
+    const waiting = bodyOf(await invoke('verify', apiEvent('verifyReceipt', { query })));
+    expect(waiting.log).toEqual({ salt: expect.any(String), commitment: expect.any(String) });
+    expect((await invoke('verify', apiEvent('getLogProof', { query }))).statusCode).toBe(409);
+
+    // Everything the tests above committed: the seeded catalogue, its changes, ranges, receipts.
+    const run = await invoke(LOG_INTEGRATOR, schedule());
+    expect(run).toMatchObject({ from: 0, published: 1, backlog: 0, witnessErrors: [] });
+    expect(run.sequenced).toBeGreaterThan(5);
+    expect(run.to).toBe(run.sequenced);
+    // One signature, with the log key: pure Ed25519 over the note text.
+    expect(kms.signCalls()).toEqual([
+      expect.objectContaining({ KeyId: logKey.arn, SigningAlgorithm: 'ED25519_SHA_512', MessageType: 'RAW' }),
+    ]);
+
+    // The checkpoint in the bucket verifies with the vkey GET /v1/keys publishes (from KMS's GetPublicKey).
+    const vkey: string = bodyOf(await invoke('verify', apiEvent('listKeys'))).log.vkey;
+    const policy = { origin: LOG_ORIGIN, logKeys: [vkey] };
+    const note = new TextDecoder().decode(await readLog('checkpoint'));
+    expect(verifyCheckpoint(note, policy).checkpoint.size).toBe(run.to);
+
+    // The receipt has its index; the entry there, in the entry bundle, commits to its data; its proof verifies.
+    const { log } = bodyOf(await invoke('verify', apiEvent('verifyReceipt', { query })));
+    expect(log.index).toBeLessThan(run.to);
+    const tile = Math.floor(log.index / TILE_WIDTH);
+    const width = Math.min(TILE_WIDTH, run.to - tile * TILE_WIDTH);
+    const bundle = decodeBundle(await readLog(tilePath({ level: 'entries', index: tile, width })));
+    const entry = bundle[log.index % TILE_WIDTH]!;
+    expect(decodeEntry(entry)).toMatchObject({ type: 'receipt', code, number, commitment: log.commitment });
+    const proof = await invoke('verify', apiEvent('getLogProof', { query }));
+    expect(proof.statusCode, proof.body).toBe(200);
+    expect(verifyTlogProof(proof.body, leafHash(entry), policy)).toMatchObject({ index: log.index });
+
+    // The summary line the LogBacklog metric filter reads (lib/observability.ts).
+    const container = await started.get(LOG_INTEGRATOR)!;
+    await vi.waitFor(() =>
+      expect(
+        jsonLines(container.stdout)
+          .filter((l) => l.message === LOG_RUN_SUMMARY_LOG.message)
+          .map((l) => l[LOG_RUN_SUMMARY_LOG.backlogField]),
+      ).toEqual([0]),
+    );
+  });
+
+  it('the next run finds nothing new: no signature, the same checkpoint', async () => {
+    const note = new TextDecoder().decode(await readLog('checkpoint'));
+    const run = await invoke(LOG_INTEGRATOR, schedule());
+    expect(run).toMatchObject({ sequenced: 0, published: 0, backlog: 0 });
+    expect(run.to).toBe(run.from);
+    expect(kms.signCalls()).toHaveLength(1);
+    expect(new TextDecoder().decode(await readLog('checkpoint'))).toBe(note);
   });
 });
 

@@ -11,6 +11,7 @@ import { ROUTE_GROUPS } from '../../lambdas/runtime/routes.js';
 import type { FeeproofStackProps } from '../../lib/config.js';
 import { FeeproofStack, PROJECT_ROOT } from '../../lib/feeproof-stack.js';
 import { type FunctionName, RECOVERY } from '../../lib/functions.js';
+import { LOG_INTEGRATOR } from '../../lib/transparency-log.js';
 
 /** The functions the stack must have: one per route group of the route table, and the recovery job. */
 export const FUNCTION_NAMES: readonly FunctionName[] = [...ROUTE_GROUPS, RECOVERY];
@@ -45,9 +46,17 @@ export function buildStack(options: BuildOptions = {}): Built {
   return { app, stack, template };
 }
 
+/** Every function of the stack by name: the route groups', the recovery job's, the log integrator. */
+export type StackFunctionName = FunctionName | typeof LOG_INTEGRATOR;
+
 /** The function construct of a name; throws if the stack has none (never skipped). */
-export function functionOf(built: Built, name: FunctionName) {
-  const fn = name === RECOVERY ? built.stack.functions.recovery : built.stack.functions.byGroup.get(name);
+export function functionOf(built: Built, name: StackFunctionName) {
+  const fn =
+    name === LOG_INTEGRATOR
+      ? built.stack.transparencyLog.integrator
+      : name === RECOVERY
+        ? built.stack.functions.recovery
+        : built.stack.functions.byGroup.get(name);
   if (!fn) throw new Error(`the stack has no function ${name}`);
   return fn;
 }
@@ -56,12 +65,12 @@ export function functionOf(built: Built, name: FunctionName) {
 export const logicalId = (c: IConstruct): string =>
   Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
 
-export function functionId(built: Built, name: FunctionName): string {
+export function functionId(built: Built, name: StackFunctionName): string {
   return logicalId(functionOf(built, name));
 }
 
 /** The template resource of a function, by name. */
-export function functionResource(built: Built, name: FunctionName): Resources[string] {
+export function functionResource(built: Built, name: StackFunctionName): Resources[string] {
   return resources(built.template, 'AWS::Lambda::Function')[functionId(built, name)]!;
 }
 

@@ -1,4 +1,6 @@
 import { createHash, generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   DisabledException,
   GetPublicKeyCommand,
@@ -126,6 +128,13 @@ export interface FakeKmsOptions {
 
 const ERR = { $metadata: {} };
 
+/** The operations `listen()` serves, by the name in the X-Amz-Target header. */
+const HTTP_OPERATIONS: Record<string, new (input: never) => unknown> = {
+  GetPublicKey: GetPublicKeyCommand,
+  Sign: SignCommand,
+  Verify: VerifyCommand,
+};
+
 export class FakeKms {
   readonly client: KMSClient;
   readonly mock: AwsClientStub<KMSClient>;
@@ -219,19 +228,19 @@ export class FakeKms {
     return found;
   }
 
-  private checkedMessage(
-    found: { key: FakeKmsKey },
-    algorithm: string | undefined,
-    message: Uint8Array | undefined,
-    messageType: string | undefined,
-  ): { message: Uint8Array; type: 'RAW' | 'DIGEST' } {
+  /**
+   * What a Sign or Verify asks, checked as KMS checks it: the key (usable, of the algorithm),
+   * the message (its type and size), and the fields every answer carries.
+   */
+  private checked({ KeyId, SigningAlgorithm: algorithm, Message: message, MessageType }: SignCommandInput) {
+    const found = this.usable(KeyId);
     const { key } = found;
     if (algorithm !== ALGORITHM[key.keySpec])
       throw new InvalidKeyUsageException({
         message: `${algorithm} is not supported for ${key.keySpec} key ${key.arn}`,
         ...ERR,
       });
-    const type = messageType === 'DIGEST' ? 'DIGEST' : 'RAW';
+    const type = MessageType === 'DIGEST' ? 'DIGEST' : 'RAW';
     if (!message || message.length === 0 || message.length > 4096)
       throw validation('Message must be 1 to 4096 bytes');
     if (type === 'DIGEST') {
@@ -239,7 +248,8 @@ export class FakeKms {
         throw validation('ED25519_SHA_512 signs RAW messages only; use ED25519_PH_SHA_512 for a digest');
       if (message.length !== 32) throw validation(`a ${algorithm} digest is 32 bytes, got ${message.length}`);
     }
-    return { message, type };
+    const answer = { KeyId: key.arn, SigningAlgorithm: ALGORITHM[key.keySpec], $metadata: {} };
+    return { material: found.material, message, type, answer } as const;
   }
 
   getPublicKey(input: GetPublicKeyCommandInput): GetPublicKeyCommandOutput {
@@ -247,36 +257,53 @@ export class FakeKms {
   }
 
   sign(input: SignCommandInput): SignCommandOutput {
-    const found = this.usable(input.KeyId);
-    const { message, type } = this.checkedMessage(
-      found,
-      input.SigningAlgorithm,
-      input.Message,
-      input.MessageType,
-    );
-    return {
-      KeyId: found.key.arn,
-      Signature: found.material.sign(message, type),
-      SigningAlgorithm: ALGORITHM[found.key.keySpec],
-      $metadata: {},
-    };
+    const { material, message, type, answer } = this.checked(input);
+    return { ...answer, Signature: material.sign(message, type) };
   }
 
   verify(input: VerifyCommandInput): VerifyCommandOutput {
-    const found = this.usable(input.KeyId);
-    const { message, type } = this.checkedMessage(
-      found,
-      input.SigningAlgorithm,
-      input.Message,
-      input.MessageType,
-    );
-    if (!input.Signature || !found.material.verify(message, type, input.Signature))
+    const { material, message, type, answer } = this.checked(input);
+    if (!input.Signature || !material.verify(message, type, input.Signature))
       throw new KMSInvalidSignatureException({ message: 'invalid signature', ...ERR });
+    return { ...answer, SignatureValid: true };
+  }
+
+  /**
+   * This fake over HTTP, as KMS's JSON protocol (AWS JSON 1.1) carries it, for code in another
+   * process (a Lambda bundle, test/cdk/bundles.test.ts): point AWS_ENDPOINT_URL_KMS at `endpoint`.
+   * Each request is sent through this fake's client, so `signCalls()` and `mock` see it; errors
+   * answer 400 with their `__type`, as KMS does. Requests are not authenticated.
+   */
+  async listen(): Promise<{ endpoint: string; close(): Promise<void> }> {
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const answer = (status: number, body: unknown) => {
+          res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+          res.end(
+            JSON.stringify(body, (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)),
+          );
+        };
+        const operation = String(req.headers['x-amz-target'] ?? '').replace(/^TrentService\./, '');
+        const Command = HTTP_OPERATIONS[operation];
+        if (!Command) return answer(400, { __type: 'UnknownOperationException', message: operation });
+        try {
+          const input = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          for (const blob of ['Message', 'Signature'])
+            if (typeof input[blob] === 'string')
+              input[blob] = new Uint8Array(Buffer.from(input[blob], 'base64'));
+          const { $metadata: _, ...output } = await this.client.send(new Command(input as never) as never);
+          answer(200, output);
+        } catch (e) {
+          answer(400, { __type: (e as Error).name, message: (e as Error).message });
+        }
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     return {
-      KeyId: found.key.arn,
-      SignatureValid: true,
-      SigningAlgorithm: ALGORITHM[found.key.keySpec],
-      $metadata: {},
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => new Promise<void>((ok) => server.close(() => ok())),
     };
   }
 
