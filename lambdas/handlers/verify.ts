@@ -109,14 +109,20 @@ export type VerifyAnswer =
       log?: LogAnswer;
     };
 
+/** Commitments computed in this process, by salt and canonical data (pure: SHA-256 of both). */
+const commitments = new BoundedCache<string, string>(4_096);
+
 /** The log part of the answer: from the check row read already, no further request. */
-function logAnswer(r: CheckedReceipt): { log?: LogAnswer } {
+function logAnswer(r: CheckedReceipt, canonical: string): { log?: LogAnswer } {
   if (!r.log) return {};
   const { salt, index } = r.log;
+  const saltText = toBase64(salt);
   return {
     log: {
-      salt: toBase64(salt),
-      commitment: receiptCommitment(salt, canonicalReceipt(contentOf(r))),
+      salt: saltText,
+      commitment: commitments.getOrCompute(`${saltText}\n${canonical}`, () =>
+        receiptCommitment(salt, canonical),
+      ),
       ...(index !== undefined ? { index } : {}),
     },
   };
@@ -214,8 +220,8 @@ const verifiedReceipts = new BoundedCache<string, true>(4_096);
 async function checkDataSignatures(
   r: StoredReceipt,
   keys: KeyRing,
+  canonical = canonicalReceipt(contentOf(r)),
 ): Promise<{ kind: SignatureKind; failures: SignatureFailure[] }> {
-  const canonical = canonicalReceipt(contentOf(r));
   const kind: SignatureKind = r.signatures ? 'two' : 'bureau_only';
   // The verdict depends only on these bytes and the certificates the key ids name, which never
   // change once published: a receipt checked again is not verified again. Only successes are
@@ -281,7 +287,8 @@ export const handler = groupHandler('verify', {
     // Counts are written in batches (CheckRepository); in Lambda this is where they are due.
     await deps.checks.flushIfDue().catch((error) => logger.warn('check counts not written yet', { error }));
     if (!receipt) return json(404, NOT_FOUND);
-    const { kind, failures } = await checkDataSignatures(receipt, deps.keys);
+    const canonical = canonicalReceipt(contentOf(receipt)); // once: the verdict's key and the commitment's input
+    const { kind, failures } = await checkDataSignatures(receipt, deps.keys, canonical);
     if (failures.length)
       return json(200, {
         valid: false,
@@ -290,7 +297,7 @@ export const handler = groupHandler('verify', {
         signatures: kind,
         failures,
         checks: receipt.checks ?? 0,
-        ...logAnswer(receipt),
+        ...logAnswer(receipt, canonical),
       } satisfies VerifyAnswer);
     return json(200, {
       valid: true,
@@ -299,7 +306,7 @@ export const handler = groupHandler('verify', {
       receipt: publicReceipt(receipt),
       ...relations(receipt),
       checks: receipt.checks ?? 0,
-      ...logAnswer(receipt),
+      ...logAnswer(receipt, canonical),
     } satisfies VerifyAnswer);
   },
 

@@ -69,8 +69,13 @@ function matchRoute(method: string, path: string) {
   return { route: undefined, params: {}, pathMatched };
 }
 
+const NO_BODY = Buffer.alloc(0);
+
 /** Reads the body up to the cap; null when it is larger. */
 async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  // HTTP/1.1: a request with neither header has no body (most GETs: no stream to iterate).
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)
+    return NO_BODY;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

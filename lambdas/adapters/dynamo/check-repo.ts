@@ -6,6 +6,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BoundedCache } from '../../core/bounded-cache.js';
 import type { CheckedReceipt, CheckStore, LogPosition, StoredReceipt } from '../../core/ports.js';
 import type { ReceiptRef, ReceiptStatus } from '../../core/receipt.js';
 import { ENV } from '../../runtime/env.js';
@@ -43,6 +44,11 @@ export class CheckRepository implements CheckStore {
   private flushing: Promise<void> | undefined;
   /** In Lambda a frozen container runs no timers: the invocation flushes (flushIfDue). */
   private readonly timers = !process.env.AWS_LAMBDA_FUNCTION_NAME;
+  /**
+   * Stored copies parsed in this process, by their exact text (a copy altered behind the
+   * service's back is other text, parsed anew). Shared, so never changed by a reader.
+   */
+  private readonly copies = new BoundedCache<string, StoredReceipt>(4_096);
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -60,11 +66,12 @@ export class CheckRepository implements CheckStore {
       new GetItemCommand({ TableName: this.table, Key: keyOf(ref), ConsistentRead: true }),
     );
     const row = out.Item;
-    if (!row || row.checkCode?.S !== checkCode || !row.receipt?.S) return undefined;
+    const text = row?.receipt?.S;
+    if (!row || row.checkCode?.S !== checkCode || !text) return undefined;
     const held = this.hold(ref);
     const by = row.reversedBy?.M;
     return {
-      ...(JSON.parse(row.receipt.S) as StoredReceipt),
+      ...this.copies.getOrCompute(text, () => JSON.parse(text) as StoredReceipt),
       status: row.status!.S as ReceiptStatus,
       ...(by ? { reversedBy: { code: by.code!.S!, number: by.number!.S! } } : {}),
       checks: Number(row.checks?.N ?? 0) + held,
