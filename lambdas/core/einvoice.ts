@@ -2,7 +2,7 @@ import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
 import type { ChargedLine } from './charge.js';
 import { BUREAU_UTC_OFFSET_MINUTES, isIsoDate } from './dates.js';
-import { formatYuan, parseYuan } from './money.js';
+import { formatYuan, parseSignedYuan } from './money.js';
 import {
   RECEIPT_CODE_PATTERN,
   RECEIPT_NUMBER_PATTERN,
@@ -246,10 +246,11 @@ function signatureOf(s: EInvoiceDocument['EInvoice']['EInvoiceSignature']['Invoi
   return { keyId: s.KeyId, algorithm: s.SignatureAlgorithm, value: s.SignatureValue };
 }
 
-const parseSignedYuan = (text: string) => {
-  const fen = parseYuan(text.replace(/^-/, ''));
+/** An amount of the XML in fen (negative on a red receipt); anything else is a schema error. */
+const amountOf = (text: string) => {
+  const fen = parseSignedYuan(text);
   if (fen === null) throw new EInvoiceError('schema', `bad amount ${text}`);
-  return text.startsWith('-') ? 0 - fen : fen;
+  return fen;
 };
 
 /** The first path where two documents differ (their derived fields against the receipt's). */
@@ -310,11 +311,11 @@ export function receiptOfEInvoice(doc: EInvoiceDocument): {
       unit: item.ItemUnit,
       quantity: Number(item.ItemQuantity),
       standard: item.ItemStd,
-      amount: parseSignedYuan(item.ItemAmount),
+      amount: amountOf(item.ItemAmount),
       fundManagement: item.ItemExt.FundManagement,
       ...(item.ItemExt.Exemption !== undefined ? { exemption: item.ItemExt.Exemption } : {}),
     })),
-    total: parseSignedYuan(Main.TotalAmount),
+    total: amountOf(Main.TotalAmount),
     handledBy: Main.HandlingPerson,
     ...(Main.Remark !== undefined ? { remark: Main.Remark } : {}),
     ...(ext.RelatedInvoiceCode !== undefined && ext.RelatedInvoiceNumber !== undefined

@@ -8,7 +8,7 @@ import type { FeeItem, ItemVersion, Standard } from './catalogue.js';
 import { MAX_QUANTITY } from './charge.js';
 import { isIsoDate, shiftDays } from './dates.js';
 import { badRequest, type Violation } from './errors.js';
-import { formatYuan, parseYuan } from './money.js';
+import { formatYuan, parseSignedYuan, parseYuan } from './money.js';
 
 const CONTROL_CHARS = /[\p{Cc}\u2028\u2029]/u;
 
@@ -269,10 +269,10 @@ export const verifyQuery = z.object({
 const signedYuan = z
   .string(decimalString)
   .refine(
-    (s) => parseYuan(s.replace(/^-/, '')) !== null,
+    (s) => parseSignedYuan(s) !== null,
     'must be an amount in yuan with at most two decimals, e.g. "-80.00"',
   )
-  .transform((s) => (s.startsWith('-') ? -parseYuan(s.slice(1))! : parseYuan(s)!))
+  .transform((s) => parseSignedYuan(s)!)
   .meta({ format: 'decimal', example: '100.00' });
 
 const auditFilters = {
