@@ -15,9 +15,9 @@ export interface SequencedEntry {
 }
 
 /**
- * The sequence, as the committing transactions wrote it: entries 0, 1, 2, ... with no gap.
- * Implementations: in memory (tests), DynamoDB (one item per index, written inside the same
- * transaction as what it records; see docs/transparency-log.md).
+ * The sequence of what the committing transactions queued: entries 0, 1, 2, ... with no gap.
+ * Implementations: in memory (tests), DynamoDB (each entry queued inside the same transaction as
+ * what it records, then given its index in a batch item; see docs/transparency-log.md).
  */
 export interface SequencedEntries {
   /** How many entries are sequenced: every index below it has an entry. */
