@@ -22,7 +22,9 @@ export interface WrittenInfo {
   author: string;
   subject: string;
   keywords: string;
+  /** Producer and creator tool. */
   producer: string;
+  /** Creation and modification date (and the XMP's metadata date). */
   date: Date;
 }
 

@@ -12,6 +12,7 @@ import {
 } from 'pdf-lib';
 import { fastDeflate, nodeDeflate } from './deflate.js';
 import { cjkFontPath } from './fonts.js';
+import type { WrittenInfo } from './info.js';
 
 /**
  * What makes a receipt's PDF a PDF/A-3b (ISO 19005-3, level B) besides its embedded fonts
@@ -36,15 +37,8 @@ const iccDeflated = () => {
   return icc;
 };
 
-export interface PdfAMetadata {
-  title: string;
-  author: string;
-  subject: string;
-  keywords: string;
-  /** Producer and creator tool. */
-  producer: string;
-  /** Creation and modification date (and the XMP's metadata date). */
-  date: Date;
+/** What the XMP metadata says: the Info dictionary's fields (info.ts), which it must repeat, and more. */
+export interface PdfAMetadata extends WrittenInfo {
   /** Seeds the document /ID: the same receipt always gets the same ID. */
   idSeed: string;
   /** The salt of the receipt's transparency log commitment, base64 (feeproof:LogSalt). */
