@@ -144,7 +144,10 @@ export interface ReceiptStore {
    * False when the receipt was completed already (by a retry or by recovery). Its PDF is in the
    * blob store by then. `alerts` (each keyed by this receipt, their month noted) are stored with it.
    */
-  complete(receipt: CompletedReceipt, alerts?: readonly (AlertDraft & { id: string; at: string })[]): Promise<boolean>;
+  complete(
+    receipt: CompletedReceipt,
+    alerts?: readonly (AlertDraft & { id: string; at: string })[],
+  ): Promise<boolean>;
   pending(limit?: number): Promise<StoredReceipt[]>;
   listByDepartment(department: string): Promise<StoredReceipt[]>;
 }

@@ -153,8 +153,9 @@ describe('faults while issuing', () => {
       const probe = failCall(Number.POSITIVE_INFINITY, 'before');
       await issue(svc, token, charge);
       const steps = probe();
-      // At least: the idempotency read, the catalogue read, taking the number, completing.
-      expect(steps).toBeGreaterThanOrEqual(4);
+      // At least: taking the number, completing (the catalogue and the year's totals come from
+      // the process's caches once read, the idempotency check is the taking transaction's).
+      expect(steps).toBeGreaterThanOrEqual(2);
       const keys: string[] = [];
       for (let step = 1; step <= steps; step++) {
         failCall(step, when);
