@@ -53,17 +53,18 @@ const CACHED_TILES = 1_024;
 
 /**
  * The log as the proof route reads it, per process: a full tile once read is kept (written
- * once and never changed: tlog-tiles serves full tiles as immutable), and the checkpoint for
- * CHECKPOINT_TTL_MS, so a proof reads only the few partial tiles at the tree's right edge
- * (small files, or objects, read as they are served). A receipt not in the held checkpoint
- * reads the latest (`latestCheckpoint`): "not yet" is never answered from a stale one.
+ * once and never changed: tlog-tiles serves full tiles as immutable), the checkpoint for
+ * CHECKPOINT_TTL_MS, and the partial tiles at the tree's right edge (which a full tile
+ * replaces as the log grows) as long as that checkpoint, so a proof reads nothing in the steady
+ * state. A receipt not in the held checkpoint reads the latest (`latestCheckpoint`): "not yet"
+ * is never answered from a stale one.
  */
 export function cachedProofReader(store: LogTileReader, now: () => number = Date.now): ProofReader {
   const fullTiles = new BoundedCache<string, Uint8Array>(CACHED_TILES);
-  let held: { at: number; head: Promise<TreeHead | null> } | undefined;
+  let held: { at: number; head: Promise<TreeHead | null>; partialTiles: Map<string, Uint8Array> } | undefined;
   const latestCheckpoint = () => {
     const head = store.readCheckpoint();
-    held = { at: now(), head };
+    held = { at: now(), head, partialTiles: new Map() };
     head.catch(() => {
       held = undefined; // a failed read is not kept
     });
@@ -73,12 +74,12 @@ export function cachedProofReader(store: LogTileReader, now: () => number = Date
     latestCheckpoint,
     readCheckpoint: () => (held && now() - held.at < CHECKPOINT_TTL_MS ? held.head : latestCheckpoint()),
     readTile: async (tile) => {
-      if (tile.width !== TILE_WIDTH) return store.readTile(tile);
+      const kept = tile.width === TILE_WIDTH ? fullTiles : held?.partialTiles;
       const key = tilePath(tile);
-      const kept = fullTiles.get(key);
-      if (kept) return kept;
+      const hit = kept?.get(key);
+      if (hit) return hit;
       const bytes = await store.readTile(tile);
-      if (bytes) fullTiles.set(key, bytes);
+      if (bytes) kept?.set(key, bytes);
       return bytes;
     },
   };
