@@ -1,18 +1,9 @@
-/**
- * The exports bucket (issue 14, lib/exports-bucket.ts): not the receipts bucket, files expire
- * within days and unfinished uploads within one, no public access, TLS only, encrypted, access
- * logged; only the audit function may write or read it, and it alone may invoke itself (the
- * asynchronous invocation that runs an export job) and write export job rows.
- */
-import { type CfnElement, Stack } from 'aws-cdk-lib';
-import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_KEY_PREFIX } from '../../lambdas/adapters/dynamo/keys.js';
 import { ENV } from '../../lib/config.js';
 import { EXPORT_EXPIRY_DAYS, EXPORTS_PREFIX } from '../../lib/exports-bucket.js';
 import { EXPORT_KEY_PATTERN } from '../../lib/functions.js';
 import {
-  allStatements,
   asArray,
   type Built,
   buildStack,
@@ -20,31 +11,25 @@ import {
   functionOf,
   functionResource,
   type Json,
-  policyRoles,
+  logicalId,
   resources,
+  roleAllows,
 } from './support.js';
 
 let built: Built;
-const id = (c: IConstruct): string => Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
 
 beforeAll(() => {
   built = buildStack();
 }, 120_000);
 
 /** Every Allow statement of the policies attached to a function's role. */
-function statementsOf(name: (typeof FUNCTION_NAMES)[number]): Json[] {
-  const role = id(functionOf(built, name).role!);
-  const policies = resources(built.template, 'AWS::IAM::Policy');
-  return allStatements(built.template)
-    .filter(({ resource }) => policies[resource] && policyRoles(policies[resource]!).includes(role))
-    .map(({ statement }) => statement)
-    .filter((s) => s.Effect === 'Allow');
-}
+const statementsOf = (name: (typeof FUNCTION_NAMES)[number]): Json[] =>
+  roleAllows(built, logicalId(functionOf(built, name).role!));
 
 describe('exports bucket', () => {
   it('is its own bucket: no Object Lock, expiring files, blocked public access, SSE, TLS only, logged', () => {
-    const bucketId = id(built.stack.exports.bucket);
-    expect(bucketId).not.toBe(id(built.stack.receiptPdfs.bucket));
+    const bucketId = logicalId(built.stack.exports.bucket);
+    expect(bucketId).not.toBe(logicalId(built.stack.receiptPdfs.bucket));
     const { Properties: p } = resources(built.template, 'AWS::S3::Bucket')[bucketId]!;
     expect(p.ObjectLockEnabled).toBeUndefined();
     expect(p.LifecycleConfiguration.Rules).toEqual([
@@ -78,7 +63,7 @@ describe('exports bucket', () => {
   });
 
   it('is written and read by the audit function alone, under exports/ only, never deleted', () => {
-    const bucketId = id(built.stack.exports.bucket);
+    const bucketId = logicalId(built.stack.exports.bucket);
     for (const name of FUNCTION_NAMES) {
       const actions = statementsOf(name)
         .filter((s) => JSON.stringify(s.Resource).includes(`"${bucketId}"`))
@@ -95,7 +80,7 @@ describe('exports bucket', () => {
   });
 
   it('lets the audit function invoke itself and nothing else; no other function invokes', () => {
-    const auditId = id(functionOf(built, 'audit'));
+    const auditId = logicalId(functionOf(built, 'audit'));
     for (const name of FUNCTION_NAMES) {
       const invokes = statementsOf(name).filter((s) =>
         asArray<string>(s.Action).some((a) => a.startsWith('lambda:')),
@@ -115,7 +100,7 @@ describe('exports bucket', () => {
 
   it('lets the audit function put and update export job rows only (EXPORT#), besides its events and alerts', () => {
     expect(EXPORT_KEY_PATTERN).toBe(`${EXPORT_KEY_PREFIX}*`);
-    const ledgerId = id(built.stack.tables.table('ledger'));
+    const ledgerId = logicalId(built.stack.tables.table('ledger'));
     const writes = statementsOf('audit').filter(
       (s) =>
         JSON.stringify(s.Resource).includes(`"${ledgerId}"`) &&

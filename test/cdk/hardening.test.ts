@@ -6,9 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checksKey, receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { isPublic, ROUTE_GROUPS, ROUTES, routeKey } from '../../lambdas/runtime/routes.js';
@@ -33,6 +31,7 @@ import {
   type Built,
   buildStack,
   type Json,
+  logicalId,
   policyRoles,
   refId,
   resources,
@@ -51,11 +50,10 @@ beforeAll(() => {
   built = buildStack();
 }, 120_000);
 
-const logicalId = (b: Built, c: IConstruct) => b.stack.getLogicalId(c.node.defaultChild as CfnElement);
 const fnOf = (b: Built, name: FunctionName) =>
   name === RECOVERY ? b.stack.functions.recovery : b.stack.functions.byGroup.get(name)!;
 const fnProps = (b: Built, name: FunctionName) =>
-  resources(b.template, 'AWS::Lambda::Function')[logicalId(b, fnOf(b, name))]!.Properties;
+  resources(b.template, 'AWS::Lambda::Function')[logicalId(fnOf(b, name))]!.Properties;
 const alarms = (b: Built) => resources(b.template, 'AWS::CloudWatch::Alarm');
 const warnings = (b: Built, pattern: string) =>
   Annotations.fromStack(b.stack).findWarning('*', Match.stringLikeRegexp(pattern));
@@ -74,7 +72,7 @@ describe('1. someone is paged', () => {
       }),
     );
     built.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      Topics: [{ Ref: logicalId(built, topic) }],
+      Topics: [{ Ref: logicalId(topic) }],
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -84,7 +82,7 @@ describe('1. someone is paged', () => {
   });
 
   it('sends every alarm (and its recovery) to the topic', () => {
-    const topic = logicalId(built, built.stack.observability.topic);
+    const topic = logicalId(built.stack.observability.topic);
     const all = Object.values(alarms(built));
     expect(all.length).toBeGreaterThan(30);
     for (const a of all) {
@@ -102,20 +100,20 @@ describe('1. someone is paged', () => {
       ['email', 'finance-it@example.cn'],
       ['email', 'oncall@example.cn'],
     ]);
-    for (const s of subs) expect(refId(s.TopicArn)).toBe(logicalId(paged, paged.stack.observability.topic));
+    for (const s of subs) expect(refId(s.TopicArn)).toBe(logicalId(paged.stack.observability.topic));
   });
 
   it('also notifies an existing topic when alarmTopicArn is given', () => {
     const arn = 'arn:aws:sns:us-east-1:123456789012:oncall';
     const b = buildStack({ props: { alarmTopicArn: arn } });
     expect(warnings(b, 'NOBODY IS PAGED')).toHaveLength(0);
-    const topic = logicalId(b, b.stack.observability.topic);
+    const topic = logicalId(b.stack.observability.topic);
     for (const a of Object.values(alarms(b)))
       expect(a.Properties.AlarmActions).toEqual([{ Ref: topic }, arn]);
   });
 
   it.each(TABLES.map((t) => t.id))('%s table: alarms on throttled requests and system errors', (table) => {
-    const tableId = logicalId(built, built.stack.tables.table(table));
+    const tableId = logicalId(built.stack.tables.table(table));
     for (const metric of ['ThrottledRequests', 'SystemErrors']) {
       const found = Object.values(alarms(built)).filter((a) => {
         const metrics = JSON.stringify(a.Properties.Metrics ?? []);
@@ -126,7 +124,7 @@ describe('1. someone is paged', () => {
   });
 
   it('alarms when the recovery job stops running: a heartbeat from its summary, missing data breaching', () => {
-    const recoveryLogs = logicalId(built, built.stack.functions.recovery.logGroup);
+    const recoveryLogs = logicalId(built.stack.functions.recovery.logGroup);
     built.template.hasResourceProperties('AWS::Logs::MetricFilter', {
       LogGroupName: { Ref: recoveryLogs },
       FilterPattern: '{ $.message = "recovery finished" }',
@@ -144,7 +142,7 @@ describe('1. someone is paged', () => {
 
   it('alarms on receipts pending past the stuck threshold (the count in the recovery summary)', () => {
     built.template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      LogGroupName: { Ref: logicalId(built, built.stack.functions.recovery.logGroup) },
+      LogGroupName: { Ref: logicalId(built.stack.functions.recovery.logGroup) },
       FilterPattern: '{ ($.message = "recovery finished") && ($.stuck > 0) }',
       MetricTransformations: [Match.objectLike({ MetricName: 'ReceiptsStuck', MetricValue: '$.stuck' })],
     });
@@ -160,7 +158,7 @@ describe('1. someone is paged', () => {
       Namespace: 'AWS/Lambda',
       MetricName: 'Duration',
       ExtendedStatistic: 'p99',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(built, fnOf(built, name)) } }],
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(fnOf(built, name)) } }],
       Threshold: FUNCTION_SPECS[name].latencyP99.toMilliseconds(),
     });
   });
@@ -193,11 +191,11 @@ describe('1. someone is paged', () => {
   });
 
   it('sends failed scheduled recovery invocations to an encrypted dead-letter queue, with an alarm', () => {
-    const queue = logicalId(built, built.stack.functions.recoveryDeadLetters);
+    const queue = logicalId(built.stack.functions.recoveryDeadLetters);
     const q = resources(built.template, 'AWS::SQS::Queue')[queue]!;
     expect(q.Properties.SqsManagedSseEnabled).toBe(true);
     built.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: { Ref: logicalId(built, built.stack.functions.recovery) },
+      FunctionName: { Ref: logicalId(built.stack.functions.recovery) },
       MaximumRetryAttempts: 2,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
     });
@@ -261,7 +259,7 @@ describe('2. keys and history cannot be quietly changed', () => {
     expect(
       Object.keys(resources(b.template, 'AWS::IAM::Role')).some((id) => id.startsWith('KeyAdminRole')),
     ).toBe(false);
-    const key = resources(b.template, 'AWS::KMS::Key')[logicalId(b, b.stack.signingKey.key)]!;
+    const key = resources(b.template, 'AWS::KMS::Key')[logicalId(b.stack.signingKey.key)]!;
     expect(key.Properties.KeyPolicy.Statement).toContainEqual(
       expect.objectContaining({
         Effect: 'Deny',
@@ -275,7 +273,7 @@ describe('2. keys and history cannot be quietly changed', () => {
     expect(SIGN_CONDITIONS).toEqual({
       StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' },
     });
-    const key = keys(built)[logicalId(built, built.stack.signingKey.key)]!;
+    const key = keys(built)[logicalId(built.stack.signingKey.key)]!;
     const signing = (key.Properties.KeyPolicy.Statement as Json[]).filter((s) =>
       asArray(s.Action).includes('kms:Sign'),
     );
@@ -286,8 +284,8 @@ describe('2. keys and history cannot be quietly changed', () => {
   it.each(FUNCTION_NAMES.filter((n) => FUNCTION_SPECS[n].tables[EVENTS_TABLE] !== undefined))(
     '%s: may never update an event row of the ledger (IAM deny)',
     (name) => {
-      const role = logicalId(built, fnOf(built, name).role!);
-      const ledger = logicalId(built, built.stack.tables.table(EVENTS_TABLE));
+      const role = logicalId(fnOf(built, name).role!);
+      const ledger = logicalId(built.stack.tables.table(EVENTS_TABLE));
       const policies = resources(built.template, 'AWS::IAM::Policy');
       const writes = FUNCTION_SPECS[name].tables[EVENTS_TABLE] !== 'read';
       const denies = allStatements(built.template).filter(
@@ -311,8 +309,8 @@ describe('2. keys and history cannot be quietly changed', () => {
   );
 
   it('verify (anonymous callers reach it): GetItem on the receipts table, PartiQL UPDATE of check rows alone', () => {
-    const role = logicalId(built, fnOf(built, 'verify').role!);
-    const receipts = logicalId(built, built.stack.tables.table('receipts'));
+    const role = logicalId(fnOf(built, 'verify').role!);
+    const receipts = logicalId(built.stack.tables.table('receipts'));
     const policies = resources(built.template, 'AWS::IAM::Policy');
     const onReceipts = allStatements(built.template).filter(
       ({ resource, statement }) =>
@@ -363,7 +361,7 @@ describe('2. keys and history cannot be quietly changed', () => {
     });
     const [selection] = Object.values(resources(built.template, 'AWS::Backup::BackupSelection'));
     expect(selection!.Properties.BackupSelection.Resources.map((r: Json) => refId(r)).sort()).toEqual(
-      TABLES.map((t) => logicalId(built, built.stack.tables.table(t.id))).sort(),
+      TABLES.map((t) => logicalId(built.stack.tables.table(t.id))).sort(),
     );
   });
 
@@ -568,7 +566,7 @@ describe('4. the edge is fenced', () => {
       ),
     );
     const routeIds = Object.keys(resources(built.template, 'AWS::ApiGatewayV2::Route'));
-    const dependsOn = (built.template.toJSON().Resources as Json)[logicalId(built, built.stack.api.stage)]
+    const dependsOn = (built.template.toJSON().Resources as Json)[logicalId(built.stack.api.stage)]
       .DependsOn as string[];
     expect(routeIds.every((r) => dependsOn.includes(r))).toBe(true);
   });
@@ -647,7 +645,7 @@ describe('6. smaller', () => {
   });
 
   it('versions the log bucket and drops X-XSS-Protection', () => {
-    const logBucket = logicalId(built, built.stack.web.logBucket);
+    const logBucket = logicalId(built.stack.web.logBucket);
     expect(
       resources(built.template, 'AWS::S3::Bucket')[logBucket]!.Properties.VersioningConfiguration,
     ).toEqual({

@@ -1,15 +1,7 @@
-/**
- * The business metrics the functions write are the ones the stack's dashboard graphs. Each
- * function gets the metrics' namespace and service from the stack (POWERTOOLS_* variables);
- * run with exactly that environment, in Lambda, every metric the handlers emit
- * (lambdas/adapters/metrics.ts) comes out as an EMF line whose namespace, name and
- * dimensions are a metric of the dashboard (lib/observability.ts).
- */
-import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { METRIC_NAMES } from '../../lambdas/adapters/metrics.js';
 import { BUSINESS_METRICS } from '../../lib/observability.js';
-import { type Built, buildStack, FUNCTION_NAMES, type Json, resources } from './support.js';
+import { type Built, buildStack, FUNCTION_NAMES, type Json, logicalId, resources } from './support.js';
 
 const POWERTOOLS = ['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME'];
 const CLEARED = [...POWERTOOLS, 'FEEPROOF_LOG_LEVEL', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_DISABLED'];
@@ -34,8 +26,7 @@ beforeAll(() => {
   const fns = resources(built.template, 'AWS::Lambda::Function');
   environments = new Map(
     built.stack.functions.all.map(([name, fn]) => {
-      const id = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
-      return [name, fns[id]!.Properties.Environment.Variables];
+      return [name, fns[logicalId(fn)]!.Properties.Environment.Variables];
     }),
   );
   const [dashboard] = Object.values(resources(built.template, 'AWS::CloudWatch::Dashboard'));

@@ -1,12 +1,3 @@
-/**
- * Issue 15's functions in the stack, least privilege: the public statistics function reads the
- * running totals' rows and nothing else (no write, no other table, LeadingKeys STATS#); the
- * complaints function reads only the public check rows of receipts and writes only complaint,
- * event and alert rows of the ledger. The settings of issue 15 reach the functions that read
- * them; the address counters' HMAC key is a generated secret; the ledger has a TTL attribute.
- */
-import type { CfnElement } from 'aws-cdk-lib';
-import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   checksKey,
@@ -33,6 +24,7 @@ import {
   functionOf,
   functionResource,
   type Json,
+  logicalId,
   policyRoles,
   resources,
 } from './support.js';
@@ -41,8 +33,6 @@ let built: Built;
 beforeAll(() => {
   built = buildStack();
 });
-
-const logicalId = (c: IConstruct) => built.stack.getLogicalId(c.node.defaultChild as CfnElement);
 
 /** The statements of a function's role that name a table (or one of its indexes). */
 function tableStatements(name: 'stats' | 'complaints', table: 'ledger' | 'receipts' | 'catalogue'): Json[] {

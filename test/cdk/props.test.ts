@@ -5,10 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambdas/runtime/config.js';
 import { ROUTE_GROUPS } from '../../lambdas/runtime/routes.js';
@@ -19,6 +16,8 @@ import {
   FUNCTION_NAMES,
   functionId,
   functionResource,
+  logicalId,
+  nagFindings,
   refId,
   resources,
 } from './support.js';
@@ -40,12 +39,6 @@ const CUSTOM: FeeproofStackProps = {
   alarmTopicArn: 'arn:aws:sns:cn-north-1:123456789012:feeproof-alarms',
 };
 
-function nagFindings(built: Built): string[] {
-  return new AwsSolutionsChecks()
-    .validateScope(built.app)
-    .violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
-}
-
 describe('custom settings', () => {
   let built: Built;
   let emptyWeb: string;
@@ -57,9 +50,7 @@ describe('custom settings', () => {
   it('passes the settings to every function', () => {
     // Every function of the route groups and the recovery job; not the transparency log's
     // integrator, which needs none of these (lib/transparency-log.ts).
-    const integrator = built.stack.getLogicalId(
-      built.stack.transparencyLog.integrator.node.defaultChild as CfnElement,
-    );
+    const integrator = logicalId(built.stack.transparencyLog.integrator);
     const functions = Object.entries(resources(built.template, 'AWS::Lambda::Function'))
       .filter(([id]) => id !== integrator)
       .map(([, f]) => f);
@@ -117,7 +108,7 @@ describe('custom settings', () => {
   it("notifies the stack's alarm topic and the given one", () => {
     const alarms = Object.values(resources(built.template, 'AWS::CloudWatch::Alarm'));
     expect(alarms.length).toBeGreaterThan(0);
-    const topic = built.stack.getLogicalId(built.stack.observability.topic.node.defaultChild as CfnElement);
+    const topic = logicalId(built.stack.observability.topic);
     for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topic }, CUSTOM.alarmTopicArn]);
   });
 
@@ -142,13 +133,12 @@ describe('signing key rotation (signingKeyGeneration: 2)', () => {
     original = buildStack();
     rotated = buildStack({ props: { signingKeyGeneration: 2 } });
   });
-  const logicalId = (b: Built, c: IConstruct) => b.stack.getLogicalId(c.node.defaultChild as CfnElement);
 
   it('keeps the first key where it was: same logical id, retained, now disabled and without signers', () => {
     const [old] = rotated.stack.signingKey.retired;
     expect(rotated.stack.signingKey.retired).toHaveLength(1);
-    expect(logicalId(rotated, old!)).toBe(logicalId(original, original.stack.signingKey.key));
-    const key = resources(rotated.template, 'AWS::KMS::Key')[logicalId(rotated, old!)]!;
+    expect(logicalId(old!)).toBe(logicalId(original.stack.signingKey.key));
+    const key = resources(rotated.template, 'AWS::KMS::Key')[logicalId(old!)]!;
     expect(key.Properties).toMatchObject({
       KeySpec: 'ECC_NIST_P256',
       KeyUsage: 'SIGN_VERIFY',
@@ -162,8 +152,8 @@ describe('signing key rotation (signingKeyGeneration: 2)', () => {
   });
 
   it('signs with the new key only', () => {
-    const current = logicalId(rotated, rotated.stack.signingKey.key);
-    const old = logicalId(rotated, rotated.stack.signingKey.retired[0]!);
+    const current = logicalId(rotated.stack.signingKey.key);
+    const old = logicalId(rotated.stack.signingKey.retired[0]!);
     expect(current).not.toBe(old);
     const key = resources(rotated.template, 'AWS::KMS::Key')[current]!;
     expect(key.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
@@ -178,7 +168,7 @@ describe('signing key rotation (signingKeyGeneration: 2)', () => {
     for (const id of carrying)
       expect(fns[id]!.Properties.Environment.Variables[ENV.kmsKeyId]).toEqual({ Ref: current });
     // (Not the transparency log key's own signer: test/cdk/transparency-log.test.ts.)
-    const logKey = logicalId(rotated, rotated.stack.transparencyLog.key);
+    const logKey = logicalId(rotated.stack.transparencyLog.key);
     const signing = Object.values(resources(rotated.template, 'AWS::IAM::Policy')).flatMap((p) =>
       p.Properties.PolicyDocument.Statement.filter(
         (st: { Action: string | string[]; Resource: unknown }) =>

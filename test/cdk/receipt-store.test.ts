@@ -1,10 +1,3 @@
-/**
- * The receipts bucket (lib/receipt-store.ts): Object Lock in compliance mode with the stack's
- * retention, versioning, SSE-KMS with its own key used through S3 only, no public access, TLS
- * only, access logs; and exactly the functions that need PDFs may reach them.
- */
-import { type CfnElement, Stack } from 'aws-cdk-lib';
-import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lib/config.js';
 import { FUNCTION_SPECS, type FunctionName, RECOVERY } from '../../lib/functions.js';
@@ -16,14 +9,15 @@ import {
   FUNCTION_NAMES,
   functionOf,
   type Json,
+  logicalId,
   policyRoles,
   refId,
   resources,
 } from './support.js';
 
 let built: Built;
-const id = (c: IConstruct): string => Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
-const bucketOf = (b: Built) => resources(b.template, 'AWS::S3::Bucket')[id(b.stack.receiptPdfs.bucket)]!;
+const bucketOf = (b: Built) =>
+  resources(b.template, 'AWS::S3::Bucket')[logicalId(b.stack.receiptPdfs.bucket)]!;
 
 beforeAll(() => {
   built = buildStack();
@@ -35,11 +29,11 @@ const namesBucket = (resource: Json, bucketId: string): boolean =>
 
 /** The S3 actions each function's role is allowed on the receipts bucket, by function. */
 function s3ActionsByFunction(b: Built): Record<string, string[]> {
-  const bucketId = id(b.stack.receiptPdfs.bucket);
+  const bucketId = logicalId(b.stack.receiptPdfs.bucket);
   const policies = resources(b.template, 'AWS::IAM::Policy');
   const out: Record<string, string[]> = {};
   for (const name of FUNCTION_NAMES) {
-    const role = id(functionOf(b, name).role!);
+    const role = logicalId(functionOf(b, name).role!);
     const actions = Object.values(policies)
       .filter((p) => policyRoles(p).includes(role))
       .flatMap((p) => asArray<Json>(p.Properties.PolicyDocument.Statement))
@@ -77,7 +71,7 @@ describe('receipts bucket', () => {
     const { Properties: p } = bucketOf(built);
     const rule = p.BucketEncryption.ServerSideEncryptionConfiguration[0];
     expect(rule.ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
-    const keyId = id(built.stack.receiptPdfs.key);
+    const keyId = logicalId(built.stack.receiptPdfs.key);
     expect(refId(rule.ServerSideEncryptionByDefault.KMSMasterKeyID)).toBe(keyId);
     expect(rule.BucketKeyEnabled).toBe(true);
     const key = resources(built.template, 'AWS::KMS::Key')[keyId]!;
@@ -99,11 +93,11 @@ describe('receipts bucket', () => {
       RestrictPublicBuckets: true,
     });
     expect(refId(bucket.Properties.LoggingConfiguration.DestinationBucketName)).toBe(
-      id(built.stack.web.logBucket),
+      logicalId(built.stack.web.logBucket),
     );
     expect(bucket.Properties.LoggingConfiguration.LogFilePrefix).toBe('s3-receipts/');
     expect(bucket.DeletionPolicy).toBe('Retain');
-    const bucketId = id(built.stack.receiptPdfs.bucket);
+    const bucketId = logicalId(built.stack.receiptPdfs.bucket);
     const tlsOnly = allStatements(built.template).filter(
       ({ statement: s }) =>
         s.Effect === 'Deny' &&
@@ -133,7 +127,7 @@ describe('who reaches the PDFs', () => {
   });
 
   it('only under receipts/, and nobody may delete, change retention or bypass the lock', () => {
-    const bucketId = id(built.stack.receiptPdfs.bucket);
+    const bucketId = logicalId(built.stack.receiptPdfs.bucket);
     const statements = allStatements(built.template).filter(
       ({ statement: s }) => s.Effect === 'Allow' && namesBucket(s.Resource, bucketId),
     );
@@ -151,9 +145,9 @@ describe('who reaches the PDFs', () => {
   });
 
   it('tells exactly those functions the bucket name', () => {
-    const bucketId = id(built.stack.receiptPdfs.bucket);
+    const bucketId = logicalId(built.stack.receiptPdfs.bucket);
     for (const name of FUNCTION_NAMES) {
-      const fn = resources(built.template, 'AWS::Lambda::Function')[id(functionOf(built, name))]!;
+      const fn = resources(built.template, 'AWS::Lambda::Function')[logicalId(functionOf(built, name))]!;
       const value = fn.Properties.Environment.Variables[ENV.receiptsBucket];
       expect(value ? refId(value) : undefined, name).toBe(
         FUNCTION_SPECS[name].receiptPdfs ? bucketId : undefined,

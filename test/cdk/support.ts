@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { ROUTE_GROUPS } from '../../lambdas/runtime/routes.js';
 import type { FeeproofStackProps } from '../../lib/config.js';
@@ -59,6 +60,13 @@ export function functionOf(built: Built, name: StackFunctionName) {
         : built.stack.functions.byGroup.get(name);
   if (!fn) throw new Error(`the stack has no function ${name}`);
   return fn;
+}
+
+/** cdk-nag's AwsSolutions findings not acknowledged in the app (cdk-nag 3 reports through policy validation). */
+export function nagFindings(built: Built): string[] {
+  return new AwsSolutionsChecks()
+    .validateScope(built.app)
+    .violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
 }
 
 /** A construct's logical id in its stack's template (of its default child: the resource). */
@@ -121,6 +129,15 @@ export function allStatements(template: Template): { resource: string; statement
     }
   }
   return out;
+}
+
+/** The Allow statements of the IAM policies attached to a role (by logical id). */
+export function roleAllows(built: Built, roleId: string): Json[] {
+  const policies = resources(built.template, 'AWS::IAM::Policy');
+  return allStatements(built.template)
+    .filter(({ resource }) => policies[resource] && policyRoles(policies[resource]!).includes(roleId))
+    .map(({ statement }) => statement)
+    .filter((s) => s.Effect === 'Allow');
 }
 
 /** The logical ids of the roles an IAM policy is attached to. */
