@@ -71,10 +71,12 @@ export class DirectoryTileStore implements TileStore {
   /** The highest generation: from the hint, then probing forward (the hint may lag after a crash). */
   private async latestGeneration(): Promise<number> {
     const hintPath = join(this.heads, 'latest');
-    let g = Number((await readText(hintPath)) ?? 0) || 0;
+    const hint = Number((await readText(hintPath)) ?? 0) || 0;
+    let g = hint;
     while ((await readOrNull(this.headPath(g + 1))) !== null) g++;
     if (g > 0 && (await readOrNull(this.headPath(g))) === null) g = 0; // a hint from another directory
-    await replaceFile(hintPath, Buffer.from(String(g))).catch(() => undefined);
+    // Rewritten (with its fsync) only when it lagged: readers of an unchanged log write nothing.
+    if (g !== hint) await replaceFile(hintPath, Buffer.from(String(g))).catch(() => undefined);
     return g;
   }
 }
