@@ -92,7 +92,13 @@ export async function signPdfRevisions(
   const [first, ...rest] = specs;
   const firstReserved = reserveFor(first!);
   addSignatureField(doc, firstReserved, first!);
-  let bytes = await doc.save({ useObjectStreams: false, addDefaultPage: false });
+  // pdf-lib yields a setTimeout(0) (at least 1 ms idle) every 50 objects by default; a receipt
+  // is one short synchronous write.
+  let bytes = await doc.save({
+    useObjectStreams: false,
+    addDefaultPage: false,
+    objectsPerTick: Number.POSITIVE_INFINITY,
+  });
   bytes = await signPlaceholder(bytes, firstReserved, first!);
   for (const spec of rest) {
     const reserved = reserveFor(spec);
