@@ -127,6 +127,19 @@ describe('proofs from tiles', () => {
       { numRuns: 60 },
     );
   });
+
+  it('reuses a subtree hashed from a tile only for that same tile', () => {
+    const leaves = Array.from({ length: 256 }, (_, i) => leafHash(new TextEncoder().encode(String(i))));
+    const other = leaves.map((h, i) => (i === 5 ? leafHash(new TextEncoder().encode('altered')) : h));
+    const first = tilesOf(leaves).get('0/0')!;
+    const second = tilesOf(other).get('0/0')!;
+    // Level 7, node 0: the root of the tile's first 128 hashes, hashed from 128 of them.
+    const node = (tile: Uint8Array) => nodeReaderFromTiles(256, () => tile)(7, 0);
+    expect(node(first)).toEqual(rootFromLeafHashes(leaves.slice(0, 128)));
+    expect(node(first)).toEqual(rootFromLeafHashes(leaves.slice(0, 128))); // held
+    expect(node(second)).toEqual(rootFromLeafHashes(other.slice(0, 128)));
+    expect(node(second)).not.toEqual(node(first));
+  });
 });
 
 describe('entry bundles and entries', () => {
