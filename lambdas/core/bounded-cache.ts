@@ -25,3 +25,40 @@ export class BoundedCache<K, V> {
     return value;
   }
 }
+
+/**
+ * A per-process map whose entries expire `ttlMs` after they were set, holding at most
+ * `maxEntries` (the one set longest ago is dropped first): for reads that may be a few seconds
+ * stale (the catalogue a charge is checked against, the year totals of the alert rules).
+ */
+export class ExpiringCache<K, V> {
+  /** In the order they were set: the Map's insertion order is the age order. */
+  private readonly entries = new Map<K, { at: number; value: V }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** The value set less than `ttlMs` ago, if any. */
+  get(key: K): V | undefined {
+    const entry = this.entries.get(key);
+    return entry && this.now() - entry.at < this.ttlMs ? entry.value : undefined;
+  }
+
+  set(key: K, value: V): void {
+    this.entries.delete(key); // re-inserted last
+    this.entries.set(key, { at: this.now(), value });
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  /** Forgets `key` if it still holds `value` (a read that failed, or found nothing to keep). */
+  forget(key: K, value: V): void {
+    if (this.entries.get(key)?.value === value) this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedCache } from '../../lambdas/core/bounded-cache.js';
+import { BoundedCache, ExpiringCache } from '../../lambdas/core/bounded-cache.js';
 
 describe('BoundedCache', () => {
   it('computes a key once and answers it from memory after', () => {
@@ -36,5 +36,41 @@ describe('BoundedCache', () => {
       }),
     ).toThrow('unparseable');
     expect(cache.getOrCompute('bad', () => 1)).toBe(1);
+  });
+});
+
+describe('ExpiringCache', () => {
+  it('answers a value until its time is up, then nothing until it is set again', () => {
+    let clock = 0;
+    const cache = new ExpiringCache<string, string>(100, 10, () => clock);
+    cache.set('a', 'first');
+    clock = 99;
+    expect(cache.get('a')).toBe('first');
+    clock = 100;
+    expect(cache.get('a')).toBeUndefined();
+    cache.set('a', 'second');
+    clock = 150;
+    expect(cache.get('a')).toBe('second');
+  });
+
+  it('drops the entry set longest ago past its bound, counting a set again as new', () => {
+    const cache = new ExpiringCache<number, number>(1_000, 2, () => 0);
+    cache.set(1, 10);
+    cache.set(2, 20);
+    cache.set(1, 11); // now the newest
+    cache.set(3, 30);
+    expect([cache.get(1), cache.get(2), cache.get(3)]).toEqual([11, undefined, 30]);
+  });
+
+  it('forgets a key only while it still holds the value named', () => {
+    const cache = new ExpiringCache<string, object>(1_000, 10, () => 0);
+    const stale = {};
+    const fresh = {};
+    cache.set('k', stale);
+    cache.set('k', fresh);
+    cache.forget('k', stale); // a read that failed after a newer one was set
+    expect(cache.get('k')).toBe(fresh);
+    cache.forget('k', fresh);
+    expect(cache.get('k')).toBeUndefined();
   });
 });

@@ -8,6 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AlertDraft } from '../../core/alerts.js';
+import { ExpiringCache } from '../../core/bounded-cache.js';
 import { dateInZone } from '../../core/dates.js';
 import type { LedgerEvent, StoredReceipt } from '../../core/ports.js';
 import type { Totals, TotalsRow } from '../../core/totals.js';
@@ -87,8 +88,14 @@ const QUERY_ROWS = 200;
 export class AuditRepository {
   /** Months this process has noted in a listing's months row (it never forgets one). */
   private readonly noted = new Set<string>();
-  /** Year totals rows read for the alert rules, by year#key, and when. */
-  private readonly heldTotals = new Map<string, { at: number; totals: Totals }>();
+  /**
+   * Year totals rows read for the alert rules, by `year#key`, in a holder to which the receipts
+   * this process issues are added.
+   */
+  private readonly heldTotals = new ExpiringCache<string, { totals: Totals }>(
+    ITEM_TOTALS_TTL_MS,
+    HELD_TOTALS,
+  );
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -332,12 +339,11 @@ export class AuditRepository {
    * out (which an average over the year hardly feels); the others are read, one request.
    */
   async recentYearTotals(own: readonly TotalsRow[]): Promise<Map<string, Totals>> {
-    const now = performance.now();
     const found = new Map<string, Totals>();
     const missing: TotalsRow[] = [];
     for (const row of mergeTotals(own)) {
       const held = this.heldTotals.get(`${row.day}#${row.key}`);
-      if (held && now - held.at < ITEM_TOTALS_TTL_MS) {
+      if (held) {
         held.totals = addTotals(held.totals, row);
         found.set(row.key, held.totals);
       } else missing.push(row);
@@ -349,9 +355,7 @@ export class AuditRepository {
       missing.map((r) => r.key),
     )) {
       found.set(key, totals);
-      this.heldTotals.delete(`${year}#${key}`); // re-inserted last: the Map's order is the age order
-      this.heldTotals.set(`${year}#${key}`, { at: now, totals });
-      if (this.heldTotals.size > HELD_TOTALS) this.heldTotals.delete(this.heldTotals.keys().next().value!);
+      this.heldTotals.set(`${year}#${key}`, { totals });
     }
     return found;
   }

@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type QueryCommandInput, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ExpiringCache } from '../../core/bounded-cache.js';
 import type { ItemVersion } from '../../core/catalogue.js';
 import { conflict } from '../../core/errors.js';
 import type { LedgerEvent } from '../../core/ports.js';
@@ -40,7 +41,10 @@ const CHARGE_CATALOGUE_CODES = 2_000;
 
 export class CatalogueRepository {
   /** Version lists for the charge check, by code: the read (shared by concurrent charges) and when it began. */
-  private readonly forCharges = new Map<string, { at: number; versions: Promise<ItemVersion[]> }>();
+  private readonly forCharges = new ExpiringCache<string, Promise<ItemVersion[]>>(
+    CHARGE_CATALOGUE_TTL_MS,
+    CHARGE_CATALOGUE_CODES,
+  );
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -80,20 +84,13 @@ export class CatalogueRepository {
    */
   async versionsForCharge(codes: Iterable<string>): Promise<Map<string, ItemVersion[]>> {
     const unique = [...new Set(codes)];
-    const now = performance.now();
     const lists = await Promise.all(
       unique.map((code) => {
         const held = this.forCharges.get(code);
-        if (held && now - held.at < CHARGE_CATALOGUE_TTL_MS) return held.versions;
+        if (held) return held;
         const versions = this.versionsOf(code);
-        const entry = { at: now, versions };
-        this.forCharges.delete(code); // re-inserted last: the Map's order is the age order
-        this.forCharges.set(code, entry);
-        if (this.forCharges.size > CHARGE_CATALOGUE_CODES)
-          this.forCharges.delete(this.forCharges.keys().next().value!);
-        const forget = () => {
-          if (this.forCharges.get(code) === entry) this.forCharges.delete(code);
-        };
+        this.forCharges.set(code, versions);
+        const forget = () => this.forCharges.forget(code, versions);
         versions.then((list) => list.length === 0 && forget(), forget);
         return versions;
       }),
