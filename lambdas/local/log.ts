@@ -12,6 +12,7 @@ import {
 import { type LogDeps, type LogRun, logSigner, runLog } from '../app/transparency-log.js';
 import { HASH_SIZE } from '../core/tlog/hash.js';
 import { decodeBundle, encodeBundle, parseTilePath, TILE_WIDTH } from '../core/tlog/tiles.js';
+import { logConfig } from '../runtime/config.js';
 
 /**
  * The local transparency log (docs/transparency-log.md): the primary process sequences the
@@ -19,15 +20,13 @@ import { decodeBundle, encodeBundle, parseTilePath, TILE_WIDTH } from '../core/t
  * `<data>/log` every couple of seconds; every server process serves that directory at /log/.
  */
 
-/** The log's name (origin line and key name). Fixed, so a data directory keeps its log across ports. */
-export const logOrigin = () => process.env.FEEPROOF_LOG_ORIGIN ?? 'feeproof.local/log';
 export const logDir = (dataDir: string) => join(dataDir, 'log');
 /** How often the primary sequences and integrates. */
 export const LOG_INTERVAL_MS = 2_000;
 
 /** The log's verifier key (C2SP vkey), creating the key on first use. */
 export async function logVkey(dataDir: string): Promise<string> {
-  return (await openLogKey(logKeyPath(dataDir), logOrigin())).vkey;
+  return (await openLogKey(logKeyPath(dataDir), logConfig().origin)).vkey;
 }
 
 export interface LogIntegrator {
@@ -45,6 +44,9 @@ export async function startLogIntegrator(
   tables: { ledger: string; receipts: string },
   dataDir: string,
 ): Promise<LogIntegrator> {
+  // The name and the witnesses as configured (FEEPROOF_LOG_ORIGIN, FEEPROOF_LOG_WITNESSES); the
+  // key and tiles under this server's data directory.
+  const { origin, witnesses } = logConfig();
   const deps: LogDeps = {
     db,
     config: {
@@ -52,10 +54,10 @@ export async function startLogIntegrator(
       awsRegion: 'local',
       tables,
       log: {
-        origin: logOrigin(),
+        origin,
         key: { kind: 'file', path: logKeyPath(dataDir) },
         tiles: { kind: 'directory', dir: logDir(dataDir) },
-        witnesses: [],
+        witnesses,
       },
     },
   };

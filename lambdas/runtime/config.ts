@@ -195,7 +195,8 @@ function blobsConfig(env: NodeJS.ProcessEnv): Config['blobs'] {
 /** Key names (C2SP signed-note): no spaces, no plus. */
 const LOG_ORIGIN = /^[^\s+]+$/;
 
-function logConfig(env: NodeJS.ProcessEnv): Config['log'] {
+/** The log's configuration from the environment (also the local server's origin and witnesses). */
+export function logConfig(env: NodeJS.ProcessEnv = process.env): Config['log'] {
   const origin = env[ENV.logOrigin] || 'feeproof.local/log';
   if (!LOG_ORIGIN.test(origin))
     throw new Error(`${ENV.logOrigin} must be a key name (no spaces, no +), got ${origin}`);

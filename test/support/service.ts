@@ -16,10 +16,10 @@ export interface TestService extends LocalService {
 
 /**
  * Starts the real local service (real HTTP, real tokens) against the shared DynamoDB Local,
- * with tables of its own (a random prefix) and a fresh data directory.
+ * with tables of its own (a random prefix) and a fresh data directory (or the one given).
  */
 export async function startTestService(
-  options: { seed?: boolean; env?: Record<string, string> } = {},
+  options: { seed?: boolean; env?: Record<string, string>; dataDir?: string } = {},
 ): Promise<TestService> {
   process.env.FEEPROOF_TABLE_PREFIX = `t${randomBytes(4).toString('hex')}`;
   process.env.FEEPROOF_LOG_LEVEL ??= 'silent';
@@ -27,7 +27,7 @@ export async function startTestService(
   delete process.env.FEEPROOF_PUBLIC_URL;
   Object.assign(process.env, options.env ?? {});
   resetDeps();
-  const dataDir = mkdtempSync(join(tmpdir(), 'feeproof-test-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'feeproof-test-'));
   const service = await startLocalService({
     port: 0,
     dataDir,
