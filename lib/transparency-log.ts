@@ -20,12 +20,13 @@ import { Construct } from 'constructs';
 import {
   LOG_ENTRY_PK_PREFIX,
   LOG_HEAD_KEY,
+  LOG_INDEX_PK_PREFIX,
   LOG_QUEUE_PK,
   LOG_TREE_PK,
 } from '../lambdas/adapters/dynamo/keys.js';
 import { nodejsBundling } from './bundling.js';
 import { ENV } from './config.js';
-import { CHECK_KEY_PATTERN, KEY_READ_ACTIONS, KEY_WRITE_ACTIONS, TABLE_READ_ACTIONS } from './functions.js';
+import { KEY_READ_ACTIONS, KEY_WRITE_ACTIONS, TABLE_READ_ACTIONS } from './functions.js';
 import { adminOnlyKeyPolicy, type KeyAdmin } from './key-policy.js';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from './observability.js';
 import type { Tables } from './tables.js';
@@ -38,6 +39,8 @@ export const LOG_PREFIX = 'log/';
 export const LOG_PATH_PATTERN = `/${LOG_PREFIX}*`;
 /** The ledger rows the integrator reads and writes: the queue, the sequence, its counter, the tree head. */
 export const LOG_KEY_PATTERNS = [LOG_QUEUE_PK, `${LOG_ENTRY_PK_PREFIX}*`, LOG_HEAD_KEY.pk, LOG_TREE_PK];
+/** The receipts table's rows the integrator writes: the log's index-block rows (keys.ts logIndexBlockKey). */
+export const LOG_INDEX_KEY_PATTERN = `${LOG_INDEX_PK_PREFIX}*`;
 /** The only kms:Sign the log key allows: pure Ed25519 over the note text (kms-note-signer.ts). */
 export const LOG_SIGN_CONDITIONS = {
   StringEquals: { 'kms:SigningAlgorithm': 'ED25519_SHA_512', 'kms:MessageType': 'RAW' },
@@ -236,13 +239,13 @@ export class TransparencyLog extends Construct {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [LOG_QUEUE_PK] } },
       }),
     );
-    // The receipts' check rows: a batch's cleanup writes each receipt entry's index there
-    // (PartiQL UPDATE, which changes only a row that exists; never a read).
+    // The receipts' index-block rows: a batch's cleanup writes its receipt entries' indexes there
+    // (UpdateItem; never a read, nor any other row of the receipts table).
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:PartiQLUpdate'],
+        actions: ['dynamodb:UpdateItem'],
         resources: [props.tables.table('receipts').tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [CHECK_KEY_PATTERN] } },
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [LOG_INDEX_KEY_PATTERN] } },
       }),
     );
     role.addToPolicy(

@@ -120,7 +120,7 @@ export async function runLog(deps: LogDeps, options: { timeLeftMs?: () => number
     import('../adapters/tlog/witness-client.js'),
   ]);
   const { config } = deps;
-  // With the receipts table: each receipt entry's index goes on its check row (the check answer's).
+  // With the receipts table: receipt entries' indexes go to its index-block rows (the check answer's).
   const sequence = new DynamoSequence(deps.db, config.tables.ledger, config.tables.receipts);
   const [store, logKey] = await Promise.all([logTileStore(deps), logSigner(config)]);
   const witnessErrors: LogRun['witnessErrors'] = [];

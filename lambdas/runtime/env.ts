@@ -36,6 +36,11 @@ export const ENV = {
   rateLimitPerMinute: 'FEEPROOF_RATE_LIMIT_PER_MINUTE',
   /** How long (ms) a process holds public check counts before writing them (default 5000). */
   checkFlushMs: 'FEEPROOF_CHECK_FLUSH_MS',
+  /**
+   * How long (ms) a public check trusts a log index-block row it read for a number it lacked
+   * (default 1000; lambdas/adapters/dynamo/log-index.ts). Tests set 0: an index shows once sequenced.
+   */
+  logIndexRereadMs: 'FEEPROOF_LOG_INDEX_REREAD_MS',
   /** Behind CloudFront the client's address is the last X-Forwarded-For entry, not the source IP. */
   trustForwardedFor: 'FEEPROOF_TRUST_FORWARDED_FOR',
   /** The value CloudFront sends in ORIGIN_VERIFY_HEADER; when set, requests without it are refused. */

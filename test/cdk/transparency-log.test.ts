@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lib/config.js';
-import { LOG_KEY_PATTERNS, LOG_SIGN_CONDITIONS } from '../../lib/transparency-log.js';
+import { LOG_INDEX_KEY_PATTERN, LOG_KEY_PATTERNS, LOG_SIGN_CONDITIONS } from '../../lib/transparency-log.js';
 import {
   allStatements,
   asArray,
@@ -154,7 +154,7 @@ describe('integrator', () => {
     expect(JSON.stringify(env[ENV.logOrigin])).toMatch(/feeproof-test-.*\/log/);
   });
 
-  it('has least privilege: the log key, puts under log/, the log rows of the ledger, the check rows', () => {
+  it('has least privilege: the log key, puts under log/, the log rows of the ledger, the index-block rows', () => {
     const statements = roleAllows(built, role(built));
     const byAction = (a: string) => statements.filter((s) => asArray<string>(s.Action).includes(a));
     const ledger = logicalId(built.stack.tables.table('ledger'));
@@ -169,16 +169,17 @@ describe('integrator', () => {
       statements.flatMap((s) => asArray<string>(s.Action)).filter((a) => a.startsWith('s3:Delete')),
     ).toEqual([]);
     const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:PartiQLUpdate'].flatMap(byAction);
-    // A batch's cleanup writes the check rows' logIndex by PartiQL UPDATE: the receipts table only.
-    expect(byAction('dynamodb:PartiQLUpdate').map((s) => refId(s.Resource))).toEqual([receipts]);
+    // A batch's cleanup writes its receipts' indexes as index-block rows (UpdateItem), no check row.
+    expect(byAction('dynamodb:PartiQLUpdate')).toEqual([]);
     for (const s of writes) {
       const table = refId(s.Resource);
       expect([ledger, receipts]).toContain(table);
       expect(s.Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys']).toEqual(
-        table === ledger ? LOG_KEY_PATTERNS : ['CHECK#*'],
+        table === ledger ? LOG_KEY_PATTERNS : [LOG_INDEX_KEY_PATTERN],
       );
     }
     expect(LOG_KEY_PATTERNS).toEqual(['LOGQ', 'LOG#*', 'LOGHEAD', 'LOGTREE']);
+    expect(LOG_INDEX_KEY_PATTERN).toBe('LOGINDEX#*');
     // Deletes: the queue's items only (BatchWriteItem, by a batch's cleanup once it committed).
     const deletes = statements.filter((s) =>
       asArray<string>(s.Action).some(

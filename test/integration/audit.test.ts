@@ -1,7 +1,12 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Budget } from '../../lambdas/adapters/dynamo/audit-query.js';
-import { LOG_ENTRY_PK_PREFIX, LOG_HEAD_KEY, LOG_QUEUE_PK } from '../../lambdas/adapters/dynamo/keys.js';
+import {
+  LOG_ENTRY_PK_PREFIX,
+  LOG_HEAD_KEY,
+  LOG_INDEX_PK_PREFIX,
+  LOG_QUEUE_PK,
+} from '../../lambdas/adapters/dynamo/keys.js';
 import { recoverPending } from '../../lambdas/app/completion.js';
 import { getDeps } from '../../lambdas/app/deps.js';
 import { DEFAULT_THRESHOLDS } from '../../lambdas/core/alerts.js';
@@ -458,11 +463,11 @@ async function dynamoCalls<T>(work: () => Promise<T>) {
   const calls: { command: string; input: Record<string, unknown> }[] = [];
   db.send = (command) => {
     // Not the transparency log's sequencer, which runs in the background on the same client:
-    // its log rows, and its check rows' `SET logIndex` (a PartiQL batch naming no log row).
+    // its log rows, and its receipts' index-block rows.
     const input = JSON.stringify(command.input);
-    const logs =
-      [LOG_QUEUE_PK, LOG_HEAD_KEY.pk, LOG_ENTRY_PK_PREFIX].some((pk) => input.includes(`"${pk}`)) ||
-      input.includes('SET logIndex');
+    const logs = [LOG_QUEUE_PK, LOG_HEAD_KEY.pk, LOG_ENTRY_PK_PREFIX, LOG_INDEX_PK_PREFIX].some((pk) =>
+      input.includes(`"${pk}`),
+    );
     if (!logs) calls.push({ command: command.constructor.name, input: command.input });
     return original.call(db, command);
   };

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checksKey, LOG_QUEUE_PK } from '../../lambdas/adapters/dynamo/keys.js';
+import { checksKey, LOG_QUEUE_PK, logIndexBlockKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { getDeps } from '../../lambdas/app/deps.js';
 import { canonicalReceipt, contentOf } from '../../lambdas/core/receipt.js';
 import { verifyCheckpoint } from '../../lambdas/core/tlog/checkpoint.js';
@@ -17,7 +17,7 @@ import { startTestService, type TestService } from '../support/service.js';
 
 /**
  * A receipt's place in the transparency log (issue 13), over HTTP on DynamoDB Local: the check
- * answer's salt, commitment and index (written on the check row by the sequencer), the proof
+ * answer's salt, commitment and index (from the sequencer's index-block rows), the proof
  * route's tlog-proof, `feeproof log verify --receipt`, and what an altered record looks like.
  * The service's 2-second log timer is stopped: each test integrates with svc.log.run(). The tile
  * tampering comes last (restored after, but a run in between would refuse the tampered store).
@@ -186,7 +186,7 @@ describe("a receipt's place in the transparency log", () => {
     const keptIndex = (await check(kept)).body.log.index as number;
     expect(keptIndex).toBeLessThan(head.size);
     expect(decodeEntry(await entryAt(keptIndex, head.size))).toMatchObject({ number: kept.number });
-    // The deleted row stays deleted (no row made of a logIndex alone), and its entry is logged.
+    // The deleted row stays deleted, and its entry is logged.
     const row = await db.send(
       new GetCommand({ TableName: config.tables.receipts, Key: checksKey(gone), ConsistentRead: true }),
     );
@@ -195,6 +195,66 @@ describe("a receipt's place in the transparency log", () => {
     for (let i = 0; i < head.size; i++) logged.push(decodeEntry(await entryAt(i, head.size)));
     expect(logged.filter((e) => e.type === 'receipt' && e.number === gone.number)).toHaveLength(1);
   });
+  it('a check row that carries its own logIndex (written by the sequencer before index-block rows) answers it', async () => {
+    const r = await issueOne(); // not sequenced: no index-block row has it
+    const { db, config } = getDeps();
+    await db.send(
+      new UpdateCommand({
+        TableName: config.tables.receipts,
+        Key: checksKey(r),
+        UpdateExpression: 'SET logIndex = :i',
+        ExpressionAttributeValues: { ':i': 5 },
+      }),
+    );
+    expect((await check(r)).body.log.index).toBe(5);
+    await svc.log.run(); // sequenced now: the row's own index still stands
+    expect((await check(r)).body.log.index).toBe(5);
+  });
+
+  it("an index-block row altered to point at another receipt's entry fails log verify (wrong_entry)", async () => {
+    const [r, other] = [await issueOne(), await issueOne()];
+    await svc.log.run();
+    const { db, config } = getDeps();
+    const rowOf = async (x: Issued) =>
+      (
+        await db.send(
+          new GetCommand({
+            TableName: config.tables.receipts,
+            Key: logIndexBlockKey(x),
+            ConsistentRead: true,
+          }),
+        )
+      ).Item!;
+    const [index, otherIndex] = [(await rowOf(r))[r.number], (await rowOf(other))[other.number]];
+    expect(otherIndex).not.toBe(index);
+    // Behind the service's back, before any check of r read it: r's index is the other's.
+    await db.send(
+      new UpdateCommand({
+        TableName: config.tables.receipts,
+        Key: logIndexBlockKey(r),
+        UpdateExpression: 'SET #n = :i',
+        ExpressionAttributeNames: { '#n': r.number },
+        ExpressionAttributeValues: { ':i': otherIndex },
+      }),
+    );
+    const answer = (await check(r)).body;
+    expect(answer.log.index).toBe(otherIndex);
+    // The page's check and the CLI's read the entry there: it is not this receipt.
+    await expect(
+      verifyReceiptInclusion({
+        note: await checkpoint(),
+        policy: policy(),
+        index: answer.log.index,
+        receipt: { code: r.code, number: r.number, commitment: answer.log.commitment },
+        readTile,
+      }),
+    ).rejects.toMatchObject({ code: 'wrong_entry' });
+    const args = ['log', 'verify', '--url', `${svc.url}/log`, '--key', vkey, '--receipt', r.code, r.number];
+    const out = await cli([...args, '--check-code', r.checkCode]);
+    expect(out.stdout).toMatch(/FAIL {2}receipt .* wrong_entry/);
+    expect(out.status).toBe(1);
+  }, 120_000);
+
   it('feeproof log verify --receipt passes, and fails once a tile is tampered with', async () => {
     const r = await issueOne();
     await svc.log.run();

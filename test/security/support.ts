@@ -7,6 +7,7 @@ import {
   LOG_HEAD_KEY,
   LOG_QUEUE_PK,
   listingMonthsKey,
+  logIndexBlockKey,
   receiptKey,
 } from '../../lambdas/adapters/dynamo/keys.js';
 import { getDeps } from '../../lambdas/app/deps.js';
@@ -130,10 +131,11 @@ export interface TableDiff {
  * The transparency log's sequencer runs in the background: between two snapshots it may move
  * entries queued before the first (LOGQ rows) into a batch item (LOG#<bundle>/<first index>,
  * listing their queue keys in `queued`), raise LOGHEAD (and set or clear its `cleanup`), delete
- * the moved LOGQ rows and give each moved receipt's check row its index. Those moves are not
- * writes of the request under test; a batch holding an entry queued in between is (its entry was
- * not queued before). A snapshot is not atomic (one scan after another), so a move may also show
- * half in the first (the batch there, its queue rows still there or its check rows not yet updated).
+ * the moved LOGQ rows and give each moved receipt its index on its index-block row (receipts
+ * table, LOGINDEX#code#block). Those moves are not writes of the request under test; a batch
+ * holding an entry queued in between is (its entry was not queued before). A snapshot is not
+ * atomic (one scan after another), so a move may also show half in the first (the batch there,
+ * its queue rows still there or its index-block rows not yet, or partly, written).
  */
 function sequencerMoves(before: Map<string, Row>, after: Map<string, Row>): Set<string> {
   const moves = new Set<string>();
@@ -152,20 +154,24 @@ function sequencerMoves(before: Map<string, Row>, after: Map<string, Row>): Set<
   const [from, to] = [Number(before.get(head?.key ?? '')?.item.size ?? 0), Number(head?.item.size ?? 0)];
   const grownBy = moved.filter((b) => Number(b.row.item.sk) >= from).reduce((n, b) => n + b.queued.length, 0);
   if (head && to - from === grownBy) moves.add(head.key);
-  // A receipt entry moved also gives its receipt's check row its index (logIndex), nothing else.
+  // A receipt entry moved also gives its number its index on its index-block row: the row
+  // (new, or as before) gains attributes, each a moved receipt's number with its index; nothing else.
   const { receipts } = getDeps().config.tables;
-  for (const b of moved) {
+  const given = new Map<string, Map<string, number>>(); // index-block row -> number -> index
+  for (const b of moved)
     (b.row.item.entries as Uint8Array[]).forEach((entry, i) => {
       const receipt = loggedReceipt(entry);
       if (!receipt) return;
-      const k = checksKey(receipt);
-      const check = `${receipts}|${k.pk}|${k.sk}`;
-      const [was, now] = [before.get(check), after.get(check)];
-      if (was && now && now.item.logIndex === Number(b.row.item.sk) + i && !('logIndex' in was.item)) {
-        const { logIndex: _index, ...rest } = now.item;
-        if (JSON.stringify(stable(rest)) === was.json) moves.add(check);
-      }
+      const k = logIndexBlockKey(receipt);
+      const row = `${receipts}|${k.pk}|${k.sk}`;
+      given.set(row, (given.get(row) ?? new Map()).set(receipt.number, Number(b.row.item.sk) + i));
     });
+  for (const [row, numbers] of given) {
+    const [was, now] = [before.get(row)?.item ?? {}, after.get(row)?.item];
+    if (!now) continue;
+    const kept = Object.keys(was).every((a) => JSON.stringify(was[a]) === JSON.stringify(now[a]));
+    const added = Object.keys(now).filter((a) => !(a in was) && a !== 'pk' && a !== 'sk');
+    if (kept && added.every((a) => numbers.get(a) === now[a])) moves.add(row);
   }
   return moves;
 }

@@ -24,6 +24,8 @@ export async function startTestService(
   process.env.FEEPROOF_TABLE_PREFIX = `t${randomBytes(4).toString('hex')}`;
   process.env.FEEPROOF_LOG_LEVEL ??= 'silent';
   process.env.FEEPROOF_RATE_LIMIT_PER_MINUTE = '0';
+  // A check sees a receipt's log index as soon as it is sequenced (log-index.ts; 1 s in service).
+  process.env.FEEPROOF_LOG_INDEX_REREAD_MS ??= '0';
   delete process.env.FEEPROOF_PUBLIC_URL;
   Object.assign(process.env, options.env ?? {});
   resetDeps();

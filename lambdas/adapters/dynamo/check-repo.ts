@@ -11,6 +11,7 @@ import type { CheckedReceipt, CheckStore, LogPosition, StoredReceipt } from '../
 import type { ReceiptRef, ReceiptStatus } from '../../core/receipt.js';
 import { ENV } from '../../runtime/env.js';
 import { checksKey } from './keys.js';
+import { LogIndexReader } from './log-index.js';
 
 /** How long a process holds its check counts before it writes them (PartiQL batches of 25). */
 export const DEFAULT_FLUSH_MS = 5_000;
@@ -68,6 +69,7 @@ export class CheckRepository implements CheckStore {
     const row = out.Item;
     const text = row?.receipt?.S;
     if (!row || row.checkCode?.S !== checkCode || !text) return undefined;
+    const log = await this.logOf(ref, row);
     const held = this.hold(ref);
     const by = row.reversedBy?.M;
     return {
@@ -75,11 +77,11 @@ export class CheckRepository implements CheckStore {
       status: row.status!.S as ReceiptStatus,
       ...(by ? { reversedBy: { code: by.code!.S!, number: by.number!.S! } } : {}),
       checks: Number(row.checks?.N ?? 0) + held,
-      ...logOf(row),
+      ...log,
     };
   }
 
-  /** The log position a proof download needs: one GetItem of three attributes, no count. */
+  /** The log position a proof download needs: one GetItem of three attributes (and the index, as a check), no count. */
   async logPosition(ref: ReceiptRef, checkCode: string): Promise<LogPosition | null | undefined> {
     const out = await this.db.send(
       new GetItemCommand({
@@ -91,7 +93,25 @@ export class CheckRepository implements CheckStore {
     );
     const row = out.Item;
     if (!row || row.checkCode?.S !== checkCode) return undefined;
-    return logOf(row).log ?? null;
+    return (await this.logOf(ref, row)).log ?? null;
+  }
+
+  /** Receipts' log indexes, from the sequencer's index-block rows (held: no request once read). */
+  private logIndexes: LogIndexReader | undefined;
+
+  /**
+   * The check row's log attributes (issue 13): the commitment salt written at completion, and
+   * the entry's index once sequenced: from the sequencer's index-block rows (LogIndexReader), or
+   * the row's own `logIndex`, which the sequencer wrote there before those rows. Rows of
+   * receipts completed before the log have neither.
+   */
+  private async logOf(ref: ReceiptRef, row: Record<string, AttributeValue>): Promise<{ log?: LogPosition }> {
+    const salt = row.logSalt?.B;
+    if (!salt) return {};
+    if (row.logIndex?.N) return { log: { salt, index: Number(row.logIndex.N) } };
+    this.logIndexes ??= new LogIndexReader(this.db, this.table);
+    const index = await this.logIndexes.indexOf(ref);
+    return { log: { salt, ...(index === undefined ? {} : { index }) } };
   }
 
   /** How many public checks a receipt has had: those written and those this process holds. */
@@ -182,17 +202,6 @@ export class CheckRepository implements CheckStore {
     await Promise.all(Array.from({ length: Math.min(FLUSH_PARALLEL, chunks.length) }, worker));
     if (failed.length) throw failed[0];
   }
-}
-
-/**
- * The check row's log attributes (issue 13): the commitment salt written at completion, the
- * index the sequencer adds (lambdas/adapters/tlog/dynamo-sequence.ts). Rows of receipts
- * completed before the log have neither.
- */
-function logOf(row: Record<string, AttributeValue>): { log?: LogPosition } {
-  const salt = row.logSalt?.B;
-  if (!salt) return {};
-  return { log: { salt, ...(row.logIndex?.N ? { index: Number(row.logIndex.N) } : {}) } };
 }
 
 /** Marks a receipts table whose check rows were moved (migrateLegacyCheckRows). */

@@ -227,6 +227,19 @@ export const logBatchKey = (first: number) => ({
   sk: String(first).padStart(15, '0'),
 });
 /**
+ * Where the log's index of each receipt is (issue 13): one row per receipt code and block of 100
+ * numbers (the number without its last two digits) in the receipts table, one attribute per
+ * number sequenced (named by the number, its entry's index as value). A batch's cleanup writes
+ * its receipts' indexes as a few such rows (dynamo-sequence.ts), not one write per receipt; the
+ * public check reads and keeps them (log-index.ts: the verify function may GetItem any row of
+ * the receipts table, and update CHECK# rows only, so not these).
+ */
+export const LOG_INDEX_PK_PREFIX = 'LOGINDEX#';
+export const logIndexBlockKey = (r: ReceiptRef) => ({
+  pk: `${LOG_INDEX_PK_PREFIX}${r.code}#${r.number.slice(0, -2)}`,
+  sk: 'LOGINDEX',
+});
+/**
  * The published tree head in AWS (lambdas/adapters/tlog/s3-store.ts): LOGTREE/HEAD holds the
  * signed note and its generation, the compare-and-swap two integrators race on; LOGTREE/<generation>
  * keeps every head ever published, as the log's own history of what it signed.

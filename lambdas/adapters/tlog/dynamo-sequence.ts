@@ -1,21 +1,15 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  BatchExecuteStatementCommand,
-  BatchWriteCommand,
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { encodeEntry, type LogEntry } from '../../core/tlog/entries.js';
 import type { SequencedEntries, SequencedEntry } from '../../core/tlog/ports.js';
 import { loggedReceipt } from '../../core/tlog/receipt-inclusion.js';
 import {
-  checksKey,
   LOG_BUNDLE_SIZE,
   LOG_HEAD_KEY,
   LOG_QUEUE_PK,
   logBatchKey,
   logEntryPk,
+  logIndexBlockKey,
   logQueueKey,
 } from '../dynamo/keys.js';
 import { failedConditions, type TransactItem, transactWrite } from '../dynamo/transactions.js';
@@ -52,6 +46,11 @@ const PER_REQUEST = 25;
  * four (docs/transparency-log.md, the bench); DynamoDB proper would take more.
  */
 const CLEANUP_PARALLEL = 2;
+/**
+ * Numbers per index-block update: a block holds 100 (keys.ts), and 100 `#nI = :nI` stay well
+ * under DynamoDB's 4 KB an expression.
+ */
+const INDEXES_PER_UPDATE = 100;
 
 /** The tree head's counter: `size` entries sequenced; `cleanup` the first index of a batch whose cleanup is unfinished. */
 interface Head {
@@ -79,9 +78,9 @@ const batchOf = (item: Record<string, unknown>): Batch => ({
 
 export class DynamoSequence implements SequencedEntries {
   /**
-   * `receiptsTable`: where receipts' check rows live; each receipt entry's index is written on
-   * its check row (`logIndex`) by its batch's cleanup, so that the public check finds it in the
-   * one read it already makes. Without it (tests of the sequence alone) no index is written.
+   * `receiptsTable`: where the receipts' index-block rows live (keys.ts logIndexBlockKey); a
+   * batch's cleanup writes each receipt entry's index there, which the public check reads
+   * (log-index.ts). Without it (tests of the sequence alone) no index is written.
    */
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -229,12 +228,11 @@ export class DynamoSequence implements SequencedEntries {
 
   /**
    * A committed batch's cleanup, idempotent (a crash, or two sequencers at once, may run it
-   * again): delete its queue items, write each receipt entry's index on its check row, then clear
-   * the head's `cleanup` if it is still this batch's. A check row's update is a PartiQL UPDATE,
-   * which changes only a row that exists: a row deleted behind the service's back (its entry is
-   * logged all the same, and `log audit --api` reports the row missing) fails its own statement
-   * and nothing else, so it cannot stall the log. Any other failure throws before the clear, and
-   * the next run redoes the cleanup.
+   * again, and writes the same): delete its queue items, write its receipt entries' indexes as
+   * index-block rows (one UpdateItem per code and block of 100 numbers: a batch of sequential
+   * numbers is 2-4 requests, where a write per receipt cost most of the sequencing's time on
+   * DynamoDB Local), then clear the head's `cleanup` if it is still this batch's. Any failure
+   * throws before the clear, and the next run redoes the cleanup.
    */
   private async cleanUp(batch: Batch): Promise<void> {
     const requests: (() => Promise<void>)[] = [];
@@ -243,25 +241,22 @@ export class DynamoSequence implements SequencedEntries {
       requests.push(() => this.deleteQueued(keys));
     }
     const receipts = this.receiptsTable;
-    if (receipts) {
-      const statement = `UPDATE "${receipts}" SET logIndex = ? WHERE pk = ? AND sk = ?`;
-      const updates = batch.entries.flatMap((entry, i) => {
-        const receipt = loggedReceipt(entry);
-        if (!receipt) return [];
-        const key = checksKey(receipt);
-        return [{ Statement: statement, Parameters: [batch.first + i, key.pk, key.sk] }];
-      });
-      for (let i = 0; i < updates.length; i += PER_REQUEST) {
-        const Statements = updates.slice(i, i + PER_REQUEST);
-        requests.push(async () => {
-          const out = await this.db.send(new BatchExecuteStatementCommand({ Statements }));
-          const failed = out.Responses?.find(
-            (r) => r.Error && r.Error.Code !== 'ConditionalCheckFailed', // no such row
-          );
-          if (failed) throw new Error(`check row index: ${failed.Error!.Code}: ${failed.Error!.Message}`);
-        });
-      }
-    }
+    if (receipts)
+      for (const { key, indexes } of indexBlocks(batch))
+        for (let i = 0; i < indexes.length; i += INDEXES_PER_UPDATE) {
+          const some = indexes.slice(i, i + INDEXES_PER_UPDATE);
+          requests.push(async () => {
+            await this.db.send(
+              new UpdateCommand({
+                TableName: receipts,
+                Key: key,
+                UpdateExpression: `SET ${some.map((_, j) => `#n${j} = :n${j}`).join(', ')}`,
+                ExpressionAttributeNames: Object.fromEntries(some.map(([number], j) => [`#n${j}`, number])),
+                ExpressionAttributeValues: Object.fromEntries(some.map(([, index], j) => [`:n${j}`, index])),
+              }),
+            );
+          });
+        }
     let next = 0;
     await Promise.all(
       Array.from({ length: Math.min(CLEANUP_PARALLEL, requests.length) }, async () => {
@@ -292,4 +287,22 @@ export class DynamoSequence implements SequencedEntries {
       requests = (out.UnprocessedItems?.[this.table] ?? []) as typeof requests;
     }
   }
+}
+
+/**
+ * A batch's receipt entries grouped by index-block row: per row its key and [number, index]
+ * pairs. A number logged twice keeps its first index (one attribute can be set once a request;
+ * `log audit` reports the duplicate).
+ */
+function indexBlocks(batch: Batch) {
+  const blocks = new Map<string, { key: { pk: string; sk: string }; numbers: Map<string, number> }>();
+  batch.entries.forEach((entry, i) => {
+    const receipt = loggedReceipt(entry);
+    if (!receipt) return;
+    const key = logIndexBlockKey(receipt);
+    const block = blocks.get(key.pk) ?? { key, numbers: new Map<string, number>() };
+    blocks.set(key.pk, block);
+    if (!block.numbers.has(receipt.number)) block.numbers.set(receipt.number, batch.first + i);
+  });
+  return [...blocks.values()].map(({ key, numbers }) => ({ key, indexes: [...numbers] }));
 }
