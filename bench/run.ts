@@ -395,5 +395,10 @@ async function auditAndLog() {
     auditReceipts,
   );
   // Issue 13: integration from DynamoDB, proofs from tiles (in-process and over HTTP), log audit.
-  await logBench({ endpoint: dynamo.endpoint, scale, server: { url: server.url, dataDir } });
+  await logBench({
+    endpoint: dynamo.endpoint,
+    dynamoPid: dynamo.process.pid,
+    scale,
+    server: { url: server.url, dataDir },
+  });
 }
