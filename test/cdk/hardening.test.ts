@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checksKey, receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
+import { checksKey, logIndexBlockKey, receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { isPublic, ROUTE_GROUPS, ROUTES, routeKey } from '../../lambdas/runtime/routes.js';
 import { TABLES } from '../../lambdas/runtime/tables.js';
 import { COMPLIANCE_GRACE_DAYS } from '../../lib/backup.js';
@@ -328,11 +328,13 @@ describe('2. keys and history cannot be quietly changed', () => {
       }),
     ]);
     expect(onReceipts[0]!.statement.Condition).toBeUndefined();
-    // The pattern names exactly the rows the check repository writes, and no receipt row.
+    // The pattern names exactly the rows the check repository writes, and no receipt row (nor
+    // the log's index-block rows, which the check reads).
     const like = new RegExp(`^${CHECK_KEY_PATTERN.replace('*', '.*')}$`);
     const ref = { code: '11010126', number: '0000000001' };
     expect(checksKey(ref).pk).toMatch(like);
     expect(receiptKey(ref).pk).not.toMatch(like);
+    expect(logIndexBlockKey(ref).pk).not.toMatch(like);
   });
 
   it('backs the tables up daily and monthly into a locked vault, retained', () => {
