@@ -69,7 +69,8 @@ export async function startChildServer(options: {
         .reduce((sum, kib) => sum + Number(kib) / 1024, 0),
     workerPids: () => {
       try {
-        return execFileSync('pgrep', ['-P', String(child.pid)])
+        // Its forks run bin/feeproof.ts; tsx's esbuild service is a child too, and no worker.
+        return execFileSync('pgrep', ['-P', String(child.pid), '-f', 'bin/feeproof.ts'])
           .toString()
           .trim()
           .split('\n')

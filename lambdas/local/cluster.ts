@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { recoverPending } from '../app/completion.js';
 import { getDeps } from '../app/deps.js';
+import { handCheckCountsToPrimary, startCheckCountWriter } from './cluster-checks.js';
 import { startLogIntegrator } from './log.js';
 import { closeServer, listenLocal, type PreparedService, prepareLocalService } from './service.js';
 
@@ -28,7 +29,8 @@ export interface ServiceCluster extends PreparedService {
  * recovery, keys), then forks workers that share the port. Each worker is what one Lambda
  * container is in AWS: its own caches, group commit and rate-limit counts; numbers stay
  * continuous across them because taking numbers is a conditional transaction. A worker that
- * dies is replaced, and what it left pending is completed.
+ * dies is replaced, and what it left pending is completed. Public check counts are the
+ * exception: the primary writes them for all workers (lambdas/local/cluster-checks.ts).
  */
 export async function startServiceCluster(workers: number): Promise<ServiceCluster> {
   const prepared = await prepareLocalService();
@@ -48,6 +50,7 @@ export async function startServiceCluster(workers: number): Promise<ServiceClust
     throw e;
   }
   const log = await startLogIntegrator(getDeps().db, getDeps().config.tables, prepared.dataDir);
+  const checkCounts = startCheckCountWriter();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
     process.stderr.write(`server worker ${worker.process.pid} ended (${signal ?? code}); starting another\n`);
@@ -60,15 +63,22 @@ export async function startServiceCluster(workers: number): Promise<ServiceClust
     stop: async () => {
       stopping = true;
       await log.stop();
+      // Each worker hands its check counts over on its way out; its channel closes after that
+      // message is read, so waiting for 'disconnect' as well as 'exit' waits for the counts.
       await Promise.all(
-        Object.values(cluster.workers ?? {}).map(
-          (worker) =>
-            new Promise<void>((ok) => {
-              if (!worker || worker.isDead()) return ok();
-              worker.once('exit', () => ok());
-              worker.kill('SIGTERM');
-            }),
-        ),
+        Object.values(cluster.workers ?? {}).map(async (worker) => {
+          if (!worker) return;
+          const exited = worker.isDead() ? undefined : new Promise((ok) => worker.once('exit', ok));
+          const disconnected = worker.isConnected()
+            ? new Promise((ok) => worker.once('disconnect', ok))
+            : undefined;
+          if (!worker.isDead()) worker.kill('SIGTERM');
+          await Promise.all([exited, disconnected]);
+        }),
+      );
+      await checkCounts.stop().catch((e) =>
+        process.stderr.write(`check counts not written: ${(e as Error).message}
+`),
       );
       await prepared.stopDynamo();
     },
@@ -81,6 +91,7 @@ export async function startServiceCluster(workers: number): Promise<ServiceClust
  */
 export async function runServiceWorker(): Promise<void> {
   const server = await listenLocal(Number(process.env.PORT), process.env.FEEPROOF_DATA_DIR!);
+  handCheckCountsToPrimary();
   process.on('SIGINT', () => {});
   process.once('SIGTERM', async () => {
     setTimeout(() => process.exit(0), 5_000).unref(); // a request that never ends does not hold it up

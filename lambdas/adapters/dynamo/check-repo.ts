@@ -25,6 +25,48 @@ const keyOf = (ref: ReceiptRef) => {
   return { pk: S(k.pk), sk: S(k.sk) };
 };
 
+/** A receipt's checks counted and not yet written. */
+export interface HeldCount {
+  ref: ReceiptRef;
+  count: number;
+}
+
+/**
+ * Check counts held per receipt until they are written: a process's own, and in `feeproof
+ * serve` the primary's, merged from every worker's (lambdas/local/cluster-checks.ts).
+ */
+export class CheckCounts {
+  private held = new Map<string, HeldCount>();
+  /** When the oldest count held was added. */
+  oldest: number | undefined;
+
+  /** Adds `n` checks of `ref`; returns the count now held for it. */
+  add(ref: ReceiptRef, n = 1): number {
+    const id = `${ref.code}#${ref.number}`;
+    const entry = this.held.get(id) ?? { ref: { code: ref.code, number: ref.number }, count: 0 };
+    entry.count += n;
+    this.held.set(id, entry);
+    this.oldest ??= Date.now();
+    return entry.count;
+  }
+
+  get(ref: ReceiptRef): number {
+    return this.held.get(`${ref.code}#${ref.number}`)?.count ?? 0;
+  }
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  /** Every count held, which are then no longer held here. */
+  take(): HeldCount[] {
+    const all = [...this.held.values()];
+    this.held = new Map();
+    this.oldest = undefined;
+    return all;
+  }
+}
+
 /**
  * Public checks of receipts. A check is one strongly consistent GetItem of the receipt's
  * check row (see checksKey: the check code, the current status and a copy of the complete
@@ -32,19 +74,21 @@ const keyOf = (ref: ReceiptRef) => {
  * each process adds its checks up per receipt and writes them, 25 receipts a request, per
  * flush, at most `flushMs` after the first check of a batch (a timer where the process lives
  * on, the end of an invocation in Lambda: see flushIfDue), and on a graceful stop (flush). A
- * killed process loses the counts of at most its last interval.
+ * killed process loses the counts of at most its last interval. In `feeproof serve` with
+ * workers the primary writes for all of them instead (joinCluster).
  *
  * The plain client and attributes read by hand: the check path does no more than the floor
  * (docs/speed.md), and the row has four attributes.
  */
 export class CheckRepository implements CheckStore {
-  /** Unwritten counts per receipt (`code#number`), and when the oldest of them was counted. */
-  private pending = new Map<string, { ref: ReceiptRef; count: number }>();
-  private oldest: number | undefined;
+  /** Unwritten counts per receipt. */
+  private readonly counts = new CheckCounts();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   /** In Lambda a frozen container runs no timers: the invocation flushes (flushIfDue). */
-  private readonly timers = !process.env.AWS_LAMBDA_FUNCTION_NAME;
+  private timers = !process.env.AWS_LAMBDA_FUNCTION_NAME;
+  /** Where a flush sends the counts instead of writing them (a cluster worker: the primary). */
+  private handOff: ((counts: HeldCount[]) => Promise<void>) | undefined;
   /**
    * Stored copies parsed in this process, by their exact text (a copy altered behind the
    * service's back is other text, parsed anew). Shared, so never changed by a reader.
@@ -54,8 +98,26 @@ export class CheckRepository implements CheckStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly flushMs = Number(process.env[ENV.checkFlushMs] ?? DEFAULT_FLUSH_MS),
+    readonly flushMs = Number(process.env[ENV.checkFlushMs] ?? DEFAULT_FLUSH_MS),
   ) {}
+
+  /**
+   * Makes this process part of `feeproof serve`'s one writer (lambdas/local/cluster-checks.ts):
+   * no flush timer of its own. A worker gives `handOff`: its flushes send the counts to the
+   * primary, which asks for them every interval. The primary gives none: its counts are the
+   * workers' (merge), written when its round flushes them.
+   */
+  joinCluster(handOff?: (counts: HeldCount[]) => Promise<void>): void {
+    this.timers = false;
+    this.handOff = handOff;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Counts another process held (a worker's, handed to the primary), to be written with these. */
+  merge(counts: HeldCount[]): void {
+    for (const { ref, count } of counts) this.hold(ref, count);
+  }
 
   /**
    * A public check: the receipt only when the check code matches a complete receipt, with
@@ -124,41 +186,46 @@ export class CheckRepository implements CheckStore {
         ProjectionExpression: 'checks',
       }),
     );
-    return Number(out.Item?.checks?.N ?? 0) + (this.pending.get(`${ref.code}#${ref.number}`)?.count ?? 0);
+    return Number(out.Item?.checks?.N ?? 0) + this.counts.get(ref);
   }
 
   /** Writes the counts held when the oldest is at least an interval old (Lambda: at the end of each invocation). */
   async flushIfDue(now = Date.now()): Promise<void> {
-    if (this.oldest !== undefined && now - this.oldest >= this.flushMs) await this.flush();
+    const oldest = this.counts.oldest;
+    if (oldest !== undefined && now - oldest >= this.flushMs) await this.flush();
   }
 
-  /** Writes every count held now (graceful stop; tests). */
+  /**
+   * Writes every count held now (graceful stop; tests), or hands them to the primary (a cluster
+   * worker: always a message, none held or not, since the primary waits for each worker's).
+   */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing; // one flush at a time: never the same counts twice
-    if (this.pending.size === 0) return;
-    const batch = [...this.pending.values()];
-    this.pending = new Map();
-    this.oldest = undefined;
+    if (this.counts.size === 0 && !this.handOff) return;
+    const batch = this.counts.take();
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.flushing = this.write(batch).finally(() => {
+    this.flushing = (
+      this.handOff
+        ? this.handOff(batch).catch((e) => {
+            this.merge(batch); // not sent: held for the next flush
+            throw e;
+          })
+        : this.write(batch)
+    ).finally(() => {
       this.flushing = undefined;
     });
     await this.flushing;
   }
 
-  /** Counts one check of `ref`; returns this process's unwritten count for it. */
+  /** Counts `n` checks of `ref`; returns this process's unwritten count for it. */
   private hold(ref: ReceiptRef, n = 1): number {
-    const id = `${ref.code}#${ref.number}`;
-    const entry = this.pending.get(id) ?? { ref: { code: ref.code, number: ref.number }, count: 0 };
-    entry.count += n;
-    this.pending.set(id, entry);
-    this.oldest ??= Date.now();
+    const count = this.counts.add(ref, n);
     if (this.timers && !this.timer) {
       this.timer = setTimeout(() => void this.flush().catch(() => {}), this.flushMs);
       this.timer.unref(); // a stop flushes; the timer keeps no process alive
     }
-    return entry.count;
+    return count;
   }
 
   /**
@@ -167,8 +234,8 @@ export class CheckRepository implements CheckStore {
    * is what DynamoDB (Local, and Lambda's time) charges most for. A statement that fails is held
    * for the next flush; a count may then be written twice if the failed one did land.
    */
-  private async write(batch: { ref: ReceiptRef; count: number }[]): Promise<void> {
-    const chunks: { ref: ReceiptRef; count: number }[][] = [];
+  private async write(batch: HeldCount[]): Promise<void> {
+    const chunks: HeldCount[][] = [];
     for (let i = 0; i < batch.length; i += STATEMENTS_PER_BATCH)
       chunks.push(batch.slice(i, i + STATEMENTS_PER_BATCH));
     const statement = `UPDATE "${this.table}" SET checks = checks + ? WHERE pk = ? AND sk = ?`;
