@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type PDFContext, PDFRawStream, type PDFRef, PDFString } from 'pdf-lib';
+import { type PDFContext, type PDFRef, PDFString } from 'pdf-lib';
 import { BoundedCache } from '../../core/bounded-cache.js';
 import { nodeDeflate } from './deflate.js';
 import { cjkFont, cjkGlyphId, type EmbeddableFont, LATIN_CODE_POINTS, latinFont } from './fonts.js';
+import { PdfBytes, PdfBytesStream } from './pdf-bytes.js';
 
 /**
  * The receipt's fonts as PDF objects, written directly: subsets of the two TrueType fonts
@@ -185,10 +186,24 @@ function descriptorNumbers(source: EmbeddableFont): Record<string, number | numb
   return descriptor;
 }
 
+/** A subset's /W entry, serialised once per subset (the template's and the Latin subsets are made once per process). */
+const widthEntries = new WeakMap<CjkSubset, PdfBytes>();
+const widthEntry = (context: PDFContext, subset: CjkSubset): PdfBytes => {
+  let entry = widthEntries.get(subset);
+  if (!entry) {
+    entry = PdfBytes.of(context.obj([1, subset.widths]));
+    widthEntries.set(subset, entry);
+  }
+  return entry;
+};
+
 /** Writes a subset's five objects into a document; returns the Type0 font's reference. */
 export function embedCjkSubset(context: PDFContext, subset: CjkSubset): PDFRef {
   const fontFile = context.register(
-    PDFRawStream.of(context.obj({ Filter: 'FlateDecode', Length1: subset.fontFileLength }), subset.fontFile),
+    PdfBytesStream.of(
+      context.obj({ Filter: 'FlateDecode', Length1: subset.fontFileLength }),
+      subset.fontFile,
+    ),
   );
   const fontDescriptor = context.register(
     context.obj({
@@ -206,11 +221,11 @@ export function embedCjkSubset(context: PDFContext, subset: CjkSubset): PDFRef {
       BaseFont: subset.baseFont,
       CIDSystemInfo: { Registry: PDFString.of('Adobe'), Ordering: PDFString.of('Identity'), Supplement: 0 },
       FontDescriptor: fontDescriptor,
-      W: [1, subset.widths],
+      W: widthEntry(context, subset),
     }),
   );
   const toUnicode = context.register(
-    PDFRawStream.of(context.obj({ Filter: 'FlateDecode' }), subset.toUnicode),
+    PdfBytesStream.of(context.obj({ Filter: 'FlateDecode' }), subset.toUnicode),
   );
   return context.register(
     context.obj({

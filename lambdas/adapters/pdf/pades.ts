@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import {
   PDFArray,
   PDFDict,
@@ -9,9 +10,11 @@ import {
   PDFRef,
   PDFString,
 } from 'pdf-lib';
+import { BoundedCache } from '../../core/bounded-cache.js';
 import type { Signer } from '../../core/signer.js';
-import { hashRanges, latin1 } from './byte-range.js';
+import { latin1 } from './byte-range.js';
 import { buildDetachedCms } from './cms.js';
+import { PdfBytes } from './pdf-bytes.js';
 
 export interface SignPdfOptions {
   /** Written to the signature dictionary's /M (PAdES puts the claimed signing time there). */
@@ -40,7 +43,17 @@ const reserveFor = (spec: PdfSignatureSpec) => spec.reservedBytes ?? spec.certif
 
 /** Stand-ins that pdf-lib serialises verbatim and that are patched in place after saving. */
 const BYTE_RANGE_PLACEHOLDER = '**********';
-const BYTE_RANGE_PATTERN = /\/ByteRange\s*\[\s*0\s+\/\*{10}\s+\/\*{10}\s+\/\*{10}\s*\]/g;
+const BYTE_RANGE = Buffer.from('/ByteRange', 'latin1');
+/** Matched where a /ByteRange starts. */
+const BYTE_RANGE_PATTERN = /^\/ByteRange\s*\[\s*0\s+\/\*{10}\s+\/\*{10}\s+\/\*{10}\s*\]/;
+
+/** The /Contents placeholder of a reserve: `<00…0>`, serialised once per size (one per certificate). */
+const contentsPlaceholders = new BoundedCache<number, { object: PdfBytes; bytes: Buffer }>(16);
+const contentsPlaceholder = (reserved: number) =>
+  contentsPlaceholders.getOrCompute(reserved, () => {
+    const object = PdfBytes.of(PDFHexString.of('0'.repeat(reserved * 2)));
+    return { object, bytes: Buffer.from(object.toString(), 'latin1') };
+  });
 
 /** One signature of a document: who signs, with which certificate, and its dictionary's entries. */
 export interface PdfSignatureSpec extends SignPdfOptions {
@@ -99,23 +112,38 @@ export async function signPdfRevisions(
     addDefaultPage: false,
     objectsPerTick: Number.POSITIVE_INFINITY,
   });
-  bytes = await signPlaceholder(bytes, firstReserved, first!);
+  // Each revision's bytes are a prefix of the next, so every signature's first range begins
+  // with the bytes that the one before hashed: they are hashed once (Hash.copy()).
+  const prefix: SignedPrefix = { hash: createHash('sha256'), end: 0 };
+  bytes = await signPlaceholder(bytes, firstReserved, first!, prefix);
   for (const spec of rest) {
     const reserved = reserveFor(spec);
     const changed = addSignatureField(doc, reserved, spec);
-    bytes = await signPlaceholder(appendUpdate(doc, bytes, changed), reserved, spec);
+    bytes = await signPlaceholder(appendUpdate(doc, bytes, changed), reserved, spec, prefix);
   }
   return bytes;
 }
 
-/** Patches the one /ByteRange placeholder of `bytes`, signs the ranges, writes the CMS in. */
+/** SHA-256 fed with the file's bytes [0, end), which no later revision changes. */
+interface SignedPrefix {
+  hash: Hash;
+  end: number;
+}
+
+/**
+ * Patches the one /ByteRange placeholder of `bytes`, signs the ranges (`prefix` holds a hash
+ * of some of the first range's bytes and is moved to its end), writes the CMS in.
+ */
 async function signPlaceholder(
   bytes: Uint8Array,
   reserved: number,
   spec: PdfSignatureSpec,
+  prefix: SignedPrefix,
 ): Promise<Uint8Array> {
   const { contentsStart, contentsEnd } = patchByteRange(bytes, reserved);
-  const digest = hashRanges(bytes, [0, contentsStart, contentsEnd, bytes.length - contentsEnd]);
+  prefix.hash.update(bytes.subarray(prefix.end, contentsStart));
+  prefix.end = contentsStart;
+  const digest = new Uint8Array(prefix.hash.copy().update(bytes.subarray(contentsEnd)).digest());
   const cms = await buildDetachedCms(digest, spec.signer, spec.certificateDer);
   if (cms.length > reserved)
     throw new PdfSignError(`the CMS needs ${cms.length} bytes, only ${reserved} reserved`);
@@ -139,7 +167,7 @@ function addSignatureField(doc: PDFDocument, reserved: number, opts: PdfSignatur
     Filter: PDFName.of('Adobe.PPKLite'),
     SubFilter: PDFName.of('ETSI.CAdES.detached'),
     ByteRange: byteRange,
-    Contents: PDFHexString.of('0'.repeat(reserved * 2)),
+    Contents: contentsPlaceholder(reserved).object,
     M: PDFString.fromDate(opts.signingTime),
   };
   if (opts.reason) sig.Reason = PDFHexString.fromText(opts.reason);
@@ -242,20 +270,28 @@ function isSignatureField(doc: PDFDocument, ref: PDFObject): boolean {
   return field instanceof PDFDict && field.get(PDFName.of('FT')) === PDFName.of('Sig');
 }
 
-/** Writes the real /ByteRange over the placeholder and returns where the /Contents string is. */
+/**
+ * Writes the real /ByteRange over the placeholder and returns where the /Contents string is.
+ * Each /ByteRange is found natively in the bytes and the pattern matched there (a string of
+ * the whole file and a regular expression run over it cost more than the rest of the patch).
+ */
 function patchByteRange(bytes: Uint8Array, reserved: number): { contentsStart: number; contentsEnd: number } {
-  const text = latin1(bytes);
-  const matches = [...text.matchAll(BYTE_RANGE_PATTERN)];
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const matches: { start: number; text: string }[] = [];
+  for (let at = buffer.indexOf(BYTE_RANGE); at >= 0; at = buffer.indexOf(BYTE_RANGE, at + 1)) {
+    const found = BYTE_RANGE_PATTERN.exec(latin1(bytes.subarray(at, at + 200)));
+    if (found) matches.push({ start: at, text: found[0] });
+  }
   if (matches.length !== 1)
     throw new PdfSignError(`expected one /ByteRange placeholder, found ${matches.length}`);
-  const placeholder = `<${'0'.repeat(reserved * 2)}>`;
-  const contentsStart = text.indexOf(placeholder, matches[0]!.index);
-  if (contentsStart < 0 || text.indexOf(placeholder, contentsStart + 1) >= 0)
+  const [{ start: matchStart, text: match }] = matches as [{ start: number; text: string }];
+  const placeholder = contentsPlaceholder(reserved).bytes;
+  const contentsStart = buffer.indexOf(placeholder, matchStart);
+  if (contentsStart < 0 || buffer.indexOf(placeholder, contentsStart + 1) >= 0)
     throw new PdfSignError('the /Contents placeholder is missing or not unique');
   const contentsEnd = contentsStart + placeholder.length;
 
-  const match = matches[0]![0];
-  const arrayStart = matches[0]!.index + match.indexOf('[');
+  const arrayStart = matchStart + match.indexOf('[');
   const arrayLength = match.length - match.indexOf('[');
   const real = `[0 ${contentsStart} ${contentsEnd} ${bytes.length - contentsEnd}]`;
   if (real.length > arrayLength) throw new PdfSignError('the /ByteRange does not fit its placeholder');

@@ -1,18 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import {
-  PDFArray,
-  type PDFDocument,
-  PDFHexString,
-  PDFName,
-  PDFRawStream,
-  type PDFRef,
-  PDFString,
-} from 'pdf-lib';
-import { fastDeflate, nodeDeflate } from './deflate.js';
+import { PDFArray, type PDFDocument, PDFHexString, PDFName, type PDFRef, PDFString } from 'pdf-lib';
+import { fastDeflate, nodeDeflate, STORED_BELOW } from './deflate.js';
 import { cjkFontPath } from './fonts.js';
 import type { WrittenInfo } from './info.js';
+import { PdfBytesStream } from './pdf-bytes.js';
 
 /**
  * What makes a receipt's PDF a PDF/A-3b (ISO 19005-3, level B) besides its embedded fonts
@@ -63,7 +56,7 @@ export interface AssociatedFile {
 export function writePdfA(doc: PDFDocument, meta: PdfAMetadata, files: readonly AssociatedFile[] = []): void {
   const { context, catalog } = doc;
   const profile = context.register(
-    PDFRawStream.of(context.obj({ N: 3, Filter: 'FlateDecode' }), iccDeflated()),
+    PdfBytesStream.of(context.obj({ N: 3, Filter: 'FlateDecode' }), iccDeflated()),
   );
   catalog.set(
     PDFName.of('OutputIntents'),
@@ -82,7 +75,7 @@ export function writePdfA(doc: PDFDocument, meta: PdfAMetadata, files: readonly 
   const xmp = new TextEncoder().encode(xmpPacket(meta));
   catalog.set(
     PDFName.of('Metadata'),
-    context.register(PDFRawStream.of(context.obj({ Type: 'Metadata', Subtype: 'XML' }), xmp)),
+    context.register(PdfBytesStream.of(context.obj({ Type: 'Metadata', Subtype: 'XML' }), xmp)),
   );
   const id = PDFHexString.of(
     createHash('sha256').update(meta.idSeed).digest().subarray(0, 16).toString('hex').toUpperCase(),
@@ -103,15 +96,17 @@ export function writePdfA(doc: PDFDocument, meta: PdfAMetadata, files: readonly 
 function fileSpec(doc: PDFDocument, f: AssociatedFile): PDFRef {
   const { context } = doc;
   const date = PDFString.fromDate(f.date);
+  // Per receipt: the fast level, as for its other streams; a small file as it is (deflate.ts).
+  const stored = f.bytes.length < STORED_BELOW;
   const stream = context.register(
-    PDFRawStream.of(
+    PdfBytesStream.of(
       context.obj({
         Type: 'EmbeddedFile',
         Subtype: PDFName.of(f.mimeType), // pdf-lib writes the slash as #2F
         Params: { Size: f.bytes.length, CreationDate: date, ModDate: date },
-        Filter: 'FlateDecode',
+        ...(stored ? {} : { Filter: 'FlateDecode' }),
       }),
-      fastDeflate(f.bytes), // per receipt: the fast level, as for its other streams
+      stored ? f.bytes : fastDeflate(f.bytes),
     ),
   );
   return context.register(

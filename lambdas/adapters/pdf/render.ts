@@ -1,4 +1,4 @@
-import { PDFDocument, PDFName, PDFRawStream, type PDFRef } from 'pdf-lib';
+import { PDFDocument, PDFName, type PDFRef } from 'pdf-lib';
 import { formatYuan, toChineseCapital } from '../../core/money.js';
 import type { ReceiptContent } from '../../core/receipt.js';
 import { CjkGlyphs, embedCjkSubset, makeCjkSubset, makeLatinSubset, subsetTag } from './cid-font.js';
@@ -6,6 +6,7 @@ import { type Color, Content } from './content.js';
 import { fastDeflate } from './deflate.js';
 import { MissingGlyphsError, missingGlyphs } from './fonts.js';
 import { writeReceiptInfo } from './info.js';
+import { PdfBytesStream } from './pdf-bytes.js';
 import { writePdfA } from './pdfa.js';
 import { type QrMatrix, qrMatrix, qrOperators, qrSide } from './qr.js';
 import {
@@ -144,7 +145,7 @@ export async function renderReceiptDocument(input: ReceiptPdfInput): Promise<PDF
   );
   const form = (f: Form): PDFRef =>
     context.register(
-      PDFRawStream.of(
+      PdfBytesStream.of(
         context.obj({
           Type: 'XObject',
           Subtype: 'Form',
@@ -176,7 +177,7 @@ export async function renderReceiptDocument(input: ReceiptPdfInput): Promise<PDF
   for (const content of pages) {
     const page = doc.addPage(PAGE);
     page.node.set(PDFName.of('Resources'), resources);
-    const stream = PDFRawStream.of(context.obj({ Filter: 'FlateDecode' }), fastDeflate(content.bytes()));
+    const stream = PdfBytesStream.of(context.obj({ Filter: 'FlateDecode' }), fastDeflate(content.bytes()));
     page.node.set(PDFName.Contents, context.register(stream));
   }
   return doc;

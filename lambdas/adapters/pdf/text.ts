@@ -32,14 +32,17 @@ export class TextDrawer {
 
   /** Draws `text` with the Latin subset and the CJK subset `cjk`, starting at (x, y). */
   draw(out: Content, cjk: CjkFace, text: string, x: number, y: number, size: number, color: Color): void {
+    const runs = fontRuns(text);
     let cursor = x;
-    for (const run of fontRuns(text)) {
+    runs.forEach((run, i) => {
       if (run.font === 'latin') {
         for (const ch of run.text) cjk.latin.add(ch.codePointAt(0)!);
         out.text(LATIN_FONT, size, cursor, y, latinHex(run.text), color);
       } else out.text(cjk.name, size, cursor, y, cjk.glyphs.hex(run.text), color);
-      cursor += this.width(run.text, size);
-    }
+      // The last run's width moves nothing: not measured (a receipt's own texts, its number
+      // and log salt say, are new to the widths cache and mostly one run).
+      if (i < runs.length - 1) cursor += this.width(run.text, size);
+    });
   }
 
   /**

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetPublicKeyCommand, KMSClient, SignCommand, type SignCommandInput } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
+import { PDFName, PDFString } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CmsSignError } from '../../../lambdas/adapters/pdf/cms.js';
 import { readReceiptInfo } from '../../../lambdas/adapters/pdf/info.js';
@@ -228,6 +229,23 @@ describe('signPdfDocument', () => {
     });
     await expect(signSaved(unsigned, other, certificate, { signingTime: new Date() })).rejects.toThrow(
       CmsSignError,
+    );
+  });
+
+  it('refuses a document that already holds the byte range placeholder, rather than patch the wrong one', async () => {
+    // The placeholder is found by searching the saved bytes: a second one (here a literal
+    // string in the catalog, written before the signature) must stop signing, not be patched.
+    const doc = await renderReceiptDocument({
+      content: blueReceipt,
+      verifyUrl: urlOf(blueReceipt),
+      bureauName: BUREAU,
+    });
+    doc.catalog.set(
+      PDFName.of('Decoy'),
+      PDFString.of('/ByteRange [ 0 /********** /********** /********** ]'),
+    );
+    await expect(signPdfDocument(doc, signer, certificate, { signingTime: new Date() })).rejects.toThrow(
+      /expected one \/ByteRange placeholder, found 2/,
     );
   });
 
