@@ -157,7 +157,10 @@ export function nodeReaderFromTiles(size: number, readTile: (tile: TileId) => Ui
     const hashAt = (i: number) => bytes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
     if (count === 1) return hashAt(start);
     let known = subtreeHashes.get(bytes);
-    if (!known) subtreeHashes.set(bytes, (known = new Map()));
+    if (!known) {
+      known = new Map();
+      subtreeHashes.set(bytes, known);
+    }
     const key = start * 1024 + count;
     let hash = known.get(key);
     if (!hash) {
