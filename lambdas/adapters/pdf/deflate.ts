@@ -18,10 +18,3 @@ pako.deflate = nodeDeflate;
  */
 export const fastDeflate = (data: Uint8Array): Uint8Array => deflateSync(data, { level: 1 });
 
-/**
- * Below this, a receipt's embedded file is stored as it is: in a receipt's loop each zlib call
- * costs some 50-60 us whatever its size, window or memory level (measured beside level 1 with
- * windows sized to the input: no difference), and saves under 2 KB here (the sample receipt's
- * XML: 1.9 KB, 1 KB deflated; about 4 % of render + sign for 0.9 KB more per PDF).
- */
-export const STORED_BELOW = 4096;

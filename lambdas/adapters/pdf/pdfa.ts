@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PDFArray, type PDFDocument, PDFHexString, PDFName, type PDFRef, PDFString } from 'pdf-lib';
-import { fastDeflate, nodeDeflate, STORED_BELOW } from './deflate.js';
+import { fastDeflate, nodeDeflate } from './deflate.js';
 import { cjkFontPath } from './fonts.js';
 import type { WrittenInfo } from './info.js';
 import { PdfBytesStream } from './pdf-bytes.js';
@@ -96,17 +96,18 @@ export function writePdfA(doc: PDFDocument, meta: PdfAMetadata, files: readonly 
 function fileSpec(doc: PDFDocument, f: AssociatedFile): PDFRef {
   const { context } = doc;
   const date = PDFString.fromDate(f.date);
-  // Per receipt: the fast level, as for its other streams; a small file as it is (deflate.ts).
-  const stored = f.bytes.length < STORED_BELOW;
+  // Per receipt: the fast level, as for its other streams. Always compressed, small as it is:
+  // stored as it is, the XML would put the payer's name and ID number in the PDF's bytes as
+  // plain UTF-8, which the public routes' bytes must never carry (test/security/access-matrix).
   const stream = context.register(
     PdfBytesStream.of(
       context.obj({
         Type: 'EmbeddedFile',
         Subtype: PDFName.of(f.mimeType), // pdf-lib writes the slash as #2F
         Params: { Size: f.bytes.length, CreationDate: date, ModDate: date },
-        ...(stored ? {} : { Filter: 'FlateDecode' }),
+        Filter: 'FlateDecode',
       }),
-      stored ? f.bytes : fastDeflate(f.bytes),
+      fastDeflate(f.bytes),
     ),
   );
   return context.register(
