@@ -8,6 +8,7 @@
  *   100,000, the default, takes minutes)
  *   BENCH_ONLY=checks npm run bench   (only the public checks beside the floor, over the
  *   receipts the issuing runs make)
+ *   BENCH_ONLY=log npm run bench   (only the transparency log's part: bench/log.ts)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -39,7 +40,10 @@ import type { PeerInput, PeerResult } from './peer-pipeline.js';
 import { type CpuShare, cpuShare, measure, memorySampler, percentile, row } from './stats.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
-const checksOnly = process.env.BENCH_ONLY === 'checks';
+const only = process.env.BENCH_ONLY;
+if (only !== undefined && only !== 'checks' && only !== 'log')
+  throw new Error(`BENCH_ONLY is 'checks' or 'log', not '${only}'`);
+const checksOnly = only === 'checks';
 const n = (count: number) => Math.max(10, Math.round(count * scale));
 const dataDir = mkdtempSync(join(tmpdir(), 'feeproof-bench-'));
 
@@ -353,7 +357,7 @@ const stopSampling = memorySampler();
 console.log(
   `feeproof bench on ${process.platform} ${process.arch}, ${availableParallelism()} cores, node ${process.version}, scale ${scale}; server: ${workerCount()} worker processes`,
 );
-const inProcess = checksOnly ? undefined : await inProcessIssuing();
+const inProcess = only ? undefined : await inProcessIssuing();
 console.log(`peak RSS of the in-process run: ${stopSampling().toFixed(0)} MiB`);
 const peer = inProcess && peerPipeline(inProcess.sample);
 const dynamo = await startDynamoDbLocal();
@@ -367,6 +371,15 @@ const server = await startChildServer({
   },
 });
 try {
+  if (only === 'log') await logPart();
+  else await everyPart();
+} finally {
+  console.log(`server RSS at the end: ${server.rssMiB().toFixed(0)} MiB`);
+  server.child.kill('SIGTERM');
+  await dynamo.stop();
+}
+
+async function everyPart() {
   const http = await overHttp(server.url, { endpoint: dynamo.endpoint, pid: dynamo.process.pid! }, () => [
     server.child.pid!,
   ]);
@@ -377,10 +390,6 @@ try {
     ratios(peer, inProcess, http);
     await auditAndLog();
   }
-} finally {
-  console.log(`server RSS at the end: ${server.rssMiB().toFixed(0)} MiB`);
-  server.child.kill('SIGTERM');
-  await dynamo.stop();
 }
 
 async function auditAndLog() {
@@ -396,7 +405,11 @@ async function auditAndLog() {
     await issueToken(await loadIssuerKey(dataDir), { role: 'auditor' }),
     auditReceipts,
   );
-  // Issue 13: integration from DynamoDB, proofs from tiles (in-process and over HTTP), log audit.
+  await logPart();
+}
+
+/** Issue 13: integration from DynamoDB, proofs from tiles (in-process and over HTTP), log audit. */
+async function logPart() {
   await logBench({
     endpoint: dynamo.endpoint,
     dynamoPid: dynamo.process.pid,
