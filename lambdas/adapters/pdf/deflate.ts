@@ -17,4 +17,3 @@ pako.deflate = nodeDeflate;
  * What is made once per process (the template) keeps the default.
  */
 export const fastDeflate = (data: Uint8Array): Uint8Array => deflateSync(data, { level: 1 });
-
