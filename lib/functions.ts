@@ -378,7 +378,7 @@ export const KEY_WRITE_ACTIONS = [
 
 /**
  * The public verify function's access to the receipts table (issue 16): GetItem of any row (a
- * check row, a receipt, its PDF), no query, and PartiQL UPDATE of the check rows alone (the counts).
+ * check row, a receipt, its PDF), no query, and UpdateItem of the check partitions alone (the counts).
  */
 function grantChecks(role: iam.IRole, tables: Tables, id: TableId): void {
   const { table } = tables.byId.get(id)!;
@@ -387,8 +387,8 @@ function grantChecks(role: iam.IRole, tables: Tables, id: TableId): void {
   );
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
-      // The counts' batched `UPDATE … SET checks = checks + ?` (CheckRepository.write).
-      actions: ['dynamodb:PartiQLUpdate'],
+      // The counts' `ADD` per block of receipts (check-count-blocks.ts: CHECK#COUNTS#… rows).
+      actions: ['dynamodb:UpdateItem'],
       resources: [table.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [CHECK_KEY_PATTERN] } },
     }),

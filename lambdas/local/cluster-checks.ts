@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
-import { CheckRepository, type HeldCount } from '../adapters/dynamo/check-repo.js';
+import type { HeldCount } from '../adapters/dynamo/check-count-blocks.js';
+import { CheckRepository } from '../adapters/dynamo/check-repo.js';
 import { getDeps } from '../app/deps.js';
 
 /** The primary asks a worker for the check counts it holds; the worker answers with them. */
@@ -40,9 +41,9 @@ export function handCheckCountsToPrimary(): void {
 /**
  * The one writer of check counts for all workers (issue 14): every `checks.flushMs` it asks each
  * worker for the counts it holds, waits for the answers (an interval at most: a late one is
- * written the next round), merges them per receipt and writes one UPDATE per receipt
- * (CheckRepository: PartiQL batches of 25). With two workers checking the same receipts, half the
- * statements of each worker writing its own. A count reaches the table at most an interval (and a
+ * written the next round), merges them per receipt and writes them (CheckRepository: one ADD per
+ * block of 100 receipts). With two workers checking the same receipts, half the writes of each
+ * worker writing its own. A count reaches the table at most an interval (and a
  * round's write) after its check; a killed worker loses what it holds (its last interval), a
  * killed primary what it has asked for and not yet written. `stop` writes everything the
  * workers handed over on their way out: call it once they have all exited.

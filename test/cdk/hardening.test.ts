@@ -8,7 +8,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checksKey, logIndexBlockKey, receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
+import {
+  checkCountsKey,
+  checksKey,
+  logIndexBlockKey,
+  receiptKey,
+} from '../../lambdas/adapters/dynamo/keys.js';
 import { isPublic, ROUTE_GROUPS, ROUTES, routeKey } from '../../lambdas/runtime/routes.js';
 import { TABLES } from '../../lambdas/runtime/tables.js';
 import { COMPLIANCE_GRACE_DAYS } from '../../lib/backup.js';
@@ -308,7 +313,7 @@ describe('2. keys and history cannot be quietly changed', () => {
     },
   );
 
-  it('verify (anonymous callers reach it): GetItem on the receipts table, PartiQL UPDATE of check rows alone', () => {
+  it('verify (anonymous callers reach it): GetItem on the receipts table, UpdateItem of check partitions alone', () => {
     const role = logicalId(fnOf(built, 'verify').role!);
     const receipts = logicalId(built.stack.tables.table('receipts'));
     const policies = resources(built.template, 'AWS::IAM::Policy');
@@ -323,15 +328,17 @@ describe('2. keys and history cannot be quietly changed', () => {
       expect.objectContaining({ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: expect.anything() }),
       expect.objectContaining({
         Effect: 'Allow',
-        Action: 'dynamodb:PartiQLUpdate',
+        Action: 'dynamodb:UpdateItem',
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [CHECK_KEY_PATTERN] } },
       }),
     ]);
     expect(onReceipts[0]!.statement.Condition).toBeUndefined();
-    // The pattern names exactly the rows the check repository writes, and no receipt row (nor
-    // the log's index-block rows, which the check reads).
+    // The pattern names exactly the rows the check repository writes (the count blocks; the
+    // check rows, which held the counts before), and no receipt row (nor the log's index-block
+    // rows, which the check reads).
     const like = new RegExp(`^${CHECK_KEY_PATTERN.replace('*', '.*')}$`);
     const ref = { code: '11010126', number: '0000000001' };
+    expect(checkCountsKey(ref).pk).toMatch(like);
     expect(checksKey(ref).pk).toMatch(like);
     expect(receiptKey(ref).pk).not.toMatch(like);
     expect(logIndexBlockKey(ref).pk).not.toMatch(like);

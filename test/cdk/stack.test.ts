@@ -344,7 +344,7 @@ describe('least privilege', () => {
     for (const { resource, statement } of allStatements(built.template)) {
       const policy = resources(built.template, 'AWS::IAM::Policy')[resource];
       if (!policy || !policyRoles(policy).includes(roleId(name)) || statement.Effect !== 'Allow') continue;
-      // PartiQL UPDATE writes too (the verify function's batched check counts).
+      // PartiQL UPDATE writes too (no function has it today; one that did would write).
       if (!asArray<string>(statement.Action).some((a) => WRITE_ACTIONS.includes(a))) continue;
       for (const r of asArray(statement.Resource)) written.add(refId(r)!);
     }

@@ -1,6 +1,6 @@
 /**
  * Public checks read and do not write (issue 14): each process holds its counts and writes
- * them in batches, one PartiQL request per 25 receipts per flush; a graceful stop writes them all; a killed
+ * them in batches, one ADD per block of 100 receipts per flush; a graceful stop writes them all; a killed
  * process loses at most its last interval; a reversal shows at the very next check. With
  * workers (`feeproof serve`), the primary writes the counts of all of them.
  */
@@ -11,10 +11,11 @@ import { createServer, get, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchExecuteStatementCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { CheckRepository } from '../../lambdas/adapters/dynamo/check-repo.js';
 import { createDocumentClient } from '../../lambdas/adapters/dynamo/client.js';
+import { checkCountsKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { getDeps, resetDeps } from '../../lambdas/app/deps.js';
 import type { ReceiptRef } from '../../lambdas/core/receipt.js';
 import { startChildServer } from '../../lambdas/local/child-server.js';
@@ -25,13 +26,44 @@ import { startTestService, type TestService } from '../support/service.js';
 type Issued = ReceiptRef & { checkCode: string };
 const verifyPath = (r: Issued) => `/v1/verify?code=${r.code}&number=${r.number}&checkCode=${r.checkCode}`;
 
-/** The statements of each count-writing PartiQL batch among a client's requests. */
-const countWrites = (calls: unknown[][]) =>
+/** A count write: the block row it updates, and what it adds, by receipt number. */
+interface CountWrite {
+  pk: string;
+  added: Record<string, number>;
+}
+const isCountRow = (pk: string | undefined) => pk?.startsWith('CHECK#COUNTS#') ?? false;
+/** A count write from an UpdateItem's input (an SDK command's, or the JSON on the wire: the same shape). */
+const countWrite = (input: {
+  Key?: Record<string, AttributeValue>;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, AttributeValue>;
+}): CountWrite => ({
+  pk: input.Key!.pk!.S!,
+  added: Object.fromEntries(
+    Object.entries(input.ExpressionAttributeNames!).map(([name, number]) => [
+      number,
+      Number(input.ExpressionAttributeValues![`:${name.slice(1)}`]!.N),
+    ]),
+  ),
+});
+/** The count writes among a client's requests, by block row. */
+const countWrites = (calls: unknown[][]): CountWrite[] =>
   calls
     .map(([command]) => command)
-    .filter((c): c is BatchExecuteStatementCommand => c instanceof BatchExecuteStatementCommand)
-    .map((c) => c.input.Statements!)
-    .filter((statements) => statements.some((s) => s.Statement!.includes('checks = checks +')));
+    .filter((c): c is UpdateItemCommand => c instanceof UpdateItemCommand && isCountRow(c.input.Key?.pk?.S))
+    .map((c) => countWrite(c.input))
+    .sort((a, b) => a.pk.localeCompare(b.pk));
+/** The writes expected for these counts: one per block row, each adding its receipts' counts. */
+const writesOf = (counts: [ReceiptRef, number][]): CountWrite[] => {
+  const rows = new Map<string, CountWrite>();
+  for (const [ref, count] of counts) {
+    const { pk } = checkCountsKey(ref);
+    const row = rows.get(pk) ?? { pk, added: {} };
+    row.added[ref.number] = count;
+    rows.set(pk, row);
+  }
+  return [...rows.values()].sort((a, b) => a.pk.localeCompare(b.pk));
+};
 
 /** The count written to the table: a repository of its own holds none. */
 const written = (ref: ReceiptRef) => {
@@ -48,7 +80,7 @@ describe('check counts in one server process, flushed only when told (interval o
   });
   afterAll(async () => svc?.stop());
 
-  it('shows each check in the answer at once, writes nothing per check, and one batched request per flush', async () => {
+  it('shows each check in the answer at once, writes nothing per check, and one request per block per flush', async () => {
     const receipts: Issued[] = [(await issue(svc, token)).body, (await issue(svc, token)).body];
     for (const r of receipts)
       for (let i = 1; i <= 3; i++) expect((await svc.api('GET', verifyPath(r))).body.checks).toBe(i);
@@ -57,11 +89,9 @@ describe('check counts in one server process, flushed only when told (interval o
     const send = vi.spyOn(getDeps().db, 'send');
     try {
       await getDeps().checks.flush();
-      // One request for both receipts (up to 25 a request), each adding its 3 checks. (The
-      // log's sequencer may send requests meanwhile: only the count writes are looked at.)
-      const writes = countWrites(send.mock.calls);
-      expect(writes).toHaveLength(1);
-      expect(writes[0]!.map((s) => s.Parameters![0])).toEqual([{ N: '3' }, { N: '3' }]);
+      // One request for both receipts (one per block of 100 numbers), each adding its 3 checks.
+      // (The log's sequencer may send requests meanwhile: only the count writes are looked at.)
+      expect(countWrites(send.mock.calls)).toEqual(writesOf(receipts.map((r) => [r, 3])));
     } finally {
       send.mockRestore();
     }
@@ -108,7 +138,7 @@ describe('check counts in one server process, flushed only when told (interval o
     });
   });
 
-  it("merges other processes' counts with its own: one statement per receipt (the cluster primary's write)", async () => {
+  it("merges other processes' counts with its own: one count per receipt (the cluster primary's write)", async () => {
     const checks = getDeps().checks as CheckRepository;
     await checks.flush(); // the earlier tests' counts
     const r: Issued = (await issue(svc, token)).body;
@@ -118,13 +148,26 @@ describe('check counts in one server process, flushed only when told (interval o
     const send = vi.spyOn(getDeps().db, 'send');
     try {
       await checks.flush();
-      const writes = countWrites(send.mock.calls);
-      expect(writes).toHaveLength(1);
-      expect(writes[0]!.map((s) => s.Parameters![0])).toEqual([{ N: '6' }]);
+      expect(countWrites(send.mock.calls)).toEqual(writesOf([[r, 6]]));
     } finally {
       send.mockRestore();
     }
     expect(await written(r)).toBe(6);
+  });
+
+  it("shows another process's written counts once its hold on their block ends, and its own never fall back", async () => {
+    const r: Issued = (await issue(svc, token)).body;
+    const { db, config } = getDeps();
+    const other = new CheckRepository(db, config.tables.receipts, 200); // holds a block 200 ms
+    expect((await other.recordCheck(r, r.checkCode))?.checks).toBe(1); // block read: nothing written yet
+    for (let i = 1; i <= 2; i++) expect((await svc.api('GET', verifyPath(r))).body.checks).toBe(i);
+    await getDeps().checks.flush(); // the service's 2 written
+    expect(await written(r)).toBe(2);
+    // The service's own answer: its 2 written (credited to the block it holds) and 1 more.
+    expect((await svc.api('GET', verifyPath(r))).body.checks).toBe(3);
+    // The other process sees the 2 once it reads the block again, beside its own 2 held.
+    await new Promise((held) => setTimeout(held, 250));
+    expect((await other.recordCheck(r, r.checkCode))?.checks).toBe(4);
   });
 
   it('writes every count held when the server stops gracefully', async () => {
@@ -154,21 +197,19 @@ const checkOnce = (url: string, r: Issued) =>
   });
 
 /**
- * A proxy in front of DynamoDB Local that keeps every PartiQL batch of count writes it passes
- * on (the log's sequencer sends batches of its own): what the served processes write, seen
- * from outside them.
+ * A proxy in front of DynamoDB Local that keeps every count write it passes on: what the served
+ * processes write, seen from outside them.
  */
 async function recordingProxy(target: string) {
-  type Statement = { Statement: string; Parameters: { N?: string; S?: string }[] };
-  const batches: Statement[][] = [];
+  const writes: CountWrite[] = [];
   const proxy = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      if (String(req.headers['x-amz-target']).endsWith('.BatchExecuteStatement')) {
-        const statements: Statement[] = JSON.parse(body.toString()).Statements;
-        if (statements.some((s) => s.Statement.includes('checks = checks +'))) batches.push(statements);
+      if (String(req.headers['x-amz-target']).endsWith('.UpdateItem')) {
+        const input = JSON.parse(body.toString());
+        if (isCountRow(input.Key?.pk?.S)) writes.push(countWrite(input));
       }
       const out = request(target + req.url, { method: req.method, headers: req.headers }, (answer) => {
         res.writeHead(answer.statusCode!, answer.headers);
@@ -179,7 +220,7 @@ async function recordingProxy(target: string) {
     });
   });
   await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', ok));
-  return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, batches, proxy };
+  return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, writes, proxy };
 }
 
 /** `feeproof serve` as a process of its own, on the shared DynamoDB Local, tables of its own. */
@@ -275,7 +316,7 @@ describe('feeproof serve with two workers, counts held for an hour: the primary 
       { timeout: 30_000, interval: 50 },
     );
     expect(await serve.count(b!)).toBe(0);
-    expect(dynamo.batches).toEqual([]);
+    expect(dynamo.writes).toEqual([]);
 
     server.child.kill('SIGTERM');
     await once(server.child, 'exit');
@@ -283,14 +324,10 @@ describe('feeproof serve with two workers, counts held for an hour: the primary 
     // What the killed worker held is lost, the survivor's was written: one of the two shares.
     const left = await serve.count(a!);
     expect(shares).toContain(left);
-    // One request from the primary, one statement per receipt: `b`'s checks in two workers add up.
-    expect(dynamo.batches).toHaveLength(1);
-    const added = Object.fromEntries(
-      dynamo.batches[0]!.map((s) => [s.Parameters[1]!.S, Number(s.Parameters[0]!.N)]),
+    // One request from the primary per block, one count per receipt: `b`'s checks in two
+    // workers add up.
+    expect([...dynamo.writes].sort((x, y) => x.pk.localeCompare(y.pk))).toEqual(
+      writesOf([[b!, shownB.length], ...(left ? [[a!, left] as [ReceiptRef, number]] : [])]),
     );
-    expect(added).toEqual({
-      [`CHECK#${b!.code}#${b!.number}`]: shownB.length,
-      ...(left ? { [`CHECK#${a!.code}#${a!.number}`]: left } : {}),
-    });
   });
 });

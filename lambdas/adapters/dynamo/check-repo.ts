@@ -1,35 +1,21 @@
-import {
-  type AttributeValue,
-  BatchExecuteStatementCommand,
-  GetItemCommand,
-  PutItemCommand,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BoundedCache } from '../../core/bounded-cache.js';
 import type { CheckedReceipt, CheckStore, LogPosition, StoredReceipt } from '../../core/ports.js';
 import type { ReceiptRef, ReceiptStatus } from '../../core/receipt.js';
 import { ENV } from '../../runtime/env.js';
+import { CheckCountBlocks, type HeldCount } from './check-count-blocks.js';
 import { checksKey } from './keys.js';
 import { LogIndexReader } from './log-index.js';
 
-/** How long a process holds its check counts before it writes them (PartiQL batches of 25). */
+/** How long a process holds its check counts before it writes them (one ADD per block of 100 receipts). */
 export const DEFAULT_FLUSH_MS = 5_000;
-/** Receipts per PartiQL batch (DynamoDB's limit), and batches sent at once. */
-const STATEMENTS_PER_BATCH = 25;
-const FLUSH_PARALLEL = 4;
 
 const S = (v: string): AttributeValue => ({ S: v });
 const keyOf = (ref: ReceiptRef) => {
   const k = checksKey(ref);
   return { pk: S(k.pk), sk: S(k.sk) };
 };
-
-/** A receipt's checks counted and not yet written. */
-export interface HeldCount {
-  ref: ReceiptRef;
-  count: number;
-}
 
 /**
  * Check counts held per receipt until they are written: a process's own, and in `feeproof
@@ -71,11 +57,13 @@ export class CheckCounts {
  * Public checks of receipts. A check is one strongly consistent GetItem of the receipt's
  * check row (see checksKey: the check code, the current status and a copy of the complete
  * receipt), so a reversal shows at the very next check. The count is not written per check:
- * each process adds its checks up per receipt and writes them, 25 receipts a request, per
- * flush, at most `flushMs` after the first check of a batch (a timer where the process lives
- * on, the end of an invocation in Lambda: see flushIfDue), and on a graceful stop (flush). A
- * killed process loses the counts of at most its last interval. In `feeproof serve` with
- * workers the primary writes for all of them instead (joinCluster).
+ * each process adds its checks up per receipt and writes them, one ADD per block of 100
+ * receipts (CheckCountBlocks), per flush, at most `flushMs` after the first check of a batch (a
+ * timer where the process lives on, the end of an invocation in Lambda: see flushIfDue), and on
+ * a graceful stop (flush). A killed process loses the counts of at most its last interval. In
+ * `feeproof serve` with workers the primary writes for all of them instead (joinCluster). The
+ * count a check shows is its block as read at most `flushMs` ago (held per process, read beside
+ * the check row) plus what this process holds.
  *
  * The plain client and attributes read by hand: the check path does no more than the floor
  * (docs/speed.md), and the row has four attributes.
@@ -94,12 +82,16 @@ export class CheckRepository implements CheckStore {
    * service's back is other text, parsed anew). Shared, so never changed by a reader.
    */
   private readonly copies = new BoundedCache<string, StoredReceipt>(4_096);
+  /** The counts written, by block. */
+  private readonly blocks: CheckCountBlocks;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     readonly flushMs = Number(process.env[ENV.checkFlushMs] ?? DEFAULT_FLUSH_MS),
-  ) {}
+  ) {
+    this.blocks = new CheckCountBlocks(db, table, flushMs);
+  }
 
   /**
    * Makes this process part of `feeproof serve`'s one writer (lambdas/local/cluster-checks.ts):
@@ -125,9 +117,10 @@ export class CheckRepository implements CheckStore {
    * and a missing number both end at the one read, so they cannot be told apart.
    */
   async recordCheck(ref: ReceiptRef, checkCode: string): Promise<CheckedReceipt | undefined> {
-    const out = await this.db.send(
-      new GetItemCommand({ TableName: this.table, Key: keyOf(ref), ConsistentRead: true }),
-    );
+    const [out, written] = await Promise.all([
+      this.db.send(new GetItemCommand({ TableName: this.table, Key: keyOf(ref), ConsistentRead: true })),
+      this.blocks.recent(ref),
+    ]);
     const row = out.Item;
     const text = row?.receipt?.S;
     if (!row || row.checkCode?.S !== checkCode || !text) return undefined;
@@ -138,7 +131,8 @@ export class CheckRepository implements CheckStore {
       ...this.copies.getOrCompute(text, () => JSON.parse(text) as StoredReceipt),
       status: row.status!.S as ReceiptStatus,
       ...(by ? { reversedBy: { code: by.code!.S!, number: by.number!.S! } } : {}),
-      checks: Number(row.checks?.N ?? 0) + held,
+      // `checks` on the row: what was counted there before the count blocks.
+      checks: Number(row.checks?.N ?? 0) + written + held,
       ...log,
     };
   }
@@ -178,15 +172,18 @@ export class CheckRepository implements CheckStore {
 
   /** How many public checks a receipt has had: those written and those this process holds. */
   async count(ref: ReceiptRef): Promise<number> {
-    const out = await this.db.send(
-      new GetItemCommand({
-        TableName: this.table,
-        Key: keyOf(ref),
-        ConsistentRead: true,
-        ProjectionExpression: 'checks',
-      }),
-    );
-    return Number(out.Item?.checks?.N ?? 0) + this.counts.get(ref);
+    const [out, written] = await Promise.all([
+      this.db.send(
+        new GetItemCommand({
+          TableName: this.table,
+          Key: keyOf(ref),
+          ConsistentRead: true,
+          ProjectionExpression: 'checks',
+        }),
+      ),
+      this.blocks.current(ref),
+    ]);
+    return Number(out.Item?.checks?.N ?? 0) + written + this.counts.get(ref);
   }
 
   /** Writes the counts held when the oldest is at least an interval old (Lambda: at the end of each invocation). */
@@ -207,10 +204,13 @@ export class CheckRepository implements CheckStore {
     this.timer = undefined;
     this.flushing = (
       this.handOff
-        ? this.handOff(batch).catch((e) => {
-            this.merge(batch); // not sent: held for the next flush
-            throw e;
-          })
+        ? this.handOff(batch).then(
+            () => this.blocks.credit(batch),
+            (e) => {
+              this.merge(batch); // not sent: held for the next flush
+              throw e;
+            },
+          )
         : this.write(batch)
     ).finally(() => {
       this.flushing = undefined;
@@ -228,46 +228,11 @@ export class CheckRepository implements CheckStore {
     return count;
   }
 
-  /**
-   * One PartiQL batch per 25 receipts (`checks = checks + n`; an UPDATE only changes an item that
-   * exists, like the condition of an ADD): a flush is a few requests, not one per receipt, which
-   * is what DynamoDB (Local, and Lambda's time) charges most for. A statement that fails is held
-   * for the next flush; a count may then be written twice if the failed one did land.
-   */
+  /** Writes the counts by block; those whose write failed are held for the next flush. */
   private async write(batch: HeldCount[]): Promise<void> {
-    const chunks: HeldCount[][] = [];
-    for (let i = 0; i < batch.length; i += STATEMENTS_PER_BATCH)
-      chunks.push(batch.slice(i, i + STATEMENTS_PER_BATCH));
-    const statement = `UPDATE "${this.table}" SET checks = checks + ? WHERE pk = ? AND sk = ?`;
-    const failed: unknown[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < chunks.length) {
-        const chunk = chunks[next++]!;
-        try {
-          const out = await this.db.send(
-            new BatchExecuteStatementCommand({
-              Statements: chunk.map(({ ref, count }) => {
-                const key = keyOf(ref);
-                return { Statement: statement, Parameters: [{ N: String(count) }, key.pk, key.sk] };
-              }),
-            }),
-          );
-          out.Responses?.forEach((response, i) => {
-            // ConditionalCheckFailed: no such row (counts only rows that exist).
-            if (response.Error && response.Error.Code !== 'ConditionalCheckFailed') {
-              this.hold(chunk[i]!.ref, chunk[i]!.count);
-              failed.push(new Error(`${response.Error.Code}: ${response.Error.Message}`));
-            }
-          });
-        } catch (e) {
-          for (const { ref, count } of chunk) this.hold(ref, count);
-          failed.push(e);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(FLUSH_PARALLEL, chunks.length) }, worker));
-    if (failed.length) throw failed[0];
+    const { failed, error } = await this.blocks.add(batch);
+    for (const { ref, count } of failed) this.hold(ref, count);
+    if (failed.length) throw error;
   }
 }
 

@@ -25,6 +25,27 @@ export const checksKey = (r: ReceiptRef) => ({
   pk: `${CHECK_KEY_PREFIX}${r.code}#${r.number}`,
   sk: 'CHECKS',
 });
+/**
+ * Rows that hold one number attribute per receipt of a code's block of 100 numbers (the number
+ * without its last two digits), named by the receipt's number: a few writes for many receipts.
+ */
+const numberBlock = (r: ReceiptRef) => `${r.code}#${r.number.slice(0, -2)}`;
+/** A block row's receipts and their values: every numeric attribute but the key, by number. */
+export function blockValues(item: Record<string, { N?: string }>): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const [name, value] of Object.entries(item))
+    if (name !== 'pk' && name !== 'sk' && value.N !== undefined) values.set(name, Number(value.N));
+  return values;
+}
+/**
+ * The public checks' counts of a block of receipts (check-count-blocks.ts): under the check rows'
+ * prefix, the one partition the public verify function may write (lib/functions.ts); a code's
+ * digits never read `COUNTS`, so no check row shares a key with them.
+ */
+export const checkCountsKey = (r: ReceiptRef) => ({
+  pk: `${CHECK_KEY_PREFIX}COUNTS#${numberBlock(r)}`,
+  sk: 'COUNTS',
+});
 export const idempotencyKey = (department: string, key: string) => ({
   pk: `IDEM#${department}#${key}`,
   sk: 'IDEM',
@@ -236,7 +257,7 @@ export const logBatchKey = (first: number) => ({
  */
 export const LOG_INDEX_PK_PREFIX = 'LOGINDEX#';
 export const logIndexBlockKey = (r: ReceiptRef) => ({
-  pk: `${LOG_INDEX_PK_PREFIX}${r.code}#${r.number.slice(0, -2)}`,
+  pk: `${LOG_INDEX_PK_PREFIX}${numberBlock(r)}`,
   sk: 'LOGINDEX',
 });
 /**

@@ -1,9 +1,9 @@
-import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BoundedCache } from '../../core/bounded-cache.js';
 import type { ReceiptRef } from '../../core/receipt.js';
 import { ENV } from '../../runtime/env.js';
-import { logIndexBlockKey } from './keys.js';
+import { blockValues, logIndexBlockKey } from './keys.js';
 
 /** How long a block read answers for the numbers it lacks, unless FEEPROOF_LOG_INDEX_REREAD_MS says. */
 export const DEFAULT_REREAD_MS = 1_000;
@@ -61,7 +61,7 @@ export class LogIndexReader {
         }),
       )
       .then((out) => {
-        const block = { indexes: indexesOf(out.Item ?? {}), readAt };
+        const block = { indexes: blockValues(out.Item ?? {}), readAt };
         this.blocks.set(key.pk, block);
         return block;
       })
@@ -69,12 +69,4 @@ export class LogIndexReader {
     this.reading.set(key.pk, read);
     return read;
   }
-}
-
-/** A block row's numbers and indexes: every numeric attribute but the key. */
-function indexesOf(item: Record<string, AttributeValue>): Map<string, number> {
-  const indexes = new Map<string, number>();
-  for (const [name, value] of Object.entries(item))
-    if (name !== 'pk' && name !== 'sk' && value.N !== undefined) indexes.set(name, Number(value.N));
-  return indexes;
 }

@@ -39,7 +39,7 @@ export function pendingEntryPut(table: string, entry: LogEntry, at: string): Tra
  * batch takes at least one entry, which fits: its queue item held it.
  */
 const BATCH_BYTES = 300_000;
-/** DynamoDB's limits: items per BatchWriteItem, statements per BatchExecuteStatement. */
+/** DynamoDB's limit: items per BatchWriteItem. */
 const PER_REQUEST = 25;
 /**
  * Cleanup requests in flight at once: DynamoDB Local on this 2-core machine gained nothing from

@@ -1,0 +1,122 @@
+import { type AttributeValue, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ExpiringCache } from '../../core/bounded-cache.js';
+import type { ReceiptRef } from '../../core/receipt.js';
+import { blockValues, checkCountsKey } from './keys.js';
+
+/** A receipt's checks, counted and not yet written. */
+export interface HeldCount {
+  ref: ReceiptRef;
+  count: number;
+}
+
+/** Blocks held per process: 100 numbers each, so 2,048 blocks cover 200,000 receipts checked. */
+const BLOCKS_HELD = 2_048;
+/** Block writes sent at once by a flush. */
+const WRITES_PARALLEL = 4;
+
+type Key = { pk: string; sk: string };
+const keyItem = (key: Key) => ({ pk: { S: key.pk }, sk: { S: key.sk } });
+
+/**
+ * Where the check counts are written (issue 14): one row per receipt code and block of 100
+ * numbers (keys.ts checkCountsKey), one number attribute per receipt checked, so that a flush is
+ * one `ADD` per block, not one write per receipt, and the check row is never rewritten by
+ * counting. A check shows the block as this process read it at most `heldMs` ago (the counts of
+ * other processes lag by up to that, plus their flush interval); counts this process wrote or
+ * handed on are credited to the block it holds, so its own answers never fall back.
+ */
+export class CheckCountBlocks {
+  private readonly held: ExpiringCache<string, Promise<Map<string, number>>>;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    heldMs: number,
+  ) {
+    this.held = new ExpiringCache(heldMs, BLOCKS_HELD);
+  }
+
+  /** The count written for `ref`, as of the block's read at most `heldMs` ago (lookups of a block share one read). */
+  async recent(ref: ReceiptRef): Promise<number> {
+    const key = checkCountsKey(ref);
+    let block = this.held.get(key.pk);
+    if (!block) {
+      const read = this.read(key, false);
+      read.catch(() => this.held.forget(key.pk, read)); // a failed read is not kept
+      this.held.set(key.pk, read);
+      block = read;
+    }
+    return (await block).get(ref.number) ?? 0;
+  }
+
+  /** The count written for `ref` now: a strongly consistent read of its block. */
+  async current(ref: ReceiptRef): Promise<number> {
+    return (await this.read(checkCountsKey(ref), true)).get(ref.number) ?? 0;
+  }
+
+  /** Counts written, or handed to the process that writes them: added to the blocks held. */
+  credit(counts: HeldCount[]): void {
+    for (const { ref, count } of counts)
+      void this.held
+        .get(checkCountsKey(ref).pk)
+        ?.then((block) => block.set(ref.number, (block.get(ref.number) ?? 0) + count))
+        .catch(() => {});
+  }
+
+  /**
+   * Adds the counts to their blocks, one UpdateItem `ADD` per block (which makes the row when it
+   * is missing). Returns the counts of the blocks whose write failed, to be held for the next
+   * flush; a count may then be written twice if the failed request did land.
+   */
+  async add(counts: HeldCount[]): Promise<{ failed: HeldCount[]; error?: unknown }> {
+    const blocks = new Map<string, { key: Key; counts: HeldCount[] }>();
+    for (const held of counts) {
+      const key = checkCountsKey(held.ref);
+      const block = blocks.get(key.pk) ?? { key, counts: [] };
+      block.counts.push(held);
+      blocks.set(key.pk, block);
+    }
+    const queue = [...blocks.values()];
+    const failed: HeldCount[] = [];
+    let error: unknown;
+    const writer = async () => {
+      for (let block = queue.shift(); block; block = queue.shift()) {
+        try {
+          await this.db.send(addCommand(this.table, block.key, block.counts));
+          this.credit(block.counts);
+        } catch (e) {
+          failed.push(...block.counts);
+          error ??= e;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WRITES_PARALLEL, queue.length) }, writer));
+    return { failed, error };
+  }
+
+  private async read(key: Key, consistent: boolean): Promise<Map<string, number>> {
+    const out = await this.db.send(
+      new GetItemCommand({ TableName: this.table, Key: keyItem(key), ConsistentRead: consistent }),
+    );
+    return blockValues(out.Item ?? {});
+  }
+}
+
+/** `ADD #0 :0, #1 :1, …`: a block's numbers (attribute names) and counts; at most 100 clauses. */
+function addCommand(table: string, key: Key, counts: HeldCount[]): UpdateItemCommand {
+  const names: Record<string, string> = {};
+  const values: Record<string, AttributeValue> = {};
+  const clauses = counts.map(({ ref, count }, i) => {
+    names[`#${i}`] = ref.number;
+    values[`:${i}`] = { N: String(count) };
+    return `#${i} :${i}`;
+  });
+  return new UpdateItemCommand({
+    TableName: table,
+    Key: keyItem(key),
+    UpdateExpression: `ADD ${clauses.join(', ')}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  });
+}
