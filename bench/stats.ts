@@ -8,6 +8,8 @@ export interface RunStats {
   perSecond: number;
   p50: number;
   p99: number;
+  /** Every request's latency, sorted (for combine). */
+  latencies: number[];
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -39,16 +41,31 @@ export async function measure(
       }
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
+  return statsOf(total, errors, (performance.now() - started) / 1000, latencies);
+}
+
+function statsOf(count: number, errors: number, seconds: number, latencies: number[]): RunStats {
   latencies.sort((a, b) => a - b);
   return {
-    count: total,
+    count,
     errors,
     seconds,
-    perSecond: total / seconds,
+    perSecond: count / seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    latencies,
   };
+}
+
+/** Runs measured apart as one: their requests, time and latencies together. */
+export function combine(runs: RunStats[]): RunStats {
+  const sum = (f: (r: RunStats) => number) => runs.reduce((total, r) => total + f(r), 0);
+  return statsOf(
+    sum((r) => r.count),
+    sum((r) => r.errors),
+    sum((r) => r.seconds),
+    runs.flatMap((r) => r.latencies),
+  );
 }
 
 export function row(label: string, s: RunStats): string {
@@ -123,14 +140,31 @@ export function cpuShare(processes: Record<string, () => number[]>) {
     const perRequest: Record<string, number> = {};
     for (const [name, pids] of trees())
       perRequest[name] = pids.reduce((sum, p) => sum + ((cpuMs(p) || 0) - (start.get(p) || 0)), 0) / count;
-    const serving = Object.values(perRequest).reduce((sum, ms) => sum + ms, 0);
     perRequest['load generator'] = (own() - ownStart) / count;
-    return {
-      perRequest,
-      serving,
-      text: `  CPU per request: ${Object.entries(perRequest)
-        .map(([name, ms]) => `${name} ${ms.toFixed(2)} ms`)
-        .join(', ')}; serving in all ${serving.toFixed(2)} ms`,
-    };
+    return shareOf(perRequest);
   };
+}
+
+/** Every group's CPU per request but the load generator's is what serving cost. */
+function shareOf(perRequest: Record<string, number>): CpuShare {
+  const serving = Object.entries(perRequest)
+    .filter(([name]) => name !== 'load generator')
+    .reduce((sum, [, ms]) => sum + ms, 0);
+  return {
+    perRequest,
+    serving,
+    text: `  CPU per request: ${Object.entries(perRequest)
+      .map(([name, ms]) => `${name} ${ms.toFixed(2)} ms`)
+      .join(', ')}; serving in all ${serving.toFixed(2)} ms`,
+  };
+}
+
+/** The CPU per request of runs measured apart, as one: each run weighted by its requests. */
+export function combineCpu(runs: { cpu: CpuShare; count: number }[]): CpuShare {
+  const total = runs.reduce((sum, r) => sum + r.count, 0);
+  const perRequest: Record<string, number> = {};
+  for (const { cpu, count } of runs)
+    for (const [name, ms] of Object.entries(cpu.perRequest))
+      perRequest[name] = (perRequest[name] ?? 0) + (ms * count) / total;
+  return shareOf(perRequest);
 }
