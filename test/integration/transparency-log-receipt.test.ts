@@ -51,6 +51,15 @@ const readTile = async (tile: TileId) => {
   return res.status === 200 ? new Uint8Array(await res.arrayBuffer()) : null;
 };
 const checkpoint = async () => (await fetch(`${svc.url}/log/checkpoint`)).text();
+/** The receipt's inclusion as the verification page checks it: from the served checkpoint and tiles. */
+const pageCheck = async (r: Issued, log: { index: number; commitment: string }) =>
+  verifyReceiptInclusion({
+    note: await checkpoint(),
+    policy: policy(),
+    index: log.index,
+    receipt: { code: r.code, number: r.number, commitment: log.commitment },
+    readTile,
+  });
 const entryAt = async (index: number, size: number) =>
   decodeBundle((await readTile(bundleOf(index, size)))!)[index % TILE_WIDTH]!;
 
@@ -140,15 +149,7 @@ describe("a receipt's place in the transparency log", () => {
     expect(altered.log.index).toBe(good.log.index);
     expect(altered.log.commitment).not.toBe(good.log.commitment);
     // The log still holds the commitment made at issuance: the page's check fails on it.
-    await expect(
-      verifyReceiptInclusion({
-        note: await checkpoint(),
-        policy: policy(),
-        index: altered.log.index,
-        receipt: { code: r.code, number: r.number, commitment: altered.log.commitment },
-        readTile,
-      }),
-    ).rejects.toMatchObject({ code: 'commitment_mismatch' });
+    await expect(pageCheck(r, altered.log)).rejects.toMatchObject({ code: 'commitment_mismatch' });
     const cliOut = await cli([
       'log',
       'verify',
@@ -240,15 +241,7 @@ describe("a receipt's place in the transparency log", () => {
     const answer = (await check(r)).body;
     expect(answer.log.index).toBe(otherIndex);
     // The page's check and the CLI's read the entry there: it is not this receipt.
-    await expect(
-      verifyReceiptInclusion({
-        note: await checkpoint(),
-        policy: policy(),
-        index: answer.log.index,
-        receipt: { code: r.code, number: r.number, commitment: answer.log.commitment },
-        readTile,
-      }),
-    ).rejects.toMatchObject({ code: 'wrong_entry' });
+    await expect(pageCheck(r, answer.log)).rejects.toMatchObject({ code: 'wrong_entry' });
     const args = ['log', 'verify', '--url', `${svc.url}/log`, '--key', vkey, '--receipt', r.code, r.number];
     const out = await cli([...args, '--check-code', r.checkCode]);
     expect(out.stdout).toMatch(/FAIL {2}receipt .* wrong_entry/);
