@@ -11,7 +11,7 @@ import { createServer, get, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AttributeValue, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { CheckRepository } from '../../lambdas/adapters/dynamo/check-repo.js';
 import { createDocumentClient } from '../../lambdas/adapters/dynamo/client.js';
@@ -103,13 +103,24 @@ describe('check counts in one server process, flushed only when told (interval o
   it('holds nothing for a wrong check code or a missing number, which answer the same 404', async () => {
     const r: Issued = (await issue(svc, token)).body;
     await getDeps().checks.flush();
-    const wrong = await svc.api(
-      'GET',
-      verifyPath({ ...r, checkCode: r.checkCode === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA' }),
-    );
-    const missing = await svc.api('GET', verifyPath({ ...r, number: '9999999999' }));
-    expect(wrong.status).toBe(404);
-    expect(missing.body).toEqual(wrong.body);
+    const reads = vi.spyOn(getDeps().db, 'send');
+    let blockReads: unknown[];
+    try {
+      const wrong = await svc.api(
+        'GET',
+        verifyPath({ ...r, checkCode: r.checkCode === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA' }),
+      );
+      const missing = await svc.api('GET', verifyPath({ ...r, number: '9999999999' }));
+      expect(wrong.status).toBe(404);
+      expect(missing.body).toEqual(wrong.body);
+      blockReads = reads.mock.calls.filter(
+        ([c]) => c instanceof GetItemCommand && isCountRow(c.input.Key?.pk?.S),
+      );
+    } finally {
+      reads.mockRestore();
+    }
+    // A guess costs the check row's read alone: no count block is read (9999999999's is held by none).
+    expect(blockReads).toEqual([]);
     const send = vi.spyOn(getDeps().db, 'send');
     try {
       await getDeps().checks.flush();

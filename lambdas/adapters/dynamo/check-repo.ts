@@ -62,8 +62,8 @@ export class CheckCounts {
  * timer where the process lives on, the end of an invocation in Lambda: see flushIfDue), and on
  * a graceful stop (flush). A killed process loses the counts of at most its last interval. In
  * `feeproof serve` with workers the primary writes for all of them instead (joinCluster). The
- * count a check shows is its block as read at most `flushMs` ago (held per process, read beside
- * the check row) plus what this process holds.
+ * count a check shows is its block as read at most `flushMs` ago (held per process, read once
+ * the check row matched) plus what this process holds.
  *
  * The plain client and attributes read by hand: the check path does no more than the floor
  * (docs/speed.md), and the row has four attributes.
@@ -117,14 +117,14 @@ export class CheckRepository implements CheckStore {
    * and a missing number both end at the one read, so they cannot be told apart.
    */
   async recordCheck(ref: ReceiptRef, checkCode: string): Promise<CheckedReceipt | undefined> {
-    const [out, written] = await Promise.all([
-      this.db.send(new GetItemCommand({ TableName: this.table, Key: keyOf(ref), ConsistentRead: true })),
-      this.blocks.recent(ref),
-    ]);
+    const out = await this.db.send(
+      new GetItemCommand({ TableName: this.table, Key: keyOf(ref), ConsistentRead: true }),
+    );
     const row = out.Item;
     const text = row?.receipt?.S;
     if (!row || row.checkCode?.S !== checkCode || !text) return undefined;
-    const log = await this.logOf(ref, row);
+    // Only for a receipt found: a guess costs the one read, and fills no block held.
+    const [written, log] = await Promise.all([this.blocks.recent(ref), this.logOf(ref, row)]);
     const held = this.hold(ref);
     const by = row.reversedBy?.M;
     return {
