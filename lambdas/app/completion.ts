@@ -1,6 +1,6 @@
 import { logger } from '../adapters/logger.js';
 import { emitMetric } from '../adapters/metrics.js';
-import { sha256, sha256Hex } from '../adapters/signing/certificate.js';
+import { sha256Hex, signSha256 } from '../adapters/signing/certificate.js';
 import { p256MessageSigner } from '../adapters/signing/department-keys.js';
 import { derToCompact } from '../adapters/signing/ecdsa.js';
 import { newLogSalt } from '../adapters/tlog/ledger-entries.js';
@@ -71,7 +71,7 @@ async function signData(
   const canonical = canonicalReceipt(contentOf(pending));
   if (!deps.departmentKeys)
     return {
-      data: { signature: Buffer.from(await signer.signDigest(sha256(canonical))).toString('base64') },
+      data: { signature: Buffer.from(await signSha256(signer, canonical)).toString('base64') },
     };
   const unit = await deps.departmentKeys.keyFor(pending.department);
   const published = await deps.keys.departmentCertificateFor(unit, pending.collectingUnit); // before it signs
@@ -101,7 +101,7 @@ export async function completeReceipt(
   const content = contentOf(pending);
   const logSalt = Buffer.from(newLogSalt()).toString('base64');
   const { data: signed, unitPdf } = await signData(deps, pending, signer);
-  const qrSignature = Buffer.from(derToCompact(await signer.signDigest(sha256(qrMessage(content))))).toString(
+  const qrSignature = Buffer.from(derToCompact(await signSha256(signer, qrMessage(content)))).toString(
     'base64url',
   );
   const qrUrl = verifyUrl(deps.config.publicUrl, content, qrParams(content, signer.keyId, qrSignature));

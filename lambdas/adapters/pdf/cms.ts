@@ -2,7 +2,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { BoundedCache } from '../../core/bounded-cache.js';
 import type { Signer } from '../../core/signer.js';
-import { OID as CERT_OID, fromDer, parseCertificate, sha256 } from '../signing/certificate.js';
+import { OID as CERT_OID, fromDer, parseCertificate, sha256, signSha256 } from '../signing/certificate.js';
 
 export const OID = {
   ...CERT_OID,
@@ -107,9 +107,7 @@ export async function buildDetachedCms(
   // What is signed is the attributes encoded as a SET (tag 0x31), not as the [0] IMPLICIT
   // field that the SignerInfo carries (RFC 5652 §5.4).
   const signedAttributes = tlv(0x31, ...attributes);
-  const signature = signer.signMessageSha256
-    ? await signer.signMessageSha256(signedAttributes)
-    : await signer.signDigest(sha256(signedAttributes));
+  const signature = await signSha256(signer, signedAttributes);
   const signerInfo = tlv(
     0x30,
     VERSION_1,

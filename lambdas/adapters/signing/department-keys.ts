@@ -10,7 +10,7 @@ import {
   createSelfSignedCertificate,
   createSelfSignedSm2Certificate,
   parseCertificate,
-  sha256,
+  signSha256,
 } from './certificate.js';
 import { publicJwk, verifyWithCertificate } from './ecdsa.js';
 import { openLocalSigner } from './local-signer.js';
@@ -48,12 +48,12 @@ export function departmentKeyPath(
   return join(dataDir, 'keys', 'departments', `${department}.${FILE_SUFFIX[algorithm]}.pem`);
 }
 
-/** A P-256 Signer (local key file or KMS) as a MessageSigner: SHA-256 here, the signature there. */
+/** A P-256 Signer (local key file or KMS) as a MessageSigner (signSha256). */
 export function p256MessageSigner(signer: Signer): MessageSigner {
   return {
     keyId: signer.keyId,
     algorithm: 'ECDSA_P256_SHA256',
-    sign: (message) => signer.signDigest(sha256(message)),
+    sign: (message) => signSha256(signer, message),
   };
 }
 

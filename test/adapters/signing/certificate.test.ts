@@ -17,7 +17,7 @@ import type { Signer } from '../../../lambdas/core/signer.js';
 
 let dir: string;
 let signer: Signer;
-let digestsSigned: number;
+let portSignatures: number;
 let der: Uint8Array;
 
 const notBefore = new Date('2026-01-01T00:00:00.789Z');
@@ -26,12 +26,17 @@ const notAfter = new Date('2036-01-01T00:00:00Z');
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'feeproof-cert-'));
   const local = await openLocalSigner(join(dir, 'key.pem'));
-  digestsSigned = 0;
+  portSignatures = 0;
+  // Either way through the port: the local key hashes the message itself (signSha256).
   signer = {
     ...local,
     signDigest: (digest) => {
-      digestsSigned++;
+      portSignatures++;
       return local.signDigest(digest);
+    },
+    signMessageSha256: (message) => {
+      portSignatures++;
+      return local.signMessageSha256!(message);
     },
   };
   der = await createSelfSignedCertificate(signer, {
@@ -49,7 +54,7 @@ afterAll(async () => {
 
 describe('createSelfSignedCertificate', () => {
   it('is signed through the Signer port and verifies with its public key (node:crypto)', async () => {
-    expect(digestsSigned).toBe(1);
+    expect(portSignatures).toBe(1);
     const cert = new X509Certificate(der);
     const publicKey = createPublicKey({
       key: Buffer.from(await signer.publicKeySpki()),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { p256 } from '@noble/curves/nist.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { signSha256 } from '../../../lambdas/adapters/signing/certificate.js';
 import { openLocalSigner } from '../../../lambdas/adapters/signing/local-signer.js';
 import { KeyFormatError } from '../../../lambdas/adapters/signing/p256.js';
 
@@ -58,6 +59,31 @@ describe('openLocalSigner', () => {
       ...Buffer.from(raw.y!, 'base64url'),
     ]);
     expect(p256.verify(signature, sha256(message), point, { prehash: false, format: 'der' })).toBe(true);
+  });
+
+  it('signSha256: the local key hashes and signs natively, a digest signer (KMS) signs the digest; both verify', async () => {
+    const local = await openLocalSigner(join(dir, 'k.pem'));
+    const publicKey = createPublicKey({
+      key: Buffer.from(await local.publicKeySpki()),
+      format: 'der',
+      type: 'spki',
+    });
+    const digests: Uint8Array[] = [];
+    const counting = {
+      ...local,
+      signDigest: (digest: Uint8Array) => {
+        digests.push(digest);
+        return local.signDigest(digest);
+      },
+    };
+    const message = '非税收入通用票据';
+    const native = await signSha256(counting, message);
+    expect(digests).toEqual([]); // the native path: no digest signed by @noble/curves
+    const { signMessageSha256: _, ...digestOnly } = counting; // as the KMS signer is
+    const overDigest = await signSha256(digestOnly, message);
+    expect(digests).toEqual([sha256(message)]);
+    for (const signature of [native, overDigest])
+      expect(verify('sha256', Buffer.from(message), publicKey, signature)).toBe(true);
   });
 
   it('refuses a digest that is not 32 bytes', async () => {
