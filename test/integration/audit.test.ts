@@ -11,7 +11,7 @@ import { recoverPending } from '../../lambdas/app/completion.js';
 import { getDeps } from '../../lambdas/app/deps.js';
 import { DEFAULT_THRESHOLDS } from '../../lambdas/core/alerts.js';
 import { dateInZone } from '../../lambdas/core/dates.js';
-import { SignerError } from '../../lambdas/core/signer.js';
+import { faultySigner } from '../support/faulty-signer.js';
 import { issue, newKey } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -352,14 +352,7 @@ describe('alerts', () => {
     const deps = getDeps();
     const savedSigner = deps.signer;
     const savedAlerts = deps.config.alerts;
-    deps.signer = async () => {
-      const s = await savedSigner();
-      return {
-        keyId: s.keyId,
-        publicKeySpki: () => s.publicKeySpki(),
-        signDigest: () => Promise.reject(new SignerError('KMS down', true)),
-      };
-    };
+    deps.signer = async () => faultySigner(await savedSigner(), () => true, 'KMS down');
     const stuck = await issue(svc, tokens.GA!, charges.GA('卡住的人'));
     expect(stuck.status).toBe(503);
     deps.signer = savedSigner;

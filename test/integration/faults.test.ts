@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { logger } from '../../lambdas/adapters/logger.js';
 import { recoverPending } from '../../lambdas/app/completion.js';
 import { getDeps } from '../../lambdas/app/deps.js';
-import { SignerError } from '../../lambdas/core/signer.js';
 import { expectNumbersAccountedFor } from '../support/accounting.js';
+import { faultySigner } from '../support/faulty-signer.js';
 import { issue, newKey } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -65,17 +65,8 @@ async function issueWithRetries(key: string) {
 describe('faults while issuing', () => {
   it('a failing signer answers 503 and leaves a pending receipt that a retry with the same key completes', async () => {
     let calls = 0;
-    getDeps().signer = async () => {
-      const signer = await originalSigner();
-      return {
-        keyId: signer.keyId,
-        publicKeySpki: () => signer.publicKeySpki(),
-        signDigest: async (d) =>
-          [1, 3].includes(++calls)
-            ? Promise.reject(new SignerError('KMS throttled', true))
-            : signer.signDigest(d),
-      };
-    };
+    getDeps().signer = async () =>
+      faultySigner(await originalSigner(), () => [1, 3].includes(++calls), 'KMS throttled');
     const key = newKey();
     const failed = await issue(svc, token, charge, key);
     expect(failed.status).toBe(503);
@@ -85,15 +76,7 @@ describe('faults while issuing', () => {
   });
 
   it('recovery completes what a failed signer left, without the client coming back', async () => {
-    getDeps().signer = async () => {
-      const signer = await originalSigner();
-      return {
-        ...signer,
-        keyId: signer.keyId,
-        publicKeySpki: () => signer.publicKeySpki(),
-        signDigest: () => Promise.reject(new SignerError('KMS unavailable', true)),
-      };
-    };
+    getDeps().signer = async () => faultySigner(await originalSigner(), () => true);
     const abandoned = await Promise.all([
       issue(svc, token, charge),
       issue(svc, token, charge),
@@ -107,10 +90,7 @@ describe('faults while issuing', () => {
   });
 
   it('recovery logs each receipt it could not complete, with its number', async () => {
-    const failing = async () => {
-      const signer = await originalSigner();
-      return { ...signer, signDigest: () => Promise.reject(new SignerError('KMS unavailable', true)) };
-    };
+    const failing = async () => faultySigner(await originalSigner(), () => true);
     getDeps().signer = failing;
     const abandoned = await issue(svc, token, charge);
     expect(abandoned.status).toBe(503);

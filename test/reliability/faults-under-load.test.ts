@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeps } from '../../lambdas/app/deps.js';
-import { SignerError } from '../../lambdas/core/signer.js';
+import { faultySigner } from '../support/faulty-signer.js';
 import { newKey } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 import {
@@ -74,20 +74,12 @@ beforeAll(async () => {
     injectedCount.dbAfter++;
     throw injected();
   };
-  deps.signer = async () => {
-    const signer = await originalSigner();
-    return {
-      keyId: signer.keyId,
-      publicKeySpki: () => signer.publicKeySpki(),
-      signDigest: (digest: Uint8Array) => {
-        if (faultsOn && random() < SIGNER_SHARE) {
-          injectedCount.signer++;
-          return Promise.reject(new SignerError('injected signer fault', true));
-        }
-        return signer.signDigest(digest);
-      },
-    };
+  const signerFails = () => {
+    const fails = faultsOn && random() < SIGNER_SHARE;
+    if (fails) injectedCount.signer++;
+    return fails;
   };
+  deps.signer = async () => faultySigner(await originalSigner(), signerFails, 'injected signer fault');
 }, 120_000);
 
 afterAll(async () => {
