@@ -163,6 +163,12 @@ export interface LogPosition {
 /** What a public check reads: the receipt and, where it was logged, its log position. */
 export interface CheckedReceipt extends StoredReceipt {
   log?: LogPosition;
+  /**
+   * The stored copy as parsed: the same object for every check of the same stored text (a copy
+   * altered is other text, another object), so what is derived from it alone can be kept by it.
+   * Shared: never changed by a reader.
+   */
+  copy: StoredReceipt;
 }
 
 export interface CheckStore {

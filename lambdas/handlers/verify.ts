@@ -109,22 +109,40 @@ export type VerifyAnswer =
       log?: LogAnswer;
     };
 
-/** Commitments computed in this process, by salt and canonical data (pure: SHA-256 of both). */
-const commitments = new BoundedCache<string, string>(4_096);
+/**
+ * What a check derives from a stored copy alone, kept by the copy (CheckedReceipt.copy: one
+ * object per stored text, so a copy altered behind the service's back gets facts of its own).
+ */
+interface CopyFacts {
+  /** Its canonical data: the signatures' message and the log commitment's input. */
+  canonical: string;
+  /** What anyone may see of it. */
+  shown: PublicReceipt;
+  /** Set once its signatures verified; only successes are kept (a key unknown now may be published later). */
+  verified?: SignatureKind;
+  /** Its log commitment under the salt it was last checked with (a pure function of both). */
+  commitment?: { salt: string; hex: string };
+}
+const copyFacts = new WeakMap<StoredReceipt, CopyFacts>();
+
+function factsOf(copy: StoredReceipt): CopyFacts {
+  let facts = copyFacts.get(copy);
+  if (!facts) {
+    facts = { canonical: canonicalReceipt(contentOf(copy)), shown: publicReceipt(copy) };
+    copyFacts.set(copy, facts);
+  }
+  return facts;
+}
 
 /** The log part of the answer: from the check row read already, no further request. */
-function logAnswer(r: CheckedReceipt, canonical: string): { log?: LogAnswer } {
+function logAnswer(r: CheckedReceipt, facts: CopyFacts): { log?: LogAnswer } {
   if (!r.log) return {};
   const { salt, index } = r.log;
   const saltText = toBase64(salt);
+  if (facts.commitment?.salt !== saltText)
+    facts.commitment = { salt: saltText, hex: receiptCommitment(salt, facts.canonical) };
   return {
-    log: {
-      salt: saltText,
-      commitment: commitments.getOrCompute(`${saltText}\n${canonical}`, () =>
-        receiptCommitment(salt, canonical),
-      ),
-      ...(index !== undefined ? { index } : {}),
-    },
+    log: { salt: saltText, commitment: facts.commitment.hex, ...(index !== undefined ? { index } : {}) },
   };
 }
 
@@ -287,8 +305,10 @@ export const handler = groupHandler('verify', {
     // Counts are written in batches (CheckRepository); in Lambda this is where they are due.
     await deps.checks.flushIfDue().catch((error) => logger.warn('check counts not written yet', { error }));
     if (!receipt) return json(404, NOT_FOUND);
-    const canonical = canonicalReceipt(contentOf(receipt)); // once: the verdict's key and the commitment's input
-    const { kind, failures } = await checkDataSignatures(receipt, deps.keys, canonical);
+    const facts = factsOf(receipt.copy);
+    const { kind, failures } = facts.verified
+      ? { kind: facts.verified, failures: [] }
+      : await checkDataSignatures(receipt.copy, deps.keys, facts.canonical);
     if (failures.length)
       return json(200, {
         valid: false,
@@ -297,16 +317,17 @@ export const handler = groupHandler('verify', {
         signatures: kind,
         failures,
         checks: receipt.checks ?? 0,
-        ...logAnswer(receipt, canonical),
+        ...logAnswer(receipt, facts),
       } satisfies VerifyAnswer);
+    facts.verified = kind;
     return json(200, {
       valid: true,
       signatures: kind,
       status: receipt.status,
-      receipt: publicReceipt(receipt),
+      receipt: facts.shown,
       ...relations(receipt),
       checks: receipt.checks ?? 0,
-      ...logAnswer(receipt, canonical),
+      ...logAnswer(receipt, facts),
     } satisfies VerifyAnswer);
   },
 

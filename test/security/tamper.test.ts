@@ -142,6 +142,14 @@ describe("a change to the stored receipt behind the service's back", () => {
     expect(res.body).toMatchObject({ valid: true, checks: 1002 });
   });
 
+  it('a receipt checked valid, then altered, is tampered at its next check: nothing kept from its first copy vouches for the second', async () => {
+    const { body: receipt } = await issue(svc, collector);
+    expect((await call(svc.url, { method: 'GET', path: verifyQuery(receipt) })).body.valid).toBe(true);
+    await tamper(receipt, 'CHECKS', (r) => (r.total = 8001));
+    const res = await call(svc.url, { method: 'GET', path: verifyQuery(receipt) });
+    expect(res.body).toMatchObject({ valid: false, error: 'tampered' });
+  });
+
   changes.forEach(([what, change], i) => {
     it(`is detected: ${what}, by a public check (its copy changed) and by a PDF check (its row changed)`, async () => {
       const { receipt, pdf } = issued[issued.length - 1 - i]!;

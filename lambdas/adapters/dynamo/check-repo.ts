@@ -127,8 +127,10 @@ export class CheckRepository implements CheckStore {
     const [written, log] = await Promise.all([this.blocks.recent(ref), this.logOf(ref, row)]);
     const held = this.hold(ref);
     const by = row.reversedBy?.M;
+    const copy = this.copies.getOrCompute(text, () => JSON.parse(text) as StoredReceipt);
     return {
-      ...this.copies.getOrCompute(text, () => JSON.parse(text) as StoredReceipt),
+      ...copy,
+      copy,
       status: row.status!.S as ReceiptStatus,
       ...(by ? { reversedBy: { code: by.code!.S!, number: by.number!.S! } } : {}),
       // `checks` on the row: what was counted there before the count blocks.
