@@ -54,6 +54,8 @@ export class DirectoryTileStore implements TileStore {
     if (currentNote !== expected) return false;
     if (!(await writeOnce(this.headPath(current + 1), Buffer.from(next.note)))) return false;
     await replaceFile(join(this.root, 'checkpoint'), Buffer.from(next.note));
+    // The writer moves the hint, so that readers find the head without writing anything.
+    await replaceFile(this.hintPath, Buffer.from(String(current + 1))).catch(() => undefined);
     return true;
   }
 
@@ -68,15 +70,19 @@ export class DirectoryTileStore implements TileStore {
     return { note, checkpoint: parseCheckpoint(parseNote(note).text) };
   }
 
-  /** The highest generation: from the hint, then probing forward (the hint may lag after a crash). */
+  /** The generation the last swap published, as it noted; it lags only after a crash between the two. */
+  private get hintPath() {
+    return join(this.heads, 'latest');
+  }
+
+  /**
+   * The highest generation: from the hint, then probing forward. A reader writes nothing; after
+   * a crash left the hint behind, the probe finds the rest, and the next swap moves the hint.
+   */
   private async latestGeneration(): Promise<number> {
-    const hintPath = join(this.heads, 'latest');
-    const hint = Number((await readText(hintPath)) ?? 0) || 0;
-    let g = hint;
+    let g = Number((await readText(this.hintPath)) ?? 0) || 0;
     while ((await readOrNull(this.headPath(g + 1))) !== null) g++;
     if (g > 0 && (await readOrNull(this.headPath(g))) === null) g = 0; // a hint from another directory
-    // Rewritten (with its fsync) only when it lagged: readers of an unchanged log write nothing.
-    if (g !== hint) await replaceFile(hintPath, Buffer.from(String(g))).catch(() => undefined);
     return g;
   }
 }

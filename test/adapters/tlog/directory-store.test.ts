@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DirectoryTileStore } from '../../../lambdas/adapters/tlog/directory-store.js';
@@ -10,22 +10,37 @@ const ORIGIN = 'feeproof.test/log';
 const signer = ed25519Signer(ORIGIN, new Uint8Array(32).fill(7));
 
 describe('the directory tile store', () => {
-  it('reads the checkpoint of an unchanged log without rewriting its head hint', async () => {
+  it('is read without a write: the writer moves the head hint as it publishes', async () => {
     const store = new DirectoryTileStore(join(tempDir('directory-store'), 'log'));
     const sequence = new MemorySequence();
     sequence.append(entryBytes(0), entryBytes(1), entryBytes(2));
     expect((await integrate({ origin: ORIGIN, signer, sequence, store })).published).toBe(true);
     const hint = join(store.root, '..', 'log-state', 'heads', 'latest');
-    const head = await store.readCheckpoint(); // brings a lagging hint up to date, once
-    expect(head?.checkpoint.size).toBe(3);
+    expect(readFileSync(hint, 'utf8')).toBe('1');
     const written = statSync(hint).ino; // a rewrite replaces the file (a new inode)
+    const head = await store.readCheckpoint();
+    expect(head?.checkpoint.size).toBe(3);
     for (let i = 0; i < 3; i++) expect((await store.readCheckpoint())?.note).toBe(head?.note);
     expect(statSync(hint).ino).toBe(written);
-    expect(readFileSync(hint, 'utf8')).toBe('1');
-    // A new head moves the hint again on the next read.
+    // A new head moves the hint as it is published, before anyone reads it.
     sequence.append(entryBytes(3));
     await integrate({ origin: ORIGIN, signer, sequence, store });
+    expect(readFileSync(hint, 'utf8')).toBe('2');
     expect((await store.readCheckpoint())?.checkpoint.size).toBe(4);
+  });
+
+  it('finds a head published after the hint, when a crash kept the writer from moving it', async () => {
+    const store = new DirectoryTileStore(join(tempDir('directory-store'), 'log'));
+    const sequence = new MemorySequence();
+    sequence.append(entryBytes(0));
+    await integrate({ origin: ORIGIN, signer, sequence, store });
+    const hint = join(store.root, '..', 'log-state', 'heads', 'latest');
+    writeFileSync(hint, '0'); // as a crash between the head and its hint leaves it
+    sequence.append(entryBytes(1));
+    expect((await integrate({ origin: ORIGIN, signer, sequence, store })).checkpoint?.checkpoint.size).toBe(
+      2,
+    );
+    expect((await store.readCheckpoint())?.checkpoint.size).toBe(2);
     expect(readFileSync(hint, 'utf8')).toBe('2');
   });
 });
