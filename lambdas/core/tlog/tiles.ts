@@ -1,5 +1,5 @@
 import { TlogError } from './errors.js';
-import { HASH_SIZE, type Hash, rootFromLeafHashes } from './hash.js';
+import { HASH_SIZE, type Hash, nodeHash } from './hash.js';
 import type { NodeReader } from './proof.js';
 
 /**
@@ -131,12 +131,32 @@ export function encodeTile(hashes: readonly Hash[]): Uint8Array {
 }
 
 /**
- * Hashes of subtrees inside a tile already computed, per tile bytes object (tiles are never
- * changed in place): a proof's nodes at levels between a tile's rows are hashed from up to 128
- * of its hashes each, and a reader that keeps its tiles (the proof route's) then hashes each
- * subtree once instead of at every proof. Keyed `start * 1024 + count`.
+ * The hashes of the complete subtrees inside a tile, level by level (level 0: the tile's own
+ * hashes; up to TILE_HEIGHT - 1), per tile bytes object (tiles are never changed in place):
+ * all computed the first time a node between a tile's rows is read. A proof's siblings within a
+ * tile cover nearly all of it, so the first proof through a tile hashes about as much as before;
+ * every later proof through the same bytes (the proof route keeps its tiles) reads, and hashes
+ * nothing. Before, each (start, count) was hashed from the leaves and kept alone, so a proof
+ * through another part of a held tile hashed again, which set the route's p99.
  */
-const subtreeHashes = new WeakMap<Uint8Array, Map<number, Hash>>();
+const innerLevels = new WeakMap<Uint8Array, Uint8Array[]>();
+
+function levelsOf(bytes: Uint8Array): Uint8Array[] {
+  let levels = innerLevels.get(bytes);
+  if (levels) return levels;
+  levels = [bytes];
+  for (let below = bytes; levels.length < TILE_HEIGHT && below.length >= 2 * HASH_SIZE; ) {
+    const level = new Uint8Array(Math.floor(below.length / HASH_SIZE / 2) * HASH_SIZE);
+    for (let at = 0; at < level.length; at += HASH_SIZE) {
+      const left = below.subarray(2 * at, 2 * at + HASH_SIZE);
+      level.set(nodeHash(left, below.subarray(2 * at + HASH_SIZE, 2 * at + 2 * HASH_SIZE)), at);
+    }
+    levels.push(level);
+    below = level;
+  }
+  innerLevels.set(bytes, levels);
+  return levels;
+}
 
 /**
  * A NodeReader over tiles: `readTile` returns the bytes of a tile as wide as asked or wider
@@ -154,20 +174,10 @@ export function nodeReaderFromTiles(size: number, readTile: (tile: TileId) => Ui
       );
     if (held < start + count)
       throw new TlogError('malformed_tile', `tile ${tilePath(tile)} holds ${held} hashes`);
-    const hashAt = (i: number) => bytes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
-    if (count === 1) return hashAt(start);
-    let known = subtreeHashes.get(bytes);
-    if (!known) {
-      known = new Map();
-      subtreeHashes.set(bytes, known);
-    }
-    const key = start * 1024 + count;
-    let hash = known.get(key);
-    if (!hash) {
-      hash = rootFromLeafHashes(Array.from({ length: count }, (_, i) => hashAt(start + i)));
-      known.set(key, hash);
-    }
-    return hash;
+    // The node is the (start / count)-th complete subtree of `count` hashes: aligned, as count divides start.
+    const hashes = count === 1 ? bytes : levelsOf(bytes)[level % TILE_HEIGHT]!;
+    const at = (start / count) * HASH_SIZE;
+    return hashes.subarray(at, at + HASH_SIZE);
   };
 }
 
