@@ -87,7 +87,9 @@ describe('stats.html', () => {
       `feeproof log audit --url ${svc.url}/log --key '${keys.body.log.vkey}' --stats-url ${svc.url}`,
     );
     const checkpoint = await page.getByTestId('link-log-checkpoint').getAttribute('href');
-    expect((await fetch(new URL(checkpoint!, `${svc.url}/stats.html`))).status).not.toBe(404);
+    // Served once the log's first run (every 2 s) has integrated the receipts issued above.
+    const checkpointUrl = new URL(checkpoint!, `${svc.url}/stats.html`);
+    await expect.poll(async () => (await fetch(checkpointUrl)).status, { timeout: 10_000 }).toBe(200);
 
     // A public page: none of the console's code.
     expect(requested.filter((u) => /console/.test(u))).toEqual([]);

@@ -80,9 +80,10 @@ export class DirectoryTileStore implements TileStore {
    * a crash left the hint behind, the probe finds the rest, and the next swap moves the hint.
    */
   private async latestGeneration(): Promise<number> {
-    let g = Number((await readText(this.hintPath)) ?? 0) || 0;
+    const hint = Number((await readText(this.hintPath)) ?? 0) || 0;
+    // A hint past the heads (another directory's, say) is no start: probe from the first.
+    let g = hint > 0 && (await readOrNull(this.headPath(hint))) === null ? 0 : hint;
     while ((await readOrNull(this.headPath(g + 1))) !== null) g++;
-    if (g > 0 && (await readOrNull(this.headPath(g))) === null) g = 0; // a hint from another directory
     return g;
   }
 }

@@ -43,4 +43,17 @@ describe('the directory tile store', () => {
     expect((await store.readCheckpoint())?.checkpoint.size).toBe(2);
     expect(readFileSync(hint, 'utf8')).toBe('2');
   });
+
+  it("finds its heads under a hint past them (as another directory's would be), and publishes after them", async () => {
+    const store = new DirectoryTileStore(join(tempDir('directory-store'), 'log'));
+    const sequence = new MemorySequence();
+    sequence.append(entryBytes(0));
+    await integrate({ origin: ORIGIN, signer, sequence, store });
+    const hint = join(store.root, '..', 'log-state', 'heads', 'latest');
+    writeFileSync(hint, '7');
+    expect((await store.readCheckpoint())?.checkpoint.size).toBe(1);
+    sequence.append(entryBytes(1));
+    expect((await integrate({ origin: ORIGIN, signer, sequence, store })).published).toBe(true);
+    expect(readFileSync(hint, 'utf8')).toBe('2');
+  });
 });
