@@ -47,8 +47,9 @@ export async function issueAlertDrafts(deps: Deps, receipt: StoredReceipt): Prom
     const year = receipt.issueDate.slice(0, 4);
     const [totals, original] = await Promise.all([
       receipt.kind === 'red'
-        ? deps.audit.yearTotals(year, [`DEPT#${receipt.department}`])
+        ? deps.audit.yearTotals(year, receipt.department)
         : deps.audit.recentYearTotals(
+            receipt.department,
             totalsOf(receipt).filter((r) => isYearRow(r) && r.key.startsWith('ITEM#')),
           ),
       receipt.reverses ? deps.receipts.getReceipt(receipt.reverses) : undefined,

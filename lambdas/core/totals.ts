@@ -4,9 +4,10 @@ import type { Fen } from './money.js';
 import type { ReceiptContent } from './receipt.js';
 
 /**
- * Running totals: one row per day and department, and per day and item. Issuing a receipt
- * adds to them in the same transaction that takes its number, so a year's totals are a
- * query of at most 366 days' rows, never a scan of receipts.
+ * Running totals: per day and department, and per day and item. Issuing a receipt adds to them
+ * in the same transaction that takes its number, so a year's totals are a query of at most 366
+ * days' rows, never a scan of receipts. They are stored a department's day at a time
+ * (DepartmentTotals).
  */
 export interface Totals {
   issuedCount: number;
@@ -66,6 +67,47 @@ export function mergeTotals(rows: readonly TotalsRow[]): TotalsRow[] {
     merged.set(id, prev ? { ...prev, ...addTotals(prev, row) } : { ...row });
   }
   return [...merged.values()];
+}
+
+/**
+ * How the running totals are stored: one row per day (or year) and department, holding the
+ * department's totals and each of its items'. A receipt's items are its department's, so taking
+ * its number writes one row a day and one a year, where a row per key wrote four.
+ */
+export interface DepartmentTotals {
+  /** A day (yyyy-mm-dd), or a year (yyyy). */
+  day: IsoDate | string;
+  department: string;
+  totals: Totals;
+  /** By item code. */
+  items: Map<string, Totals>;
+}
+
+/** What these receipts add, a department's day (and year) at a time. */
+export function departmentTotals(receipts: readonly Parameters<typeof totalsOf>[0][]): DepartmentTotals[] {
+  const folded = new Map<string, DepartmentTotals>();
+  for (const receipt of receipts)
+    for (const row of totalsOf(receipt)) {
+      const id = `${row.day}|${receipt.department}`;
+      let d = folded.get(id);
+      if (!d) {
+        d = { day: row.day, department: receipt.department, totals: ZERO, items: new Map() };
+        folded.set(id, d);
+      }
+      if (row.key.startsWith('ITEM#')) {
+        const code = row.key.slice(5);
+        d.items.set(code, addTotals(d.items.get(code) ?? ZERO, row));
+      } else d.totals = addTotals(d.totals, row);
+    }
+  return [...folded.values()];
+}
+
+/** A department's day as the rows it holds: the department's, then each item's. */
+export function rowsOf({ day, department, totals, items }: DepartmentTotals): TotalsRow[] {
+  return [
+    { day, key: `DEPT#${department}`, ...totals },
+    ...[...items].map(([code, t]): TotalsRow => ({ day, key: `ITEM#${code}`, ...t })),
+  ];
 }
 
 export type GroupBy = 'department' | 'item' | 'day' | 'month';

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { groupTotals, mergeTotals, totalsOf } from '../../lambdas/core/totals.js';
+import {
+  departmentTotals,
+  groupTotals,
+  mergeTotals,
+  rowsOf,
+  type TotalsRow,
+  totalsOf,
+} from '../../lambdas/core/totals.js';
 
 const receiptArb = fc.record({
   kind: fc.constantFrom('blue' as const, 'red' as const),
@@ -77,5 +84,22 @@ describe('running totals', () => {
         netAmount: 100,
       },
     ]);
+  });
+
+  it("stored a department's day at a time, hold exactly the rows of every key (property)", () => {
+    const sorted = (rows: TotalsRow[]) =>
+      mergeTotals(rows).sort((a, b) => `${a.day}|${a.key}`.localeCompare(`${b.day}|${b.key}`));
+    fc.assert(
+      fc.property(fc.array(receiptArb.map(asIssued), { maxLength: 40 }), (receipts) => {
+        const stored = departmentTotals(receipts);
+        // One row per department and day, and per department and year.
+        const days = new Set(
+          receipts.flatMap((r) => [r.issueDate, r.issueDate.slice(0, 4)].map((d) => `${d}|${r.department}`)),
+        );
+        expect(stored).toHaveLength(days.size);
+        expect(sorted(stored.flatMap(rowsOf))).toEqual(sorted(receipts.flatMap((r) => totalsOf(r))));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -38,6 +38,7 @@ import {
   totalsPartition,
 } from './keys.js';
 import { queryAll, receiptsByPk } from './query.js';
+import { totalsRowsOf } from './totals-rows.js';
 import { failedConditions, transactWrite } from './transactions.js';
 
 export interface StoredAlert extends AlertDraft {
@@ -305,29 +306,33 @@ export class AuditRepository {
       years.push(String(year));
     const rows = await Promise.all(
       years.map((year) =>
-        queryAll<TotalsRow>(this.db, {
+        queryAll<Record<string, unknown>>(this.db, {
           TableName: this.tables.ledger,
           KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
           ExpressionAttributeValues: { ':p': totalsPartition(year), ':from': from, ':to': `${to}~` },
         }),
       ),
     );
-    return rows.flat();
+    return rows.flat().flatMap(totalsRowsOf);
   }
 
-  /** This year's running totals of some departments and items (for the alert rules). */
-  async yearTotals(year: string, keys: string[]): Promise<Map<string, Totals>> {
-    const unique = [...new Set(keys)];
+  /**
+   * This year's running totals of a department and some of its items (for the alert rules):
+   * its year row, and the items' own rows where they were written one per key.
+   */
+  async yearTotals(year: string, department: string, itemCodes: string[] = []): Promise<Map<string, Totals>> {
+    const keys = [`DEPT#${department}`, ...new Set(itemCodes.map((code) => `ITEM#${code}`))];
     const out = await this.db.send(
       new BatchGetCommand({
-        RequestItems: {
-          [this.tables.ledger]: { Keys: unique.map((k) => totalsKey(year, k)) },
-        },
+        RequestItems: { [this.tables.ledger]: { Keys: keys.map((k) => totalsKey(year, k)) } },
       }),
     );
-    const found = new Map<string, Totals>(unique.map((k) => [k, ZERO]));
+    const found = new Map<string, Totals>(keys.map((k) => [k, ZERO]));
     for (const item of out.Responses?.[this.tables.ledger] ?? [])
-      found.set(item.key as string, stripKeys(item) as unknown as Totals);
+      for (const row of totalsRowsOf(item)) {
+        const sum = found.get(row.key);
+        if (sum) found.set(row.key, addTotals(sum, row));
+      }
     return found;
   }
 
@@ -338,7 +343,7 @@ export class AuditRepository {
    * issued since added in, so that only other processes' receipts of the last seconds are left
    * out (which an average over the year hardly feels); the others are read, one request.
    */
-  async recentYearTotals(own: readonly TotalsRow[]): Promise<Map<string, Totals>> {
+  async recentYearTotals(department: string, own: readonly TotalsRow[]): Promise<Map<string, Totals>> {
     const found = new Map<string, Totals>();
     const missing: TotalsRow[] = [];
     for (const row of mergeTotals(own)) {
@@ -350,10 +355,10 @@ export class AuditRepository {
     }
     if (missing.length === 0) return found;
     const year = missing[0]!.day;
-    for (const [key, totals] of await this.yearTotals(
-      year,
-      missing.map((r) => r.key),
-    )) {
+    const codes = missing.flatMap((r) => (r.key.startsWith('ITEM#') ? [r.key.slice(5)] : []));
+    const read = await this.yearTotals(year, department, codes);
+    for (const { key } of missing) {
+      const totals = read.get(key) ?? ZERO;
       found.set(key, totals);
       this.heldTotals.set(`${year}#${key}`, { totals });
     }

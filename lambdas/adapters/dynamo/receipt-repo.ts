@@ -13,7 +13,7 @@ import type {
   TakeOutcome,
 } from '../../core/ports.js';
 import type { ReceiptRef } from '../../core/receipt.js';
-import { mergeTotals, type TotalsRow, totalsOf } from '../../core/totals.js';
+import { departmentTotals } from '../../core/totals.js';
 import { sha256Hex } from '../signing/certificate.js';
 import { pendingEntryPut } from '../tlog/dynamo-sequence.js';
 import { receiptLogEntry, reversalLogEntry } from '../tlog/ledger-entries.js';
@@ -30,9 +30,9 @@ import {
   receiptIndexAttributes,
   receiptKey,
   stripKeys,
-  totalsKey,
 } from './keys.js';
 import { receiptsByPk } from './query.js';
+import { totalsUpdate } from './totals-rows.js';
 import {
   cancelledByCondition,
   failedConditions,
@@ -48,36 +48,17 @@ const receiptRow = (receipt: StoredReceipt) => ({
   ...receipt,
 });
 
-function totalsUpdate(table: string, row: TotalsRow): TransactItem {
-  return {
-    Update: {
-      TableName: table,
-      Key: totalsKey(row.day, row.key),
-      UpdateExpression:
-        'SET #d = :day, #k = :key ADD issuedCount :ic, issuedAmount :ia, reversedCount :rc, reversedAmount :ra',
-      ExpressionAttributeNames: { '#d': 'day', '#k': 'key' },
-      ExpressionAttributeValues: {
-        ':day': row.day,
-        ':key': row.key,
-        ':ic': row.issuedCount,
-        ':ia': row.issuedAmount,
-        ':rc': row.reversedCount,
-        ':ra': row.reversedAmount,
-      },
-    },
-  };
-}
-
 /**
  * How many writes taking numbers for these entries makes: the range, each receipt's rows (a red
- * one also updates its original's two rows and queues the reversal's log entry), the totals.
+ * one also updates its original's two rows and queues the reversal's log entry), the totals
+ * (a row per department and day, and per department and year).
  */
 function takeWrites(entries: readonly TakeEntry[]): number {
   const perReceipt = entries.reduce(
     (n, e) => n + 2 + itemIndexRows(e.receipt).length + (e.receipt.reverses ? 3 : 0) + (e.event ? 1 : 0),
     0,
   );
-  return 1 + perReceipt + mergeTotals(entries.flatMap((e) => totalsOf(e.receipt))).length;
+  return 1 + perReceipt + departmentTotals(entries.map((e) => e.receipt)).length;
 }
 
 /**
@@ -235,8 +216,8 @@ export class ReceiptRepository implements ReceiptStore {
       }
       if (event) add(eventPut(this.tables.ledger, event), 'range_moved');
     });
-    for (const row of mergeTotals(entries.flatMap((e) => totalsOf(e.receipt)))) {
-      TransactItems.push(totalsUpdate(this.tables.ledger, row));
+    for (const totals of departmentTotals(entries.map((e) => e.receipt))) {
+      TransactItems.push(totalsUpdate(this.tables.ledger, totals));
       owners.push({ entry: -1, reason: 'range_moved' });
     }
     try {

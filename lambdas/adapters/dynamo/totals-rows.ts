@@ -1,0 +1,85 @@
+import {
+  type DepartmentTotals,
+  type Totals,
+  type TotalsKey,
+  type TotalsRow,
+  ZERO,
+} from '../../core/totals.js';
+import { totalsKey } from './keys.js';
+import type { TransactItem } from './transactions.js';
+
+/**
+ * The running totals in the ledger (core/totals.ts DepartmentTotals): a department's row of a
+ * day or year (keys.ts totalsKey(day, `DEPT#department`)) has the department's four counters by
+ * name and each item's as `I#<item code>#ic|ia|rc|ra`, short because a row's size is what a
+ * write of it costs (a department's year row stays under 1 KB up to 25 items, reversals aside:
+ * test/integration/totals-rows.test.ts).
+ * Rows written one per key before (`ITEM#<code>` rows) read as they are.
+ */
+const ITEM_FIELDS = {
+  ic: 'issuedCount',
+  ia: 'issuedAmount',
+  rc: 'reversedCount',
+  ra: 'reversedAmount',
+} as const satisfies Record<string, keyof Totals>;
+type Short = keyof typeof ITEM_FIELDS;
+
+const ITEM_ATTRIBUTE = /^I#(.+)#(ic|ia|rc|ra)$/;
+
+/** The update that adds a department's day (or year) to its row, created on first use. */
+export function totalsUpdate(table: string, d: DepartmentTotals): TransactItem {
+  const names: Record<string, string> = { '#d': 'day', '#k': 'key' };
+  const values: Record<string, unknown> = {
+    ':day': d.day,
+    ':key': `DEPT#${d.department}`,
+    ':ic': d.totals.issuedCount,
+    ':ia': d.totals.issuedAmount,
+    ':rc': d.totals.reversedCount,
+    ':ra': d.totals.reversedAmount,
+  };
+  const adds = ['issuedCount :ic', 'issuedAmount :ia', 'reversedCount :rc', 'reversedAmount :ra'];
+  for (const [code, totals] of d.items)
+    for (const [short, field] of Object.entries(ITEM_FIELDS)) {
+      if (totals[field] === 0) continue; // absent reads as 0: a blue receipt adds no reversal counters
+      const n = adds.length;
+      names[`#a${n}`] = `I#${code}#${short}`;
+      values[`:a${n}`] = totals[field];
+      adds.push(`#a${n} :a${n}`);
+    }
+  return {
+    Update: {
+      TableName: table,
+      Key: totalsKey(d.day, `DEPT#${d.department}`),
+      UpdateExpression: `SET #d = :day, #k = :key ADD ${adds.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/** The totals rows a stored row holds: its own key's, then its items'. */
+export function totalsRowsOf(item: Record<string, unknown>): TotalsRow[] {
+  const day = item.day as string;
+  const counter = (name: keyof Totals) => Number(item[name] ?? 0);
+  const rows: TotalsRow[] = [
+    {
+      day,
+      key: item.key as TotalsKey,
+      issuedCount: counter('issuedCount'),
+      issuedAmount: counter('issuedAmount'),
+      reversedCount: counter('reversedCount'),
+      reversedAmount: counter('reversedAmount'),
+    },
+  ];
+  const items = new Map<string, Totals>();
+  for (const [name, value] of Object.entries(item)) {
+    const match = ITEM_ATTRIBUTE.exec(name);
+    if (!match) continue;
+    const [, code, short] = match as unknown as [string, string, Short];
+    const totals = items.get(code) ?? { ...ZERO };
+    totals[ITEM_FIELDS[short]] += Number(value);
+    items.set(code, totals);
+  }
+  for (const [code, totals] of items) rows.push({ day, key: `ITEM#${code}`, ...totals });
+  return rows;
+}
