@@ -14,7 +14,7 @@ import { verify, X509Certificate } from 'node:crypto';
 import { createServer } from 'node:http';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { checksKey } from '../lambdas/adapters/dynamo/keys.js';
-import type { StoredReceipt } from '../lambdas/core/ports.js';
+import { storedCopy } from '../lambdas/adapters/dynamo/receipt-copy.js';
 import { canonicalReceipt, contentOf } from '../lambdas/core/receipt.js';
 
 const env = (name: string) => {
@@ -61,9 +61,10 @@ if (cluster.isPrimary) {
         }),
       );
       const row = out.Item;
-      if (!row?.receipt?.S || row.checkCode?.S !== q.get('checkCode'))
+      const stored = row && storedCopy({ copy: row.copy?.B, receipt: row.receipt?.S });
+      if (!stored || row.checkCode?.S !== q.get('checkCode'))
         return answer(res, 404, { valid: false, error: 'not_found' });
-      const receipt = JSON.parse(row.receipt.S) as StoredReceipt;
+      const receipt = stored.parse();
       const valid = verify(
         'sha256',
         Buffer.from(canonicalReceipt(contentOf(receipt))),

@@ -1,8 +1,6 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checksKey } from '../../lambdas/adapters/dynamo/keys.js';
-import { getDeps } from '../../lambdas/app/deps.js';
+import { tamper } from '../security/support.js';
 import { issue } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { buildWeb, launchBrowser, newPage, screenshot } from './support.js';
@@ -115,20 +113,9 @@ describe('the verification page checks the receipt in the public log', () => {
   it('an altered record: the verdict says tampered and the log line that its commitment does not match', async () => {
     const r = await issueOne();
     await svc.log.run();
-    const { db, config } = getDeps();
-    const row = await db.send(
-      new GetCommand({ TableName: config.tables.receipts, Key: checksKey(r), ConsistentRead: true }),
-    );
-    const copy = JSON.parse(row.Item!.receipt as string);
-    copy.payer.name = `${copy.payer.name}改`;
-    await db.send(
-      new UpdateCommand({
-        TableName: config.tables.receipts,
-        Key: checksKey(r),
-        UpdateExpression: 'SET receipt = :r',
-        ExpressionAttributeValues: { ':r': JSON.stringify(copy) },
-      }),
-    );
+    await tamper(r, 'CHECKS', (copy) => {
+      copy.payer.name = `${copy.payer.name}改`;
+    });
     const { context, page, errors } = await newPage(browser);
     await page.goto(`${svc.url}/verify.html`);
     await check(page, r);

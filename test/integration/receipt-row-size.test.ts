@@ -7,6 +7,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checksKey, pdfKey, RECEIPT_INDEXES, receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
+import { copyText } from '../../lambdas/adapters/dynamo/receipt-copy.js';
 import { getDeps } from '../../lambdas/app/deps.js';
 import { TABLES } from '../../lambdas/runtime/tables.js';
 import { indexWru, itemSize, transactionalWru } from '../support/item-size.js';
@@ -58,7 +59,11 @@ it('a completed receipt row keeps the PDF key and hash, not the bytes: the compl
   const { pdfKey: _key, ...rowBefore } = receiptRow;
   const before = {
     receipt: itemSize(rowBefore),
-    check: itemSize({ ...checkRow, receipt: (checkRow.receipt as string).replace(/,"pdfKey":"[^"]*"/, '') }),
+    // The copy was its JSON as text then (receipt-copy.ts).
+    check: itemSize({
+      ...Object.fromEntries(Object.entries(checkRow).filter(([name]) => name !== 'copy')),
+      receipt: copyText(checkRow.copy).replace(/,"pdfKey":"[^"]*"/, ''),
+    }),
     pdf: itemSize({ ...pdfKey(ref), pdf: new Uint8Array(pdf) }),
   };
   // Removing the row from the pending index: 1 WRU (the pending row is under 1 KB).
@@ -85,8 +90,10 @@ it('a completed receipt row keeps the PDF key and hash, not the bytes: the compl
   expect(now.receipt - before.receipt).toBeLessThan(120);
   expect(now.receipt).toBeLessThan(2048);
   expect(before.pdf).toBeGreaterThan(pdf.length);
+  // The deflated copy keeps the check row under 1 KB, where its JSON did not.
+  expect(transactionalWru(before.check) - transactionalWru(now.check)).toBe(2);
   expect(figures.completionWruBefore - figures.completionWruNow).toBe(
-    transactionalWru(before.pdf) + allBefore * indexWru(before.receipt),
+    transactionalWru(before.pdf) + allBefore * indexWru(before.receipt) + 2,
   );
   expect(figures.completionWruNow * 10).toBeLessThan(figures.completionWruBefore);
 });

@@ -10,6 +10,7 @@ import {
   logIndexBlockKey,
   receiptKey,
 } from '../../lambdas/adapters/dynamo/keys.js';
+import { encodeCopy, storedCopy } from '../../lambdas/adapters/dynamo/receipt-copy.js';
 import { getDeps } from '../../lambdas/app/deps.js';
 import { loggedReceipt } from '../../lambdas/core/tlog/receipt-inclusion.js';
 
@@ -278,9 +279,9 @@ export async function tamper(
   const row = (await db.send(new GetCommand({ TableName: config.tables.receipts, Key }))).Item!;
   if (sk === 'RECEIPT') change(row);
   else {
-    const copy = JSON.parse(row.receipt);
+    const copy = storedCopy(row)!.parse();
     change(copy);
-    row.receipt = JSON.stringify(copy);
+    row.copy = encodeCopy(copy);
   }
   await db.send(new PutCommand({ TableName: config.tables.receipts, Item: row }));
 }

@@ -8,6 +8,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksKey, receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
+import { storedCopy } from '../../lambdas/adapters/dynamo/receipt-copy.js';
 import { sha256 } from '../../lambdas/adapters/signing/certificate.js';
 import { getDeps } from '../../lambdas/app/deps.js';
 import { canonicalReceipt, contentOf } from '../../lambdas/core/receipt.js';
@@ -164,7 +165,7 @@ describe('receipts issued before the two signatures', () => {
     const { db, config } = getDeps();
     const row = (await db.send(new GetCommand({ TableName: config.tables.receipts, Key: checksKey(r) })))
       .Item!;
-    const copy = JSON.parse(row.receipt);
+    const copy = storedCopy(row)!.parse();
     delete copy.signatures;
     copy.signature = Buffer.from(await signer.signDigest(sha256(canonicalReceipt(contentOf(copy))))).toString(
       'base64',

@@ -7,6 +7,7 @@ import { ENV } from '../../runtime/env.js';
 import { CheckCountBlocks, type HeldCount } from './check-count-blocks.js';
 import { checksKey } from './keys.js';
 import { LogIndexReader } from './log-index.js';
+import { storedCopy } from './receipt-copy.js';
 
 /** How long a process holds its check counts before it writes them (one ADD per block of 100 receipts). */
 export const DEFAULT_FLUSH_MS = 5_000;
@@ -56,7 +57,7 @@ export class CheckCounts {
 /**
  * Public checks of receipts. A check is one strongly consistent GetItem of the receipt's
  * check row (see checksKey: the check code, the current status and a copy of the complete
- * receipt), so a reversal shows at the very next check. The count is not written per check:
+ * receipt, receipt-copy.ts), so a reversal shows at the very next check. The count is not written per check:
  * each process adds its checks up per receipt and writes them, one ADD per block of 100
  * receipts (CheckCountBlocks), per flush, at most `flushMs` after the first check of a batch (a
  * timer where the process lives on, the end of an invocation in Lambda: see flushIfDue), and on
@@ -78,8 +79,8 @@ export class CheckRepository implements CheckStore {
   /** Where a flush sends the counts instead of writing them (a cluster worker: the primary). */
   private handOff: ((counts: HeldCount[]) => Promise<void>) | undefined;
   /**
-   * Stored copies parsed in this process, by their exact text (a copy altered behind the
-   * service's back is other text, parsed anew). Shared, so never changed by a reader.
+   * Stored copies parsed in this process, by their exact stored form (a copy altered behind the
+   * service's back is another, parsed anew). Shared, so never changed by a reader.
    */
   private readonly copies = new BoundedCache<string, StoredReceipt>(4_096);
   /** The counts written, by block. */
@@ -121,13 +122,13 @@ export class CheckRepository implements CheckStore {
       new GetItemCommand({ TableName: this.table, Key: keyOf(ref), ConsistentRead: true }),
     );
     const row = out.Item;
-    const text = row?.receipt?.S;
-    if (!row || row.checkCode?.S !== checkCode || !text) return undefined;
+    const stored = row && storedCopy({ copy: row.copy?.B, receipt: row.receipt?.S });
+    if (!row || row.checkCode?.S !== checkCode || !stored) return undefined;
     // Only for a receipt found: a guess costs the one read, and fills no block held.
     const [written, log] = await Promise.all([this.blocks.recent(ref), this.logOf(ref, row)]);
     const held = this.hold(ref);
     const by = row.reversedBy?.M;
-    const copy = this.copies.getOrCompute(text, () => JSON.parse(text) as StoredReceipt);
+    const copy = this.copies.getOrCompute(stored.id, stored.parse);
     return {
       ...copy,
       copy,

@@ -18,6 +18,7 @@ import {
   stripKeys,
   TTL_ATTRIBUTE,
 } from './keys.js';
+import { storedCopy } from './receipt-copy.js';
 import { failedConditions, type TransactItem, transactWrite } from './transactions.js';
 
 /** Why a complaint was not stored: a limit of the public form, or an id drawn twice. */
@@ -76,12 +77,14 @@ export class ComplaintRepository {
       new GetCommand({
         TableName: this.tables.receipts,
         Key: checksKey(ref),
-        ProjectionExpression: 'checkCode, receipt',
+        ProjectionExpression: 'checkCode, #copy, receipt',
+        ExpressionAttributeNames: { '#copy': 'copy' }, // a reserved word
       }),
     );
-    const row = out.Item as { checkCode?: string; receipt?: string } | undefined;
-    if (!row?.checkCode || !row.receipt || !same(row.checkCode, checkCode)) return undefined;
-    return (JSON.parse(row.receipt) as { department: string }).department;
+    const row = out.Item as { checkCode?: string; copy?: Uint8Array; receipt?: string } | undefined;
+    const stored = row && storedCopy(row);
+    if (!row?.checkCode || !stored || !same(row.checkCode, checkCode)) return undefined;
+    return stored.parse().department;
   }
 
   /**

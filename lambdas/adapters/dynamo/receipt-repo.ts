@@ -32,6 +32,7 @@ import {
   stripKeys,
 } from './keys.js';
 import { receiptsByPk } from './query.js';
+import { encodeCopy } from './receipt-copy.js';
 import { totalsUpdate } from './totals-rows.js';
 import {
   cancelledByCondition,
@@ -278,8 +279,8 @@ export class ReceiptRepository implements ReceiptStore {
               checkCode: receipt.checkCode,
               status: receipt.status,
               checks: 0,
-              // One string, not a map of attributes: the cheapest form to store, return and read.
-              receipt: JSON.stringify(receipt),
+              // One value, not a map of attributes: the cheapest form to store, return and read.
+              copy: encodeCopy(receipt),
               logSalt,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
