@@ -171,9 +171,19 @@ export interface CheckedReceipt extends StoredReceipt {
   copy: StoredReceipt;
 }
 
+/** A complete receipt whose stored copy can no longer be read (altered behind the service's back). */
+export interface UnreadableCopy {
+  /** Why it cannot be read. */
+  unreadable: string;
+  checks: number;
+}
+
 export interface CheckStore {
-  /** Counts a public check; the receipt only when the check code matches a complete receipt. */
-  recordCheck(ref: ReceiptRef, checkCode: string): Promise<CheckedReceipt | undefined>;
+  /**
+   * Counts a public check; the receipt only when the check code matches a complete receipt (or
+   * what is wrong with its copy, when that cannot be read).
+   */
+  recordCheck(ref: ReceiptRef, checkCode: string): Promise<CheckedReceipt | UnreadableCopy | undefined>;
   /**
    * The receipt's log position when the check code matches a complete receipt, without counting
    * a check (the proof download); null when the receipt was completed before the log existed.

@@ -305,6 +305,13 @@ export const handler = groupHandler('verify', {
     // Counts are written in batches (CheckRepository); in Lambda this is where they are due.
     await deps.checks.flushIfDue().catch((error) => logger.warn('check counts not written yet', { error }));
     if (!receipt) return json(404, NOT_FOUND);
+    if ('unreadable' in receipt)
+      return json(200, {
+        valid: false,
+        error: 'tampered',
+        message: `the stored receipt can no longer be read: ${receipt.unreadable}`,
+        checks: receipt.checks,
+      } satisfies VerifyAnswer);
     const facts = factsOf(receipt.copy);
     const { kind, failures } = facts.verified
       ? { kind: facts.verified, failures: [] }

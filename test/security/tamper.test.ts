@@ -150,6 +150,35 @@ describe("a change to the stored receipt behind the service's back", () => {
     expect(res.body).toMatchObject({ valid: false, error: 'tampered' });
   });
 
+  it('a check row whose copy can no longer be read answers tampered, saying why, never a 500', async () => {
+    const deps = getDeps();
+    const damage = async (receipt: { code: string; number: string }, update: string, value: unknown) =>
+      deps.db.send(
+        new UpdateCommand({
+          TableName: deps.config.tables.receipts,
+          Key: checksKey(receipt),
+          UpdateExpression: update,
+          ExpressionAttributeNames: { '#c': 'copy' },
+          ExpressionAttributeValues: { ':v': value },
+        }),
+      );
+    const cases: [string, unknown, RegExp][] = [
+      ['SET #c = :v', Uint8Array.of(1, 0xff, 0xff, 0xff), /can no longer be read/],
+      ['SET #c = :v', Uint8Array.of(9, 1, 2, 3), /unknown format \(9\)/],
+      // The JSON text of a row written before the copies were deflated.
+      ['REMOVE #c SET receipt = :v', '{"total": 80', /can no longer be read/],
+    ];
+    for (const [update, value, message] of cases) {
+      const { body: receipt } = await issue(svc, collector);
+      await damage(receipt, update, value);
+      const res = await call(svc.url, { method: 'GET', path: verifyQuery(receipt) });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ valid: false, error: 'tampered', checks: 1 });
+      expect(res.body.message).toMatch(message);
+      expect(res.body.receipt).toBeUndefined();
+    }
+  });
+
   changes.forEach(([what, change], i) => {
     it(`is detected: ${what}, by a public check (its copy changed) and by a PDF check (its row changed)`, async () => {
       const { receipt, pdf } = issued[issued.length - 1 - i]!;

@@ -1,7 +1,13 @@
 import { type AttributeValue, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BoundedCache } from '../../core/bounded-cache.js';
-import type { CheckedReceipt, CheckStore, LogPosition, StoredReceipt } from '../../core/ports.js';
+import type {
+  CheckedReceipt,
+  CheckStore,
+  LogPosition,
+  StoredReceipt,
+  UnreadableCopy,
+} from '../../core/ports.js';
 import type { ReceiptRef, ReceiptStatus } from '../../core/receipt.js';
 import { ENV } from '../../runtime/env.js';
 import { CheckCountBlocks, type HeldCount } from './check-count-blocks.js';
@@ -117,7 +123,10 @@ export class CheckRepository implements CheckStore {
    * its count so far (written counts plus this process's unwritten ones). A wrong check code
    * and a missing number both end at the one read, so they cannot be told apart.
    */
-  async recordCheck(ref: ReceiptRef, checkCode: string): Promise<CheckedReceipt | undefined> {
+  async recordCheck(
+    ref: ReceiptRef,
+    checkCode: string,
+  ): Promise<CheckedReceipt | UnreadableCopy | undefined> {
     const out = await this.db.send(
       new GetItemCommand({ TableName: this.table, Key: keyOf(ref), ConsistentRead: true }),
     );
@@ -127,15 +136,21 @@ export class CheckRepository implements CheckStore {
     // Only for a receipt found: a guess costs the one read, and fills no block held.
     const [written, log] = await Promise.all([this.blocks.recent(ref), this.logOf(ref, row)]);
     const held = this.hold(ref);
+    // `checks` on the row: what was counted there before the count blocks.
+    const checks = Number(row.checks?.N ?? 0) + written + held;
+    let copy: StoredReceipt;
+    try {
+      copy = this.copies.getOrCompute(stored.id, stored.parse);
+    } catch (error) {
+      return { unreadable: (error as Error).message, checks };
+    }
     const by = row.reversedBy?.M;
-    const copy = this.copies.getOrCompute(stored.id, stored.parse);
     return {
       ...copy,
       copy,
       status: row.status!.S as ReceiptStatus,
       ...(by ? { reversedBy: { code: by.code!.S!, number: by.number!.S! } } : {}),
-      // `checks` on the row: what was counted there before the count blocks.
-      checks: Number(row.checks?.N ?? 0) + written + held,
+      checks,
       ...log,
     };
   }
