@@ -116,3 +116,41 @@ it('a department that charged 25 items in a year keeps its year row under 1 KB, 
   expect(withReversals).toBeGreaterThan(1024);
   expect(withReversals).toBeLessThanOrEqual(2048);
 });
+
+it("the fullest batch one transaction takes updates its department's day within DynamoDB's 4 KB expression limit", async () => {
+  // Receipts of 25 items each, every other one reversing the one before: the most counters (all
+  // four of each item) a batch can add, until the transaction's 100 writes stop it.
+  const codes = Array.from({ length: 25 }, (_, i) => `XX-${String(i + 1).padStart(3, '0')}`);
+  const entries = Array.from({ length: 24 }, (_, i) => {
+    const r = receipt(
+      'XX',
+      i % 2 ? 'red' : 'blue',
+      codes.map((c) => [c, 100]),
+    );
+    const ref = { code: '11010126', number: String(i + 1).padStart(10, '0') };
+    return {
+      receipt: {
+        ...r,
+        ...ref,
+        issuedAt: '2031-05-06T01:02:03.000Z',
+        ...(i % 2 ? { reverses: { code: ref.code, number: String(i).padStart(10, '0') } } : {}),
+      },
+      idem: {},
+    } as never;
+  });
+  const { config, receipts } = getDeps();
+  const taken = entries.slice(0, receipts.takeCapacity(entries));
+  expect(taken.length).toBeGreaterThan(1);
+  expect(taken.length).toBeLessThan(entries.length);
+  const updates = departmentTotals(taken.map((e: { receipt: never }) => e.receipt)).map((d) =>
+    totalsUpdate(config.tables.ledger, d),
+  );
+  console.log(
+    'the fullest batch:',
+    taken.length,
+    'receipts, expressions',
+    updates.map((u) => u.Update!.UpdateExpression!.length),
+  );
+  for (const u of updates) expect(u.Update!.UpdateExpression!.length).toBeLessThan(4096);
+  await transactWrite(getDeps().db, updates);
+});
