@@ -1,5 +1,6 @@
 import {
   type DepartmentTotals,
+  rowsOf,
   type Totals,
   type TotalsKey,
   type TotalsRow,
@@ -62,29 +63,29 @@ export function totalsUpdate(table: string, d: DepartmentTotals): TransactItem {
   };
 }
 
-/** The totals rows a stored row holds: its own key's, then its items'. */
+/**
+ * The totals rows a stored row holds: a department's row, its own and its items'
+ * (core/totals.ts rowsOf); a row written one per key before, its key's.
+ */
 export function totalsRowsOf(item: Record<string, unknown>): TotalsRow[] {
   const day = item.day as string;
+  const key = item.key as TotalsKey;
   const counter = (name: keyof Totals) => Number(item[name] ?? 0);
-  const rows: TotalsRow[] = [
-    {
-      day,
-      key: item.key as TotalsKey,
-      issuedCount: counter('issuedCount'),
-      issuedAmount: counter('issuedAmount'),
-      reversedCount: counter('reversedCount'),
-      reversedAmount: counter('reversedAmount'),
-    },
-  ];
+  const totals: Totals = {
+    issuedCount: counter('issuedCount'),
+    issuedAmount: counter('issuedAmount'),
+    reversedCount: counter('reversedCount'),
+    reversedAmount: counter('reversedAmount'),
+  };
+  if (!key.startsWith('DEPT#')) return [{ day, key, ...totals }];
   const items = new Map<string, Totals>();
   for (const [name, value] of Object.entries(item)) {
     const match = ITEM_ATTRIBUTE.exec(name);
     if (!match) continue;
     const [, code, short] = match as unknown as [string, string, Short];
-    const totals = items.get(code) ?? { ...ZERO };
-    totals[ITEM_FIELDS[short]] += Number(value);
-    items.set(code, totals);
+    const sum = items.get(code) ?? { ...ZERO };
+    sum[ITEM_FIELDS[short]] += Number(value);
+    items.set(code, sum);
   }
-  for (const [code, totals] of items) rows.push({ day, key: `ITEM#${code}`, ...totals });
-  return rows;
+  return rowsOf({ day, department: key.slice(5), totals, items });
 }
