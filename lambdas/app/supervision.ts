@@ -14,7 +14,7 @@ import { conflict, notFound } from '../core/errors.js';
 import type { LedgerEvent, StoredReceipt } from '../core/ports.js';
 import { contentOf } from '../core/receipt.js';
 import type { ALERT_STATES } from '../core/schemas.js';
-import { isYearRow, totalsOf, ZERO } from '../core/totals.js';
+import { totalsOf, ZERO } from '../core/totals.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -44,13 +44,12 @@ async function guarded(what: string, work: () => Promise<void>) {
  */
 export async function issueAlertDrafts(deps: Deps, receipt: StoredReceipt): Promise<AlertDraft[]> {
   try {
-    const year = receipt.issueDate.slice(0, 4);
     const [totals, original] = await Promise.all([
       receipt.kind === 'red'
-        ? deps.audit.yearTotals(year, receipt.department)
+        ? deps.audit.yearTotals(receipt.department, receipt.issueDate)
         : deps.audit.recentYearTotals(
             receipt.department,
-            totalsOf(receipt).filter((r) => isYearRow(r) && r.key.startsWith('ITEM#')),
+            totalsOf(receipt).filter((r) => r.key.startsWith('ITEM#')),
           ),
       receipt.reverses ? deps.receipts.getReceipt(receipt.reverses) : undefined,
     ]);

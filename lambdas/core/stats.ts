@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Fen } from './money.js';
-import { addTotals, isYearRow, type Totals, type TotalsRow, ZERO } from './totals.js';
+import { addTotals, type Totals, type TotalsRow, ZERO } from './totals.js';
 
 /** The default of the small-cell rule: FEEPROOF_STATS_MIN_RECEIPTS overrides it. */
 export const DEFAULT_MIN_RECEIPTS = 3;
@@ -82,7 +82,6 @@ export function publicStats(
 ): StatsCell[] {
   const units = new Map<string, { month: string; key: string; totals: Totals }>();
   for (const row of rows) {
-    if (isYearRow(row)) continue;
     if ((groupBy === 'item') !== row.key.startsWith('ITEM#')) continue;
     const unit = `${row.day.slice(0, 7)}|${row.key}`;
     const prev = units.get(unit);

@@ -1,13 +1,13 @@
 import type { ChargedLine } from './charge.js';
-import type { IsoDate } from './dates.js';
+import { type IsoDate, shiftDays } from './dates.js';
 import type { Fen } from './money.js';
 import type { ReceiptContent } from './receipt.js';
 
 /**
  * Running totals: per day and department, and per day and item. Issuing a receipt adds to them
- * in the same transaction that takes its number, so a year's totals are a query of at most 366
+ * in the same transaction that takes its number, so a year's totals are a sum of at most 366
  * days' rows, never a scan of receipts. They are stored a department's day at a time
- * (DepartmentTotals).
+ * (DepartmentTotals); a year is its days (lastClosedDay says how it is read).
  */
 export interface Totals {
   issuedCount: number;
@@ -20,7 +20,7 @@ export interface Totals {
 export type TotalsKey = `DEPT#${string}` | `ITEM#${string}`;
 
 export interface TotalsRow extends Totals {
-  /** A day (yyyy-mm-dd), or a year (yyyy) for the year's running total. */
+  /** A day (yyyy-mm-dd); a year (yyyy) where a row sums a year's days. */
   day: IsoDate | string;
   key: TotalsKey;
 }
@@ -36,10 +36,7 @@ export function addTotals(a: Totals, b: Totals): Totals {
   };
 }
 
-/**
- * What one receipt adds: to its department once and to each item per line, on its day and
- * in its year (the year rows give the alert rules a department's or an item's usual).
- */
+/** What one receipt adds: to its department once and to each item per line, on its day. */
 export function totalsOf(
   receipt: Pick<ReceiptContent, 'kind' | 'issueDate' | 'department' | 'total'> & {
     lines: readonly Pick<ChargedLine, 'itemCode' | 'amount'>[];
@@ -50,13 +47,37 @@ export function totalsOf(
     red
       ? { ...ZERO, reversedCount: 1, reversedAmount: 0 - amount }
       : { ...ZERO, issuedCount: 1, issuedAmount: amount };
-  return [receipt.issueDate, receipt.issueDate.slice(0, 4)].flatMap((day) => [
+  const day = receipt.issueDate;
+  return [
     { day, key: `DEPT#${receipt.department}` as TotalsKey, ...one(receipt.total) },
     ...receipt.lines.map((l) => ({ day, key: `ITEM#${l.itemCode}` as TotalsKey, ...one(l.amount) })),
-  ]);
+  ];
 }
 
-export const isYearRow = (row: Pick<TotalsRow, 'day'>) => row.day.length === 4;
+/**
+ * Days this close to today may still be added to; older ones never change again: a receipt's
+ * day is the day its number is taken, and that transaction commits within seconds.
+ */
+export const OPEN_DAYS = 2;
+
+/**
+ * The last day of `year` that can no longer change on `today` (undefined while none can). A
+ * year's totals are the sum of its day rows; the sum of its closed days is kept in one row per
+ * department, brought forward by the reads (adapters/dynamo/year-totals.ts), so that a year
+ * costs that row and the last few days' rows, not 366, and taking a number writes only its day.
+ */
+export function lastClosedDay(year: string, today: IsoDate): IsoDate | undefined {
+  const closed = shiftDays(today, -OPEN_DAYS);
+  if (closed < `${year}-01-01`) return undefined;
+  return closed > `${year}-12-31` ? `${year}-12-31` : closed;
+}
+
+/** Rows summed by key, whatever their day. */
+export function sumByKey(rows: readonly TotalsRow[]): Map<TotalsKey, Totals> {
+  const sums = new Map<TotalsKey, Totals>();
+  for (const row of rows) sums.set(row.key, addTotals(sums.get(row.key) ?? ZERO, row));
+  return sums;
+}
 
 /** Adds up rows with the same day and key (a batch of receipts writes each row once). */
 export function mergeTotals(rows: readonly TotalsRow[]): TotalsRow[] {
@@ -70,12 +91,12 @@ export function mergeTotals(rows: readonly TotalsRow[]): TotalsRow[] {
 }
 
 /**
- * How the running totals are stored: one row per day (or year) and department, holding the
- * department's totals and each of its items'. A receipt's items are its department's, so taking
- * its number writes one row a day and one a year, where a row per key wrote four.
+ * How the running totals are stored: one row per day and department, holding the department's
+ * totals and each of its items'. A receipt's items are its department's, so taking its number
+ * writes one row, where a row per key (and a year row beside each) wrote four.
  */
 export interface DepartmentTotals {
-  /** A day (yyyy-mm-dd), or a year (yyyy). */
+  /** A day (yyyy-mm-dd), or a year (yyyy) for the sum of its closed days. */
   day: IsoDate | string;
   department: string;
   totals: Totals;
@@ -83,7 +104,7 @@ export interface DepartmentTotals {
   items: Map<string, Totals>;
 }
 
-/** What these receipts add, a department's day (and year) at a time. */
+/** What these receipts add, a department's day at a time. */
 export function departmentTotals(receipts: readonly Parameters<typeof totalsOf>[0][]): DepartmentTotals[] {
   const folded = new Map<string, DepartmentTotals>();
   for (const receipt of receipts)
@@ -124,7 +145,6 @@ export interface TotalsGroup extends Totals {
 export function groupTotals(rows: readonly TotalsRow[], groupBy: GroupBy): TotalsGroup[] {
   const groups = new Map<string, Totals>();
   for (const row of rows) {
-    if (isYearRow(row)) continue;
     const isItem = row.key.startsWith('ITEM#');
     if ((groupBy === 'item') !== isItem) continue;
     const group =

@@ -4,7 +4,6 @@ import { dateInZone } from '../core/dates.js';
 import { badRequest } from '../core/errors.js';
 import { formatYuan } from '../core/money.js';
 import { publicStats, type StatsCell, statsMonths } from '../core/stats.js';
-import { isYearRow } from '../core/totals.js';
 import { groupHandler } from './http/group.js';
 import { json } from './http/types.js';
 
@@ -48,7 +47,7 @@ export const handler = groupHandler('stats', {
     const rows = await deps.audit.totals(`${from}-01`, `${to}-31`);
     const minReceipts = deps.config.statsMinReceipts;
     const cells = publicStats(rows, q.groupBy, minReceipts);
-    const days = rows.filter((r) => !isYearRow(r)).map((r) => r.day);
+    const days = rows.map((r) => r.day);
     const lastReceiptDay = days.sort().at(-1) ?? null;
     if (q.format === 'csv') {
       const note = `fewer than ${minReceipts} receipts a month / 每月少于${minReceipts}张`;

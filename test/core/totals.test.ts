@@ -1,10 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { shiftDays } from '../../lambdas/core/dates.js';
 import {
   departmentTotals,
   groupTotals,
+  lastClosedDay,
   mergeTotals,
+  OPEN_DAYS,
   rowsOf,
+  sumByKey,
   type TotalsRow,
   totalsOf,
 } from '../../lambdas/core/totals.js';
@@ -65,7 +69,7 @@ describe('running totals', () => {
     );
   });
 
-  it('keeps a year row beside each day row, which day groupings ignore', () => {
+  it('are day rows only: a year is summed from its days, and closed days are those OPEN_DAYS back', () => {
     const rows = totalsOf({
       kind: 'blue',
       issueDate: '2026-03-04',
@@ -73,17 +77,40 @@ describe('running totals', () => {
       lines: [{ itemCode: 'X', amount: 100 } as never],
       total: 100,
     });
-    expect(rows.map((r) => r.day).sort()).toEqual(['2026', '2026', '2026-03-04', '2026-03-04']);
-    expect(groupTotals(rows, 'month')).toEqual([
-      {
-        group: '2026-03',
-        issuedCount: 1,
-        issuedAmount: 100,
-        reversedCount: 0,
-        reversedAmount: 0,
-        netAmount: 100,
-      },
-    ]);
+    expect(rows.map((r) => `${r.day}|${r.key}`)).toEqual(['2026-03-04|DEPT#GA', '2026-03-04|ITEM#X']);
+    expect(lastClosedDay('2026', '2026-03-04')).toBe(shiftDays('2026-03-04', -OPEN_DAYS));
+    // None of a year is closed in its first days; all of it once the next year is old enough.
+    expect(lastClosedDay('2026', shiftDays('2026-01-01', OPEN_DAYS - 1))).toBeUndefined();
+    expect(lastClosedDay('2026', '2026-01-01')).toBeUndefined();
+    expect(lastClosedDay('2026', shiftDays('2027-01-01', OPEN_DAYS))).toBe('2026-12-31');
+    expect(lastClosedDay('2026', '2027-06-01')).toBe('2026-12-31');
+  });
+
+  it('summed by key, whatever the day, equal a recount per department and item (property)', () => {
+    fc.assert(
+      fc.property(fc.array(receiptArb.map(asIssued), { maxLength: 40 }), (receipts) => {
+        const sums = sumByKey(receipts.flatMap((r) => totalsOf(r)));
+        for (const department of new Set(receipts.map((r) => r.department))) {
+          const mine = receipts.filter((r) => r.department === department);
+          expect(sums.get(`DEPT#${department}`)?.issuedCount).toBe(
+            mine.filter((r) => r.kind === 'blue').length,
+          );
+          expect(sums.get(`DEPT#${department}`)?.issuedAmount).toBe(
+            mine.filter((r) => r.kind === 'blue').reduce((s, r) => s + r.total, 0),
+          );
+        }
+        const lines = receipts.flatMap((r) =>
+          (r.lines as { itemCode: string; amount: number }[]).map((l) => ({ ...l, red: r.kind === 'red' })),
+        );
+        for (const code of new Set(lines.map((l) => l.itemCode))) {
+          const t = sums.get(`ITEM#${code}`)!;
+          const mine = lines.filter((l) => l.itemCode === code);
+          expect(t.issuedAmount - t.reversedAmount).toBe(mine.reduce((s, l) => s + l.amount, 0));
+          expect(t.reversedCount).toBe(mine.filter((l) => l.red).length);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("stored a department's day at a time, hold exactly the rows of every key (property)", () => {
@@ -92,10 +119,8 @@ describe('running totals', () => {
     fc.assert(
       fc.property(fc.array(receiptArb.map(asIssued), { maxLength: 40 }), (receipts) => {
         const stored = departmentTotals(receipts);
-        // One row per department and day, and per department and year.
-        const days = new Set(
-          receipts.flatMap((r) => [r.issueDate, r.issueDate.slice(0, 4)].map((d) => `${d}|${r.department}`)),
-        );
+        // One row per department and day.
+        const days = new Set(receipts.map((r) => `${r.issueDate}|${r.department}`));
         expect(stored).toHaveLength(days.size);
         expect(sorted(stored.flatMap(rowsOf))).toEqual(sorted(receipts.flatMap((r) => totalsOf(r))));
       }),

@@ -1,17 +1,24 @@
 /**
  * The running totals as stored (adapters/dynamo/totals-rows.ts), on DynamoDB Local: a
- * department's day and year rows, written by the update that taking numbers sends, read back by
- * the auditors' and the alert rules' reads as the rows of every key; rows written one per key
- * before read as they were, summed with the new ones; and a row's size for a department with
- * many items, which is what each update of it costs.
+ * department's day rows, written by the update that taking numbers sends, read back by the
+ * auditors' reads as the rows of every key (rows written one per key before summed in), and by
+ * the alert rules' as a year: the row of its closed days and the days since (year-totals.ts);
+ * and a row's size for a department with many items, which is what each update of it costs.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { totalsKey } from '../../lambdas/adapters/dynamo/keys.js';
+import { closedDaysKey, totalsKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { totalsUpdate } from '../../lambdas/adapters/dynamo/totals-rows.js';
 import { transactWrite } from '../../lambdas/adapters/dynamo/transactions.js';
 import { getDeps } from '../../lambdas/app/deps.js';
-import { departmentTotals, mergeTotals, rowsOf } from '../../lambdas/core/totals.js';
+import { shiftDays } from '../../lambdas/core/dates.js';
+import {
+  departmentTotals,
+  mergeTotals,
+  OPEN_DAYS,
+  rowsOf,
+  type TotalsRow,
+} from '../../lambdas/core/totals.js';
 import { itemSize } from '../support/item-size.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -43,7 +50,7 @@ async function write(receipts: ReturnType<typeof receipt>[]) {
   );
 }
 
-it('read back as the rows of every key, day and year, summed with rows written one per key before', async () => {
+it('read back as the rows of every key, summed with rows written one per key before; a year as the sum of its days', async () => {
   const { db, config, audit } = getDeps();
   const receipts = [
     receipt('TT', 'blue', [
@@ -60,8 +67,8 @@ it('read back as the rows of every key, day and year, summed with rows written o
     new PutCommand({
       TableName: config.tables.ledger,
       Item: {
-        ...totalsKey('2031', 'ITEM#TT-2'),
-        day: '2031',
+        ...totalsKey('2031-05-06', 'ITEM#TT-2'),
+        day: '2031-05-06',
         key: 'ITEM#TT-2',
         issuedCount: 4,
         issuedAmount: 1000,
@@ -72,10 +79,15 @@ it('read back as the rows of every key, day and year, summed with rows written o
   );
   const expected = mergeTotals(departmentTotals(receipts).flatMap(rowsOf));
   const days = await audit.totals('2031-05-06', '2031-05-06');
-  expect(mergeTotals(days)).toEqual(expect.arrayContaining(expected.filter((r) => r.day.length > 4)));
-  expect(days).toHaveLength(expected.filter((r) => r.day.length > 4).length);
+  const tt2 = (rows: TotalsRow[]) => rows.find((r) => r.key === 'ITEM#TT-2')!;
+  expect(mergeTotals(days).filter((r) => r.key !== 'ITEM#TT-2')).toEqual(
+    expect.arrayContaining(expected.filter((r) => r.key !== 'ITEM#TT-2')),
+  );
+  // 1 of its own receipts and 4 from the row of one item.
+  expect(tt2(mergeTotals(days))).toMatchObject({ issuedCount: 5, issuedAmount: 1250 });
+  expect(days).toHaveLength(expected.length + 1);
 
-  const year = await audit.yearTotals('2031', 'TT', ['TT-1', 'TT-2']);
+  const year = await audit.yearTotals('TT', '2031-05-06');
   expect(year.get('DEPT#TT')).toEqual({
     issuedCount: 2,
     issuedAmount: 2250,
@@ -88,30 +100,75 @@ it('read back as the rows of every key, day and year, summed with rows written o
     reversedCount: 1,
     reversedAmount: 1000,
   });
-  // 1 of its own receipts and 4 from the row of one item.
-  expect(year.get('ITEM#TT-2')).toEqual({
-    issuedCount: 5,
-    issuedAmount: 1250,
-    reversedCount: 0,
-    reversedAmount: 0,
-  });
-  expect((await audit.yearTotals('2031', 'UU')).get('DEPT#UU')?.issuedAmount).toBe(70);
+  // The row of one item is no department's: a year holds the folded rows' items only.
+  expect(year.get('ITEM#TT-2')).toMatchObject({ issuedCount: 1, issuedAmount: 250 });
+  expect((await audit.yearTotals('UU', '2031-05-06')).get('DEPT#UU')?.issuedAmount).toBe(70);
 });
 
-it('a department that charged 25 items in a year keeps its year row under 1 KB, and under 2 KB with each reversed once', async () => {
+it("a year is its closed days' row, brought forward by the reads, and the days since", async () => {
+  const { db, config, audit } = getDeps();
+  const on = (issueDate: string, amount: number) => ({
+    ...receipt('VV', 'blue', [['VV-1', amount]]),
+    issueDate,
+  });
+  const closedRow = async () =>
+    (await db.send(new GetCommand({ TableName: config.tables.ledger, Key: closedDaysKey('2032', 'VV') })))
+      .Item;
+  const amounts = {
+    '2032-01-05': 1,
+    '2032-03-01': 10,
+    '2032-05-03': 100,
+    '2032-05-04': 1_000,
+    '2032-05-05': 10_000,
+  };
+  for (const [day, amount] of Object.entries(amounts)) await write([on(day, amount)]);
+
+  // The first read of the year sums every day, and keeps the closed ones' sum.
+  const first = await audit.yearTotals('VV', '2032-05-05');
+  expect(first.get('DEPT#VV')?.issuedAmount).toBe(11_111);
+  expect(first.get('ITEM#VV-1')).toMatchObject({ issuedCount: 5, issuedAmount: 11_111 });
+  const closedThrough = shiftDays('2032-05-05', -OPEN_DAYS);
+  const row = await closedRow();
+  expect(row).toMatchObject({ through: closedThrough, issuedCount: 3, issuedAmount: 111 });
+  expect(row?.['I#VV-1#ia']).toBe(111);
+
+  // Later reads take the closed days from that row: a closed day's row is not read again.
+  await write([on('2032-03-01', 7)]); // behind the service's back: a closed day changed
+  expect((await audit.yearTotals('VV', '2032-05-05')).get('DEPT#VV')?.issuedAmount).toBe(11_111);
+
+  // Days later, the days since are read and the row brought forward (a quiet stretch between).
+  await write([on('2032-05-20', 100_000)]);
+  const later = await audit.yearTotals('VV', '2032-05-21');
+  expect(later.get('DEPT#VV')?.issuedAmount).toBe(111_111);
+  expect(await closedRow()).toMatchObject({
+    through: shiftDays('2032-05-21', -OPEN_DAYS),
+    issuedAmount: 11_111,
+  });
+
+  // Reads at once bring it forward once; each answers the same.
+  await write([on('2032-06-01', 1_000_000)]);
+  const together = await Promise.all(Array.from({ length: 4 }, () => audit.yearTotals('VV', '2032-06-09')));
+  for (const t of together) expect(t.get('DEPT#VV')?.issuedAmount).toBe(1_111_111);
+  expect(await closedRow()).toMatchObject({ through: '2032-06-07', issuedAmount: 1_111_111 });
+});
+
+it("a department that charged 25 items keeps its day's row under 1 KB, and under 2 KB with each reversed once", async () => {
   const { db, config } = getDeps();
   const items = Array.from({ length: 25 }, (_, i) => `ZRZY-${String(i + 1).padStart(3, '0')}`);
-  const yearRow = async (department: string) =>
+  const dayRow = async (department: string) =>
     (
       await db.send(
-        new GetCommand({ TableName: config.tables.ledger, Key: totalsKey('2031', `DEPT#${department}`) }),
+        new GetCommand({
+          TableName: config.tables.ledger,
+          Key: totalsKey('2031-05-06', `DEPT#${department}`),
+        }),
       )
     ).Item!;
   for (const code of items) await write([receipt('WW', 'blue', [[code, 1_000_000]])]);
-  const issuedOnly = itemSize(await yearRow('WW'));
+  const issuedOnly = itemSize(await dayRow('WW'));
   for (const code of items) await write([receipt('WW', 'red', [[code, 1_000_000]])]);
-  const withReversals = itemSize(await yearRow('WW'));
-  console.log('year row of 25 items:', { issuedOnly, withReversals });
+  const withReversals = itemSize(await dayRow('WW'));
+  console.log("day's row of 25 items:", { issuedOnly, withReversals });
   expect(issuedOnly).toBeLessThanOrEqual(1024);
   expect(withReversals).toBeGreaterThan(1024);
   expect(withReversals).toBeLessThanOrEqual(2048);

@@ -1,6 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
-  BatchGetCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -9,9 +8,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { AlertDraft } from '../../core/alerts.js';
 import { ExpiringCache } from '../../core/bounded-cache.js';
-import { dateInZone } from '../../core/dates.js';
+import { dateInZone, type IsoDate } from '../../core/dates.js';
 import type { LedgerEvent, StoredReceipt } from '../../core/ports.js';
-import type { Totals, TotalsRow } from '../../core/totals.js';
+import type { Totals, TotalsKey, TotalsRow } from '../../core/totals.js';
 import { addTotals, mergeTotals, ZERO } from '../../core/totals.js';
 import { newId } from '../ids.js';
 import {
@@ -34,12 +33,12 @@ import {
   refusalsKey,
   stripKeys,
   totalsDays,
-  totalsKey,
   totalsPartition,
 } from './keys.js';
 import { queryAll, receiptsByPk } from './query.js';
 import { totalsRowsOf } from './totals-rows.js';
 import { failedConditions, transactWrite } from './transactions.js';
+import { yearTotals } from './year-totals.js';
 
 export interface StoredAlert extends AlertDraft {
   id: string;
@@ -316,51 +315,35 @@ export class AuditRepository {
     return rows.flat().flatMap(totalsRowsOf);
   }
 
-  /**
-   * This year's running totals of a department and some of its items (for the alert rules):
-   * its year row, and the items' own rows where they were written one per key.
-   */
-  async yearTotals(year: string, department: string, itemCodes: string[] = []): Promise<Map<string, Totals>> {
-    const keys = [`DEPT#${department}`, ...new Set(itemCodes.map((code) => `ITEM#${code}`))];
-    const out = await this.db.send(
-      new BatchGetCommand({
-        RequestItems: { [this.tables.ledger]: { Keys: keys.map((k) => totalsKey(year, k)) } },
-      }),
-    );
-    const found = new Map<string, Totals>(keys.map((k) => [k, ZERO]));
-    for (const item of out.Responses?.[this.tables.ledger] ?? [])
-      for (const row of totalsRowsOf(item)) {
-        const sum = found.get(row.key);
-        if (sum) found.set(row.key, addTotals(sum, row));
-      }
-    return found;
+  /** A department's totals of the year of `today` up to it, its own and its items' (year-totals.ts). */
+  yearTotals(department: string, today: IsoDate): Promise<Map<TotalsKey, Totals>> {
+    return yearTotals(this.db, this.tables.ledger, department, today);
   }
 
   /**
-   * The year's totals of a receipt's rows (`own`: its year rows, which the transaction that took
+   * The year's totals of a receipt's items (`own`: its day rows, which the transaction that took
    * its number has added), for the rule that compares a line with its item's average this year.
-   * Rows this process read less than ITEM_TOTALS_TTL_MS ago are used again, with the receipts it
-   * issued since added in, so that only other processes' receipts of the last seconds are left
+   * Totals this process read less than ITEM_TOTALS_TTL_MS ago are used again, with the receipts
+   * it issued since added in, so that only other processes' receipts of the last seconds are left
    * out (which an average over the year hardly feels); the others are read, one request.
    */
   async recentYearTotals(department: string, own: readonly TotalsRow[]): Promise<Map<string, Totals>> {
     const found = new Map<string, Totals>();
     const missing: TotalsRow[] = [];
+    const year = (row: TotalsRow) => row.day.slice(0, 4);
     for (const row of mergeTotals(own)) {
-      const held = this.heldTotals.get(`${row.day}#${row.key}`);
+      const held = this.heldTotals.get(`${year(row)}#${row.key}`);
       if (held) {
         held.totals = addTotals(held.totals, row);
         found.set(row.key, held.totals);
       } else missing.push(row);
     }
     if (missing.length === 0) return found;
-    const year = missing[0]!.day;
-    const codes = missing.flatMap((r) => (r.key.startsWith('ITEM#') ? [r.key.slice(5)] : []));
-    const read = await this.yearTotals(year, department, codes);
-    for (const { key } of missing) {
-      const totals = read.get(key) ?? ZERO;
-      found.set(key, totals);
-      this.heldTotals.set(`${year}#${key}`, { totals });
+    const read = await this.yearTotals(department, missing[0]!.day);
+    for (const row of missing) {
+      const totals = read.get(row.key) ?? ZERO;
+      found.set(row.key, totals);
+      this.heldTotals.set(`${year(row)}#${row.key}`, { totals });
     }
     return found;
   }

@@ -66,8 +66,17 @@ export const totalsKey = (day: string, key: string) => ({
 });
 export const totalsPartition = (year: string) => `STATS#${year}`;
 /**
+ * The sum of a department's closed days of a year (core/totals.ts lastClosedDay): sorts after
+ * every day of the year, and before nothing of it.
+ */
+export const closedDaysKey = (year: string, department: string) => ({
+  pk: totalsPartition(year),
+  sk: `${year}-CLOSED#DEPT#${department}`,
+});
+/**
  * The sort-key bounds of a year's day rows from `first` to `last` (days or months: prefixes of
- * a day). The year's own rows (`yyyy#...`) sort before every day and stay out. A day row exists
+ * a day). Rows of a year as a whole (`yyyy#...`, written before years were summed from their
+ * days; `yyyy-CLOSED#...`) sort before and after every day and stay out. A day row exists
  * for every day with a receipt (it is written in the transaction that takes the number), so
  * these rows are also the record of which months have receipts.
  */

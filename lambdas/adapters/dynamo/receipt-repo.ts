@@ -52,7 +52,7 @@ const receiptRow = (receipt: StoredReceipt) => ({
 /**
  * How many writes taking numbers for these entries makes: the range, each receipt's rows (a red
  * one also updates its original's two rows and queues the reversal's log entry), the totals
- * (a row per department and day, and per department and year).
+ * (a row per department and day).
  */
 function takeWrites(entries: readonly TakeEntry[]): number {
   const perReceipt = entries.reduce(

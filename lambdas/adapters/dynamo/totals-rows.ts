@@ -1,3 +1,4 @@
+import type { IsoDate } from '../../core/dates.js';
 import {
   type DepartmentTotals,
   rowsOf,
@@ -6,15 +7,15 @@ import {
   type TotalsRow,
   ZERO,
 } from '../../core/totals.js';
-import { totalsKey } from './keys.js';
+import { closedDaysKey, totalsKey } from './keys.js';
 import type { TransactItem } from './transactions.js';
 
 /**
  * The running totals in the ledger (core/totals.ts DepartmentTotals): a department's row of a
- * day or year (keys.ts totalsKey(day, `DEPT#department`)) has the department's four counters by
- * name and each item's as `I#<item code>#ic|ia|rc|ra`, short because a row's size is what a
- * write of it costs (a department's year row stays under 1 KB up to 25 items, reversals aside:
- * test/integration/totals-rows.test.ts).
+ * day (keys.ts totalsKey(day, `DEPT#department`)), or of a year's closed days, has the
+ * department's four counters by name and each item's as `I#<item code>#ic|ia|rc|ra`, short
+ * because a row's size is what a write of it costs (a department's row stays under 1 KB up to
+ * 25 items, reversals aside: test/integration/totals-rows.test.ts).
  * Rows written one per key before (`ITEM#<code>` rows) read as they are.
  */
 const ITEM_FIELDS = {
@@ -27,31 +28,29 @@ type Short = keyof typeof ITEM_FIELDS;
 
 const ITEM_ATTRIBUTE = /^I#(.+)#(ic|ia|rc|ra)$/;
 
+/** A department's counters and its items' as the row's attributes (an item's zeros left out). */
+function counterAttributes(d: DepartmentTotals): Record<string, number> {
+  const attributes: Record<string, number> = { ...d.totals };
+  for (const [code, totals] of d.items)
+    for (const [short, field] of Object.entries(ITEM_FIELDS))
+      if (totals[field] !== 0) attributes[`I#${code}#${short}`] = totals[field]; // absent reads as 0
+  return attributes;
+}
+
 /**
- * The update that adds a department's day (or year) to its row, created on first use. Its
- * expression grows with the items, and stays far under DynamoDB's 4 KB: each item a receipt
- * charges past its first is also a write of its own, so the 100 writes of a transaction stop a
- * batch first (the fullest, three receipts of 25 items, is 1.2 KB: totals-rows.test.ts).
+ * The update that adds a department's day to its row, created on first use. Its expression
+ * grows with the items, and stays far under DynamoDB's 4 KB: each item a receipt charges past
+ * its first is also a write of its own, so the 100 writes of a transaction stop a batch first
+ * (the fullest, three receipts of 25 items, is 1.2 KB: totals-rows.test.ts).
  */
 export function totalsUpdate(table: string, d: DepartmentTotals): TransactItem {
   const names: Record<string, string> = { '#d': 'day', '#k': 'key' };
-  const values: Record<string, unknown> = {
-    ':day': d.day,
-    ':key': `DEPT#${d.department}`,
-    ':ic': d.totals.issuedCount,
-    ':ia': d.totals.issuedAmount,
-    ':rc': d.totals.reversedCount,
-    ':ra': d.totals.reversedAmount,
-  };
-  const adds = ['issuedCount :ic', 'issuedAmount :ia', 'reversedCount :rc', 'reversedAmount :ra'];
-  for (const [code, totals] of d.items)
-    for (const [short, field] of Object.entries(ITEM_FIELDS)) {
-      if (totals[field] === 0) continue; // absent reads as 0: a blue receipt adds no reversal counters
-      const n = adds.length;
-      names[`#a${n}`] = `I#${code}#${short}`;
-      values[`:a${n}`] = totals[field];
-      adds.push(`#a${n} :a${n}`);
-    }
+  const values: Record<string, unknown> = { ':day': d.day, ':key': `DEPT#${d.department}` };
+  const adds = Object.entries(counterAttributes(d)).map(([name, value], n) => {
+    names[`#a${n}`] = name;
+    values[`:a${n}`] = value;
+    return `#a${n} :a${n}`;
+  });
   return {
     Update: {
       TableName: table,
@@ -62,6 +61,15 @@ export function totalsUpdate(table: string, d: DepartmentTotals): TransactItem {
     },
   };
 }
+
+/** The row of a department's year summed through its closed day `through` (keys.ts closedDaysKey). */
+export const closedDaysItem = (d: DepartmentTotals, through: IsoDate) => ({
+  ...closedDaysKey(d.day, d.department),
+  day: d.day,
+  key: `DEPT#${d.department}`,
+  through,
+  ...counterAttributes(d),
+});
 
 /**
  * The totals rows a stored row holds: a department's row, its own and its items'

@@ -1,6 +1,6 @@
 import { type Fen, formatYuan, parseSignedYuan } from '../money.js';
 import { publicStats, type StatsCell, type StatsGroupBy } from '../stats.js';
-import { isYearRow, type TotalsRow, totalsOf } from '../totals.js';
+import { type TotalsRow, totalsOf } from '../totals.js';
 import type { LogEntry } from './entries.js';
 
 /**
@@ -24,7 +24,7 @@ export interface PublishedCell {
 }
 
 export interface LogTotals {
-  /** Day rows (and year rows) as issuing wrote them. */
+  /** Day rows as issuing wrote them. */
   rows: TotalsRow[];
   /** Years with receipt entries of schema v1: no line amounts, so no item rows for them. */
   yearsWithoutItems: Map<string, number>;
@@ -61,7 +61,7 @@ export function recomputeStats(
   groupBy: StatsGroupBy,
   minReceipts: number,
 ): StatsCell[] {
-  const inRange = rows.filter((r) => !isYearRow(r) && r.day.slice(0, 7) >= from && r.day.slice(0, 7) <= to);
+  const inRange = rows.filter((r) => r.day.slice(0, 7) >= from && r.day.slice(0, 7) <= to);
   return publicStats(inRange, groupBy, minReceipts);
 }
 
