@@ -72,8 +72,9 @@ export const TABLES: readonly TableDefinition[] = [
     description:
       'Number ranges and counters, idempotency records, department profiles, signing certificates and the event history.',
     indexes: [
-      // Listings: events and alerts by month (pk EVENTS#yyyy-mm, ALERTS#yyyy-mm; sk at#id),
-      // ranges (pk RANGES, sk code#first), keys (pk KEYS). Running totals live under pk STATS#yyyy.
+      // Listings: events and alerts by month (pk EVENTS#yyyy-mm, ALERTS#yyyy-mm; sk at#id), keys
+      // (pk KEYS), ranges allocated before they were listed by rows of their own (pk RANGES, sk
+      // code#first; keys.ts rangeListingKey). Running totals live under pk STATS#yyyy.
       { name: 'listing', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
     ],
   },

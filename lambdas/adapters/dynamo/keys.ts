@@ -1,4 +1,5 @@
-import type { ReceiptContent, ReceiptRef } from '../../core/receipt.js';
+import type { NumberRange } from '../../core/numbering.js';
+import { formatReceiptNumber, type ReceiptContent, type ReceiptRef } from '../../core/receipt.js';
 import type { TableId } from '../../runtime/tables.js';
 
 /**
@@ -50,7 +51,17 @@ export const idempotencyKey = (department: string, key: string) => ({
   pk: `IDEM#${department}#${key}`,
   sk: 'IDEM',
 });
+/** A range's row: its bounds, its next number and its status (taking numbers updates it). */
 export const rangeKey = (id: string) => ({ pk: `RANGE#${id}`, sk: 'RANGE' });
+export const RANGE_LISTING_PARTITION = 'RANGES';
+/**
+ * A range's entry in the list of every range, by code and first number, written once when it is
+ * allocated: the range's own row is in no index, so that taking a number writes no index entry.
+ */
+export const rangeListingKey = (range: Pick<NumberRange, 'code' | 'first'>) => ({
+  pk: RANGE_LISTING_PARTITION,
+  sk: `${range.code}#${formatReceiptNumber(range.first)}`,
+});
 /** The department's range slot for a receipt code: the range it issues from and the queue. */
 export const rangeSlotKey = (department: string, code: string) => ({
   pk: `DEPT#${department}`,

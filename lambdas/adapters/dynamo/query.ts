@@ -19,29 +19,40 @@ export async function queryAll<T>(
 }
 
 /**
- * The receipts that index entries name (the receipt indexes project keys only: an entry is a
- * receipt row's or an item-index row's keys, and its pk is the receipt's), read back by key
- * 100 at a time; `onRequest` is told of each request. Keyed by pk; a receipt not found is absent.
+ * Rows read back by key, 100 a request (keys a request leaves unprocessed are asked again);
+ * `onRequest` is told of each request. Keyed by pk; a row not found is absent.
  */
-export async function receiptsByPk(
+export async function rowsByKey<T>(
   db: DynamoDBDocumentClient,
   table: string,
-  rows: readonly Record<string, unknown>[],
+  keys: readonly Record<string, string>[],
   onRequest: () => void = () => {},
-): Promise<Map<string, StoredReceipt>> {
-  const byPk = new Map<string, StoredReceipt>();
-  const pks = [...new Set(rows.map((r) => r.pk as string))];
-  for (let i = 0; i < pks.length; i += 100) {
+): Promise<Map<string, T>> {
+  const byPk = new Map<string, T>();
+  for (let i = 0; i < keys.length; i += 100) {
     let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-      [table]: { Keys: pks.slice(i, i + 100).map(receiptRowKey) },
+      [table]: { Keys: keys.slice(i, i + 100) },
     };
     while (request && Object.keys(request).length) {
       const out = await db.send(new BatchGetCommand({ RequestItems: request }));
       onRequest();
-      for (const item of out.Responses?.[table] ?? [])
-        byPk.set(item.pk as string, stripKeys(item) as unknown as StoredReceipt);
+      for (const item of out.Responses?.[table] ?? []) byPk.set(item.pk as string, stripKeys(item) as T);
       request = out.UnprocessedKeys as typeof request;
     }
   }
   return byPk;
+}
+
+/**
+ * The receipts that index entries name (the receipt indexes project keys only: an entry is a
+ * receipt row's or an item-index row's keys, and its pk is the receipt's), read back by key.
+ */
+export function receiptsByPk(
+  db: DynamoDBDocumentClient,
+  table: string,
+  rows: readonly Record<string, unknown>[],
+  onRequest?: () => void,
+): Promise<Map<string, StoredReceipt>> {
+  const pks = [...new Set(rows.map((r) => r.pk as string))];
+  return rowsByKey(db, table, pks.map(receiptRowKey), onRequest);
 }

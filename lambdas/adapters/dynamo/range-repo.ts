@@ -8,8 +8,15 @@ import { newId } from '../ids.js';
 import { pendingEntryPut } from '../tlog/dynamo-sequence.js';
 import { rangeLogEntry } from '../tlog/ledger-entries.js';
 import { eventPut, newEvent } from './events.js';
-import { allocatorKey, rangeKey, rangeSlotKey, stripKeys } from './keys.js';
-import { queryAll } from './query.js';
+import {
+  allocatorKey,
+  RANGE_LISTING_PARTITION,
+  rangeKey,
+  rangeListingKey,
+  rangeSlotKey,
+  stripKeys,
+} from './keys.js';
+import { queryAll, rowsByKey } from './query.js';
 import { failedConditions, type TransactItem, transactWrite } from './transactions.js';
 
 /**
@@ -74,14 +81,34 @@ export class RangeRepository implements RangeStore {
     };
   }
 
-  /** Every range, ordered by code and first number. */
-  listRanges(): Promise<NumberRange[]> {
-    return queryAll(this.db, {
-      TableName: this.table,
-      IndexName: 'listing',
-      KeyConditionExpression: 'gsi1pk = :p',
-      ExpressionAttributeValues: { ':p': 'RANGES' },
-    });
+  /**
+   * Every range, ordered by code and first number: the listing's rows name them (rangeListingKey),
+   * their rows are read by key. A range allocated before it had a listing row is in the listing
+   * index instead, whole.
+   */
+  async listRanges(): Promise<NumberRange[]> {
+    const [listed, older] = await Promise.all([
+      queryAll<{ id: string }>(this.db, {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': RANGE_LISTING_PARTITION },
+      }),
+      queryAll<NumberRange>(this.db, {
+        TableName: this.table,
+        IndexName: 'listing',
+        KeyConditionExpression: 'gsi1pk = :p',
+        ExpressionAttributeValues: { ':p': RANGE_LISTING_PARTITION },
+      }),
+    ]);
+    const rows = await rowsByKey<NumberRange>(
+      this.db,
+      this.table,
+      listed.map((l) => rangeKey(l.id)),
+    );
+    const order = (r: NumberRange) => `${r.code}#${formatReceiptNumber(r.first)}`;
+    return [...older, ...rows.values()].sort((a, b) =>
+      order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0,
+    );
   }
 
   /**
@@ -142,15 +169,18 @@ export class RangeRepository implements RangeStore {
           ...(allocator ? { ExpressionAttributeValues: { ':f': nextFree } } : {}),
         },
       },
+      // The range's row, which taking numbers updates, is in no index: the listing has a row of its own.
       {
         Put: {
           TableName: this.table,
-          Item: {
-            ...rangeKey(range.id),
-            gsi1pk: 'RANGES',
-            gsi1sk: `${code}#${formatReceiptNumber(range.first)}`,
-            ...range,
-          },
+          Item: { ...rangeKey(range.id), ...range },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.table,
+          Item: { ...rangeListingKey(range), id: range.id },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
