@@ -19,16 +19,16 @@ export async function queryAll<T>(
 }
 
 /**
- * Rows read back by key, 100 a request (keys a request leaves unprocessed are asked again);
- * `onRequest` is told of each request. Keyed by pk; a row not found is absent.
+ * Rows read back by key, 100 a request (keys a request leaves unprocessed are asked again), in
+ * no particular order, with their keys; `onRequest` is told of each request. A row not found is absent.
  */
-export async function rowsByKey<T>(
+export async function rowsByKey(
   db: DynamoDBDocumentClient,
   table: string,
   keys: readonly Record<string, string>[],
   onRequest: () => void = () => {},
-): Promise<Map<string, T>> {
-  const byPk = new Map<string, T>();
+): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
   for (let i = 0; i < keys.length; i += 100) {
     let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
       [table]: { Keys: keys.slice(i, i + 100) },
@@ -36,23 +36,24 @@ export async function rowsByKey<T>(
     while (request && Object.keys(request).length) {
       const out = await db.send(new BatchGetCommand({ RequestItems: request }));
       onRequest();
-      for (const item of out.Responses?.[table] ?? []) byPk.set(item.pk as string, stripKeys(item) as T);
+      rows.push(...(out.Responses?.[table] ?? []));
       request = out.UnprocessedKeys as typeof request;
     }
   }
-  return byPk;
+  return rows;
 }
 
 /**
  * The receipts that index entries name (the receipt indexes project keys only: an entry is a
  * receipt row's or an item-index row's keys, and its pk is the receipt's), read back by key.
  */
-export function receiptsByPk(
+export async function receiptsByPk(
   db: DynamoDBDocumentClient,
   table: string,
   rows: readonly Record<string, unknown>[],
   onRequest?: () => void,
 ): Promise<Map<string, StoredReceipt>> {
   const pks = [...new Set(rows.map((r) => r.pk as string))];
-  return rowsByKey(db, table, pks.map(receiptRowKey), onRequest);
+  const found = await rowsByKey(db, table, pks.map(receiptRowKey), onRequest);
+  return new Map(found.map((row) => [row.pk as string, stripKeys(row) as unknown as StoredReceipt]));
 }

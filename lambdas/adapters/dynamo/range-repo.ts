@@ -100,15 +100,14 @@ export class RangeRepository implements RangeStore {
         ExpressionAttributeValues: { ':p': RANGE_LISTING_PARTITION },
       }),
     ]);
-    const rows = await rowsByKey<NumberRange>(
+    const rows = await rowsByKey(
       this.db,
       this.table,
       listed.map((l) => rangeKey(l.id)),
     );
+    const ranges = rows.map((row) => stripKeys(row) as unknown as NumberRange);
     const order = (r: NumberRange) => `${r.code}#${formatReceiptNumber(r.first)}`;
-    return [...older, ...rows.values()].sort((a, b) =>
-      order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0,
-    );
+    return [...older, ...ranges].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
   }
 
   /**

@@ -10,8 +10,8 @@ import {
   type TotalsKey,
   type TotalsRow,
 } from '../../core/totals.js';
-import { closedDaysKey, totalsPartition } from './keys.js';
-import { queryAll } from './query.js';
+import { closedDaysKey, totalsKey, totalsPartition } from './keys.js';
+import { queryAll, rowsByKey } from './query.js';
 import { closedDaysItem, totalsRowsOf } from './totals-rows.js';
 
 /** The days read beside the closed-days row: the open ones and a day more, for a row one day behind. */
@@ -19,12 +19,13 @@ const RECENT_DAYS = OPEN_DAYS + 1;
 
 /**
  * A department's totals of the year of `today` up to it, its own and its items': the sum of its
- * day rows (core/totals.ts lastClosedDay). One query reads the last few days' rows and the row
- * that sums the days before them; when that row is behind (the first read of a year, or of a
- * department quiet for days), the days between are read too, and the row is brought forward to
- * the last closed day, a conditional put that a concurrent read may win (both sums are the same).
- * Item rows written one per key before days were stored a department at a time are not the
- * department's and stay out: the alert rules' item averages start from the folded rows.
+ * day rows (core/totals.ts lastClosedDay). One read by key takes the row that sums the closed days
+ * and the department's rows of the last few days; when that row is behind (the first read of a
+ * year, or of a department quiet for days), the days between are queried too, and the row is
+ * brought forward to the last closed day, a conditional put that a concurrent read may win (both
+ * sums are the same). Item rows written one per key before days were stored a department at a
+ * time are not the department's and stay out: the alert rules' item averages start from the
+ * folded rows.
  */
 export async function yearTotals(
   db: DynamoDBDocumentClient,
@@ -33,45 +34,46 @@ export async function yearTotals(
   today: IsoDate,
 ): Promise<Map<TotalsKey, Totals>> {
   const year = today.slice(0, 4);
-  const closedSk = closedDaysKey(year, department).sk;
-  const days = (from: string, to: string) =>
-    queryAll<Record<string, unknown>>(db, {
-      TableName: table,
-      KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
-      FilterExpression: '#k = :k',
-      ExpressionAttributeNames: { '#k': 'key' },
-      ExpressionAttributeValues: {
-        ':p': totalsPartition(year),
-        ':from': from,
-        ':to': to,
-        ':k': `DEPT#${department}`,
-      },
-    });
-  const recentFrom = [shiftDays(today, -RECENT_DAYS), `${year}-01-01`].sort()[1]!;
-  const rows = await days(recentFrom, closedSk);
+  const key = `DEPT#${department}`;
+  const firstDay = `${year}-01-01`;
+  const recent = Array.from({ length: RECENT_DAYS + 1 }, (_, i) => shiftDays(today, -i)).filter(
+    (d) => d >= firstDay,
+  );
+  const rows = await rowsByKey(db, table, [
+    closedDaysKey(year, department),
+    ...recent.map((d) => totalsKey(d, key)),
+  ]);
   const closedRow = rows.find((r) => r.through !== undefined);
-  const through = (closedRow?.through as IsoDate | undefined) ?? `${Number(year) - 1}-12-31`;
-  const daysAfter = (rows: Record<string, unknown>[], after: IsoDate) =>
-    rows.filter((r) => r.through === undefined && (r.day as string) > after).flatMap(totalsRowsOf);
-  let recent = daysAfter(rows, through);
-  if (through < shiftDays(recentFrom, -1))
-    recent = [
-      ...daysAfter(await days(shiftDays(through, 1), `${shiftDays(recentFrom, -1)}~`), through),
-      ...recent,
-    ];
-
+  const through = (closedRow?.through as IsoDate | undefined) ?? shiftDays(firstDay, -1);
+  const dayRows = rows.filter((r) => r !== closedRow);
+  const beforeRecent = shiftDays(recent.at(-1) ?? today, -1);
+  if (through < beforeRecent)
+    dayRows.push(
+      ...(await queryAll<Record<string, unknown>>(db, {
+        TableName: table,
+        KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
+        FilterExpression: '#k = :k',
+        ExpressionAttributeNames: { '#k': 'key' },
+        ExpressionAttributeValues: {
+          ':p': totalsPartition(year),
+          ':from': shiftDays(through, 1),
+          ':to': `${beforeRecent}~`,
+          ':k': key,
+        },
+      })),
+    );
+  const since = dayRows.filter((r) => (r.day as string) > through).flatMap(totalsRowsOf);
   const closed: TotalsRow[] = closedRow ? totalsRowsOf(closedRow) : [];
+
   const closable = lastClosedDay(year, today);
   if (closable && closable > through) {
-    const sums = sumByKey([...closed, ...recent.filter((r) => r.day <= closable)]);
-    const items = [...sums].flatMap(([key, t]) =>
-      key.startsWith('ITEM#') ? [[key.slice(5), t] as const] : [],
-    );
-    const totals = sums.get(`DEPT#${department}`);
+    const sums = sumByKey([...closed, ...since.filter((r) => r.day <= closable)]);
+    const items = [...sums].flatMap(([k, t]) => (k.startsWith('ITEM#') ? [[k.slice(5), t] as const] : []));
+    const totals = sums.get(key as TotalsKey);
     if (totals)
       await bringForward(db, table, { day: year, department, totals, items: new Map(items) }, closable);
   }
-  return sumByKey([...closed, ...recent]);
+  return sumByKey([...closed, ...since]);
 }
 
 async function bringForward(
