@@ -19,7 +19,9 @@ export class BoundedCache<K, V> {
 
   /** The value for `key`, computed and kept on first use (nothing is kept when `compute` throws). */
   getOrCompute(key: K, compute: () => V): V {
-    if (this.entries.has(key)) return this.entries.get(key) as V;
+    const held = this.entries.get(key);
+    // One lookup on a hit; a second only for a kept `undefined`.
+    if (held !== undefined || this.entries.has(key)) return held as V;
     const value = compute();
     this.set(key, value);
     return value;

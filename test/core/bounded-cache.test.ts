@@ -14,6 +14,18 @@ describe('BoundedCache', () => {
     expect(calls).toBe(2);
   });
 
+  it('keeps an undefined result as a result: computed once too', () => {
+    const cache = new BoundedCache<string, string | undefined>(10);
+    let calls = 0;
+    const none = () =>
+      cache.getOrCompute('k', () => {
+        calls++;
+        return undefined;
+      });
+    expect([none(), none()]).toEqual([undefined, undefined]);
+    expect(calls).toBe(1);
+  });
+
   it('never holds more than its bound: a new key past it starts afresh', () => {
     const cache = new BoundedCache<number, number>(3);
     for (const k of [1, 2, 3]) cache.set(k, k * 10);

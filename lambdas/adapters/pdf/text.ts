@@ -5,9 +5,12 @@ import { type FontChoice, type FontMetrics, fontRuns } from './fonts.js';
 
 /**
  * Widths of the texts measured so far, shared by every document: both fonts are the same in
- * each (Helvetica's metrics, which Liberation Sans shares; the one CJK font file), and most texts (labels, digits) recur.
+ * each (Helvetica's metrics, which Liberation Sans shares; the one CJK font file), and most texts
+ * (labels, digits) recur. Kept at 1,000 points, the fonts' own units, which a size scales as the
+ * fonts do (width × size / 1000), so that a text is one key at every size.
  */
 const widths = new BoundedCache<string, number>(10_000);
+const UNITS = 1000;
 
 /** Resource name of the Latin font subset in every page and form of a receipt. */
 export const LATIN_FONT = 'Latn';
@@ -25,9 +28,10 @@ export class TextDrawer {
   constructor(private readonly fonts: Record<FontChoice, FontMetrics>) {}
 
   width(text: string, size: number): number {
-    return widths.getOrCompute(`${size}|${text}`, () =>
-      fontRuns(text).reduce((w, run) => w + this.fonts[run.font].widthOfTextAtSize(run.text, size), 0),
+    const units = widths.getOrCompute(text, () =>
+      fontRuns(text).reduce((w, run) => w + this.fonts[run.font].widthOfTextAtSize(run.text, UNITS), 0),
     );
+    return units * (size / UNITS);
   }
 
   /** Draws `text` with the Latin subset and the CJK subset `cjk`, starting at (x, y). */
