@@ -6,7 +6,7 @@
  * and a row's size for a department with many items, which is what each update of it costs.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { closedDaysKey, totalsKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { totalsUpdate } from '../../lambdas/adapters/dynamo/totals-rows.js';
 import { transactWrite } from '../../lambdas/adapters/dynamo/transactions.js';
@@ -150,6 +150,30 @@ it("a year is its closed days' row, brought forward by the reads, and the days s
   const together = await Promise.all(Array.from({ length: 4 }, () => audit.yearTotals('VV', '2032-06-09')));
   for (const t of together) expect(t.get('DEPT#VV')?.issuedAmount).toBe(1_111_111);
   expect(await closedRow()).toMatchObject({ through: '2032-06-07', issuedAmount: 1_111_111 });
+});
+
+it('a department with nothing in its closed days gets its row all the same: later reads are one request', async () => {
+  const { db, config, audit } = getDeps();
+  await write([{ ...receipt('NN', 'blue', [['NN-1', 5]]), issueDate: '2033-11-30' }]);
+  const sent: string[] = [];
+  const send = db.send.bind(db);
+  const counting = vi.spyOn(db, 'send').mockImplementation(((command: { constructor: { name: string } }) => {
+    sent.push(command.constructor.name);
+    return send(command as never);
+  }) as never);
+  try {
+    expect((await audit.yearTotals('NN', '2033-12-01')).get('DEPT#NN')?.issuedAmount).toBe(5);
+    expect(sent).toEqual(['BatchGetCommand', 'QueryCommand', 'PutCommand']);
+    sent.length = 0;
+    expect((await audit.yearTotals('NN', '2033-12-01')).get('DEPT#NN')?.issuedAmount).toBe(5);
+    expect(sent).toEqual(['BatchGetCommand']);
+  } finally {
+    counting.mockRestore();
+  }
+  const row = await db.send(
+    new GetCommand({ TableName: config.tables.ledger, Key: closedDaysKey('2033', 'NN') }),
+  );
+  expect(row.Item).toMatchObject({ through: '2033-11-29', issuedCount: 0, issuedAmount: 0 });
 });
 
 it("a department that charged 25 items keeps its day's row under 1 KB, and under 2 KB with each reversed once", async () => {

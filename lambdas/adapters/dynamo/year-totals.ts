@@ -9,6 +9,7 @@ import {
   type Totals,
   type TotalsKey,
   type TotalsRow,
+  ZERO,
 } from '../../core/totals.js';
 import { closedDaysKey, totalsKey, totalsPartition } from './keys.js';
 import { queryAll, rowsByKey } from './query.js';
@@ -69,9 +70,9 @@ export async function yearTotals(
   if (closable && closable > through) {
     const sums = sumByKey([...closed, ...since.filter((r) => r.day <= closable)]);
     const items = [...sums].flatMap(([k, t]) => (k.startsWith('ITEM#') ? [[k.slice(5), t] as const] : []));
-    const totals = sums.get(key as TotalsKey);
-    if (totals)
-      await bringForward(db, table, { day: year, department, totals, items: new Map(items) }, closable);
+    // Written with zeros too: a department whose closed days charged nothing reads no gap again.
+    const totals = sums.get(key as TotalsKey) ?? ZERO;
+    await bringForward(db, table, { day: year, department, totals, items: new Map(items) }, closable);
   }
   return sumByKey([...closed, ...since]);
 }
