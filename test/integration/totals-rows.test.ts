@@ -150,6 +150,13 @@ it("a year is its closed days' row, brought forward by the reads, and the days s
   const together = await Promise.all(Array.from({ length: 4 }, () => audit.yearTotals('VV', '2032-06-09')));
   for (const t of together) expect(t.get('DEPT#VV')?.issuedAmount).toBe(1_111_111);
   expect(await closedRow()).toMatchObject({ through: '2032-06-07', issuedAmount: 1_111_111 });
+
+  // The auditors' totals are the day rows alone, over any range of years: the closed days' row
+  // is no day (every day above, the closed day changed behind the service's back included).
+  const vv = (rows: TotalsRow[]) =>
+    rows.filter((r) => r.key === 'DEPT#VV').reduce((sum, r) => sum + r.issuedAmount, 0);
+  expect(vv(await audit.totals('2032-01-01', '2032-12-31'))).toBe(1_111_118);
+  expect(vv(await audit.totals('2031-06-01', '2033-01-31'))).toBe(1_111_118);
 });
 
 it('a department with nothing in its closed days gets its row all the same: later reads are one request', async () => {

@@ -77,17 +77,18 @@ export const totalsKey = (day: string, key: string) => ({
 });
 export const totalsPartition = (year: string) => `STATS#${year}`;
 /**
- * The sum of a department's closed days of a year (core/totals.ts lastClosedDay): sorts after
- * every day of the year, and before nothing of it.
+ * The sum of a department's closed days of a year (core/totals.ts lastClosedDay), in the year's
+ * partition: `~` sorts after every date, so no range of days (`yyyy-mm-dd` to `yyyy-mm-dd~`, of
+ * this year or any later one) ever reads it as a day.
  */
 export const closedDaysKey = (year: string, department: string) => ({
   pk: totalsPartition(year),
-  sk: `${year}-CLOSED#DEPT#${department}`,
+  sk: `~CLOSED#DEPT#${department}`,
 });
 /**
  * The sort-key bounds of a year's day rows from `first` to `last` (days or months: prefixes of
  * a day). Rows of a year as a whole (`yyyy#...`, written before years were summed from their
- * days; `yyyy-CLOSED#...`) sort before and after every day and stay out. A day row exists
+ * days; `~CLOSED#...`) sort before and after every day and stay out. A day row exists
  * for every day with a receipt (it is written in the transaction that takes the number), so
  * these rows are also the record of which months have receipts.
  */

@@ -106,7 +106,7 @@ export class RangeRepository implements RangeStore {
       listed.map((l) => rangeKey(l.id)),
     );
     const ranges = rows.map((row) => stripKeys(row) as unknown as NumberRange);
-    const order = (r: NumberRange) => `${r.code}#${formatReceiptNumber(r.first)}`;
+    const order = (r: NumberRange) => rangeListingKey(r).sk;
     return [...older, ...ranges].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
   }
 
