@@ -106,21 +106,32 @@ export interface DepartmentTotals {
 
 /** What these receipts add, a department's day at a time. */
 export function departmentTotals(receipts: readonly Parameters<typeof totalsOf>[0][]): DepartmentTotals[] {
-  const folded = new Map<string, DepartmentTotals>();
-  for (const receipt of receipts)
-    for (const row of totalsOf(receipt)) {
-      const id = `${row.day}|${receipt.department}`;
-      let d = folded.get(id);
-      if (!d) {
-        d = { day: row.day, department: receipt.department, totals: ZERO, items: new Map() };
-        folded.set(id, d);
-      }
-      if (row.key.startsWith('ITEM#')) {
-        const code = row.key.slice(5);
-        d.items.set(code, addTotals(d.items.get(code) ?? ZERO, row));
-      } else d.totals = addTotals(d.totals, row);
-    }
-  return [...folded.values()];
+  const days = new Map<string, { day: string; department: string; rows: TotalsRow[] }>();
+  for (const receipt of receipts) {
+    const id = `${receipt.issueDate}|${receipt.department}`;
+    const d = days.get(id) ?? { day: receipt.issueDate, department: receipt.department, rows: [] };
+    d.rows.push(...totalsOf(receipt));
+    days.set(id, d);
+  }
+  return [...days.values()].map(({ day, department, rows }) => foldRows(day, department, rows));
+}
+
+/**
+ * A department's rows, its own and its items' (of any days), summed as one DepartmentTotals of
+ * `day`: what rowsOf unfolds.
+ */
+export function foldRows(
+  day: IsoDate | string,
+  department: string,
+  rows: readonly TotalsRow[],
+): DepartmentTotals {
+  const folded: DepartmentTotals = { day, department, totals: ZERO, items: new Map() };
+  for (const row of rows)
+    if (row.key.startsWith('ITEM#')) {
+      const code = row.key.slice(5);
+      folded.items.set(code, addTotals(folded.items.get(code) ?? ZERO, row));
+    } else folded.totals = addTotals(folded.totals, row);
+  return folded;
 }
 
 /** A department's day as the rows it holds: the department's, then each item's. */

@@ -67,10 +67,10 @@ export class CheckCounts {
  * written per check: each process adds its checks up per receipt and writes them, one ADD per
  * block of 100 receipts (CheckCountBlocks), per flush, at most `flushMs` after the first check
  * of a batch (a timer where the process lives on, the end of an invocation in Lambda: see
- * flushIfDue), and on a graceful stop (flush). A killed process loses the counts of at most its last interval. In
- * `feeproof serve` with workers the primary writes for all of them instead (joinCluster). The
- * count a check shows is its block as read at most `flushMs` ago (held per process, read once
- * the check row matched) plus what this process holds.
+ * flushIfDue), and on a graceful stop (flush). A killed process loses the counts of at most
+ * its last interval. In `feeproof serve` with workers the primary writes for all of them
+ * instead (joinCluster). The count a check shows is its block as read at most `flushMs` ago
+ * (held per process, read once the check row matched) plus what this process holds.
  *
  * The plain client and attributes read by hand: the check path does no more than the floor
  * (docs/speed.md), and the row has four attributes.

@@ -3,13 +3,13 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type IsoDate, shiftDays } from '../../core/dates.js';
 import {
+  foldRows,
   lastClosedDay,
   OPEN_DAYS,
   sumByKey,
   type Totals,
   type TotalsKey,
   type TotalsRow,
-  ZERO,
 } from '../../core/totals.js';
 import { closedDaysKey, totalsKey, totalsPartition } from './keys.js';
 import { queryAll, rowsByKey } from './query.js';
@@ -68,11 +68,9 @@ export async function yearTotals(
 
   const closable = lastClosedDay(year, today);
   if (closable && closable > through) {
-    const sums = sumByKey([...closed, ...since.filter((r) => r.day <= closable)]);
-    const items = [...sums].flatMap(([k, t]) => (k.startsWith('ITEM#') ? [[k.slice(5), t] as const] : []));
     // Written with zeros too: a department whose closed days charged nothing reads no gap again.
-    const totals = sums.get(key as TotalsKey) ?? ZERO;
-    await bringForward(db, table, { day: year, department, totals, items: new Map(items) }, closable);
+    const sums = foldRows(year, department, [...closed, ...since.filter((r) => r.day <= closable)]);
+    await bringForward(db, table, sums, closable);
   }
   return sumByKey([...closed, ...since]);
 }
