@@ -24,7 +24,7 @@ import { auditDateRange, type auditExportQuery } from '../core/schemas.js';
 import { groupTotals } from '../core/totals.js';
 import { groupHandler } from './http/group.js';
 import { type ApiRequest, json, streamed } from './http/types.js';
-import { rangeOut } from './ranges.js';
+import { rangesInUse } from './ranges.js';
 
 type Filters = Omit<z.output<typeof auditExportQuery>, 'format'>;
 
@@ -283,23 +283,7 @@ const http = groupHandler('audit', {
   auditRanges: async (req) => {
     const deps = getDeps();
     await recordRead(req);
-    const [ranges, pending] = await Promise.all([deps.ranges.listRanges(), deps.receipts.pending(1000)]);
-    const unfinished = new Map<string, number>();
-    for (const p of pending) unfinished.set(p.rangeId, (unfinished.get(p.rangeId) ?? 0) + 1);
-    return json(200, {
-      ranges: ranges.map((r) => {
-        const out = rangeOut(r);
-        const red = r.redCount ?? 0;
-        const open = unfinished.get(r.id) ?? 0;
-        return {
-          ...out,
-          issued: out.taken - red - open,
-          red,
-          unfinished: open,
-          unusedForGood: r.status === 'closed' ? out.unused : 0,
-        };
-      }),
-    });
+    return json(200, { ranges: await rangesInUse(deps) });
   },
 });
 

@@ -29,10 +29,28 @@ async function fsyncPath(path: string): Promise<void> {
 }
 
 /**
+ * The directories to fsync once a file is linked into `fileDirectory`, when `mkdir -p` made
+ * `firstCreated` (and any directories under it) for it: the file's own directory, then the
+ * parent of each directory made, deepest first. A new directory's entry is durable only once
+ * its parent is synced (POSIX), so naming the file durably needs the whole new chain synced.
+ */
+export function directoriesToSync(fileDirectory: string, firstCreated: string | undefined): string[] {
+  const out = [fileDirectory];
+  if (!firstCreated) return out;
+  const top = dirname(resolve(firstCreated));
+  for (let dir = resolve(fileDirectory); dir !== top && dir !== dirname(dir); ) {
+    dir = dirname(dir);
+    out.push(dir);
+  }
+  return out;
+}
+
+/**
  * Blobs as files under a directory (the local default, under the data directory). A blob is
  * written to a temp file and fsynced, then linked to its name: link, unlike rename, fails when
  * the name exists, so of two writers racing for one key (a retry and recovery, in two server
- * processes) exactly one wins and the other compares bytes. The directory is fsynced after.
+ * processes) exactly one wins and the other compares bytes. The directory is fsynced after,
+ * and the parent of each directory made for it (directoriesToSync).
  */
 export class DirectoryBlobStore implements BlobStore {
   private readonly root: string;
@@ -49,7 +67,7 @@ export class DirectoryBlobStore implements BlobStore {
     const path = this.path(key);
     const temp = join(dirname(path), `.tmp-${randomBytes(8).toString('hex')}`);
     try {
-      await mkdir(dirname(path), { recursive: true });
+      const created = await mkdir(dirname(path), { recursive: true });
       const handle = await open(temp, 'wx', 0o644);
       try {
         await handle.writeFile(bytes);
@@ -64,7 +82,7 @@ export class DirectoryBlobStore implements BlobStore {
         if (!sameBytes(await readFile(path), bytes)) throw new BlobConflictError(key);
         return;
       }
-      await fsyncPath(dirname(path));
+      for (const dir of directoriesToSync(dirname(path), created)) await fsyncPath(dir);
     } catch (e) {
       throw e instanceof BlobConflictError ? e : unavailable(e, key);
     } finally {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobConflictError } from '../../../lambdas/adapters/blobs/blob-keys.js';
-import { DirectoryBlobStore } from '../../../lambdas/adapters/blobs/directory-store.js';
+import { DirectoryBlobStore, directoriesToSync } from '../../../lambdas/adapters/blobs/directory-store.js';
 import { S3BlobStore } from '../../../lambdas/adapters/blobs/s3-store.js';
 import { isUnavailable } from '../../../lambdas/adapters/dynamo/client.js';
 import type { BlobStore } from '../../../lambdas/core/ports.js';
@@ -92,6 +92,22 @@ describe('directory blob store', () => {
     expect(readFileSync(join(root, key), 'utf8')).toBe('on disk');
     const dir = join(root, key, '..');
     expect(readdirSync(dir)).toEqual([key.split('/').pop()]);
+  });
+
+  it("syncs the file's directory, and the parent of each directory it made, deepest first", () => {
+    const dir = '/data/blobs/receipts/11010125/0000000001';
+    // Nothing made: the link's directory alone.
+    expect(directoriesToSync(dir, undefined)).toEqual([dir]);
+    // The receipt's directory made: its entry in the code's directory too.
+    expect(directoriesToSync(dir, dir)).toEqual([dir, '/data/blobs/receipts/11010125']);
+    // A new code's directory and the receipt's: up to the parent of the first one made.
+    expect(directoriesToSync(dir, '/data/blobs/receipts/11010125')).toEqual([
+      dir,
+      '/data/blobs/receipts/11010125',
+      '/data/blobs/receipts',
+    ]);
+    // A store made from nothing: up to the root's parent, never past the filesystem's root.
+    expect(directoriesToSync('/a/b', '/a')).toEqual(['/a/b', '/a', '/']);
   });
 
   it('a storage fault is an unavailable dependency (503 and retry), not a conflict', async () => {
