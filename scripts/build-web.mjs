@@ -57,7 +57,7 @@ const options = {
 
 const entryPoints = (names) => names.map((out) => ({ out, in: join(SRC, ENTRIES[out]) }));
 const names = Object.keys(ENTRIES);
-const BUILDS = [
+export const BUILDS = [
   { ...options, entryPoints: entryPoints(names.filter((n) => !SPLIT.has(n))) },
   ...[...SPLIT].map((name) => ({
     ...options,

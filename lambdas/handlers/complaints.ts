@@ -7,7 +7,8 @@ import {
   resolveComplaint,
 } from '../app/complaints.js';
 import { getDeps } from '../app/deps.js';
-import { COMPLAINT_CATEGORIES, type Complaint, lookupOut, MAX_COMPLAINT_TEXT } from '../core/complaints.js';
+import { COMPLAINT_CATEGORIES } from '../core/complaint-categories.js';
+import { type Complaint, lookupOut, MAX_COMPLAINT_TEXT } from '../core/complaints.js';
 import { dateInZone } from '../core/dates.js';
 import { auditDateRange } from '../core/schemas.js';
 import { groupHandler } from './http/group.js';

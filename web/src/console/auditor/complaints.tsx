@@ -4,7 +4,7 @@
  * reply, which is what the payer's lookup shows; and resolving it.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { COMPLAINT_CATEGORIES } from '../../../../lambdas/core/complaints.js';
+import { COMPLAINT_CATEGORIES } from '../../../../lambdas/core/complaint-categories.js';
 import { type ApiErrorBody, apiJson } from '../api.js';
 import { localTime } from '../collector/receipt.js';
 import { SelectField } from '../fields.js';
