@@ -69,6 +69,21 @@ function matchRoute(method: string, path: string) {
   return { route: undefined, params: {}, pathMatched };
 }
 
+/**
+ * The request's URL, its target read as a path and query as API Gateway reads it: `//host/x`
+ * is the path `//host/x` (no route), not a host; null for a target that is not a path (an
+ * absolute URL, `*`) or that no URL can hold. Never throws.
+ */
+export function requestUrl(req: Pick<IncomingMessage, 'url'>): URL | null {
+  const target = req.url ?? '/';
+  if (!target.startsWith('/')) return null;
+  try {
+    return new URL(`http://127.0.0.1${target}`);
+  } catch {
+    return null;
+  }
+}
+
 const NO_BODY = Buffer.alloc(0);
 
 /** Reads the body up to the cap; null when it is larger. */
@@ -213,7 +228,8 @@ export function createLocalServer(options: LocalServerOptions): Server {
 
   const server = createServer(async (req, res) => {
     try {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const url = requestUrl(req);
+      if (!url) return sendError(res, 400, 'bad_request', 'the request target must be a path');
       if (await signIn(req, res, url)) return;
       // The transparency log's tiles and checkpoint (CloudFront and S3 in AWS).
       if (req.method === 'GET' && (await serveLog(res, options.dataDir ?? configuredDataDir(), url.pathname)))

@@ -12,7 +12,7 @@ import { dataDir as configuredDataDir } from '../runtime/config.js';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local.js';
 import { type LogIntegrator, logVkey, startLogIntegrator } from './log.js';
 import { seedDemoCatalogue } from './seed.js';
-import { createLocalServer } from './server.js';
+import { createLocalServer, requestUrl } from './server.js';
 import { ensureTables } from './tables.js';
 import { type IssuerKey, loadIssuerKey, verifyToken } from './tokens.js';
 
@@ -96,7 +96,16 @@ export async function listenLocal(port: number, dataDir: string): Promise<Server
   const [api] = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    void serveExportFile(req, res, issuerKey, dataDir).then((served) => served || api!(req, res));
+    serveExportFile(req, res, issuerKey, dataDir)
+      .then((served) => served || api!(req, res))
+      .catch((error) => {
+        process.stderr.write(`local server: ${(error as Error).stack ?? error}\n`);
+        if (res.headersSent) return res.destroy(); // a download cut short: the client sees it end early
+        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(
+          JSON.stringify({ error: 'internal_error', message: 'an internal error occurred', details: [] }),
+        );
+      });
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -118,8 +127,8 @@ async function serveExportFile(
   issuerKey: IssuerKey,
   dataDir: string,
 ): Promise<boolean> {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const id = EXPORT_FILE.exec(url.pathname)?.[1];
+  const url = requestUrl(req);
+  const id = url && EXPORT_FILE.exec(url.pathname)?.[1];
   if (!id || req.method !== 'GET') return false;
   const refuse = (status: number, error: string, message: string) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
@@ -132,10 +141,12 @@ async function serveExportFile(
   const groups = (claims as Record<string, unknown>)['cognito:groups'];
   if (!Array.isArray(groups) || !groups.includes('auditor'))
     return refuse(403, 'forbidden', 'an export is for auditors only');
-  const expires = Date.parse(url.searchParams.get('expires') ?? '');
-  if (!(expires > Date.now()))
+  const files = new DirectoryExportFiles(join(dataDir, 'exports'), '');
+  const refusal = await files.refusal(id, url.searchParams, new Date());
+  if (refusal === 'forged') return refuse(403, 'forbidden', 'the download URL is not one the service made');
+  if (refusal === 'expired')
     return refuse(403, 'expired', 'the download URL has expired; ask for the job again');
-  const file = new DirectoryExportFiles(join(dataDir, 'exports'), '').path(id);
+  const file = files.path(id);
   const size = await stat(file).then(
     (s) => s.size,
     () => undefined,

@@ -87,10 +87,37 @@ describe('directory export files', () => {
     expect(readFileSync(join(dir, `${ID}.csv`)).equals(expected)).toBe(true);
     const now = new Date();
     const { url, expiresAt } = await files.downloadUrl(ID, now);
-    expect(url).toBe(
-      `http://127.0.0.1:3000/local/exports/${ID}.csv?expires=${encodeURIComponent(expiresAt)}`,
-    );
+    const parsed = new URL(url);
+    expect(`${parsed.origin}${parsed.pathname}`).toBe(`http://127.0.0.1:3000/local/exports/${ID}.csv`);
+    expect(parsed.searchParams.get('expires')).toBe(expiresAt);
     expect(Date.parse(expiresAt) - now.getTime()).toBe(EXPORT_URL_SECONDS * 1000);
+  });
+
+  it('refuses a download URL whose expiry was edited, or made by another directory, and one past its expiry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'feeproof-exports-'));
+    const files = new DirectoryExportFiles(dir, 'http://127.0.0.1:3000');
+    const now = new Date();
+    const query = async (id = ID, at = now) => new URL((await files.downloadUrl(id, at)).url).searchParams;
+    expect(await files.refusal(ID, await query(), now)).toBeNull();
+    // The same key on a second look (and in another process: it is a file of the directory).
+    expect(await new DirectoryExportFiles(dir, '').refusal(ID, await query(), now)).toBeNull();
+    const edited = await query();
+    edited.set('expires', new Date(now.getTime() + 86_400_000).toISOString());
+    expect(await files.refusal(ID, edited, now)).toBe('forged');
+    expect(await files.refusal(ID, new URLSearchParams({ expires: edited.get('expires')! }), now)).toBe(
+      'forged',
+    );
+    expect(
+      await files.refusal(
+        ID.replace(/.$/, (c) => (c === '0' ? '1' : '0')),
+        await query(),
+        now,
+      ),
+    ).toBe('forged');
+    const other = new DirectoryExportFiles(mkdtempSync(join(tmpdir(), 'feeproof-exports-')), '');
+    expect(await other.refusal(ID, await query(), now)).toBe('forged');
+    const later = new Date(now.getTime() + EXPORT_URL_SECONDS * 1000);
+    expect(await files.refusal(ID, await query(), later)).toBe('expired');
   });
 
   it('leaves no file when the CSV fails midway', async () => {

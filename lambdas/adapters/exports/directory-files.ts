@@ -1,5 +1,6 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EXPORT_JOB_ID, EXPORT_URL_SECONDS } from '../../core/export-jobs.js';
 import type { ExportFiles } from '../../core/ports.js';
@@ -11,7 +12,9 @@ export const LOCAL_EXPORTS_PATH = '/local/exports';
  * Export files under a directory (locally `<data dir>/exports/<id>.csv`): written to a temp
  * file, fsynced, then renamed, so a file under its name is always whole. The download URL is
  * the local server's route, which asks for an auditor's token and refuses the URL once its
- * `expires` has passed, as a pre-signed S3 URL would be refused.
+ * `expires` has passed, as a pre-signed S3 URL would be refused: the URL carries an HMAC of
+ * the id and `expires` under a key of the directory's own (`.url-key`), so that an edited
+ * `expires` is refused too.
  */
 export class DirectoryExportFiles implements ExportFiles {
   readonly root: string;
@@ -53,7 +56,37 @@ export class DirectoryExportFiles implements ExportFiles {
 
   async downloadUrl(id: string, now: Date): Promise<{ url: string; expiresAt: string }> {
     const expiresAt = new Date(now.getTime() + EXPORT_URL_SECONDS * 1000).toISOString();
-    const url = `${this.publicUrl}${LOCAL_EXPORTS_PATH}/${id}.csv?expires=${encodeURIComponent(expiresAt)}`;
-    return { url, expiresAt };
+    const query = new URLSearchParams({ expires: expiresAt, signature: await this.signature(id, expiresAt) });
+    return { url: `${this.publicUrl}${LOCAL_EXPORTS_PATH}/${id}.csv?${query}`, expiresAt };
+  }
+
+  /** Why a download URL's query is refused (its signature, then its expiry), or null when it is good. */
+  async refusal(id: string, query: URLSearchParams, now: Date): Promise<'forged' | 'expired' | null> {
+    const expires = query.get('expires') ?? '';
+    const given = Buffer.from(query.get('signature') ?? '', 'base64url');
+    const expected = Buffer.from(await this.signature(id, expires), 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'forged';
+    return Date.parse(expires) > now.getTime() ? null : 'expired';
+  }
+
+  private async signature(id: string, expires: string): Promise<string> {
+    return createHmac('sha256', await this.urlKey())
+      .update(`${id}\n${expires}`)
+      .digest('base64url');
+  }
+
+  /** The URLs' key, made once (exclusive create: of two processes racing, both read the winner's). */
+  private async urlKey(): Promise<Buffer> {
+    const file = join(this.root, '.url-key');
+    const read = () => readFile(file).then((key) => (key.length === 32 ? key : undefined));
+    const existing = await read().catch(() => undefined);
+    if (existing) return existing;
+    await mkdir(this.root, { recursive: true });
+    await writeFile(file, randomBytes(32), { flag: 'wx', mode: 0o600 }).catch((e) => {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    });
+    const key = await read();
+    if (!key) throw new Error(`${file} is not a 32-byte key`);
+    return key;
   }
 }
