@@ -2,7 +2,7 @@ import { type KeyRing, keyResolverOf, roleOf } from '../adapters/dynamo/keyring.
 import { logger } from '../adapters/logger.js';
 import { emitMetric } from '../adapters/metrics.js';
 import { checkEmbeddedData, readEmbeddedData } from '../adapters/pdf/embedded.js';
-import { readReceiptInfo } from '../adapters/pdf/info.js';
+import { parsePdf, readReceiptInfo } from '../adapters/pdf/info.js';
 import { type PdfCheckName, type PdfSignatureDetail, verifyPdfSignature } from '../adapters/pdf/verify.js';
 import { certificateFromPem, sha256Hex } from '../adapters/signing/certificate.js';
 import { publishedKeyForm } from '../adapters/signing/department-keys.js';
@@ -388,9 +388,10 @@ export const handler = groupHandler('verify', {
     const keys = await deps.keys.published();
     // The receipt it names and its embedded data first: the unit signature must be the key of
     // the receipt's department (the register's, else the embedded XML's).
-    const named = await readReceiptInfo(pdf);
+    const document = await parsePdf(pdf); // once, for every reader
+    const named = await readReceiptInfo(document);
     const stored = named ? await deps.receipts.getReceipt(named) : undefined;
-    const embedded = await readEmbeddedData(pdf);
+    const embedded = await readEmbeddedData(document);
     const department =
       stored?.department ?? (embedded.einvoice.found ? embedded.einvoice.content.department : undefined);
     const report = await verifyPdfSignature(
@@ -400,7 +401,7 @@ export const handler = groupHandler('verify', {
         role: roleOf(k),
         ...(k.department ? { department: k.department } : {}),
       })),
-      department ? { department } : {},
+      { receipt: named, ...(department ? { department } : {}) },
     );
     const readable = report.checks.find((c) => c.name === 'readable');
     if (!readable?.ok)

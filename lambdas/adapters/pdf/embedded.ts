@@ -1,7 +1,8 @@
-import { PDFDocument } from 'pdf-lib';
+import type { PDFDocument } from 'pdf-lib';
 import { EInvoiceError, parseEInvoiceXml, receiptOfEInvoice } from '../../core/einvoice.js';
 import { canonicalReceipt, contentOf, type ReceiptContent, type ReceiptRef } from '../../core/receipt.js';
 import { checkTwoSignatures, type KeyResolver, type TwoSignatures } from '../../core/two-signatures.js';
+import { parsePdf } from './info.js';
 import { associatedFiles, logSaltOf, readXmp } from './pdfa-read.js';
 
 /**
@@ -22,13 +23,9 @@ export interface EmbeddedData {
 }
 
 /** Reads the embedded XML and the log salt; never throws (an unreadable PDF has neither). */
-export async function readEmbeddedData(pdf: Uint8Array): Promise<EmbeddedData> {
-  let doc: PDFDocument;
-  try {
-    doc = await PDFDocument.load(pdf, { updateMetadata: false, throwOnInvalidObject: false });
-  } catch {
-    return { einvoice: { found: false, present: false, reason: 'the PDF cannot be read' } };
-  }
+export async function readEmbeddedData(pdf: Uint8Array | PDFDocument | null): Promise<EmbeddedData> {
+  const doc = pdf instanceof Uint8Array ? await parsePdf(pdf) : pdf;
+  if (!doc) return { einvoice: { found: false, present: false, reason: 'the PDF cannot be read' } };
   try {
     return embeddedDataOf(doc);
   } catch {

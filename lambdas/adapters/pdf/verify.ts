@@ -201,7 +201,7 @@ function updateOnlySigns(update: string): string | undefined {
 export async function verifyPdfSignature(
   pdf: Uint8Array,
   trusted: readonly TrustedCertificate[],
-  opts: { department?: string } = {},
+  opts: { department?: string; receipt?: ReceiptInfo | null } = {},
 ): Promise<PdfSignatureReport> {
   const checks: PdfSignatureCheck[] = [];
   const details: PdfSignatureDetail[] = [];
@@ -234,7 +234,7 @@ export async function verifyPdfSignature(
   pass('readable');
   pass('has_signature');
   pass('byte_range');
-  const receipt = await readReceiptInfo(pdf);
+  const receipt = opts.receipt !== undefined ? opts.receipt : await readReceiptInfo(pdf);
   const last = sigs.at(-1)!;
 
   const parsed: ParsedCms[] = [];
