@@ -17,9 +17,6 @@ import { serveLog } from './log.js';
 import { CONSOLE_PATH, LOCAL_CLIENT_ID, signInHandler } from './sign-in.js';
 import { type IssuerKey, verifyToken } from './tokens.js';
 
-/** The largest body any route accepts: reading stops past it, as API Gateway's own limit does. */
-const BODY_CAP = Math.max(...ROUTES.map((r) => r.body?.maxBytes ?? DEFAULT_MAX_BODY));
-
 const MATCHERS = ROUTES.map((route) => ({
   route,
   names: [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!),
@@ -86,8 +83,11 @@ export function requestUrl(req: Pick<IncomingMessage, 'url'>): URL | null {
 
 const NO_BODY = Buffer.alloc(0);
 
-/** Reads the body up to the cap; null when it is larger. */
-async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+/**
+ * Reads the body up to the route's limit (the one its handler enforces, so the 413 names the
+ * same figure); null when it is larger: reading stops there, as API Gateway's own limit does.
+ */
+async function readBody(req: IncomingMessage, cap: number): Promise<Buffer | null> {
   // HTTP/1.1: a request with neither header has no body (most GETs: no stream to iterate).
   if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)
     return NO_BODY;
@@ -95,7 +95,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | null> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > BODY_CAP) return null;
+    if (size > cap) return null;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -253,10 +253,11 @@ export function createLocalServer(options: LocalServerOptions): Server {
           : null;
         if (!claims) return sendError(res, 401, 'unauthorized', 'a valid bearer token is required');
       }
-      const body = await readBody(req);
+      const cap = route.body?.maxBytes ?? DEFAULT_MAX_BODY;
+      const body = await readBody(req, cap);
       if (body === null) {
         res.setHeader('connection', 'close');
-        return sendError(res, 413, 'payload_too_large', `the body must be at most ${BODY_CAP} bytes`);
+        return sendError(res, 413, 'payload_too_large', `the body must be at most ${cap} bytes`);
       }
       const event = toEvent(req, url, route, params, body, claims);
       const handler = await handlerFor(route.group);

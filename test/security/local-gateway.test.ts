@@ -1,11 +1,13 @@
 /**
- * Request targets that are not plain paths, sent raw (fetch would normalise them): the local
- * server reads the target as API Gateway does, as a path, and answers each with a JSON error,
- * staying up. `//host:port/...` once threw out of the request listener and ended the process.
+ * What the local server answers before any handler runs, as API Gateway would. Request targets
+ * that are not plain paths, sent raw (fetch would normalise them): read as a path, each answered
+ * with a JSON error, the server staying up (`//host:port/...` once threw out of the request
+ * listener and ended the process). Bodies over a route's limit: 413 naming that route's limit.
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { requestUrl } from '../../lambdas/local/server.js';
+import { ROUTES } from '../../lambdas/runtime/routes.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 let svc: TestService;
@@ -52,4 +54,16 @@ it('answers targets that are not routes with a JSON 4xx, and stays up', async ()
   }
   // The same server, still answering.
   expect((await raw('/v1/ranges', finance)).status).toBe(200);
+});
+
+it("refuses a body over the route's own limit with 413 naming that limit", async () => {
+  const limit = ROUTES.find((r) => r.id === 'fileComplaint')!.body!.maxBytes!;
+  const res = await fetch(`${svc.url}/v1/complaints`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    // Past the largest limit of any route (the PDF check's), where reading stops.
+    body: JSON.stringify({ text: 'x'.repeat(Math.max(...ROUTES.map((r) => r.body?.maxBytes ?? 0)) + 1) }),
+  });
+  expect(res.status).toBe(413);
+  expect((await res.json()).message).toBe(`the body must be at most ${limit} bytes`);
 });
