@@ -157,8 +157,18 @@ describe('docs/verification.md', () => {
   it("prints the bytes that the project's code signs", () => {
     expect(block('canonical')).toBe(canonical);
     expect(block('qr-message')).toBe(qr);
-    // The doc's recipe: the department's answer without five members, plus "v": 1.
-    const { status: _s, verifyUrl: _u, pdfUrl: _p, reversedBy: _r, signature: _sig, ...signed } = receipt;
+    // The doc's recipe: the department's answer without seven members (the example's answer
+    // predates `checks` and `signatures`), plus "v": 1.
+    const {
+      status: _s,
+      verifyUrl: _u,
+      pdfUrl: _p,
+      reversedBy: _r,
+      checks: _c,
+      signature: _sig,
+      signatures: _sigs,
+      ...signed
+    } = receipt;
     expect(canonicalJson({ ...signed, v: 1 })).toBe(canonical);
     // The QR URL is what the code makes of the content, the key and the signature.
     expect(
