@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { newItemVersion, statusVersion } from '../../lambdas/core/catalogue-changes.js';
 import {
   type CsvTable,
   catalogueRows,
   IMPORT_COLUMNS,
+  importPlan,
   inCsvTerms,
 } from '../../lambdas/core/catalogue-import.js';
 
@@ -253,5 +255,75 @@ describe('inCsvTerms', () => {
     expect(
       inCsvTerms({ path: 'validFrom', rule: 'x', message: 'an item takes effect from validFrom on' }),
     ).toEqual({ path: 'valid_from', rule: 'x', message: 'an item takes effect from valid_from on' });
+  });
+});
+
+describe('importPlan', () => {
+  const stamp = { actor: 'finance-1', at: new Date('2026-12-01T02:00:00Z'), today: '2026-12-01' };
+  const current: Cells = { ...GOOD, valid_from: '2026-12-01', amount: '5.00' };
+  const existing = () => {
+    const { rows } = catalogueRows(table([current]));
+    const { rowNumber: _n, reason: _r, effectiveFrom: _e, ...item } = rows[0]!;
+    const v1 = newItemVersion(item, 'new', stamp);
+    const basis = { title: '暂停', number: '停1号', issuer: '某市财政局', date: '2026-11-01' };
+    const v2 = statusVersion(
+      [v1],
+      item.code,
+      { status: 'suspended', effectiveFrom: '2026-12-20', reason: '暂停', basis },
+      stamp,
+    );
+    return new Map([[item.code, [v1, v2]]]);
+  };
+  const planOf = (rows: Cells[]) => importPlan(catalogueRows(table(rows)), existing(), stamp);
+
+  it('refuses a new version that a scheduled status change would undo, in CSV terms', () => {
+    const { planned, errors } = planOf([{ ...current, amount: '6.00', effective_from: '2026-12-10' }]);
+    expect(planned).toEqual([]);
+    expect(errors).toEqual([
+      {
+        row: 2,
+        violations: [
+          expect.objectContaining({
+            path: 'effective_from',
+            rule: 'undone_by_scheduled_version',
+            message: expect.stringMatching(/^effective_from 2026-12-10 is before version 2 from 2026-12-20/),
+          }),
+        ],
+      },
+    ]);
+  });
+
+  it('checks what an item may not say by the same rules as the API, for new and existing codes', () => {
+    const { errors } = planOf([
+      { ...current, amount: '6.00', effective_from: '2026-12-20', exemptions: '学生:amount:6.00' },
+      { ...current, code: 'IMP-002', exemptions: '学生:waive|学生:waive', status: 'abolished' },
+    ]);
+    expect(errors.map((e) => [e.row, e.violations.map((v) => [v.path, v.rule, v.message])])).toEqual([
+      [
+        2,
+        [
+          [
+            'exemptions',
+            'exemption_not_below_standard',
+            'exemptions (entry 1, amount) 6.00 is not below the standard 6.00: an amount exemption reduces the charge to it',
+          ],
+        ],
+      ],
+      [
+        3,
+        [
+          [
+            'exemptions',
+            'duplicate_exemption',
+            'exemptions (entry 2, who) 学生 is given an exemption more than once: one per payer group',
+          ],
+          [
+            'status',
+            'abolished_new_item',
+            'status must not be abolished for a new item: abolition ends an item that was in force',
+          ],
+        ],
+      ],
+    ]);
   });
 });

@@ -318,6 +318,175 @@ describe('versions', () => {
   });
 });
 
+describe('a change dated before a scheduled version', () => {
+  const d1 = addDays(today, 10);
+  const d2 = addDays(today, 20);
+  const later = addDays(today, 25);
+  const create = async (code: string) =>
+    expect(
+      (await svc.api('POST', '/v1/catalogue/items', { token: finance, json: newItem(code) })).status,
+    ).toBe(201);
+  const revise = (code: string, effectiveFrom: string, overrides: Record<string, unknown> = {}) => {
+    const { code: _c, ...fields } = newItem(code, overrides);
+    return svc.api('PUT', `/v1/catalogue/items/${code}`, {
+      token: finance,
+      json: { ...fields, effectiveFrom, reason: '调整收费标准' },
+    });
+  };
+  const setStatus = (code: string, status: string, effectiveFrom: string) =>
+    svc.api('POST', `/v1/catalogue/items/${code}/status`, {
+      token: finance,
+      json: { status, effectiveFrom, reason: '按文件执行', basis },
+    });
+  const publicItem = async (code: string, asOf: string) =>
+    (await svc.api('GET', `/v1/catalogue?asOf=${asOf}&department=TEST`)).body.items.find(
+      (i: { code: string }) => i.code === code,
+    );
+  const state = async (code: string, asOf: string) =>
+    (
+      await svc.api('GET', `/v1/catalogue/items?asOf=${asOf}&department=TEST`, { token: finance })
+    ).body.items.find((i: { code: string }) => i.code === code)?.state;
+  const versionCount = async (code: string) =>
+    (await svc.api('GET', `/v1/catalogue/${code}`)).body.versions.length;
+
+  it('refuses an abolition a scheduled price change would undo (409 naming it), and takes it once that is replaced', async () => {
+    await create('TEST-ABOL-1');
+    expect((await revise('TEST-ABOL-1', d2, { standard: { type: 'fixed', amount: '7.00' } })).status).toBe(
+      200,
+    );
+    const abolish = await setStatus('TEST-ABOL-1', 'abolished', d1);
+    expect(abolish.status).toBe(409);
+    expect(abolish.body.error).toBe('conflict');
+    expect(abolish.body.message).toContain(`version 2 from ${d2} (active)`);
+    expect(abolish.body.details).toEqual([
+      expect.objectContaining({ path: 'effectiveFrom', rule: 'undone_by_scheduled_version' }),
+    ]);
+    // Nothing was written: the scheduled price still applies.
+    expect(await versionCount('TEST-ABOL-1')).toBe(2);
+    expect((await publicItem('TEST-ABOL-1', later)).standard.amount).toBe('7.00');
+
+    // Abolished on the scheduled date first (replacing version 2 on it), then from the earlier one.
+    expect((await setStatus('TEST-ABOL-1', 'abolished', d2)).status).toBe(200);
+    expect((await setStatus('TEST-ABOL-1', 'abolished', d1)).status).toBe(200);
+    expect(await publicItem('TEST-ABOL-1', addDays(d1, 2))).toBeUndefined();
+    expect(await publicItem('TEST-ABOL-1', later)).toBeUndefined();
+    expect(await state('TEST-ABOL-1', later)).toBe('abolished');
+    expect(await versionCount('TEST-ABOL-1')).toBe(4);
+  });
+
+  it('refuses an abolition a scheduled suspension would outlive (409)', async () => {
+    await create('TEST-ABOL-2');
+    expect((await setStatus('TEST-ABOL-2', 'suspended', d2)).status).toBe(200);
+    const abolish = await setStatus('TEST-ABOL-2', 'abolished', d1);
+    expect(abolish.status).toBe(409);
+    expect(abolish.body.message).toContain(`version 2 from ${d2} (suspended)`);
+    expect(await state('TEST-ABOL-2', later)).toBe('suspended');
+    expect(await versionCount('TEST-ABOL-2')).toBe(2);
+  });
+
+  it('refuses a suspension a scheduled price change would lift, and a price change a scheduled suspension would drop', async () => {
+    await create('TEST-SCHED-1');
+    expect((await revise('TEST-SCHED-1', d2, { standard: { type: 'fixed', amount: '7.00' } })).status).toBe(
+      200,
+    );
+    const suspend = await setStatus('TEST-SCHED-1', 'suspended', d1);
+    expect(suspend.status).toBe(409);
+    expect(suspend.body.details[0].message).toContain('would end the suspension');
+
+    await create('TEST-SCHED-2');
+    expect((await setStatus('TEST-SCHED-2', 'suspended', d2)).status).toBe(200);
+    const price = await revise('TEST-SCHED-2', d1, { standard: { type: 'fixed', amount: '6.00' } });
+    expect(price.status).toBe(409);
+    expect(price.body.details[0].message).toContain('carries the fields in force when it was recorded');
+    expect(await versionCount('TEST-SCHED-2')).toBe(2);
+  });
+
+  it('stages a price change before a scheduled one or a scheduled abolition', async () => {
+    await create('TEST-SCHED-3');
+    expect((await revise('TEST-SCHED-3', d2, { standard: { type: 'fixed', amount: '7.00' } })).status).toBe(
+      200,
+    );
+    expect((await revise('TEST-SCHED-3', d1, { standard: { type: 'fixed', amount: '6.00' } })).status).toBe(
+      200,
+    );
+    expect((await publicItem('TEST-SCHED-3', d1)).standard.amount).toBe('6.00');
+    expect((await publicItem('TEST-SCHED-3', d2)).standard.amount).toBe('7.00');
+
+    await create('TEST-SCHED-4');
+    expect((await setStatus('TEST-SCHED-4', 'abolished', d2)).status).toBe(200);
+    expect((await revise('TEST-SCHED-4', d1, { standard: { type: 'fixed', amount: '6.00' } })).status).toBe(
+      200,
+    );
+    expect((await publicItem('TEST-SCHED-4', d1)).standard.amount).toBe('6.00');
+    expect(await publicItem('TEST-SCHED-4', later)).toBeUndefined();
+    // On or after the abolition nothing changes any more.
+    const after = await revise('TEST-SCHED-4', later);
+    expect(after.status).toBe(409);
+    expect(after.body.message).toBe(`item TEST-SCHED-4 is abolished from ${d2} and can no longer be changed`);
+  });
+});
+
+describe('what an item may not say', () => {
+  const exemptionCases: [string, string, unknown[], string, string][] = [
+    [
+      'an amount exemption above the standard',
+      'TEST-EX-1',
+      [{ who: '学生', kind: 'amount', amount: '50.00' }],
+      'exemptions[0].amount',
+      'exemptions[0].amount 50.00 is not below the standard 5.00: an amount exemption reduces the charge to it',
+    ],
+    [
+      'a payer group exempted twice',
+      'TEST-EX-2',
+      [
+        { who: '学生', kind: 'waive' },
+        { who: '学生', kind: 'percent', percent: 50 },
+      ],
+      'exemptions[1].who',
+      'exemptions[1].who 学生 is given an exemption more than once: one per payer group',
+    ],
+  ];
+
+  it.each(exemptionCases)(
+    'refuses %s in a new item and a new version (422 naming the field)',
+    async (_l, code, exemptions, path, message) => {
+      const standard = { type: 'fixed', amount: '5.00' };
+      const created = await svc.api('POST', '/v1/catalogue/items', {
+        token: finance,
+        json: newItem(code, { standard, exemptions }),
+      });
+      expect(created.status).toBe(422);
+      expect(created.body).toMatchObject({ error: 'unprocessable', details: [{ path, message }] });
+      expect((await svc.api('GET', `/v1/catalogue/${code}`)).status).toBe(404);
+
+      expect(
+        (await svc.api('POST', '/v1/catalogue/items', { token: finance, json: newItem(code, { standard }) }))
+          .status,
+      ).toBe(201);
+      const { code: _c, ...fields } = newItem(code, { standard, exemptions });
+      const revised = await svc.api('PUT', `/v1/catalogue/items/${code}`, {
+        token: finance,
+        json: { ...fields, effectiveFrom: tomorrow, reason: '减免' },
+      });
+      expect(revised.status).toBe(422);
+      expect(revised.body.details).toEqual([expect.objectContaining({ path, message })]);
+      expect((await svc.api('GET', `/v1/catalogue/${code}`)).body.versions).toHaveLength(1);
+    },
+  );
+
+  it('refuses a new item created abolished (422 naming status)', async () => {
+    const res = await svc.api('POST', '/v1/catalogue/items', {
+      token: finance,
+      json: newItem('TEST-ABOLNEW', { status: 'abolished' }),
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.details).toEqual([
+      expect.objectContaining({ path: 'status', rule: 'abolished_new_item' }),
+    ]);
+    expect((await svc.api('GET', '/v1/catalogue/TEST-ABOLNEW')).status).toBe(404);
+  });
+});
+
 describe('CSV import', () => {
   const header =
     'code,name,department,unit,standard_type,amount,min,max,fund_management,valid_from,valid_to,basis_title,basis_number,basis_issuer,basis_date,exemptions,status,effective_from,reason';
@@ -403,6 +572,55 @@ describe('CSV import', () => {
       );
     expect(await asOf(yesterday)).toBeUndefined();
     expect((await asOf(today)).standard.amount).toBe('15.00');
+  });
+
+  it('refuses, in the import and its preview, what an item may not say, in CSV terms', async () => {
+    expect((await importCsv(`${header}\n${row('IMP-500')}`)).status).toBe(200);
+    const csv = [
+      header,
+      row('IMP-501', '5.00').replace('小微企业:waive', '学生:amount:50.00'),
+      row('IMP-502').replace('小微企业:waive', '学生:waive|学生:percent:50'),
+      row('IMP-503').replace(',active,', ',abolished,'),
+      // A new version of an existing item gets the same checks.
+      row('IMP-500', '5.00').replace('小微企业:waive', '学生:amount:5.00').replace(/,,$/, `,${tomorrow},`),
+    ].join('\n');
+    const expected = [
+      [
+        2,
+        'exemptions',
+        'exemptions (entry 1, amount) 50.00 is not below the standard 5.00: an amount exemption reduces the charge to it',
+      ],
+      [
+        3,
+        'exemptions',
+        'exemptions (entry 2, who) 学生 is given an exemption more than once: one per payer group',
+      ],
+      [4, 'status', 'status must not be abolished for a new item: abolition ends an item that was in force'],
+      [
+        5,
+        'exemptions',
+        'exemptions (entry 1, amount) 5.00 is not below the standard 5.00: an amount exemption reduces the charge to it',
+      ],
+    ];
+    const res = await importCsv(csv);
+    expect(res.status).toBe(400);
+    expect(
+      res.body.details.map((d: { row: number; path: string; message: string }) => [d.row, d.path, d.message]),
+    ).toEqual(expected.map(([r, path, message]) => [r, `row ${r}: ${path}`, message]));
+    const preview = await svc.api('POST', '/v1/catalogue/import/preview', {
+      token: finance,
+      body: csv,
+      contentType: 'text/csv',
+    });
+    expect(preview.status).toBe(200);
+    expect(preview.body.valid).toBe(false);
+    expect(
+      preview.body.rows.flatMap((r: { row: number; violations: { path: string; message: string }[] }) =>
+        r.violations.map((v) => [r.row, v.path, v.message]),
+      ),
+    ).toEqual(expected);
+    expect((await svc.api('GET', '/v1/catalogue/IMP-501')).status).toBe(404);
+    expect((await svc.api('GET', '/v1/catalogue/IMP-500')).body.versions).toHaveLength(1);
   });
 
   it('refuses a CSV it cannot read with a 400 naming the line', async () => {
