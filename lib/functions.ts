@@ -56,7 +56,10 @@ export interface FunctionSpec {
   tables: Partial<Record<TableId, TableAccess>>;
   /** `sign`: kms:Sign + GetPublicKey; `public-key`: GetPublicKey; `none`. */
   signingKey: 'sign' | 'public-key' | 'none';
-  /** Renders receipt PDFs: gets the CJK font bundled and FEEPROOF_FONT_PATH. */
+  /**
+   * Renders receipt PDFs, or checks text against their fonts (ranges: a department's printed
+   * name): gets the CJK font bundled and FEEPROOF_FONT_PATH.
+   */
   rendersPdf: boolean;
   memorySize: number;
   timeout: Duration;
@@ -115,10 +118,11 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
   },
   ranges: {
     description: 'Finance: allocate, list and close receipt number ranges',
-    // receipts: a range's unfinished numbers are its pending receipts.
-    tables: { ledger: 'write', receipts: 'read' },
+    // receipts: a range's unfinished numbers are its pending receipts; catalogue: numbers go only
+    // to a department of the catalogue. The font: a department's name must be printable.
+    tables: { ledger: 'write', receipts: 'read', catalogue: 'read' },
     signingKey: 'none',
-    rendersPdf: false,
+    rendersPdf: true,
     memorySize: 512,
     timeout: API_TIMEOUT,
     latencyP99: Duration.seconds(3),
@@ -160,8 +164,9 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
   complaints: {
     description: 'Payer complaints: the public form and lookup; auditors read, reply, resolve',
     // receipts: a complaint's receipt is checked by its public check row (CHECK#…, read only); ledger:
-    // the complaints, their counters, events and alerts.
-    tables: { receipts: 'read', ledger: 'write' },
+    // the complaints, their counters, events and alerts; catalogue (public anyway): a department
+    // named without a receipt must be one of its departments.
+    tables: { receipts: 'read', ledger: 'write', catalogue: 'read' },
     keys: { ledger: COMPLAINT_KEY_PATTERNS, receipts: [CHECK_KEY_PATTERN] },
     signingKey: 'none',
     rendersPdf: false,

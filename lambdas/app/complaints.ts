@@ -8,6 +8,7 @@ import {
   type Complaint,
   type ComplaintRequest,
   complaintAlert,
+  complaintDayViolations,
   complaintSubject,
   LOOKUP_CODE_LENGTH,
 } from '../core/complaints.js';
@@ -16,6 +17,7 @@ import { AppError, conflict, notFound } from '../core/errors.js';
 import type { EventType } from '../core/ports.js';
 import { CHECK_CODE_ALPHABET } from '../core/receipt.js';
 import type { Config } from '../runtime/config.js';
+import { isKnownDepartment, unknownDepartmentViolation } from './departments.js';
 import type { Deps } from './deps.js';
 
 /** The payer's side is anonymous; events name this actor. */
@@ -67,7 +69,8 @@ const tooMany = (message: string) => new AppError('rate_limited', message, [], {
 
 /**
  * Files a complaint: a receipt named must be genuine (its check code proves the payer holds it),
- * the form's limits hold per address and per receipt, and a filled honeypot is refused. The
+ * or the department and day named must be real (refuseUnknownDepartmentOrDay); the form's limits hold per
+ * address and per receipt, and a filled honeypot is refused. The
  * complaint, its counters and its event are one write; the alert follows (a failure to raise it
  * is logged, as for every alert). Answers the number and the lookup code, which only this
  * answer ever shows.
@@ -94,7 +97,7 @@ export async function fileComplaint(
           message: 'check the receipt code, number and check code',
         },
       ]);
-  }
+  } else await refuseUnknownDepartmentOrDay(deps, input.department!, input.date!);
   const limits = deps.config.complaintLimits;
   for (let attempt = 0; ; attempt++) {
     const now = deps.now();
@@ -150,6 +153,23 @@ export async function fileComplaint(
     });
     return { id: complaint.id, code, status: 'open' };
   }
+}
+
+/**
+ * A complaint without a receipt names a day that has been (not after today, not more than
+ * MAX_COMPLAINT_AGE_DAYS before it) and a department of the catalogue: each is a 422 naming the
+ * field, before anything is stored or counted against the address.
+ */
+async function refuseUnknownDepartmentOrDay(deps: Deps, department: string, date: string): Promise<void> {
+  const violations = complaintDayViolations(date, dateInZone(deps.now()));
+  if (!(await isKnownDepartment(deps, department)))
+    violations.push(unknownDepartmentViolation(department, 'name a department of the published catalogue'));
+  if (violations.length)
+    throw new AppError(
+      'unprocessable',
+      `the complaint cannot be filed: ${violations.map((v) => v.message).join('; ')}`,
+      violations,
+    );
 }
 
 /** The payer's lookup: a wrong code and a missing complaint are the same miss. */

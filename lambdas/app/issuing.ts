@@ -21,6 +21,7 @@ import type { issueReceiptRequest } from '../core/schemas.js';
 import { completeReceipt, pdfModules } from './completion.js';
 import type { Deps } from './deps.js';
 import { NumberTaker } from './number-taker.js';
+import { refuseUnprintable } from './printable.js';
 import { issueAlertDrafts, superviseRefusal } from './supervision.js';
 
 /** The hash that tells a replay (same key, same request) from a misuse of a key (same key, other request). */
@@ -142,19 +143,58 @@ export function checkChargeOn(
 }
 
 /**
+ * The blue receipt of a charge that passed the check, as issuing numbers it; refused (422
+ * `unprintable_character`) when the receipt font cannot print one of its texts. Issuing and
+ * its dry run both build it here, so the dry run refuses exactly what issuing refuses.
+ */
+async function printableBlueContent(
+  deps: Deps,
+  caller: Actor,
+  request: IssueRequest,
+  checked: Extract<ChargeResult, { ok: true }> & { chargeDate: IsoDate },
+  now: Date,
+): Promise<Omit<ReceiptContent, 'code' | 'number'>> {
+  const department = caller.department!;
+  const content: Omit<ReceiptContent, 'code' | 'number'> = {
+    checkCode: newCheckCode(),
+    kind: 'blue',
+    issuedAt: now.toISOString(),
+    issueDate: dateInZone(now),
+    chargeDate: checked.chargeDate,
+    department,
+    collectingUnit: await collectingUnit(deps, department),
+    payer: request.payer,
+    lines: checked.lines,
+    total: checked.total,
+    handledBy: caller.username,
+    ...(request.remark ? { remark: request.remark } : {}),
+  };
+  await refuseUnprintableContent(deps, content);
+  return content;
+}
+
+/**
  * A charge checked and nothing more (the dry run): no number, no write, no refusal recorded;
- * a refused charge is the same 422 with the same violations as issuing answers.
+ * a refused charge is the same 422 with the same violations as issuing answers, an
+ * unprintable text the same 422 `unprintable_character`.
  */
 export async function dryRunCharge(deps: Deps, caller: Actor, request: IssueRequest) {
   const catalogue = await deps.catalogue.versionsForCharge(request.lines.map((l) => l.itemCode));
-  const today = dateInZone(deps.now());
-  const result = checkChargeOn(caller.department!, request, today, deps.config.maxChargeAgeDays, catalogue);
+  const now = deps.now();
+  const result = checkChargeOn(
+    caller.department!,
+    request,
+    dateInZone(now),
+    deps.config.maxChargeAgeDays,
+    catalogue,
+  );
   if (!result.ok)
     throw new AppError(
       'charge_rejected',
       `the charge was refused: ${result.violations.length} violation(s)`,
       result.violations,
     );
+  await printableBlueContent(deps, caller, request, result, now);
   return result;
 }
 
@@ -200,22 +240,7 @@ export async function issueReceipt(
       };
       const result = checkChargeOn(department, request, today, deps.config.maxChargeAgeDays, await catalogue);
       if (!result.ok) throw await refuse(result.violations);
-      const content: Omit<ReceiptContent, 'code' | 'number'> = {
-        checkCode: newCheckCode(),
-        kind: 'blue',
-        issuedAt: now.toISOString(),
-        issueDate: today,
-        chargeDate,
-        department,
-        collectingUnit: await collectingUnit(deps, department),
-        payer: request.payer,
-        lines: result.lines,
-        total: result.total,
-        handledBy: caller.username,
-        ...(request.remark ? { remark: request.remark } : {}),
-      };
-      await refuseUnprintable(deps, content);
-      return { content };
+      return { content: await printableBlueContent(deps, caller, request, result, now) };
     },
   });
 }
@@ -263,7 +288,7 @@ export async function reverseReceipt(
         reverses: { code: stored.code, number: stored.number },
         reason,
       };
-      await refuseUnprintable(deps, content);
+      await refuseUnprintableContent(deps, content);
       const event = newEvent(
         'receipt.reversed',
         caller.username,
@@ -281,18 +306,7 @@ export async function reverseReceipt(
  * blank: the check reads the very texts the renderer draws (the request's, the catalogue's,
  * the bureau's name and the title), so nothing it prints is left unchecked.
  */
-async function refuseUnprintable(deps: Deps, content: Omit<ReceiptContent, 'code' | 'number'>) {
-  const { missingGlyphs, printedTexts } = await pdfModules();
-  const texts = printedTexts(content, { bureauName: deps.config.bureauName });
-  const missing = missingGlyphs(texts.map(([, t]) => t));
-  if (missing.length)
-    throw new AppError(
-      'unprocessable',
-      `the receipt font cannot print: ${missing.join(' ')}`,
-      missing.map((c) => ({
-        path: texts.find(([, t]) => t.includes(c))![0],
-        rule: 'unprintable_character',
-        message: `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} ${c} cannot be printed on the receipt`,
-      })),
-    );
+async function refuseUnprintableContent(deps: Deps, content: Omit<ReceiptContent, 'code' | 'number'>) {
+  const { printedTexts } = await pdfModules();
+  await refuseUnprintable(printedTexts(content, { bureauName: deps.config.bureauName }));
 }

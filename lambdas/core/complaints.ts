@@ -8,7 +8,9 @@
 import { z } from 'zod';
 import type { AlertDraft } from './alerts.js';
 import { COMPLAINT_CATEGORIES, type ComplaintCategory } from './complaint-categories.js';
-import { isoDate, text } from './schemas.js';
+import { type IsoDate, shiftDays } from './dates.js';
+import type { Violation } from './errors.js';
+import { departmentCode, isoDate, text } from './schemas.js';
 
 export type ComplaintStatus = 'open' | 'replied' | 'resolved';
 
@@ -84,11 +86,9 @@ export const complaintRequest = z
     contact: contactSchema.optional(),
     /** The receipt complained about: its code, number and check code prove the payer holds it. */
     receipt: receiptProof.optional(),
-    /** Without a receipt: which department, on which day. */
-    department: z
-      .string()
-      .regex(/^[A-Z0-9]{2,16}$/, 'must be 2-16 uppercase letters or digits')
-      .optional(),
+    /** Without a receipt: which department (of the catalogue: checked when filed), on which day. */
+    department: departmentCode.optional(),
+    /** Today or at most MAX_COMPLAINT_AGE_DAYS before (complaintDayViolations, when filed). */
     date: isoDate.optional(),
     /** The page's honeypot: a person never sees it, so never fills it. */
     website: z.string().max(200).optional(),
@@ -104,6 +104,40 @@ export const complaintRequest = z
           ctx.addIssue({ code: 'custom', path: [field], message: 'is required without a receipt' });
   });
 export type ComplaintRequest = z.output<typeof complaintRequest>;
+
+/**
+ * How far back the day of a complaint without a receipt may lie: three years (1,096 days). That
+ * is the widest window the open data publishes (36 months, MAX_STATS_MONTHS in stats.ts), as
+ * long as a complaint's contact is kept by default (contactRetentionDays), and China's general
+ * limitation period (three years, Civil Code art. 188). A complaint about an older charge names
+ * its receipt, whose check code proves it, however old.
+ */
+export const MAX_COMPLAINT_AGE_DAYS = 1096;
+
+/**
+ * What is wrong with the day a complaint without a receipt names (`today`: the bureau zone's
+ * date): it cannot lie after today, nor more than MAX_COMPLAINT_AGE_DAYS before it.
+ */
+export function complaintDayViolations(date: IsoDate, today: IsoDate): Violation[] {
+  if (date > today)
+    return [
+      {
+        path: 'date',
+        rule: 'date_in_future',
+        message: `date must not be after today (${today}, UTC+8): a complaint is about a charge made already`,
+      },
+    ];
+  const earliest = shiftDays(today, -MAX_COMPLAINT_AGE_DAYS);
+  if (date < earliest)
+    return [
+      {
+        path: 'date',
+        rule: 'date_too_old',
+        message: `date must be ${earliest} or later (at most 3 years ago); for an older charge, name its receipt`,
+      },
+    ];
+  return [];
+}
 
 /** A complaint number as filing makes it: TS-yyyymmdd- and 8 characters of the check-code alphabet. */
 export const COMPLAINT_ID = /^TS-\d{8}-[2-9A-HJ-NP-Z]{8}$/;

@@ -118,7 +118,10 @@ export interface RangeStore {
   getRange(id: string): Promise<NumberRange | undefined>;
   slot(department: string, code: string): Promise<RangeSlot>;
   listRanges(): Promise<NumberRange[]>;
-  /** Allocates the next numbers of a code; null when another change to the department's ranges won. */
+  /**
+   * Allocates the next numbers of a code; null when another change to the department's ranges
+   * won. `departmentName`: the department's printed name, written in the same transaction.
+   */
   allocateRange(
     department: string,
     code: string,
@@ -126,6 +129,7 @@ export interface RangeStore {
     actor: string,
     at: Date,
     mode: 'open_or_queue' | 'open_only',
+    departmentName?: string,
   ): Promise<NumberRange | null>;
   /** Opens the first queued range in place of an exhausted or closed one; false when there is none or another did. */
   openQueuedRange(department: string, code: string): Promise<boolean>;
@@ -201,6 +205,8 @@ export interface DepartmentDirectory {
   /** The collecting unit's name as receipts print it. */
   name(department: string): Promise<string | undefined>;
   setName(department: string, name: string): Promise<void>;
+  /** Drops this process's copy of the name, after a rename written with a range (allocateRange). */
+  forget(department: string): void;
 }
 
 /** Who asks: the signed-in staff member's name and, for a collector, department. */

@@ -15,16 +15,37 @@ const CONTROL_CHARS = /[\p{Cc}\u2028\u2029]/u;
 const kindOf = (value: unknown) =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 
-// zod's default words are for developers ("expected string, received undefined"); API callers
-// read these. Only where a schema gives no message of its own (schema messages take precedence).
+// zod's default words are for developers ("expected string, received undefined", "Too small:
+// expected number to be >=1"); API callers read these. Only where a schema gives no message of
+// its own (schema messages take precedence).
 z.config({
   customError: (issue) => {
     if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value'))
       return 'is required';
-    if (issue.code === 'invalid_type')
+    if (issue.code === 'invalid_type') {
+      // z.coerce.number() (query numbers) makes NaN of text that reads as no number: "a number" is
+      // what NaN's typeof says, the opposite of what is wrong.
+      if (typeof issue.input === 'number' && Number.isNaN(issue.input)) return 'must be a number';
+      if (issue.expected === 'int') return 'must be a whole number';
       return `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}, not ${kindOf(issue.input)}`;
+    }
     if (issue.code === 'invalid_value')
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    if (issue.code === 'too_small' || issue.code === 'too_big') {
+      const small = issue.code === 'too_small';
+      const bound = String(small ? issue.minimum : issue.maximum);
+      const words = small
+        ? issue.inclusive
+          ? 'at least'
+          : 'more than'
+        : issue.inclusive
+          ? 'at most'
+          : 'less than';
+      if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint')
+        return `must be ${words} ${bound}`;
+      if (issue.origin === 'string') return `must be ${words} ${bound} characters long`;
+      if (issue.origin === 'array') return `must have ${words} ${bound} items`;
+    }
     return undefined;
   },
 });
@@ -65,9 +86,14 @@ export const itemCode = z
   .string()
   .regex(/^[A-Z0-9][A-Z0-9-]{0,31}$/, 'must be 1-32 uppercase letters, digits or hyphens')
   .meta({ example: 'ZRZY-001' });
-const departmentCode = z
+/** A department code: every `department` field, and a collector token's `custom:department` claim. */
+export const DEPARTMENT_CODE = /^[A-Z0-9]{2,16}$/;
+export const DEPARTMENT_CODE_RULE = '2-16 uppercase letters or digits';
+export const isDepartmentCode = (value: unknown): boolean =>
+  typeof value === 'string' && DEPARTMENT_CODE.test(value);
+export const departmentCode = z
   .string()
-  .regex(/^[A-Z0-9]{2,16}$/, 'must be 2-16 uppercase letters or digits')
+  .regex(DEPARTMENT_CODE, `must be ${DEPARTMENT_CODE_RULE}`)
   .meta({ example: 'ZRZY' });
 
 const standardSchema = z
@@ -365,6 +391,9 @@ const listingFields = {
 };
 
 export const auditListQuery = z.strictObject(listingFields).superRefine(dateOrder);
+
+/** Number reconciliation takes no query: every range, always. Strict, so a filter it would ignore is a 400. */
+export const auditRangesQuery = z.strictObject({});
 
 // The staff console's additions (issue 12): the alert feed's own filters, an alert's state
 // change, an auditor's read of one receipt, a collector's listing of the department's receipts.

@@ -1,4 +1,6 @@
+import { isKnownDepartment, unknownDepartment } from '../app/departments.js';
 import { type Deps, getDeps } from '../app/deps.js';
+import { refuseUnprintable } from '../app/printable.js';
 import { superviseRangeClosed } from '../app/supervision.js';
 import { dateInZone } from '../core/dates.js';
 import { AppError, conflict } from '../core/errors.js';
@@ -48,26 +50,54 @@ export async function rangesInUse(deps: Pick<Deps, 'ranges' | 'receipts'>) {
   });
 }
 
+/** Finance's allocation (it may queue); a size the receipt code has no numbers left for is a 422. */
+async function allocate(
+  deps: Deps,
+  a: { department: string; code: string; size: number; actor: string; at: Date; departmentName?: string },
+) {
+  try {
+    return await deps.ranges.allocateRange(
+      a.department,
+      a.code,
+      a.size,
+      a.actor,
+      a.at,
+      'open_or_queue',
+      a.departmentName,
+    );
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new AppError('unprocessable', e.message, [
+      {
+        path: 'size',
+        rule: 'numbers_exhausted',
+        message: `size is more than the numbers left: ${e.message}`,
+      },
+    ]);
+  }
+}
+
 /** The finance bureau allocates, lists and closes number ranges (billing points are departments). */
 export const handler = groupHandler('ranges', {
   listRanges: async () => json(200, { ranges: await rangesInUse(getDeps()) }),
 
   allocateRange: async (req) => {
     const deps = getDeps();
-    const body = req.input.body;
+    const { department, size, departmentName } = req.input.body;
+    // Numbers for a department the catalogue does not know would be numbers nobody can use.
+    if (!(await isKnownDepartment(deps, department, 0)))
+      throw unknownDepartment(department, 'create its fee items first, then allocate its numbers');
+    // A name the receipt font cannot print would make every charge of the department a 422.
+    if (departmentName) await refuseUnprintable([['departmentName', departmentName]]);
     const now = deps.now();
     const code = receiptCode(deps.config.regionCode, dateInZone(now));
-    if (body.departmentName) await deps.departments.setName(body.department, body.departmentName);
+    const actor = req.caller!.username;
     for (let attempt = 0; attempt < 10; attempt++) {
-      const range = await deps.ranges.allocateRange(
-        body.department,
-        code,
-        body.size,
-        req.caller!.username,
-        now,
-        'open_or_queue',
-      );
-      if (range) return json(201, rangeOut(range));
+      const range = await allocate(deps, { department, code, size, actor, at: now, departmentName });
+      if (!range) continue;
+      // The name was written with the range (one transaction): this process prints it at once.
+      if (departmentName) deps.departments.forget(department);
+      return json(201, rangeOut(range));
     }
     throw conflict('ranges were being allocated at the same time; retry');
   },

@@ -193,7 +193,29 @@ describe('the finance console', () => {
     await page.getByTestId('tab-ranges').click();
     await page.getByTestId('allocate-form').waitFor();
 
+    // Numbers go only to a department of the catalogue: FINR has none yet.
     await page.locator('#allocate-department').fill('FINR');
+    await page.locator('#allocate-size').fill('50');
+    await page.getByTestId('allocate-submit').click();
+    await fieldError(page, 'department').waitFor();
+    expect(await fieldError(page, 'department').textContent()).toContain('FINR');
+    const created = await svc.api('POST', '/v1/catalogue/items', {
+      token: await svc.token({ role: 'finance' }),
+      json: {
+        code: 'FINR-001',
+        name: '号段测试收费',
+        department: 'FINR',
+        unit: '次',
+        standard: { type: 'fixed', amount: '1.00' },
+        basis: [
+          { title: '关于号段测试的通知', number: '测〔2025〕5号', issuer: '某市财政局', date: '2025-06-01' },
+        ],
+        fundManagement: 'treasury',
+        validFrom: today,
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+
     await page.locator('#allocate-size').fill('zero');
     await page.getByTestId('allocate-submit').click();
     await fieldError(page, 'size').waitFor();

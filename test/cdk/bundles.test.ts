@@ -728,6 +728,40 @@ describe('catalogue-admin', () => {
   });
 });
 
+describe('ranges and complaints: what they check a department against', () => {
+  const allocate = (json: Record<string, unknown>) =>
+    invoke('ranges', apiEvent('allocateRange', { json, claims: cognitoClaims('finance') }));
+
+  it('POST /v1/ranges: the font the bundle ships refuses an unprintable name, the catalogue an unknown department', async () => {
+    const unprintable = await allocate({ department: 'ZJ', size: 5, departmentName: '😀' });
+    expect(unprintable.statusCode, unprintable.body).toBe(422);
+    expect(bodyOf(unprintable).details[0]).toMatchObject({
+      path: 'departmentName',
+      rule: 'unprintable_character',
+    });
+    const unknown = await allocate({ department: 'NOSUCHDEPT', size: 5 });
+    expect(unknown.statusCode, unknown.body).toBe(422);
+    expect(bodyOf(unknown).details[0]).toMatchObject({ path: 'department', rule: 'unknown_department' });
+    const named = await allocate({ department: 'ZJ', size: 5, departmentName: '某市住房和城乡建设局' });
+    expect(named.statusCode, named.body).toBe(201);
+  });
+
+  it('POST /v1/complaints: a department named without a receipt is one of the catalogue', async () => {
+    const complaint = (department: string) =>
+      invoke(
+        'complaints',
+        apiEvent('fileComplaint', {
+          json: { category: 'other', text: '打包测试投诉', department, date: dateInZone(new Date()) },
+        }),
+      );
+    const unknown = await complaint('NOSUCH');
+    expect(unknown.statusCode, unknown.body).toBe(422);
+    expect(bodyOf(unknown).details[0]).toMatchObject({ path: 'department', rule: 'unknown_department' });
+    const filed = await complaint('GA');
+    expect(filed.statusCode, filed.body).toBe(201);
+  });
+});
+
 describe('receipts, verify and recovery', () => {
   let stuck: Json;
   const charge = {

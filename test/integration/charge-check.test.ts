@@ -82,6 +82,30 @@ describe('the charge check (dry run)', () => {
     expect(checkedFuture.body).toEqual(issuedFuture.body);
   });
 
+  it('refuses a text the receipt font cannot print, as issuing does: the same 422, nothing written', async () => {
+    const before = await snapshotTables();
+    for (const [body, path] of [
+      [registrationCharge({ payer: { type: 'person', name: '😀' } }), 'payer.name'],
+      [registrationCharge({ remark: '备注\u{1f4e6}' }), 'remark'],
+    ] as const) {
+      const checked = await check(zrzy, body);
+      expect(checked.status, JSON.stringify(checked.body)).toBe(422);
+      expect(checked.body.error).toBe('unprocessable');
+      expect(checked.body.details).toEqual([
+        expect.objectContaining({ path, rule: 'unprintable_character' }),
+      ]);
+      const issued = await issue(svc, zrzy, body);
+      expect(issued.status).toBe(422);
+      expect(issued.body).toEqual(checked.body);
+    }
+    const diff = diffTables(before, await snapshotTables());
+    expect({ added: diff.added, changed: diff.changed, removed: diff.removed }).toEqual({
+      added: [],
+      changed: [],
+      removed: [],
+    });
+  });
+
   it('takes no number, writes nothing and records no refusal', async () => {
     const before = await snapshotTables();
     const answers = await Promise.all([

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeExpiredContacts } from '../../lambdas/app/complaints.js';
 import { getDeps } from '../../lambdas/app/deps.js';
 import { DEFAULT_THRESHOLDS } from '../../lambdas/core/alerts.js';
-import { dateInZone } from '../../lambdas/core/dates.js';
+import { MAX_COMPLAINT_AGE_DAYS } from '../../lambdas/core/complaints.js';
+import { dateInZone, shiftDays } from '../../lambdas/core/dates.js';
 import { diffTables, snapshotTables } from '../security/support.js';
 import { issue, registrationCharge } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -203,6 +204,40 @@ describe('the form refuses abuse and stores nothing', () => {
         expect(res.body.details.length).toBeGreaterThan(0);
       }
     });
+  });
+
+  it('answers 422 naming the field for a day after today or over 3 years ago, or a department not in the catalogue', async () => {
+    const headers = from();
+    const day = (date: string, department = 'GA') => ({
+      category: 'no_receipt',
+      text: '缴费后未开具票据。',
+      department,
+      date,
+    });
+    await storesNothing(async () => {
+      for (const [body, path, rule] of [
+        [day(shiftDays(today, 1)), 'date', 'date_in_future'],
+        [day('2999-12-31'), 'date', 'date_in_future'],
+        [day('1900-01-01'), 'date', 'date_too_old'],
+        [day(shiftDays(today, -MAX_COMPLAINT_AGE_DAYS - 1)), 'date', 'date_too_old'],
+        [day(today, 'NOSUCH'), 'department', 'unknown_department'],
+      ] as const) {
+        const res = await file(body, headers);
+        expect(res.status, JSON.stringify(res.body)).toBe(422);
+        expect(res.body.error).toBe('unprocessable');
+        expect(res.body.details).toEqual([expect.objectContaining({ path, rule })]);
+      }
+      // Both at once: each named.
+      const both = await file(day('1900-01-01', 'NOSUCH'), headers);
+      expect(both.status).toBe(422);
+      expect(both.body.details.map((d: { path: string }) => d.path)).toEqual(['date', 'department']);
+      expect(both.body.message).toContain('NOSUCH');
+    });
+    // None of it counted against the address (2 a day here): both days at the bounds are filed.
+    for (const date of [today, shiftDays(today, -MAX_COMPLAINT_AGE_DAYS)])
+      expect((await file(day(date), headers)).status).toBe(201);
+    const alerts = await asAuditor('GET', '/v1/audit/alerts?type=payer_complaint&department=NOSUCH');
+    expect(alerts.body.items).toEqual([]);
   });
 
   it('answers 413 for a body over the limit, 422 for a receipt that is not genuine', async () => {

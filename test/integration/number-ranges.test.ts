@@ -5,6 +5,7 @@ import { getDeps } from '../../lambdas/app/deps.js';
 import { NumberTaker } from '../../lambdas/app/number-taker.js';
 import { dateInZone } from '../../lambdas/core/dates.js';
 import { receiptCode } from '../../lambdas/core/receipt.js';
+import { diffTables, snapshotTables } from '../security/support.js';
 import { expectNumbersAccountedFor } from '../support/accounting.js';
 import { issue, newKey, registrationCharge } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -124,6 +125,121 @@ describe('a range closed while another is queued', () => {
     );
     expect(ours).toHaveLength(1);
     expect(ours[0].severity).toBe('critical');
+  });
+});
+
+describe('what finance allocates: a department of the catalogue, a name the receipt font prints', () => {
+  const allocate = (json: Record<string, unknown>) => svc.api('POST', '/v1/ranges', { token: finance, json });
+  const departments = async () =>
+    new Map(
+      (await svc.api('GET', '/v1/departments', { token: finance })).body.departments.map(
+        (d: { code: string; name: string | null }) => [d.code, d.name] as const,
+      ),
+    );
+
+  it('refuses a department name the font cannot print (422 unprintable_character), writing nothing', async () => {
+    const nameBefore = (await departments()).get('RS');
+    expect(nameBefore).toBe('某市人力资源和社会保障局');
+    const before = await snapshotTables();
+    const res = await allocate({ department: 'RS', size: 5, departmentName: '😀' });
+    expect(res.status, JSON.stringify(res.body)).toBe(422);
+    expect(res.body.error).toBe('unprocessable');
+    expect(res.body.details).toEqual([
+      {
+        path: 'departmentName',
+        rule: 'unprintable_character',
+        message: 'U+1F600 😀 cannot be printed on the receipt',
+      },
+    ]);
+    expect(diffTables(before, await snapshotTables())).toMatchObject({ added: [], changed: [], removed: [] });
+    expect((await departments()).get('RS')).toBe(nameBefore);
+    // RS still charges: its receipts print the name it had.
+    const checked = await svc.api('POST', '/v1/charges/check', {
+      token: await collector('RS'),
+      json: {
+        payer: { type: 'person', name: '王五' },
+        lines: [{ itemCode: 'RS-001', quantity: 1, amount: '30.00' }],
+      },
+    });
+    expect(checked.status, JSON.stringify(checked.body)).toBe(200);
+  });
+
+  it('leaves the name as it was when the allocation is refused: the name is written with the range', async () => {
+    const nameBefore = (await departments()).get('ZJ');
+    const rangesBefore = await rangesOf('ZJ');
+    // Every allocation transaction loses its race (a failed condition): after its retries, a 409.
+    (getDeps().db as unknown as { send: Send }).send = async (command) => {
+      const items = (command.input as { TransactItems?: { Put?: { Item?: { sk?: string } } }[] })
+        ?.TransactItems;
+      if (
+        command.constructor.name === 'TransactWriteCommand' &&
+        items?.some((i) => i.Put?.Item?.sk === 'ALLOCATOR')
+      )
+        throw new TransactionCanceledException({
+          message: 'Transaction cancelled [ConditionalCheckFailed]',
+          $metadata: {},
+          CancellationReasons: items.map((_, i) => ({ Code: i === 0 ? 'ConditionalCheckFailed' : 'None' })),
+        });
+      return originalSend(command);
+    };
+    const refused = await allocate({
+      department: 'ZJ',
+      size: 5,
+      departmentName: '某市住房和城乡建设局（新）',
+    });
+    (getDeps().db as unknown as { send: Send }).send = originalSend;
+    expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+    expect((await departments()).get('ZJ')).toBe(nameBefore);
+    expect(await rangesOf('ZJ')).toEqual(rangesBefore);
+
+    const allocated = await allocate({
+      department: 'ZJ',
+      size: 5,
+      departmentName: '某市住房和城乡建设局（新）',
+    });
+    expect(allocated.status, JSON.stringify(allocated.body)).toBe(201);
+    expect((await departments()).get('ZJ')).toBe('某市住房和城乡建设局（新）');
+    // The rename is in the change history, with the range it came with.
+    const events = await svc.api('GET', '/v1/audit/events?type=range.allocated&limit=500', {
+      token: auditor,
+    });
+    expect(events.body.items).toContainEqual(
+      expect.objectContaining({
+        subject: allocated.body.id,
+        details: expect.objectContaining({ department: 'ZJ', departmentName: '某市住房和城乡建设局（新）' }),
+      }),
+    );
+  });
+
+  it('refuses numbers for a department the catalogue does not know (422 naming it), writing nothing', async () => {
+    const before = await snapshotTables();
+    for (const department of ['NOSUCHDEPT', 'ZRZY1']) {
+      const res = await allocate({ department, size: 5, departmentName: '某市不存在局' });
+      expect(res.status, JSON.stringify(res.body)).toBe(422);
+      expect(res.body.details).toEqual([
+        expect.objectContaining({ path: 'department', rule: 'unknown_department' }),
+      ]);
+      expect(res.body.details[0].message).toContain(department);
+    }
+    expect(diffTables(before, await snapshotTables())).toMatchObject({ added: [], changed: [], removed: [] });
+    expect(await rangesOf('NOSUCHDEPT')).toEqual([]);
+  });
+
+  it('answers a size the receipt code has no numbers left for with a 422 naming size', async () => {
+    const deps = getDeps();
+    const allocateRange = deps.ranges.allocateRange.bind(deps.ranges);
+    deps.ranges.allocateRange = async (_d, code, size) => {
+      throw new RangeError(`receipt code ${code} has no numbers left for a range of ${size}`);
+    };
+    try {
+      const res = await allocate({ department: 'GA', size: 1_000_000 });
+      expect(res.status, JSON.stringify(res.body)).toBe(422);
+      expect(res.body.details).toEqual([
+        expect.objectContaining({ path: 'size', rule: 'numbers_exhausted' }),
+      ]);
+    } finally {
+      deps.ranges.allocateRange = allocateRange;
+    }
   });
 });
 

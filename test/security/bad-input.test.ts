@@ -1002,6 +1002,8 @@ const SPECS: Partial<Record<string, Spec>> = {
         }),
       ),
   },
+  // Takes no query at all: every field is an unknown one.
+  auditRanges: { token: () => auditor, valid: () => ({ query: {} }) },
   listReceipts: {
     token: () => collector,
     valid: () => ({ query: { from: '2026-01-01', to: '2026-01-31', limit: '10' } }),
@@ -1283,6 +1285,92 @@ describe('bad input over HTTP', () => {
         );
       }
     });
+  });
+
+  it('refuses a token whose custom:department is no department code (403), writing nothing', async () => {
+    await expectNoWrites('department claims', async () => {
+      for (const department of ['Z'.repeat(5000), '../../x', 'zrzy', 'ZRZY ', 'Z', '自然资源', 'ZRZY#1']) {
+        // A username of its own: the local issuer would otherwise derive it from the department.
+        const token = await svc.token({ role: 'collector', department, username: 'collector-odd' });
+        for (const [method, path, body] of [
+          ['POST', '/v1/receipts', issueBody()],
+          ['POST', '/v1/charges/check', issueBody()],
+          ['GET', '/v1/receipts', undefined],
+        ] as const) {
+          const res = await call(svc.url, {
+            method,
+            path,
+            token,
+            headers: { 'idempotency-key': newKey() },
+            ...(body ? { body: JSON.stringify(body), contentType: 'application/json' } : {}),
+          });
+          const context = `${method} ${path} as ${JSON.stringify(department.slice(0, 20))}`;
+          expect(res.status, `${context}: ${res.text.slice(0, 200)}`).toBe(403);
+          expect(res.body.error, context).toBe('forbidden');
+          expect(res.body.message, context).toContain('custom:department');
+          expect(res.body.message, context).toContain('2-16 uppercase letters or digits');
+          expect(res.text.length, 'the claim is not echoed whole').toBeLessThan(500);
+        }
+      }
+    });
+    const alerts = await svc.api('GET', '/v1/audit/alerts?type=charge_refused&limit=500', { token: auditor });
+    expect(alerts.status).toBe(200);
+    expect(
+      alerts.body.items.filter((a: { department: string }) => !/^[A-Z0-9]{2,16}$/.test(a.department)),
+    ).toEqual([]);
+  });
+
+  it('says what is wrong with a query number, and that a parameter was given twice', async () => {
+    const ask = (query: string) => svc.api('GET', `/v1/audit/receipts?${query}`, { token: auditor });
+    for (const [query, message] of [
+      ['limit=abc', 'limit must be a number'],
+      ['limit=1.5', 'limit must be a whole number'],
+      ['limit=0', 'limit must be at least 1'],
+      ['limit=501', 'limit must be at most 500'],
+      ['limit=1&limit=2', 'limit was given twice: give it once'],
+      ['limit=1&limit=1&limit=1', 'limit was given 3 times: give it once'],
+      // A value that would pass once joined ("a,b") is refused all the same.
+      ['payerName=%E5%BC%A0&payerName=%E6%9D%8E', 'payerName was given twice: give it once'],
+    ] as const) {
+      const res = await ask(query);
+      expect(res.status, query).toBe(400);
+      expect(res.body.message, query).toBe('the query is invalid');
+      expect(res.body.details, query).toEqual([
+        expect.objectContaining({ path: query.split('=')[0], message }),
+      ]);
+    }
+    // A repeated parameter of the public verification reads as a miss, like any malformed query.
+    const verify = await svc.api(
+      'GET',
+      `/v1/verify?code=${receipt.code}&number=${receipt.number}&checkCode=${receipt.checkCode}&checkCode=${receipt.checkCode}`,
+    );
+    expect(verify.status).toBe(404);
+  });
+
+  it('says the headers are invalid, in the plural', async () => {
+    const send = (headers: Record<string, string>, body: unknown) =>
+      call(svc.url, {
+        method: 'POST',
+        path: '/v1/receipts',
+        token: collector,
+        headers,
+        body: JSON.stringify(body),
+        contentType: 'application/json',
+      });
+    expect((await send({}, issueBody())).body.message).toBe('the headers are invalid');
+    expect((await send({}, { payer: {} })).body.message).toBe('the headers and body are invalid');
+    expect((await send({ 'idempotency-key': newKey() }, { payer: {} })).body.message).toBe(
+      'the body is invalid',
+    );
+  });
+
+  it('refuses any query on the number reconciliation, naming the fields', async () => {
+    const res = await svc.api('GET', '/v1/audit/ranges?department=ZRZY&x=1', { token: auditor });
+    expect(res.status, JSON.stringify(res.body)).toBe(400);
+    expect(res.body.details).toEqual([
+      { path: '(query)', rule: 'unknown_field', message: 'query unknown field(s): department, x' },
+    ]);
+    expect((await svc.api('GET', '/v1/audit/ranges', { token: auditor })).status).toBe(200);
   });
 
   it('refuses an Idempotency-Key too long for any header limit with a JSON answer', async () => {

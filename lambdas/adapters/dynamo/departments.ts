@@ -5,6 +5,13 @@ import { departmentProfileKey } from './keys.js';
 
 const NAME_TTL_MS = 300_000;
 
+/** A department's profile row: its name as receipts print it (written alone, or with a range). */
+export const departmentProfileItem = (department: string, name: string) => ({
+  ...departmentProfileKey(department),
+  department,
+  name,
+});
+
 /** The collecting departments' names as receipts print them. */
 export class DepartmentRepository implements DepartmentDirectory {
   private readonly names = new Map<string, { at: number; name: Promise<string | undefined> }>();
@@ -14,7 +21,11 @@ export class DepartmentRepository implements DepartmentDirectory {
     private readonly table: string,
   ) {}
 
-  /** Cached for five minutes: a name changes rarely, and every receipt prints one. */
+  /**
+   * Cached for five minutes: a name changes rarely, and every receipt prints one. A rename
+   * clears only this process's copy (forget): other processes print the old name until theirs
+   * expires.
+   */
   name(department: string): Promise<string | undefined> {
     const hit = this.names.get(department);
     if (hit && Date.now() - hit.at < NAME_TTL_MS) return hit.name;
@@ -32,13 +43,14 @@ export class DepartmentRepository implements DepartmentDirectory {
     return name;
   }
 
-  async setName(department: string, name: string): Promise<void> {
+  forget(department: string): void {
     this.names.delete(department);
+  }
+
+  async setName(department: string, name: string): Promise<void> {
+    this.forget(department);
     await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...departmentProfileKey(department), department, name },
-      }),
+      new PutCommand({ TableName: this.table, Item: departmentProfileItem(department, name) }),
     );
   }
 }

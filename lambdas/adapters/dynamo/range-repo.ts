@@ -7,6 +7,7 @@ import { formatReceiptNumber } from '../../core/receipt.js';
 import { newId } from '../ids.js';
 import { pendingEntryPut } from '../tlog/dynamo-sequence.js';
 import { rangeLogEntry } from '../tlog/ledger-entries.js';
+import { departmentProfileItem } from './departments.js';
 import { eventPut, newEvent } from './events.js';
 import {
   allocatorKey,
@@ -124,6 +125,7 @@ export class RangeRepository implements RangeStore {
     actor: string,
     at: Date,
     mode: 'open_or_queue' | 'open_only',
+    departmentName?: string,
   ): Promise<NumberRange | null> {
     const [allocator, slot] = await Promise.all([
       this.get<{ nextFree: number }>(allocatorKey(code)),
@@ -156,6 +158,7 @@ export class RangeRepository implements RangeStore {
         first: formatReceiptNumber(range.first),
         last: formatReceiptNumber(range.last),
         status: range.status,
+        ...(departmentName ? { departmentName } : {}),
       },
       at,
     );
@@ -195,6 +198,11 @@ export class RangeRepository implements RangeStore {
       pendingEntryPut(this.table, rangeLogEntry('allocated', range), event.at),
     ];
     if (opensNow && current) TransactItems.push(this.retire(current));
+    // The name with the range, or neither: a refused allocation leaves the printed name as it was.
+    if (departmentName)
+      TransactItems.push({
+        Put: { TableName: this.table, Item: departmentProfileItem(department, departmentName) },
+      });
     try {
       await transactWrite(this.db, TransactItems);
       return range;

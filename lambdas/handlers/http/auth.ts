@@ -1,4 +1,5 @@
 import { AppError } from '../../core/errors.js';
+import { DEPARTMENT_CODE_RULE, isDepartmentCode } from '../../core/schemas.js';
 import type { Role, Route } from '../../runtime/routes.js';
 import type { Caller, HttpEvent } from './types.js';
 
@@ -26,9 +27,15 @@ export function callerOf(event: HttpEvent): Caller | null {
     subject: claims.sub,
     username: String(claims.username ?? claims['cognito:username'] ?? claims.sub),
     roles: groupsOf(claims['cognito:groups']).filter((g): g is Role => ROLES.includes(g as Role)),
-    ...(typeof department === 'string' && department ? { department } : {}),
+    // Any other value than a string is kept as its JSON, which authorize() refuses.
+    ...(department === undefined || department === ''
+      ? {}
+      : { department: typeof department === 'string' ? department : JSON.stringify(department) }),
   };
 }
+
+/** At most this much of a claim is repeated in an answer. */
+const CLAIM_SHOWN = 40;
 
 /** The handler's own group check (API Gateway only checked the token). */
 export function authorize(route: Route, caller: Caller | null): void {
@@ -37,6 +44,18 @@ export function authorize(route: Route, caller: Caller | null): void {
   const allowed = route.access;
   if (!caller.roles.some((r) => allowed.includes(r)))
     throw new AppError('forbidden', `this operation needs the role ${allowed.join(' or ')}`);
+  // The department is a key of rows, indexes and alerts: one that is no department code (a
+  // path, lower case, 5,000 characters over DynamoDB's key limit) acts for no department at all.
+  if (caller.department !== undefined && !isDepartmentCode(caller.department)) {
+    const shown =
+      caller.department.length > CLAIM_SHOWN
+        ? `${caller.department.slice(0, CLAIM_SHOWN)}…`
+        : caller.department;
+    throw new AppError(
+      'forbidden',
+      `the token's custom:department ${JSON.stringify(shown)} (${caller.department.length} characters) is not a department code: ${DEPARTMENT_CODE_RULE}`,
+    );
+  }
   if (allowed.includes('collector') && caller.roles.includes('collector') && !caller.department)
     throw new AppError('forbidden', 'a collector token must carry custom:department');
 }

@@ -12,7 +12,7 @@ import { SignerError } from '../../core/signer.js';
 import { CONTENT_TYPES, DEFAULT_MAX_BODY, ROUTES, type Route, routeKey } from '../../runtime/routes.js';
 import { authorize, callerOf } from './auth.js';
 import { type HttpEvent, json } from './types.js';
-import { validInput } from './validate.js';
+import { repeatedParameters, validInput } from './validate.js';
 
 type Middleware = middy.MiddlewareObj<HttpEvent, APIGatewayProxyResultV2>;
 
@@ -110,7 +110,7 @@ export function apiRequest(): Middleware {
       const params = (event.pathParameters ?? {}) as Record<string, string>;
       event.feeproof = {
         route,
-        input: validInput(route, { headers, params, query, body }),
+        input: validInput(route, { headers, params, query, body }, repeatedParameters(event.rawQueryString)),
         caller,
         body,
         rawBody,
