@@ -2,6 +2,7 @@ import { webcrypto } from 'node:crypto';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PDF_CHECK_NAMES } from '../../lambdas/adapters/pdf/verify.js';
+import { ROUTES } from '../../lambdas/runtime/routes.js';
 import { flipSignedByte } from '../support/pdf.js';
 import { issue, newKey, registrationCharge } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -189,10 +190,18 @@ describe('verify a PDF', () => {
     });
   });
 
-  it('refuses a wrong content type (415) and more than 2 MiB (413)', async () => {
+  it('refuses a wrong content type (415) and a body over its limit (413 naming it)', async () => {
     expect((await postPdf(pdf, 'application/octet-stream')).status).toBe(415);
-    const big = Buffer.concat([pdf, Buffer.alloc(2 * 1024 * 1024)]);
-    expect((await postPdf(big)).status).toBe(413);
+    const limit = ROUTES.find((r) => r.id === 'verifyPdf')!.body!.maxBytes!;
+    const big = await postPdf(Buffer.concat([pdf, Buffer.alloc(limit - pdf.length + 1)]));
+    expect(big.status).toBe(413);
+    expect(big.body.message).toBe(`the body must be at most ${limit} bytes`);
+    // At the limit: read and checked (the padding after the end is no longer the issued file).
+    const padded = await postPdf(Buffer.concat([pdf, Buffer.alloc(limit - pdf.length)]));
+    expect(padded.status).toBe(200);
+    expect(padded.body.checks).toContainEqual(
+      expect.objectContaining({ name: 'matches_issued_pdf', ok: false }),
+    );
   });
 });
 

@@ -7,7 +7,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { requestUrl } from '../../lambdas/local/server.js';
-import { ROUTES } from '../../lambdas/runtime/routes.js';
+import { DEFAULT_MAX_BODY, ROUTES } from '../../lambdas/runtime/routes.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 let svc: TestService;
@@ -61,8 +61,10 @@ it("refuses a body over the route's own limit with 413 naming that limit", async
   const res = await fetch(`${svc.url}/v1/complaints`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    // Past the largest limit of any route (the PDF check's), where reading stops.
-    body: JSON.stringify({ text: 'x'.repeat(Math.max(...ROUTES.map((r) => r.body?.maxBytes ?? 0)) + 1) }),
+    // Past the largest body any route takes, where reading used to stop.
+    body: JSON.stringify({
+      text: 'x'.repeat(Math.max(...ROUTES.map((r) => r.body?.maxBytes ?? DEFAULT_MAX_BODY))),
+    }),
   });
   expect(res.status).toBe(413);
   expect((await res.json()).message).toBe(`the body must be at most ${limit} bytes`);
