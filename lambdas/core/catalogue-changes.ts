@@ -196,11 +196,15 @@ export function newItemVersion(
   return createdVersion(item, reason, s, changeType);
 }
 
-/** A new version of an existing item with new fields, effective from a date (today or later). */
+/**
+ * A new version of an existing item with new fields, effective from a date (today or later).
+ * Without a status it keeps the one in force on that date: a new standard for a suspended item
+ * does not reactivate it (status changes carry their own basis: statusVersion).
+ */
 export function revisedVersion(
   versions: readonly ItemVersion[],
   code: string,
-  fields: Omit<FeeItem, 'code'>,
+  given: Omit<FeeItem, 'code' | 'status'> & { status?: FeeItem['status'] },
   effectiveFrom: IsoDate,
   reason: string,
   s: ChangeStamp,
@@ -208,6 +212,10 @@ export function revisedVersion(
 ): ItemVersion {
   if (versions.length === 0) throw notFound(`item ${code} is not in the catalogue`);
   refuseIfAbolished(versions, code, effectiveFrom);
+  const fields = {
+    ...given,
+    status: given.status ?? (versionAsOf(versions, effectiveFrom) ?? latest(versions)).status,
+  };
   refuseUnprocessable([
     ...pastViolations(effectiveFrom, s, 'effectiveFrom'),
     ...itemViolations({ ...fields, code }, false),

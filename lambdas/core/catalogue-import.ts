@@ -86,7 +86,8 @@ function rowObject(cells: Record<Column, string>): Record<string, unknown> {
     validFrom: cells.valid_from,
     validTo: cells.valid_to === '' ? null : cells.valid_to,
     exemptions: exemptionsOf(cells.exemptions),
-    status: cells.status === '' ? 'active' : cells.status,
+    // Blank: active for a new item, the status in force for a new version (revisedVersion).
+    ...(cells.status === '' ? {} : { status: cells.status }),
     ...(cells.reason ? { reason: cells.reason } : {}),
   };
 }
@@ -245,7 +246,11 @@ export function importPlan(
     const history = existing.get(item.code);
     const why = reason ?? '目录导入 / catalogue import';
     try {
-      if (!history) planned.push({ row: rowNumber, version: newItemVersion(item, why, s, 'import') });
+      if (!history)
+        planned.push({
+          row: rowNumber,
+          version: newItemVersion({ ...item, status: item.status ?? 'active' }, why, s, 'import'),
+        });
       else {
         if (!effectiveFrom)
           throw badRequest('', [

@@ -144,7 +144,8 @@ export const createItemRequest = z
   .superRefine(validityOrder);
 
 export const reviseItemRequest = z
-  .strictObject({ ...itemFields, effectiveFrom: isoDate, reason: text(500) })
+  // Without a status, the one in force on effectiveFrom (core/catalogue-changes.ts revisedVersion).
+  .strictObject({ ...itemFields, status: itemStatus.optional(), effectiveFrom: isoDate, reason: text(500) })
   .superRefine(validityOrder);
 
 export const statusChangeRequest = z.strictObject({

@@ -399,3 +399,29 @@ describe('what a fee item may not say', () => {
     expect(newItemVersion({ ...item, status: 'suspended' }, 'new', s).status).toBe('suspended');
   });
 });
+
+describe('a revision without a status', () => {
+  const { status: _status, ...withoutStatus } = fields;
+  const price = (amount: number) => ({ ...withoutStatus, standard: { type: 'fixed' as const, amount } });
+
+  it('keeps the status in force on its date: a new standard for a suspended item leaves it suspended', () => {
+    const h = status(created(), 'suspended', addDays(today, 1));
+    const revised = revisedVersion(h, item.code, price(700), addDays(today, 5), 'new price', s);
+    expect(revised.status).toBe('suspended');
+    expect(stateOn([...h, revised], addDays(today, 6))).toBe('suspended 700');
+  });
+
+  it('keeps an active item active, and a status given is the one recorded', () => {
+    const h = created();
+    expect(revisedVersion(h, item.code, price(700), addDays(today, 5), 'new price', s).status).toBe('active');
+    const suspended = revisedVersion(
+      h,
+      item.code,
+      { ...price(700), status: 'suspended' },
+      addDays(today, 5),
+      'r',
+      s,
+    );
+    expect(suspended.status).toBe('suspended');
+  });
+});

@@ -349,6 +349,15 @@ describe('a change dated before a scheduled version', () => {
   const versionCount = async (code: string) =>
     (await svc.api('GET', `/v1/catalogue/${code}`)).body.versions.length;
 
+  it('keeps a suspended item suspended through a price change that names no status', async () => {
+    await create('TEST-KEEP-1');
+    expect((await setStatus('TEST-KEEP-1', 'suspended', d1)).status).toBe(200);
+    const price = await revise('TEST-KEEP-1', d2, { standard: { type: 'fixed', amount: '9.00' } });
+    expect(price.status).toBe(200);
+    expect(price.body.status).toBe('suspended');
+    expect(await state('TEST-KEEP-1', later)).toBe('suspended');
+  });
+
   it('refuses an abolition a scheduled price change would undo (409 naming it), and takes it once that is replaced', async () => {
     await create('TEST-ABOL-1');
     expect((await revise('TEST-ABOL-1', d2, { standard: { type: 'fixed', amount: '7.00' } })).status).toBe(
