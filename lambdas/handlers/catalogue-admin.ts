@@ -11,7 +11,7 @@ import {
 } from '../core/catalogue-changes.js';
 import { catalogueRows, importPlan, invalidRows } from '../core/catalogue-import.js';
 import { dateInZone } from '../core/dates.js';
-import { AppError, badRequest, notFound } from '../core/errors.js';
+import { AppError, notFound } from '../core/errors.js';
 import { versionOut } from '../core/schemas.js';
 import { groupHandler } from './http/group.js';
 import { type ApiRequest, json } from './http/types.js';
@@ -33,8 +33,7 @@ function previousOf(versions: readonly ItemVersion[]) {
  */
 async function planOf(req: ApiRequest) {
   const { catalogue } = getDeps();
-  const text = (req.rawBody as Buffer).toString('utf8');
-  if (text.includes('\uFFFD')) throw badRequest('the CSV must be UTF-8 encoded');
+  const text = (req.rawBody as Buffer).toString('utf8'); // UTF-8: the request middleware checked
   const parsed = catalogueRows(readCsv(text));
   if (parsed.rows.length + parsed.errors.length > MAX_VERSIONS_PER_WRITE)
     throw new AppError(

@@ -1215,6 +1215,60 @@ describe('bad input over HTTP', () => {
     });
   });
 
+  it('refuses a text body in another charset (415) or holding bytes that are not UTF-8 (400), naming it', async () => {
+    await expectNoWrites('charsets', async (count) => {
+      for (const route of ROUTES.filter((r) => r.body && r.body.type !== 'pdf')) {
+        const spec = specOf(route);
+        const type = CONTENT_TYPES[route.body!.type];
+        const text = route.body!.type === 'json' ? JSON.stringify(spec.valid().body ?? {}) : 'code,name\n';
+        const cases: [Case, number, string][] = [
+          [
+            { label: 'latin1', body: text, contentType: `${type}; charset=ISO-8859-1` },
+            415,
+            'the body must be UTF-8 encoded, not iso-8859-1',
+          ],
+          [
+            {
+              label: 'UTF-16',
+              body: new Uint8Array(Buffer.from(text, 'utf16le')),
+              contentType: `${type}; charset="utf-16"`,
+            },
+            415,
+            'the body must be UTF-8 encoded, not utf-16',
+          ],
+          [
+            {
+              label: 'not UTF-8',
+              body: new Uint8Array(
+                Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
+              ),
+              contentType: `${type}; charset=utf-8`,
+            },
+            400,
+            'the body holds bytes that are not UTF-8',
+          ],
+        ];
+        for (const [c, status, message] of cases) {
+          const res = await send(route, spec, c);
+          count(res);
+          expect(res.status, `${route.id} ${c.label}`).toBe(status);
+          expect(res.body.message, `${route.id} ${c.label}`).toBe(message);
+        }
+      }
+    });
+    // UTF-8 declared, in any spelling, is read.
+    const check = routeOf('checkCharge');
+    for (const charset of ['utf-8', 'UTF-8', '"utf-8"', 'utf8'])
+      expect(
+        (
+          await send(check, specOf(check), {
+            label: charset,
+            contentType: `application/json; charset=${charset}`,
+          })
+        ).status,
+      ).toBe(200);
+  });
+
   it('names the Idempotency-Key header and its rule, however the key is wrong', async () => {
     // The header's own detail, not `(body)`; the rule as the README states it.
     await expectNoWrites('idempotency keys', async () => {

@@ -76,15 +76,27 @@ function parseBody(route: Route, event: HttpEvent, headers: Record<string, strin
   if (raw.length > max) throw new AppError('payload_too_large', `the body must be at most ${max} bytes`);
   if (raw.length === 0) throw new AppError('bad_request', 'a request body is required');
   const expected = CONTENT_TYPES[route.body.type];
-  const contentType = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const [mediaType, ...parameters] = (headers['content-type'] ?? '').split(';');
+  const contentType = mediaType!.trim().toLowerCase();
   if (contentType !== expected)
     throw new AppError(
       'unsupported_media_type',
       `the body must be sent as ${expected}, not ${contentType || 'nothing'}`,
     );
+  if (route.body.type === 'pdf') return { body: raw, rawBody: raw };
+  // Text bodies are read as UTF-8, so another declared charset is refused rather than misread.
+  const charset = parameters
+    .map((p) => p.trim().toLowerCase())
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/^"(.*)"$/, '$1');
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+    throw new AppError('unsupported_media_type', `the body must be UTF-8 encoded, not ${charset}`);
+  const text = raw.toString('utf8');
+  if (text.includes('\uFFFD')) throw new AppError('bad_request', 'the body holds bytes that are not UTF-8');
   if (route.body.type !== 'json') return { body: raw, rawBody: raw };
   try {
-    return { body: JSON.parse(raw.toString('utf8')) as unknown, rawBody: raw };
+    return { body: JSON.parse(text) as unknown, rawBody: raw };
   } catch (e) {
     throw new AppError('bad_request', `malformed JSON: ${(e as Error).message}`);
   }
