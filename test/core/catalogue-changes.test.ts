@@ -13,7 +13,7 @@ import {
   statusVersion,
 } from '../../lambdas/core/catalogue-changes.js';
 import { AppError } from '../../lambdas/core/errors.js';
-import { addDays, version } from './support.js';
+import { addDays, feeItem, version } from './support.js';
 
 const today = '2026-12-01';
 const s = { actor: 'finance-1', at: new Date(`${today}T02:00:00Z`), today };
@@ -23,15 +23,7 @@ const basis = {
   issuer: '某市财政局',
   date: '2026-11-20',
 };
-const {
-  version: _v,
-  effectiveFrom: _e,
-  changeType: _t,
-  changedBy: _b,
-  changedAt: _a,
-  reason: _r,
-  ...item
-} = version({ code: 'PROBE-011', validFrom: today, standard: { type: 'fixed', amount: 500 } });
+const item = feeItem({ code: 'PROBE-011', validFrom: today, standard: { type: 'fixed', amount: 500 } });
 const { code: _c, ...fields } = item;
 const created = () => [newItemVersion(item, 'new', s)];
 

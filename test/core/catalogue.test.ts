@@ -9,7 +9,7 @@ import {
 } from '../../lambdas/core/catalogue.js';
 import { createdVersion, newItemVersion, revisedVersion } from '../../lambdas/core/catalogue-changes.js';
 import { AppError } from '../../lambdas/core/errors.js';
-import { addDays, isoDateArb, prng, shuffle, version } from './support.js';
+import { addDays, feeItem, isoDateArb, prng, shuffle, version } from './support.js';
 
 /** A price history: distinct effective dates in increasing order, each with a price in fen. */
 const priceHistory = fc
@@ -232,15 +232,7 @@ describe('standardText', () => {
 });
 
 describe('a new item', () => {
-  const {
-    version: _v,
-    effectiveFrom: _e,
-    changeType: _t,
-    changedBy: _b,
-    changedAt: _a,
-    reason: _r,
-    ...item
-  } = version();
+  const item = feeItem();
   const stampOn = (today: string) => ({ actor: 'finance-1', at: new Date(`${today}T02:00:00Z`), today });
   const refusal = (run: () => unknown) => {
     try {

@@ -1,6 +1,6 @@
 /** Shared builders and generators for the core tests (not a test file itself). */
 import fc from 'fast-check';
-import type { ItemVersion } from '../../lambdas/core/catalogue.js';
+import type { FeeItem, ItemVersion } from '../../lambdas/core/catalogue.js';
 import type { ChargedLine } from '../../lambdas/core/charge.js';
 import {
   CHECK_CODE_ALPHABET,
@@ -51,6 +51,20 @@ export function version(overrides: Partial<ItemVersion> = {}): ItemVersion {
     reason: 'test',
     ...overrides,
   };
+}
+
+/** The fee item a version states, without the change's stamps (version, date, who, why). */
+export function feeItem(overrides: Partial<ItemVersion> = {}): FeeItem {
+  const {
+    version: _v,
+    effectiveFrom: _e,
+    changeType: _t,
+    changedBy: _b,
+    changedAt: _a,
+    reason: _r,
+    ...item
+  } = version(overrides);
+  return item;
 }
 
 /** A small deterministic PRNG (mulberry32) for shuffles driven by a generated seed. */
