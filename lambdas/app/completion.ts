@@ -170,32 +170,55 @@ export async function completeReceipt(
   return stored;
 }
 
+/** Pending receipts read at a time by recovery. */
+const RECOVERY_PAGE = 500;
+
+export interface RecoveryOptions {
+  /** Receipts younger than this are left to their own request. */
+  minAgeMs?: number;
+  /** Epoch ms: it stops between receipts then (a Lambda's remaining time). */
+  until?: number;
+  /** Pending receipts read at a time. */
+  pageSize?: number;
+}
+
 /**
- * Completes every pending receipt older than `minAgeMs`: run at start-up locally and on a
- * schedule in AWS. `stuck` counts those pending past the stuck threshold (the alarm's metric).
+ * Completes every pending receipt older than `minAgeMs`: run at start-up locally (and on a
+ * timer by the local cluster) and on a schedule in AWS. A page of the oldest is read at a time,
+ * again while the last one completed any: those completed leave the pending index, and one that
+ * failed is not tried again in this run (a failing signer fails them all: one page, then stop).
+ * `stuck` counts those pending past the stuck threshold (the alarm's metric).
  */
 export async function recoverPending(
   deps: Deps,
-  minAgeMs = 0,
+  { minAgeMs = 0, until = Number.POSITIVE_INFINITY, pageSize = RECOVERY_PAGE }: RecoveryOptions = {},
 ): Promise<{ completed: number; failed: number; stuck: number }> {
   let completed = 0;
   let failed = 0;
+  let stuck = 0;
   const cutoff = deps.now().getTime() - minAgeMs;
-  const pendingReceipts = await deps.receipts.pending(500);
-  const stuck = await superviseStuck(deps, pendingReceipts);
-  for (const pending of pendingReceipts) {
-    if (Date.parse(pending.issuedAt) > cutoff) continue;
-    try {
-      await completeReceipt(deps, pending);
-      completed++;
-    } catch (error) {
-      failed++;
-      logger.error('recovery could not complete a receipt', {
-        receipt: `${pending.code}/${pending.number}`,
-        department: pending.department,
-        issuedAt: pending.issuedAt,
-        error,
-      });
+  const seen = new Set<string>();
+  for (let progress = true; progress && Date.now() < until; ) {
+    const page = await deps.receipts.pending(pageSize);
+    const fresh = page.filter((p) => !seen.has(`${p.code}/${p.number}`));
+    for (const p of fresh) seen.add(`${p.code}/${p.number}`);
+    stuck += await superviseStuck(deps, fresh);
+    progress = false;
+    for (const pending of fresh) {
+      if (Date.parse(pending.issuedAt) > cutoff || Date.now() >= until) continue;
+      try {
+        await completeReceipt(deps, pending);
+        completed++;
+        progress = page.length === pageSize; // a full page: there may be more behind it
+      } catch (error) {
+        failed++;
+        logger.error('recovery could not complete a receipt', {
+          receipt: `${pending.code}/${pending.number}`,
+          department: pending.department,
+          issuedAt: pending.issuedAt,
+          error,
+        });
+      }
     }
   }
   return { completed, failed, stuck };

@@ -267,10 +267,14 @@ export async function reverseReceipt(
       if (stored.department !== department)
         throw new AppError('forbidden', 'only the issuing department may reverse a receipt');
       if (stored.kind === 'red') throw conflict('a red receipt cannot be reversed');
-      if (stored.status === 'reversed')
+      if (stored.status === 'reversed') {
+        // By this very key, when a copy of this request sent at once won the race after our
+        // look-up: its receipt is the answer, as for any replay.
+        await replayIfKnown(deps, department, key);
         throw conflict(
           `the receipt was already reversed by ${stored.reversedBy?.code}/${stored.reversedBy?.number}`,
         );
+      }
       if (stored.status !== 'issued') throw conflict('the receipt is still being issued; retry shortly');
       const now = deps.now();
       const content: Omit<ReceiptContent, 'code' | 'number'> = {

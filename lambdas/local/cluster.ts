@@ -19,6 +19,9 @@ export function workerCount(): number {
     : Math.min(availableParallelism(), 4);
 }
 
+/** How often the primary runs recovery, and how old a pending receipt must be for it. */
+const RECOVERY_INTERVAL_MS = 60_000;
+
 export interface ServiceCluster extends PreparedService {
   url: string;
   stop(): Promise<void>;
@@ -29,7 +32,8 @@ export interface ServiceCluster extends PreparedService {
  * recovery, keys), then forks workers that share the port. Each worker is what one Lambda
  * container is in AWS: its own caches, group commit and rate-limit counts; numbers stay
  * continuous across them because taking numbers is a conditional transaction. A worker that
- * dies is replaced, and what it left pending is completed. Public check counts are the
+ * dies is replaced, and what it left pending is completed (recovery also runs every minute, as
+ * AWS schedules it). Public check counts are the
  * exception: the primary writes them for all workers (lambdas/local/cluster-checks.ts).
  */
 export async function startServiceCluster(workers: number): Promise<ServiceCluster> {
@@ -51,17 +55,30 @@ export async function startServiceCluster(workers: number): Promise<ServiceClust
   }
   const log = await startLogIntegrator(getDeps().db, getDeps().config.tables, prepared.dataDir);
   const checkCounts = startCheckCountWriter();
+  // Recovery as AWS schedules it: every minute, receipts a minute old (younger ones are still
+  // their request's), and at once for what a worker that died left; one run at a time.
+  let recovering: Promise<unknown> = Promise.resolve();
+  const recover = (minAgeMs: number) => {
+    recovering = recovering
+      .then(() => recoverPending(getDeps(), { minAgeMs }))
+      .then((r) => r.completed + r.failed && process.stderr.write(`recovery: ${JSON.stringify(r)}\n`))
+      .catch((e) => process.stderr.write(`recovery: ${(e as Error).message}\n`));
+  };
+  const recoveryTimer = setInterval(() => recover(RECOVERY_INTERVAL_MS), RECOVERY_INTERVAL_MS);
+  recoveryTimer.unref();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
     process.stderr.write(`server worker ${worker.process.pid} ended (${signal ?? code}); starting another\n`);
     fork();
-    recoverPending(getDeps()).catch((e) => process.stderr.write(`recovery: ${(e as Error).message}\n`));
+    recover(0);
   });
   return {
     ...prepared,
     url: `http://127.0.0.1:${prepared.port}`,
     stop: async () => {
       stopping = true;
+      clearInterval(recoveryTimer);
+      await recovering;
       await log.stop();
       // Each worker hands its check counts over on its way out; its channel closes after that
       // message is read, so waiting for 'disconnect' as well as 'exit' waits for the counts.

@@ -120,6 +120,20 @@ describe('the blob store failing between taking the number and completing', () =
     await expectPdfsConsistent(before);
   });
 
+  it('recovery reads page after page until no pending receipt is left', async () => {
+    const before = storedBlobs();
+    getDeps().blobs.putOnce = () => Promise.reject(unavailable());
+    const abandoned = await Promise.all([1, 2, 3, 4, 5].map(() => issue(svc, token, charge)));
+    expect(abandoned.map((a) => a.status)).toEqual([503, 503, 503, 503, 503]);
+    Object.assign(getDeps().blobs, originalBlobs);
+    // Pages of two: one run completes all five (a run used to complete one page, 500, and stop).
+    const result = await recoverPending(getDeps(), { pageSize: 2 });
+    expect(result.completed).toBeGreaterThanOrEqual(5);
+    expect(result.failed).toBe(0);
+    expect(await pendingReceipts()).toEqual([]);
+    await expectPdfsConsistent(before);
+  });
+
   it('the completing transaction failing after the PDF was stored: recovery completes it; the first PDF stays, overwritten by nothing', async () => {
     (getDeps().db as unknown as { send: Send }).send = async (command) => {
       if (JSON.stringify(command.input ?? {}).includes('pdfKey = :pdf'))

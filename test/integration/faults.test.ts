@@ -1,4 +1,7 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { newEvent, recordEvent } from '../../lambdas/adapters/dynamo/events.js';
+import { eventKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { logger } from '../../lambdas/adapters/logger.js';
 import { recoverPending } from '../../lambdas/app/completion.js';
 import { getDeps } from '../../lambdas/app/deps.js';
@@ -151,4 +154,20 @@ describe('faults while issuing', () => {
       await expectNumbersAccountedFor('GA');
     });
   }
+});
+
+describe('a put applied whose answer was lost', () => {
+  it('records an event once when its put is sent again (the SDK retrying a timed-out put): no error', async () => {
+    const { db, config } = getDeps();
+    const event = newEvent('audit.read', 'auditor-1', 'receipts', { probe: newKey() });
+    await recordEvent(db, config.tables.ledger, event);
+    // The retry: the row is there, and it is this event.
+    await expect(recordEvent(db, config.tables.ledger, event)).resolves.toBeUndefined();
+    const row = await db.send(new GetCommand({ TableName: config.tables.ledger, Key: eventKey(event.id) }));
+    expect(row.Item).toMatchObject({ type: 'audit.read', details: event.details });
+    // Another event under that id (none is ever made: ids are new) is still refused.
+    await expect(
+      recordEvent(db, config.tables.ledger, { ...event, type: 'catalogue.created' }),
+    ).rejects.toThrow();
+  });
 });

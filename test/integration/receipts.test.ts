@@ -356,6 +356,32 @@ describe('continuous numbers', () => {
 });
 
 describe('red reversal', () => {
+  it('answers a copy of a reversal sent at once with the same key with the one red receipt, not a 409', async () => {
+    const original = await issue(svc, zrzy);
+    const reverse = (key: string) =>
+      svc.api('POST', `/v1/receipts/${original.body.code}/${original.body.number}/reversal`, {
+        token: zrzy,
+        json: { reason: '重复缴费退费' },
+        headers: { 'idempotency-key': key },
+      });
+    const key = newKey();
+    const first = await reverse(key);
+    expect(first.status).toBe(201);
+    // The second copy looked its key up before the first one's transaction committed: its
+    // look-up misses, and it finds the original reversed (by this very key).
+    const receipts = getDeps().receipts;
+    const lookUp = receipts.getIdempotency.bind(receipts);
+    receipts.getIdempotency = async () => {
+      receipts.getIdempotency = lookUp;
+      return undefined;
+    };
+    const second = await reverse(key);
+    expect(second.status).toBe(200);
+    expect(second.body.number).toBe(first.body.number);
+    // Another key is refused: the receipt was reversed once.
+    expect((await reverse(newKey())).status).toBe(409);
+  });
+
   it('issues a red receipt with negated amounts and marks the original reversed, once', async () => {
     const original = await issue(svc, zrzy);
     const path = `/v1/receipts/${original.body.code}/${original.body.number}`;

@@ -25,11 +25,24 @@ export function eventPut(table: string, event: LedgerEvent) {
   };
 }
 
-/** Records an event on its own (when there is no other write to join). */
+/**
+ * Records an event on its own (when there is no other write to join). Recording an event twice
+ * is recording it once: its id is new, so a row already under it is this event, put by an
+ * attempt whose answer was lost (the SDK retries a put that timed out after DynamoDB applied it).
+ */
 export async function recordEvent(
   db: DynamoDBDocumentClient,
   table: string,
   event: LedgerEvent,
 ): Promise<void> {
-  await db.send(new PutCommand(eventPut(table, event).Put));
+  try {
+    await db.send(
+      new PutCommand({ ...eventPut(table, event).Put, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+    );
+  } catch (e) {
+    const existing = (e as { name?: string; Item?: Record<string, { S?: string }> }).Item;
+    const same =
+      existing?.type?.S === event.type && existing?.at?.S === event.at && existing?.actor?.S === event.actor;
+    if ((e as Error).name !== 'ConditionalCheckFailedException' || !same) throw e;
+  }
 }
