@@ -16,7 +16,7 @@ import { dateInZone } from '../../lambdas/core/dates.js';
 import { gaCharge, issue, newKey, registrationCharge } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { expectAccessible, signedInPage } from './console-support.js';
-import { buildWeb, launchBrowser, newPage, screenshot } from './support.js';
+import { buildWeb, launchBrowser, newPage, PHONE, screenshot, tableFit } from './support.js';
 
 let svc: TestService;
 let browser: Browser;
@@ -239,6 +239,54 @@ describe('the auditors console', () => {
     expect(await page.locator('[data-testid="event"][data-type="audit.read"]').count()).toBe(0);
     await screenshot(page, 'console-auditor-history');
     await expectAccessible(page, 'history');
+    expect(errors).toEqual([]);
+  });
+
+  it('fits a phone: tables scroll sideways in a named, focusable wrapper, codes kept whole', async () => {
+    const { page, errors } = await signedInPage(browser, svc.url, 'auditor', contexts, PHONE);
+    const failed: string[] = [];
+    page.on(
+      'response',
+      (r) => r.status() >= 400 && failed.push(`${r.status()} ${new URL(r.url()).pathname}`),
+    );
+    await page.getByTestId('by-department').waitFor();
+    // The wrapper is a region named by its table's caption, and takes the keyboard.
+    const wrap = page.getByRole('region', { name: '单位 Department' });
+    expect(await wrap.getAttribute('tabindex')).toBe('0');
+    await screenshot(page, 'console-auditor-dashboard-phone');
+    await expectAccessible(page, 'dashboard on a phone');
+
+    await openTab(page, 'receipts');
+    await page.locator('#q-payer-name').fill(PAYER.name);
+    await page.getByTestId('search').click();
+    const number = page.locator('[data-testid="result-row"] a.mono').first();
+    await number.waitFor();
+    expect(await tableFit(number)).toEqual({ oneLine: true, wrapScrolls: true, pageOverflow: 0 });
+    expect((await tableFit(page.locator('[data-testid="result-row"] time').first())).oneLine).toBe(true);
+    await screenshot(page, 'console-auditor-receipts-phone');
+    await expectAccessible(page, 'receipt search on a phone');
+    await openTab(page, 'ranges');
+    await page.locator('[data-testid="range-row"]').first().waitFor();
+    await expectAccessible(page, 'ranges on a phone');
+
+    // A complaint about a department and a day names the department once.
+    const filed = await svc.api('POST', '/v1/complaints', {
+      json: { category: 'no_receipt', text: '缴费后未开具票据。', department: 'ZRZY', date: today },
+    });
+    expect(filed.status, JSON.stringify(filed.body)).toBe(201);
+    await page.evaluate((id) => {
+      location.hash = `#complaints/${id}`;
+    }, filed.body.id);
+    await expect
+      .poll(() => page.getByTestId('complaint-subject').textContent(), { timeout: 5000 })
+      .toBe(`ZRZY · ${today}`);
+
+    // The pages' icon is served (no 404 for /favicon.ico).
+    const icon = (await page.locator('link[rel="icon"]').getAttribute('href'))!;
+    const served = await page.request.get(new URL(icon, page.url()).href);
+    expect(served.status()).toBe(200);
+    expect(served.headers()['content-type']).toBe('image/svg+xml');
+    expect(failed).toEqual([]);
     expect(errors).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gaCharge, issue, registrationCharge } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { expectAccessible, signedInPage } from './console-support.js';
-import { buildWeb, launchBrowser, PHONE, screenshot } from './support.js';
+import { buildWeb, launchBrowser, PHONE, screenshot, tableFit } from './support.js';
 
 let svc: TestService;
 let browser: Browser;
@@ -121,6 +121,16 @@ describe("the collecting department's receipts", () => {
     const redLink = page.getByTestId('red-link');
     await redLink.waitFor();
     const red = (await redLink.textContent())!;
+    // The original shows itself reversed, and links its red receipt, without a reload; the
+    // keyboard is on the notice that says so.
+    await expect
+      .poll(() => page.getByTestId('receipt-status').textContent(), { timeout: 5000 })
+      .toBe('已冲红 reversed');
+    expect(await page.getByTestId('receipt-reversed-by').textContent()).toBe(red);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+      'reversal-done',
+    );
+    expect(await page.getByTestId('reverse-start').count()).toBe(0);
     const original = await svc.api('GET', `/v1/receipts/${ref(r)}`, { token: zrzy });
     expect(original.body.status).toBe('reversed');
     expect(ref(original.body.reversedBy)).toBe(red);
@@ -142,8 +152,10 @@ describe("the collecting department's receipts", () => {
   it('fits a phone-width screen', async () => {
     const { page } = await signedInPage(browser, svc.url, 'collector-zrzy', contexts, PHONE);
     await openReceipts(page);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    const fit = await tableFit(page.locator('[data-testid="receipt-row"] a.mono').first());
+    expect(fit.oneLine).toBe(true);
+    expect(fit.pageOverflow).toBeLessThanOrEqual(0);
     await screenshot(page, 'console-collector-receipts-phone');
+    await expectAccessible(page, 'collector receipts on a phone');
   });
 });

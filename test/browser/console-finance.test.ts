@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dateInZone } from '../../lambdas/core/dates.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { expectAccessible, signedInPage } from './console-support.js';
-import { addDays, buildWeb, launchBrowser, screenshot } from './support.js';
+import { addDays, buildWeb, launchBrowser, PHONE, screenshot, tableFit } from './support.js';
 
 const today = dateInZone(new Date());
 const tomorrow = addDays(today, 1);
@@ -36,6 +36,17 @@ async function signedIn(): Promise<{ page: Page; errors: string[] }> {
   const signed = await signedInPage(browser, svc.url, 'finance', contexts);
   await signed.page.getByTestId('tab-catalogue').waitFor();
   return signed;
+}
+
+/** A date and time as every screen shows it: 2026-12-03 18:30. */
+const LOCAL_TIME = /\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?!:)/;
+
+/** After a refused submit, the keyboard is on the form's error summary, and it is in view. */
+async function expectFocusOnErrors(page: Page) {
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'form-error');
+  const box = await page.evaluate(() => document.activeElement!.getBoundingClientRect().toJSON());
+  expect(box.top).toBeGreaterThanOrEqual(0);
+  expect(box.bottom).toBeLessThanOrEqual(page.viewportSize()!.height);
 }
 
 /** The error shown next to a field (the API's violation of that path). */
@@ -76,6 +87,7 @@ describe('the finance console', () => {
     await page.locator('#item-amount').fill('-5');
     await page.getByTestId('item-submit').click();
     await fieldError(page, 'standard.amount').waitFor();
+    await expectFocusOnErrors(page);
     expect(await fieldError(page, 'name').textContent()).toMatch(/^name /);
     expect(await fieldError(page, 'basis[0].title').count()).toBe(1);
     expect(await page.locator('#item-amount').getAttribute('aria-invalid')).toBe('true');
@@ -136,6 +148,7 @@ describe('the finance console', () => {
     await fillBasis(page, 'status-basis');
     await page.getByTestId('status-submit').click();
     await fieldError(page, 'reason').waitFor();
+    await expectFocusOnErrors(page);
     await screenshot(page, 'console-finance-status');
     await expectAccessible(page, 'status form');
     await page.locator('#status-reason').fill('暂停收费');
@@ -223,6 +236,10 @@ describe('the finance console', () => {
     await page.locator('#allocate-name').fill('某市浏览器测试局');
     await page.getByTestId('allocate-submit').click();
     await page.getByTestId('allocated').waitFor();
+    // Both languages name the range.
+    expect(await page.locator('[data-testid="allocated"] [lang="en"]').textContent()).toMatch(
+      /^Allocated FINR \d{8} \d{10}–\d{10}/,
+    );
     const range = page.locator('[data-testid="range-row"][data-department="FINR"]');
     await range.waitFor();
     expect(await range.getAttribute('data-status')).toBe('open');
@@ -233,10 +250,12 @@ describe('the finance console', () => {
     await page.waitForFunction(() => document.activeElement?.id === 'close-reason');
     await page.getByTestId('close-submit').click();
     await fieldError(page, 'reason').waitFor();
+    await expectFocusOnErrors(page);
     await page.getByTestId('close-reason').fill('试点结束，停用号段');
     await page.getByTestId('close-submit').click();
     await page.locator('[data-testid="range-row"][data-department="FINR"][data-status="closed"]').waitFor();
     expect(await range.getByTestId('range-closed').textContent()).toContain('试点结束，停用号段');
+    expect(await range.getByTestId('range-closed').textContent()).toMatch(LOCAL_TIME);
     await screenshot(page, 'console-finance-ranges');
     await expectAccessible(page, 'ranges');
 
@@ -251,6 +270,37 @@ describe('the finance console', () => {
     ).toBe('某市自然资源和规划局');
     await screenshot(page, 'console-finance-departments');
     await expectAccessible(page, 'departments');
+    expect(errors).toEqual([]);
+  });
+
+  it('fits a phone: the ranges table keeps its headers, its numbers whole, and scrolls sideways', async () => {
+    const allocated = await svc.api('POST', '/v1/ranges', {
+      token: await svc.token({ role: 'finance' }),
+      json: { department: 'ZRZY', size: 10 },
+    });
+    expect(allocated.status, JSON.stringify(allocated.body)).toBe(201);
+    const { page, errors } = await signedInPage(browser, svc.url, 'finance', contexts, PHONE);
+    await page.getByTestId('tab-ranges').click();
+    const row = page.locator(`[data-testid="range-row"][data-id="${allocated.body.id}"]`);
+    await row.waitFor();
+    // The column headers label the figures (no card layout whose labels the cells lack).
+    const header = page.locator('[data-testid="ranges-table"] thead th', { hasText: 'Issued' });
+    expect((await header.boundingBox())!.width).toBeGreaterThan(20);
+    expect(await tableFit(row.getByTestId('range-numbers'))).toEqual({
+      oneLine: true,
+      wrapScrolls: true,
+      pageOverflow: 0,
+    });
+    expect(await page.getByRole('region', { name: '号段 Ranges' }).getAttribute('tabindex')).toBe('0');
+    await screenshot(page, 'console-finance-ranges-phone');
+    await expectAccessible(page, 'ranges on a phone');
+
+    // A refused allocation takes the keyboard to what is wrong.
+    await page.locator('#allocate-department').fill('NONE');
+    await page.locator('#allocate-size').fill('10');
+    await page.getByTestId('allocate-submit').click();
+    await fieldError(page, 'department').waitFor();
+    await expectFocusOnErrors(page);
     expect(errors).toEqual([]);
   });
 });

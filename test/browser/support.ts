@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const ARTIFACTS = join(ROOT, 'test/artifacts');
@@ -100,4 +100,25 @@ export async function colours(page: Page, selector: string): Promise<{ color: st
       const style = getComputedStyle(el);
       return { color: style.color, background: style.backgroundColor };
     });
+}
+
+/**
+ * How a table's cell (or a piece of text in it) fits a narrow screen: `oneLine` when its box is
+ * about one line high (not broken over lines); `wrapScrolls` when the table's scroll wrapper
+ * scrolls sideways; `pageOverflow`, how far the page itself is wider than the window (0 or less
+ * when it is not).
+ */
+export async function tableFit(
+  text: Locator,
+): Promise<{ oneLine: boolean; wrapScrolls: boolean; pageOverflow: number }> {
+  return text.evaluate((el) => {
+    const wrap = el.closest('.table-wrap');
+    const lineHeight = Number.parseFloat(getComputedStyle(el).lineHeight);
+    return {
+      oneLine: el.getBoundingClientRect().height < 1.5 * lineHeight,
+      wrapScrolls: !!wrap && wrap.scrollWidth > wrap.clientWidth,
+      // Not innerWidth: a phone's layout viewport widens to a page too wide for it.
+      pageOverflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    };
+  });
 }

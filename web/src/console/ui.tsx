@@ -1,5 +1,6 @@
 /** Small shared pieces of the console. */
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, RefObject } from 'preact';
+import { useEffect } from 'preact/hooks';
 import { usePdfUrl } from './use-api.js';
 
 /** Chinese first, then English (marked as such for screen readers). */
@@ -9,6 +10,21 @@ export function Bi(props: { zh: string; en: string }) {
       {props.zh} <span lang="en">{props.en}</span>
     </>
   );
+}
+
+/**
+ * Takes the keyboard to `ref`'s element (give it tabIndex={-1} unless it takes focus anyway)
+ * and scrolls it into view, each time `when` changes to something truthy: a refused submit's
+ * error summary, what a finished action left. A submit button disabled while sending drops the
+ * focus to the page, and the summary may be scrolled off the screen.
+ */
+export function useFocusOn(ref: RefObject<HTMLElement | null>, when: unknown): void {
+  useEffect(() => {
+    const el = ref.current;
+    if (!when || !el) return;
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: 'nearest' });
+  }, [when]);
 }
 
 /** Loading and error lines every screen shows the same way. */

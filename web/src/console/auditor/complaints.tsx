@@ -16,6 +16,8 @@ interface Complaint {
   category: keyof typeof COMPLAINT_CATEGORIES;
   text: string;
   department: string;
+  /** The department's name as receipts print it, when the API gives it. */
+  departmentName?: string;
   receipt?: { code: string; number: string };
   date?: string;
   filedAt: string;
@@ -36,15 +38,30 @@ const STATUS: Record<Complaint['status'], [string, string]> = {
   resolved: ['已办结', 'resolved'],
 };
 
+const receiptLink = (r: { code: string; number: string }) => (
+  <a href={`#receipts/${r.code}/${r.number}`} class="mono">
+    {r.code}/{r.number}
+  </a>
+);
+
+/** What a complaint names in a list: its receipt, or the department and the day. */
 const subjectOf = (c: Complaint) =>
   c.receipt ? (
-    <a href={`#receipts/${c.receipt.code}/${c.receipt.number}`} class="mono">
-      {c.receipt.code}/{c.receipt.number}
-    </a>
+    receiptLink(c.receipt)
   ) : (
     <span class="mono">
       {c.department} · {c.date}
     </span>
+  );
+
+/** The department, by its name when known (with its code), else by its code. */
+const departmentOf = (c: Complaint) =>
+  c.departmentName ? (
+    <>
+      {c.departmentName} <span class="mono">({c.department})</span>
+    </>
+  ) : (
+    <span class="mono">{c.department}</span>
   );
 
 function StatusText(props: { status: Complaint['status'] }) {
@@ -171,8 +188,8 @@ function ComplaintDetail(props: { id: string }) {
         <dt>
           <Bi zh="涉及" en="Concerns" />
         </dt>
-        <dd>
-          {c.department} · {subjectOf(c)}
+        <dd data-testid="complaint-subject">
+          {departmentOf(c)} · {c.receipt ? receiptLink(c.receipt) : c.date}
         </dd>
         <dt>
           <Bi zh="提交时间" en="Filed" />

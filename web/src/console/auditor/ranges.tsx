@@ -87,9 +87,14 @@ export function Ranges(props: { highlight?: string }) {
                 {r.unused}
                 {r.status === 'closed' && r.unusedForGood > 0 ? ' (作废 void)' : ''}
               </td>
-              <td>
-                {localTime(r.allocatedAt)} {r.allocatedBy}
-                {r.closedAt ? ` · 关闭 closed ${localTime(r.closedAt)} ${r.closedBy ?? ''}` : ''}
+              <td class="text">
+                <time dateTime={r.allocatedAt}>{localTime(r.allocatedAt)}</time> {r.allocatedBy}
+                {r.closedAt && (
+                  <>
+                    {' · 关闭 closed '}
+                    <time dateTime={r.closedAt}>{localTime(r.closedAt)}</time> {r.closedBy ?? ''}
+                  </>
+                )}
               </td>
             </tr>
           ))}

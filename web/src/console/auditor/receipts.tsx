@@ -181,7 +181,9 @@ export function ReceiptSearch() {
           <DataTable caption="查询结果 Receipts found, newest first" columns={SEARCH_COLUMNS}>
             {result.items.map((r) => (
               <tr key={refText(r)} data-testid="result-row">
-                <td>{localTime(r.issuedAt)}</td>
+                <td>
+                  <time dateTime={r.issuedAt}>{localTime(r.issuedAt)}</time>
+                </td>
                 <td>
                   <a href={receiptHash(r)} class="mono">
                     {refText(r)}

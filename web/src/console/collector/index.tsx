@@ -38,7 +38,11 @@ export function CollectorConsole(props: { department: string }) {
           // `#receipts` lists them; `#receipts/<code>/<number>` is one receipt's page.
           render: (rest) => {
             const [code, number] = rest.split('/');
-            return code && number ? <ReceiptPage ref_={{ code, number }} /> : <ReceiptList />;
+            return code && number ? (
+              <ReceiptPage key={`${code}/${number}`} ref_={{ code, number }} />
+            ) : (
+              <ReceiptList />
+            );
           },
         },
       ]}

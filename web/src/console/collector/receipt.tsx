@@ -93,7 +93,7 @@ export function ReceiptDetails(props: { receipt: ReceiptView; link: (r: ReceiptR
             {refText(r)}
           </span>
         </Fact>
-        <Fact zh="状态" en="Status">
+        <Fact zh="状态" en="Status" testId="receipt-status">
           <StatusChip receipt={r} />
         </Fact>
         <Fact zh="开票时间" en="Issued">
@@ -131,7 +131,7 @@ export function ReceiptDetails(props: { receipt: ReceiptView; link: (r: ReceiptR
           </Fact>
         )}
         {r.reversedBy && (
-          <Fact zh="红字票据" en="Reversed by">
+          <Fact zh="红字票据" en="Reversed by" testId="receipt-reversed-by">
             {related(r.reversedBy)}
           </Fact>
         )}

@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type ApiErrorBody, apiJson } from '../api.js';
 import { type Column, DataTable, More } from '../table.js';
-import { Bi, Failed, PdfLink, ReadState } from '../ui.js';
+import { Bi, Failed, PdfLink, ReadState, useFocusOn } from '../ui.js';
 import { errorText, useApi, usePaged } from '../use-api.js';
 import {
   localTime,
@@ -54,7 +54,9 @@ export function ReceiptList() {
         <DataTable caption="本单位票据 Our receipts, newest first" columns={LIST_COLUMNS}>
           {items.map((r) => (
             <tr key={refText(r)} data-testid="receipt-row">
-              <td>{localTime(r.issuedAt)}</td>
+              <td>
+                <time dateTime={r.issuedAt}>{localTime(r.issuedAt)}</time>
+              </td>
               <td>
                 <a href={receiptHash(r)} class="mono">
                   {refText(r)}
@@ -74,9 +76,12 @@ export function ReceiptList() {
   );
 }
 
+/** One receipt's page; keyed by the receipt where it is used, so another receipt starts afresh. */
 export function ReceiptPage(props: { ref_: ReceiptRef }) {
   const { code, number } = props.ref_;
   const { data: receipt, error, reload } = useApi<ReceiptView>(`/v1/receipts/${code}/${number}`);
+  /** The red receipt this page's reversal just issued. */
+  const [red, setRed] = useState<ReceiptRef | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [code, number]);
 
@@ -101,8 +106,20 @@ export function ReceiptPage(props: { ref_: ReceiptRef }) {
               unavailable="PDF 暂不可用 The PDF is not available"
             />
           </p>
-          {receipt.kind === 'blue' && receipt.status === 'issued' && (
-            <Reversal receipt={receipt} onDone={reload} />
+          {red ? (
+            <ReversalDone red={red} />
+          ) : (
+            receipt.kind === 'blue' &&
+            receipt.status === 'issued' && (
+              <Reversal
+                receipt={receipt}
+                onReversed={(r) => {
+                  setRed(r);
+                  // The original now reads reversed, with its red receipt.
+                  reload();
+                }}
+              />
+            )
           )}
         </>
       )}
@@ -114,14 +131,13 @@ export function ReceiptPage(props: { ref_: ReceiptRef }) {
  * 冲红: a reason, then a confirmation that says what will happen. One Idempotency-Key per
  * reversal form, so a double click or a retry never makes two red receipts.
  */
-function Reversal(props: { receipt: ReceiptView; onDone: () => void }) {
+function Reversal(props: { receipt: ReceiptView; onReversed: (red: ReceiptRef) => void }) {
   const { receipt } = props;
   const key = useMemo(() => `reversal-${crypto.randomUUID()}`, []);
   const [step, setStep] = useState<'closed' | 'reason' | 'confirm'>('closed');
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [red, setRed] = useState<ReceiptRef | null>(null);
   const confirmButton = useRef<HTMLButtonElement>(null);
   const reasonField = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
@@ -143,7 +159,7 @@ function Reversal(props: { receipt: ReceiptView; onDone: () => void }) {
         },
       );
       if (answer.status === 201 || answer.status === 200) {
-        setRed({ code: answer.body.code, number: answer.body.number });
+        props.onReversed({ code: answer.body.code, number: answer.body.number });
         return;
       }
       setError(errorText(answer.status, answer.body));
@@ -156,21 +172,6 @@ function Reversal(props: { receipt: ReceiptView; onDone: () => void }) {
       setBusy(false);
     }
   };
-
-  if (red)
-    return (
-      <div class="notice reversal-done" role="status" data-testid="reversal-done">
-        <p>
-          <Bi zh="已开具红字票据：" en="Red receipt issued:" />{' '}
-          <a href={receiptHash(red)} class="mono" data-testid="red-link">
-            {refText(red)}
-          </a>
-        </p>
-        <button type="button" class="button button--secondary" onClick={props.onDone}>
-          <Bi zh="刷新原票" en="Reload this receipt" />
-        </button>
-      </div>
-    );
 
   return (
     <section class="reversal" aria-labelledby="reversal-title">
@@ -253,5 +254,21 @@ function Reversal(props: { receipt: ReceiptView; onDone: () => void }) {
         </div>
       )}
     </section>
+  );
+}
+
+/** What a reversal left: its red receipt. The keyboard comes here from the confirm button, now gone. */
+function ReversalDone(props: { red: ReceiptRef }) {
+  const notice = useRef<HTMLDivElement>(null);
+  useFocusOn(notice, refText(props.red));
+  return (
+    <div class="notice reversal-done" role="status" data-testid="reversal-done" tabIndex={-1} ref={notice}>
+      <p>
+        <Bi zh="已开具红字票据：" en="Red receipt issued:" />{' '}
+        <a href={receiptHash(props.red)} class="mono" data-testid="red-link">
+          {refText(props.red)}
+        </a>
+      </p>
+    </div>
   );
 }

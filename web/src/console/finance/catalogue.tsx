@@ -7,21 +7,13 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { exemptionText, FUND_MANAGEMENT, standardText } from '../../format.js';
+import { localTime } from '../collector/receipt.js';
 import { SelectField } from '../fields.js';
-import { DataTable } from '../table.js';
+import { DataTable, TableScroll } from '../table.js';
 import { Bi, Failed } from '../ui.js';
 import { useApi } from '../use-api.js';
 import { ItemForm, StatusForm } from './forms.js';
-import {
-  basisText,
-  CHANGE_TYPE,
-  type ItemState,
-  type ItemVersion,
-  Label,
-  STATE,
-  STATUS,
-  when,
-} from './shared.js';
+import { basisText, CHANGE_TYPE, type ItemState, type ItemVersion, Label, STATE, STATUS } from './shared.js';
 
 type Listed = ItemVersion & { state: ItemState };
 
@@ -95,7 +87,6 @@ function CatalogueTable() {
         {data ? `${shown.length} / ${items.length} 项 items` : '正在读取… Loading…'}
       </p>
       <DataTable
-        class="lines finance-table"
         testId="catalogue-table"
         caption="收费目录 Catalogue"
         columns={[
@@ -114,7 +105,7 @@ function CatalogueTable() {
             </td>
             <td>{i.name}</td>
             <td class="mono">{i.department}</td>
-            <td>
+            <td class="nowrap">
               {standardText(i.standard)}/{i.unit}
             </td>
             <td>
@@ -122,7 +113,7 @@ function CatalogueTable() {
                 <Label text={STATE[i.state]} />
               </span>
             </td>
-            <td>
+            <td class="nowrap">
               v{i.version} · {i.effectiveFrom}
             </td>
           </tr>
@@ -208,7 +199,7 @@ function ItemPage(props: { code: string; action: string }) {
                 <Bi zh="经办" en="By" />
               </dt>
               <dd>
-                {v.changedBy} · {when(v.changedAt)}
+                {v.changedBy} · {localTime(v.changedAt)}
               </dd>
               <dt>
                 <Bi zh="理由" en="Why" />
@@ -262,7 +253,7 @@ const DIFF_FIELDS: [string, string, string, (v: ItemVersion) => string][] = [
   ],
   ['changeBasis', '变更依据', 'Change basis', (v) => (v.changeBasis ? basisText(v.changeBasis) : '—')],
   ['reason', '理由', 'Reason', (v) => v.reason],
-  ['changedBy', '经办', 'By', (v) => `${v.changedBy} · ${when(v.changedAt)}`],
+  ['changedBy', '经办', 'By', (v) => `${v.changedBy} · ${localTime(v.changedAt)}`],
 ];
 
 function VersionDiff(props: { versions: ItemVersion[] }) {
@@ -300,9 +291,9 @@ function VersionDiff(props: { versions: ItemVersion[] }) {
         {pick('diff-a', a, setA, '左', 'Left')}
         {pick('diff-b', b, setB, '右', 'Right')}
       </div>
-      <div class="table-wrap">
-        <table class="lines finance-diff">
-          <caption class="visually-hidden">
+      <TableScroll captionId="diff-caption">
+        <table class="data-table finance-diff">
+          <caption id="diff-caption" class="visually-hidden">
             第 {va.version} 版与第 {vb.version} 版 Version {va.version} and version {vb.version}
           </caption>
           <thead>
@@ -336,7 +327,7 @@ function VersionDiff(props: { versions: ItemVersion[] }) {
             })}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }

@@ -26,7 +26,6 @@ export function DepartmentsTab() {
       </p>
       <Failed message={error} />
       <DataTable
-        class="lines finance-table"
         testId="departments-table"
         caption="执收部门 Departments"
         columns={[

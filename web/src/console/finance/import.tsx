@@ -169,7 +169,6 @@ function PreviewTable(props: { preview: Preview }) {
         )}
       </p>
       <DataTable
-        class="lines finance-table"
         testId="import-preview"
         caption="导入预览 Import preview"
         columns={[
@@ -191,7 +190,7 @@ function PreviewTable(props: { preview: Preview }) {
             <td>{r.row}</td>
             <td class="mono">{r.cells.code}</td>
             <td>{r.cells.name}</td>
-            <td>
+            <td class="text">
               {r.item ? (
                 <>
                   {r.action === 'create'
@@ -203,7 +202,7 @@ function PreviewTable(props: { preview: Preview }) {
                 '—'
               )}
             </td>
-            <td>
+            <td class="text">
               {r.violations.length === 0 ? (
                 <span>✓ 无 None</span>
               ) : (

@@ -3,11 +3,12 @@
  * how each range's numbers are used (issued, red, unfinished, unused).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { localTime } from '../collector/receipt.js';
 import { TextField } from '../fields.js';
 import { DataTable } from '../table.js';
 import { Bi, Failed } from '../ui.js';
 import { useApi } from '../use-api.js';
-import { FormError, type Sent, send, when } from './shared.js';
+import { FormError, type Sent, send } from './shared.js';
 
 interface Range {
   id: string;
@@ -54,7 +55,6 @@ export function RangesTab() {
       </h2>
       <Failed message={error} />
       <DataTable
-        class="lines finance-table"
         testId="ranges-table"
         caption="号段 Ranges"
         columns={[
@@ -93,8 +93,11 @@ function RangeRow(props: { range: Range; closing: boolean; onClose: () => void; 
     <>
       <tr data-testid="range-row" data-id={r.id} data-department={r.department} data-status={r.status}>
         <td class="mono">{r.department}</td>
-        <td class="mono">
-          {r.code} · {r.first}–{r.last}
+        <td>
+          <span class="mono">{r.code}</span> ·{' '}
+          <span class="mono" data-testid="range-numbers">
+            {r.first}–{r.last}
+          </span>
           <br />
           <span class="muted">
             {r.size} 个 numbers{closable && r.next ? ` · 下一号 next ${r.next}` : ''}
@@ -114,15 +117,21 @@ function RangeRow(props: { range: Range; closing: boolean; onClose: () => void; 
         </td>
         <td class="num" data-testid="range-unused">
           {r.unused}
-          {r.status === 'closed' && r.unused > 0 && <span class="muted"> （永久未用 unused for good）</span>}
+          {r.status === 'closed' && r.unused > 0 && (
+            <>
+              <br />
+              <span class="muted">永久未用 unused for good</span>
+            </>
+          )}
         </td>
-        <td>
-          {r.allocatedBy} · {when(r.allocatedAt)}
+        <td class="text">
+          {r.allocatedBy} · <time dateTime={r.allocatedAt}>{localTime(r.allocatedAt)}</time>
           {r.closedAt && (
             <>
               <br />
               <span data-testid="range-closed">
-                关闭 closed: {r.closedBy} · {when(r.closedAt)} · {r.closeReason}
+                关闭 closed: {r.closedBy} · <time dateTime={r.closedAt}>{localTime(r.closedAt)}</time> ·{' '}
+                {r.closeReason}
               </span>
             </>
           )}
@@ -211,6 +220,9 @@ function AllocateForm(props: { onDone: () => void }) {
   const [sent, setSent] = useState<Sent<Range> | null>(null);
   const [busy, setBusy] = useState(false);
   const violations = sent && !sent.ok ? sent.violations : [];
+  const allocated = sent?.ok
+    ? `${sent.body.department} ${sent.body.code} ${sent.body.first}–${sent.body.last}`
+    : '';
   const submit = async (e: Event) => {
     e.preventDefault();
     if (busy) return;
@@ -237,8 +249,8 @@ function AllocateForm(props: { onDone: () => void }) {
       {sent?.ok && (
         <p class="notice" role="status" data-testid="allocated">
           <Bi
-            zh={`已分配 ${sent.body.department} ${sent.body.code} ${sent.body.first}–${sent.body.last}`}
-            en={`Allocated (${RANGE_STATUS[sent.body.status][1]})`}
+            zh={`已分配 ${allocated}（${RANGE_STATUS[sent.body.status][0]}）`}
+            en={`Allocated ${allocated} (${RANGE_STATUS[sent.body.status][1]})`}
           />
         </p>
       )}

@@ -2,9 +2,10 @@
  * What the finance bureau's screens share: sending a form and showing the API's violations that
  * no field shows (fields.tsx shows the others), and the labels of the catalogue's states.
  */
+import { useRef } from 'preact/hooks';
 import type { Bilingual, Exemption, Standard } from '../../format.js';
 import { type ApiErrorBody, apiJson, type Violation } from '../api.js';
-import { Bi } from '../ui.js';
+import { Bi, useFocusOn } from '../ui.js';
 
 export interface LegalBasis {
   title: string;
@@ -62,11 +63,6 @@ export function Label(props: { text: Bilingual }) {
   return <Bi zh={props.text[0]} en={props.text[1]} />;
 }
 
-/** A moment as the bureau reads it: its own zone, 24-hour clock. */
-export function when(iso: string): string {
-  return new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
-}
-
 /** What a form's submission came to: the answer, or the API's refusal with its violations. */
 export type Sent<T> = { ok: true; body: T } | { ok: false; message: string; violations: Violation[] };
 
@@ -88,13 +84,18 @@ export async function send<T>(method: string, path: string, body: unknown): Prom
   }
 }
 
-/** A refused form's message, and the violations that no field shows (e.g. a 409). */
+/**
+ * A refused form's message, and the violations that no field shows (e.g. a 409). Each refusal
+ * takes the keyboard here (the submit button was disabled while sending) and into view.
+ */
 export function FormError(props: { sent: Sent<unknown> | null; shown: (path: string) => boolean }) {
   const { sent } = props;
+  const summary = useRef<HTMLDivElement>(null);
+  useFocusOn(summary, sent && !sent.ok && sent);
   if (!sent || sent.ok) return null;
   const rest = sent.violations.filter((v) => !props.shown(v.path));
   return (
-    <div class="notice notice--error" role="alert" data-testid="form-error">
+    <div class="notice notice--error" role="alert" data-testid="form-error" tabIndex={-1} ref={summary}>
       <p>{sent.message}</p>
       {rest.length > 0 && (
         <ul>
