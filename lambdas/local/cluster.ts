@@ -19,7 +19,7 @@ export function workerCount(): number {
     : Math.min(availableParallelism(), 4);
 }
 
-/** How often the primary runs recovery, and how old a pending receipt must be for it. */
+/** How often the primary runs recovery, and how old a pending receipt must be for it (as in AWS). */
 const RECOVERY_INTERVAL_MS = 60_000;
 
 export interface ServiceCluster extends PreparedService {
@@ -32,9 +32,9 @@ export interface ServiceCluster extends PreparedService {
  * recovery, keys), then forks workers that share the port. Each worker is what one Lambda
  * container is in AWS: its own caches, group commit and rate-limit counts; numbers stay
  * continuous across them because taking numbers is a conditional transaction. A worker that
- * dies is replaced, and what it left pending is completed (recovery also runs every minute, as
- * AWS schedules it). Public check counts are the
- * exception: the primary writes them for all workers (lambdas/local/cluster-checks.ts).
+ * dies is replaced, and what it left pending is completed (recovery also runs every minute).
+ * Public check counts are the exception: the primary writes them for all workers
+ * (lambdas/local/cluster-checks.ts).
  */
 export async function startServiceCluster(workers: number): Promise<ServiceCluster> {
   const prepared = await prepareLocalService();
@@ -55,8 +55,9 @@ export async function startServiceCluster(workers: number): Promise<ServiceClust
   }
   const log = await startLogIntegrator(getDeps().db, getDeps().config.tables, prepared.dataDir);
   const checkCounts = startCheckCountWriter();
-  // Recovery as AWS schedules it: every minute, receipts a minute old (younger ones are still
-  // their request's), and at once for what a worker that died left; one run at a time.
+  // Recovery on a timer, as AWS schedules it (there every 5 minutes: lib/feeproof-stack.ts),
+  // for receipts a minute old (younger ones are still their request's), and at once for what
+  // a worker that died left; one run at a time.
   let recovering: Promise<unknown> = Promise.resolve();
   const recover = (minAgeMs: number) => {
     recovering = recovering
