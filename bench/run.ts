@@ -414,7 +414,7 @@ function ratios(
   };
   const [requests, wru, local] = [span((c) => c.requests), span((c) => c.wru), span((c) => c.localWru)];
   console.log(
-    `  DynamoDB per receipt (${dynamo.length} one-line receipts, their catalogue and totals held): requests ${requests.text} (target <= 3: ${verdict(requests.high <= 3)}); write units in AWS ${wru.text} (target <= 20: ${verdict(wru.high <= 20)}; DynamoDB Local reported ${local.text})`,
+    `  DynamoDB per receipt (${dynamo.length} one-line receipts in office hours, their catalogue and totals held; out of hours an alert adds 3 WRU): requests ${requests.text} (target <= 3: ${verdict(requests.high <= 3)}); write units in AWS ${wru.text} (target <= 20: ${verdict(wru.high <= 20)}; DynamoDB Local reported ${local.text})`,
   );
 }
 
