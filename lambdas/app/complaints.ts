@@ -69,11 +69,10 @@ const tooMany = (message: string) => new AppError('rate_limited', message, [], {
 
 /**
  * Files a complaint: a receipt named must be genuine (its check code proves the payer holds it),
- * or the department and day named must be real (refuseUnknownDepartmentOrDay); the form's limits hold per
- * address and per receipt, and a filled honeypot is refused. The
- * complaint, its counters and its event are one write; the alert follows (a failure to raise it
- * is logged, as for every alert). Answers the number and the lookup code, which only this
- * answer ever shows.
+ * or the department and day named must be real (refuseUnknownDepartmentOrDay); the form's
+ * limits hold per address and per receipt, and a filled honeypot is refused. The complaint, its
+ * counters and its event are one write; the alert follows (a failure to raise it is logged, as
+ * for every alert). Answers the number and the lookup code, which only this answer ever shows.
  */
 export async function fileComplaint(
   deps: Deps,
