@@ -190,6 +190,10 @@ describe('the cashier screen', () => {
     });
     await page.getByTestId('issue').click();
     await page.getByTestId('issue-error').waitFor();
+    // The keyboard is on the error, not dropped to the page with the disabled button.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+      'issue-error',
+    );
     await screenshot(page, 'console-issue-retry');
     await page.getByTestId('issue').click();
     await page.locator('[data-testid="issued"]').waitFor();

@@ -21,7 +21,7 @@ import {
   saveDraft,
   searchItems,
 } from './charge.js';
-import { Bi, Fact, PdfLink } from './ui.js';
+import { Bi, Fact, PdfLink, useFocusOn } from './ui.js';
 
 /** A line as the server's check answers it: the charged line with its amount in yuan. */
 type CheckedLine = ReturnType<typeof linesInYuan>[number];
@@ -69,6 +69,9 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
   const [check, setCheck] = useState<CheckState>({ state: 'empty' });
   const [issuing, setIssuing] = useState(false);
   const [issueError, setIssueError] = useState<string | null>(null);
+  // The issue button is disabled while sending, which drops the focus: a refusal takes it.
+  const issueErrorLine = useRef<HTMLParagraphElement>(null);
+  useFocusOn(issueErrorLine, issueError);
   const busy = useRef(false);
   const focusLine = useRef<number | null>(null);
   const search = useRef<HTMLInputElement>(null);
@@ -468,7 +471,13 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
               )}
             </div>
             {issueError && (
-              <p class="notice notice--error" role="alert" data-testid="issue-error">
+              <p
+                class="notice notice--error"
+                role="alert"
+                data-testid="issue-error"
+                tabIndex={-1}
+                ref={issueErrorLine}
+              >
                 {issueError}
               </p>
             )}
