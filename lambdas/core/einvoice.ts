@@ -4,6 +4,7 @@ import type { ChargedLine } from './charge.js';
 import { BUREAU_UTC_OFFSET_MINUTES, isIsoDate } from './dates.js';
 import { formatYuan, parseSignedYuan } from './money.js';
 import {
+  DEPARTMENT_CODE,
   RECEIPT_CODE_PATTERN,
   RECEIPT_NUMBER_PATTERN,
   type ReceiptContent,
@@ -76,7 +77,7 @@ export const einvoiceSchema = z.strictObject({
         IssueDate: z.string().regex(/^\d{8}$/),
         IssueTime: z.string().regex(/^\d{2}:\d{2}:\d{2}$/),
         InvoicingParty: z.strictObject({
-          InvoicingPartyCode: z.string().regex(/^[A-Z0-9]{2,16}$/),
+          InvoicingPartyCode: z.string().regex(DEPARTMENT_CODE),
           InvoicingPartyName: xmlText(200),
         }),
         PayerParty: z.strictObject({

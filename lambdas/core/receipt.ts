@@ -13,6 +13,11 @@ export const CHECK_CODE_LENGTH = 6;
 
 export const RECEIPT_CODE_PATTERN = /^\d{8}$/;
 export const RECEIPT_NUMBER_PATTERN = /^\d{10}$/;
+/** A department code: every `department` field and claim, key names, the log's entries, the e-invoice. */
+export const DEPARTMENT_CODE = /^[A-Z0-9]{2,16}$/;
+export const DEPARTMENT_CODE_RULE = '2-16 uppercase letters or digits';
+export const isDepartmentCode = (value: unknown): boolean =>
+  typeof value === 'string' && DEPARTMENT_CODE.test(value);
 
 /** 票据代码: region (2) + receipt type (4) + year (2). */
 export function receiptCode(region: string, issueDate: IsoDate): string {

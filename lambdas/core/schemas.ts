@@ -9,6 +9,7 @@ import { MAX_QUANTITY } from './charge.js';
 import { isIsoDate, shiftDays } from './dates.js';
 import { badRequest, type Violation } from './errors.js';
 import { formatYuan, parseSignedYuan, parseYuan } from './money.js';
+import { DEPARTMENT_CODE, DEPARTMENT_CODE_RULE } from './receipt.js';
 
 const CONTROL_CHARS = /[\p{Cc}\u2028\u2029]/u;
 
@@ -86,11 +87,6 @@ export const itemCode = z
   .string()
   .regex(/^[A-Z0-9][A-Z0-9-]{0,31}$/, 'must be 1-32 uppercase letters, digits or hyphens')
   .meta({ example: 'ZRZY-001' });
-/** A department code: every `department` field, and a collector token's `custom:department` claim. */
-export const DEPARTMENT_CODE = /^[A-Z0-9]{2,16}$/;
-export const DEPARTMENT_CODE_RULE = '2-16 uppercase letters or digits';
-export const isDepartmentCode = (value: unknown): boolean =>
-  typeof value === 'string' && DEPARTMENT_CODE.test(value);
 export const departmentCode = z
   .string()
   .regex(DEPARTMENT_CODE, `must be ${DEPARTMENT_CODE_RULE}`)

@@ -10,6 +10,7 @@ import {
   complaintLimitsProblem,
   DEFAULT_COMPLAINT_LIMITS,
 } from '../core/complaints.js';
+import { DEPARTMENT_CODE } from '../core/receipt.js';
 import { DEFAULT_MIN_RECEIPTS } from '../core/stats.js';
 import type { SignatureAlgorithm } from '../core/two-signatures.js';
 import { ENV } from './env.js';
@@ -143,7 +144,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 const ALGORITHMS: readonly SignatureAlgorithm[] = ['ECDSA_P256_SHA256', 'SM2_SM3'];
-const DEPARTMENT_CODE = /^[A-Z0-9]{2,16}$/;
 /** A key ARN or bare key id: what the keyring can tell apart across rotations (an alias cannot). */
 const KMS_KEY = /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/)?[0-9a-f-]{36}$|^mrk-[0-9a-f]{32}$/;
 

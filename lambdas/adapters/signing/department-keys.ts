@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { BoundedCache } from '../../core/bounded-cache.js';
+import { DEPARTMENT_CODE } from '../../core/receipt.js';
 import type { Signer } from '../../core/signer.js';
 import type { MessageSigner, ResolvedKey, SignatureRole } from '../../core/two-signatures.js';
 import { readOrCreateKeyFile } from '../key-file.js';
@@ -35,7 +36,6 @@ import {
 
 export type DepartmentKeyAlgorithm = 'ECDSA_P256_SHA256' | 'SM2_SM3';
 
-const DEPARTMENT = /^[A-Z0-9]{2,16}$/;
 const FILE_SUFFIX: Record<DepartmentKeyAlgorithm, string> = { ECDSA_P256_SHA256: 'p256', SM2_SM3: 'sm2' };
 
 /** <dataDir>/keys/departments/<CODE>.<p256|sm2>.pem; the code is checked, so it cannot leave the folder. */
@@ -44,7 +44,8 @@ export function departmentKeyPath(
   department: string,
   algorithm: DepartmentKeyAlgorithm,
 ): string {
-  if (!DEPARTMENT.test(department)) throw new RangeError(`bad department code ${JSON.stringify(department)}`);
+  if (!DEPARTMENT_CODE.test(department))
+    throw new RangeError(`bad department code ${JSON.stringify(department)}`);
   return join(dataDir, 'keys', 'departments', `${department}.${FILE_SUFFIX[algorithm]}.pem`);
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { canonicalJson } from '../canonical.js';
+import { DEPARTMENT_CODE } from '../receipt.js';
 import { TlogError } from './errors.js';
 import { hashesEqual, sha256, toHex } from './hash.js';
 import { MAX_ENTRY_SIZE } from './tiles.js';
@@ -25,7 +26,7 @@ const ref = z.strictObject({ code, number });
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const yuan = z.string().regex(/^-?\d+\.\d{2}$/);
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
-const department = z.string().regex(/^[A-Z0-9]{2,16}$/);
+const department = z.string().regex(DEPARTMENT_CODE);
 const base = { v: z.literal(ENTRY_VERSION) };
 
 const itemCode = z.string().min(1).max(64);

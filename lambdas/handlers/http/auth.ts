@@ -1,5 +1,5 @@
 import { AppError } from '../../core/errors.js';
-import { DEPARTMENT_CODE_RULE, isDepartmentCode } from '../../core/schemas.js';
+import { DEPARTMENT_CODE_RULE, isDepartmentCode } from '../../core/receipt.js';
 import type { Role, Route } from '../../runtime/routes.js';
 import type { Caller, HttpEvent } from './types.js';
 
