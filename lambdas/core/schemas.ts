@@ -389,8 +389,11 @@ const listingFields = {
 
 export const auditListQuery = z.strictObject(listingFields).superRefine(dateOrder);
 
-/** Number reconciliation takes no query: every range, always. Strict, so a filter it would ignore is a 400. */
-export const auditRangesQuery = z.strictObject({});
+/**
+ * The query of every route that declares none (http/validate.ts): empty, so a parameter such a
+ * route would ignore (a filter it does not take, a misspelt name) is a 400 naming it.
+ */
+export const noQuery = z.strictObject({});
 
 // The staff console's additions (issue 12): the alert feed's own filters, an alert's state
 // change, an auditor's read of one receipt, a collector's listing of the department's receipts.

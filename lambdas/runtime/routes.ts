@@ -23,7 +23,6 @@ import {
   auditEInvoiceQuery,
   auditExportQuery,
   auditListQuery,
-  auditRangesQuery,
   auditReceiptsQuery,
   auditStatsQuery,
   catalogueQuery,
@@ -428,7 +427,6 @@ const ROUTE_TABLE = [
     access: ['auditor'],
     summary:
       'Number reconciliation (核销): every range and its numbers; first, last and next (the next number it issues) are 10-digit strings, next is null once every number is taken',
-    request: { query: auditRangesQuery },
   },
   // The staff console's routes (issue 12): collecting department and auditors.
   {

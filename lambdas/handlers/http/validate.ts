@@ -1,5 +1,5 @@
 import { badRequest, type Violation } from '../../core/errors.js';
-import { violationsOf } from '../../core/schemas.js';
+import { noQuery, violationsOf } from '../../core/schemas.js';
 import type { RequestSchemas, Route } from '../../runtime/routes.js';
 
 type Part = 'headers' | 'params' | 'query' | 'body';
@@ -37,7 +37,8 @@ function repetitionViolations(repeated: ReadonlyMap<string, number>): Violation[
 
 /**
  * The request middleware's check (http/middlewares.ts apiRequest): every part of the request
- * that the route has a schema for (runtime/routes.ts), parsed before the operation runs. A 400
+ * that the route has a schema for (runtime/routes.ts), and the query of every route, parsed
+ * before the operation runs. A 400
  * names every bad field of every part at once; where the route says `nullWhenInvalid`, the
  * operation gets null instead.
  */
@@ -56,7 +57,8 @@ export function validInput(
   const violations: Violation[] = [];
   const bad: string[] = [];
   for (const { part, prefix, name } of PARTS) {
-    const result = schemas[part]?.safeParse(raw[part]);
+    const schema = part === 'query' ? (schemas.query ?? noQuery) : schemas[part];
+    const result = schema?.safeParse(raw[part]);
     if (!result) continue;
     // A repeated parameter is named as such; what its joined values break is beside the point.
     const again = part === 'query' ? repetitionViolations(repeated) : [];
