@@ -178,9 +178,22 @@ describe('the auditors console', () => {
   it('finds a receipt by payer, pages by cursor, and exports the same query as CSV', async () => {
     const { page, errors } = await signedInPage(browser, svc.url, 'auditor', contexts);
     await openTab(page, 'receipts');
+    // The payer fields say, where they are, that the match is exact.
+    for (const id of ['q-payer-name', 'q-payer-id']) {
+      const hint = page.locator(`#${id}-hint`);
+      expect(await page.locator(`#${id}`).getAttribute('aria-describedby')).toBe(`${id}-hint`);
+      expect(await hint.textContent()).toMatch(/完全一致.*Exact match/);
+    }
+    // Part of a name finds nothing, and the screen says why.
+    await page.locator('#q-payer-name').fill(PAYER.name.slice(0, 2));
+    await page.getByTestId('search').click();
+    await page.getByTestId('payer-exact').waitFor();
+    expect(await page.locator('[data-testid="result-row"]').count()).toBe(0);
+    expect(await page.getByTestId('payer-exact').textContent()).toContain('must match exactly');
     await page.locator('#q-payer-name').fill(PAYER.name);
     await page.getByTestId('search').click();
     await expect.poll(() => page.locator('[data-testid="result-row"]').count()).toBe(1);
+    expect(await page.getByTestId('payer-exact').count()).toBe(0);
     expect(await page.locator('[data-testid="result-row"]').textContent()).toContain(PAYER.idNumber);
     await screenshot(page, 'console-auditor-receipts');
     await expectAccessible(page, 'receipt search');
@@ -191,6 +204,17 @@ describe('the auditors console', () => {
     expect(rows.map((r) => [r.number, r.payer_name, r.payer_id_number])).toEqual([
       [found.number, PAYER.name, PAYER.idNumber],
     ]);
+    // Where the export is offered, the screen says the file's times are UTC, as they are; the
+    // row shows the same instant 8 hours on (UTC+8).
+    const note = (await page.getByTestId('export-time-note').textContent())!;
+    expect(note).toContain('issued_at）为 UTC（ISO 8601，带 Z）');
+    expect(note).toContain('(issued_at) are UTC (ISO 8601 with Z)');
+    expect(rows[0]!.issued_at).toBe(found.issuedAt);
+    expect(rows[0]!.issued_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const shown = new Date(Date.parse(found.issuedAt) + 8 * 3600_000).toISOString();
+    expect(await page.locator('[data-testid="result-row"] time').textContent()).toBe(
+      `${shown.slice(0, 10)} ${shown.slice(11, 16)}`,
+    );
 
     // The receipt itself, payer unmasked.
     await page.getByRole('link', { name: `${found.code}/${found.number}` }).click();

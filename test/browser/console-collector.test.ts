@@ -7,6 +7,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dateInZone, shiftDays } from '../../lambdas/core/dates.js';
 import { gaCharge, issue, registrationCharge } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { expectAccessible, signedInPage } from './console-support.js';
@@ -60,6 +61,51 @@ describe("the collecting department's receipts", () => {
       .toContain('窗口乙');
     await screenshot(page, 'console-collector-receipts');
     await expectAccessible(page, 'collector receipts');
+    expect(errors).toEqual([]);
+  });
+
+  it('filters the list by issue dates, kept while the console is open, and shows a bad range as the API says', async () => {
+    const today = dateInZone(new Date());
+    const yesterday = shiftDays(today, -1);
+    const { page, errors } = await signedInPage(browser, svc.url, 'collector-zrzy', contexts);
+    await openReceipts(page);
+    // Labelled in both languages; Enter in a date field applies the dates.
+    const from = page.getByLabel('起始日期 From');
+    const to = page.getByLabel('截止日期 To');
+    await from.fill(yesterday);
+    await to.fill(yesterday);
+    await to.press('Enter');
+    await page.getByTestId('receipt-list-empty').waitFor();
+    expect(await page.getByTestId('receipt-list-empty').textContent()).toBe(
+      '此期间没有开具票据。 No receipts in these dates.',
+    );
+    expect(await page.locator('[data-testid="receipt-row"]').count()).toBe(0);
+
+    // From after to: the API's refusal, and no rows of the dates before.
+    await from.fill(today);
+    await page.getByTestId('receipt-filter').click();
+    const refused = page.getByTestId('receipt-list').getByRole('alert');
+    await refused.waitFor();
+    expect(await refused.textContent()).toContain('must not be after to');
+    expect(await page.getByTestId('receipt-list-empty').count()).toBe(0);
+    await screenshot(page, 'console-collector-receipts-dates-refused');
+    await expectAccessible(page, 'collector receipts, dates refused');
+
+    await to.fill(today);
+    await to.press('Enter');
+    await page.locator('[data-testid="receipt-row"]').first().waitFor();
+    expect(await page.getByTestId('receipt-list').getByRole('alert').count()).toBe(0);
+    const refs = await rowRefs(page);
+    expect(refs).toContain(ref(issued[0]));
+    expect(refs).not.toContain(ref(other));
+
+    // To a receipt and back: the same dates and rows.
+    await page.getByRole('link', { name: ref(issued[0]) }).click();
+    await page.getByTestId('receipt-page').waitFor();
+    await page.getByRole('link', { name: /本单位票据/ }).click();
+    await page.locator('[data-testid="receipt-row"]').first().waitFor();
+    expect([await from.inputValue(), await to.inputValue()]).toEqual([today, today]);
+    expect(await rowRefs(page)).toEqual(refs);
     expect(errors).toEqual([]);
   });
 

@@ -8,10 +8,10 @@ import { ALERT_RULES } from '../../../../lambdas/core/alerts.js';
 import { type ApiErrorBody, apiJson } from '../api.js';
 import { localTime } from '../collector/receipt.js';
 import { SelectField, TextField } from '../fields.js';
+import { DateRange, FilterForm, type Filters, queryOf, useRemembered } from '../filters.js';
 import { More } from '../table.js';
 import { Bi, Failed } from '../ui.js';
 import { errorText, NETWORK_ERROR, usePaged } from '../use-api.js';
-import { DateRange, FilterForm, type Filters, queryOf, useRemembered } from './filters.js';
 
 export interface Alert {
   id: string;

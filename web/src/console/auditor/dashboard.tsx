@@ -8,11 +8,11 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { dateInZone } from '../../../../lambdas/core/dates.js';
 import { formatYuan, parseYuan } from '../../../../lambdas/core/money.js';
 import { type ApiErrorBody, apiJson } from '../api.js';
+import { FilterForm } from '../filters.js';
 import { type Column, DataTable } from '../table.js';
 import { Bi, ReadState } from '../ui.js';
 import { errorText, NETWORK_ERROR } from '../use-api.js';
 import type { ChartSpec } from './charts.js';
-import { FilterForm } from './filters.js';
 
 interface Group {
   group: string;

@@ -9,10 +9,10 @@ import { dateInZone } from '../../../../lambdas/core/dates.js';
 import { type Standard, standardText } from '../../format.js';
 import { localTime } from '../collector/receipt.js';
 import { SelectField } from '../fields.js';
+import { DateRange, FilterForm, type Filters, queryOf } from '../filters.js';
 import { More } from '../table.js';
 import { Bi, Failed } from '../ui.js';
 import { usePaged } from '../use-api.js';
-import { DateRange, FilterForm, type Filters, queryOf } from './filters.js';
 
 interface LedgerEvent {
   id: string;

@@ -14,10 +14,10 @@ import {
   StatusChip,
 } from '../collector/receipt.js';
 import { SelectField, TextField } from '../fields.js';
+import { DateRange, FilterForm, type Filters, queryOf, useRemembered } from '../filters.js';
 import { type Column, DataTable } from '../table.js';
 import { Bi, Failed, Loading, ReadState } from '../ui.js';
 import { errorText, NETWORK_ERROR, useApi } from '../use-api.js';
-import { DateRange, FilterForm, type Filters, queryOf, useRemembered } from './filters.js';
 
 const PAGE = 50;
 const receiptHash = (r: ReceiptRef) => `#receipts/${r.code}/${r.number}`;
@@ -28,6 +28,10 @@ const STATUS_OPTIONS: [string, string][] = [
   ['red', '红字 red'],
   ['pending', '开具中 pending'],
 ];
+
+/** The by-payer indexes hold the name and the ID number whole: a search finds only an exact match. */
+const PAYER_NAME_HINT = '完全一致，不查部分名称 Exact match, the whole name';
+const PAYER_ID_HINT = '完整号码，完全一致 Exact match, the whole number';
 
 const SEARCH_COLUMNS: Column[] = [
   { zh: '开票时间', en: 'Issued' },
@@ -107,6 +111,7 @@ export function ReceiptSearch() {
           id="q-payer-name"
           zh="缴款人名称"
           en="Payer name"
+          hint={PAYER_NAME_HINT}
           value={draft.payerName}
           onValue={set('payerName')}
         />
@@ -114,6 +119,7 @@ export function ReceiptSearch() {
           id="q-payer-id"
           zh="证件号码"
           en="Payer ID number"
+          hint={PAYER_ID_HINT}
           value={draft.payerId}
           onValue={set('payerId')}
         />
@@ -178,6 +184,20 @@ export function ReceiptSearch() {
               </span>
             )}
           </p>
+          <p class="hint" data-testid="export-time-note">
+            <Bi
+              zh="导出文件中的时间（issued_at）为 UTC（ISO 8601，带 Z），比本页的时间（UTC+8）早 8 小时；日期列为 UTC+8 的日期。"
+              en="Times in the file (issued_at) are UTC (ISO 8601 with Z), 8 hours behind this page's (UTC+8); its date columns are UTC+8 dates."
+            />
+          </p>
+          {result.items.length === 0 && (filters?.payerName || filters?.payerId) && (
+            <p class="notice" role="status" data-testid="payer-exact">
+              <Bi
+                zh="没有找到：缴款人名称和证件号码须完全一致，部分名称查不到。"
+                en="Nothing found: the payer's name and ID number must match exactly; part of a name finds nothing."
+              />
+            </p>
+          )}
           <DataTable caption="查询结果 Receipts found, newest first" columns={SEARCH_COLUMNS}>
             {result.items.map((r) => (
               <tr key={refText(r)} data-testid="result-row">

@@ -1,10 +1,11 @@
 /**
- * The department's recent receipts (GET /v1/receipts, newest first, a page at a time), and a
- * receipt's page: its facts, its PDF, its count of public checks, and the red reversal (冲红)
- * with a reason and a confirmation step.
+ * The department's receipts (GET /v1/receipts, newest first, a page at a time) between two
+ * issue dates (the last year when none are given), and a receipt's page: its facts, its PDF,
+ * its count of public checks, and the red reversal (冲红) with a reason and a confirmation step.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type ApiErrorBody, apiJson } from '../api.js';
+import { DateRange, FilterForm, type Filters, queryOf, useRemembered } from '../filters.js';
 import { type Column, DataTable, More } from '../table.js';
 import { Bi, Failed, PdfLink, ReadState, useFocusOn } from '../ui.js';
 import { errorText, useApi, usePaged } from '../use-api.js';
@@ -33,21 +34,47 @@ const LIST_COLUMNS: Column[] = [
 ];
 
 export function ReceiptList() {
-  const list = usePaged<Listed>(
-    '',
-    (from) => `/v1/receipts?limit=20${from ? `&cursor=${encodeURIComponent(from)}` : ''}`,
-  );
-  const { items } = list;
-
+  // Kept while the console is open, as the auditors' filters are: back from a receipt finds them.
+  const [draft, setDraft] = useRemembered<Filters>('our-receipts.draft', {});
+  const [filters, setFilters] = useRemembered<Filters>('our-receipts.filters', {});
   return (
     <section data-testid="receipt-list">
       <h1>
         <Bi zh="本单位票据" en="Our receipts" />
       </h1>
+      <FilterForm
+        label="开票日期 Issue dates"
+        testId="receipt-filter"
+        zh="筛选"
+        en="Filter"
+        onApply={() => setFilters({ ...draft })}
+      >
+        <DateRange idPrefix="receipts" value={draft} onChange={(r) => setDraft({ ...draft, ...r })} />
+      </FilterForm>
+      {/* Keyed by the query: new dates start the list afresh, without the last dates' rows. */}
+      <ReceiptRows key={queryOf(filters)} filters={filters} />
+    </section>
+  );
+}
+
+function ReceiptRows(props: { filters: Filters }) {
+  const { filters } = props;
+  const list = usePaged<Listed>(
+    queryOf(filters),
+    (from) => `/v1/receipts?${queryOf({ ...filters, limit: '20', cursor: from ?? undefined })}`,
+  );
+  const { items } = list;
+  const dated = !!(filters.from || filters.to);
+  return (
+    <>
       <Failed message={list.error} />
       {!list.loading && !list.error && items.length === 0 && (
-        <p class="muted">
-          <Bi zh="近一年没有开具票据。" en="No receipts in the last year." />
+        <p class="muted" data-testid="receipt-list-empty">
+          {dated ? (
+            <Bi zh="此期间没有开具票据。" en="No receipts in these dates." />
+          ) : (
+            <Bi zh="近一年没有开具票据。" en="No receipts in the last year." />
+          )}
         </p>
       )}
       {items.length > 0 && (
@@ -72,7 +99,7 @@ export function ReceiptList() {
         </DataTable>
       )}
       <More list={list} zh="更早的票据" en="Older receipts" />
-    </section>
+    </>
   );
 }
 

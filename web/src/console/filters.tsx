@@ -1,9 +1,12 @@
-/** The auditors' filter forms: what they remember, a filter set as a query string, a date range. */
+/**
+ * The console's filter forms (the auditors' screens, the department's receipt list): what they
+ * remember, a filter set as a query string, a date range.
+ */
 
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { TextField } from '../fields.js';
-import { Bi } from '../ui.js';
+import { TextField } from './fields.js';
+import { Bi } from './ui.js';
 
 /** What a screen was showing, kept while the console is open (in memory only). */
 const remembered = new Map<string, unknown>();
