@@ -88,8 +88,17 @@ describe('the finance console', () => {
     await page.getByTestId('item-submit').click();
     await fieldError(page, 'standard.amount').waitFor();
     await expectFocusOnErrors(page);
-    expect(await fieldError(page, 'name').textContent()).toMatch(/^name /);
-    expect(await fieldError(page, 'basis[0].title').count()).toBe(1);
+    // In Chinese (the code's headline; each field and rule) beside the server's English.
+    expect(await page.getByTestId('refusal-headline').textContent()).toMatch(
+      /^请求内容有误 \/ the body is invalid/,
+    );
+    expect(await fieldError(page, 'name').textContent()).toMatch(/^名称：为空或不足下限 \/ name /);
+    expect(await fieldError(page, 'basis[0].title').textContent()).toMatch(
+      /^依据1 标题：为空或不足下限 \/ basis\[0\]\.title /,
+    );
+    expect(await fieldError(page, 'standard.amount').textContent()).toMatch(
+      /^收费标准 金额 \/ standard\.amount /,
+    );
     expect(await page.locator('#item-amount').getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('#item-amount').getAttribute('aria-describedby')).toContain(
       'item-amount-error',
@@ -141,10 +150,10 @@ describe('the finance console', () => {
     expect(await on(today)).toBe('20.00');
     expect(await on(tomorrow)).toBe('25.00');
 
-    // Suspension: the reason is required (shown at its field), then it takes effect with its basis.
+    // Suspension: the reason is required (shown at its field); from today the revision scheduled
+    // for tomorrow would lift it (a 409, in Chinese too); from a later date it takes effect.
     await page.getByTestId('change-status').click();
     await page.getByTestId('status-form').waitFor();
-    await page.locator('#status-effective-from').fill(addDays(today, 5));
     await fillBasis(page, 'status-basis');
     await page.getByTestId('status-submit').click();
     await fieldError(page, 'reason').waitFor();
@@ -152,6 +161,15 @@ describe('the finance console', () => {
     await screenshot(page, 'console-finance-status');
     await expectAccessible(page, 'status form');
     await page.locator('#status-reason').fill('暂停收费');
+    await page.getByTestId('status-submit').click();
+    await fieldError(page, 'effectiveFrom').waitFor();
+    expect(await page.getByTestId('refusal-headline').textContent()).toMatch(
+      /^与已有记录冲突，未作更改 \/ item FIN-001: version 2 .* would undo this change/,
+    );
+    expect(await fieldError(page, 'effectiveFrom').textContent()).toMatch(
+      /^生效日期：此日期之后已排定的版本会撤销这一变更。.* \/ effectiveFrom \S+ is before version 2 /,
+    );
+    await page.locator('#status-effective-from').fill(addDays(today, 5));
     await page.getByTestId('status-submit').click();
     const third = page.locator('[data-testid="timeline-entry"][data-version="3"]');
     await third.waitFor();
@@ -184,7 +202,7 @@ describe('the finance console', () => {
     );
     const bad = page.locator('[data-testid="preview-row"][data-row="3"]');
     expect(await bad.getAttribute('data-state')).toBe('error');
-    expect(await bad.textContent()).toContain('amount');
+    expect(await bad.textContent()).toContain('金额 / amount must be');
     expect(await page.getByTestId('import-submit').isDisabled()).toBe(true);
     await screenshot(page, 'console-finance-import');
     await expectAccessible(page, 'import preview');

@@ -200,6 +200,35 @@ describe('the cashier screen', () => {
     expect(await auditedReceipts(retried)).toHaveLength(1);
   });
 
+  it("shows the server's refusal of the form in Chinese beside its English", async () => {
+    const { page } = await openPage();
+    await page.goto(`${svc.url}/console`);
+    await signInAs(page, 'collector-zrzy');
+    await addItem(page, 'ZRZY-001', 0);
+    await page.locator('#quantity-0').fill('9999999');
+    await page.locator('#payer-name').fill('王五');
+    await page.locator('#payer-id').fill('abc');
+    const check = page.locator('[data-testid="check"][data-state="refused"]');
+    await check.waitFor();
+    expect(await check.getByTestId('refusal-headline').textContent()).toBe(
+      '请求内容有误 / the body is invalid',
+    );
+    const said = await check.locator('li').allTextContents();
+    expect(said).toContainEqual(
+      expect.stringMatching(/^第1行 数量：超出上限 \/ lines\[0\]\.quantity must be /),
+    );
+    expect(said).toContainEqual(
+      expect.stringMatching(/^缴款人证件号码：格式不正确 \/ payer\.idNumber must be /),
+    );
+    expect(await page.getByTestId('issue').isDisabled()).toBe(true);
+    await screenshot(page, 'console-check-refused');
+    await expectAccessible(page, 'cashier (refused)');
+
+    await page.locator('#quantity-0').fill('1');
+    await page.locator('#payer-id').fill('ABC123456');
+    await checkReady(page);
+  });
+
   it('keeps the form through a new sign-in when the session ends', async () => {
     const { page } = await openPage();
     await page.goto(`${svc.url}/console`);

@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { linesInYuan } from '../../../lambdas/core/receipt.js';
 import { exemptionText, standardText } from '../format.js';
-import { type ApiErrorBody, apiFetch, apiJson, publicJson, type Violation } from './api.js';
+import { type ApiErrorBody, apiFetch, apiJson, publicJson } from './api.js';
 import {
   amountRange,
   chargeBody,
@@ -21,6 +21,8 @@ import {
   saveDraft,
   searchItems,
 } from './charge.js';
+import { type Refusal, refusalOf, violationWords } from './errors.js';
+import { RefusalWords, Said } from './refusal.js';
 import { Bi, Fact, PdfLink, useFocusOn } from './ui.js';
 
 /** A line as the server's check answers it: the charged line with its amount in yuan. */
@@ -46,7 +48,7 @@ type CheckState =
   | { state: 'empty' }
   | { state: 'checking' }
   | { state: 'ok'; checked: Checked }
-  | { state: 'refused'; violations: Violation[]; message: string };
+  | ({ state: 'refused' } & Refusal);
 
 function useCatalogue(department: string) {
   const [items, setItems] = useState<Item[] | null>(null);
@@ -68,9 +70,9 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
   const [query, setQuery] = useState('');
   const [check, setCheck] = useState<CheckState>({ state: 'empty' });
   const [issuing, setIssuing] = useState(false);
-  const [issueError, setIssueError] = useState<string | null>(null);
+  const [issueError, setIssueError] = useState<Refusal | null>(null);
   // The issue button is disabled while sending, which drops the focus: a refusal takes it.
-  const issueErrorLine = useRef<HTMLParagraphElement>(null);
+  const issueErrorLine = useRef<HTMLDivElement>(null);
   useFocusOn(issueErrorLine, issueError);
   const busy = useRef(false);
   const focusLine = useRef<number | null>(null);
@@ -127,14 +129,10 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
         });
         if (!current) return;
         if (answer.status === 200) setCheck({ state: 'ok', checked: answer.body });
-        else
-          setCheck({
-            state: 'refused',
-            violations: answer.body?.details ?? [],
-            message: answer.body?.message ?? `HTTP ${answer.status}`,
-          });
+        else setCheck({ state: 'refused', ...refusalOf(answer.status, answer.body) });
       } catch {
-        if (current) setCheck({ state: 'refused', violations: [], message: '网络错误 network error' });
+        if (current)
+          setCheck({ state: 'refused', headline: { zh: '网络错误', en: 'Network error' }, violations: [] });
       }
     }, 250);
     return () => {
@@ -162,14 +160,15 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
         props.onIssued(answer as IssuedReceipt);
         return;
       }
-      const error = answer as ApiErrorBody;
-      setIssueError(
-        [error.message, ...(error.details ?? []).map((d) => `${d.path}: ${d.message}`)].join('\n'),
-      );
+      setIssueError(refusalOf(res.status, answer as ApiErrorBody));
     } catch {
-      setIssueError(
-        '网络错误：可以再次开具，同一张收费单不会开出两张票据。Network error: issue again; this form never makes two receipts.',
-      );
+      setIssueError({
+        headline: {
+          zh: '网络错误：可以再次开具，同一张收费单不会开出两张票据。',
+          en: 'Network error: issue again; this form never makes two receipts.',
+        },
+        violations: [],
+      });
     } finally {
       busy.current = false;
       setIssuing(false);
@@ -327,7 +326,7 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
                   </div>
                   {problems.map((v) => (
                     <p class="field-error" key={v.path + v.rule}>
-                      {v.message}
+                      <Said words={violationWords(v)} />
                     </p>
                   ))}
                 </div>
@@ -420,15 +419,7 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
               )}
               {check.state === 'refused' && (
                 <div class="notice notice--error">
-                  <p>
-                    <Bi zh="不符合收费目录，不能开具：" en="Refused by the catalogue:" />
-                  </p>
-                  <ul>
-                    {check.violations.length === 0 && <li>{check.message}</li>}
-                    {check.violations.map((v) => (
-                      <li key={v.path + v.rule}>{v.message}</li>
-                    ))}
-                  </ul>
+                  <RefusalWords refusal={check} />
                 </div>
               )}
               {check.state === 'ok' && (
@@ -471,15 +462,15 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
               )}
             </div>
             {issueError && (
-              <p
+              <div
                 class="notice notice--error"
                 role="alert"
                 data-testid="issue-error"
                 tabIndex={-1}
                 ref={issueErrorLine}
               >
-                {issueError}
-              </p>
+                <RefusalWords refusal={issueError} />
+              </div>
             )}
             <button type="submit" class="button issue-button" data-testid="issue" disabled={!canIssue}>
               {issuing ? '正在开具…' : '开具票据'}{' '}

@@ -1,10 +1,13 @@
 /**
  * The console's form fields: a label (Chinese, then English), the control, a hint, and the
  * API's violations of the field's `path` right under it (the rules and messages are the
- * server's, never restated here). Filter forms have no path: nothing to show but the label.
+ * server's, never restated here: errors.ts puts them in Chinese beside the server's English).
+ * Filter forms have no path: nothing to show but the label.
  */
 import type { ComponentChildren, Ref } from 'preact';
 import type { Violation } from './api.js';
+import { violationWords } from './errors.js';
+import { Said } from './refusal.js';
 import { Bi } from './ui.js';
 
 /** The attributes a field's control needs to be tied to its label and its errors. */
@@ -47,7 +50,12 @@ export function Field(props: Labelled & { children: (control: FieldControl) => C
       )}
       {mine.length > 0 && (
         <p class="field-error" id={errorId} data-testid="field-error" data-path={props.path}>
-          {mine.map((v) => v.message).join('；')}
+          {mine.map((v, i) => (
+            <span key={`${i}-${v.rule}`}>
+              {i > 0 && '；'}
+              <Said words={violationWords(v)} />
+            </span>
+          ))}
         </p>
       )}
     </div>

@@ -4,13 +4,13 @@
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { type ApiErrorBody, apiFetch, apiJson } from './api.js';
+import { refusalText } from './errors.js';
 
 export const NETWORK_ERROR = '网络错误 Network error';
 
-/** The API's message and its violations' messages, then the status. */
+/** A refusal as one line, in Chinese and the server's English (errors.ts), then the status. */
 export function errorText(status: number, body: ApiErrorBody | null): string {
-  const details = (body?.details ?? []).map((d) => d.message).join('; ');
-  return `${[body?.message, details].filter(Boolean).join(' ')} (HTTP ${status})`.trim();
+  return refusalText(status, body);
 }
 
 /** An API read: loading (no data, no error), its answer, or why it failed; `reload` reads again. */

@@ -6,8 +6,10 @@
 import { useState } from 'preact/hooks';
 import { localToday } from '../../format.js';
 import type { Violation } from '../api.js';
+import { violationWords } from '../errors.js';
 import { SelectField, TextField } from '../fields.js';
 import { go } from '../nav.js';
+import { Said } from '../refusal.js';
 import { Bi } from '../ui.js';
 import { FormError, type ItemVersion, type LegalBasis, type Sent, send } from './shared.js';
 
@@ -334,7 +336,7 @@ export function ItemForm(props: { base?: ItemVersion }) {
           .filter((v) => v.path === 'basis')
           .map((v) => (
             <p class="field-error" id="item-basis-error" key={v.rule}>
-              {v.message}
+              <Said words={violationWords(v)} />
             </p>
           ))}
         {d.basis.map((b, i) => (

@@ -5,6 +5,8 @@
 import { useState } from 'preact/hooks';
 import { standardText } from '../../format.js';
 import { type ApiErrorBody, apiJson, type Violation } from '../api.js';
+import { type Refusal, refusalOf } from '../errors.js';
+import { RefusalWords, ViolationList } from '../refusal.js';
 import { DataTable } from '../table.js';
 import { Bi } from '../ui.js';
 import type { ItemVersion } from './shared.js';
@@ -27,9 +29,14 @@ interface Preview {
 type Stage =
   | { stage: 'empty' }
   | { stage: 'reading' }
-  | { stage: 'refused'; message: string; details: Violation[] }
+  | { stage: 'refused'; refusal: Refusal }
   | { stage: 'previewed'; preview: Preview }
   | { stage: 'imported'; count: number };
+
+const OFFLINE: Stage = {
+  stage: 'refused',
+  refusal: { headline: { zh: '网络错误', en: 'Network error' }, violations: [] },
+};
 
 async function postCsv<T>(path: string, file: File) {
   return apiJson<T & ApiErrorBody>(path, {
@@ -46,8 +53,7 @@ export function ImportTab() {
 
   const refused = (answer: { status: number; body: ApiErrorBody | null }): Stage => ({
     stage: 'refused',
-    message: answer.body?.message ?? `HTTP ${answer.status}`,
-    details: answer.body?.details ?? [],
+    refusal: refusalOf(answer.status, answer.body),
   });
 
   const preview = async (chosen: File) => {
@@ -57,7 +63,7 @@ export function ImportTab() {
       const answer = await postCsv<Preview>('/v1/catalogue/import/preview', chosen);
       setStage(answer.status === 200 ? { stage: 'previewed', preview: answer.body } : refused(answer));
     } catch {
-      setStage({ stage: 'refused', message: '网络错误 Network error', details: [] });
+      setStage(OFFLINE);
     }
   };
 
@@ -68,7 +74,7 @@ export function ImportTab() {
       const answer = await postCsv<{ imported: number }>('/v1/catalogue/import', file);
       setStage(answer.status === 200 ? { stage: 'imported', count: answer.body.imported } : refused(answer));
     } catch {
-      setStage({ stage: 'refused', message: '网络错误 Network error', details: [] });
+      setStage(OFFLINE);
     } finally {
       setBusy(false);
     }
@@ -106,14 +112,7 @@ export function ImportTab() {
         {stage.stage === 'reading' && <p class="muted">正在预览… Previewing…</p>}
         {stage.stage === 'refused' && (
           <div class="notice notice--error" role="alert" data-testid="import-refused">
-            <p>{stage.message}</p>
-            <ul>
-              {stage.details.map((d, i) => (
-                <li key={`${i}-${d.path}`}>
-                  {d.path}: {d.message}
-                </li>
-              ))}
-            </ul>
+            <RefusalWords refusal={stage.refusal} />
           </div>
         )}
         {stage.stage === 'imported' && (
@@ -206,13 +205,7 @@ function PreviewTable(props: { preview: Preview }) {
               {r.violations.length === 0 ? (
                 <span>✓ 无 None</span>
               ) : (
-                <ul class="finance-plain finance-errors">
-                  {r.violations.map((v) => (
-                    <li key={v.path + v.rule}>
-                      <span class="mono">{v.path}</span>：{v.message}
-                    </li>
-                  ))}
-                </ul>
+                <ViolationList class="finance-plain finance-errors" violations={r.violations} />
               )}
             </td>
           </tr>

@@ -4,7 +4,9 @@
  */
 import { useRef } from 'preact/hooks';
 import type { Bilingual, Exemption, Standard } from '../../format.js';
-import { type ApiErrorBody, apiJson, type Violation } from '../api.js';
+import { type ApiErrorBody, apiJson } from '../api.js';
+import { type Refusal, refusalOf } from '../errors.js';
+import { RefusalWords } from '../refusal.js';
 import { Bi, useFocusOn } from '../ui.js';
 
 export interface LegalBasis {
@@ -64,7 +66,7 @@ export function Label(props: { text: Bilingual }) {
 }
 
 /** What a form's submission came to: the answer, or the API's refusal with its violations. */
-export type Sent<T> = { ok: true; body: T } | { ok: false; message: string; violations: Violation[] };
+export type Sent<T> = { ok: true; body: T } | ({ ok: false } & Refusal);
 
 export async function send<T>(method: string, path: string, body: unknown): Promise<Sent<T>> {
   try {
@@ -74,13 +76,13 @@ export async function send<T>(method: string, path: string, body: unknown): Prom
       body: JSON.stringify(body),
     });
     if (answer.status >= 200 && answer.status < 300) return { ok: true, body: answer.body };
+    return { ok: false, ...refusalOf(answer.status, answer.body) };
+  } catch {
     return {
       ok: false,
-      message: answer.body?.message ?? `HTTP ${answer.status}`,
-      violations: answer.body?.details ?? [],
+      headline: { zh: '网络错误，请重试。', en: 'Network error: try again.' },
+      violations: [],
     };
-  } catch {
-    return { ok: false, message: '网络错误，请重试。Network error: try again.', violations: [] };
   }
 }
 
@@ -96,16 +98,7 @@ export function FormError(props: { sent: Sent<unknown> | null; shown: (path: str
   const rest = sent.violations.filter((v) => !props.shown(v.path));
   return (
     <div class="notice notice--error" role="alert" data-testid="form-error" tabIndex={-1} ref={summary}>
-      <p>{sent.message}</p>
-      {rest.length > 0 && (
-        <ul>
-          {rest.map((v) => (
-            <li key={v.path + v.rule}>
-              {v.path}: {v.message}
-            </li>
-          ))}
-        </ul>
-      )}
+      <RefusalWords refusal={{ headline: sent.headline, violations: rest }} />
     </div>
   );
 }
