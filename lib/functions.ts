@@ -117,7 +117,8 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
     latencyP99: Duration.seconds(10),
   },
   ranges: {
-    description: 'Finance: allocate, list and close receipt number ranges',
+    description:
+      'Finance: allocate, list and close receipt number ranges; rename departments as receipts print them',
     // receipts: a range's unfinished numbers are its pending receipts; catalogue: numbers go only
     // to a department of the catalogue. The font: a department's name must be printable.
     tables: { ledger: 'write', receipts: 'read', catalogue: 'read' },

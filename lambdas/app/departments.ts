@@ -4,7 +4,7 @@ import type { Deps } from './deps.js';
 /**
  * The departments the service knows: those with an item in the catalogue, in any version and
  * any state. The catalogue is the bureau's list of who collects what; there is no other
- * register (a department's profile, its printed name, is written only with its ranges), and
+ * register (a department's profile holds only its printed name: ranges and renames write it), and
  * GET /v1/departments lists the catalogue's departments (and those of older ranges).
  */
 

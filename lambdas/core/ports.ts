@@ -16,6 +16,8 @@ export type EventType =
   | 'catalogue.imported'
   | 'range.allocated'
   | 'range.closed'
+  /** Finance renamed a department as its receipts print it: the name before and after, and why. */
+  | 'department.renamed'
   | 'receipt.reversed'
   | 'charge.refused'
   | 'audit.read'
@@ -205,6 +207,17 @@ export interface DepartmentDirectory {
   /** The collecting unit's name as receipts print it. */
   name(department: string): Promise<string | undefined>;
   setName(department: string, name: string): Promise<void>;
+  /**
+   * Renames a department, the `department.renamed` event with it (one write): the name it had
+   * (undefined: none), or null when it had this name already (nothing written).
+   */
+  rename(
+    department: string,
+    name: string,
+    actor: string,
+    reason: string,
+    at: Date,
+  ): Promise<string | undefined | null>;
   /** Drops this process's copy of the name, after a rename written with a range (allocateRange). */
   forget(department: string): void;
 }

@@ -270,6 +270,11 @@ export const allocateRangeRequest = z.strictObject({
 
 export const closeRangeRequest = z.strictObject({ reason: text(500) });
 
+export const departmentPath = z.strictObject({ department: departmentCode });
+
+/** A department's new name as its receipts print it, and why (an institutional reform, a correction). */
+export const renameDepartmentRequest = z.strictObject({ name: text(100), reason: text(500) });
+
 /** Any id is well formed in a path; one that allocation cannot have made names no range (404). */
 export const rangePath = z.strictObject({ id: z.string() });
 

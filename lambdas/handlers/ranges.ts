@@ -77,7 +77,10 @@ async function allocate(
   }
 }
 
-/** The finance bureau allocates, lists and closes number ranges (billing points are departments). */
+/**
+ * The finance bureau allocates, lists and closes number ranges (billing points are departments),
+ * and names the departments as their receipts print them.
+ */
 export const handler = groupHandler('ranges', {
   listRanges: async () => json(200, { ranges: await rangesInUse(getDeps()) }),
 
@@ -100,6 +103,30 @@ export const handler = groupHandler('ranges', {
       return json(201, rangeOut(range));
     }
     throw conflict('ranges were being allocated at the same time; retry');
+  },
+
+  renameDepartment: async (req) => {
+    const deps = getDeps();
+    const { department } = req.input.params;
+    const { name, reason } = req.input.body;
+    if (!(await isKnownDepartment(deps, department, 0)))
+      throw unknownDepartment(department, 'only a department of the catalogue has a printed name');
+    await refuseUnprintable([['name', name]]);
+    const previous = await deps.departments.rename(
+      department,
+      name,
+      req.caller!.username,
+      reason,
+      deps.now(),
+    );
+    // This process prints the new name at once; others within their cache's five minutes.
+    return json(200, {
+      code: department,
+      name,
+      printedAs: name,
+      previous: previous === null ? name : (previous ?? null),
+      changed: previous !== null,
+    });
   },
 
   closeRange: async (req) => {

@@ -28,12 +28,14 @@ import {
   catalogueQuery,
   closeRangeRequest,
   createItemRequest,
+  departmentPath,
   idempotencyHeaders,
   issueReceiptRequest,
   itemPath,
   rangePath,
   receiptPath,
   receiptsListQuery,
+  renameDepartmentRequest,
   reversalRequest,
   reviseItemRequest,
   statusChangeRequest,
@@ -253,6 +255,18 @@ const ROUTE_TABLE = [
     group: 'catalogue-admin',
     access: ['finance'],
     summary: 'The departments of the catalogue and the ranges, with their names as receipts print them',
+  },
+  {
+    id: 'renameDepartment',
+    method: 'PUT',
+    path: '/v1/departments/{department}',
+    // The ranges' function: it holds the receipt font that a printed name is checked against.
+    group: 'ranges',
+    access: ['finance'],
+    summary:
+      'Rename a department as its receipts print it (from its next receipt), with the reason; recorded as a department.renamed event',
+    body: { type: 'json' },
+    request: { params: departmentPath, body: renameDepartmentRequest },
   },
   {
     id: 'listRanges',

@@ -243,6 +243,72 @@ describe('what finance allocates: a department of the catalogue, a name the rece
   });
 });
 
+describe('renaming a department as its receipts print it (no range needed)', () => {
+  const rename = (department: string, json: Record<string, unknown>, token = finance) =>
+    svc.api('PUT', `/v1/departments/${department}`, { token, json });
+  const swCharge = {
+    payer: { type: 'person', name: '王五' },
+    lines: [{ itemCode: 'SW-001', quantity: 1, amount: '1.00' }],
+  };
+
+  it('prints the new name on the next receipt and records who renamed it, from what, and why', async () => {
+    const res = await rename('SW', { name: '某市水务局（机构改革后）', reason: '机构改革' });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ code: 'SW', name: '某市水务局（机构改革后）', changed: true });
+    const sw = await collector('SW');
+    const issued = await issue(svc, sw, swCharge);
+    expect(issued.status, JSON.stringify(issued.body)).toBe(201);
+    const receipt = await svc.api('GET', `/v1/receipts/${issued.body.code}/${issued.body.number}`, {
+      token: sw,
+    });
+    expect(receipt.body.collectingUnit).toBe('某市水务局（机构改革后）');
+    const listed = await svc.api('GET', '/v1/departments', { token: finance });
+    expect(listed.body.departments).toContainEqual(
+      expect.objectContaining({
+        code: 'SW',
+        name: '某市水务局（机构改革后）',
+        printedAs: '某市水务局（机构改革后）',
+      }),
+    );
+    const events = await svc.api('GET', '/v1/audit/events?type=department.renamed&limit=500', {
+      token: auditor,
+    });
+    expect(events.body.items).toContainEqual(
+      expect.objectContaining({
+        type: 'department.renamed',
+        subject: 'SW',
+        details: { from: res.body.previous, to: '某市水务局（机构改革后）', reason: '机构改革' },
+      }),
+    );
+  });
+
+  it('writes nothing for the name it has already (changed: false)', async () => {
+    await rename('SW', { name: '某市水务局', reason: '更正' });
+    const before = await snapshotTables();
+    const again = await rename('SW', { name: '某市水务局', reason: '更正' });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ name: '某市水务局', previous: '某市水务局', changed: false });
+    expect(diffTables(before, await snapshotTables())).toMatchObject({ added: [], changed: [], removed: [] });
+  });
+
+  it('refuses a department the catalogue lacks and a name the font cannot print (422), writing nothing', async () => {
+    const before = await snapshotTables();
+    const unknown = await rename('NOSUCHDEPT', { name: '某市不存在局', reason: '测试' });
+    expect(unknown.status, JSON.stringify(unknown.body)).toBe(422);
+    expect(unknown.body.details).toEqual([
+      expect.objectContaining({ path: 'department', rule: 'unknown_department' }),
+    ]);
+    const unprintable = await rename('SW', { name: '😀', reason: '测试' });
+    expect(unprintable.status, JSON.stringify(unprintable.body)).toBe(422);
+    expect(unprintable.body.details).toEqual([
+      { path: 'name', rule: 'unprintable_character', message: 'U+1F600 😀 cannot be printed on the receipt' },
+    ]);
+    const collectorToken = await collector('SW');
+    expect((await rename('SW', { name: '某市水务局', reason: '测试' }, collectorToken)).status).toBe(403);
+    expect(diffTables(before, await snapshotTables())).toMatchObject({ added: [], changed: [], removed: [] });
+  });
+});
+
 describe('one batch never writes one item twice', () => {
   /**
    * Holds the next number-taking transaction back until `release`, so that the requests sent

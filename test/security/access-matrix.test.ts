@@ -180,6 +180,14 @@ const MATRIX: Record<string, Entry> = {
   },
   listDepartments: { expect: only({ finance: 200 }), request: async () => ({ path: '/v1/departments' }) },
   listRanges: { expect: only({ finance: 200 }), request: async () => ({ path: '/v1/ranges' }) },
+  renameDepartment: {
+    expect: only({ finance: 200 }),
+    // A new name each time, so that each allowed call renames (an unchanged name writes nothing).
+    request: async () => ({
+      path: '/v1/departments/ACL',
+      ...json({ name: `访问控制局${++counter}`, reason: '机构改革' }),
+    }),
+  },
   issueReceipt: {
     // Another department's collector is authorized to charge, but not for a ZRZY item: the
     // catalogue check refuses it (422), and nothing is issued.

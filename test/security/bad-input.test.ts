@@ -791,6 +791,27 @@ const SPECS: Partial<Record<string, Spec>> = {
     token: () => finance,
     valid: () => ({ body: { department: 'FUZZ', size: 10, departmentName: '模糊测试局' } }),
   },
+  renameDepartment: {
+    token: () => finance,
+    valid: () => ({ params: { department: 'FUZZ' }, body: { name: '模糊测试局', reason: '机构改革' } }),
+    more: () =>
+      fc.oneof(
+        fc.constantFrom('NOSUCHDEPT', 'ZRZY1').map(
+          (department): Case => ({
+            label: `department ${department}`,
+            params: { department },
+            status: 422,
+          }),
+        ),
+        fc.constantFrom('😀', '模糊\u0007测试局', '\u{20000}局').map(
+          (name): Case => ({
+            label: `name ${JSON.stringify(name)}`,
+            body: JSON.stringify({ name, reason: '机构改革' }),
+            contentType: 'application/json',
+          }),
+        ),
+      ),
+  },
   closeRange: {
     token: () => finance,
     valid: () => ({ params: { id: rangeId }, body: { reason: '停用' } }),

@@ -1,7 +1,10 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { conflict } from '../../core/errors.js';
 import type { DepartmentDirectory } from '../../core/ports.js';
+import { eventPut, newEvent } from './events.js';
 import { departmentProfileKey } from './keys.js';
+import { failedConditions, transactWrite } from './transactions.js';
 
 const NAME_TTL_MS = 300_000;
 
@@ -45,6 +48,51 @@ export class DepartmentRepository implements DepartmentDirectory {
 
   forget(department: string): void {
     this.names.delete(department);
+  }
+
+  async rename(department: string, name: string, actor: string, reason: string, at: Date) {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const row = await this.db.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: departmentProfileKey(department),
+          ConsistentRead: true,
+        }),
+      );
+      const previous = row.Item?.name as string | undefined;
+      if (previous === name) return null;
+      const event = newEvent(
+        'department.renamed',
+        actor,
+        department,
+        { from: previous ?? null, to: name, reason },
+        at,
+      );
+      try {
+        // On the name read, so that the event says exactly what it replaced.
+        await transactWrite(this.db, [
+          {
+            Put: {
+              TableName: this.table,
+              Item: departmentProfileItem(department, name),
+              ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : '#name = :previous',
+              ...(previous === undefined
+                ? {}
+                : {
+                    ExpressionAttributeNames: { '#name': 'name' },
+                    ExpressionAttributeValues: { ':previous': previous },
+                  }),
+            },
+          },
+          eventPut(this.table, event),
+        ]);
+        this.forget(department);
+        return previous;
+      } catch (e) {
+        failedConditions(e); // renamed meanwhile: read again
+      }
+    }
+    throw conflict(`department ${department} was being renamed at the same time; retry`);
   }
 
   async setName(department: string, name: string): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import { dateInZone } from '../../../../lambdas/core/dates.js';
+import type { EventType } from '../../../../lambdas/core/ports.js';
 import { type Standard, standardText } from '../../format.js';
 import { localTime } from '../collector/receipt.js';
 import { SelectField } from '../fields.js';
@@ -23,17 +24,25 @@ interface LedgerEvent {
   details: Record<string, unknown>;
 }
 
-export const EVENT_TYPES: Record<string, string> = {
+/** Every event type's label: a type added to the ledger (core/ports.ts) must be named here. */
+export const EVENT_TYPES: Record<EventType, string> = {
   'catalogue.created': '新设收费项目 item created',
   'catalogue.revised': '调整收费项目 item revised',
   'catalogue.status': '项目状态变更 item status',
   'catalogue.imported': '导入收费目录 catalogue imported',
   'range.allocated': '分配号段 range allocated',
   'range.closed': '关闭号段 range closed',
+  'department.renamed': '部门更名 department renamed',
   'receipt.reversed': '冲红 receipt reversed',
   'charge.refused': '拒绝收费 charge refused',
   'alert.state': '预警处理 alert handled',
   'audit.read': '审计查阅 audit read',
+  'audit.export': '导出任务 export job',
+  'complaint.filed': '受理投诉 complaint filed',
+  'complaint.read': '查阅投诉 complaint read',
+  'complaint.replied': '答复投诉 complaint replied',
+  'complaint.resolved': '办结投诉 complaint resolved',
+  'complaint.contact_removed': '删除投诉联系方式 contact removed',
 };
 
 /** A value as read: a fee standard in yuan (`80.00 元`), other objects as JSON. */
@@ -138,8 +147,9 @@ export function History(props: { focus?: string }) {
             data-type={e.type}
           >
             <p class="event__head">
-              <strong>{EVENT_TYPES[e.type] ?? e.type}</strong> · <span class="mono">{e.subject}</span> ·{' '}
-              {e.actor} · <time dateTime={e.at}>{localTime(e.at)}</time>
+              <strong>{EVENT_TYPES[e.type as EventType] ?? e.type}</strong> ·{' '}
+              <span class="mono">{e.subject}</span> · {e.actor} ·{' '}
+              <time dateTime={e.at}>{localTime(e.at)}</time>
             </p>
             <Details event={e} />
           </li>
