@@ -286,6 +286,23 @@ describe('the finance console', () => {
         .locator('[data-testid="department-row"][data-code="ZRZY"] [data-testid="department-printed"]')
         .textContent(),
     ).toBe('某市自然资源和规划局');
+    // Renaming: a refusal names the field; then the new name is what the table shows.
+    await page.getByTestId('rename-department').selectOption('FINR');
+    await page.getByTestId('rename-name').fill('某市浏览器测试局（更名后）');
+    await page.getByTestId('rename-submit').click();
+    await fieldError(page, 'reason').waitFor();
+    await expectFocusOnErrors(page);
+    await page.getByTestId('rename-reason').fill('机构改革');
+    await page.getByTestId('rename-submit').click();
+    await page.getByTestId('renamed').waitFor();
+    expect(await page.getByTestId('renamed').textContent()).toContain(
+      'FINR 已更名为 某市浏览器测试局（更名后）',
+    );
+    await page
+      .locator('[data-testid="department-row"][data-code="FINR"] [data-testid="department-printed"]', {
+        hasText: '某市浏览器测试局（更名后）',
+      })
+      .waitFor();
     await screenshot(page, 'console-finance-departments');
     await expectAccessible(page, 'departments');
     expect(errors).toEqual([]);
