@@ -293,7 +293,7 @@ describe('the auditors console', () => {
     await page.locator('[data-testid="range-row"]').first().waitFor();
     await expectAccessible(page, 'ranges on a phone');
 
-    // A complaint about a department and a day names the department once.
+    // A complaint about a department and a day names the department once, by its printed name.
     const filed = await svc.api('POST', '/v1/complaints', {
       json: { category: 'no_receipt', text: '缴费后未开具票据。', department: 'ZRZY', date: today },
     });
@@ -303,7 +303,7 @@ describe('the auditors console', () => {
     }, filed.body.id);
     await expect
       .poll(() => page.getByTestId('complaint-subject').textContent(), { timeout: 5000 })
-      .toBe(`ZRZY · ${today}`);
+      .toBe(`某市自然资源和规划局 (ZRZY) · ${today}`);
 
     // The pages' icon is served (no 404 for /favicon.ico).
     const icon = (await page.locator('link[rel="icon"]').getAttribute('href'))!;

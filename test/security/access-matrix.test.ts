@@ -178,7 +178,10 @@ const MATRIX: Record<string, Entry> = {
     expect: only({ finance: 200 }),
     request: async () => ({ path: '/v1/catalogue/items/ZRZY-001' }),
   },
-  listDepartments: { expect: only({ finance: 200 }), request: async () => ({ path: '/v1/departments' }) },
+  listDepartments: {
+    expect: only({ finance: 200, auditor: 200 }),
+    request: async () => ({ path: '/v1/departments' }),
+  },
   listRanges: { expect: only({ finance: 200 }), request: async () => ({ path: '/v1/ranges' }) },
   renameDepartment: {
     expect: only({ finance: 200 }),

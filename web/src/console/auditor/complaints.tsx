@@ -16,8 +16,6 @@ interface Complaint {
   category: keyof typeof COMPLAINT_CATEGORIES;
   text: string;
   department: string;
-  /** The department's name as receipts print it, when the API gives it. */
-  departmentName?: string;
   receipt?: { code: string; number: string };
   date?: string;
   filedAt: string;
@@ -54,15 +52,18 @@ const subjectOf = (c: Complaint) =>
     </span>
   );
 
-/** The department, by its name when known (with its code), else by its code. */
-const departmentOf = (c: Complaint) =>
-  c.departmentName ? (
+/** The department, by the name its receipts print (with its code) once read, else by its code. */
+function DepartmentName(props: { code: string }) {
+  const { data } = useApi<{ departments: { code: string; name: string | null }[] }>('/v1/departments');
+  const name = data?.departments.find((d) => d.code === props.code)?.name;
+  return name ? (
     <>
-      {c.departmentName} <span class="mono">({c.department})</span>
+      {name} <span class="mono">({props.code})</span>
     </>
   ) : (
-    <span class="mono">{c.department}</span>
+    <span class="mono">{props.code}</span>
   );
+}
 
 function StatusText(props: { status: Complaint['status'] }) {
   const [zh, en] = STATUS[props.status];
@@ -189,7 +190,7 @@ function ComplaintDetail(props: { id: string }) {
           <Bi zh="涉及" en="Concerns" />
         </dt>
         <dd data-testid="complaint-subject">
-          {departmentOf(c)} · {c.receipt ? receiptLink(c.receipt) : c.date}
+          <DepartmentName code={c.department} /> · {c.receipt ? receiptLink(c.receipt) : c.date}
         </dd>
         <dt>
           <Bi zh="提交时间" en="Filed" />
