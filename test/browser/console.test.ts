@@ -2,8 +2,10 @@
  * The staff console in headless Chromium against the local server and DynamoDB Local: a
  * collector signs in through the local sign-in (code + PKCE) and issues a receipt with the
  * keyboard alone; a double click or a retry after a lost answer makes one receipt; a session
- * that ends keeps the cashier's form; axe-core finds no serious or critical violation on any
- * screen. Screenshots: test/artifacts/web-console-*.png.
+ * that ends keeps the cashier's form; the form says at its fields what a range item's amount
+ * and a quantity need, and that another department's code is not this department's; axe-core
+ * finds no serious or critical violation on any screen. Screenshots:
+ * test/artifacts/web-console-*.png.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -67,6 +69,16 @@ async function addItem(page: Page, query: string, line: number) {
 }
 
 const checkReady = (page: Page) => page.locator('[data-testid="check"][data-state="ok"]').waitFor();
+
+/** What a control's aria-describedby says: the text of each element it names, in order. */
+const describedText = (page: Page, selector: string) =>
+  page.locator(selector).evaluate((el) =>
+    (el.getAttribute('aria-describedby') ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((id) => document.getElementById(id)?.textContent?.trim() ?? '')
+      .join(' '),
+  );
 
 async function auditedReceipts(payerName: string) {
   const auditor = await svc.token({ role: 'auditor' });
@@ -227,6 +239,110 @@ describe('the cashier screen', () => {
     await page.locator('#quantity-0').fill('1');
     await page.locator('#payer-id').fill('ABC123456');
     await checkReady(page);
+  });
+
+  it("says at a range item's amount field what it needs, while the server's check still decides", async () => {
+    const { page } = await openPage();
+    await page.goto(`${svc.url}/console`);
+    await signInAs(page, 'collector-rs');
+    await addItem(page, 'RS-001', 0);
+    await page.locator('#payer-name').fill('孙七');
+    // RS-001's standard is 10.00–50.00 yuan a person: the line's amount is typed.
+    await expect
+      .poll(() => describedText(page, '#amount-0'))
+      .toBe('此项目须填写金额：10.00 – 50.00 元 This item needs an amount between 10.00 and 50.00 yuan');
+    // The hint guides; the server's check is still asked, and refuses the empty amount itself.
+    const refused = page.locator('[data-testid="check"][data-state="refused"]');
+    await refused.waitFor();
+    expect(await refused.locator('li').allTextContents()).toContainEqual(
+      expect.stringMatching(/^第1行 金额.* \/ lines\[0\]\.amount /),
+    );
+    expect(await page.getByTestId('issue').isDisabled()).toBe(true);
+    await screenshot(page, 'console-amount-needed');
+    await expectAccessible(page, 'cashier (range amount needed)');
+
+    // For two the range is the line's: twice the standard.
+    await page.locator('#quantity-0').fill('2');
+    await expect
+      .poll(() => describedText(page, '#amount-0'))
+      .toBe('此项目须填写金额：20.00 – 100.00 元 This item needs an amount between 20.00 and 100.00 yuan');
+    await page.locator('#amount-0').fill('60');
+    await checkReady(page);
+    expect(await describedText(page, '#amount-0')).toBe('');
+    await expect.poll(() => page.getByTestId('total').textContent()).toContain('60.00');
+    expect(await page.getByTestId('issue').isDisabled()).toBe(false);
+  });
+
+  it('says at the quantity that it must be a whole number of at least 1, and sends nothing the server would refuse', async () => {
+    const { page } = await openPage();
+    await page.goto(`${svc.url}/console`);
+    await signInAs(page, 'collector-zrzy');
+    await addItem(page, 'ZRZY-001', 0);
+    await page.locator('#payer-name').fill('周八');
+    await checkReady(page);
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname.startsWith('/v1/')) sent.push(r.url());
+    });
+
+    const quantity = page.locator('#quantity-0');
+    const issue = page.getByTestId('issue');
+    for (const typed of ['0', '', '1.5']) {
+      await quantity.fill(typed);
+      await expect
+        .poll(() => describedText(page, '#quantity-0'))
+        .toBe('数量须为不小于 1 的整数 The quantity must be a whole number of at least 1');
+      expect(await quantity.getAttribute('aria-invalid')).toBe('true');
+      // The issue button says why it is disabled; Enter in a field (the form's submit) sends nothing.
+      expect(await issue.isDisabled()).toBe(true);
+      expect(await describedText(page, '[data-testid="issue"]')).toBe(
+        '请先改正第1行的数量。 Correct the quantity of line 1 first.',
+      );
+      await page.locator('#payer-name').press('Enter');
+    }
+    expect(await page.getByTestId('check').textContent()).toContain('数量改正后核对金额。');
+    await screenshot(page, 'console-bad-quantity');
+    await expectAccessible(page, 'cashier (bad quantity)');
+    expect(sent).toEqual([]);
+
+    await quantity.fill('2');
+    await checkReady(page);
+    expect(await quantity.getAttribute('aria-invalid')).toBe('false');
+    expect(await describedText(page, '#quantity-0')).toBe('');
+    expect(await describedText(page, '[data-testid="issue"]')).toBe('');
+    expect(await issue.isDisabled()).toBe(false);
+  });
+
+  it("says that another department's item code is not this department's, apart from no such item", async () => {
+    const { page } = await openPage();
+    await page.goto(`${svc.url}/console`);
+    await signInAs(page, 'collector-zrzy');
+    const search = page.locator('#item-search');
+    const status = page.getByTestId('search-status');
+    const otherDepartments =
+      'GA-001 居民身份证工本费（换领、补领）：非本部门的收费项目（由 GA 收取） ' +
+      "GA-001 is another department's item: GA collects it, not ZRZY";
+
+    // Typed, or pasted in lower case: the public catalogue knows it is GA's.
+    for (const typed of ['GA-001', 'ga-001']) {
+      await search.fill(typed);
+      await expect.poll(() => status.textContent()).toBe(otherDepartments);
+      expect(await describedText(page, '#item-search')).toContain(otherDepartments);
+      await search.press('Enter');
+      expect(await page.locator('[data-testid="line"]').count()).toBe(0);
+    }
+    await screenshot(page, 'console-other-department-item');
+    await expectAccessible(page, "cashier (another department's item)");
+
+    await search.fill('XX-999');
+    await expect
+      .poll(() => status.textContent())
+      .toBe('现行收费目录中没有匹配的项目 No item in force matches');
+
+    // This department's own items are found as before, with nothing said.
+    await search.fill('ZRZY-001');
+    await page.locator('[data-testid="search-result"][data-code="ZRZY-001"]').waitFor();
+    expect(await status.textContent()).toBe('');
   });
 
   it('keeps the form through a new sign-in when the session ends', async () => {

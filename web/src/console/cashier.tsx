@@ -2,13 +2,16 @@
  * The cashier screen (收费窗口): search this department's items in force, add lines, choose an
  * exemption, name the payer, see the server's own computed lines and totals (the dry run), and
  * issue. Built for the keyboard: Enter in the search adds the first match and moves to its
- * quantity; the form keeps its Idempotency-Key until the receipt is issued.
+ * quantity; the form keeps its Idempotency-Key until the receipt is issued. Each field says what
+ * it needs before anything is sent (a whole quantity from 1, a range item's amount; the search,
+ * another department's code): guides only, the server's check still decides.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { linesInYuan } from '../../../lambdas/core/receipt.js';
 import { exemptionText, standardText } from '../format.js';
 import { type ApiErrorBody, apiFetch, apiJson, publicJson } from './api.js';
 import {
+  amountNeeded,
   amountRange,
   chargeBody,
   clearDraft,
@@ -17,11 +20,13 @@ import {
   type Item,
   lineAmount,
   loadDraft,
+  noMatch,
   quantityOf,
+  quantityProblem,
   saveDraft,
   searchItems,
 } from './charge.js';
-import { type Refusal, refusalOf, violationWords } from './errors.js';
+import { type Refusal, refusalOf, violationWords, type Words } from './errors.js';
 import { RefusalWords, Said } from './refusal.js';
 import { Bi, Fact, PdfLink, useFocusOn } from './ui.js';
 
@@ -50,21 +55,35 @@ type CheckState =
   | { state: 'ok'; checked: Checked }
   | ({ state: 'refused' } & Refusal);
 
-function useCatalogue(department: string) {
-  const [items, setItems] = useState<Item[] | null>(null);
+/**
+ * The catalogue in force, every department's: the cashier charges its own department's items,
+ * and knows another department's code when one is typed.
+ */
+function useCatalogue() {
+  const [all, setAll] = useState<Item[] | null>(null);
   const [failed, setFailed] = useState(false);
   useEffect(() => {
-    publicJson<{ items: Item[] }>(`/v1/catalogue?department=${encodeURIComponent(department)}`).then(
-      (answer) => setItems(answer.items),
+    publicJson<{ items: Item[] }>('/v1/catalogue').then(
+      (answer) => setAll(answer.items),
       () => setFailed(true),
     );
-  }, [department]);
-  return { items, failed };
+  }, []);
+  return { all, failed };
+}
+
+/** Words said at a field, tied to its control by `id` (aria-describedby). */
+function FieldWords(props: { id: string; words: Words | null; class?: string }) {
+  return props.words ? (
+    <p class={props.class ?? 'hint'} id={props.id}>
+      <Bi zh={props.words.zh} en={props.words.en} />
+    </p>
+  ) : null;
 }
 
 export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt) => void }) {
   const { department } = props;
-  const { items, failed } = useCatalogue(department);
+  const { all, failed } = useCatalogue();
+  const items = useMemo(() => all?.filter((i) => i.department === department) ?? null, [all, department]);
   const byCode = useMemo(() => new Map((items ?? []).map((i) => [i.code, i])), [items]);
   const [draft, setDraftState] = useState<Draft>(() => loadDraft(department));
   const [query, setQuery] = useState('');
@@ -89,6 +108,7 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
     setDraft({ ...draft, lines: draft.lines.map((l, i) => (i === index ? { ...l, ...change } : l)) });
 
   const matches = useMemo(() => searchItems(items ?? [], query), [items, query]);
+  const unmatched = all && matches.length === 0 ? noMatch(all, department, query) : null;
 
   const addItem = (item: Item) => {
     focusLine.current = draft.lines.length;
@@ -141,7 +161,18 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
     };
   }, [body, items, checkable]);
 
-  const canIssue = check.state === 'ok' && draft.payer.name.trim() !== '' && !issuing;
+  // Why the issue button is disabled, when the cashier has something to do about it.
+  const badQuantity = draft.lines.findIndex((l) => quantityOf(l) === null);
+  const blocked: Words | null =
+    badQuantity >= 0
+      ? {
+          zh: `请先改正第${badQuantity + 1}行的数量。`,
+          en: `Correct the quantity of line ${badQuantity + 1} first.`,
+        }
+      : check.state === 'ok' && !draft.payer.name.trim()
+        ? { zh: '请填写缴款人名称。', en: "Enter the payer's name." }
+        : null;
+  const canIssue = checkable && check.state === 'ok' && draft.payer.name.trim() !== '' && !issuing;
 
   const issue = async () => {
     if (busy.current || !canIssue) return;
@@ -210,7 +241,7 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
               autocomplete="off"
               value={query}
               aria-controls="item-results"
-              aria-describedby="item-search-hint"
+              aria-describedby="item-search-hint item-search-status"
               onInput={(e) => setQuery(e.currentTarget.value)}
               onKeyDown={(e) => {
                 if (e.key === 'Enter') {
@@ -223,6 +254,9 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
             <p id="item-search-hint" class="hint">
               回车添加第一项 <span lang="en">Enter adds the first match</span>
             </p>
+            <div id="item-search-status" aria-live="polite" data-testid="search-status">
+              <FieldWords id="item-search-none" words={unmatched} class="field-error" />
+            </div>
           </div>
           <ul id="item-results" class="results" aria-label="搜索结果 Search results">
             {matches.map((item) => (
@@ -257,6 +291,8 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
               const item = byCode.get(line.itemCode);
               const range = item ? amountRange(item, line) : null;
               const problems = violationsOfLine(index);
+              const quantityWords = quantityProblem(line);
+              const amountWords = item ? amountNeeded(item, line) : null;
               return (
                 <div class="line" key={`${index}-${line.itemCode}`} data-testid="line">
                   <p class="line__item">
@@ -273,7 +309,8 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
                         type="text"
                         inputmode="numeric"
                         value={line.quantity}
-                        aria-invalid={quantityOf(line) === null}
+                        aria-invalid={quantityWords !== null}
+                        aria-describedby={quantityWords ? `quantity-${index}-error` : undefined}
                         onInput={(e) => setLine(index, { quantity: e.currentTarget.value })}
                       />
                     </div>
@@ -307,6 +344,7 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
                           inputmode="decimal"
                           value={line.amount}
                           placeholder={range ? `${range[0]}–${range[1]}` : ''}
+                          aria-describedby={amountWords ? `amount-${index}-hint` : undefined}
                           onInput={(e) => setLine(index, { amount: e.currentTarget.value })}
                         />
                       ) : (
@@ -324,6 +362,9 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
                       <span class="visually-hidden"> {line.itemCode}</span>
                     </button>
                   </div>
+                  {/* Under the fields (the quantity's is narrow), each named by its field's aria-describedby. */}
+                  <FieldWords id={`quantity-${index}-error`} words={quantityWords} class="field-error" />
+                  <FieldWords id={`amount-${index}-hint`} words={amountWords} />
                   {problems.map((v) => (
                     <p class="field-error" key={v.path + v.rule}>
                       <Said words={violationWords(v)} />
@@ -409,7 +450,14 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
             <div aria-live="polite" data-testid="check" data-state={check.state}>
               {check.state === 'empty' && (
                 <p class="muted">
-                  <Bi zh="添加收费项目后显示金额。" en="Add items to see the amounts." />
+                  {badQuantity >= 0 ? (
+                    <Bi
+                      zh="数量改正后核对金额。"
+                      en="The amounts are checked once every quantity is right."
+                    />
+                  ) : (
+                    <Bi zh="添加收费项目后显示金额。" en="Add items to see the amounts." />
+                  )}
                 </p>
               )}
               {check.state === 'checking' && (
@@ -472,15 +520,17 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
                 <RefusalWords refusal={issueError} />
               </div>
             )}
-            <button type="submit" class="button issue-button" data-testid="issue" disabled={!canIssue}>
+            <button
+              type="submit"
+              class="button issue-button"
+              data-testid="issue"
+              disabled={!canIssue}
+              aria-describedby={blocked ? 'issue-blocked' : undefined}
+            >
               {issuing ? '正在开具…' : '开具票据'}{' '}
               <span lang="en">{issuing ? 'Issuing…' : 'Issue receipt'}</span>
             </button>
-            {check.state === 'ok' && !draft.payer.name.trim() && (
-              <p class="hint">
-                <Bi zh="请填写缴款人名称。" en="Enter the payer's name." />
-              </p>
-            )}
+            <FieldWords id="issue-blocked" words={blocked} />
           </section>
         </form>
       </div>

@@ -10,9 +10,10 @@ import type {
   Exemption as CoreExemption,
   Standard as CoreStandard,
 } from '../../../lambdas/core/catalogue.js';
-import { allowedAmounts } from '../../../lambdas/core/charge.js';
+import { allowedAmounts, CHARGE_RULES } from '../../../lambdas/core/charge.js';
 import { formatYuan, parseYuan } from '../../../lambdas/core/money.js';
 import type { Exemption, Standard } from '../format.js';
+import type { Words } from './errors.js';
 
 /** A fee item as the public catalogue lists it (amounts in yuan strings). */
 export interface Item {
@@ -100,6 +101,30 @@ export function amountRange(item: Item, line: DraftLine): [string, string] | nul
   return [formatYuan(min), formatYuan(max)];
 }
 
+/**
+ * What the cashier is told at a line's quantity before anything is sent: the rule it breaks, or
+ * null. (The upper bound is the server's to say.)
+ */
+export function quantityProblem(line: DraftLine): Words | null {
+  return quantityOf(line) === null
+    ? { zh: '数量须为不小于 1 的整数', en: 'The quantity must be a whole number of at least 1' }
+    : null;
+}
+
+/**
+ * A range item's line with no amount typed: the amounts it may carry (for its quantity and
+ * exemption, or the catalogue's standard while the quantity is wrong). A guide only: the
+ * server's check has the last word on any amount typed.
+ */
+export function amountNeeded(item: Item, line: DraftLine): Words | null {
+  if (item.standard.type !== 'range' || line.amount.trim() !== '') return null;
+  const [min, max] = amountRange(item, line) ?? [item.standard.min ?? '', item.standard.max ?? ''];
+  return {
+    zh: `此项目须填写金额：${min} – ${max} 元`,
+    en: `This item needs an amount between ${min} and ${max} yuan`,
+  };
+}
+
 /** What a line charges: computed for a fixed standard, as typed for a range. */
 export function lineAmount(item: Item, line: DraftLine): string {
   if (item.standard.type !== 'fixed') return line.amount.trim();
@@ -130,6 +155,22 @@ export function chargeBody(draft: Draft, items: ReadonlyMap<string, Item>, forCh
       };
     }),
     ...(draft.remark.trim() ? { remark: draft.remark.trim() } : {}),
+  };
+}
+
+/**
+ * What a search that found none of this department's items says: that the code is another
+ * department's item (the server would refuse it as such), or that nothing in force matches.
+ */
+export function noMatch(all: readonly Item[], department: string, query: string): Words | null {
+  const code = query.trim().toUpperCase();
+  if (!code) return null;
+  const other = all.find((i) => i.code.toUpperCase() === code && i.department !== department);
+  if (!other) return { zh: '现行收费目录中没有匹配的项目', en: 'No item in force matches' };
+  const rule = CHARGE_RULES.wrong_department;
+  return {
+    zh: `${other.code} ${other.name}：${rule.zh}（由 ${other.department} 收取）`,
+    en: `${other.code} is ${rule.en}: ${other.department} collects it, not ${department}`,
   };
 }
 

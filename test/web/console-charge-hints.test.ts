@@ -1,0 +1,66 @@
+/**
+ * What the cashier's form says before the server's check (web/src/console/charge.ts): a
+ * quantity's rule, the amount a range item's line still needs, and a search that finds none of
+ * the department's items (another department's code, or nothing in force).
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  amountNeeded,
+  type DraftLine,
+  type Item,
+  noMatch,
+  quantityProblem,
+} from '../../web/src/console/charge.js';
+
+const item = (code: string, department: string, standard: Item['standard']): Item => ({
+  code,
+  name: `${code} 名称`,
+  department,
+  unit: '人',
+  standard,
+  exemptions: [{ who: '低保', kind: 'percent', percent: 50 }],
+});
+const line = (change: Partial<DraftLine> = {}): DraftLine => ({
+  itemCode: 'RS-001',
+  quantity: '1',
+  amount: '',
+  exemption: '',
+  ...change,
+});
+const RANGE = item('RS-001', 'RS', { type: 'range', min: '10.00', max: '50.00' });
+const FIXED = item('GA-001', 'GA', { type: 'fixed', amount: '20.00' });
+
+describe('the cashier form hints', () => {
+  it('says a quantity must be a whole number of at least 1, leaving the upper bound to the server', () => {
+    for (const quantity of ['0', '', ' ', '1.5', '-1', 'abc'])
+      expect(quantityProblem(line({ quantity })), quantity).toEqual({
+        zh: '数量须为不小于 1 的整数',
+        en: 'The quantity must be a whole number of at least 1',
+      });
+    for (const quantity of ['1', ' 2 ', '9999999']) expect(quantityProblem(line({ quantity }))).toBeNull();
+  });
+
+  it("says what a range item's empty amount may be, for the line's quantity and exemption", () => {
+    expect(amountNeeded(RANGE, line())?.en).toBe('This item needs an amount between 10.00 and 50.00 yuan');
+    expect(amountNeeded(RANGE, line())?.zh).toBe('此项目须填写金额：10.00 – 50.00 元');
+    expect(amountNeeded(RANGE, line({ quantity: '3' }))?.en).toContain('between 30.00 and 150.00');
+    expect(amountNeeded(RANGE, line({ exemption: '低保' }))?.en).toContain('between 5.00 and 25.00');
+    // While the quantity is wrong, the catalogue's own standard.
+    expect(amountNeeded(RANGE, line({ quantity: '0' }))?.en).toContain('between 10.00 and 50.00');
+    expect(amountNeeded(RANGE, line({ amount: '60' }))).toBeNull();
+    expect(amountNeeded(FIXED, line())).toBeNull();
+  });
+
+  it("tells another department's code apart from no item at all", () => {
+    const all = [RANGE, FIXED];
+    expect(noMatch(all, 'ZRZY', ' ga-001 ')).toEqual({
+      zh: 'GA-001 GA-001 名称：非本部门的收费项目（由 GA 收取）',
+      en: "GA-001 is another department's item: GA collects it, not ZRZY",
+    });
+    expect(noMatch(all, 'ZRZY', 'GA-00')).toEqual({
+      zh: '现行收费目录中没有匹配的项目',
+      en: 'No item in force matches',
+    });
+    expect(noMatch(all, 'ZRZY', '  ')).toBeNull();
+  });
+});
