@@ -119,7 +119,7 @@ export const handler = groupHandler('ranges', {
       reason,
       deps.now(),
     );
-    // This process prints the new name at once; others within their cache's five minutes.
+    // This process prints the new name at once; others within their cache's 10 s (NAME_TTL_MS).
     return json(200, {
       code: department,
       name,

@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DepartmentRepository } from '../../lambdas/adapters/dynamo/departments.js';
 import { checksKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { getDeps } from '../../lambdas/app/deps.js';
 import { NumberTaker } from '../../lambdas/app/number-taker.js';
@@ -280,6 +281,21 @@ describe('renaming a department as its receipts print it (no range needed)', () 
         details: { from: res.body.previous, to: '某市水务局（机构改革后）', reason: '机构改革' },
       }),
     );
+  });
+
+  it("reaches another process's receipts within 10 s, the catalogue's bound (its cached name expires)", async () => {
+    const deps = getDeps();
+    const other = new DepartmentRepository(deps.db, deps.config.tables.ledger); // another process's
+    const before = await other.name('SW');
+    const renamed = await rename('SW', { name: '某市水务局（另一进程）', reason: '机构改革' });
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+    expect(await other.name('SW')).toBe(before); // still within its cache
+    vi.setSystemTime(Date.now() + 10_000);
+    try {
+      expect(await other.name('SW')).toBe('某市水务局（另一进程）');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('writes nothing for the name it has already (changed: false)', async () => {

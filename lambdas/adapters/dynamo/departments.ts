@@ -6,7 +6,12 @@ import { eventPut, newEvent } from './events.js';
 import { departmentProfileKey } from './keys.js';
 import { failedConditions, transactWrite } from './transactions.js';
 
-const NAME_TTL_MS = 300_000;
+/**
+ * How old a printed name a receipt uses may be: the bound a charge's catalogue has
+ * (CHARGE_CATALOGUE_TTL_MS), so that a rename reaches every process's receipts within 10 s, at
+ * one read per department and process every 10 s of issuing.
+ */
+const NAME_TTL_MS = 10_000;
 
 /** A department's profile row: its name as receipts print it (written alone, or with a range). */
 export const departmentProfileItem = (department: string, name: string) => ({
@@ -25,9 +30,8 @@ export class DepartmentRepository implements DepartmentDirectory {
   ) {}
 
   /**
-   * Cached for five minutes: a name changes rarely, and every receipt prints one. A rename
-   * clears only this process's copy (forget): other processes print the old name until theirs
-   * expires.
+   * Cached for NAME_TTL_MS: every receipt prints one. A rename clears this process's copy
+   * (forget): other processes print the old name until theirs expires.
    */
   name(department: string): Promise<string | undefined> {
     const hit = this.names.get(department);
