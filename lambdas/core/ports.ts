@@ -204,8 +204,12 @@ export interface CheckStore {
 }
 
 export interface DepartmentDirectory {
-  /** The collecting unit's name as receipts print it. */
-  name(department: string): Promise<string | undefined>;
+  /**
+   * The collecting unit's name as receipts print it: cached for a few seconds (a rename in another
+   * process reaches this one's receipts within that bound); `fresh` reads it now, for a listing
+   * that finance or an auditor reads right after a rename.
+   */
+  name(department: string, options?: { fresh?: boolean }): Promise<string | undefined>;
   setName(department: string, name: string): Promise<void>;
   /**
    * Renames a department, the `department.renamed` event with it (one write): the name it had

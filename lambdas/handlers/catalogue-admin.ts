@@ -192,7 +192,8 @@ export const handler = groupHandler('catalogue-admin', {
     const codes = new Set([...versions.map((v) => v.department), ...allRanges.map((r) => r.department)]);
     const rows = await Promise.all(
       [...codes].sort().map(async (code) => {
-        const name = (await departments.name(code)) ?? null;
+        // As written now: a rename runs in another function (ranges), whose cache is not this one's.
+        const name = (await departments.name(code, { fresh: true })) ?? null;
         return {
           code,
           name,

@@ -298,6 +298,21 @@ describe('renaming a department as its receipts print it (no range needed)', () 
     }
   });
 
+  it('lists the name as it is now, however recently this process printed the old one', async () => {
+    // In AWS the rename runs in the ranges function and GET /v1/departments in catalogue-admin:
+    // the listing's process has the old name cached (its receipts may print it for 10 s), but
+    // what finance and auditors are shown right after a rename is the name written.
+    const printedAs = async () =>
+      (await svc.api('GET', '/v1/departments', { token: finance })).body.departments.find(
+        (d: { code: string }) => d.code === 'SW',
+      )?.printedAs;
+    const deps = getDeps();
+    expect(await deps.departments.name('SW')).toBe(await printedAs()); // this process holds it
+    const other = new DepartmentRepository(deps.db, deps.config.tables.ledger); // the ranges function's
+    await other.rename('SW', '某市水务局（列表）', 'finance', '机构改革', new Date());
+    expect(await printedAs()).toBe('某市水务局（列表）');
+  });
+
   it('writes nothing for the name it has already (changed: false)', async () => {
     await rename('SW', { name: '某市水务局', reason: '更正' });
     const before = await snapshotTables();

@@ -31,11 +31,12 @@ export class DepartmentRepository implements DepartmentDirectory {
 
   /**
    * Cached for NAME_TTL_MS: every receipt prints one. A rename clears this process's copy
-   * (forget): other processes print the old name until theirs expires.
+   * (forget): other processes print the old name until theirs expires. `fresh` reads past the
+   * cache (and refreshes it).
    */
-  name(department: string): Promise<string | undefined> {
+  name(department: string, options: { fresh?: boolean } = {}): Promise<string | undefined> {
     const hit = this.names.get(department);
-    if (hit && Date.now() - hit.at < NAME_TTL_MS) return hit.name;
+    if (hit && !options.fresh && Date.now() - hit.at < NAME_TTL_MS) return hit.name;
     const name = this.db
       .send(
         new GetCommand({
