@@ -190,7 +190,7 @@ export function ReceiptSearch() {
               en="Times in the file (issued_at) are UTC (ISO 8601 with Z), 8 hours behind this page's (UTC+8); its date columns are UTC+8 dates."
             />
           </p>
-          {result.items.length === 0 && (filters?.payerName || filters?.payerId) && (
+          {result.items.length === 0 && (filters?.payerName?.trim() || filters?.payerId?.trim()) && (
             <p class="notice" role="status" data-testid="payer-exact">
               <Bi
                 zh="没有找到：缴款人名称和证件号码须完全一致，部分名称查不到。"
