@@ -253,9 +253,16 @@ describe('renaming a department as its receipts print it (no range needed)', () 
   };
 
   it('prints the new name on the next receipt and records who renamed it, from what, and why', async () => {
+    // The name it had, as written (the seed's, or null): what the answer and the event must say it replaced.
+    const had = ((await getDeps().departments.name('SW', { fresh: true })) ?? null) as string | null;
     const res = await rename('SW', { name: '某市水务局（机构改革后）', reason: '机构改革' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body).toMatchObject({ code: 'SW', name: '某市水务局（机构改革后）', changed: true });
+    expect(res.body).toMatchObject({
+      code: 'SW',
+      name: '某市水务局（机构改革后）',
+      previous: had,
+      changed: true,
+    });
     const sw = await collector('SW');
     const issued = await issue(svc, sw, swCharge);
     expect(issued.status, JSON.stringify(issued.body)).toBe(201);
@@ -278,7 +285,7 @@ describe('renaming a department as its receipts print it (no range needed)', () 
       expect.objectContaining({
         type: 'department.renamed',
         subject: 'SW',
-        details: { from: res.body.previous, to: '某市水务局（机构改革后）', reason: '机构改革' },
+        details: { from: had, to: '某市水务局（机构改革后）', reason: '机构改革' },
       }),
     );
   });
