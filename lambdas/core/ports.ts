@@ -213,14 +213,15 @@ export interface DepartmentDirectory {
   setName(department: string, name: string): Promise<void>;
   /**
    * Renames a department, the `department.renamed` event with it (one write): the name it had
-   * (undefined: none), or null when it had this name already (nothing written).
+   * (undefined: none), or null when it had this name already (nothing written). `now` dates
+   * each attempt, so that renames racing one another are recorded in the order they were written.
    */
   rename(
     department: string,
     name: string,
     actor: string,
     reason: string,
-    at: Date,
+    now: () => Date,
   ): Promise<string | undefined | null>;
   /** Drops this process's copy of the name, after a rename written with a range (allocateRange). */
   forget(department: string): void;

@@ -112,13 +112,7 @@ export const handler = groupHandler('ranges', {
     if (!(await isKnownDepartment(deps, department, 0)))
       throw unknownDepartment(department, 'only a department of the catalogue has a printed name');
     await refuseUnprintable([['name', name]]);
-    const previous = await deps.departments.rename(
-      department,
-      name,
-      req.caller!.username,
-      reason,
-      deps.now(),
-    );
+    const previous = await deps.departments.rename(department, name, req.caller!.username, reason, deps.now);
     // This process prints the new name at once; others within their cache's 10 s (NAME_TTL_MS).
     return json(200, {
       code: department,

@@ -290,6 +290,40 @@ describe('renaming a department as its receipts print it (no range needed)', () 
     );
   });
 
+  it('records renames that race in the order they were written: the loser reads again, dated anew', async () => {
+    const deps = getDeps();
+    const rival = new DepartmentRepository(deps.db, deps.config.tables.ledger);
+    let raced = false;
+    // Between this rename's read and its write, another process renames the department.
+    const db = Object.create(deps.db, {
+      send: {
+        value: async (command: { constructor: { name: string } }) => {
+          if (command.constructor.name === 'TransactWriteCommand' && !raced) {
+            raced = true;
+            await rival.rename('SW', '某市水务局（先到）', 'finance-b', '机构改革', () => new Date());
+          }
+          return deps.db.send(command as never);
+        },
+      },
+    });
+    const loser = new DepartmentRepository(db, deps.config.tables.ledger);
+    const previous = await loser.rename(
+      'SW',
+      '某市水务局（后到）',
+      'finance-a',
+      '机构改革',
+      () => new Date(),
+    );
+    expect(previous).toBe('某市水务局（先到）'); // it read again and replaced the rival's name
+    const events = await svc.api('GET', '/v1/audit/events?type=department.renamed&limit=500', {
+      token: auditor,
+    });
+    const [latest, before] = events.body.items as { at: string; details: { from: string; to: string } }[];
+    expect(latest!.details).toMatchObject({ from: '某市水务局（先到）', to: '某市水务局（后到）' });
+    expect(before!.details.to).toBe('某市水务局（先到）');
+    expect(latest!.at > before!.at).toBe(true);
+  });
+
   it("reaches another process's receipts within 10 s, the catalogue's bound (its cached name expires)", async () => {
     const deps = getDeps();
     const other = new DepartmentRepository(deps.db, deps.config.tables.ledger); // another process's
@@ -316,7 +350,7 @@ describe('renaming a department as its receipts print it (no range needed)', () 
     const deps = getDeps();
     expect(await deps.departments.name('SW')).toBe(await printedAs()); // this process holds it
     const other = new DepartmentRepository(deps.db, deps.config.tables.ledger); // the ranges function's
-    await other.rename('SW', '某市水务局（列表）', 'finance', '机构改革', new Date());
+    await other.rename('SW', '某市水务局（列表）', 'finance', '机构改革', () => new Date());
     expect(await printedAs()).toBe('某市水务局（列表）');
   });
 

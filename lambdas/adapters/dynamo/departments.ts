@@ -55,7 +55,7 @@ export class DepartmentRepository implements DepartmentDirectory {
     this.names.delete(department);
   }
 
-  async rename(department: string, name: string, actor: string, reason: string, at: Date) {
+  async rename(department: string, name: string, actor: string, reason: string, now: () => Date) {
     for (let attempt = 0; attempt < 10; attempt++) {
       const row = await this.db.send(
         new GetCommand({
@@ -71,7 +71,7 @@ export class DepartmentRepository implements DepartmentDirectory {
         actor,
         department,
         { from: previous ?? null, to: name, reason },
-        at,
+        now(),
       );
       try {
         // On the name read, so that the event says exactly what it replaced.
