@@ -337,7 +337,7 @@ describe('the cashier screen', () => {
     await search.fill('XX-999');
     await expect
       .poll(() => status.textContent())
-      .toBe('现行收费目录中没有匹配的项目 No item in force matches');
+      .toBe('本部门现行收费项目中没有匹配项 No item of this department in force matches');
 
     // This department's own items are found as before, with nothing said.
     await search.fill('ZRZY-001');

@@ -58,8 +58,8 @@ describe('the cashier form hints', () => {
       en: "GA-001 is another department's item: GA collects it, not ZRZY",
     });
     expect(noMatch(all, 'ZRZY', 'GA-00')).toEqual({
-      zh: '现行收费目录中没有匹配的项目',
-      en: 'No item in force matches',
+      zh: '本部门现行收费项目中没有匹配项',
+      en: 'No item of this department in force matches',
     });
     expect(noMatch(all, 'ZRZY', '  ')).toBeNull();
   });

@@ -166,7 +166,8 @@ export function noMatch(all: readonly Item[], department: string, query: string)
   const code = query.trim().toUpperCase();
   if (!code) return null;
   const other = all.find((i) => i.code.toUpperCase() === code && i.department !== department);
-  if (!other) return { zh: '现行收费目录中没有匹配的项目', en: 'No item in force matches' };
+  if (!other)
+    return { zh: '本部门现行收费项目中没有匹配项', en: 'No item of this department in force matches' };
   const rule = CHARGE_RULES.wrong_department;
   return {
     zh: `${other.code} ${other.name}：${rule.zh}（由 ${other.department} 收取）`,
