@@ -38,9 +38,8 @@ function repetitionViolations(repeated: ReadonlyMap<string, number>): Violation[
 /**
  * The request middleware's check (http/middlewares.ts apiRequest): every part of the request
  * that the route has a schema for (runtime/routes.ts), and the query of every route, parsed
- * before the operation runs. A 400
- * names every bad field of every part at once; where the route says `nullWhenInvalid`, the
- * operation gets null instead.
+ * before the operation runs. A 400 names every bad field of every part at once; where the route
+ * says `nullWhenInvalid`, the operation gets null instead.
  */
 export function validInput(
   route: Route,
