@@ -253,8 +253,8 @@ const ROUTE_TABLE = [
     method: 'GET',
     path: '/v1/departments',
     group: 'catalogue-admin',
-    // Auditors too: names every receipt prints, which their screens show beside the codes.
-    access: ['finance', 'auditor'],
+    // Every staff role: the names every receipt prints, which their screens show beside the codes.
+    access: ['finance', 'auditor', 'collector'],
     summary: 'The departments of the catalogue and the ranges, with their names as receipts print them',
   },
   {

@@ -320,8 +320,8 @@ describe('the cashier screen', () => {
     const search = page.locator('#item-search');
     const status = page.getByTestId('search-status');
     const otherDepartments =
-      'GA-001 居民身份证工本费（换领、补领）：非本部门的收费项目（由 GA 收取） ' +
-      "GA-001 is another department's item: GA collects it, not ZRZY";
+      'GA-001 居民身份证工本费（换领、补领）：非本部门的收费项目（由 某市公安局 (GA) 收取） ' +
+      "GA-001 is another department's item: 某市公安局 (GA) collects it, not ZRZY";
 
     // Typed, or pasted in lower case: the public catalogue knows it is GA's.
     for (const typed of ['GA-001', 'ga-001']) {

@@ -179,7 +179,8 @@ const MATRIX: Record<string, Entry> = {
     request: async () => ({ path: '/v1/catalogue/items/ZRZY-001' }),
   },
   listDepartments: {
-    expect: only({ finance: 200, auditor: 200 }),
+    // A collector without a department is no collector (403 on every collector route).
+    expect: only({ finance: 200, auditor: 200, collectorOwn: 200, collectorOther: 200 }),
     request: async () => ({ path: '/v1/departments' }),
   },
   listRanges: { expect: only({ finance: 200 }), request: async () => ({ path: '/v1/ranges' }) },

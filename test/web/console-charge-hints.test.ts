@@ -57,6 +57,11 @@ describe('the cashier form hints', () => {
       zh: 'GA-001 GA-001 名称：非本部门的收费项目（由 GA 收取）',
       en: "GA-001 is another department's item: GA collects it, not ZRZY",
     });
+    // With the printed names read, the department is named as its receipts name it.
+    expect(noMatch(all, 'ZRZY', 'GA-001', new Map([['GA', '某市公安局']]))).toEqual({
+      zh: 'GA-001 GA-001 名称：非本部门的收费项目（由 某市公安局 (GA) 收取）',
+      en: "GA-001 is another department's item: 某市公安局 (GA) collects it, not ZRZY",
+    });
     expect(noMatch(all, 'ZRZY', 'GA-00')).toEqual({
       zh: '本部门现行收费项目中没有匹配项',
       en: 'No item of this department in force matches',

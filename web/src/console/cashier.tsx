@@ -26,6 +26,7 @@ import {
   saveDraft,
   searchItems,
 } from './charge.js';
+import { useDepartmentNames } from './department-names.js';
 import { type Refusal, refusalOf, violationWords, type Words } from './errors.js';
 import { RefusalWords, Said } from './refusal.js';
 import { Bi, Fact, PdfLink, useFocusOn } from './ui.js';
@@ -108,7 +109,8 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
     setDraft({ ...draft, lines: draft.lines.map((l, i) => (i === index ? { ...l, ...change } : l)) });
 
   const matches = useMemo(() => searchItems(items ?? [], query), [items, query]);
-  const unmatched = all && matches.length === 0 ? noMatch(all, department, query) : null;
+  const names = useDepartmentNames();
+  const unmatched = all && matches.length === 0 ? noMatch(all, department, query, names) : null;
 
   const addItem = (item: Item) => {
     focusLine.current = draft.lines.length;

@@ -160,18 +160,26 @@ export function chargeBody(draft: Draft, items: ReadonlyMap<string, Item>, forCh
 
 /**
  * What a search that found none of this department's items says: that the code is another
- * department's item (the server would refuse it as such), or that nothing in force matches.
+ * department's item (the server would refuse it as such), naming who collects it (by the
+ * printed name in `names` when known), or that nothing in force matches.
  */
-export function noMatch(all: readonly Item[], department: string, query: string): Words | null {
+export function noMatch(
+  all: readonly Item[],
+  department: string,
+  query: string,
+  names: ReadonlyMap<string, string> = new Map(),
+): Words | null {
   const code = query.trim().toUpperCase();
   if (!code) return null;
   const other = all.find((i) => i.code.toUpperCase() === code && i.department !== department);
   if (!other)
     return { zh: '本部门现行收费项目中没有匹配项', en: 'No item of this department in force matches' };
   const rule = CHARGE_RULES.wrong_department;
+  const name = names.get(other.department);
+  const collector = name ? `${name} (${other.department})` : other.department;
   return {
-    zh: `${other.code} ${other.name}：${rule.zh}（由 ${other.department} 收取）`,
-    en: `${other.code} is ${rule.en}: ${other.department} collects it, not ${department}`,
+    zh: `${other.code} ${other.name}：${rule.zh}（由 ${collector} 收取）`,
+    en: `${other.code} is ${rule.en}: ${collector} collects it, not ${department}`,
   };
 }
 

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { COMPLAINT_CATEGORIES } from '../../../../lambdas/core/complaint-categories.js';
 import { type ApiErrorBody, apiJson } from '../api.js';
 import { localTime } from '../collector/receipt.js';
+import { DepartmentName } from '../department-names.js';
 import { SelectField } from '../fields.js';
 import { Bi, Failed, Loading } from '../ui.js';
 import { errorText, NETWORK_ERROR, useApi } from '../use-api.js';
@@ -51,19 +52,6 @@ const subjectOf = (c: Complaint) =>
       {c.department} · {c.date}
     </span>
   );
-
-/** The department, by the name its receipts print (with its code) once read, else by its code. */
-function DepartmentName(props: { code: string }) {
-  const { data } = useApi<{ departments: { code: string; name: string | null }[] }>('/v1/departments');
-  const name = data?.departments.find((d) => d.code === props.code)?.name;
-  return name ? (
-    <>
-      {name} <span class="mono">({props.code})</span>
-    </>
-  ) : (
-    <span class="mono">{props.code}</span>
-  );
-}
 
 function StatusText(props: { status: Complaint['status'] }) {
   const [zh, en] = STATUS[props.status];
