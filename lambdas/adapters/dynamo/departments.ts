@@ -57,14 +57,7 @@ export class DepartmentRepository implements DepartmentDirectory {
 
   async rename(department: string, name: string, actor: string, reason: string, now: () => Date) {
     for (let attempt = 0; attempt < 10; attempt++) {
-      const row = await this.db.send(
-        new GetCommand({
-          TableName: this.table,
-          Key: departmentProfileKey(department),
-          ConsistentRead: true,
-        }),
-      );
-      const previous = row.Item?.name as string | undefined;
+      const previous = await this.name(department, { fresh: true });
       if (previous === name) return null;
       const event = newEvent(
         'department.renamed',
