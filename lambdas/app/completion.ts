@@ -185,9 +185,9 @@ export interface RecoveryOptions {
 /**
  * Completes every pending receipt older than `minAgeMs`: run at start-up locally (and on a
  * timer by the local cluster) and on a schedule in AWS. A page of the oldest is read at a time,
- * again while the last one completed any: those completed leave the pending index, and one that
- * failed is not tried again in this run (a failing signer fails them all: one page, then stop).
- * `stuck` counts those pending past the stuck threshold (the alarm's metric).
+ * again while the last one completed any (a range is read from the first number the last read
+ * found pending: ReceiptRepository.pending), and one that failed is not tried again in this run
+ * (a failing signer fails them all: one page, then stop). `stuck` counts those pending past the stuck threshold (the alarm's metric).
  */
 export async function recoverPending(
   deps: Deps,
@@ -199,7 +199,7 @@ export async function recoverPending(
   const cutoff = deps.now().getTime() - minAgeMs;
   const seen = new Set<string>();
   for (let progress = true; progress && Date.now() < until; ) {
-    const page = await deps.receipts.pending(pageSize);
+    const page = await deps.receipts.pending(pageSize, { advance: true });
     const fresh = page.filter((p) => !seen.has(`${p.code}/${p.number}`));
     for (const p of fresh) seen.add(`${p.code}/${p.number}`);
     stuck += await superviseStuck(deps, fresh);
@@ -209,7 +209,7 @@ export async function recoverPending(
       try {
         await completeReceipt(deps, pending);
         completed++;
-        progress = page.length === pageSize; // a full page: there may be more behind it
+        progress = true; // read again: more may be behind it, and the read records what is complete
       } catch (error) {
         failed++;
         logger.error('recovery could not complete a receipt', {

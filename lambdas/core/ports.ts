@@ -154,7 +154,14 @@ export interface ReceiptStore {
     receipt: CompletedReceipt,
     alerts?: readonly (AlertDraft & { id: string; at: string })[],
   ): Promise<boolean>;
-  pending(limit?: number): Promise<StoredReceipt[]>;
+  /**
+   * The oldest receipts whose number is taken but which are not complete, of `ranges` (all by
+   * default); `advance` records what is complete so that the next call reads less (recovery).
+   */
+  pending(
+    limit?: number,
+    o?: { ranges?: readonly NumberRange[]; advance?: boolean },
+  ): Promise<StoredReceipt[]>;
   listByDepartment(department: string): Promise<StoredReceipt[]>;
 }
 

@@ -29,11 +29,12 @@ export function rangeOut(r: NumberRange) {
 
 /**
  * Every range with the use of its numbers: issued, red, unfinished (taken, the receipt not yet
- * complete), unused (left), and unused for good once closed. The pending receipts are few
- * (recovery completes them within minutes), so reading them all stays cheap.
+ * complete), unused (left), and unused for good once closed. A range's receipts are read from
+ * the last point recovery found all complete (minutes ago), so reading them stays cheap.
  */
 export async function rangesInUse(deps: Pick<Deps, 'ranges' | 'receipts'>) {
-  const [ranges, pending] = await Promise.all([deps.ranges.listRanges(), deps.receipts.pending(1000)]);
+  const ranges = await deps.ranges.listRanges();
+  const pending = await deps.receipts.pending(Number.POSITIVE_INFINITY, { ranges });
   const unfinished = new Map<string, number>();
   for (const p of pending) unfinished.set(p.rangeId, (unfinished.get(p.rangeId) ?? 0) + 1);
   return ranges.map((r) => {

@@ -62,8 +62,8 @@ export const TABLES: readonly TableDefinition[] = [
       // Receipts of a payer, by exact name or ID number (pk PAYER#name, PAYERID#id).
       receiptIndex('by-payer-name', 'payerNamePk'),
       receiptIndex('by-payer-id', 'payerIdPk'),
-      // Sparse: only receipts whose number is taken but not yet signed (pk PENDING).
-      receiptIndex('pending', 'pendingPk'),
+      // No index of pending receipts: every number below a range's next has its row, so they are
+      // read from the ranges (ReceiptRepository.pending).
     ],
   },
   {

@@ -21,9 +21,10 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { DEFAULT_REREAD_MS } from '../../lambdas/adapters/dynamo/log-index.js';
 import { type Deps, getDeps, resetDeps } from '../../lambdas/app/deps.js';
 import { dateInZone } from '../../lambdas/core/dates.js';
@@ -869,17 +870,10 @@ describe('receipts, verify and recovery', () => {
     expect(bodyOf(res).error).toBe('service_unavailable');
     expect(res.headers['retry-after']).toBeDefined();
 
-    const { Items: pending = [] } = await deps.db.send(
-      new QueryCommand({
-        TableName: tableNames.receipts,
-        IndexName: 'pending',
-        KeyConditionExpression: 'pendingPk = :p',
-        ExpressionAttributeValues: { ':p': 'PENDING' },
-      }),
-    );
+    const pending = await deps.receipts.pending();
     expect(pending).toHaveLength(1);
-    // The receipt itself, by the key the index gives (an index may project keys only).
-    const { pk, sk } = pending[0]!;
+    // The receipt's row itself.
+    const { pk, sk } = receiptKey(pending[0]!);
     stuck = (await deps.db.send(new GetCommand({ TableName: tableNames.receipts, Key: { pk, sk } }))).Item!;
     expect(stuck.idempotencyKey).toBe(key);
 

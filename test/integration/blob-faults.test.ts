@@ -7,9 +7,9 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pdfKey, receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
+import { pdfKey, rangeCompleteKey, receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { sha256Hex } from '../../lambdas/adapters/signing/certificate.js';
 import { completeReceipt, recoverPending } from '../../lambdas/app/completion.js';
 import { getDeps } from '../../lambdas/app/deps.js';
@@ -132,6 +132,41 @@ describe('the blob store failing between taking the number and completing', () =
     expect(result.failed).toBe(0);
     expect(await pendingReceipts()).toEqual([]);
     await expectPdfsConsistent(before);
+  });
+
+  it("finds a receipt left pending between issued ones from its range's watermark, which recovery raises to it, then past it", async () => {
+    const { db, config, receipts } = getDeps();
+    const first = await issue(svc, token, charge);
+    getDeps().blobs.putOnce = () => Promise.reject(unavailable());
+    expect((await issue(svc, token, charge)).status).toBe(503);
+    Object.assign(getDeps().blobs, originalBlobs);
+    const last = await issue(svc, token, charge);
+    const [left, ...more] = await pendingReceipts();
+    expect(more).toEqual([]);
+    expect(left!.code).toBe(first.body.code);
+    expect(Number(left!.number)).toBeGreaterThan(Number(first.body.number));
+    expect(Number(left!.number)).toBeLessThan(Number(last.body.number));
+    const watermark = async () =>
+      (
+        await db.send(
+          new GetCommand({
+            TableName: config.tables.ledger,
+            Key: rangeCompleteKey(left!.rangeId),
+            ConsistentRead: true,
+          }),
+        )
+      ).Item?.below;
+    // Reading moves nothing; recovery's read moves the watermark up to the receipt still pending.
+    await receipts.pending();
+    const before = await watermark();
+    expect(before === undefined || before <= Number(left!.number)).toBe(true);
+    expect((await receipts.pending(100, { advance: true })).map((r) => r.number)).toContain(left!.number);
+    expect(await watermark()).toBe(Number(left!.number));
+    // Completed, the run's last read passes it: every receipt of the range below its next number is complete.
+    expect((await recoverPending(getDeps())).completed).toBe(1);
+    const range = await getDeps().ranges.getRange(left!.rangeId);
+    expect(await watermark()).toBe(range!.next);
+    expect(await pendingReceipts()).toEqual([]);
   });
 
   it('the completing transaction failing after the PDF was stored: recovery completes it; the first PDF stays, overwritten by nothing', async () => {

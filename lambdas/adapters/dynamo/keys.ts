@@ -53,6 +53,11 @@ export const idempotencyKey = (department: string, key: string) => ({
 });
 /** A range's row: its bounds, its next number and its status (taking numbers updates it). */
 export const rangeKey = (id: string) => ({ pk: `RANGE#${id}`, sk: 'RANGE' });
+/**
+ * A range's watermark of completion: `below`, a number below which every receipt of the range is
+ * complete (ReceiptRepository.pending reads a range from it; recovery moves it up).
+ */
+export const rangeCompleteKey = (id: string) => ({ pk: `RANGE#${id}`, sk: 'COMPLETE' });
 export const RANGE_LISTING_PARTITION = 'RANGES';
 /**
  * A range's entry in the list of every range, by code and first number, written once when it is
@@ -122,9 +127,7 @@ export type ReceiptIndex = keyof typeof RECEIPT_INDEXES;
 export const receiptMonth = (r: Pick<ReceiptContent, 'issueDate'>) => r.issueDate.slice(0, 7);
 
 /** The attributes that place a receipt row in each index. */
-export function receiptIndexAttributes(
-  receipt: ReceiptContent & { status: string },
-): Record<string, string | string[]> {
+export function receiptIndexAttributes(receipt: ReceiptContent): Record<string, string | string[]> {
   const ix = RECEIPT_INDEXES;
   return {
     issuedSk: issuedSk(receipt),
@@ -137,12 +140,8 @@ export function receiptIndexAttributes(
     ...(receipt.payer.idNumber
       ? { [ix['by-payer-id'].attribute]: ix['by-payer-id'].partition(receipt.payer.idNumber) }
       : {}),
-    ...(receipt.status === 'pending' ? { pendingPk: PENDING_PARTITION } : {}),
   };
 }
-
-/** Receipts whose number is taken but which are not complete sit in this partition of the `pending` index. */
-export const PENDING_PARTITION = 'PENDING';
 
 const itemCodesOf = (receipt: ReceiptContent) => [...new Set(receipt.lines.map((l) => l.itemCode))];
 
@@ -202,6 +201,7 @@ const INDEX_ATTRIBUTES = [
   'gsi1sk',
   'issuedSk',
   ...Object.values(RECEIPT_INDEXES).map((i) => i.attribute),
+  // Rows taken before pending receipts were found from the ranges (no index since) may carry it.
   'pendingPk',
   'itemCodes',
 ];

@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NumberRange } from '../../core/numbering.js';
 import type {
   BlobStore,
@@ -12,7 +12,7 @@ import type {
   TakeFailure,
   TakeOutcome,
 } from '../../core/ports.js';
-import type { ReceiptRef } from '../../core/receipt.js';
+import { formatReceiptNumber, type ReceiptRef } from '../../core/receipt.js';
 import { departmentTotals } from '../../core/totals.js';
 import { sha256Hex } from '../signing/certificate.js';
 import { pendingEntryPut } from '../tlog/dynamo-sequence.js';
@@ -23,15 +23,16 @@ import {
   checksKey,
   idempotencyKey,
   itemIndexRows,
-  PENDING_PARTITION,
   pdfKey,
   RECEIPT_INDEXES,
+  rangeCompleteKey,
   rangeKey,
   receiptIndexAttributes,
   receiptKey,
   stripKeys,
 } from './keys.js';
-import { receiptsByPk } from './query.js';
+import { receiptsByPk, rowsByKey } from './query.js';
+import { RangeRepository } from './range-repo.js';
 import { encodeCopy } from './receipt-copy.js';
 import { totalsUpdate } from './totals-rows.js';
 import {
@@ -41,6 +42,9 @@ import {
   type TransactItem,
   transactWrite,
 } from './transactions.js';
+
+/** Receipt rows a pending scan reads a request: BatchGetItem's limit. */
+const PENDING_READ = 100;
 
 /** A receipt row with the attributes that place it in each index (see runtime/tables.ts). */
 const receiptRow = (receipt: StoredReceipt) => ({
@@ -253,7 +257,7 @@ export class ReceiptRepository implements ReceiptStore {
             TableName: this.tables.receipts,
             Key: receiptKey(receipt),
             // Both signatures, or (where departments have no keys yet) the bureau's alone.
-            UpdateExpression: `SET #s = :issued, ${receipt.signatures ? 'signatures' : 'signature'} = :sigs, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, pdfKey = :pdf, completedAt = :at, logSalt = :salt REMOVE pendingPk`,
+            UpdateExpression: `SET #s = :issued, ${receipt.signatures ? 'signatures' : 'signature'} = :sigs, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, pdfKey = :pdf, completedAt = :at, logSalt = :salt`,
             ConditionExpression: '#s = :pending',
             ExpressionAttributeNames: { '#s': 'status' },
             ExpressionAttributeValues: {
@@ -322,24 +326,75 @@ export class ReceiptRepository implements ReceiptStore {
   }
 
   /**
-   * Receipts whose number is taken but which are not complete, oldest first: the sparse index's
-   * entries, read back by key (those completed meanwhile are left out).
+   * Receipts whose number is taken but which are not complete, the oldest `limit`. Every number
+   * below a range's `next` has its row (taking a number writes both) and a complete receipt never
+   * becomes pending again, so each range keeps a watermark below which all are complete
+   * (rangeCompleteKey) and only its rows from there to `next` are read, by key, 100 a request.
+   * `ranges`: those to read (all, listed, by default). `advance` (recovery) moves each watermark
+   * up to the range's first receipt still pending: a write only when receipts were completed.
    */
-  async pending(limit = 100): Promise<StoredReceipt[]> {
-    const page = await this.db.send(
-      new QueryCommand({
-        TableName: this.tables.receipts,
-        IndexName: 'pending',
-        KeyConditionExpression: 'pendingPk = :p',
-        ExpressionAttributeValues: { ':p': PENDING_PARTITION },
-        Limit: limit,
-      }),
+  async pending(
+    limit = 100,
+    { ranges, advance = false }: { ranges?: readonly NumberRange[]; advance?: boolean } = {},
+  ): Promise<StoredReceipt[]> {
+    const used = (ranges ?? (await new RangeRepository(this.db, this.tables.ledger).listRanges())).filter(
+      (r) => r.next > r.first,
     );
-    const entries = page.Items ?? [];
-    const byPk = await receiptsByPk(this.db, this.tables.receipts, entries);
-    return entries.flatMap((e) => {
-      const receipt = byPk.get(e.pk as string);
-      return receipt?.status === 'pending' ? [receipt] : [];
-    });
+    const marks = await rowsByKey(
+      this.db,
+      this.tables.ledger,
+      used.map((r) => rangeCompleteKey(r.id)),
+    );
+    const below = new Map(marks.map((m) => [m.pk as string, m.below as number]));
+    const found = await Promise.all(
+      used.map((range) =>
+        this.pendingIn(range, below.get(rangeCompleteKey(range.id).pk) ?? range.first, advance),
+      ),
+    );
+    return found
+      .flat()
+      .sort((a, b) => (a.issuedAt < b.issuedAt ? -1 : a.issuedAt > b.issuedAt ? 1 : 0))
+      .slice(0, limit);
+  }
+
+  /** A range's pending receipts from its watermark `from` to its next number (see pending). */
+  private async pendingIn(range: NumberRange, from: number, advance: boolean): Promise<StoredReceipt[]> {
+    const out: StoredReceipt[] = [];
+    let firstPending: number | undefined;
+    for (let start = Math.max(from, range.first); start < range.next; start += PENDING_READ) {
+      const refs = Array.from({ length: Math.min(PENDING_READ, range.next - start) }, (_, i) => ({
+        code: range.code,
+        number: formatReceiptNumber(start + i),
+      }));
+      const rows = await rowsByKey(this.db, this.tables.receipts, refs.map(receiptKey));
+      const byPk = new Map(rows.map((row) => [row.pk as string, stripKeys(row) as unknown as StoredReceipt]));
+      refs.forEach((ref, i) => {
+        const receipt = byPk.get(receiptKey(ref).pk);
+        if (receipt && receipt.status !== 'pending') return; // complete
+        // A row not read (an eventually consistent read just after its taking) holds the mark too.
+        firstPending ??= start + i;
+        if (receipt) out.push(receipt);
+      });
+    }
+    const mark = firstPending ?? range.next;
+    if (advance && mark > from) await this.markComplete(range.id, mark);
+    return out;
+  }
+
+  /** Raises a range's watermark to `below`, never lowering it (two recoveries at once agree). */
+  private async markComplete(rangeId: string, below: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.ledger,
+          Key: rangeCompleteKey(rangeId),
+          UpdateExpression: 'SET below = :b',
+          ConditionExpression: 'attribute_not_exists(below) OR below < :b',
+          ExpressionAttributeValues: { ':b': below },
+        }),
+      );
+    } catch (e) {
+      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+    }
   }
 }
