@@ -287,11 +287,11 @@ describe('the cashier screen', () => {
 
     const quantity = page.locator('#quantity-0');
     const issue = page.getByTestId('issue');
-    for (const typed of ['0', '', '1.5']) {
+    for (const typed of ['0', '', '1.5', '1000001']) {
       await quantity.fill(typed);
       await expect
         .poll(() => describedText(page, '#quantity-0'))
-        .toBe('数量须为不小于 1 的整数 The quantity must be a whole number of at least 1');
+        .toBe('数量须为 1 至 1,000,000 的整数 The quantity must be a whole number from 1 to 1,000,000');
       expect(await quantity.getAttribute('aria-invalid')).toBe('true');
       // The issue button says why it is disabled; Enter in a field (the form's submit) sends nothing.
       expect(await issue.isDisabled()).toBe(true);

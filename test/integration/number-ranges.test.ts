@@ -210,6 +210,24 @@ describe('what finance allocates: a department of the catalogue, a name the rece
         details: expect.objectContaining({ department: 'ZJ', departmentName: '某市住房和城乡建设局（新）' }),
       }),
     );
+    // And as a rename, as the rename route records one: what it replaced, and why.
+    const renames = async () =>
+      (
+        await svc.api('GET', '/v1/audit/events?type=department.renamed&limit=500', { token: auditor })
+      ).body.items.filter((e: { subject: string }) => e.subject === 'ZJ');
+    expect(await renames()).toEqual([
+      expect.objectContaining({
+        details: {
+          from: nameBefore ?? null,
+          to: '某市住房和城乡建设局（新）',
+          reason: `named with the allocation of range ${allocated.body.id}`,
+        },
+      }),
+    ]);
+    // The same name again is no rename.
+    const again = await allocate({ department: 'ZJ', size: 5, departmentName: '某市住房和城乡建设局（新）' });
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(await renames()).toHaveLength(1);
   });
 
   it('refuses numbers for a department the catalogue does not know (422 naming it), writing nothing', async () => {

@@ -31,13 +31,13 @@ const RANGE = item('RS-001', 'RS', { type: 'range', min: '10.00', max: '50.00' }
 const FIXED = item('GA-001', 'GA', { type: 'fixed', amount: '20.00' });
 
 describe('the cashier form hints', () => {
-  it('says a quantity must be a whole number of at least 1, leaving the upper bound to the server', () => {
-    for (const quantity of ['0', '', ' ', '1.5', '-1', 'abc'])
+  it("says a quantity must be a whole number from 1 to the server's limit", () => {
+    for (const quantity of ['0', '', ' ', '1.5', '-1', 'abc', '1000001', '9999999'])
       expect(quantityProblem(line({ quantity })), quantity).toEqual({
-        zh: '数量须为不小于 1 的整数',
-        en: 'The quantity must be a whole number of at least 1',
+        zh: '数量须为 1 至 1,000,000 的整数',
+        en: 'The quantity must be a whole number from 1 to 1,000,000',
       });
-    for (const quantity of ['1', ' 2 ', '9999999']) expect(quantityProblem(line({ quantity }))).toBeNull();
+    for (const quantity of ['1', ' 2 ', '1000000']) expect(quantityProblem(line({ quantity }))).toBeNull();
   });
 
   it("says what a range item's empty amount may be, for the line's quantity and exemption", () => {

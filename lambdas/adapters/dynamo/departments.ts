@@ -4,7 +4,7 @@ import { conflict } from '../../core/errors.js';
 import type { DepartmentDirectory } from '../../core/ports.js';
 import { eventPut, newEvent } from './events.js';
 import { departmentProfileKey } from './keys.js';
-import { failedConditions, transactWrite } from './transactions.js';
+import { failedConditions, type TransactItem, transactWrite } from './transactions.js';
 
 /**
  * How old a printed name a receipt uses may be: the bound a charge's catalogue has
@@ -19,6 +19,41 @@ export const departmentProfileItem = (department: string, name: string) => ({
   department,
   name,
 });
+
+/**
+ * The writes of a rename, for one transaction: the profile's name, on the name read (`from`;
+ * undefined: none yet), so that the `department.renamed` event says exactly what it replaced.
+ * A rename of its own (DepartmentRepository.rename) and a range allocation that names its
+ * department (RangeRepository.allocateRange) both write them.
+ */
+export function renameItems(
+  table: string,
+  r: { department: string; from: string | undefined; to: string; actor: string; reason: string; at: Date },
+): TransactItem[] {
+  const event = newEvent(
+    'department.renamed',
+    r.actor,
+    r.department,
+    { from: r.from ?? null, to: r.to, reason: r.reason },
+    r.at,
+  );
+  return [
+    {
+      Put: {
+        TableName: table,
+        Item: departmentProfileItem(r.department, r.to),
+        ConditionExpression: r.from === undefined ? 'attribute_not_exists(pk)' : '#name = :previous',
+        ...(r.from === undefined
+          ? {}
+          : {
+              ExpressionAttributeNames: { '#name': 'name' },
+              ExpressionAttributeValues: { ':previous': r.from },
+            }),
+      },
+    },
+    eventPut(table, event),
+  ];
+}
 
 /** The collecting departments' names as receipts print them. */
 export class DepartmentRepository implements DepartmentDirectory {
@@ -59,31 +94,11 @@ export class DepartmentRepository implements DepartmentDirectory {
     for (let attempt = 0; attempt < 10; attempt++) {
       const previous = await this.name(department, { fresh: true });
       if (previous === name) return null;
-      const event = newEvent(
-        'department.renamed',
-        actor,
-        department,
-        { from: previous ?? null, to: name, reason },
-        now(),
-      );
       try {
-        // On the name read, so that the event says exactly what it replaced.
-        await transactWrite(this.db, [
-          {
-            Put: {
-              TableName: this.table,
-              Item: departmentProfileItem(department, name),
-              ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : '#name = :previous',
-              ...(previous === undefined
-                ? {}
-                : {
-                    ExpressionAttributeNames: { '#name': 'name' },
-                    ExpressionAttributeValues: { ':previous': previous },
-                  }),
-            },
-          },
-          eventPut(this.table, event),
-        ]);
+        await transactWrite(
+          this.db,
+          renameItems(this.table, { department, from: previous, to: name, actor, reason, at: now() }),
+        );
         this.forget(department);
         return previous;
       } catch (e) {

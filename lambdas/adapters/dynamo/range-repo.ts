@@ -7,10 +7,11 @@ import { formatReceiptNumber } from '../../core/receipt.js';
 import { newId } from '../ids.js';
 import { pendingEntryPut } from '../tlog/dynamo-sequence.js';
 import { rangeLogEntry } from '../tlog/ledger-entries.js';
-import { departmentProfileItem } from './departments.js';
+import { renameItems } from './departments.js';
 import { eventPut, newEvent } from './events.js';
 import {
   allocatorKey,
+  departmentProfileKey,
   RANGE_LISTING_PARTITION,
   rangeKey,
   rangeListingKey,
@@ -127,9 +128,12 @@ export class RangeRepository implements RangeStore {
     mode: 'open_or_queue' | 'open_only',
     departmentName?: string,
   ): Promise<NumberRange | null> {
-    const [allocator, slot] = await Promise.all([
+    const [allocator, slot, profile] = await Promise.all([
       this.get<{ nextFree: number }>(allocatorKey(code)),
       this.slotRow(department, code),
+      departmentName === undefined
+        ? undefined
+        : this.get<{ name?: string }>(departmentProfileKey(department)),
     ]);
     const current = slot?.rangeId ? await this.getRange(slot.rangeId) : undefined;
     const nextFree = allocator?.nextFree ?? 1;
@@ -198,11 +202,20 @@ export class RangeRepository implements RangeStore {
       pendingEntryPut(this.table, rangeLogEntry('allocated', range), event.at),
     ];
     if (opensNow && current) TransactItems.push(this.retire(current));
-    // The name with the range, or neither: a refused allocation leaves the printed name as it was.
-    if (departmentName)
-      TransactItems.push({
-        Put: { TableName: this.table, Item: departmentProfileItem(department, departmentName) },
-      });
+    // The name with the range, or neither: a refused allocation leaves the printed name as it
+    // was. A new name is a rename as any other (on the name read: a rename meanwhile makes this
+    // attempt fail, and the caller's next one reads it); the same name writes nothing.
+    if (departmentName !== undefined && departmentName !== profile?.name)
+      TransactItems.push(
+        ...renameItems(this.table, {
+          department,
+          from: profile?.name,
+          to: departmentName,
+          actor,
+          reason: `named with the allocation of range ${range.id}`,
+          at,
+        }),
+      );
     try {
       await transactWrite(this.db, TransactItems);
       return range;

@@ -3,8 +3,8 @@
  * exemption, name the payer, see the server's own computed lines and totals (the dry run), and
  * issue. Built for the keyboard: Enter in the search adds the first match and moves to its
  * quantity; the form keeps its Idempotency-Key until the receipt is issued. Each field says what
- * it needs before anything is sent (a whole quantity from 1, a range item's amount; the search,
- * another department's code): guides only, the server's check still decides.
+ * it needs before anything is sent (a whole quantity from 1 to the server's limit, a range item's
+ * amount; the search, another department's code): guides only, the server's check still decides.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { linesInYuan } from '../../../lambdas/core/receipt.js';

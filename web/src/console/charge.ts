@@ -10,7 +10,7 @@ import type {
   Exemption as CoreExemption,
   Standard as CoreStandard,
 } from '../../../lambdas/core/catalogue.js';
-import { allowedAmounts, CHARGE_RULES } from '../../../lambdas/core/charge.js';
+import { allowedAmounts, CHARGE_RULES, MAX_QUANTITY } from '../../../lambdas/core/charge.js';
 import { formatYuan, parseYuan } from '../../../lambdas/core/money.js';
 import type { Exemption, Standard } from '../format.js';
 import type { Words } from './errors.js';
@@ -88,7 +88,9 @@ function toCoreExemption(e: Exemption | undefined): CoreExemption | undefined {
 
 /** A whole quantity from 1 on, or null. */
 export function quantityOf(line: DraftLine): number | null {
-  return /^\d{1,7}$/.test(line.quantity.trim()) && Number(line.quantity) >= 1 ? Number(line.quantity) : null;
+  const text = line.quantity.trim();
+  const quantity = Number(text);
+  return /^\d{1,7}$/.test(text) && quantity >= 1 && quantity <= MAX_QUANTITY ? quantity : null;
 }
 
 /** The amounts a line may carry, `[min, max]` in yuan (one value for a fixed standard), or null. */
@@ -101,13 +103,11 @@ export function amountRange(item: Item, line: DraftLine): [string, string] | nul
   return [formatYuan(min), formatYuan(max)];
 }
 
-/**
- * What the cashier is told at a line's quantity before anything is sent: the rule it breaks, or
- * null. (The upper bound is the server's to say.)
- */
+/** What the cashier is told at a line's quantity before anything is sent: the rule it breaks (the server's), or null. */
 export function quantityProblem(line: DraftLine): Words | null {
+  const most = MAX_QUANTITY.toLocaleString('en-US');
   return quantityOf(line) === null
-    ? { zh: '数量须为不小于 1 的整数', en: 'The quantity must be a whole number of at least 1' }
+    ? { zh: `数量须为 1 至 ${most} 的整数`, en: `The quantity must be a whole number from 1 to ${most}` }
     : null;
 }
 
