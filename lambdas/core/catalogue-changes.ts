@@ -163,6 +163,8 @@ function refuseIfUndoneLater(versions: readonly ItemVersion[], change: ItemVersi
       path: 'effectiveFrom',
       rule: 'undone_by_scheduled_version',
       message: `effectiveFrom ${date} is before ${label(v)}, ${message}`,
+      // The way through that takes one request: from the latest of them on.
+      suggestion: dates[0]!,
     })),
   );
 }

@@ -5,6 +5,8 @@ export interface Violation {
   rule: string;
   message: string;
   line?: number;
+  /** A value of the field that this rule would accept, where there is one to offer (a date). */
+  suggestion?: string;
 }
 
 /** Error codes are part of the API: clients switch on them. */

@@ -11,7 +11,13 @@ const errorSchema = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { path: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } },
+        properties: {
+          path: { type: 'string' },
+          rule: { type: 'string' },
+          message: { type: 'string' },
+          line: { type: 'integer', description: 'the charge line a rule of the charge check names' },
+          suggestion: { type: 'string', description: 'a value of the field the rule would accept' },
+        },
       },
     },
   },

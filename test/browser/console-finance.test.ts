@@ -151,7 +151,8 @@ describe('the finance console', () => {
     expect(await on(tomorrow)).toBe('25.00');
 
     // Suspension: the reason is required (shown at its field); from today the revision scheduled
-    // for tomorrow would lift it (a 409, in Chinese too); from a later date it takes effect.
+    // for tomorrow would lift it (a 409, in Chinese too), and the form offers the way through:
+    // from the revision's date on, where it takes effect.
     await page.getByTestId('change-status').click();
     await page.getByTestId('status-form').waitFor();
     await fillBasis(page, 'status-basis');
@@ -169,10 +170,15 @@ describe('the finance console', () => {
     expect(await fieldError(page, 'effectiveFrom').textContent()).toMatch(
       /^生效日期：此日期之后已排定的版本会撤销这一变更。.* \/ effectiveFrom \S+ is before version 2 /,
     );
-    await page.locator('#status-effective-from').fill(addDays(today, 5));
+    await screenshot(page, 'console-finance-status-conflict');
+    const suggestion = page.getByTestId('status-effective-from-suggestion');
+    expect(await suggestion.textContent()).toBe(`改用 ${tomorrow} Use ${tomorrow}`);
+    await suggestion.click();
+    expect(await page.locator('#status-effective-from').inputValue()).toBe(tomorrow);
     await page.getByTestId('status-submit').click();
     const third = page.locator('[data-testid="timeline-entry"][data-version="3"]');
     await third.waitFor();
+    expect(await third.textContent()).toContain(tomorrow);
     expect(await third.textContent()).toContain('测价〔2025〕12号');
     expect(await third.textContent()).toContain('暂停收费');
     expect(errors).toEqual([]);

@@ -63,6 +63,8 @@ describe('abolition is final from its date', () => {
         rule: 'undone_by_scheduled_version',
         message:
           'effectiveFrom 2026-12-10 is before version 2 from 2026-12-20 (active), which would bring the abolished item back',
+        // The date from which the change would pass: a button in the finance form.
+        suggestion: '2026-12-20',
       },
     ]);
   });

@@ -11,6 +11,8 @@ export interface Violation {
   rule: string;
   message: string;
   line?: number;
+  /** A value of the field the rule would accept (core/errors.ts Violation): the form offers it. */
+  suggestion?: string;
 }
 
 export interface ApiErrorBody {

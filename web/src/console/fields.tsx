@@ -27,8 +27,13 @@ interface Labelled {
   hint?: string;
 }
 
-/** A labelled field around any control (`children` gets the control's attributes). */
-export function Field(props: Labelled & { children: (control: FieldControl) => ComponentChildren }) {
+/**
+ * A labelled field around any control (`children` gets the control's attributes); `after`, under
+ * its errors (what the field offers to mend them).
+ */
+export function Field(
+  props: Labelled & { children: (control: FieldControl) => ComponentChildren; after?: ComponentChildren },
+) {
   const mine = props.path ? (props.violations ?? []).filter((v) => v.path === props.path) : [];
   const errorId = `${props.id}-error`;
   const hintId = `${props.id}-hint`;
@@ -58,11 +63,15 @@ export function Field(props: Labelled & { children: (control: FieldControl) => C
           ))}
         </p>
       )}
+      {props.after}
     </div>
   );
 }
 
-/** A text (or date) input in a Field. */
+/**
+ * A text (or date) input in a Field. Where the API's refusal offers a value the rule would accept
+ * (a violation's `suggestion`: a date after a scheduled version), a button puts it in the field.
+ */
 export function TextField(
   props: Labelled & {
     value: string | undefined;
@@ -73,8 +82,26 @@ export function TextField(
     inputRef?: Ref<HTMLInputElement>;
   },
 ) {
+  const suggested = props.path
+    ? props.violations?.find((v) => v.path === props.path && v.suggestion && v.suggestion !== props.value)
+        ?.suggestion
+    : undefined;
   return (
-    <Field {...props}>
+    <Field
+      {...props}
+      after={
+        suggested && (
+          <button
+            type="button"
+            class="button button--secondary field-suggestion"
+            data-testid={`${props.id}-suggestion`}
+            onClick={() => props.onValue(suggested)}
+          >
+            <Bi zh={`改用 ${suggested}`} en={`Use ${suggested}`} />
+          </button>
+        )
+      }
+    >
       {(c) => {
         const input = {
           ...c,
