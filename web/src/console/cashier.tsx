@@ -27,7 +27,7 @@ import {
   searchItems,
 } from './charge.js';
 import { useDepartmentNames } from './department-names.js';
-import { type Refusal, refusalOf, violationWords, type Words } from './errors.js';
+import { NETWORK_ERROR_WORDS, type Refusal, refusalOf, violationWords, type Words } from './errors.js';
 import { RefusalWords, Said } from './refusal.js';
 import { Bi, Fact, PdfLink, useFocusOn } from './ui.js';
 
@@ -153,8 +153,7 @@ export function Cashier(props: { department: string; onIssued: (r: IssuedReceipt
         if (answer.status === 200) setCheck({ state: 'ok', checked: answer.body });
         else setCheck({ state: 'refused', ...refusalOf(answer.status, answer.body) });
       } catch {
-        if (current)
-          setCheck({ state: 'refused', headline: { zh: '网络错误', en: 'Network error' }, violations: [] });
+        if (current) setCheck({ state: 'refused', headline: NETWORK_ERROR_WORDS, violations: [] });
       }
     }, 250);
     return () => {

@@ -16,6 +16,9 @@ export interface Words {
   en: string;
 }
 
+/** A request that got no answer (the network, not the server): safe to send again. */
+export const NETWORK_ERROR_WORDS: Words = { zh: '网络错误，请重试。', en: 'Network error: try again.' };
+
 /** Each error code's headline; the English is said when the server sent no message of its own. */
 const HEADLINES: Record<ErrorCode, Words> = {
   bad_request: { zh: '请求内容有误', en: 'Bad request' },

@@ -4,9 +4,9 @@
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { type ApiErrorBody, apiFetch, apiJson } from './api.js';
-import { refusalText } from './errors.js';
+import { NETWORK_ERROR_WORDS, refusalText } from './errors.js';
 
-export const NETWORK_ERROR = '网络错误 Network error';
+export const NETWORK_ERROR = `${NETWORK_ERROR_WORDS.zh} ${NETWORK_ERROR_WORDS.en}`;
 
 /** A refusal as one line, in Chinese and the server's English (errors.ts), then the status. */
 export function errorText(status: number, body: ApiErrorBody | null): string {

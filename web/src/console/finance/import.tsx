@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks';
 import { standardText } from '../../format.js';
 import { type ApiErrorBody, apiJson, type Violation } from '../api.js';
-import { type Refusal, refusalOf } from '../errors.js';
+import { NETWORK_ERROR_WORDS, type Refusal, refusalOf } from '../errors.js';
 import { RefusalWords, ViolationList } from '../refusal.js';
 import { DataTable } from '../table.js';
 import { Bi } from '../ui.js';
@@ -35,7 +35,7 @@ type Stage =
 
 const OFFLINE: Stage = {
   stage: 'refused',
-  refusal: { headline: { zh: '网络错误', en: 'Network error' }, violations: [] },
+  refusal: { headline: NETWORK_ERROR_WORDS, violations: [] },
 };
 
 async function postCsv<T>(path: string, file: File) {

@@ -5,7 +5,7 @@
 import { useRef } from 'preact/hooks';
 import type { Bilingual, Exemption, Standard } from '../../format.js';
 import { type ApiErrorBody, apiJson } from '../api.js';
-import { type Refusal, refusalOf } from '../errors.js';
+import { NETWORK_ERROR_WORDS, type Refusal, refusalOf } from '../errors.js';
 import { RefusalWords } from '../refusal.js';
 import { Bi, useFocusOn } from '../ui.js';
 
@@ -80,7 +80,7 @@ export async function send<T>(method: string, path: string, body: unknown): Prom
   } catch {
     return {
       ok: false,
-      headline: { zh: '网络错误，请重试。', en: 'Network error: try again.' },
+      headline: NETWORK_ERROR_WORDS,
       violations: [],
     };
   }
