@@ -169,6 +169,49 @@ describe('the blob store failing between taking the number and completing', () =
     expect(await pendingReceipts()).toEqual([]);
   });
 
+  it('never moves a watermark past a receipt still pending, while receipts are issued, fail and are recovered at once', async () => {
+    const { db, config, receipts } = getDeps();
+    const before = storedBlobs();
+    // Every third PDF cannot be stored: those receipts stay pending, between complete ones.
+    let calls = 0;
+    const blobs = getDeps().blobs;
+    blobs.putOnce = (...args) =>
+      ++calls % 3 === 0 ? Promise.reject(unavailable()) : originalBlobs.putOnce.apply(blobs, args);
+    let issuing = true;
+    const reads: Promise<unknown>[] = [];
+    // Recovery's read, again and again while the receipts are taken and completed.
+    const reader = (async () => {
+      while (issuing) {
+        reads.push(receipts.pending(100, { advance: true }));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const keys = Array.from({ length: 24 }, () => newKey());
+    const answers = await Promise.all(keys.map((key) => issue(svc, token, charge, key)));
+    issuing = false;
+    await reader;
+    await Promise.all(reads);
+    Object.assign(getDeps().blobs, originalBlobs);
+    expect(answers.filter((a) => a.status === 503).length).toBeGreaterThan(0);
+    const left = await pendingReceipts();
+    // Found: exactly the receipts whose PDF could not be stored.
+    expect(left.map((r) => r.idempotencyKey).sort()).toEqual(
+      keys.filter((_, i) => answers[i]!.status === 503).sort(),
+    );
+    for (const r of left) {
+      const mark = await db.send(
+        new GetCommand({
+          TableName: config.tables.ledger,
+          Key: rangeCompleteKey(r.rangeId),
+          ConsistentRead: true,
+        }),
+      );
+      expect(mark.Item?.below ?? 0, `${r.number} is still pending`).toBeLessThanOrEqual(Number(r.number));
+    }
+    expect((await recoverPending(getDeps())).completed).toBe(left.length);
+    await expectPdfsConsistent(before);
+  });
+
   it('the completing transaction failing after the PDF was stored: recovery completes it; the first PDF stays, overwritten by nothing', async () => {
     (getDeps().db as unknown as { send: Send }).send = async (command) => {
       if (JSON.stringify(command.input ?? {}).includes('pdfKey = :pdf'))
