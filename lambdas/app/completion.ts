@@ -187,7 +187,8 @@ export interface RecoveryOptions {
  * timer by the local cluster) and on a schedule in AWS. A page of the oldest is read at a time,
  * again while the last one completed any (a range is read from the first number the last read
  * found pending: ReceiptRepository.pending), and one that failed is not tried again in this run
- * (a failing signer fails them all: one page, then stop). `stuck` counts those pending past the stuck threshold (the alarm's metric).
+ * (a failing signer fails them all: one page, then stop). `stuck` counts those pending past the
+ * stuck threshold (the alarm's metric).
  */
 export async function recoverPending(
   deps: Deps,

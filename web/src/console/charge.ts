@@ -103,7 +103,10 @@ export function amountRange(item: Item, line: DraftLine): [string, string] | nul
   return [formatYuan(min), formatYuan(max)];
 }
 
-/** What the cashier is told at a line's quantity before anything is sent: the rule it breaks (the server's), or null. */
+/**
+ * What the cashier is told at a line's quantity before anything is sent: the rule it breaks (the
+ * server's, MAX_QUANTITY included), or null.
+ */
 export function quantityProblem(line: DraftLine): Words | null {
   const most = MAX_QUANTITY.toLocaleString('en-US');
   return quantityOf(line) === null
