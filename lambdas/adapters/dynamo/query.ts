@@ -18,9 +18,13 @@ export async function queryAll<T>(
   return out;
 }
 
+/** BatchGetItem requests one read sends at once. */
+const BATCH_GETS_AT_ONCE = 4;
+
 /**
- * Rows read back by key, 100 a request (keys a request leaves unprocessed are asked again), in
- * no particular order, with their keys; `onRequest` is told of each request. A row not found is absent.
+ * Rows read back by key, 100 a request and up to four requests at once (keys a request leaves
+ * unprocessed are asked again), in no particular order, with their keys; `onRequest` is told of
+ * each request. A row not found is absent.
  */
 export async function rowsByKey(
   db: DynamoDBDocumentClient,
@@ -29,17 +33,24 @@ export async function rowsByKey(
   onRequest: () => void = () => {},
 ): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = [];
-  for (let i = 0; i < keys.length; i += 100) {
-    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-      [table]: { Keys: keys.slice(i, i + 100) },
-    };
-    while (request && Object.keys(request).length) {
-      const out = await db.send(new BatchGetCommand({ RequestItems: request }));
-      onRequest();
-      rows.push(...(out.Responses?.[table] ?? []));
-      request = out.UnprocessedKeys as typeof request;
-    }
-  }
+  const chunks: Record<string, string>[][] = [];
+  for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(BATCH_GETS_AT_ONCE, chunks.length) }, async () => {
+      while (next < chunks.length) {
+        let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+          [table]: { Keys: chunks[next++]! },
+        };
+        while (request && Object.keys(request).length) {
+          const out = await db.send(new BatchGetCommand({ RequestItems: request }));
+          onRequest();
+          rows.push(...(out.Responses?.[table] ?? []));
+          request = out.UnprocessedKeys as typeof request;
+        }
+      }
+    }),
+  );
   return rows;
 }
 

@@ -43,8 +43,8 @@ import {
   transactWrite,
 } from './transactions.js';
 
-/** Receipt rows a pending scan reads a request: BatchGetItem's limit. */
-const PENDING_READ = 100;
+/** Receipt rows a pending scan reads at a time (rowsByKey: 100 a request, four at once). */
+const PENDING_READ = 1_000;
 
 /** A receipt row with the attributes that place it in each index (see runtime/tables.ts). */
 const receiptRow = (receipt: StoredReceipt) => ({
@@ -329,7 +329,7 @@ export class ReceiptRepository implements ReceiptStore {
    * Receipts whose number is taken but which are not complete, the oldest `limit`. Every number
    * below a range's `next` has its row (taking a number writes both) and a complete receipt never
    * becomes pending again, so each range keeps a watermark below which all are complete
-   * (rangeCompleteKey) and only its rows from there to `next` are read, by key, 100 a request.
+   * (rangeCompleteKey) and only its rows from there to `next` are read, by key (rowsByKey).
    * `ranges`: those to read (all, listed, by default). `advance` (recovery) moves each watermark
    * up to the range's first receipt still pending: a write only when receipts were completed.
    */
