@@ -170,6 +170,19 @@ describe('the blob store failing between taking the number and completing', () =
     expect(await pendingReceipts()).toEqual([]);
   });
 
+  it('answers the oldest pending receipts a page at a time, all of them in the end', async () => {
+    getDeps().blobs.putOnce = () => Promise.reject(unavailable());
+    for (let i = 0; i < 12; i++) expect((await issue(svc, token, charge)).status).toBe(503);
+    Object.assign(getDeps().blobs, originalBlobs);
+    const all = await getDeps().receipts.pending(Number.POSITIVE_INFINITY);
+    expect(all.length).toBeGreaterThanOrEqual(12);
+    const oldest = all.map((r) => r.number);
+    expect(oldest).toEqual([...oldest].sort());
+    expect((await getDeps().receipts.pending(5)).map((r) => r.number)).toEqual(oldest.slice(0, 5));
+    expect((await recoverPending(getDeps(), { pageSize: 5 })).completed).toBe(all.length);
+    expect(await pendingReceipts()).toEqual([]);
+  });
+
   it('never moves a watermark past a receipt still pending, while receipts are issued, fail and are recovered at once', async () => {
     const { db, config, receipts } = getDeps();
     const before = storedBlobs();

@@ -348,7 +348,7 @@ export class ReceiptRepository implements ReceiptStore {
     const below = new Map(marks.map((m) => [m.pk as string, m.below as number]));
     const found = await Promise.all(
       used.map((range) =>
-        this.pendingIn(range, below.get(rangeCompleteKey(range.id).pk) ?? range.first, advance),
+        this.pendingIn(range, below.get(rangeCompleteKey(range.id).pk) ?? range.first, limit, advance),
       ),
     );
     return found
@@ -357,11 +357,24 @@ export class ReceiptRepository implements ReceiptStore {
       .slice(0, limit);
   }
 
-  /** A range's pending receipts from its watermark `from` to its next number (see pending). */
-  private async pendingIn(range: NumberRange, from: number, advance: boolean): Promise<StoredReceipt[]> {
+  /**
+   * A range's pending receipts from its watermark `from` on, in number order (the order they were
+   * taken), until `limit` are found or its next number is reached (see pending): recovery after
+   * an outage reads a page's worth each time, not every receipt still waiting.
+   */
+  private async pendingIn(
+    range: NumberRange,
+    from: number,
+    limit: number,
+    advance: boolean,
+  ): Promise<StoredReceipt[]> {
     const out: StoredReceipt[] = [];
     let firstPending: number | undefined;
-    for (let start = Math.max(from, range.first); start < range.next; start += PENDING_READ) {
+    for (
+      let start = Math.max(from, range.first);
+      start < range.next && out.length < limit;
+      start += PENDING_READ
+    ) {
       const refs = Array.from({ length: Math.min(PENDING_READ, range.next - start) }, (_, i) => ({
         code: range.code,
         number: formatReceiptNumber(start + i),
