@@ -58,6 +58,12 @@ export const rangeKey = (id: string) => ({ pk: `RANGE#${id}`, sk: 'RANGE' });
  * complete (ReceiptRepository.pending reads a range from it; recovery moves it up).
  */
 export const rangeCompleteKey = (id: string) => ({ pk: `RANGE#${id}`, sk: 'COMPLETE' });
+/**
+ * A range's watermark of the log: `below`, a number below which the log's sequencer has taken
+ * every receipt of the range that completion left it (DynamoSequence: a receipt row's `logEntry`);
+ * it moves in the transaction that sequences them.
+ */
+export const rangeLoggedKey = (id: string) => ({ pk: `RANGE#${id}`, sk: 'LOGGED' });
 export const RANGE_LISTING_PARTITION = 'RANGES';
 /**
  * A range's entry in the list of every range, by code and first number, written once when it is
@@ -194,6 +200,13 @@ export const refusalsKey = (department: string, at: string) => ({
   sk: at.slice(0, 13),
 });
 
+/**
+ * The receipt row's attribute that holds its encoded log entry, written by its completion and
+ * read by the log's sequencer alone (its IAM reads no other attribute of a receipt but the keys,
+ * `status`, `kind` and `reverses`: lib/transparency-log.ts).
+ */
+export const RECEIPT_LOG_ENTRY = 'logEntry';
+
 const INDEX_ATTRIBUTES = [
   'pk',
   'sk',
@@ -204,9 +217,11 @@ const INDEX_ATTRIBUTES = [
   // Rows taken before pending receipts were found from the ranges (no index since) may carry it.
   'pendingPk',
   'itemCodes',
+  // A complete receipt's log entry, which the log's sequencer takes from its row (DynamoSequence).
+  RECEIPT_LOG_ENTRY,
 ];
 
-/** Drops the table's key and index attributes from a row, leaving the domain object. */
+/** Drops the table's key, index and log attributes from a row, leaving the domain object. */
 export function stripKeys(item: Record<string, unknown>): Record<string, unknown> {
   const rest = { ...item };
   for (const key of INDEX_ATTRIBUTES) delete rest[key];
@@ -252,8 +267,10 @@ export const complaintReceiptKey = (r: ReceiptRef) => ({
 
 /**
  * The transparency log (docs/transparency-log.md). A committing transaction puts its entry under
- * LOGQ (sorted by commit time, then a unique id); the sequencer moves entries from there, a batch
- * at a time under the LOGHEAD counter, into batch items LOG#<bundle>/<first index>. One partition
+ * LOGQ (sorted by commit time, then a unique id), but a receipt's completion, which leaves it on
+ * the receipt's row (RECEIPT_LOG_ENTRY); the sequencer moves entries from there and from the
+ * ranges' receipts, a batch at a time under the LOGHEAD counter, into batch items
+ * LOG#<bundle>/<first index>. One partition
  * per entry bundle (256 entries; a batch never crosses one), so a bundle is one Query; the index
  * is zero-padded so that it sorts as a string.
  */

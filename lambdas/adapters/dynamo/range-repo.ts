@@ -5,7 +5,7 @@ import { isExhausted, nextRangeBounds } from '../../core/numbering.js';
 import type { RangeSlot, RangeStore } from '../../core/ports.js';
 import { formatReceiptNumber } from '../../core/receipt.js';
 import { newId } from '../ids.js';
-import { pendingEntryPut } from '../tlog/dynamo-sequence.js';
+import { pendingEntryPut, rangeAllocationMark } from '../tlog/dynamo-sequence.js';
 import { rangeLogEntry } from '../tlog/ledger-entries.js';
 import { renameItems } from './departments.js';
 import { eventPut, newEvent } from './events.js';
@@ -200,6 +200,8 @@ export class RangeRepository implements RangeStore {
       ),
       eventPut(this.table, event),
       pendingEntryPut(this.table, rangeLogEntry('allocated', range), event.at),
+      // Its receipts are logged from its rows once that entry is (DynamoSequence).
+      rangeAllocationMark(this.table, range.id),
     ];
     if (opensNow && current) TransactItems.push(this.retire(current));
     // The name with the range, or neither: a refused allocation leaves the printed name as it

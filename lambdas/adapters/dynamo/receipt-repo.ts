@@ -13,6 +13,7 @@ import type {
   TakeOutcome,
 } from '../../core/ports.js';
 import { formatReceiptNumber, type ReceiptRef } from '../../core/receipt.js';
+import { encodeEntry } from '../../core/tlog/entries.js';
 import { departmentTotals } from '../../core/totals.js';
 import { sha256Hex } from '../signing/certificate.js';
 import { pendingEntryPut } from '../tlog/dynamo-sequence.js';
@@ -25,6 +26,7 @@ import {
   itemIndexRows,
   pdfKey,
   RECEIPT_INDEXES,
+  RECEIPT_LOG_ENTRY,
   rangeCompleteKey,
   rangeKey,
   receiptIndexAttributes,
@@ -241,9 +243,9 @@ export class ReceiptRepository implements ReceiptStore {
   }
 
   /**
-   * Completes a pending receipt: signature and the PDF's key and hash stored (the PDF itself
-   * is in the blob store already), status issued, the public check row written, in one
-   * transaction. Returns false only when it was already completed (by a retry or recovery);
+   * Completes a pending receipt: signature, the PDF's key and hash and the receipt's log entry
+   * stored (the PDF itself is in the blob store already), status issued, the public check row
+   * written, in one transaction. Returns false only when it was already completed (by a retry or recovery);
    * any other cancellation is thrown, so the caller never takes a receipt that is still
    * pending for a completed one.
    */
@@ -257,9 +259,11 @@ export class ReceiptRepository implements ReceiptStore {
             TableName: this.tables.receipts,
             Key: receiptKey(receipt),
             // Both signatures, or (where departments have no keys yet) the bureau's alone.
-            UpdateExpression: `SET #s = :issued, ${receipt.signatures ? 'signatures' : 'signature'} = :sigs, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, pdfKey = :pdf, completedAt = :at, logSalt = :salt`,
+            // With its log entry, which the log's sequencer takes from the row (DynamoSequence):
+            // a receipt is logged once complete, with no queue item to write and delete.
+            UpdateExpression: `SET #s = :issued, ${receipt.signatures ? 'signatures' : 'signature'} = :sigs, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, pdfKey = :pdf, completedAt = :at, logSalt = :salt, #entry = :entry`,
             ConditionExpression: '#s = :pending',
-            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeNames: { '#s': 'status', '#entry': RECEIPT_LOG_ENTRY },
             ExpressionAttributeValues: {
               ':issued': 'issued',
               ':pending': 'pending',
@@ -271,6 +275,7 @@ export class ReceiptRepository implements ReceiptStore {
               ':pdf': receipt.pdfKey,
               ':at': receipt.completedAt,
               ':salt': receipt.logSalt,
+              ':entry': encodeEntry(receiptLogEntry(receipt, logSalt)),
             },
           },
         },
@@ -290,8 +295,6 @@ export class ReceiptRepository implements ReceiptStore {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-        // The receipt's log entry, queued in the transaction that completes it.
-        pendingEntryPut(this.tables.ledger, receiptLogEntry(receipt, logSalt), receipt.completedAt),
         // The alerts its issue raised: stored with it, one request fewer (their months noted already).
         ...alerts.map((alert) => ({ Put: alertPut(this.tables.ledger, alert) })),
       ]);

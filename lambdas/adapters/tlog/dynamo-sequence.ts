@@ -1,5 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { NumberRange } from '../../core/numbering.js';
+import { formatReceiptNumber, type ReceiptRef } from '../../core/receipt.js';
 import { encodeEntry, type LogEntry } from '../../core/tlog/entries.js';
 import type { SequencedEntries, SequencedEntry } from '../../core/tlog/ports.js';
 import { loggedReceipt } from '../../core/tlog/receipt-inclusion.js';
@@ -11,16 +13,23 @@ import {
   logEntryPk,
   logIndexBlockKey,
   logQueueKey,
+  RECEIPT_LOG_ENTRY,
+  rangeLoggedKey,
+  receiptKey,
 } from '../dynamo/keys.js';
+import { LogIndexReader } from '../dynamo/log-index.js';
+import { rowsByKey } from '../dynamo/query.js';
+import { RangeRepository } from '../dynamo/range-repo.js';
 import { failedConditions, type TransactItem, transactWrite } from '../dynamo/transactions.js';
 import { newId } from '../ids.js';
 
 /**
  * The log's sequencing in DynamoDB (docs/transparency-log.md). A committing transaction adds its
- * entry to the pending queue (pendingEntryPut), so nothing committed can miss its entry and no
- * entry exists for what did not commit. The sequencer then gives queued entries their indexes
- * a batch at a time under a conditional counter, and DynamoSequence is the SequencedEntries the
- * integrator reads.
+ * entry to the pending queue (pendingEntryPut), or, for a receipt, its completion leaves the
+ * entry on the receipt's row, where the sequencer finds it from the receipt's range: so nothing
+ * committed can miss its entry and no entry exists for what did not commit. The sequencer gives
+ * entries their indexes a batch at a time under a conditional counter, and DynamoSequence is
+ * the SequencedEntries the integrator reads.
  */
 
 /** The transaction item that queues one log entry; `at` is the commit time (ISO). */
@@ -58,7 +67,10 @@ interface Head {
   cleanup?: number;
 }
 
-/** One committed batch: the entries from index `first` and the queue keys (sk) they came from. */
+/**
+ * A batch: the entries from index `first` and the queue keys (sk) of those that came from the
+ * queue (the others came from receipt rows).
+ */
 interface Batch {
   first: number;
   entries: Uint8Array[];
@@ -66,9 +78,112 @@ interface Batch {
 }
 
 /**
+ * An entry the next batch may take, from the queue or from a receipt row of a range, with what
+ * decides its place: its commit time, and what must be logged before it.
+ */
+interface Candidate {
+  /** Commit time: the queue key's, or the receipt's completion. */
+  at: string;
+  entry: Uint8Array;
+  /** Its queue key, when it came from the queue. */
+  queued?: string;
+  /** A red receipt's or reversal's original, while that one is still to be logged from its row. */
+  waitsFor?: ReceiptRef;
+  /** The range a range allocation's entry allocates. */
+  allocates?: string;
+  /** The receipt's number, when it came from a range. */
+  number?: number;
+}
+
+/** A range's receipts read from its log watermark: from `start` (the watermark) up to `end`. */
+interface RangeRead {
+  id: string;
+  /** The watermark as read (undefined: no row yet), the condition of its move. */
+  from?: number;
+  start: number;
+  /** The first number not read: its receipt is still pending, or the window ended there. */
+  end: number;
+  /** Its allocation is logged (or was before allocations were marked: no mark). */
+  allocationLogged: boolean;
+}
+
+/** One source of candidates, in its own order (queue keys; a range's numbers). */
+interface Stream {
+  /** Those the batch has not taken. */
+  items: Candidate[];
+  /** More follow those read (the queue's next page, the range's next rows). */
+  more: boolean;
+  range?: RangeRead;
+}
+
+/** A batch being made. */
+interface Draft extends Batch {
+  bytes: number;
+  /** Its receipts (code/number), which a red receipt or reversal later in it may name. */
+  receipts: Set<string>;
+  /** The ranges whose allocation it logs. */
+  allocated: Set<string>;
+}
+
+/** A range's log watermark row as one batch changes it. */
+interface Mark {
+  rangeId: string;
+  /** The watermark moves from `from` (undefined: no row yet) to `to`. */
+  move?: { from?: number; to: number };
+  /** The batch logs the range's allocation. */
+  allocated?: boolean;
+}
+
+/**
+ * Ranges read for one batch and allocations one batch logs: its transaction holds the head, the
+ * batch item and one update a range's watermark row, under DynamoDB's 100 items a transaction.
+ */
+const RANGES_PER_BATCH = 45;
+/** The receipt attributes the sequencer reads (lib/transparency-log.ts lets it read no other). */
+export const SEQUENCER_RECEIPT_ATTRIBUTES = [
+  'status',
+  'kind',
+  'reverses',
+  'completedAt',
+  RECEIPT_LOG_ENTRY,
+] as const;
+/** A range watermark row's flag: its range's allocation is queued, not logged yet. */
+const ALLOCATION_QUEUED = 'allocationQueued';
+
+const refKey = (r: ReceiptRef) => `${r.code}/${r.number}`;
+
+/** What a queued entry names: a red receipt's or reversal's original, a range it allocates. */
+function named(entry: Uint8Array): { original?: ReceiptRef; allocates?: string } {
+  let e: Partial<Record<string, unknown>>;
+  try {
+    e = JSON.parse(new TextDecoder().decode(entry));
+  } catch {
+    return {}; // not an entry this code reads: sequenced as it is, as any other
+  }
+  if (e?.type === 'reversal') return { original: e.original as ReceiptRef };
+  if (e?.type === 'receipt' && e.kind === 'red') return { original: e.reverses as ReceiptRef };
+  if (e?.type === 'range' && e.event === 'allocated') return { allocates: e.rangeId as string };
+  return {};
+}
+
+/**
+ * What holds a new range's receipts back until its allocation's entry is logged: its watermark
+ * row, flagged, put by the transaction that allocates the range and queues that entry.
+ */
+export function rangeAllocationMark(table: string, rangeId: string): TransactItem {
+  return {
+    Put: {
+      TableName: table,
+      Item: { ...rangeLoggedKey(rangeId), [ALLOCATION_QUEUED]: true },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/**
  * A batch item: `LOG#<bundle>`/`<first index, zero-padded>`, `entries` (a list of binaries),
- * `queued` (their queue keys, in the same order). Items the sequencer wrote before batches (one
- * entry an item: `entry`, `queued` a string) read as batches of one.
+ * `queued` (the queue keys of those that came from the queue). Items the sequencer wrote before
+ * batches (one entry an item: `entry`, `queued` a string) read as batches of one.
  */
 const batchOf = (item: Record<string, unknown>): Batch => ({
   first: Number(item.sk),
@@ -86,7 +201,12 @@ export class DynamoSequence implements SequencedEntries {
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly receiptsTable?: string,
-  ) {}
+  ) {
+    // Strongly consistent, read again for a number it lacks: an index once written never changes.
+    this.index = new LogIndexReader(db, receiptsTable ?? '', 0);
+  }
+
+  private readonly index: LogIndexReader;
 
   async size(): Promise<number> {
     return (await this.head()).size;
@@ -137,21 +257,33 @@ export class DynamoSequence implements SequencedEntries {
   }
 
   /**
-   * Sequences queued entries, oldest commit first, one transaction per batch: the head moves
-   * from n to n + k only if it is still n with no cleanup unfinished, and records `cleanup = n`;
-   * the batch item (LOG#<bundle>/n) holds the k entries and their queue keys. A batch stays
-   * inside one 256-entry bundle. Then its cleanup (below). Two sequencers at once: one
+   * Sequences entries, one transaction per batch: the head moves from n to n + k only if it is
+   * still n with no cleanup unfinished, and records `cleanup = n`; the batch item (LOG#<bundle>/n)
+   * holds the k entries and the queue keys of those that came from the queue; the watermark rows
+   * of the ranges it took receipts from, or whose allocation it logs, change with it. A batch
+   * stays inside one 256-entry bundle. Then its cleanup (below). Two sequencers at once: one
    * transaction wins, the other stops (the next run continues). Returns how many entries this
    * call sequenced.
    *
-   * Why no entry is sequenced twice: the head is read (cleanup finished) before the queue, and
-   * a batch's queue items are all deleted before its cleanup is cleared; so every queue item
-   * the Query returns is unsequenced as long as the head has not moved, which the commit's
-   * condition checks. Why none is lost: an item leaves the queue only once its batch committed,
-   * and "done" is never inferred from queue-key order (a transaction that committed late has an
-   * older key than entries already sequenced, and is sequenced when it appears).
+   * Where entries come from: the queue (catalogue and range changes, reversals, receipts
+   * completed before completion left entries on rows), and each range's receipts, in number
+   * order from its watermark (rangeLoggedKey) to its first receipt still pending. A batch takes
+   * them in commit-time order (the queue key's time, the receipt's completion); a range's
+   * receipts wait for its allocation's entry, and a red receipt or a reversal for the blue
+   * receipt it names (the order `log audit` requires: adapters/tlog/audit.ts).
+   *
+   * Why no entry is sequenced twice: the head is read (cleanup finished) before the queue and the
+   * watermarks, a batch's queue items are all deleted before its cleanup is cleared, and a
+   * watermark moves in its batch's transaction, on the value read; so every queue item the Query
+   * returns, and every receipt at or above a watermark, is unsequenced as long as the head has not
+   * moved, which the commit's condition checks. Why none is lost: an item leaves the queue, and a
+   * watermark passes a receipt, only once its batch committed; a watermark stops at a receipt
+   * still pending (every number below a range's next has its row); and "done" is never inferred
+   * from queue-key order (a transaction that committed late has an older key than entries already
+   * sequenced, and is sequenced when it appears).
    */
   async sequence(maxEntries = Number.POSITIVE_INFINITY): Promise<number> {
+    const ranges = this.receiptsTable ? await this.rangesInUse() : [];
     let done = 0;
     while (done < maxEntries) {
       const head = await this.head();
@@ -161,35 +293,191 @@ export class DynamoSequence implements SequencedEntries {
         continue;
       }
       const room = Math.min(LOG_BUNDLE_SIZE - (head.size % LOG_BUNDLE_SIZE), maxEntries - done);
-      const queued = await this.db.send(
+      const streams = [await this.fromQueue(room), ...(await this.fromRanges(ranges, room))];
+      const draft: Draft = {
+        first: head.size,
+        entries: [],
+        queued: [],
+        bytes: 0,
+        receipts: new Set(),
+        allocated: new Set(),
+      };
+      // In commit-time order as far as what was read tells it; if that takes nothing (an order
+      // that cannot be known yet), whatever may go first.
+      if (!this.take(draft, streams, room, true)) this.take(draft, streams, room, false);
+      const marks = marksOf(draft, streams);
+      if (draft.entries.length === 0) {
+        if (!marks.length) break;
+        // Only receipts whose entries were queued (before entries were left on rows): passed.
+        await this.raiseMarks(marks);
+        continue;
+      }
+      if (!(await this.commit(head.size, draft, marks))) break; // lost the race: stop
+      await this.cleanUp(draft);
+      done += draft.entries.length;
+    }
+    return done;
+  }
+
+  /** Ranges with numbers taken (a range allocated after this is read waits for the next run). */
+  private async rangesInUse(): Promise<NumberRange[]> {
+    const ranges = await new RangeRepository(this.db, this.table).listRanges();
+    return ranges.filter((r) => r.next > r.first);
+  }
+
+  /**
+   * Moves candidates from the streams into the draft, the earliest first, until it holds
+   * `room`: a range's receipts once its allocation is logged, a red receipt or reversal once its
+   * original is. `ordered`: nothing later than the earliest of the last candidates read of a
+   * stream with more to read (what is not read yet may be earlier). Returns how many it took.
+   */
+  private take(draft: Draft, streams: Stream[], room: number, ordered: boolean): number {
+    const latest = (s: Stream) =>
+      s.items
+        .map((c) => c.at)
+        .sort()
+        .at(-1)!;
+    const cut = ordered
+      ? streams
+          .filter((s) => s.more && s.items.length)
+          .map(latest)
+          .sort()[0]
+      : undefined;
+    const ready = (c: Candidate) => !c.waitsFor || draft.receipts.has(refKey(c.waitsFor));
+    // A stream's next candidate: a range's first; the queue's first that may go (its candidates
+    // are independent: one that waits lets the next go).
+    const next = (s: Stream) => (s.range ? s.items.slice(0, 1) : s.items).findIndex(ready);
+    let took = 0;
+    while (draft.entries.length < room) {
+      let best: { stream: Stream; at: number } | undefined;
+      for (const stream of streams) {
+        if (stream.range && !stream.range.allocationLogged && !draft.allocated.has(stream.range.id)) continue;
+        const at = next(stream);
+        const c = stream.items[at];
+        if (!c || (cut !== undefined && c.at > cut)) continue;
+        if (!best || c.at < best.stream.items[best.at]!.at) best = { stream, at };
+      }
+      if (!best) break;
+      const c = best.stream.items[best.at]!;
+      if (c.allocates && draft.allocated.size >= RANGES_PER_BATCH) break;
+      draft.bytes += c.entry.length + (c.queued?.length ?? 0) + 8;
+      if (draft.entries.length > 0 && draft.bytes > BATCH_BYTES) break;
+      best.stream.items.splice(best.at, 1);
+      draft.entries.push(c.entry);
+      if (c.queued !== undefined) draft.queued.push(c.queued);
+      if (c.allocates) draft.allocated.add(c.allocates);
+      const receipt = loggedReceipt(c.entry);
+      if (receipt) draft.receipts.add(refKey(receipt));
+      took++;
+    }
+    return took;
+  }
+
+  /**
+   * The queue, oldest commit first: `room` candidates that may go (and those that wait for their
+   * original, which do not count), page after page.
+   */
+  private async fromQueue(room: number): Promise<Stream> {
+    const items: Candidate[] = [];
+    let free = 0;
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'pk = :p',
           ExpressionAttributeValues: { ':p': LOG_QUEUE_PK },
           Limit: room,
           ConsistentRead: true,
+          ExclusiveStartKey,
         }),
       );
-      const batch: Batch = { first: head.size, entries: [], queued: [] };
-      let bytes = 0;
-      for (const item of queued.Items ?? []) {
+      for (const item of page.Items ?? []) {
         const entry = item.entry as Uint8Array;
         const sk = item.sk as string;
-        bytes += entry.length + sk.length + 8;
-        if (batch.entries.length > 0 && bytes > BATCH_BYTES) break;
-        batch.entries.push(entry);
-        batch.queued.push(sk);
+        const { original, allocates } = named(entry);
+        const waitsFor = original && (await this.waitsFor(original));
+        items.push({ at: sk.slice(0, sk.indexOf('#')), entry, queued: sk, waitsFor, allocates });
+        if (!waitsFor && ++free === room) return { items, more: true };
       }
-      if (batch.entries.length === 0) break;
-      if (!(await this.commit(head.size, batch))) break; // lost the race: stop
-      await this.cleanUp(batch);
-      done += batch.entries.length;
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return { items, more: false };
+  }
+
+  /**
+   * Each range's receipts from its watermark, in number order, up to `room` read, stopping at
+   * the first still pending (or not readable yet: an eventually consistent read just after its
+   * taking). A row without an entry was completed before completion left entries on rows: its
+   * entry was queued, and the watermark passes it.
+   */
+  private async fromRanges(ranges: readonly NumberRange[], room: number): Promise<Stream[]> {
+    const marks = await rowsByKey(
+      this.db,
+      this.table,
+      ranges.map((r) => rangeLoggedKey(r.id)),
+      { consistent: true },
+    );
+    const markOf = new Map(marks.map((m) => [m.pk as string, m]));
+    const streams: Stream[] = [];
+    for (const range of ranges) {
+      if (streams.length === RANGES_PER_BATCH) break;
+      const mark = markOf.get(rangeLoggedKey(range.id).pk);
+      const from = mark?.below as number | undefined;
+      const start = from ?? range.first;
+      if (start >= range.next) continue;
+      const read: RangeRead = {
+        id: range.id,
+        ...(from === undefined ? {} : { from }),
+        start,
+        end: start,
+        allocationLogged: mark?.[ALLOCATION_QUEUED] === undefined,
+      };
+      streams.push({ ...(await this.fromRange(range, read, room)), range: read });
     }
-    return done;
+    return streams;
+  }
+
+  private async fromRange(range: NumberRange, read: RangeRead, room: number): Promise<Omit<Stream, 'range'>> {
+    const refs = Array.from({ length: Math.min(room, range.next - read.start) }, (_, i) => ({
+      code: range.code,
+      number: formatReceiptNumber(read.start + i),
+    }));
+    const rows = await rowsByKey(this.db, this.receiptsTable!, refs.map(receiptKey), {
+      attributes: SEQUENCER_RECEIPT_ATTRIBUTES,
+    });
+    const byPk = new Map(rows.map((row) => [row.pk as string, row]));
+    const items: Candidate[] = [];
+    for (const ref of refs) {
+      const row = byPk.get(receiptKey(ref).pk);
+      if (!row || row.status === 'pending') return { items, more: false };
+      const entry = row[RECEIPT_LOG_ENTRY] as Uint8Array | undefined;
+      const number = read.end++;
+      if (!entry) continue;
+      const original = row.kind === 'red' ? (row.reverses as ReceiptRef) : undefined;
+      const waitsFor = original && (await this.waitsFor(original));
+      items.push({ at: row.completedAt as string, entry, number, waitsFor });
+    }
+    return { items, more: read.end < range.next };
+  }
+
+  /**
+   * This blue receipt, when an entry naming it must wait for it: it is not logged (no index) but
+   * will be, from its row. A receipt completed before entries were left on rows was queued
+   * before whatever names it, so the queue logged it first (or, older than the log, it is never
+   * logged, and what names it is logged all the same, as it always was).
+   */
+  private async waitsFor(original: ReceiptRef): Promise<ReceiptRef | undefined> {
+    if (!this.receiptsTable || (await this.index.indexOf(original)) !== undefined) return undefined;
+    const [row] = await rowsByKey(this.db, this.receiptsTable, [receiptKey(original)], {
+      consistent: true,
+      attributes: [RECEIPT_LOG_ENTRY],
+    });
+    return row?.[RECEIPT_LOG_ENTRY] === undefined ? undefined : original;
   }
 
   /** The batch transaction; false when another sequencer moved the head first. */
-  private async commit(size: number, batch: Batch): Promise<boolean> {
+  private async commit(size: number, batch: Batch, marks: readonly Mark[]): Promise<boolean> {
     const items: TransactItem[] = [
       {
         Update: {
@@ -208,6 +496,7 @@ export class DynamoSequence implements SequencedEntries {
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
+      ...marks.map((mark) => ({ Update: { TableName: this.table, ...markUpdate(mark) } })),
     ];
     try {
       await transactWrite(this.db, items);
@@ -216,6 +505,24 @@ export class DynamoSequence implements SequencedEntries {
       failedConditions(e); // rethrows anything but a failed condition
       return false;
     }
+  }
+
+  /** Moves watermarks over receipts whose entries were queued (never lowering one: runs at once agree). */
+  private async raiseMarks(marks: readonly Mark[]): Promise<void> {
+    for (const { rangeId, move } of marks)
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: rangeLoggedKey(rangeId),
+            UpdateExpression: 'SET below = :to',
+            ConditionExpression: 'attribute_not_exists(below) OR below < :to',
+            ExpressionAttributeValues: { ':to': move!.to },
+          }),
+        );
+      } catch (e) {
+        if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+      }
   }
 
   private async batchAt(first: number): Promise<Batch> {
@@ -305,4 +612,34 @@ function indexBlocks(batch: Batch) {
     if (!block.numbers.has(receipt.number)) block.numbers.set(receipt.number, batch.first + i);
   });
   return [...blocks.values()].map(({ key, numbers }) => ({ key, indexes: [...numbers] }));
+}
+
+/** The watermark rows a draft changes: ranges it read past, allocations it logs. */
+function marksOf(draft: Draft, streams: readonly Stream[]): Mark[] {
+  const marks = new Map<string, Mark>();
+  for (const { range, items } of streams) {
+    if (!range) continue;
+    // Up to the first candidate not taken, or, all taken, past the rows read with no entry.
+    const to = items[0]?.number ?? range.end;
+    if (to > range.start) marks.set(range.id, { rangeId: range.id, move: { from: range.from, to } });
+  }
+  for (const id of draft.allocated) marks.set(id, { ...(marks.get(id) ?? { rangeId: id }), allocated: true });
+  return [...marks.values()];
+}
+
+/** A watermark row's update in a batch's transaction, conditional on the watermark read. */
+function markUpdate({ rangeId, move, allocated }: Mark) {
+  const set = move ? 'SET below = :to' : '';
+  const remove = allocated ? `REMOVE ${ALLOCATION_QUEUED}` : '';
+  return {
+    Key: rangeLoggedKey(rangeId),
+    UpdateExpression: [set, remove].filter(Boolean).join(' '),
+    ...(move && {
+      ConditionExpression: move.from === undefined ? 'attribute_not_exists(below)' : 'below = :from',
+      ExpressionAttributeValues: {
+        ':to': move.to,
+        ...(move.from === undefined ? {} : { ':from': move.from }),
+      },
+    }),
+  };
 }

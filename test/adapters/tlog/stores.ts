@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
@@ -10,7 +10,8 @@ import { DirectoryTileStore } from '../../../lambdas/adapters/tlog/directory-sto
 import { S3TileStore } from '../../../lambdas/adapters/tlog/s3-store.js';
 import type { TileStore } from '../../../lambdas/core/tlog/ports.js';
 import { type TileId, tilePath } from '../../../lambdas/core/tlog/tiles.js';
-import { PARTITION_KEY, SORT_KEY } from '../../../lambdas/runtime/tables.js';
+import { createTable } from '../../../lambdas/local/tables.js';
+import { TABLES } from '../../../lambdas/runtime/tables.js';
 import { type LocalS3, startLocalS3 } from '../blobs/s3-server.js';
 import { tempDir } from './support.js';
 
@@ -93,20 +94,8 @@ export async function stopS3() {
 /** A ledger-shaped table (pk, sk) of its own on DynamoDB Local. */
 export async function freshTable(db: DynamoDBDocumentClient): Promise<string> {
   const name = `tlog-${randomBytes(5).toString('hex')}`;
-  await db.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: PARTITION_KEY, AttributeType: 'S' },
-        { AttributeName: SORT_KEY, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
-        { AttributeName: SORT_KEY, KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  // A ledger's (whose index lists ranges allocated before they had listing rows: the sequencer reads it).
+  await db.send(createTable(TABLES.find((t) => t.id === 'ledger')!, name));
   return name;
 }
 
