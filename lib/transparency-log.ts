@@ -22,8 +22,12 @@ import {
   LOG_HEAD_KEY,
   LOG_INDEX_PK_PREFIX,
   LOG_QUEUE_PK,
+  LOG_RANGE_PK_PREFIX,
   LOG_TREE_PK,
+  RANGE_LISTING_PARTITION,
+  RECEIPT_PK_PREFIX,
 } from '../lambdas/adapters/dynamo/keys.js';
+import { SEQUENCER_RECEIPT_ATTRIBUTES } from '../lambdas/adapters/tlog/dynamo-sequence.js';
 import { nodejsBundling } from './bundling.js';
 import { ENV } from './config.js';
 import { KEY_READ_ACTIONS, KEY_WRITE_ACTIONS, TABLE_READ_ACTIONS } from './functions.js';
@@ -37,8 +41,25 @@ export const LOG_INTEGRATOR = 'log-integrator';
 /** Where the log lives in the bucket and on the distribution: `log/checkpoint`, `log/tile/...`. */
 export const LOG_PREFIX = 'log/';
 export const LOG_PATH_PATTERN = `/${LOG_PREFIX}*`;
-/** The ledger rows the integrator reads and writes: the queue, the sequence, its counter, the tree head. */
-export const LOG_KEY_PATTERNS = [LOG_QUEUE_PK, `${LOG_ENTRY_PK_PREFIX}*`, LOG_HEAD_KEY.pk, LOG_TREE_PK];
+/**
+ * The ledger rows the integrator reads and writes: the queue, the sequence, its counter, the
+ * tree head, the ranges' watermarks in the log.
+ */
+export const LOG_KEY_PATTERNS = [
+  LOG_QUEUE_PK,
+  `${LOG_ENTRY_PK_PREFIX}*`,
+  LOG_HEAD_KEY.pk,
+  LOG_TREE_PK,
+  `${LOG_RANGE_PK_PREFIX}*`,
+];
+/** The ledger rows the integrator reads and may not write: the ranges and their list. */
+export const LOG_RANGE_READ_PATTERNS = ['RANGE#*', RANGE_LISTING_PARTITION];
+/**
+ * What the integrator may read of a receipt's row (its receipts are logged from their rows:
+ * DynamoSequence): the keys, its status, kind and original, completion time and log entry. Not
+ * the payer, nor anything else a log entry does not show.
+ */
+export const LOG_RECEIPT_ATTRIBUTES = ['pk', 'sk', ...SEQUENCER_RECEIPT_ATTRIBUTES];
 /** The receipts table's rows the integrator writes: the log's index-block rows (keys.ts logIndexBlockKey). */
 export const LOG_INDEX_KEY_PATTERN = `${LOG_INDEX_PK_PREFIX}*`;
 /** The only kms:Sign the log key allows: pure Ed25519 over the note text (kms-note-signer.ts). */
@@ -221,7 +242,7 @@ export class TransparencyLog extends Construct {
         'The log is thousands of tile objects named by their position (log/tile/<L>/<N>); the grant covers the log/ prefix of the tile bucket only, with no delete.',
     });
 
-    // The ledger: its log rows only (queue, sequence, counter, tree head). A batch's cleanup
+    // The ledger: its log rows only (queue, sequence, counter, tree head, range watermarks). A batch's cleanup
     // deletes its queue items (BatchWriteItem of LOGQ keys): those, and only those, are deleted.
     const ledger = props.tables.table('ledger');
     const logRows = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': LOG_KEY_PATTERNS } };
@@ -239,13 +260,42 @@ export class TransparencyLog extends Construct {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [LOG_QUEUE_PK] } },
       }),
     );
-    // The receipts' index-block rows: a batch's cleanup writes its receipt entries' indexes there
-    // (UpdateItem; never a read, nor any other row of the receipts table).
+    // The ranges, read to take their receipts from (DynamoSequence); ranges allocated before they
+    // had listing rows are listed by the ledger's listing index.
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:UpdateItem'],
-        resources: [props.tables.table('receipts').tableArn],
+        actions: TABLE_READ_ACTIONS,
+        resources: [ledger.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': LOG_RANGE_READ_PATTERNS } },
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${ledger.tableArn}/index/listing`],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [RANGE_LISTING_PARTITION] } },
+      }),
+    );
+    // The receipts' index-block rows: a batch's cleanup writes its receipt entries' indexes there,
+    // and the sequencer reads them (is a red receipt's original logged yet?).
+    const receipts = props.tables.table('receipts');
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [receipts.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [LOG_INDEX_KEY_PATTERN] } },
+      }),
+    );
+    // The receipt rows, their log attributes alone (fine-grained access: dynamodb:Attributes).
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchGetItem'],
+        resources: [receipts.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECEIPT_PK_PREFIX}*`] },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': LOG_RECEIPT_ATTRIBUTES },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
       }),
     );
     role.addToPolicy(

@@ -273,8 +273,17 @@ interface DynamoCall {
   action: string;
   table: string;
   index?: string;
-  /** The partition key of the item written or read by key (IAM's dynamodb:LeadingKeys). */
+  /** The partition key of the item written or read by key, or of a query (IAM's dynamodb:LeadingKeys). */
   leadingKey?: string;
+  /** The attributes a read asks for (its ProjectionExpression: IAM's dynamodb:Attributes); absent: all. */
+  attributes?: string[];
+}
+
+/** The attribute names of a read's ProjectionExpression, aliases resolved. */
+function projected(spec: Json): { attributes?: string[] } {
+  if (typeof spec.ProjectionExpression !== 'string') return {};
+  const names: Record<string, string> = spec.ExpressionAttributeNames ?? {};
+  return { attributes: spec.ProjectionExpression.split(',').map((n: string) => names[n.trim()] ?? n.trim()) };
 }
 
 type KeyedSpec = { TableName: string; Item?: { pk?: { S?: string } }; Key?: { pk?: { S?: string } } };
@@ -309,12 +318,18 @@ function partiqlCall({
   };
 }
 
-/** A Query's `pk = :v` key condition: IAM's dynamodb:LeadingKeys for a query of the table. */
+/**
+ * A Query's partition key condition (`pk = :v`, or an index's own partition key): IAM's
+ * dynamodb:LeadingKeys for a query of the table or of the index.
+ */
 function queryLeadingKey(body: Json): { leadingKey?: string } {
   const names: Record<string, string> = body.ExpressionAttributeNames ?? {};
+  const partition = body.IndexName
+    ? TABLES.flatMap((t) => t.indexes).find((i) => i.name === body.IndexName)?.partitionKey
+    : 'pk';
   for (const [, name, value] of String(body.KeyConditionExpression ?? '').matchAll(/(#?\w+)\s*=\s*(:\w+)/g)) {
     const key = body.ExpressionAttributeValues?.[value!]?.S;
-    if ((names[name!] ?? name) === 'pk' && typeof key === 'string') return { leadingKey: key };
+    if ((names[name!] ?? name) === partition && typeof key === 'string') return { leadingKey: key };
   }
   return {};
 }
@@ -327,11 +342,11 @@ function callsOf(operation: string, body: Json): DynamoCall[] {
       return body.Statements.map(partiqlCall);
     // IAM authorizes each item of a batch by its key.
     case 'BatchGetItem':
-      return Object.entries<Json>(body.RequestItems ?? {}).flatMap(([table, { Keys }]) =>
+      return Object.entries<Json>(body.RequestItems ?? {}).flatMap(([table, request]) =>
         batch(
           table,
-          Keys.map((Key: Json) => ({ TableName: table, Key })),
-        ),
+          request.Keys.map((Key: Json) => ({ TableName: table, Key })),
+        ).map((call) => ({ ...call, ...projected(request) })),
       );
     case 'BatchWriteItem':
       return Object.entries<Json[]>(body.RequestItems ?? {}).flatMap(([table, requests]) =>
@@ -345,7 +360,9 @@ function callsOf(operation: string, body: Json): DynamoCall[] {
         {
           action: operation,
           table: body.TableName,
-          ...(body.IndexName ? { index: body.IndexName } : queryLeadingKey(body)),
+          ...(body.IndexName ? { index: body.IndexName } : {}),
+          ...queryLeadingKey(body),
+          ...projected(body),
         },
       ];
     case 'TransactWriteItems':
@@ -361,6 +378,7 @@ function callsOf(operation: string, body: Json): DynamoCall[] {
           table: body.TableName,
           ...(body.IndexName ? { index: body.IndexName } : {}),
           ...leadingKeyOf(body),
+          ...projected(body),
         },
       ];
   }
@@ -405,6 +423,8 @@ interface Grant {
   leadingKeys?: string[];
   /** A Deny statement: it overrides every Allow it matches. */
   deny?: boolean;
+  /** The attributes an Allow is limited to (ForAllValues:StringEquals on dynamodb:Attributes, with dynamodb:Select SPECIFIC_ATTRIBUTES). */
+  attributes?: string[];
 }
 
 /** What the function's role allows on the tables, by action and resource. */
@@ -429,7 +449,15 @@ function dynamoGrants(name: StackFunctionName): Grant[] {
         statement.Condition?.[deny ? 'ForAnyValue:StringLike' : 'ForAllValues:StringLike']?.[
           'dynamodb:LeadingKeys'
         ];
-      if (conditions.length > (leadingKeys ? 1 : 0)) throw new Error(`unexpected condition ${conditions}`);
+      const attributes: string[] | undefined =
+        statement.Condition?.['ForAllValues:StringEquals']?.['dynamodb:Attributes'];
+      if (
+        attributes &&
+        statement.Condition?.StringEqualsIfExists?.['dynamodb:Select'] !== 'SPECIFIC_ATTRIBUTES'
+      )
+        throw new Error('dynamodb:Attributes without dynamodb:Select SPECIFIC_ATTRIBUTES');
+      if (conditions.length > (leadingKeys ? 1 : 0) + (attributes ? 2 : 0))
+        throw new Error(`unexpected condition ${conditions}`);
       for (const resource of asArray(statement.Resource).map(resourceKey)) {
         if (!resource) continue;
         for (const action of asArray<string>(statement.Action))
@@ -437,6 +465,7 @@ function dynamoGrants(name: StackFunctionName): Grant[] {
             access: `${action} ${resource}`,
             ...(leadingKeys ? { leadingKeys } : {}),
             ...(deny ? { deny } : {}),
+            ...(attributes ? { attributes } : {}),
           });
       }
     }
@@ -454,11 +483,17 @@ const like = (pattern: string, value: string) =>
   ).test(value);
 
 /** As IAM decides: some Allow matches and no Deny does. */
-function permits(grants: Grant[], access: string, leadingKey: string | undefined): boolean {
+function permits(
+  grants: Grant[],
+  access: string,
+  leadingKey: string | undefined,
+  attributes?: string[],
+): boolean {
   const matches = (g: Grant) =>
     g.access === access &&
     (!g.leadingKeys || (leadingKey !== undefined && g.leadingKeys.some((p) => like(p, leadingKey))));
-  return grants.some((g) => !g.deny && matches(g)) && !grants.some((g) => g.deny && matches(g));
+  const allows = (g: Grant) => !g.attributes || attributes?.every((a) => g.attributes!.includes(a)) === true;
+  return grants.some((g) => !g.deny && matches(g) && allows(g)) && !grants.some((g) => g.deny && matches(g));
 }
 
 /** The EMF metric names a function has written to its log so far. */
@@ -1050,7 +1085,7 @@ describe('least privilege, exercised', () => {
         calls++;
         const resource = `${tableIds.get(call.table) ?? call.table}${call.index ? `/index/${call.index}` : ''}`;
         const needed = `dynamodb:${call.action} ${resource}`;
-        if (!permits(grants, needed, call.leadingKey))
+        if (!permits(grants, needed, call.leadingKey, call.attributes))
           denied.add(`${container.name}: ${needed}${call.leadingKey ? ` (${call.leadingKey})` : ''}`);
       }
     }

@@ -154,7 +154,7 @@ describe('integrator', () => {
     expect(JSON.stringify(env[ENV.logOrigin])).toMatch(/feeproof-test-.*\/log/);
   });
 
-  it('has least privilege: the log key, puts under log/, the log rows of the ledger, the index-block rows', () => {
+  it("has least privilege: the log key, puts under log/, the log rows of the ledger, the index-block rows, the receipts' log attributes", () => {
     const statements = roleAllows(built, role(built));
     const byAction = (a: string) => statements.filter((s) => asArray<string>(s.Action).includes(a));
     const ledger = logicalId(built.stack.tables.table('ledger'));
@@ -178,8 +178,26 @@ describe('integrator', () => {
         table === ledger ? LOG_KEY_PATTERNS : [LOG_INDEX_KEY_PATTERN],
       );
     }
-    expect(LOG_KEY_PATTERNS).toEqual(['LOGQ', 'LOG#*', 'LOGHEAD', 'LOGTREE']);
+    expect(LOG_KEY_PATTERNS).toEqual(['LOGQ', 'LOG#*', 'LOGHEAD', 'LOGTREE', 'LOGRANGE#*']);
     expect(LOG_INDEX_KEY_PATTERN).toBe('LOGINDEX#*');
+    // Receipts are logged from their rows: of a receipt row, its log attributes alone, never the payer.
+    const receiptReads = statements.filter(
+      (s) =>
+        refId(s.Resource) === receipts &&
+        asArray<string>(s.Action).some((a) => a === 'dynamodb:BatchGetItem' || a === 'dynamodb:Query'),
+    );
+    expect(receiptReads).toEqual([
+      expect.objectContaining({
+        Action: 'dynamodb:BatchGetItem',
+        Condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['R#*'] },
+          'ForAllValues:StringEquals': {
+            'dynamodb:Attributes': ['pk', 'sk', 'status', 'kind', 'reverses', 'completedAt', 'logEntry'],
+          },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      }),
+    ]);
     // Deletes: the queue's items only (BatchWriteItem, by a batch's cleanup once it committed).
     const deletes = statements.filter((s) =>
       asArray<string>(s.Action).some(

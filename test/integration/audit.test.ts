@@ -6,6 +6,8 @@ import {
   LOG_HEAD_KEY,
   LOG_INDEX_PK_PREFIX,
   LOG_QUEUE_PK,
+  LOG_RANGE_PK_PREFIX,
+  RECEIPT_LOG_ENTRY,
 } from '../../lambdas/adapters/dynamo/keys.js';
 import { recoverPending } from '../../lambdas/app/completion.js';
 import { getDeps } from '../../lambdas/app/deps.js';
@@ -456,11 +458,17 @@ async function dynamoCalls<T>(work: () => Promise<T>) {
   const calls: { command: string; input: Record<string, unknown> }[] = [];
   db.send = (command) => {
     // Not the transparency log's sequencer, which runs in the background on the same client:
-    // its log rows, and its receipts' index-block rows.
+    // its log rows, the ranges it reads, their watermarks, its receipts' entries and index-block rows.
     const input = JSON.stringify(command.input);
-    const logs = [LOG_QUEUE_PK, LOG_HEAD_KEY.pk, LOG_ENTRY_PK_PREFIX, LOG_INDEX_PK_PREFIX].some((pk) =>
-      input.includes(`"${pk}`),
-    );
+    const logs =
+      [
+        LOG_QUEUE_PK,
+        LOG_HEAD_KEY.pk,
+        LOG_ENTRY_PK_PREFIX,
+        LOG_INDEX_PK_PREFIX,
+        LOG_RANGE_PK_PREFIX,
+        'RANGE',
+      ].some((pk) => input.includes(`"${pk}`)) || input.includes(`"${RECEIPT_LOG_ENTRY}"`);
     if (!logs) calls.push({ command: command.constructor.name, input: command.input });
     return original.call(db, command);
   };

@@ -6,8 +6,10 @@ import {
   LOG_ENTRY_PK_PREFIX,
   LOG_HEAD_KEY,
   LOG_QUEUE_PK,
+  LOG_RANGE_PK_PREFIX,
   listingMonthsKey,
   logIndexBlockKey,
+  RECEIPT_LOG_ENTRY,
   receiptKey,
 } from '../../lambdas/adapters/dynamo/keys.js';
 import { encodeCopy, storedCopy } from '../../lambdas/adapters/dynamo/receipt-copy.js';
@@ -130,37 +132,62 @@ export interface TableDiff {
 
 /**
  * The transparency log's sequencer runs in the background: between two snapshots it may move
- * entries queued before the first (LOGQ rows) into a batch item (LOG#<bundle>/<first index>,
- * listing their queue keys in `queued`), raise LOGHEAD (and set or clear its `cleanup`), delete
- * the moved LOGQ rows and give each moved receipt its index on its index-block row (receipts
- * table, LOGINDEX#code#block). Those moves are not writes of the request under test; a batch
- * holding an entry queued in between is (its entry was not queued before). A snapshot is not
- * atomic (one scan after another), so a move may also show half in the first (the batch there,
- * its queue rows still there or its index-block rows not yet, or partly, written).
+ * entries into a batch item (LOG#<bundle>/<first index>): entries queued before the first
+ * snapshot (LOGQ rows, listed in the batch's `queued`) and entries completion had left on
+ * receipt rows before it (`logEntry`); raise LOGHEAD (and set or clear its `cleanup`), delete
+ * the moved LOGQ rows, move ranges' watermarks (LOGRANGE# rows: `below` raised, the allocation's
+ * flag cleared) and give each moved receipt its index on its index-block row (receipts table,
+ * LOGINDEX#code#block). Those moves are not writes of the request under test; a batch holding an
+ * entry queued or left in between is. A snapshot is not atomic (one scan after another), so a
+ * move may also show half in the first (the batch there, its queue rows still there or its
+ * index-block rows not yet, or partly, written).
  */
 function sequencerMoves(before: Map<string, Row>, after: Map<string, Row>): Set<string> {
   const moves = new Set<string>();
+  const { receipts } = getDeps().config.tables;
   const queueKey = (table: string, sk: unknown) => `${table}|${LOG_QUEUE_PK}|${String(sk)}`;
+  const hex = (bytes: unknown) => Buffer.from(bytes as Uint8Array).toString('hex');
+  // What could be sequenced from the first snapshot: its queue items' entries and the entries left on its receipt rows.
+  const ready = new Set<string>();
+  for (const { item } of before.values())
+    if (item.pk === LOG_QUEUE_PK) ready.add(hex(item.entry));
+    else if (item[RECEIPT_LOG_ENTRY]) ready.add(hex(item[RECEIPT_LOG_ENTRY]));
   const batches = [...after.entries()]
     .filter(([, row]) => String(row.item.pk).startsWith(LOG_ENTRY_PK_PREFIX))
-    .map(([key, row]) => ({ key, row, queued: (row.item.queued ?? []) as string[] }));
-  // Sequenced before (the batch in the first snapshot) or moved from the queue as it was then.
+    .map(([key, row]) => ({
+      key,
+      row,
+      queued: (row.item.queued ?? []) as string[],
+      entries: (row.item.entries ?? []) as Uint8Array[],
+    }));
+  // Sequenced before (the batch in the first snapshot) or moved from what was ready then.
   const moved = batches.filter(
-    (b) => before.has(b.key) || b.queued.every((sk) => before.has(queueKey(b.row.table, sk))),
+    (b) =>
+      before.has(b.key) ||
+      (b.queued.every((sk) => before.has(queueKey(b.row.table, sk))) &&
+        b.entries.every((e) => ready.has(hex(e)))),
   );
   for (const b of moved) moves.add(b.key);
   // A queue row that a batch lists is sequenced: its deletion is the sequencer's cleanup.
   for (const b of batches) for (const sk of b.queued) moves.add(queueKey(b.row.table, sk));
   const head = [...after.values()].find((r) => r.item.pk === LOG_HEAD_KEY.pk);
   const [from, to] = [Number(before.get(head?.key ?? '')?.item.size ?? 0), Number(head?.item.size ?? 0)];
-  const grownBy = moved.filter((b) => Number(b.row.item.sk) >= from).reduce((n, b) => n + b.queued.length, 0);
+  const grownBy = moved
+    .filter((b) => Number(b.row.item.sk) >= from)
+    .reduce((n, b) => n + b.entries.length, 0);
   if (head && to - from === grownBy) moves.add(head.key);
+  // A range's watermark the sequencer moved: a row of the first snapshot changed, or one made with `below` alone.
+  for (const [key, row] of after)
+    if (
+      String(row.item.pk).startsWith(LOG_RANGE_PK_PREFIX) &&
+      (before.has(key) || !row.item.allocationQueued)
+    )
+      moves.add(key);
   // A receipt entry moved also gives its number its index on its index-block row: the row
   // (new, or as before) gains attributes, each a moved receipt's number with its index; nothing else.
-  const { receipts } = getDeps().config.tables;
   const given = new Map<string, Map<string, number>>(); // index-block row -> number -> index
   for (const b of moved)
-    (b.row.item.entries as Uint8Array[]).forEach((entry, i) => {
+    b.entries.forEach((entry, i) => {
       const receipt = loggedReceipt(entry);
       if (!receipt) return;
       const k = logIndexBlockKey(receipt);

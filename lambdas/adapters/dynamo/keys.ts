@@ -8,7 +8,9 @@ import type { TableId } from '../../runtime/tables.js';
  * key written is a key found. Index names and key attributes are declared in runtime/tables.ts.
  */
 
-const receiptPk = (r: ReceiptRef) => `R#${r.code}#${r.number}`;
+/** The partition prefix of a receipt's rows (its row, its item-index rows, a PDF row). */
+export const RECEIPT_PK_PREFIX = 'R#';
+const receiptPk = (r: ReceiptRef) => `${RECEIPT_PK_PREFIX}${r.code}#${r.number}`;
 
 export const receiptKey = (r: ReceiptRef) => ({ pk: receiptPk(r), sk: 'RECEIPT' });
 export const pdfKey = (r: ReceiptRef) => ({ pk: receiptPk(r), sk: 'PDF' });
@@ -58,12 +60,6 @@ export const rangeKey = (id: string) => ({ pk: `RANGE#${id}`, sk: 'RANGE' });
  * complete (ReceiptRepository.pending reads a range from it; recovery moves it up).
  */
 export const rangeCompleteKey = (id: string) => ({ pk: `RANGE#${id}`, sk: 'COMPLETE' });
-/**
- * A range's watermark of the log: `below`, a number below which the log's sequencer has taken
- * every receipt of the range that completion left it (DynamoSequence: a receipt row's `logEntry`);
- * it moves in the transaction that sequences them.
- */
-export const rangeLoggedKey = (id: string) => ({ pk: `RANGE#${id}`, sk: 'LOGGED' });
 export const RANGE_LISTING_PARTITION = 'RANGES';
 /**
  * A range's entry in the list of every range, by code and first number, written once when it is
@@ -277,6 +273,15 @@ export const complaintReceiptKey = (r: ReceiptRef) => ({
 export const LOG_QUEUE_PK = 'LOGQ';
 export const logQueueKey = (at: string, id: string) => ({ pk: LOG_QUEUE_PK, sk: `${at}#${id}` });
 export const LOG_HEAD_KEY = { pk: 'LOGHEAD', sk: 'LOGHEAD' } as const;
+/**
+ * A range's watermark in the log: `below`, a number below which the sequencer has taken every
+ * receipt of the range that completion left it (a receipt row's RECEIPT_LOG_ENTRY), moved in
+ * the transaction that sequences them; `allocationQueued` while the range's allocation is not
+ * logged yet (DynamoSequence). A prefix of its own, which the integrator may write, where it
+ * may only read the ranges' rows.
+ */
+export const LOG_RANGE_PK_PREFIX = 'LOGRANGE#';
+export const rangeLoggedKey = (id: string) => ({ pk: `${LOG_RANGE_PK_PREFIX}${id}`, sk: 'LOGRANGE' });
 export const LOG_BUNDLE_SIZE = 256;
 export const LOG_ENTRY_PK_PREFIX = 'LOG#';
 export const logEntryPk = (index: number) => `${LOG_ENTRY_PK_PREFIX}${Math.floor(index / LOG_BUNDLE_SIZE)}`;
