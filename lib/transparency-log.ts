@@ -242,8 +242,9 @@ export class TransparencyLog extends Construct {
         'The log is thousands of tile objects named by their position (log/tile/<L>/<N>); the grant covers the log/ prefix of the tile bucket only, with no delete.',
     });
 
-    // The ledger: its log rows only (queue, sequence, counter, tree head, range watermarks). A batch's cleanup
-    // deletes its queue items (BatchWriteItem of LOGQ keys): those, and only those, are deleted.
+    // The ledger: its log rows only (queue, sequence, counter, tree head, range watermarks). A
+    // batch's cleanup deletes its queue items (BatchWriteItem of LOGQ keys): those, and only
+    // those, are deleted.
     const ledger = props.tables.table('ledger');
     const logRows = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': LOG_KEY_PATTERNS } };
     role.addToPolicy(
@@ -276,12 +277,12 @@ export class TransparencyLog extends Construct {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [RANGE_LISTING_PARTITION] } },
       }),
     );
-    // The receipts' index-block rows: a batch's cleanup writes its receipt entries' indexes there,
-    // and the sequencer reads them (is a red receipt's original logged yet?).
+    // The receipts' index-block rows: a batch's cleanup writes its receipt entries' indexes there
+    // (UpdateItem; never a read).
     const receipts = props.tables.table('receipts');
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:UpdateItem'],
         resources: [receipts.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [LOG_INDEX_KEY_PATTERN] } },
       }),

@@ -6,7 +6,13 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { checksKey, pdfKey, RECEIPT_INDEXES, receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
+import {
+  checksKey,
+  pdfKey,
+  RECEIPT_INDEXES,
+  RECEIPT_LOG_ENTRY,
+  receiptKey,
+} from '../../lambdas/adapters/dynamo/keys.js';
 import { copyText } from '../../lambdas/adapters/dynamo/receipt-copy.js';
 import { getDeps } from '../../lambdas/app/deps.js';
 import { TABLES } from '../../lambdas/runtime/tables.js';
@@ -56,7 +62,8 @@ it('a completed receipt row keeps the PDF key and hash, not the bytes: the compl
     receipt: itemSize(receiptRow),
     check: itemSize(checkRow),
   };
-  const { pdfKey: _key, ...rowBefore } = receiptRow;
+  // The row had neither the PDF's key nor its log entry (queued apart then: 2 WRU, below).
+  const { pdfKey: _key, [RECEIPT_LOG_ENTRY]: _entry, ...rowBefore } = receiptRow;
   const before = {
     receipt: itemSize(rowBefore),
     // The copy was its JSON as text then (receipt-copy.ts).
@@ -66,13 +73,15 @@ it('a completed receipt row keeps the PDF key and hash, not the bytes: the compl
     }),
     pdf: itemSize({ ...pdfKey(ref), pdf: new Uint8Array(pdf) }),
   };
-  // Then, removing the row from the pending index: 1 WRU (the pending row is under 1 KB).
-  const wru = (s: { receipt: number; check: number; pdf?: number }, rewritten: number, leftPending: 0 | 1) =>
+  // Then, removing the row from the pending index: 1 WRU (the pending row is under 1 KB), and
+  // queueing the log entry: a transactional put under 1 KB, 2 WRU.
+  const QUEUED_ENTRY = 2;
+  const wru = (s: { receipt: number; check: number; pdf?: number }, rewritten: number, before: boolean) =>
     transactionalWru(s.receipt) +
     transactionalWru(s.check) +
     (s.pdf ? transactionalWru(s.pdf) : 0) +
     rewritten * indexWru(s.receipt) +
-    leftPending;
+    (before ? 1 + QUEUED_ENTRY : 0);
   const figures = {
     pdfBytes: pdf.length,
     receiptRowBytes: now.receipt,
@@ -80,20 +89,21 @@ it('a completed receipt row keeps the PDF key and hash, not the bytes: the compl
     pdfRowBytesBefore: before.pdf,
     indexesRewrittenBefore: allBefore,
     indexesRewrittenNow: indexes,
-    completionWruBefore: wru(before, allBefore, 1),
-    completionWruNow: wru(now, indexes, 0),
+    completionWruBefore: wru(before, allBefore, true),
+    completionWruNow: wru(now, indexes, false),
   };
   console.log('completion, measured:', JSON.stringify(figures));
   expect(allBefore).toBe(4);
   expect(indexes).toBe(0);
-  // The key (its name and ~97 characters) is all the row gains; the PDF row (~40 KB, ~80 WRU) is gone.
-  expect(now.receipt - before.receipt).toBeLessThan(120);
+  // The key (its name and ~97 characters) and the log entry (~230 bytes) are all the row gains;
+  // the PDF row (~40 KB, ~80 WRU) is gone, and the queued entry.
+  expect(now.receipt - before.receipt).toBeLessThan(400);
   expect(now.receipt).toBeLessThan(2048);
   expect(before.pdf).toBeGreaterThan(pdf.length);
   // The deflated copy keeps the check row under 1 KB, where its JSON did not.
   expect(transactionalWru(before.check) - transactionalWru(now.check)).toBe(2);
   expect(figures.completionWruBefore - figures.completionWruNow).toBe(
-    transactionalWru(before.pdf) + allBefore * indexWru(before.receipt) + 2 + 1,
+    transactionalWru(before.pdf) + allBefore * indexWru(before.receipt) + 2 + 1 + QUEUED_ENTRY,
   );
   expect(figures.completionWruNow * 10).toBeLessThan(figures.completionWruBefore);
 });

@@ -17,7 +17,6 @@ import {
   rangeLoggedKey,
   receiptKey,
 } from '../dynamo/keys.js';
-import { LogIndexReader } from '../dynamo/log-index.js';
 import { rowsByKey } from '../dynamo/query.js';
 import { RangeRepository } from '../dynamo/range-repo.js';
 import { failedConditions, type TransactItem, transactWrite } from '../dynamo/transactions.js';
@@ -105,6 +104,35 @@ interface RangeRead {
   end: number;
   /** Its allocation is logged (or was before allocations were marked: no mark). */
   allocationLogged: boolean;
+}
+
+/** A range's watermark row as read: `below` (absent: none yet), its allocation's flag. */
+interface Watermark {
+  below?: number;
+  allocationQueued: boolean;
+}
+
+/** The receipt, if it is still to be logged from its range's rows (what names it must wait). */
+type Unlogged = (receipt: ReceiptRef) => ReceiptRef | undefined;
+
+/**
+ * A receipt is logged once its range's watermark passed it (or its entry was queued, which the
+ * watermark passes too: the queue logs it before whatever names it, both in commit order). One in
+ * no range read (allocated since the run began) waits for the next run. Without the ranges (a
+ * sequencer of the queue alone), nothing waits.
+ */
+function unloggedBy(
+  ranges: readonly NumberRange[],
+  marks: ReadonlyMap<string, Watermark>,
+  fromRanges: boolean,
+): Unlogged {
+  return (receipt) => {
+    if (!fromRanges) return undefined;
+    const n = Number(receipt.number);
+    const range = ranges.find((r) => r.code === receipt.code && r.first <= n && n <= r.last);
+    const below = range && (marks.get(range.id)?.below ?? range.first);
+    return below !== undefined && n < below ? undefined : receipt;
+  };
 }
 
 /** One source of candidates, in its own order (queue keys; a range's numbers). */
@@ -201,12 +229,7 @@ export class DynamoSequence implements SequencedEntries {
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly receiptsTable?: string,
-  ) {
-    // Strongly consistent, read again for a number it lacks: an index once written never changes.
-    this.index = new LogIndexReader(db, receiptsTable ?? '', 0);
-  }
-
-  private readonly index: LogIndexReader;
+  ) {}
 
   async size(): Promise<number> {
     return (await this.head()).size;
@@ -293,7 +316,12 @@ export class DynamoSequence implements SequencedEntries {
         continue;
       }
       const room = Math.min(LOG_BUNDLE_SIZE - (head.size % LOG_BUNDLE_SIZE), maxEntries - done);
-      const streams = [await this.fromQueue(room), ...(await this.fromRanges(ranges, room))];
+      const watermarks = await this.watermarks(ranges);
+      const unlogged = unloggedBy(ranges, watermarks, this.receiptsTable !== undefined);
+      const streams = [
+        await this.fromQueue(room, unlogged),
+        ...(await this.fromRanges(ranges, watermarks, room, unlogged)),
+      ];
       const draft: Draft = {
         first: head.size,
         entries: [],
@@ -377,7 +405,7 @@ export class DynamoSequence implements SequencedEntries {
    * The queue, oldest commit first: `room` candidates that may go (and those that wait for their
    * original, which do not count), page after page.
    */
-  private async fromQueue(room: number): Promise<Stream> {
+  private async fromQueue(room: number, unlogged: Unlogged): Promise<Stream> {
     const items: Candidate[] = [];
     let free = 0;
     let ExclusiveStartKey: Record<string, unknown> | undefined;
@@ -396,7 +424,7 @@ export class DynamoSequence implements SequencedEntries {
         const entry = item.entry as Uint8Array;
         const sk = item.sk as string;
         const { original, allocates } = named(entry);
-        const waitsFor = original && (await this.waitsFor(original));
+        const waitsFor = original && unlogged(original);
         items.push({ at: sk.slice(0, sk.indexOf('#')), entry, queued: sk, waitsFor, allocates });
         if (!waitsFor && ++free === room) return { items, more: true };
       }
@@ -411,34 +439,62 @@ export class DynamoSequence implements SequencedEntries {
    * taking). A row without an entry was completed before completion left entries on rows: its
    * entry was queued, and the watermark passes it.
    */
-  private async fromRanges(ranges: readonly NumberRange[], room: number): Promise<Stream[]> {
-    const marks = await rowsByKey(
+  private async fromRanges(
+    ranges: readonly NumberRange[],
+    marks: ReadonlyMap<string, Watermark>,
+    room: number,
+    unlogged: Unlogged,
+  ): Promise<Stream[]> {
+    const streams: Stream[] = [];
+    for (const range of ranges) {
+      if (streams.length === RANGES_PER_BATCH) break;
+      const mark = marks.get(range.id);
+      const start = mark?.below ?? range.first;
+      if (start >= range.next) continue;
+      const read: RangeRead = {
+        id: range.id,
+        ...(mark?.below === undefined ? {} : { from: mark.below }),
+        start,
+        end: start,
+        allocationLogged: !mark?.allocationQueued,
+      };
+      streams.push({ ...(await this.fromRange(range, read, room, unlogged)), range: read });
+    }
+    return streams;
+  }
+
+  /** The ranges' watermark rows (rangeLoggedKey), strongly consistent, by range id. */
+  private async watermarks(ranges: readonly NumberRange[]): Promise<Map<string, Watermark>> {
+    const rows = await rowsByKey(
       this.db,
       this.table,
       ranges.map((r) => rangeLoggedKey(r.id)),
       { consistent: true },
     );
-    const markOf = new Map(marks.map((m) => [m.pk as string, m]));
-    const streams: Stream[] = [];
-    for (const range of ranges) {
-      if (streams.length === RANGES_PER_BATCH) break;
-      const mark = markOf.get(rangeLoggedKey(range.id).pk);
-      const from = mark?.below as number | undefined;
-      const start = from ?? range.first;
-      if (start >= range.next) continue;
-      const read: RangeRead = {
-        id: range.id,
-        ...(from === undefined ? {} : { from }),
-        start,
-        end: start,
-        allocationLogged: mark?.[ALLOCATION_QUEUED] === undefined,
-      };
-      streams.push({ ...(await this.fromRange(range, read, room)), range: read });
-    }
-    return streams;
+    const byPk = new Map(rows.map((row) => [row.pk as string, row]));
+    return new Map(
+      ranges.flatMap((r) => {
+        const row = byPk.get(rangeLoggedKey(r.id).pk);
+        if (!row) return [];
+        return [
+          [
+            r.id,
+            {
+              ...(row.below === undefined ? {} : { below: row.below as number }),
+              allocationQueued: row[ALLOCATION_QUEUED] !== undefined,
+            },
+          ],
+        ];
+      }),
+    );
   }
 
-  private async fromRange(range: NumberRange, read: RangeRead, room: number): Promise<Omit<Stream, 'range'>> {
+  private async fromRange(
+    range: NumberRange,
+    read: RangeRead,
+    room: number,
+    unlogged: Unlogged,
+  ): Promise<Omit<Stream, 'range'>> {
     const refs = Array.from({ length: Math.min(room, range.next - read.start) }, (_, i) => ({
       code: range.code,
       number: formatReceiptNumber(read.start + i),
@@ -455,25 +511,10 @@ export class DynamoSequence implements SequencedEntries {
       const number = read.end++;
       if (!entry) continue;
       const original = row.kind === 'red' ? (row.reverses as ReceiptRef) : undefined;
-      const waitsFor = original && (await this.waitsFor(original));
+      const waitsFor = original && unlogged(original);
       items.push({ at: row.completedAt as string, entry, number, waitsFor });
     }
     return { items, more: read.end < range.next };
-  }
-
-  /**
-   * This blue receipt, when an entry naming it must wait for it: it is not logged (no index) but
-   * will be, from its row. A receipt completed before entries were left on rows was queued
-   * before whatever names it, so the queue logged it first (or, older than the log, it is never
-   * logged, and what names it is logged all the same, as it always was).
-   */
-  private async waitsFor(original: ReceiptRef): Promise<ReceiptRef | undefined> {
-    if (!this.receiptsTable || (await this.index.indexOf(original)) !== undefined) return undefined;
-    const [row] = await rowsByKey(this.db, this.receiptsTable, [receiptKey(original)], {
-      consistent: true,
-      attributes: [RECEIPT_LOG_ENTRY],
-    });
-    return row?.[RECEIPT_LOG_ENTRY] === undefined ? undefined : original;
   }
 
   /** The batch transaction; false when another sequencer moved the head first. */
