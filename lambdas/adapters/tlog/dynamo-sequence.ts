@@ -167,6 +167,8 @@ interface Mark {
  * batch item and one update a range's watermark row, under DynamoDB's 100 items a transaction.
  */
 const RANGES_PER_BATCH = 45;
+/** A range's rows the first read of a batch asks for: one BatchGetItem. */
+const ROWS_FIRST_READ = 100;
 /** The receipt attributes the sequencer reads (lib/transparency-log.ts lets it read no other). */
 export const SEQUENCER_RECEIPT_ATTRIBUTES = [
   'status',
@@ -333,6 +335,8 @@ export class DynamoSequence implements SequencedEntries {
       // In commit-time order as far as what was read tells it; if that takes nothing (an order
       // that cannot be known yet), whatever may go first.
       if (!this.take(draft, streams, room, true)) this.take(draft, streams, room, false);
+      // Nothing left that was read, and nothing more to read: caught up with what is complete.
+      const caughtUp = !streams.some((s) => s.more || s.items.length);
       const marks = marksOf(draft, streams);
       if (draft.entries.length === 0) {
         if (!marks.length) break;
@@ -343,6 +347,9 @@ export class DynamoSequence implements SequencedEntries {
       if (!(await this.commit(head.size, draft, marks))) break; // lost the race: stop
       await this.cleanUp(draft);
       done += draft.entries.length;
+      // What completes meanwhile waits for the next run: reading again at once would read the
+      // ranges' tails again for a few receipts.
+      if (caughtUp) break;
     }
     return done;
   }
@@ -495,24 +502,32 @@ export class DynamoSequence implements SequencedEntries {
     room: number,
     unlogged: Unlogged,
   ): Promise<Omit<Stream, 'range'>> {
-    const refs = Array.from({ length: Math.min(room, range.next - read.start) }, (_, i) => ({
-      code: range.code,
-      number: formatReceiptNumber(read.start + i),
-    }));
-    const rows = await rowsByKey(this.db, this.receiptsTable!, refs.map(receiptKey), {
-      attributes: SEQUENCER_RECEIPT_ATTRIBUTES,
-    });
-    const byPk = new Map(rows.map((row) => [row.pk as string, row]));
     const items: Candidate[] = [];
-    for (const ref of refs) {
-      const row = byPk.get(receiptKey(ref).pk);
-      if (!row || row.status === 'pending') return { items, more: false };
-      const entry = row[RECEIPT_LOG_ENTRY] as Uint8Array | undefined;
-      const number = read.end++;
-      if (!entry) continue;
-      const original = row.kind === 'red' ? (row.reverses as ReceiptRef) : undefined;
-      const waitsFor = original && unlogged(original);
-      items.push({ at: row.completedAt as string, entry, number, waitsFor });
+    const last = Math.min(range.next, read.start + room);
+    // A first request's worth, then the rest of the room at once: a busy range's unlogged tail
+    // is mostly short, and ends at a receipt still pending.
+    for (let from = read.start; from < last; from = read.end) {
+      const refs = Array.from(
+        { length: Math.min(from === read.start ? ROWS_FIRST_READ : room, last - from) },
+        (_, i) => ({
+          code: range.code,
+          number: formatReceiptNumber(from + i),
+        }),
+      );
+      const rows = await rowsByKey(this.db, this.receiptsTable!, refs.map(receiptKey), {
+        attributes: SEQUENCER_RECEIPT_ATTRIBUTES,
+      });
+      const byPk = new Map(rows.map((row) => [row.pk as string, row]));
+      for (const ref of refs) {
+        const row = byPk.get(receiptKey(ref).pk);
+        if (!row || row.status === 'pending') return { items, more: false };
+        const entry = row[RECEIPT_LOG_ENTRY] as Uint8Array | undefined;
+        const number = read.end++;
+        if (!entry) continue;
+        const original = row.kind === 'red' ? (row.reverses as ReceiptRef) : undefined;
+        const waitsFor = original && unlogged(original);
+        items.push({ at: row.completedAt as string, entry, number, waitsFor });
+      }
     }
     return { items, more: read.end < range.next };
   }
