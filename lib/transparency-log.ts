@@ -1,8 +1,8 @@
 /**
  * The public transparency log in AWS (issue 13, docs/transparency-log.md): the log key
  * (KMS Ed25519), the tile bucket served by the site's distribution at /log/*, and the
- * integrator that sequences the ledger's queued entries, writes the tiles and signs the
- * checkpoint every minute. Only the integrator may sign with the log key or write the bucket.
+ * integrator that sequences the ledger's entries (queued, and receipts' from their rows),
+ * writes the tiles and signs the checkpoint every minute. Only the integrator may sign with the log key or write the bucket.
  */
 import * as path from 'node:path';
 import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';

@@ -12,7 +12,7 @@ const deps = { config, db: createDocumentClient(config) };
 
 /**
  * The transparency log's integrator (EventBridge, every minute; docs/transparency-log.md):
- * sequences the queued entries, writes the tiles to the tile bucket, signs the checkpoint with
+ * sequences the committed entries (queued, and receipts' from their rows), writes the tiles to the tile bucket, signs the checkpoint with
  * the log key in KMS and publishes it. The only function that may sign with the log key.
  * Its summary line is what the stack alarms on (lib/observability.ts LOG_RUN_SUMMARY_LOG: the
  * `backlog` of every run; no line at all is a run that failed).

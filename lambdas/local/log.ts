@@ -16,7 +16,7 @@ import { logConfig } from '../runtime/config.js';
 
 /**
  * The local transparency log (docs/transparency-log.md): the primary process sequences the
- * entries the committing transactions queued and integrates them into tiles under
+ * entries the committing transactions wrote (queued, or on receipts' rows) and integrates them into tiles under
  * `<data>/log` every couple of seconds; every server process serves that directory at /log/.
  */
 

@@ -15,8 +15,8 @@ export interface SequencedEntry {
 }
 
 /**
- * The sequence of what the committing transactions queued: entries 0, 1, 2, ... with no gap.
- * Implementations: in memory (tests), DynamoDB (each entry queued inside the same transaction as
+ * The sequence of what the committing transactions wrote: entries 0, 1, 2, ... with no gap.
+ * Implementations: in memory (tests), DynamoDB (each entry written inside the same transaction as
  * what it records, then given its index in a batch item; see docs/transparency-log.md).
  */
 export interface SequencedEntries {
