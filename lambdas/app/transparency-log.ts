@@ -91,7 +91,7 @@ export async function logTileStore(
 }
 
 export interface LogRun {
-  /** Entries moved from the queue to the sequence. */
+  /** Entries given their index in the sequence (from the queue and from receipts' rows). */
   sequenced: number;
   /** Tree size before and after. */
   from: number;
@@ -109,9 +109,10 @@ export interface LogRun {
 
 /**
  * One run of the log (the scheduled integrator in AWS, the local server's timer): sequence what
- * the committing transactions queued, then integrate batches until caught up or out of time, each
- * checkpoint submitted to the configured witnesses. A crash anywhere is completed by the next run; another integrator at the
- * same moment makes this one stop (nothing is lost).
+ * the committing transactions wrote (queued, or on receipts' rows), then integrate batches until
+ * caught up or out of time, each checkpoint submitted to the configured witnesses. A crash
+ * anywhere is completed by the next run; another integrator at the same moment makes this one
+ * stop (nothing is lost).
  */
 export async function runLog(deps: LogDeps, options: { timeLeftMs?: () => number } = {}): Promise<LogRun> {
   const [{ DynamoSequence }, { integrate }, { witnessHook }] = await Promise.all([
