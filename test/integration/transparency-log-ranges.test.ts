@@ -282,6 +282,19 @@ describe('receipts logged from their ranges', () => {
     expect(await log.audit()).toEqual([]);
   });
 
+  it('ranges held by a receipt still pending, more than a batch can hold, keep no range after them waiting', async () => {
+    const log = await freshLog();
+    // 50 ranges whose first receipt is pending (a batch moves at most 45 watermarks), then one with a complete receipt.
+    const codes = Array.from({ length: 51 }, (_, i) => String(11020100 + i));
+    for (const [i, code] of codes.entries()) {
+      await log.range(`h${i}`, code, { taken: 1, allocatedAt: i });
+      await log.receipt(ref(code, 1), i === 50 ? { completedAt: 100 } : {});
+    }
+    await log.sequencer().sequence();
+    expect((await log.logged()).filter((e) => !e.startsWith('alloc:'))).toEqual([label(ref(codes[50]!, 1))]);
+    expect(await log.audit()).toEqual([]);
+  });
+
   it('racing sequencers log every receipt of three ranges once; a crash at the commit moves no watermark', async () => {
     const log = await freshLog();
     const codes = ['11010107', '11010108', '11010109'];

@@ -454,6 +454,8 @@ export class DynamoSequence implements SequencedEntries {
   ): Promise<Stream[]> {
     const streams: Stream[] = [];
     for (const range of ranges) {
+      // Only ranges with something read count: one held at its watermark by a receipt still
+      // pending takes no place in the transaction, and must not keep the ranges after it waiting.
       if (streams.length === RANGES_PER_BATCH) break;
       const mark = marks.get(range.id);
       const start = mark?.below ?? range.first;
@@ -465,7 +467,8 @@ export class DynamoSequence implements SequencedEntries {
         end: start,
         allocationLogged: !mark?.allocationQueued,
       };
-      streams.push({ ...(await this.fromRange(range, read, room, unlogged)), range: read });
+      const stream = { ...(await this.fromRange(range, read, room, unlogged)), range: read };
+      if (stream.items.length || read.end > read.start) streams.push(stream);
     }
     return streams;
   }
