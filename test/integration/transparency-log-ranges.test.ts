@@ -282,7 +282,7 @@ describe('receipts logged from their ranges', () => {
     expect(await log.audit()).toEqual([]);
   });
 
-  it('ranges held by a receipt still pending, more than a batch can hold, keep no range after them waiting', async () => {
+  it('ranges held by a receipt still pending, more than a batch can hold, keep no range after them waiting; their rows are read together', async () => {
     const log = await freshLog();
     // 50 ranges whose first receipt is pending (a batch moves at most 45 watermarks), then one with a complete receipt.
     const codes = Array.from({ length: 51 }, (_, i) => String(11020100 + i));
@@ -290,8 +290,17 @@ describe('receipts logged from their ranges', () => {
       await log.range(`h${i}`, code, { taken: 1, allocatedAt: i });
       await log.receipt(ref(code, 1), i === 50 ? { completedAt: 100 } : {});
     }
-    await log.sequencer().sequence();
+    // The ranges' rows are read in shared requests (100 keys each), not a request a range.
+    let batchGets = 0;
+    const counting = {
+      send: (c: { constructor: { name: string } }) => {
+        if (c.constructor.name === 'BatchGetCommand') batchGets++;
+        return log.db.send(c as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    await log.sequencer(counting).sequence();
     expect((await log.logged()).filter((e) => !e.startsWith('alloc:'))).toEqual([label(ref(codes[50]!, 1))]);
+    expect(batchGets).toBeLessThan(codes.length / 2);
     expect(await log.audit()).toEqual([]);
   });
 

@@ -167,8 +167,25 @@ interface Mark {
  * batch item and one update a range's watermark row, under DynamoDB's 100 items a transaction.
  */
 const RANGES_PER_BATCH = 45;
-/** A range's rows the first read of a batch asks for: one BatchGetItem. */
+/** A range's rows the first read of a batch asks for: at most a BatchGetItem's worth. */
 const ROWS_FIRST_READ = 100;
+
+/**
+ * The numbers of a range a batch may read from `start`: up to `last` (its next, or the batch's
+ * room), `first` of them at first, then the rest at once if none stopped it (a busy range's
+ * unlogged tail is mostly short, and ends at a receipt still pending).
+ */
+interface Window {
+  first: number;
+  last: number;
+}
+const windowOf = (range: NumberRange, start: number, room: number): Window => {
+  const last = Math.min(range.next, start + room);
+  return { first: Math.min(ROWS_FIRST_READ, last - start), last };
+};
+/** `count` receipts of a range from number `from`. */
+const numbers = (range: NumberRange, from: number, count: number): ReceiptRef[] =>
+  Array.from({ length: count }, (_, i) => ({ code: range.code, number: formatReceiptNumber(from + i) }));
 /** The receipt attributes the sequencer reads (lib/transparency-log.ts lets it read no other). */
 export const SEQUENCER_RECEIPT_ATTRIBUTES = [
   'status',
@@ -452,14 +469,10 @@ export class DynamoSequence implements SequencedEntries {
     room: number,
     unlogged: Unlogged,
   ): Promise<Stream[]> {
-    const streams: Stream[] = [];
-    for (const range of ranges) {
-      // Only ranges with something read count: one held at its watermark by a receipt still
-      // pending takes no place in the transaction, and must not keep the ranges after it waiting.
-      if (streams.length === RANGES_PER_BATCH) break;
+    const reads = ranges.flatMap((range) => {
       const mark = marks.get(range.id);
       const start = mark?.below ?? range.first;
-      if (start >= range.next) continue;
+      if (start >= range.next) return [];
       const read: RangeRead = {
         id: range.id,
         ...(mark?.below === undefined ? {} : { from: mark.below }),
@@ -467,10 +480,29 @@ export class DynamoSequence implements SequencedEntries {
         end: start,
         allocationLogged: !mark?.allocationQueued,
       };
-      const stream = { ...(await this.fromRange(range, read, room, unlogged)), range: read };
+      return [{ range, read, window: windowOf(range, start, room) }];
+    });
+    // Every range's first request's worth at once, in shared requests (many ranges, few rows each).
+    const firstRows = await this.receiptRows(
+      reads.flatMap(({ range, read, window }) => numbers(range, read.start, window.first)),
+    );
+    const streams: Stream[] = [];
+    for (const { range, read, window } of reads) {
+      // Only ranges with something read count: one held at its watermark by a receipt still
+      // pending takes no place in the transaction, and must not keep the ranges after it waiting.
+      if (streams.length === RANGES_PER_BATCH) break;
+      const stream = { ...(await this.fromRange(range, read, window, unlogged, firstRows)), range: read };
       if (stream.items.length || read.end > read.start) streams.push(stream);
     }
     return streams;
+  }
+
+  /** Receipt rows by key, the sequencer's attributes alone, by pk. */
+  private async receiptRows(refs: readonly ReceiptRef[]): Promise<Map<string, Record<string, unknown>>> {
+    const rows = await rowsByKey(this.db, this.receiptsTable!, refs.map(receiptKey), {
+      attributes: SEQUENCER_RECEIPT_ATTRIBUTES,
+    });
+    return new Map(rows.map((row) => [row.pk as string, row]));
   }
 
   /** The ranges' watermark rows (rangeLoggedKey), strongly consistent, by range id. */
@@ -502,27 +534,17 @@ export class DynamoSequence implements SequencedEntries {
   private async fromRange(
     range: NumberRange,
     read: RangeRead,
-    room: number,
+    window: Window,
     unlogged: Unlogged,
+    firstRows: ReadonlyMap<string, Record<string, unknown>>,
   ): Promise<Omit<Stream, 'range'>> {
     const items: Candidate[] = [];
-    const last = Math.min(range.next, read.start + room);
-    // A first request's worth, then the rest of the room at once: a busy range's unlogged tail
-    // is mostly short, and ends at a receipt still pending.
-    for (let from = read.start; from < last; from = read.end) {
-      const refs = Array.from(
-        { length: Math.min(from === read.start ? ROWS_FIRST_READ : room, last - from) },
-        (_, i) => ({
-          code: range.code,
-          number: formatReceiptNumber(from + i),
-        }),
-      );
-      const rows = await rowsByKey(this.db, this.receiptsTable!, refs.map(receiptKey), {
-        attributes: SEQUENCER_RECEIPT_ATTRIBUTES,
-      });
-      const byPk = new Map(rows.map((row) => [row.pk as string, row]));
+    for (let from = read.start; from < window.last; from = read.end) {
+      const first = from === read.start;
+      const refs = numbers(range, from, first ? window.first : window.last - from);
+      const rows = first ? firstRows : await this.receiptRows(refs);
       for (const ref of refs) {
-        const row = byPk.get(receiptKey(ref).pk);
+        const row = rows.get(receiptKey(ref).pk);
         if (!row || row.status === 'pending') return { items, more: false };
         const entry = row[RECEIPT_LOG_ENTRY] as Uint8Array | undefined;
         const number = read.end++;
