@@ -304,6 +304,22 @@ describe('receipts logged from their ranges', () => {
     expect(await log.audit()).toEqual([]);
   });
 
+  it('more ranges with receipts to log than a batch moves watermarks of: one run logs them all, the oldest first', async () => {
+    const log = await freshLog();
+    const codes = Array.from({ length: 50 }, (_, i) => String(11030100 + i));
+    for (const [i, code] of codes.entries()) {
+      await log.range(`m${i}`, code, { taken: 1, allocatedAt: i });
+      await log.receipt(ref(code, 1));
+    }
+    await log.sequencer().sequence(); // the allocations
+    // Completed newest range first: the batch's 45 are the oldest receipts, the rest follow.
+    for (const [i, code] of codes.entries()) await log.complete(ref(code, 1), 200 - i);
+    expect(await log.sequencer().sequence()).toBe(50);
+    const receipts = (await log.logged()).filter((e) => !e.startsWith('alloc:'));
+    expect(receipts).toEqual([...codes].reverse().map((code) => label(ref(code, 1))));
+    expect(await log.audit()).toEqual([]);
+  });
+
   it('racing sequencers log every receipt of three ranges once; a crash at the commit moves no watermark', async () => {
     const log = await freshLog();
     const codes = ['11010107', '11010108', '11010109'];

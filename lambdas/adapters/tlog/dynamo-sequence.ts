@@ -337,10 +337,8 @@ export class DynamoSequence implements SequencedEntries {
       const room = Math.min(LOG_BUNDLE_SIZE - (head.size % LOG_BUNDLE_SIZE), maxEntries - done);
       const watermarks = await this.watermarks(ranges);
       const unlogged = unloggedBy(ranges, watermarks, this.receiptsTable !== undefined);
-      const streams = [
-        await this.fromQueue(room, unlogged),
-        ...(await this.fromRanges(ranges, watermarks, room, unlogged)),
-      ];
+      const fromRanges = await this.fromRanges(ranges, watermarks, room, unlogged);
+      const streams = [await this.fromQueue(room, unlogged), ...fromRanges.streams];
       const draft: Draft = {
         first: head.size,
         entries: [],
@@ -353,7 +351,7 @@ export class DynamoSequence implements SequencedEntries {
       // that cannot be known yet), whatever may go first.
       if (!this.take(draft, streams, room, true)) this.take(draft, streams, room, false);
       // Nothing left that was read, and nothing more to read: caught up with what is complete.
-      const caughtUp = !streams.some((s) => s.more || s.items.length);
+      const caughtUp = !fromRanges.left && !streams.some((s) => s.more || s.items.length);
       const marks = marksOf(draft, streams);
       if (draft.entries.length === 0) {
         if (!marks.length) break;
@@ -468,7 +466,7 @@ export class DynamoSequence implements SequencedEntries {
     marks: ReadonlyMap<string, Watermark>,
     room: number,
     unlogged: Unlogged,
-  ): Promise<Stream[]> {
+  ): Promise<{ streams: Stream[]; left: boolean }> {
     const reads = ranges.flatMap((range) => {
       const mark = marks.get(range.id);
       const start = mark?.below ?? range.first;
@@ -488,13 +486,16 @@ export class DynamoSequence implements SequencedEntries {
     );
     const streams: Stream[] = [];
     for (const { range, read, window } of reads) {
-      // Only ranges with something read count: one held at its watermark by a receipt still
-      // pending takes no place in the transaction, and must not keep the ranges after it waiting.
-      if (streams.length === RANGES_PER_BATCH) break;
       const stream = { ...(await this.fromRange(range, read, window, unlogged, firstRows)), range: read };
+      // Only ranges with something read: one held at its watermark by a receipt still pending
+      // takes no place in the transaction.
       if (stream.items.length || read.end > read.start) streams.push(stream);
     }
-    return streams;
+    // A batch moves at most RANGES_PER_BATCH watermarks: those whose oldest receipt is oldest
+    // (passing queued ones first), and the others are left for the next batch of the run.
+    const oldest = (s: Stream) => s.items[0]?.at ?? '';
+    streams.sort((a, b) => (oldest(a) < oldest(b) ? -1 : oldest(a) > oldest(b) ? 1 : 0));
+    return { streams: streams.slice(0, RANGES_PER_BATCH), left: streams.length > RANGES_PER_BATCH };
   }
 
   /** Receipt rows by key, the sequencer's attributes alone, by pk. */
