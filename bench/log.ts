@@ -181,7 +181,12 @@ async function integrationFromDynamo(
     };
     puts.push({ table: ledger, Item: { ...rangeKey(range.id), ...range } });
     puts.push({ table: ledger, Item: { ...rangeListingKey(range), id: range.id } });
-    puts.push({ table: ledger, Item: rangeAllocationMark(ledger, range.id).Put!.Item! });
+    const allocation = puts.find((p) => p.table === ledger && p.Item.entry === entries[0])!;
+    puts.push({
+      table: ledger,
+      Item: rangeAllocationMark(ledger, range.id, { Put: { TableName: ledger, Item: allocation.Item } }).Put!
+        .Item!,
+    });
   }
   let next = 0;
   await Promise.all(

@@ -107,11 +107,12 @@ async function freshLog() {
     };
     // As the allocation's transaction writes them (RangeRepository.allocateRange); a range
     // allocated before receipts were logged from their rows has no watermark row (`marked: false`).
+    const queued = pendingEntryPut(table, allocation, at(o.allocatedAt));
     await transactWrite(db, [
       { Put: { TableName: table, Item: { ...rangeKey(id), ...r } } },
       { Put: { TableName: table, Item: { ...rangeListingKey(r), id } } },
-      pendingEntryPut(table, allocation, at(o.allocatedAt)),
-      ...(o.marked === false ? [] : [rangeAllocationMark(table, id)]),
+      queued,
+      ...(o.marked === false ? [] : [rangeAllocationMark(table, id, queued)]),
     ]);
     return r;
   }
@@ -255,6 +256,27 @@ describe('receipts logged from their ranges', () => {
     expect(await log.audit()).toEqual([]);
   });
 
+  it('a flag left by a sequencer that logged the allocation and did not clear it (a deploy, a rollback) holds nothing back', async () => {
+    const log = await freshLog();
+    const S = '11010110';
+    await log.range('s', S, { taken: 1, allocatedAt: 0 });
+    await log.receipt(ref(S, 1)); // pending
+    await log.sequencer().sequence();
+    expect(await log.logged()).toEqual(['alloc:s']);
+    // As a sequencer of before would leave it: the entry logged, its queue item gone, the flag kept.
+    await log.db.send(
+      new PutCommand({
+        TableName: log.table,
+        Item: { ...rangeLoggedKey('s'), allocationQueued: `${at(0)}#gone` },
+      }),
+    );
+    await log.complete(ref(S, 1), 5);
+    expect(await log.sequencer().sequence()).toBe(1);
+    expect(await log.logged()).toEqual(['alloc:s', label(ref(S, 1))]);
+    expect(await log.watermark('s')).toEqual({ ...rangeLoggedKey('s'), below: 2 });
+    expect(await log.audit()).toEqual([]);
+  });
+
   it('receipts whose entries were queued (completed before entries were left on rows) are passed, each logged once', async () => {
     const log = await freshLog();
     const E = '11010105';
@@ -335,7 +357,9 @@ describe('receipts logged from their ranges', () => {
     } as unknown as DynamoDBDocumentClient;
     await expect(log.sequencer(crashing).sequence()).rejects.toThrow('crash at commit');
     expect(await log.logged()).toEqual([]);
-    expect(await log.watermark('r0')).toEqual({ ...rangeLoggedKey('r0'), allocationQueued: true });
+    expect(await log.watermark('r0')).toMatchObject({
+      allocationQueued: expect.stringMatching(/^2026-12-02T/),
+    });
 
     // Sequencers race until every receipt is in: a loser stops, the next run goes on.
     const [a, b] = [log.sequencer(), log.sequencer()];

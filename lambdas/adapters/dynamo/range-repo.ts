@@ -166,6 +166,7 @@ export class RangeRepository implements RangeStore {
       },
       at,
     );
+    const allocationEntry = pendingEntryPut(this.table, rangeLogEntry('allocated', range), event.at);
     const TransactItems: TransactItem[] = [
       {
         Put: {
@@ -199,9 +200,9 @@ export class RangeRepository implements RangeStore {
           : { rangeId: slot?.rangeId, queue: [...(slot?.queue ?? []), range.id] },
       ),
       eventPut(this.table, event),
-      pendingEntryPut(this.table, rangeLogEntry('allocated', range), event.at),
+      allocationEntry,
       // Its receipts are logged from its rows once that entry is (DynamoSequence).
-      rangeAllocationMark(this.table, range.id),
+      rangeAllocationMark(this.table, range.id, allocationEntry),
     ];
     if (opensNow && current) TransactItems.push(this.retire(current));
     // The name with the range, or neither: a refused allocation leaves the printed name as it

@@ -106,10 +106,15 @@ interface RangeRead {
   allocationLogged: boolean;
 }
 
-/** A range's watermark row as read: `below` (absent: none yet), its allocation's flag. */
+/**
+ * A range's watermark row as read: `below` (absent: none yet); `allocationQueued`, its
+ * allocation's queue key while that entry is queued; `staleFlag`, the flag of an allocation
+ * logged by a sequencer that did not clear it (one of before, in a deploy or a rollback).
+ */
 interface Watermark {
   below?: number;
-  allocationQueued: boolean;
+  allocationQueued?: string;
+  staleFlag?: boolean;
 }
 
 /** The receipt, if it is still to be logged from its range's rows (what names it must wait). */
@@ -215,13 +220,14 @@ function named(entry: Uint8Array): { original?: ReceiptRef; allocates?: string }
 
 /**
  * What holds a new range's receipts back until its allocation's entry is logged: its watermark
- * row, flagged, put by the transaction that allocates the range and queues that entry.
+ * row, flagged with that entry's queue key (`queued`: the pendingEntryPut that queues it), put by
+ * the transaction that allocates the range and queues the entry.
  */
-export function rangeAllocationMark(table: string, rangeId: string): TransactItem {
+export function rangeAllocationMark(table: string, rangeId: string, queued: TransactItem): TransactItem {
   return {
     Put: {
       TableName: table,
-      Item: { ...rangeLoggedKey(rangeId), [ALLOCATION_QUEUED]: true },
+      Item: { ...rangeLoggedKey(rangeId), [ALLOCATION_QUEUED]: queued.Put!.Item!.sk },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
@@ -345,7 +351,8 @@ export class DynamoSequence implements SequencedEntries {
         queued: [],
         bytes: 0,
         receipts: new Set(),
-        allocated: new Set(),
+        // Stale flags are cleared by the batch, as if it logged their allocations.
+        allocated: new Set([...watermarks].filter(([, m]) => m.staleFlag).map(([id]) => id)),
       };
       // In commit-time order as far as what was read tells it; if that takes nothing (an order
       // that cannot be known yet), whatever may go first.
@@ -354,9 +361,10 @@ export class DynamoSequence implements SequencedEntries {
       const caughtUp = !fromRanges.left && !streams.some((s) => s.more || s.items.length);
       const marks = marksOf(draft, streams);
       if (draft.entries.length === 0) {
-        if (!marks.length) break;
+        const moves = marks.filter((m) => m.move);
+        if (!moves.length) break;
         // Only receipts whose entries were queued (before entries were left on rows): passed.
-        await this.raiseMarks(marks);
+        await this.raiseMarks(moves);
         continue;
       }
       if (!(await this.commit(head.size, draft, marks))) break; // lost the race: stop
@@ -506,7 +514,11 @@ export class DynamoSequence implements SequencedEntries {
     return new Map(rows.map((row) => [row.pk as string, row]));
   }
 
-  /** The ranges' watermark rows (rangeLoggedKey), strongly consistent, by range id. */
+  /**
+   * The ranges' watermark rows (rangeLoggedKey), strongly consistent, by range id. A flag whose
+   * queue item is gone is stale: the entry was logged (its batch committed: an item leaves the
+   * queue only then), by a sequencer that did not clear the flag.
+   */
   private async watermarks(ranges: readonly NumberRange[]): Promise<Map<string, Watermark>> {
     const rows = await rowsByKey(
       this.db,
@@ -514,20 +526,27 @@ export class DynamoSequence implements SequencedEntries {
       ranges.map((r) => rangeLoggedKey(r.id)),
       { consistent: true },
     );
+    const flagged = rows.flatMap((row) => (typeof row[ALLOCATION_QUEUED] === 'string' ? [row] : []));
+    const queued = await rowsByKey(
+      this.db,
+      this.table,
+      flagged.map((row) => ({ pk: LOG_QUEUE_PK, sk: row[ALLOCATION_QUEUED] as string })),
+      { consistent: true, attributes: [] },
+    );
+    const stillQueued = new Set(queued.map((item) => item.sk as string));
     const byPk = new Map(rows.map((row) => [row.pk as string, row]));
     return new Map(
       ranges.flatMap((r) => {
         const row = byPk.get(rangeLoggedKey(r.id).pk);
         if (!row) return [];
-        return [
-          [
-            r.id,
-            {
-              ...(row.below === undefined ? {} : { below: row.below as number }),
-              allocationQueued: row[ALLOCATION_QUEUED] !== undefined,
-            },
-          ],
-        ];
+        const flag = row[ALLOCATION_QUEUED] as string | undefined;
+        const stale = flag !== undefined && !stillQueued.has(flag);
+        const mark: Watermark = {
+          ...(row.below === undefined ? {} : { below: row.below as number }),
+          ...(flag !== undefined && !stale ? { allocationQueued: flag } : {}),
+          ...(stale ? { staleFlag: true } : {}),
+        };
+        return [[r.id, mark] as const];
       }),
     );
   }
@@ -591,7 +610,8 @@ export class DynamoSequence implements SequencedEntries {
 
   /** Moves watermarks over receipts whose entries were queued (never lowering one: runs at once agree). */
   private async raiseMarks(marks: readonly Mark[]): Promise<void> {
-    for (const { rangeId, move } of marks)
+    for (const { rangeId, move } of marks) {
+      if (!move) continue;
       try {
         await this.db.send(
           new UpdateCommand({
@@ -605,6 +625,7 @@ export class DynamoSequence implements SequencedEntries {
       } catch (e) {
         if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
       }
+    }
   }
 
   private async batchAt(first: number): Promise<Batch> {
