@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { NumberRange } from '../../core/numbering.js';
 import type {
   BlobStore,
@@ -44,6 +44,7 @@ import {
   type TransactItem,
   transactWrite,
 } from './transactions.js';
+import { raiseWatermark } from './watermark.js';
 
 /** Receipt rows a pending scan reads at a time (rowsByKey: 100 a request, four at once). */
 const PENDING_READ = 1_000;
@@ -393,24 +394,8 @@ export class ReceiptRepository implements ReceiptStore {
       });
     }
     const mark = firstPending ?? range.next;
-    if (advance && mark > from) await this.markComplete(range.id, mark);
+    if (advance && mark > from)
+      await raiseWatermark(this.db, this.tables.ledger, rangeCompleteKey(range.id), mark);
     return out;
-  }
-
-  /** Raises a range's watermark to `below`, never lowering it (two recoveries at once agree). */
-  private async markComplete(rangeId: string, below: number): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.ledger,
-          Key: rangeCompleteKey(rangeId),
-          UpdateExpression: 'SET below = :b',
-          ConditionExpression: 'attribute_not_exists(below) OR below < :b',
-          ExpressionAttributeValues: { ':b': below },
-        }),
-      );
-    } catch (e) {
-      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
-    }
   }
 }

@@ -20,6 +20,7 @@ import {
 import { rowsByKey } from '../dynamo/query.js';
 import { RangeRepository } from '../dynamo/range-repo.js';
 import { failedConditions, type TransactItem, transactWrite } from '../dynamo/transactions.js';
+import { raiseWatermark } from '../dynamo/watermark.js';
 import { newId } from '../ids.js';
 
 /**
@@ -363,8 +364,10 @@ export class DynamoSequence implements SequencedEntries {
       if (draft.entries.length === 0) {
         const moves = marks.filter((m) => m.move);
         if (!moves.length) break;
-        // Only receipts whose entries were queued (before entries were left on rows): passed.
-        await this.raiseMarks(moves);
+        // Only receipts whose entries were queued (before entries were left on rows): passed,
+        // outside a batch (a watermark never lowered: runs at once agree).
+        for (const { rangeId, move } of moves)
+          await raiseWatermark(this.db, this.table, rangeLoggedKey(rangeId), move!.to);
         continue;
       }
       if (!(await this.commit(head.size, draft, marks))) break; // lost the race: stop
@@ -605,26 +608,6 @@ export class DynamoSequence implements SequencedEntries {
     } catch (e) {
       failedConditions(e); // rethrows anything but a failed condition
       return false;
-    }
-  }
-
-  /** Moves watermarks over receipts whose entries were queued (never lowering one: runs at once agree). */
-  private async raiseMarks(marks: readonly Mark[]): Promise<void> {
-    for (const { rangeId, move } of marks) {
-      if (!move) continue;
-      try {
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: rangeLoggedKey(rangeId),
-            UpdateExpression: 'SET below = :to',
-            ConditionExpression: 'attribute_not_exists(below) OR below < :to',
-            ExpressionAttributeValues: { ':to': move!.to },
-          }),
-        );
-      } catch (e) {
-        if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
-      }
     }
   }
 
