@@ -1,6 +1,14 @@
 import { AppError } from '../core/errors.js';
 
 /**
+ * The fonts module, imported on first use (functions that never print do not load it) and
+ * held: an `import()` per call costs a trip through the module loader each time (under tsx,
+ * a message to its loader thread: about 2 % of a server worker's CPU while issuing).
+ */
+let fontsModule: Promise<typeof import('../adapters/pdf/fonts.js')> | undefined;
+const fonts = () => (fontsModule ??= import('../adapters/pdf/fonts.js'));
+
+/**
  * The receipt font's rule, in one place: a text with a character the fonts cannot draw is
  * refused (422, `unprintable_character` naming where it is) before anything is written, never
  * printed blank. Issuing checks every text a receipt prints, the charge check (its dry run) the
@@ -8,7 +16,7 @@ import { AppError } from '../core/errors.js';
  * The font loads (4 MB, once per process) on the first check.
  */
 export async function refuseUnprintable(texts: readonly (readonly [path: string, text: string])[]) {
-  const { missingGlyphs } = await import('../adapters/pdf/fonts.js');
+  const { missingGlyphs } = await fonts();
   const missing = missingGlyphs(texts.map(([, t]) => t));
   if (missing.length)
     throw new AppError(
