@@ -13,6 +13,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  LOG_QUEUE_PK,
+  LOG_RANGE_PK_PREFIX,
+  RANGE_LISTING_PARTITION,
+  RECEIPT_PK_PREFIX,
+} from '../lambdas/adapters/dynamo/keys.js';
 import { ROUTE_GROUPS, type RouteGroup } from '../lambdas/runtime/routes.js';
 import type { TableId } from '../lambdas/runtime/tables.js';
 import { LAMBDA_FONT_PATH, nodejsBundling } from './bundling.js';
@@ -50,6 +56,24 @@ export const TOTALS_KEY_PATTERN = 'STATS#*';
  * and listings (COMPLAINT…), their events, and the payer_complaint alerts with their months row.
  */
 export const COMPLAINT_KEY_PATTERNS = ['COMPLAINT*', EVENT_KEY_PATTERN, ALERT_KEY_PATTERN, 'MONTHS#*'];
+/**
+ * What the ranges function touches in the ledger (lambdas/adapters/dynamo/keys.ts): the ranges,
+ * their list and completion watermarks (RANGE#…, RANGES), a department's open-range slots and
+ * printed name (DEPT#…), the receipt codes' allocators (CODE#…), the allocation's log entry,
+ * queued, and its flag on the range's log watermark (LOGQ, LOGRANGE#…), the events of each
+ * change, and the alerts a closed or unavailable range raises with their months row.
+ */
+export const RANGES_KEY_PATTERNS = [
+  'RANGE#*',
+  RANGE_LISTING_PARTITION,
+  'DEPT#*',
+  'CODE#*',
+  LOG_QUEUE_PK,
+  `${LOG_RANGE_PK_PREFIX}*`,
+  EVENT_KEY_PATTERN,
+  ALERT_KEY_PATTERN,
+  'MONTHS#*',
+];
 
 export interface FunctionSpec {
   description: string;
@@ -122,6 +146,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> & Record<string,
     // receipts: a range's unfinished numbers are its pending receipts; catalogue: numbers go only
     // to a department of the catalogue. The font: a department's name must be printable.
     tables: { ledger: 'write', receipts: 'read', catalogue: 'read' },
+    keys: { ledger: RANGES_KEY_PATTERNS, receipts: [`${RECEIPT_PK_PREFIX}*`] },
     signingKey: 'none',
     rendersPdf: true,
     memorySize: 512,

@@ -782,6 +782,35 @@ describe('ranges and complaints: what they check a department against', () => {
     expect(named.statusCode, named.body).toBe(201);
   });
 
+  it('GET /v1/ranges, PUT /v1/departments/{department}, POST /v1/ranges/{id}/close: within the rows its role names', async () => {
+    const finance = cognitoClaims('finance');
+    const allocated = await allocate({ department: 'ZJ', size: 5 });
+    expect(allocated.statusCode, allocated.body).toBe(201);
+    const listed = await invoke('ranges', apiEvent('listRanges', { claims: finance }));
+    expect(listed.statusCode, listed.body).toBe(200);
+    expect(bodyOf(listed).ranges.map((r: { id: string }) => r.id)).toContain(bodyOf(allocated).id);
+    const renamed = await invoke(
+      'ranges',
+      apiEvent('renameDepartment', {
+        params: { department: 'ZJ' },
+        json: { name: '某市住房和城乡建设委员会', reason: '机构改革' },
+        claims: finance,
+      }),
+    );
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect(bodyOf(renamed)).toMatchObject({ changed: true, previous: '某市住房和城乡建设局' });
+    const closed = await invoke(
+      'ranges',
+      apiEvent('closeRange', {
+        params: { id: bodyOf(allocated).id },
+        json: { reason: '测试关闭' },
+        claims: finance,
+      }),
+    );
+    expect(closed.statusCode, closed.body).toBe(200);
+    expect(bodyOf(closed)).toMatchObject({ status: 'closed' });
+  });
+
   it('POST /v1/complaints: a department named without a receipt is one of the catalogue', async () => {
     const complaint = (department: string) =>
       invoke(
