@@ -14,8 +14,12 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
+  LOG_ENTRY_PK_PREFIX,
+  LOG_HEAD_KEY,
+  LOG_INDEX_PK_PREFIX,
   LOG_QUEUE_PK,
   LOG_RANGE_PK_PREFIX,
+  LOG_TREE_PK,
   RANGE_LISTING_PARTITION,
   RECEIPT_PK_PREFIX,
 } from '../lambdas/adapters/dynamo/keys.js';
@@ -43,6 +47,16 @@ export type TableAccess = 'read' | 'get+checks' | 'read+events' | 'write';
 export const EVENT_KEY_PATTERN = 'EVENT#*';
 /** The table that holds the event rows: append-only for every role (see grantTable). */
 export const EVENTS_TABLE: TableId = 'ledger';
+/**
+ * Rows the log integrator alone writes (lib/transparency-log.ts, which grants them): the log's
+ * sequenced entries, their counter and the tree head in the ledger, the receipts' log index
+ * blocks in the receipts table. Every other role that writes those tables is denied them, so
+ * that no API function can rewrite what the log has sequenced (see grantTable).
+ */
+export const INTEGRATOR_ONLY_KEYS: Partial<Record<TableId, string[]>> = {
+  ledger: [`${LOG_ENTRY_PK_PREFIX}*`, LOG_HEAD_KEY.pk, LOG_TREE_PK],
+  receipts: [`${LOG_INDEX_PK_PREFIX}*`],
+};
 /** Partition keys of the alert rows (keys.ts alertKey), whose state auditors move. */
 export const ALERT_KEY_PATTERN = 'ALERT#*';
 /** Partition keys of the audit export job rows (keys.ts exportJobKey). */
@@ -487,6 +501,17 @@ function grantTable(
         actions: ['dynamodb:UpdateItem'],
         resources: [table.tableArn],
         conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [EVENT_KEY_PATTERN] } },
+      }),
+    );
+  }
+  const integratorOnly = INTEGRATOR_ONLY_KEYS[id];
+  if (writes.length > 0 && integratorOnly) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: TABLE_WRITE_ACTIONS,
+        resources: [table.tableArn],
+        conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': integratorOnly } },
       }),
     );
   }

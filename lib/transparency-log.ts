@@ -18,19 +18,20 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
-  LOG_ENTRY_PK_PREFIX,
-  LOG_HEAD_KEY,
-  LOG_INDEX_PK_PREFIX,
   LOG_QUEUE_PK,
   LOG_RANGE_PK_PREFIX,
-  LOG_TREE_PK,
   RANGE_LISTING_PARTITION,
   RECEIPT_PK_PREFIX,
 } from '../lambdas/adapters/dynamo/keys.js';
 import { SEQUENCER_RECEIPT_ATTRIBUTES } from '../lambdas/adapters/tlog/dynamo-sequence.js';
 import { nodejsBundling } from './bundling.js';
 import { ENV } from './config.js';
-import { KEY_READ_ACTIONS, KEY_WRITE_ACTIONS, TABLE_READ_ACTIONS } from './functions.js';
+import {
+  INTEGRATOR_ONLY_KEYS,
+  KEY_READ_ACTIONS,
+  KEY_WRITE_ACTIONS,
+  TABLE_READ_ACTIONS,
+} from './functions.js';
 import { adminOnlyKeyPolicy, type KeyAdmin } from './key-policy.js';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from './observability.js';
 import type { Tables } from './tables.js';
@@ -45,13 +46,7 @@ export const LOG_PATH_PATTERN = `/${LOG_PREFIX}*`;
  * The ledger rows the integrator reads and writes: the queue, the sequence, its counter, the
  * tree head, the ranges' watermarks in the log.
  */
-export const LOG_KEY_PATTERNS = [
-  LOG_QUEUE_PK,
-  `${LOG_ENTRY_PK_PREFIX}*`,
-  LOG_HEAD_KEY.pk,
-  LOG_TREE_PK,
-  `${LOG_RANGE_PK_PREFIX}*`,
-];
+export const LOG_KEY_PATTERNS = [LOG_QUEUE_PK, ...INTEGRATOR_ONLY_KEYS.ledger!, `${LOG_RANGE_PK_PREFIX}*`];
 /** The ledger rows the integrator reads and may not write: the ranges and their list. */
 export const LOG_RANGE_READ_PATTERNS = ['RANGE#*', RANGE_LISTING_PARTITION];
 /**
@@ -61,7 +56,7 @@ export const LOG_RANGE_READ_PATTERNS = ['RANGE#*', RANGE_LISTING_PARTITION];
  */
 export const LOG_RECEIPT_ATTRIBUTES = ['pk', 'sk', ...SEQUENCER_RECEIPT_ATTRIBUTES];
 /** The receipts table's rows the integrator writes: the log's index-block rows (keys.ts logIndexBlockKey). */
-export const LOG_INDEX_KEY_PATTERN = `${LOG_INDEX_PK_PREFIX}*`;
+export const LOG_INDEX_KEY_PATTERN = INTEGRATOR_ONLY_KEYS.receipts![0]!;
 /** The only kms:Sign the log key allows: pure Ed25519 over the note text (kms-note-signer.ts). */
 export const LOG_SIGN_CONDITIONS = {
   StringEquals: { 'kms:SigningAlgorithm': 'ED25519_SHA_512', 'kms:MessageType': 'RAW' },

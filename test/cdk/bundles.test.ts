@@ -1137,6 +1137,25 @@ describe('least privilege, exercised', () => {
     ).toBe(true);
   });
 
+  it('no role but the integrator writes what the log has sequenced: its entries, counter, tree head, index blocks', () => {
+    const writers = ['receipts', 'recovery', 'catalogue-admin', 'ranges', 'complaints'] as const;
+    for (const name of writers) {
+      const grants = dynamoGrants(name);
+      for (const action of ['PutItem', 'UpdateItem'])
+        for (const [table, key] of [
+          ['ledger', 'LOG#0'],
+          ['ledger', 'LOGHEAD'],
+          ['ledger', 'LOGTREE'],
+          ['receipts', 'LOGINDEX#11010126#0'],
+        ])
+          expect(permits(grants, `dynamodb:${action} ${table}`, key), `${name} ${action} ${key}`).toBe(false);
+    }
+    // What they do write beside them: the queue (a reversal's entry), the ranges' log flags.
+    expect(permits(dynamoGrants('receipts'), 'dynamodb:PutItem ledger', 'LOGQ')).toBe(true);
+    expect(permits(dynamoGrants('ranges'), 'dynamodb:PutItem ledger', 'LOGRANGE#x')).toBe(true);
+    expect(permits(dynamoGrants(LOG_INTEGRATOR), 'dynamodb:PutItem ledger', 'LOG#0')).toBe(true);
+  });
+
   it('logs no errors', async () => {
     for (const name of started.keys()) {
       const container = await started.get(name)!;
