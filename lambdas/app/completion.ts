@@ -33,6 +33,7 @@ async function loadPdfModules() {
     printedTexts: render.printedTexts,
     signPdfRevisions: pades.signPdfRevisions,
     einvoiceXml: einvoice.einvoiceXml,
+    einvoiceViolations: einvoice.einvoiceViolations,
     certificateFromPem: certificate.certificateFromPem,
     missingGlyphs: fonts.missingGlyphs,
   };

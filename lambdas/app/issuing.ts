@@ -143,11 +143,11 @@ export function checkChargeOn(
 }
 
 /**
- * The blue receipt of a charge that passed the check, as issuing numbers it; refused (422
- * `unprintable_character`) when the receipt font cannot print one of its texts. Issuing and
- * its dry run both build it here, so the dry run refuses exactly what issuing refuses.
+ * The blue receipt of a charge that passed the check, as issuing numbers it; refused (422)
+ * when completion could not write it (refuseUnwritable). Issuing and its dry run both build
+ * it here, so the dry run refuses exactly what issuing refuses.
  */
-async function printableBlueContent(
+async function writableBlueContent(
   deps: Deps,
   caller: Actor,
   request: IssueRequest,
@@ -169,14 +169,14 @@ async function printableBlueContent(
     handledBy: caller.username,
     ...(request.remark ? { remark: request.remark } : {}),
   };
-  await refuseUnprintableContent(deps, content);
+  await refuseUnwritable(deps, content);
   return content;
 }
 
 /**
  * A charge checked and nothing more (the dry run): no number, no write, no refusal recorded;
  * a refused charge is the same 422 with the same violations as issuing answers, an
- * unprintable text the same 422 `unprintable_character`.
+ * unprintable text or one the e-invoice does not hold the same 422 (refuseUnwritable).
  */
 export async function dryRunCharge(deps: Deps, caller: Actor, request: IssueRequest) {
   const catalogue = await deps.catalogue.versionsForCharge(request.lines.map((l) => l.itemCode));
@@ -194,7 +194,7 @@ export async function dryRunCharge(deps: Deps, caller: Actor, request: IssueRequ
       `the charge was refused: ${result.violations.length} violation(s)`,
       result.violations,
     );
-  await printableBlueContent(deps, caller, request, result, now);
+  await writableBlueContent(deps, caller, request, result, now);
   return result;
 }
 
@@ -240,7 +240,7 @@ export async function issueReceipt(
       };
       const result = checkChargeOn(department, request, today, deps.config.maxChargeAgeDays, await catalogue);
       if (!result.ok) throw await refuse(result.violations);
-      return { content: await printableBlueContent(deps, caller, request, result, now) };
+      return { content: await writableBlueContent(deps, caller, request, result, now) };
     },
   });
 }
@@ -292,7 +292,7 @@ export async function reverseReceipt(
         reverses: { code: stored.code, number: stored.number },
         reason,
       };
-      await refuseUnprintableContent(deps, content);
+      await refuseUnwritable(deps, content);
       const event = newEvent(
         'receipt.reversed',
         caller.username,
@@ -306,11 +306,21 @@ export async function reverseReceipt(
 }
 
 /**
- * A character the PDF font cannot draw is refused before a number is taken, never printed
- * blank: the check reads the very texts the renderer draws (the request's, the catalogue's,
- * the bureau's name and the title), so nothing it prints is left unchecked.
+ * What completion could not write is refused before a number is taken: taken, the receipt would
+ * stay pending for good (no number may be skipped). A character the PDF font cannot draw (422
+ * `unprintable_character`; never printed blank: the check reads the very texts the renderer
+ * draws, the request's, the catalogue's, the bureau's name and the title), and a field the
+ * e-invoice's XML does not hold (422 `einvoice_format`: the caller's user name as its handler
+ * over 100 characters, say).
  */
-async function refuseUnprintableContent(deps: Deps, content: Omit<ReceiptContent, 'code' | 'number'>) {
-  const { printedTexts } = await pdfModules();
+async function refuseUnwritable(deps: Deps, content: Omit<ReceiptContent, 'code' | 'number'>) {
+  const { printedTexts, einvoiceViolations } = await pdfModules();
   await refuseUnprintable(printedTexts(content, { bureauName: deps.config.bureauName }));
+  const violations = einvoiceViolations(content);
+  if (violations.length)
+    throw new AppError(
+      'unprocessable',
+      `the receipt cannot be written as an e-invoice: ${violations.map((v) => v.message).join('; ')}`,
+      violations,
+    );
 }

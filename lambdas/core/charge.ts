@@ -3,7 +3,7 @@ import { inForceProblem, standardText, versionAsOf } from './catalogue.js';
 import type { IsoDate } from './dates.js';
 import type { Violation } from './errors.js';
 import type { Fen } from './money.js';
-import { formatYuan } from './money.js';
+import { formatYuan, MAX_FEN } from './money.js';
 
 export const MAX_QUANTITY = 1_000_000;
 
@@ -47,6 +47,7 @@ export const CHARGE_RULES = {
   exemption_not_applicable: { zh: '减免不适用', en: 'exemption not applicable' },
   amount_mismatch: { zh: '金额与收费标准不符', en: 'amount differs from the standard' },
   amount_out_of_range: { zh: '金额超出收费标准范围', en: 'amount outside the standard range' },
+  total_too_large: { zh: '合计金额超出票据上限', en: 'total above what a receipt holds' },
 } as const satisfies Record<string, { zh: string; en: string }>;
 
 export type ChargeRule = keyof typeof CHARGE_RULES;
@@ -220,5 +221,17 @@ export function checkCharge(
   });
 
   if (violations.length > 0) return { ok: false, violations };
-  return { ok: true, lines: charged, total: charged.reduce((sum, l) => sum + l.amount, 0) };
+  const total = charged.reduce((sum, l) => sum + l.amount, 0);
+  if (total > MAX_FEN)
+    return {
+      ok: false,
+      violations: [
+        {
+          path: 'lines',
+          rule: 'total_too_large',
+          message: `the total ${formatYuan(total)} is more than a receipt holds (${formatYuan(MAX_FEN)}): split the charge`,
+        },
+      ],
+    };
+  return { ok: true, lines: charged, total };
 }

@@ -10,6 +10,7 @@ import {
   type ReceiptContent,
   totalInWords,
 } from './receipt.js';
+import type { Violation } from './errors.js';
 import { text } from './schemas.js';
 import type { ReceiptSignature, TwoSignatures } from './two-signatures.js';
 
@@ -212,6 +213,48 @@ export function validateEInvoice(doc: unknown): EInvoiceDocument {
   const parsed = einvoiceSchema.safeParse(doc);
   if (!parsed.success) throw schemaError(parsed.error);
   return parsed.data;
+}
+
+/** Stand-ins for what completion adds (the code and number, the signatures), of formats the schema takes. */
+const NOT_YET_NUMBERED = { code: '00000000', number: '0000000000' } as const;
+const NOT_YET_SIGNED: ReceiptSignature = { algorithm: 'ECDSA_P256_SHA256', keyId: 'unsigned', value: 'AAAAAAAA' };
+/** The receipt's fields that become the XML's elements a request can make too long, by element. */
+const FIELD_OF_ELEMENT: Record<string, string> = {
+  HandlingPerson: 'handledBy',
+  PayerPartyName: 'payer.name',
+  PayerPartyCode: 'payer.idNumber',
+  InvoicingPartyName: 'collectingUnit',
+  TotalAmount: 'lines',
+  TotalAmountCapital: 'lines',
+  Remark: 'remark',
+  Reason: 'reason',
+};
+
+/**
+ * Where a receipt's content, before it has a number, does not fit the e-invoice (a handler's
+ * user name over 100 characters, say): completion writes the XML and would fail on it for good,
+ * the number taken and the receipt pending, so issuing refuses it (422) before. The path names
+ * the receipt's field (`handledBy` is the caller's user name; `lines[i]` a line) where there is
+ * one, else the element.
+ */
+export function einvoiceViolations(content: Omit<ReceiptContent, 'code' | 'number'>): Violation[] {
+  const doc = einvoiceOf(
+    { ...content, ...NOT_YET_NUMBERED },
+    { unit: NOT_YET_SIGNED, supervision: NOT_YET_SIGNED },
+  );
+  const parsed = einvoiceSchema.safeParse(doc);
+  if (parsed.success) return [];
+  return parsed.error.issues.map((issue) => {
+    const element = String(issue.path.at(-1));
+    const item = issue.path.indexOf('Item');
+    const path =
+      FIELD_OF_ELEMENT[element] ?? (item >= 0 ? `lines[${String(issue.path[item + 1])}]` : issue.path.join('.'));
+    return {
+      path,
+      rule: 'einvoice_format',
+      message: `${path} does not fit the e-invoice's ${element}: ${issue.message}`,
+    };
+  });
 }
 
 const builder = new XMLBuilder({ ignoreAttributes: false, format: false, suppressEmptyNode: false });

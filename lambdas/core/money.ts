@@ -5,6 +5,12 @@
 export type Fen = number;
 
 const YUAN_PATTERN = /^(0|[1-9]\d{0,11})(\.\d{1,2})?$/;
+/**
+ * The largest amount an amount field holds: twelve digits of yuan (999,999,999,999.99), as
+ * the API's amounts and the e-invoice's (core/einvoice.ts) are written. A receipt's total
+ * above it could be neither answered nor written.
+ */
+export const MAX_FEN: Fen = 99_999_999_999_999;
 
 /** Parses `"120.00"`, `"120.5"` or `"120"`; returns null for anything else (negative, 3 decimals, exponent). */
 export function parseYuan(text: string): Fen | null {

@@ -10,6 +10,7 @@ import {
   checkCharge,
   MAX_QUANTITY,
 } from '../../lambdas/core/charge.js';
+import { MAX_FEN } from '../../lambdas/core/money.js';
 import { addDays, isoDateArb, version } from './support.js';
 
 const TODAY = '2026-11-26';
@@ -73,6 +74,19 @@ function violationsOf(lines: ChargeLine[], department = 'ZRZY', chargeDate = TOD
 function rulesOf(lines: ChargeLine[], department = 'ZRZY', chargeDate = TODAY) {
   return violationsOf(lines, department, chargeDate).map((v) => v.rule);
 }
+
+// Amounts far above any real fee, which the catalogue does not forbid: each line is within
+// its standard, the sum is not within what a receipt's amount fields hold.
+const big = groupVersions([version({ code: 'BIG-001', standard: { type: 'range', min: 1, max: MAX_FEN } })]);
+const checkBig = (amounts: number[]) =>
+  checkCharge(
+    {
+      department: 'ZRZY',
+      chargeDate: TODAY,
+      lines: amounts.map((amount) => ({ itemCode: 'BIG-001', quantity: 1, amount })),
+    },
+    big,
+  );
 
 describe('checkCharge: accepted charges', () => {
   it('accepts a correct fixed-standard line and copies what the receipt prints', () => {
@@ -151,6 +165,40 @@ describe('checkCharge: accepted charges', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('checkCharge: the total a receipt holds', () => {
+  it('accepts a total up to 999,999,999,999.99 yuan and refuses one fen more, naming the total', () => {
+    expect(checkBig([MAX_FEN]).ok).toBe(true);
+    expect(checkBig([MAX_FEN - 1, 1]).ok).toBe(true);
+    const refused = checkBig([MAX_FEN, 1]);
+    expect(refused).toEqual({
+      ok: false,
+      violations: [
+        {
+          path: 'lines',
+          rule: 'total_too_large',
+          message:
+            'the total 1000000000000.00 is more than a receipt holds (999999999999.99): split the charge',
+        },
+      ],
+    });
+  });
+
+  it('refuses exactly the charges whose total is above it (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: MAX_FEN }), { minLength: 1, maxLength: 25 }),
+        (amounts) => {
+          const total = amounts.reduce((sum, a) => sum + a, 0);
+          const result = checkBig(amounts);
+          expect(result.ok).toBe(total <= MAX_FEN);
+          if (!result.ok) expect(result.violations.map((v) => v.rule)).toEqual(['total_too_large']);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
@@ -527,10 +575,10 @@ describe('CHARGE_RULES: every rule a charge can break has words for people', () 
       amount,
       ...more,
     });
-    const rulesOfResult = (lines: ChargeLine[], department = 'ZRZY') => {
-      const result = check(lines, department);
-      return result.ok ? [] : result.violations.map((v) => v.rule);
-    };
+    const rulesOfCheck = (result: ReturnType<typeof check>) =>
+      result.ok ? [] : result.violations.map((v) => v.rule);
+    const rulesOfResult = (lines: ChargeLine[], department = 'ZRZY') =>
+      rulesOfCheck(check(lines, department));
     // One charge that breaks each rule: together they must name every labelled rule.
     const reported = [
       ...chargeDateViolations(addDays(TODAY, 1), TODAY, 30).map((v) => v.rule),
@@ -549,6 +597,7 @@ describe('CHARGE_RULES: every rule a charge can break has words for people', () 
         line('ZRZY-001', 7999),
       ]),
       ...rulesOfResult([line('RS-001', 6000)], 'RS'),
+      ...rulesOfCheck(checkBig([MAX_FEN, 1])),
     ];
     expect([...new Set(reported)].sort()).toEqual(Object.keys(CHARGE_RULES).sort());
     // And any charge at all reports only labelled rules.

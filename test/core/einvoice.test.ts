@@ -4,6 +4,7 @@ import {
   EINVOICE_FORMAT_VERSION,
   EInvoiceError,
   einvoiceOf,
+  einvoiceViolations,
   einvoiceXml,
   parseEInvoiceXml,
   receiptOfEInvoice,
@@ -203,5 +204,55 @@ describe('refusals', () => {
   it('refuses to write a receipt whose text XML cannot carry', () => {
     const e = refusal(() => xmlOf({ ...blueReceipt, handledBy: '李\u0001娜' }));
     expect([e.code, e.path]).toEqual(['schema', 'EInvoice.EInvoiceData.Main.HandlingPerson']);
+  });
+});
+
+describe('einvoiceViolations: what issuing refuses before a number is taken', () => {
+  const unnumbered = ({ code: _c, number: _n, ...rest }: ReceiptContent) => rest;
+  const writes = (c: ReceiptContent) => {
+    try {
+      einvoiceXml(c, signatures);
+      return true;
+    } catch (e) {
+      expect(e).toBeInstanceOf(EInvoiceError);
+      return false;
+    }
+  };
+
+  it('finds nothing in a receipt the XML holds, and names the field of one it does not', () => {
+    expect(einvoiceViolations(unnumbered(blueReceipt))).toEqual([]);
+    const longHandler = { ...blueReceipt, handledBy: 'u'.repeat(101) };
+    expect(einvoiceViolations(unnumbered(longHandler))).toEqual([
+      {
+        path: 'handledBy',
+        rule: 'einvoice_format',
+        message: "handledBy does not fit the e-invoice's HandlingPerson: must be at most 100 characters",
+      },
+    ]);
+    expect(writes(longHandler)).toBe(false);
+    const longName = { ...blueReceipt, lines: [{ ...blueReceipt.lines[0]!, name: '费'.repeat(201) }] };
+    expect(einvoiceViolations(unnumbered(longName)).map((v) => v.path)).toEqual(['lines[0]']);
+  });
+
+  it('finds something exactly when the numbered and signed receipt could not be written (property)', () => {
+    const longText = (max: number) =>
+      fc.oneof(
+        text,
+        fc.integer({ min: 1, max }).map((n) => '票'.repeat(n)),
+      );
+    const risky = fc
+      .tuple(content, longText(150), longText(250), fc.integer({ min: 0, max: 2 * 10 ** 14 }))
+      .map(([c, handledBy, payerName, total]) => ({
+        ...c,
+        handledBy,
+        payer: { ...c.payer, name: payerName },
+        total: c.kind === 'red' ? -total : total,
+      }));
+    fc.assert(
+      fc.property(risky, (c) => {
+        expect(einvoiceViolations(unnumbered(c)).length === 0).toBe(writes(c));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

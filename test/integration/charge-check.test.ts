@@ -4,6 +4,7 @@
  * number, writes nothing and records no refusal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dateInZone } from '../../lambdas/core/dates.js';
 import { diffTables, snapshotTables } from '../security/support.js';
 import { issue, registrationCharge } from '../support/receipts.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -104,6 +105,64 @@ describe('the charge check (dry run)', () => {
       changed: [],
       removed: [],
     });
+  });
+
+  it('refuses a receipt the e-invoice could not hold, as issuing does: before a number is taken, nothing written', async () => {
+    // The caller's user name is the receipt's handler, which the e-invoice holds up to 100 characters.
+    const longName = await svc.token({ role: 'collector', department: 'ZRZY', username: 'u'.repeat(101) });
+    const before = await snapshotTables();
+    const checked = await check(longName, registrationCharge());
+    expect(checked.status, JSON.stringify(checked.body)).toBe(422);
+    expect(checked.body.details).toEqual([
+      expect.objectContaining({ path: 'handledBy', rule: 'einvoice_format' }),
+    ]);
+    const issued = await issue(svc, longName, registrationCharge());
+    expect(issued.status).toBe(422);
+    expect(issued.body).toEqual(checked.body);
+    const diff = diffTables(before, await snapshotTables());
+    expect({ added: diff.added, changed: diff.changed, removed: diff.removed }).toEqual({
+      added: [],
+      changed: [],
+      removed: [],
+    });
+    const atLimit = await svc.token({ role: 'collector', department: 'ZRZY', username: 'u'.repeat(100) });
+    const receipt = await issue(svc, atLimit, registrationCharge());
+    expect(receipt.status, JSON.stringify(receipt.body)).toBe(201);
+    const stored = await svc.api('GET', `/v1/receipts/${receipt.body.code}/${receipt.body.number}`, {
+      token: atLimit,
+    });
+    expect(stored.body.handledBy).toBe('u'.repeat(100));
+  });
+
+  it('refuses a total above 999,999,999,999.99 yuan, each line within its standard, as issuing does', async () => {
+    const finance = await svc.token({ role: 'finance' });
+    const created = await svc.api('POST', '/v1/catalogue/items', {
+      token: finance,
+      json: {
+        code: 'ZRZY-BIG',
+        name: '测试大额收费',
+        department: 'ZRZY',
+        unit: '件',
+        standard: { type: 'fixed', amount: '600000000000.00' },
+        basis: [{ title: '测试', number: '测〔2026〕1号', issuer: '某市财政局', date: '2026-01-01' }],
+        fundManagement: 'treasury',
+        validFrom: dateInZone(new Date()),
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const line = { itemCode: 'ZRZY-BIG', quantity: 1, amount: '600000000000.00' };
+    const twice = registrationCharge({ lines: [line, line] });
+    const checked = await check(zrzy, twice);
+    expect(checked.status, JSON.stringify(checked.body)).toBe(422);
+    expect(checked.body.details).toEqual([
+      expect.objectContaining({ path: 'lines', rule: 'total_too_large' }),
+    ]);
+    const issued = await issue(svc, zrzy, twice);
+    expect(issued.status).toBe(422);
+    expect(issued.body).toEqual(checked.body);
+    const once = await issue(svc, zrzy, registrationCharge({ lines: [line] }));
+    expect(once.status, JSON.stringify(once.body)).toBe(201);
+    expect(once.body.total).toBe('600000000000.00');
   });
 
   it('takes no number, writes nothing and records no refusal', async () => {
