@@ -25,6 +25,7 @@ import {
   EVENTS_TABLE,
   FUNCTION_SPECS,
   type FunctionName,
+  INTEGRATOR_ONLY_KEYS,
   RECOVERY,
 } from '../../lib/functions.js';
 import { SIGN_CONDITIONS } from '../../lib/signing-key.js';
@@ -306,6 +307,13 @@ describe('2. keys and history cannot be quietly changed', () => {
               expect.objectContaining({
                 Action: 'dynamodb:UpdateItem',
                 Condition: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [EVENT_KEY_PATTERN] } },
+              }),
+              // And what the log has sequenced, the integrator's alone (bundles.test.ts exercises it).
+              expect.objectContaining({
+                Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+                Condition: {
+                  'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': INTEGRATOR_ONLY_KEYS[EVENTS_TABLE] },
+                },
               }),
             ]
           : [],

@@ -107,7 +107,35 @@ export async function buildDetachedCms(
   // What is signed is the attributes encoded as a SET (tag 0x31), not as the [0] IMPLICIT
   // field that the SignerInfo carries (RFC 5652 §5.4).
   const signedAttributes = tlv(0x31, ...attributes);
-  const signature = await signSha256(signer, signedAttributes);
+  return signedDataOf(parts, attributes, await signSha256(signer, signedAttributes));
+}
+
+/**
+ * The longest DER ECDSA signature over a 256-bit curve (P-256, as every PAdES signature here
+ * is; SM2 alike): SEQUENCE { INTEGER r, INTEGER s }, each 32 bytes and a leading zero at most.
+ */
+const MAX_SIGNATURE_DER = 2 + 2 * (2 + 33);
+
+/**
+ * The most bytes a detached CMS by this certificate can take (buildDetachedCms): everything in
+ * it but the signature is fixed by the certificate, and the signature is at most
+ * MAX_SIGNATURE_DER. What a PDF reserves for it: a certificate's names appear three times (in
+ * the certificate, the signer's id and the signing-certificate attribute), so a long
+ * department name takes as much room again as it does in the certificate.
+ */
+export function maxDetachedCmsBytes(certificateDer: Uint8Array): number {
+  const parts = partsOf(certificateDer);
+  const digest = new Uint8Array(32);
+  const attributes = [
+    CONTENT_TYPE_ATTRIBUTE,
+    tlv(0x30, MESSAGE_DIGEST, tlv(0x31, tlv(0x04, digest))),
+    parts.signingCertificateAttribute,
+  ];
+  return signedDataOf(parts, attributes, new Uint8Array(MAX_SIGNATURE_DER)).length;
+}
+
+/** The ContentInfo of a SignedData by `parts`' certificate: its signed attributes and signature. */
+function signedDataOf(parts: CertificateParts, attributes: Uint8Array[], signature: Uint8Array): Uint8Array {
   const signerInfo = tlv(
     0x30,
     VERSION_1,

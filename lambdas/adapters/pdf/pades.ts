@@ -13,7 +13,7 @@ import {
 import { BoundedCache } from '../../core/bounded-cache.js';
 import type { Signer } from '../../core/signer.js';
 import { latin1 } from './byte-range.js';
-import { buildDetachedCms } from './cms.js';
+import { buildDetachedCms, maxDetachedCmsBytes } from './cms.js';
 import { PdfBytes } from './pdf-bytes.js';
 
 export interface SignPdfOptions {
@@ -22,7 +22,7 @@ export interface SignPdfOptions {
   reason?: string;
   location?: string;
   name?: string;
-  /** Bytes reserved for the CMS; by default the certificate's size plus 1 KB. */
+  /** Bytes reserved for the CMS; by default the most a CMS by the certificate can take. */
   reservedBytes?: number;
 }
 
@@ -34,12 +34,16 @@ export class PdfSignError extends Error {
 }
 
 /**
- * The CMS is the certificate plus about 450 bytes (signed attributes, an ECDSA signature, the
- * structure around them; no timestamp: one would come as a document timestamp revision of its
- * own). Reserving the certificate's size plus 1 KB, rather than a fixed 8 KB, keeps a PDF with
- * two signatures (each reserve written as hex, twice its size) under 60 KB.
+ * The CMS is the certificate plus its issuer's name twice more, signed attributes, an ECDSA
+ * signature and the structure around them (no timestamp: one would come as a document
+ * timestamp revision of its own): all fixed by the certificate but the signature's few bytes,
+ * so the reserve is the most it can take (maxDetachedCmsBytes), not a guess. A fixed margin
+ * (the certificate plus 1 KB, as before) was too little for a department named in 100
+ * characters, whose name the CMS carries three times: its receipts failed at signing, for
+ * good. A fixed 8 KB would put a PDF of two signatures (each reserve written as hex, twice
+ * its size) over 60 KB.
  */
-const reserveFor = (spec: PdfSignatureSpec) => spec.reservedBytes ?? spec.certificateDer.length + 1024;
+const reserveFor = (spec: PdfSignatureSpec) => spec.reservedBytes ?? maxDetachedCmsBytes(spec.certificateDer);
 
 /** Stand-ins that pdf-lib serialises verbatim and that are patched in place after saving. */
 const BYTE_RANGE_PLACEHOLDER = '**********';

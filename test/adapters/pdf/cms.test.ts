@@ -7,6 +7,7 @@ import * as pkijs from 'pkijs';
 import { describe, expect, it } from 'vitest';
 import {
   buildDetachedCms,
+  maxDetachedCmsBytes,
   OID,
   parseDetachedCms,
   signedAttribute,
@@ -44,4 +45,41 @@ describe('buildDetachedCms', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('maxDetachedCmsBytes', () => {
+  it.each([
+    ['a short', 'feeproof'],
+    ['a department of a 100-character name', `${'某'.repeat(100)} (ZRZY) 开票单位签章`],
+  ])(
+    'is never less than a CMS by %s certificate, and only the signature’s spare bytes more',
+    async (_, commonName) => {
+      const dir = await mkdtemp(join(tmpdir(), 'feeproof-cms-'));
+      try {
+        const signer = await openLocalSigner(join(dir, 'key.pem'));
+        const certificate = await createSelfSignedCertificate(signer, {
+          commonName,
+          organization: '某市财政局',
+          notBefore: new Date(Date.now() - 86_400_000),
+          notAfter: new Date(Date.now() + 86_400_000),
+        });
+        const most = maxDetachedCmsBytes(certificate);
+        // ECDSA's DER signature is 70-72 bytes as r and s need a leading zero or not: many tries.
+        const sizes = await Promise.all(
+          Array.from(
+            { length: 64 },
+            async (_, i) =>
+              (await buildDetachedCms(createHash('sha256').update(String(i)).digest(), signer, certificate))
+                .length,
+          ),
+        );
+        expect(Math.max(...sizes)).toBeLessThanOrEqual(most);
+        expect(most - Math.min(...sizes)).toBeLessThanOrEqual(8);
+        // The names are in it three times: far more than the certificate plus a fixed margin.
+        expect(most).toBeGreaterThan(certificate.length + (commonName.length > 50 ? 1024 : 0));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

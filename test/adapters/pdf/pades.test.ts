@@ -217,6 +217,16 @@ describe('signPdfDocument', () => {
     expect(await readReceiptInfo(new Uint8Array([1, 2, 3]))).toBeNull();
   });
 
+  it('makes room for a certificate of a long name, which the CMS carries three times', async () => {
+    // As a department's certificate is named after it: a name of 100 characters, the most a
+    // department's printed name may have (the reserve of certificate + 1 KB did not hold it).
+    const long = await certificateFor(signer, `${'某'.repeat(100)} (ZRZY) 开票单位签章`);
+    const pdf = await renderAndSign(blueReceipt, signer, long);
+    const r = await run('pdfsig', [await save('long-name.pdf', pdf)]);
+    expect(r.stdout).toContain('Signature Validation: Signature is Valid.');
+    expect(r.stdout).toContain('Total document signed');
+  });
+
   it('refuses to sign twice, and a certificate for another key', async () => {
     await expect(signSaved(blue, signer, certificate, { signingTime: new Date() })).rejects.toThrow(
       PdfSignError,
