@@ -72,31 +72,46 @@ export interface StatsCell {
  * one month: ranges are whole months, so subtracting one answer from another yields at most
  * such a unit. A unit with fewer than `minReceipts` receipts (blue and red together) therefore
  * goes into no published amount at all, in every grouping; only its count of receipts is said
- * (as withheld). Amounts so published are sums of units of at least `minReceipts` receipts, and
- * no difference of published figures can single one payer out.
+ * (as withheld). A department's month holds its items' months, so it is withheld too when one
+ * of its items' months is: published, it would give the withheld item's amounts as itself less
+ * its items shown (complementary suppression). Amounts so published are sums of units of at
+ * least `minReceipts` receipts, and no difference of published figures singles one out.
  */
 export function publicStats(
   rows: readonly TotalsRow[],
   groupBy: StatsGroupBy,
   minReceipts: number,
 ): StatsCell[] {
-  const units = new Map<string, { month: string; key: string; totals: Totals }>();
-  for (const row of rows) {
-    if ((groupBy === 'item') !== row.key.startsWith('ITEM#')) continue;
-    const unit = `${row.day.slice(0, 7)}|${row.key}`;
-    const prev = units.get(unit);
-    units.set(unit, {
-      month: row.day.slice(0, 7),
-      key: row.key.slice(5),
-      totals: addTotals(prev?.totals ?? ZERO, row),
-    });
-  }
+  const units = (items: boolean) => {
+    const out = new Map<string, { month: string; key: string; department?: string; totals: Totals }>();
+    for (const row of rows) {
+      if (items !== row.key.startsWith('ITEM#')) continue;
+      const unit = `${row.day.slice(0, 7)}|${row.key}`;
+      const prev = out.get(unit);
+      out.set(unit, {
+        month: row.day.slice(0, 7),
+        key: row.key.slice(5),
+        department: prev?.department ?? row.department,
+        totals: addTotals(prev?.totals ?? ZERO, row),
+      });
+    }
+    return out;
+  };
+  const receiptsOf = (t: Totals) => t.issuedCount + t.reversedCount;
+  const itemUnits = units(true);
+  // Departments' months that hold a withheld item's month (`month|department`).
+  const holdingWithheld = new Set(
+    [...itemUnits.values()]
+      .filter((u) => u.department !== undefined && receiptsOf(u.totals) < minReceipts)
+      .map((u) => `${u.month}|${u.department}`),
+  );
   const groups = new Map<string, { shown: Totals; withheld: number; any: boolean }>();
-  for (const { month, key, totals } of units.values()) {
+  for (const { month, key, totals } of (groupBy === 'item' ? itemUnits : units(false)).values()) {
     const group = groupBy === 'month' ? month : key;
     const g = groups.get(group) ?? { shown: ZERO, withheld: 0, any: false };
-    const receipts = totals.issuedCount + totals.reversedCount;
-    if (receipts < minReceipts) g.withheld += receipts;
+    const receipts = receiptsOf(totals);
+    if (receipts < minReceipts || (groupBy !== 'item' && holdingWithheld.has(`${month}|${key}`)))
+      g.withheld += receipts;
     else {
       g.shown = addTotals(g.shown, totals);
       g.any = true;

@@ -23,6 +23,8 @@ export interface TotalsRow extends Totals {
   /** A day (yyyy-mm-dd); a year (yyyy) where a row sums a year's days. */
   day: IsoDate | string;
   key: TotalsKey;
+  /** An item row's department (absent from item rows written one per key, before 1979342). */
+  department?: string;
 }
 
 export const ZERO: Totals = { issuedCount: 0, issuedAmount: 0, reversedCount: 0, reversedAmount: 0 };
@@ -50,7 +52,12 @@ export function totalsOf(
   const day = receipt.issueDate;
   return [
     { day, key: `DEPT#${receipt.department}` as TotalsKey, ...one(receipt.total) },
-    ...receipt.lines.map((l) => ({ day, key: `ITEM#${l.itemCode}` as TotalsKey, ...one(l.amount) })),
+    ...receipt.lines.map((l) => ({
+      day,
+      key: `ITEM#${l.itemCode}` as TotalsKey,
+      department: receipt.department,
+      ...one(l.amount),
+    })),
   ];
 }
 
@@ -138,7 +145,7 @@ export function foldRows(
 export function rowsOf({ day, department, totals, items }: DepartmentTotals): TotalsRow[] {
   return [
     { day, key: `DEPT#${department}`, ...totals },
-    ...[...items].map(([code, t]): TotalsRow => ({ day, key: `ITEM#${code}`, ...t })),
+    ...[...items].map(([code, t]): TotalsRow => ({ day, key: `ITEM#${code}`, department, ...t })),
   ];
 }
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { publicStats } from '../../../lambdas/core/stats.js';
 import { decodeEntry, encodeEntry, type LogEntry } from '../../../lambdas/core/tlog/entries.js';
@@ -8,7 +9,7 @@ import {
   statsDifferences,
   totalsFromLog,
 } from '../../../lambdas/core/tlog/published-stats.js';
-import { totalsOf } from '../../../lambdas/core/totals.js';
+import { type TotalsRow, totalsOf } from '../../../lambdas/core/totals.js';
 
 /** Receipt entries v1 and v2, and the public statistics recomputed from them (issues 13 and 15). */
 const base = {
@@ -80,12 +81,27 @@ describe('the public statistics from the log', () => {
     );
     const cells = recomputeStats(rows, '2026-01', '2026-12', 'department', 3);
     expect(cells).toEqual(publicStats(rows, 'department', 3));
+    // ZRZY's March holds ZRZY-002's, one line of 550.00 (withheld): published, ZRZY's 870.00
+    // less ZRZY-001's 320.00 (published by item) would give it. So ZRZY's March is withheld too.
     expect(cells.find((c) => c.group === 'ZRZY')).toMatchObject({
-      issuedCount: 3,
-      issuedAmount: 87000,
-      reversedAmount: 8000,
-      netAmount: 79000,
+      issuedAmount: null,
+      fewerThanMinimum: true,
+      withheldReceipts: 4,
     });
+    const byItem = recomputeStats(rows, '2026-01', '2026-12', 'item', 3);
+    expect(byItem.find((c) => c.group === 'ZRZY-001')).toMatchObject({
+      issuedAmount: 32000,
+      reversedAmount: 8000,
+    });
+    expect(byItem.find((c) => c.group === 'ZRZY-002')).toMatchObject({
+      issuedAmount: null,
+      withheldReceipts: 1,
+    });
+    // Without ZRZY-002's receipt, the month is published whole.
+    const without = totalsFromLog(entries.filter((e) => e !== entries[1])).rows;
+    expect(recomputeStats(without, '2026-03', '2026-03', 'department', 3)).toEqual([
+      expect.objectContaining({ group: 'ZRZY', issuedCount: 2, issuedAmount: 16000, reversedAmount: 8000 }),
+    ]);
     // GA has one receipt: withheld, "fewer than 3".
     expect(cells.find((c) => c.group === 'GA')).toMatchObject({
       fewerThanMinimum: true,
@@ -124,5 +140,48 @@ describe('the public statistics from the log', () => {
     expect(rows.filter((r) => r.day.startsWith('2025')).map((r) => `${r.day}|${r.key}`)).toEqual([
       '2025-12-31|DEPT#ZRZY',
     ]);
+  });
+});
+
+describe('the small-cell rule', () => {
+  // Receipts of two departments, each with items of its own, in one month: 1-3 lines each.
+  const receipt = fc.record({
+    department: fc.constantFrom('A', 'B'),
+    red: fc.boolean(),
+    lines: fc.array(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 99_999 })), {
+      minLength: 1,
+      maxLength: 3,
+    }),
+  });
+
+  it('publishes no department whose amount, less its items shown, would leave an amount withheld (property)', () => {
+    fc.assert(
+      fc.property(fc.array(receipt, { maxLength: 30 }), (receipts) => {
+        const rows: TotalsRow[] = receipts.flatMap((r) => {
+          const sign = r.red ? -1 : 1;
+          const lines = r.lines.map(([k, amount]) => ({
+            itemCode: `${r.department}-${k}`,
+            amount: sign * amount,
+          }));
+          return totalsOf({
+            kind: r.red ? 'red' : 'blue',
+            issueDate: '2026-03-01',
+            department: r.department,
+            total: lines.reduce((s, l) => s + l.amount, 0),
+            lines,
+          });
+        });
+        const items = publicStats(rows, 'item', 3);
+        for (const department of publicStats(rows, 'department', 3)) {
+          if (department.issuedAmount === null) continue;
+          const shown = items.filter((i) => i.group.startsWith(`${department.group}-`));
+          // Every item of a published department is published, and they add up to it.
+          expect(shown.every((i) => i.issuedAmount !== null)).toBe(true);
+          expect(shown.reduce((s, i) => s + i.issuedAmount!, 0)).toBe(department.issuedAmount);
+          expect(shown.reduce((s, i) => s + i.reversedAmount!, 0)).toBe(department.reversedAmount);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
