@@ -63,7 +63,10 @@ export interface StatsCell {
   reversedAmount: Fen | null;
   netAmount: Fen | null;
   withheldReceipts: number;
-  /** True when every receipt of the cell was withheld: published as "fewer than N". */
+  /**
+   * True when every receipt of the cell was withheld: published as "fewer than N" (a month of
+   * fewer than N receipts, or a department's month that holds an item's month of fewer).
+   */
   fewerThanMinimum: boolean;
 }
 

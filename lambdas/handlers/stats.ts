@@ -50,7 +50,7 @@ export const handler = groupHandler('stats', {
     const days = rows.map((r) => r.day);
     const lastReceiptDay = days.sort().at(-1) ?? null;
     if (q.format === 'csv') {
-      const note = `fewer than ${minReceipts} receipts a month / 每月少于${minReceipts}张`;
+      const note = `fewer than ${minReceipts} receipts a month, or holding an item that had / 每月少于${minReceipts}张，或含有这样的项目`;
       const body =
         STATS_CSV.header +
         STATS_CSV.rows(

@@ -87,7 +87,10 @@ function table(groupBy: GroupBy, answer: StatsAnswer, names: Map<string, string>
               ? h(
                   'td',
                   { colspan: 5, class: 'withheld' },
-                  bi(`每月少于${min}张，不公开金额`, `fewer than ${min} a month: amounts withheld`),
+                  bi(
+                    `每月少于${min}张或含有这样的项目，不公开金额`,
+                    `fewer than ${min} a month, or holding an item that had: amounts withheld`,
+                  ),
                 )
               : [
                   num(c.issuedCount),
@@ -180,8 +183,8 @@ async function show(): Promise<void> {
   );
   byId('small-cells').replaceChildren(
     bi(
-      `为保护缴款人，某部门或某项目在一个月内开票少于 ${d.minReceipts} 张时，该月金额不计入任何公开数字，仅显示“少于${d.minReceipts}张”。`,
-      `To protect payers, a department or item with fewer than ${d.minReceipts} receipts in a month is left out of every published amount; it shows as "fewer than ${d.minReceipts}".`,
+      `为保护缴款人，某部门或某项目在一个月内开票少于 ${d.minReceipts} 张时，该月金额不计入任何公开数字，仅显示“少于${d.minReceipts}张”；含有这样的项目的部门，该月金额也不公开（否则相减即可得出）。`,
+      `To protect payers, a department or item with fewer than ${d.minReceipts} receipts in a month is left out of every published amount; it shows as "fewer than ${d.minReceipts}". So is a department's month that holds such an item's (subtraction would give it).`,
     ),
   );
   container.append(
