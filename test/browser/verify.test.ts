@@ -150,6 +150,12 @@ describe('verify by code, number and check code', () => {
     });
     expect(await verdict(page)).toBe('genuine');
 
+    // A number mistyped after a genuine answer: the field says so, and that answer goes.
+    await fillAndVerify(page, { ...receipt, number: receipt.number.slice(1) });
+    expect(await page.getByTestId('number-error').textContent()).toContain('10 位数字');
+    expect(await page.locator('#result').isHidden()).toBe(true);
+    expect(await page.getByTestId('verdict').isVisible()).toBe(false);
+
     const wrong = receipt.checkCode === '222222' ? '333333' : '222222';
     await fillAndVerify(page, { ...receipt, checkCode: wrong });
     expect(await verdict(page)).toBe('not_found');

@@ -10,6 +10,7 @@ import { checkFields, FIELD_RULES, type FieldName, type ReceiptFields } from './
 import { checkInLog } from './log.js';
 import {
   beginCheck,
+  clearResult,
   renderOffline,
   renderReceipt,
   renderVerdict,
@@ -92,6 +93,8 @@ export function startByNumbers(): void {
     event.preventDefault();
     const { values, invalid } = readFields();
     if (invalid.length) {
+      // Not the receipt the last result is about: a genuine verdict must not stay beside it.
+      clearResult();
       inputs[invalid[0]!].focus();
       return;
     }

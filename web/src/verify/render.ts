@@ -46,6 +46,16 @@ export function beginCheck(source: Child): () => boolean {
   return () => mine === ticket;
 }
 
+/**
+ * Hides the last result, and drops any answer still coming to it: the form now holds something
+ * else (fields it refuses), which that result does not answer.
+ */
+export function clearResult(): void {
+  ticket++;
+  resultSection.hidden = true;
+  setFormBusy(false);
+}
+
 /** The form's button is disabled while a check by code and number waits for its answer. */
 export function setFormBusy(busy: boolean): void {
   submitButton.disabled = busy;
