@@ -10,7 +10,7 @@ import type { AlertDraft } from './alerts.js';
 import { COMPLAINT_CATEGORIES, type ComplaintCategory } from './complaint-categories.js';
 import { type IsoDate, shiftDays } from './dates.js';
 import type { Violation } from './errors.js';
-import { departmentCode, isoDate, text } from './schemas.js';
+import { departmentCode, isoDate, paragraphs } from './schemas.js';
 
 export type ComplaintStatus = 'open' | 'replied' | 'resolved';
 
@@ -82,7 +82,7 @@ const receiptProof = z.strictObject({
 export const complaintRequest = z
   .strictObject({
     category: z.enum(Object.keys(COMPLAINT_CATEGORIES) as [ComplaintCategory, ...ComplaintCategory[]]),
-    text: text(MAX_COMPLAINT_TEXT),
+    text: paragraphs(MAX_COMPLAINT_TEXT),
     contact: contactSchema.optional(),
     /** The receipt complained about: its code, number and check code prove the payer holds it. */
     receipt: receiptProof.optional(),
@@ -147,8 +147,8 @@ export const complaintPath = z.strictObject({ id: z.string().max(40) });
 /** The payer's lookup: a malformed one answers the same 404 as a wrong code (nullWhenInvalid). */
 export const complaintLookupQuery = z.object({ code: z.string().regex(/^[2-9A-HJ-NP-Z]{12}$/) });
 
-export const complaintReplyRequest = z.strictObject({ reply: text(MAX_COMPLAINT_TEXT) });
-export const complaintResolveRequest = z.strictObject({ note: text(500).optional() });
+export const complaintReplyRequest = z.strictObject({ reply: paragraphs(MAX_COMPLAINT_TEXT) });
+export const complaintResolveRequest = z.strictObject({ note: paragraphs(500).optional() });
 export const complaintListQuery = z.strictObject({
   from: isoDate.optional(),
   to: isoDate.optional(),

@@ -2,6 +2,7 @@ import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
 import type { ChargedLine } from './charge.js';
 import { BUREAU_UTC_OFFSET_MINUTES, isIsoDate } from './dates.js';
+import type { Violation } from './errors.js';
 import { formatYuan, parseSignedYuan } from './money.js';
 import {
   DEPARTMENT_CODE,
@@ -10,7 +11,6 @@ import {
   type ReceiptContent,
   totalInWords,
 } from './receipt.js';
-import type { Violation } from './errors.js';
 import { text } from './schemas.js';
 import type { ReceiptSignature, TwoSignatures } from './two-signatures.js';
 
@@ -217,7 +217,11 @@ export function validateEInvoice(doc: unknown): EInvoiceDocument {
 
 /** Stand-ins for what completion adds (the code and number, the signatures), of formats the schema takes. */
 const NOT_YET_NUMBERED = { code: '00000000', number: '0000000000' } as const;
-const NOT_YET_SIGNED: ReceiptSignature = { algorithm: 'ECDSA_P256_SHA256', keyId: 'unsigned', value: 'AAAAAAAA' };
+const NOT_YET_SIGNED: ReceiptSignature = {
+  algorithm: 'ECDSA_P256_SHA256',
+  keyId: 'unsigned',
+  value: 'AAAAAAAA',
+};
 /** The receipt's fields that become the XML's elements a request can make too long, by element. */
 const FIELD_OF_ELEMENT: Record<string, string> = {
   HandlingPerson: 'handledBy',
@@ -248,7 +252,8 @@ export function einvoiceViolations(content: Omit<ReceiptContent, 'code' | 'numbe
     const element = String(issue.path.at(-1));
     const item = issue.path.indexOf('Item');
     const path =
-      FIELD_OF_ELEMENT[element] ?? (item >= 0 ? `lines[${String(issue.path[item + 1])}]` : issue.path.join('.'));
+      FIELD_OF_ELEMENT[element] ??
+      (item >= 0 ? `lines[${String(issue.path[item + 1])}]` : issue.path.join('.'));
     return {
       path,
       rule: 'einvoice_format',

@@ -60,6 +60,21 @@ export const text = (max: number) =>
     .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
     .refine((s) => s.trim() === s, 'must not start or end with blanks');
 
+/**
+ * Free text in paragraphs (a complaint, its reply, a note): like `text`, but line breaks are
+ * kept, as a textarea sends them (LF or CR LF); no other control character, no surrounding blanks.
+ */
+export const paragraphs = (max: number) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine(
+      (s) => !CONTROL_CHARS.test(s.replace(/\r?\n/g, '')),
+      'must not contain control characters but line breaks',
+    )
+    .refine((s) => s.trim() === s, 'must not start or end with blanks');
+
 export const isoDate = z
   .string()
   .refine(isIsoDate, 'must be a real calendar date YYYY-MM-DD')
@@ -428,7 +443,7 @@ export const alertPath = z.strictObject({
 
 export const alertStateRequest = z.strictObject({
   state: z.enum(['acknowledged', 'resolved']),
-  note: text(500),
+  note: paragraphs(500),
 });
 
 /** A collector's listing of the department's receipts, newest first (default: the last year). */

@@ -186,6 +186,29 @@ describe('a complaint without a receipt', () => {
 });
 
 describe('the form refuses abuse and stores nothing', () => {
+  it('keeps the line breaks of a text in paragraphs, and refuses any other control character', async () => {
+    // A receipt of its own: each receipt takes a few complaints at most (the limit test's).
+    const own = (
+      await issue(svc, await svc.token({ role: 'collector', department: 'ZRZY' }), registrationCharge())
+    ).body;
+    const text = '收费员多收了钱。\r\n请核实并退还。\n谢谢。';
+    const filed = await file(about(own, { text }));
+    expect(filed.status, JSON.stringify(filed.body)).toBe(201);
+    const read = await asAuditor('GET', `/v1/audit/complaints/${filed.body.id}`);
+    expect(read.body.text).toBe(text);
+    const reply = '您好：\n经核查，已按标准退还。';
+    const replied = await asAuditor('POST', `/v1/audit/complaints/${filed.body.id}/reply`, { reply });
+    expect(replied.status, JSON.stringify(replied.body)).toBe(200);
+    expect((await lookup(filed.body.id, filed.body.code)).body.reply).toBe(reply);
+    await storesNothing(async () => {
+      for (const bad of ['响铃\u0007', '回车\r单独', '制表\t符', '\n首行空']) {
+        const res = await file(about(own, { text: bad }));
+        expect(res.status, bad).toBe(400);
+        expect(res.body.details[0]).toMatchObject({ path: 'text' });
+      }
+    });
+  });
+
   it('answers 400 for a filled honeypot, bad contact, missing department, both receipt and department', async () => {
     await storesNothing(async () => {
       const bad = [

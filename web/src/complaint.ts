@@ -187,7 +187,11 @@ async function lookup(id: string, code: string): Promise<void> {
       h('dt', {}, bi('提交时间', 'Filed')),
       h('dd', {}, new Date(c.filedAt).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai' })),
       h('dt', {}, bi('答复', 'Reply')),
-      h('dd', { 'data-testid': 'complaint-reply' }, c.reply ?? bi('尚未答复', 'No reply yet')),
+      h(
+        'dd',
+        { 'data-testid': 'complaint-reply', class: 'paragraphs' },
+        c.reply ?? bi('尚未答复', 'No reply yet'),
+      ),
     ),
   );
 }

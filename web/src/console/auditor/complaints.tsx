@@ -187,7 +187,9 @@ function ComplaintDetail(props: { id: string }) {
         <dt>
           <Bi zh="情况说明" en="What the payer says" />
         </dt>
-        <dd data-testid="complaint-text">{c.text}</dd>
+        <dd data-testid="complaint-text" class="paragraphs">
+          {c.text}
+        </dd>
         <dt>
           <Bi zh="联系方式（阅读已记录）" en="Contact (this read is recorded)" />
         </dt>
@@ -205,7 +207,7 @@ function ComplaintDetail(props: { id: string }) {
       </dl>
       {error && <Failed message={error} />}
       {c.status === 'resolved' ? (
-        <p class="muted">
+        <p class="muted paragraphs">
           <Bi zh="已办结" en="Resolved" /> · {c.resolvedBy} · {c.resolvedAt ? localTime(c.resolvedAt) : ''} ·{' '}
           <Bi zh="答复" en="Reply" />: {c.reply ?? '—'}
         </p>
