@@ -9,28 +9,31 @@ import type { TwoSignatures } from './two-signatures.js';
  * adapter's types.
  */
 
-export type EventType =
-  | 'catalogue.created'
-  | 'catalogue.revised'
-  | 'catalogue.status'
-  | 'catalogue.imported'
-  | 'range.allocated'
-  | 'range.closed'
+/** Every kind of change the history records (GET /v1/audit/events filters by it). */
+export const EVENT_TYPES = [
+  'catalogue.created',
+  'catalogue.revised',
+  'catalogue.status',
+  'catalogue.imported',
+  'range.allocated',
+  'range.closed',
   /** Finance renamed a department as its receipts print it: the name before and after, and why. */
-  | 'department.renamed'
-  | 'receipt.reversed'
-  | 'charge.refused'
-  | 'audit.read'
+  'department.renamed',
+  'receipt.reversed',
+  'charge.refused',
+  'audit.read',
   /** An auditor acknowledged or resolved an alert (with a note). */
-  | 'alert.state'
+  'alert.state',
   // Payer complaints (core/complaints.ts): filed, read by an auditor, replied, resolved, contact removed.
-  | 'complaint.filed'
-  | 'complaint.read'
-  | 'complaint.replied'
-  | 'complaint.resolved'
-  | 'complaint.contact_removed'
+  'complaint.filed',
+  'complaint.read',
+  'complaint.replied',
+  'complaint.resolved',
+  'complaint.contact_removed',
   /** An auditor created an export job (issue 14): who, and the query. */
-  | 'audit.export';
+  'audit.export',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
 
 /** One entry of the change history: kept forever, never rewritten. */
 export interface LedgerEvent {

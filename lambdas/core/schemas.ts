@@ -4,11 +4,13 @@
  * and the fuzz suite read them there, so none of the three can drift from the others.
  */
 import { z } from 'zod';
+import { ALERT_RULES } from './alerts.js';
 import type { FeeItem, ItemVersion, Standard } from './catalogue.js';
 import { MAX_QUANTITY } from './charge.js';
 import { isIsoDate, shiftDays } from './dates.js';
 import { badRequest, type Violation } from './errors.js';
 import { formatYuan, parseSignedYuan, parseYuan } from './money.js';
+import { EVENT_TYPES } from './ports.js';
 import { DEPARTMENT_CODE, DEPARTMENT_CODE_RULE } from './receipt.js';
 
 const CONTROL_CHARS = /[\p{Cc}\u2028\u2029]/u;
@@ -354,6 +356,16 @@ function dateOrder(q: { from?: string; to?: string }, ctx: z.RefinementCtx) {
   if (problem) ctx.addIssue({ code: 'custom', path: ['from'], message: problem });
 }
 
+/** The audit filters' ranges in order: dates (dateOrder), and amounts, which would match nothing reversed. */
+function filterOrder(
+  q: { from?: string; to?: string; minAmount?: number; maxAmount?: number },
+  ctx: z.RefinementCtx,
+) {
+  dateOrder(q, ctx);
+  if (q.minAmount !== undefined && q.maxAmount !== undefined && q.minAmount > q.maxAmount)
+    ctx.addIssue({ code: 'custom', path: ['minAmount'], message: 'must not be more than maxAmount' });
+}
+
 /**
  * The date range of an audit query (bureau-zone dates, both included): `to` defaults to
  * today, `from` to a year before `to`. A range that is reversed or wider than
@@ -379,14 +391,14 @@ export const auditReceiptsQuery = z
     limit: z.coerce.number().int().min(1).max(500).default(100),
     cursor: z.string().max(2000).optional(),
   })
-  .superRefine(dateOrder);
+  .superRefine(filterOrder);
 
 export const auditExportQuery = z
   .strictObject({ ...auditFilters, format: z.literal('csv').default('csv') })
-  .superRefine(dateOrder);
+  .superRefine(filterOrder);
 
 /** The national-XML export (issue 17): the export's filters; the format is the route's (a zip). */
-export const auditEInvoiceQuery = z.strictObject({ ...auditFilters }).superRefine(dateOrder);
+export const auditEInvoiceQuery = z.strictObject({ ...auditFilters }).superRefine(filterOrder);
 
 export const auditStatsQuery = z
   .strictObject({
@@ -399,15 +411,13 @@ export const auditStatsQuery = z
 const listingFields = {
   from: isoDate.optional(),
   to: isoDate.optional(),
-  type: z
-    .string()
-    .regex(/^[a-z._]{1,40}$/)
-    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().max(2000).optional(),
 };
 
-export const auditListQuery = z.strictObject(listingFields).superRefine(dateOrder);
+export const auditListQuery = z
+  .strictObject({ ...listingFields, type: z.enum(EVENT_TYPES).optional() })
+  .superRefine(dateOrder);
 
 /**
  * The query of every route that declares none (http/validate.ts): empty, so a parameter such a
@@ -425,6 +435,7 @@ export const ALERT_STATES = ['open', 'acknowledged', 'resolved'] as const;
 export const auditAlertsQuery = z
   .strictObject({
     ...listingFields,
+    type: z.enum(ALERT_RULES).optional(),
     severity: z.enum(['info', 'warning', 'critical']).optional(),
     department: departmentCode.optional(),
     state: z.enum(ALERT_STATES).optional(),

@@ -573,8 +573,9 @@ describe('wide date ranges', () => {
     for (const path of [
       `/v1/audit/receipts?from=${yearsAgo(20)}&minAmount=99999.00`,
       `/v1/audit/receipts?from=${yearsAgo(20)}&to=${today()}&department=GA&minAmount=99999.00`,
-      `/v1/audit/alerts?from=${yearsAgo(20)}&to=${today()}&type=no_such_rule`,
-      `/v1/audit/events?from=${yearsAgo(20)}&to=${today()}&type=no.such.type`,
+      // A rule and a type that exist (any other is a 400) and that nothing here raised or recorded.
+      `/v1/audit/alerts?from=${yearsAgo(20)}&to=${today()}&type=range_unavailable`,
+      `/v1/audit/events?from=${yearsAgo(20)}&to=${today()}&type=complaint.contact_removed`,
     ]) {
       let cursor: string | null = null;
       let pages = 0;

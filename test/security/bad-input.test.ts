@@ -990,7 +990,8 @@ const SPECS: Partial<Record<string, Spec>> = {
           query: {
             from: '2026-01-01',
             to: '2026-01-31',
-            type: 'charge.refused',
+            // An alert's rule, an event's type.
+            type: id === 'auditAlerts' ? 'charge_refused' : 'charge.refused',
             limit: '10',
             // The alert feed's own filters.
             ...(id === 'auditAlerts' ? { severity: 'warning', department: 'ZRZY', state: 'open' } : {}),
@@ -1391,6 +1392,33 @@ describe('bad input over HTTP', () => {
     expect(
       alerts.body.items.filter((a: { department: string }) => !/^[A-Z0-9]{2,16}$/.test(a.department)),
     ).toEqual([]);
+  });
+
+  it('refuses filters that could match nothing: amounts reversed, a rule or event type that does not exist', async () => {
+    for (const [path, query, field, message] of [
+      ['receipts', 'minAmount=100&maxAmount=10', 'minAmount', 'minAmount must not be more than maxAmount'],
+      [
+        'export',
+        'minAmount=100.00&maxAmount=99.99',
+        'minAmount',
+        'minAmount must not be more than maxAmount',
+      ],
+      ['alerts', 'type=nope', 'type', undefined],
+      ['events', 'type=nope', 'type', undefined],
+    ] as const) {
+      const res = await svc.api('GET', `/v1/audit/${path}?${query}`, { token: auditor });
+      expect(res.status, `${path}?${query}`).toBe(400);
+      expect(res.body.details, `${path}?${query}`).toEqual([
+        expect.objectContaining({ path: field, ...(message ? { message } : {}) }),
+      ]);
+    }
+    // The rule and type that exist, and amounts in order, are fine.
+    for (const query of [
+      'alerts?type=charge_refused',
+      'events?type=receipt.reversed',
+      'receipts?minAmount=10&maxAmount=10',
+    ])
+      expect((await svc.api('GET', `/v1/audit/${query}`, { token: auditor })).status, query).toBe(200);
   });
 
   it('says what is wrong with a query number, and that a parameter was given twice', async () => {
