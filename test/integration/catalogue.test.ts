@@ -155,6 +155,9 @@ describe('creating items', () => {
       json: newItem('TEST-DUP', { name: '另一个' }),
     });
     expect(again.status).toBe(409);
+    expect(again.body.message).toBe(
+      'item TEST-DUP already exists: revise it, or create the new item under another code',
+    );
     const got = await svc.api('GET', '/v1/catalogue/TEST-DUP');
     expect(got.body.name).toBe('测试收费项目');
     expect(got.body.versions).toHaveLength(1);

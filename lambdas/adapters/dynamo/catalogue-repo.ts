@@ -139,12 +139,17 @@ export class CatalogueRepository {
         }),
       );
     } catch (e) {
-      if (
-        e instanceof TransactionCanceledException &&
-        e.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')
-      )
-        throw conflict('the item was changed at the same time (or already exists); reload and retry');
-      throw e;
+      const failed = (
+        e instanceof TransactionCanceledException ? e.CancellationReasons : undefined
+      )?.findIndex((r) => r.Code === 'ConditionalCheckFailed');
+      if (failed === undefined || failed < 0) throw e;
+      // A first version that exists: the code was taken before (or a moment ago), not changed.
+      const clash = versions[failed];
+      if (clash?.version === 1)
+        throw conflict(
+          `item ${clash.code} already exists: revise it, or create the new item under another code`,
+        );
+      throw conflict('the item was changed at the same time; reload and retry');
     } finally {
       this.forCharges.clear(); // after the write: a charge checked meanwhile may have read the old list
     }
