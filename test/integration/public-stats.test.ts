@@ -64,14 +64,26 @@ async function charge(kind: keyof typeof CHARGES, rsFen: number, refund: boolean
   });
 }
 
-/** The recount, from the receipts themselves: units of (month, department or item), the rule applied. */
+/**
+ * The recount, from the receipts themselves: units of (month, department or item), the rule
+ * applied; a department's month is withheld too when one of its items' months is.
+ */
 function recount(groupBy: 'department' | 'item' | 'month') {
+  const itemLines = new Map<string, number>();
+  for (const r of issued)
+    for (const l of r.lines) {
+      const unit = `${r.month}|${r.department}|${l.itemCode}`;
+      itemLines.set(unit, (itemLines.get(unit) ?? 0) + 1);
+    }
+  const holdingWithheld = new Set(
+    [...itemLines].filter(([, n]) => n < MIN).map(([unit]) => unit.split('|').slice(0, 2).join('|')),
+  );
   const units = new Map<
     string,
-    { group: string; n: number; issued: number; red: number; nIssued: number; nRed: number }
+    { unit: string; group: string; n: number; issued: number; red: number; nIssued: number; nRed: number }
   >();
   const add = (unit: string, group: string, red: boolean, fen: number) => {
-    const u = units.get(unit) ?? { group, n: 0, issued: 0, red: 0, nIssued: 0, nRed: 0 };
+    const u = units.get(unit) ?? { unit, group, n: 0, issued: 0, red: 0, nIssued: 0, nRed: 0 };
     u.n++;
     if (red) {
       u.nRed++;
@@ -99,7 +111,7 @@ function recount(groupBy: 'department' | 'item' | 'month') {
   >();
   for (const u of units.values()) {
     const g = groups.get(u.group) ?? { shown: false, issued: 0, red: 0, nIssued: 0, nRed: 0, withheld: 0 };
-    if (u.n < MIN) g.withheld += u.n;
+    if (u.n < MIN || (groupBy !== 'item' && holdingWithheld.has(u.unit))) g.withheld += u.n;
     else
       Object.assign(g, {
         shown: true,
