@@ -53,29 +53,26 @@ z.config({
   },
 });
 
-/** Free text: 1..max characters, no control characters, no surrounding blanks. */
-export const text = (max: number) =>
-  z
-    .string()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
-    .refine((s) => s.trim() === s, 'must not start or end with blanks');
-
 /**
- * Free text in paragraphs (a complaint, its reply, a note): like `text`, but line breaks are
- * kept, as a textarea sends them (LF or CR LF); no other control character, no surrounding blanks.
+ * Free text: 1..max characters, no control characters, no surrounding blanks. With
+ * `lineBreaks`, text in paragraphs (a complaint, its reply, a note) keeps its line breaks as a
+ * textarea sends them (LF or CR LF), and still no other control character.
  */
-export const paragraphs = (max: number) =>
+export const text = (max: number, { lineBreaks = false } = {}) =>
   z
     .string()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
     .refine(
-      (s) => !CONTROL_CHARS.test(s.replace(/\r?\n/g, '')),
-      'must not contain control characters but line breaks',
+      (s) => !CONTROL_CHARS.test(lineBreaks ? s.replace(/\r?\n/g, '') : s),
+      lineBreaks
+        ? 'must not contain control characters but line breaks'
+        : 'must not contain control characters',
     )
     .refine((s) => s.trim() === s, 'must not start or end with blanks');
+
+/** Free text in paragraphs: `text` with its line breaks kept. */
+export const paragraphs = (max: number) => text(max, { lineBreaks: true });
 
 export const isoDate = z
   .string()

@@ -98,12 +98,7 @@ export async function buildDetachedCms(
   if (!equalBytes(parts.spki, await signer.publicKeySpki()))
     throw new CmsSignError('the certificate is not for the signer key');
 
-  // DER encodes a SET OF in ascending order of the elements' encodings.
-  const attributes = [
-    CONTENT_TYPE_ATTRIBUTE,
-    tlv(0x30, MESSAGE_DIGEST, tlv(0x31, tlv(0x04, contentDigest))),
-    parts.signingCertificateAttribute,
-  ].sort(compareBytes);
+  const attributes = signedAttributesOf(parts, contentDigest);
   // What is signed is the attributes encoded as a SET (tag 0x31), not as the [0] IMPLICIT
   // field that the SignerInfo carries (RFC 5652 §5.4).
   const signedAttributes = tlv(0x31, ...attributes);
@@ -125,13 +120,17 @@ const MAX_SIGNATURE_DER = 2 + 2 * (2 + 33);
  */
 export function maxDetachedCmsBytes(certificateDer: Uint8Array): number {
   const parts = partsOf(certificateDer);
-  const digest = new Uint8Array(32);
-  const attributes = [
-    CONTENT_TYPE_ATTRIBUTE,
-    tlv(0x30, MESSAGE_DIGEST, tlv(0x31, tlv(0x04, digest))),
-    parts.signingCertificateAttribute,
-  ];
+  const attributes = signedAttributesOf(parts, new Uint8Array(32)); // a SHA-256 digest's size
   return signedDataOf(parts, attributes, new Uint8Array(MAX_SIGNATURE_DER)).length;
+}
+
+/** The signed attributes over `contentDigest`, in the order DER encodes a SET OF (ascending). */
+function signedAttributesOf(parts: CertificateParts, contentDigest: Uint8Array): Uint8Array[] {
+  return [
+    CONTENT_TYPE_ATTRIBUTE,
+    tlv(0x30, MESSAGE_DIGEST, tlv(0x31, tlv(0x04, contentDigest))),
+    parts.signingCertificateAttribute,
+  ].sort(compareBytes);
 }
 
 /** The ContentInfo of a SignedData by `parts`' certificate: its signed attributes and signature. */
