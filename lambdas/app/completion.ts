@@ -5,7 +5,7 @@ import { p256MessageSigner } from '../adapters/signing/department-keys.js';
 import { derToCompact } from '../adapters/signing/ecdsa.js';
 import { newLogSalt } from '../adapters/tlog/ledger-entries.js';
 import type { AlertDraft } from '../core/alerts.js';
-import type { CompletedReceipt, StoredReceipt } from '../core/ports.js';
+import type { CompletedReceipt, Completion, StoredReceipt } from '../core/ports.js';
 import {
   canonicalReceipt,
   contentOf,
@@ -16,7 +16,8 @@ import {
 } from '../core/receipt.js';
 import type { Signer } from '../core/signer.js';
 import { signTwice } from '../core/two-signatures.js';
-import type { Deps } from './deps.js';
+import { type Deps, onePerDeps } from './deps.js';
+import { GroupCommit } from './group-commit.js';
 import { superviseStuck, withIssueAlerts } from './supervision.js';
 
 /** What issuing uses of the PDF code, which loads on the first issue (with its 4 MB font), once. */
@@ -81,6 +82,37 @@ async function signData(
     ...(unit.p256 ? { unitPdf: { signer: unit.p256, certificatePem: published.certificatePem } } : {}),
   };
 }
+
+/** Completions written together at most; fewer when their writes would pass the transaction limit. */
+const MAX_COMPLETIONS = 32;
+
+/**
+ * The completing transactions of a process, group-committed: receipts signed while one is
+ * being written are completed together by the next, one request for many (a receipt's own
+ * retry and recovery, both in this process, wait for separate ones).
+ */
+const completions = onePerDeps(
+  (deps) =>
+    new GroupCommit<Completion, boolean>({
+      maxBatch: MAX_COMPLETIONS,
+      touches: ({ receipt }) => [`${receipt.code}/${receipt.number}`],
+      write: async (batch) => {
+        for (let rest = batch; rest.length > 0; ) {
+          const now = rest.slice(0, deps.receipts.completeCapacity(rest.map((w) => w.request)));
+          rest = rest.slice(now.length);
+          try {
+            const written = await deps.receipts.complete(now.map((w) => w.request));
+            now.forEach((w, i) => {
+              w.resolve(written[i]!);
+            });
+          } catch (error) {
+            for (const w of now) w.reject(error);
+          }
+        }
+        return undefined;
+      },
+    }),
+);
 
 /**
  * Signs and renders a pending receipt and stores both, making it issued: the PDF goes to the
@@ -157,7 +189,7 @@ export async function completeReceipt(
   };
   await deps.blobs.putOnce(issued.pdfKey, pdf, 'application/pdf');
   const completed = await withIssueAlerts(deps, pending, await alerts, (stored) =>
-    deps.receipts.complete(issued, stored),
+    completions(deps).submit({ receipt: issued, alerts: stored }),
   );
   if (completed) {
     emitMetric('ReceiptsIssued');

@@ -146,3 +146,19 @@ export function getDeps(): Deps {
 export function resetDeps(): void {
   deps = undefined;
 }
+
+/**
+ * One `T` per set of dependencies (per process, in practice): for what keeps state across
+ * requests, a group commit's queues say; tests that build their own dependencies get their own.
+ */
+export function onePerDeps<T extends object>(make: (deps: Deps) => T): (deps: Deps) => T {
+  const made = new WeakMap<Deps, T>();
+  return (deps) => {
+    let one = made.get(deps);
+    if (!one) {
+      one = make(deps);
+      made.set(deps, one);
+    }
+    return one;
+  };
+}

@@ -19,7 +19,7 @@ import type { ReceiptContent, ReceiptRef } from '../core/receipt.js';
 import { receiptCode, redLines } from '../core/receipt.js';
 import type { issueReceiptRequest } from '../core/schemas.js';
 import { completeReceipt, pdfModules } from './completion.js';
-import type { Deps } from './deps.js';
+import { type Deps, onePerDeps } from './deps.js';
 import { NumberTaker } from './number-taker.js';
 import { refuseUnprintable } from './printable.js';
 import { issueAlertDrafts, superviseRefusal } from './supervision.js';
@@ -29,17 +29,8 @@ export function requestHash(operation: string, department: string, body: unknown
   return sha256Hex(canonicalJson({ operation, department, target, body }));
 }
 
-const takers = new WeakMap<Deps, NumberTaker>();
-
 /** The number taker of these dependencies: one per process, as the batching needs. */
-function numberTaker(deps: Deps): NumberTaker {
-  let taker = takers.get(deps);
-  if (!taker) {
-    taker = new NumberTaker(deps);
-    takers.set(deps, taker);
-  }
-  return taker;
-}
+const numberTaker = onePerDeps((deps) => new NumberTaker(deps));
 
 /** Follows an idempotency record: the same request again gets the same receipt (completed if need be). */
 async function replay(deps: Deps, record: IdempotencyRecord, hash: string): Promise<StoredReceipt> {

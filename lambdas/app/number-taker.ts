@@ -4,6 +4,7 @@ import type { IdempotencyRecord, LedgerEvent, StoredReceipt, TakeEntry } from '.
 import type { ReceiptContent } from '../core/receipt.js';
 import { formatReceiptNumber } from '../core/receipt.js';
 import type { Deps } from './deps.js';
+import { GroupCommit, type Waiting } from './group-commit.js';
 import { superviseRangeUnavailable } from './supervision.js';
 
 /** Receipts taken together at most; fewer when their writes would pass the transaction limit. */
@@ -22,47 +23,24 @@ export interface TakeRequest {
   event?: LedgerEvent;
 }
 
-interface Waiting {
-  request: TakeRequest;
-  /** The pending receipt, or null when another request with the same Idempotency-Key won. */
-  resolve: (receipt: StoredReceipt | null) => void;
-  reject: (error: unknown) => void;
-}
-
 const unavailable = (message: string) =>
   new AppError('service_unavailable', `${message}; retry with the same Idempotency-Key`, [], {
     'retry-after': '1',
   });
 
-/** The items of a department's data that a request writes besides its own rows. */
-function touches({ request }: Waiting): string[] {
-  const { idem, content } = request;
+/**
+ * The items of a department's data that a request writes besides its own rows: two requests
+ * with one Idempotency-Key, or two reversals of one original, are never in one batch. The
+ * second meets the first one's outcome in the next: the same key replays its receipt, a
+ * second reversal of one original is refused.
+ */
+const rangeKeyOf = ({ department, code }: TakeRequest) => `${department}#${code}`;
+
+function touches({ idem, content }: TakeRequest): string[] {
   return [
     `idem#${idem.key}`,
     ...(content.reverses ? [`original#${content.reverses.code}/${content.reverses.number}`] : []),
   ];
-}
-
-/**
- * The next batch from a queue: up to MAX_BATCH requests, none touching an item another of the
- * batch touches (one transaction may not write one item twice: DynamoDB refuses it whole).
- * A request that would clash stays queued for the next batch, where it meets the first one's
- * outcome: the same Idempotency-Key replays its receipt, a second reversal of one original
- * is refused.
- */
-function nextBatch(queue: Waiting[]): Waiting[] {
-  const batch: Waiting[] = [];
-  const seen = new Set<string>();
-  for (let i = 0; i < queue.length && batch.length < MAX_BATCH; ) {
-    const keys = touches(queue[i]!);
-    if (keys.some((k) => seen.has(k))) {
-      i++;
-      continue;
-    }
-    for (const k of keys) seen.add(k);
-    batch.push(...queue.splice(i, 1));
-  }
-  return batch;
 }
 
 /**
@@ -73,39 +51,26 @@ function nextBatch(queue: Waiting[]): Waiting[] {
  * the counter decides; a loser re-reads and retries.
  */
 export class NumberTaker {
-  private readonly queues = new Map<string, Waiting[]>();
-  private readonly draining = new Set<string>();
   /** The open range as this process last saw it; trusted until a transaction says otherwise. */
   private readonly ranges = new Map<string, NumberRange>();
+  private readonly batches: GroupCommit<TakeRequest, StoredReceipt | null>;
 
-  constructor(private readonly deps: Deps) {}
-
-  take(request: TakeRequest): Promise<StoredReceipt | null> {
-    const key = `${request.department}#${request.code}`;
-    return new Promise((resolve, reject) => {
-      const queue = this.queues.get(key) ?? [];
-      queue.push({ request, resolve, reject });
-      this.queues.set(key, queue);
-      if (!this.draining.has(key)) void this.drain(key);
+  constructor(private readonly deps: Deps) {
+    this.batches = new GroupCommit({
+      maxBatch: MAX_BATCH,
+      queueOf: rangeKeyOf,
+      touches,
+      // Those queued behind a batch that failed (DynamoDB timing out, say) waited as long as
+      // it did and would meet the same failure after as long again: answered with it now, so
+      // a client gets its 503 in one request's time, not one per batch ahead of it. Nothing
+      // of theirs was written; a retry with the same Idempotency-Key is safe.
+      write: (batch) => this.takeBatch(batch),
     });
   }
 
-  private async drain(key: string) {
-    this.draining.add(key);
-    try {
-      const queue = this.queues.get(key)!;
-      while (queue.length > 0) {
-        const failure = await this.takeBatch(key, nextBatch(queue));
-        // Those queued behind a batch that failed (DynamoDB timing out, say) waited as long as
-        // it did and would meet the same failure after as long again: answered with it now, so
-        // a client gets its 503 in one request's time, not one per batch ahead of it. Nothing
-        // of theirs was written; a retry with the same Idempotency-Key is safe.
-        if (failure) for (const w of queue.splice(0)) w.reject(failure.error);
-      }
-    } finally {
-      this.draining.delete(key);
-      this.queues.delete(key);
-    }
+  /** The pending receipt, or null when another request with the same Idempotency-Key won. */
+  take(request: TakeRequest): Promise<StoredReceipt | null> {
+    return this.batches.submit(request);
   }
 
   /**
@@ -146,7 +111,8 @@ export class NumberTaker {
   }
 
   /** Takes the batch's numbers; returns the error that failed what it could not take, if any. */
-  private async takeBatch(key: string, batch: Waiting[]): Promise<{ error: unknown } | undefined> {
+  private async takeBatch(batch: Waiting<TakeRequest, StoredReceipt | null>[]) {
+    const key = rangeKeyOf(batch[0]!.request);
     let remaining = batch;
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS && remaining.length > 0; attempt++) {

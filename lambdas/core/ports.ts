@@ -105,6 +105,12 @@ export interface TakeEntry {
   event?: LedgerEvent;
 }
 
+/** A signed receipt to store as issued, with the alerts its issue raised (each keyed by it, their month noted). */
+export interface Completion {
+  receipt: CompletedReceipt;
+  alerts?: readonly (AlertDraft & { id: string; at: string })[];
+}
+
 export type TakeFailure = 'range_moved' | 'idempotency_taken' | 'original_not_reversible';
 
 /** Why numbers could not be taken: the whole batch must retry, or one entry is to blame. */
@@ -149,14 +155,15 @@ export interface ReceiptStore {
   /** How many of these entries, from the first, one takeNumbers can write (at least one). */
   takeCapacity(entries: readonly TakeEntry[]): number;
   takeNumbers(range: NumberRange, entries: readonly TakeEntry[]): Promise<TakeOutcome>;
+  /** How many of these completions, from the first, one `complete` can write (at least one). */
+  completeCapacity(completions: readonly Completion[]): number;
   /**
-   * False when the receipt was completed already (by a retry or by recovery). Its PDF is in the
-   * blob store by then. `alerts` (each keyed by this receipt, their month noted) are stored with it.
+   * Completes receipts in one transaction: for each, false when it was completed already (by a
+   * retry or by recovery), true when this call completed it. Their PDFs are in the blob store
+   * by then. A failure that says nothing about the data (throttling, a conflict that lasts) is
+   * thrown, and then none of them was written.
    */
-  complete(
-    receipt: CompletedReceipt,
-    alerts?: readonly (AlertDraft & { id: string; at: string })[],
-  ): Promise<boolean>;
+  complete(completions: readonly Completion[]): Promise<boolean[]>;
   /**
    * The oldest receipts whose number is taken but which are not complete, of `ranges` (all by
    * default); `advance` records what is complete so that the next call reads less (recovery).

@@ -269,6 +269,54 @@ describe('the blob store failing between taking the number and completing', () =
     await expectPdfsConsistent(before);
   });
 
+  it('completions signed while one is written go in one transaction; one completed meanwhile elsewhere is answered from the store, the others written', async () => {
+    getDeps().blobs.putOnce = () => Promise.reject(unavailable());
+    const abandoned = await Promise.all([1, 2, 3, 4].map(() => issue(svc, token, charge)));
+    expect(abandoned.map((a) => a.status)).toEqual([503, 503, 503, 503]);
+    Object.assign(getDeps().blobs, originalBlobs);
+    const [first, elsewhere, ...others] = await pendingReceipts();
+    const before = storedBlobs();
+    const deps = getDeps();
+    // The item counts of completing transactions (those that put a public check row); the first held.
+    const completing: number[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    (deps.db as unknown as { send: Send }).send = async (command) => {
+      const items = (command.input as { TransactItems?: { Put?: { Item?: { sk?: string } } }[] })
+        ?.TransactItems;
+      if (items?.some((i) => i.Put?.Item?.sk === 'CHECKS')) {
+        completing.push(items.length);
+        if (completing.length === 1) await released;
+      }
+      return originalSend(command);
+    };
+    const firstDone = completeReceipt(deps, first!);
+    while (completing.length === 0) await new Promise((r) => setTimeout(r, 5));
+    // Another process (dependencies of its own, so a batcher of its own) completes one meanwhile.
+    const theirs = await completeReceipt({ ...deps }, elsewhere!);
+    let stored = 0;
+    deps.blobs.putOnce = async (...args) => {
+      await originalBlobs.putOnce.apply(deps.blobs, args);
+      stored++;
+    };
+    const queued = [elsewhere!, ...others].map((p) => completeReceipt(deps, p));
+    while (stored < queued.length) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50)); // from the PDF stored to the queue: no I/O
+    release();
+    const [one, ours, ...rest] = await Promise.all([firstDone, ...queued]);
+    // Alone, then the three together (cancelled by the one completed elsewhere), then the two.
+    expect(completing).toEqual([2, 2, 6, 4]);
+    expect(ours).toEqual(theirs);
+    for (const r of [one!, ...rest]) {
+      expect(r.status).toBe('issued');
+      expect((await deps.receipts.getReceipt(r))!.pdfSha256).toBe(r.pdfSha256);
+    }
+    expect(await pendingReceipts()).toEqual([]);
+    await expectPdfsConsistent(before);
+  });
+
   it('a store that cannot be read answers 503, and the PDF is served once it can', async () => {
     const res = await issue(svc, token, charge);
     expect(res.status).toBe(201);

@@ -4,7 +4,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { NumberRange } from '../../core/numbering.js';
 import type {
   BlobStore,
-  CompletedReceipt,
+  Completion,
   IdempotencyRecord,
   ReceiptStore,
   StoredReceipt,
@@ -18,7 +18,7 @@ import { departmentTotals } from '../../core/totals.js';
 import { sha256Hex } from '../signing/certificate.js';
 import { pendingEntryPut } from '../tlog/dynamo-sequence.js';
 import { receiptLogEntry, reversalLogEntry } from '../tlog/ledger-entries.js';
-import { alertPut, type StoredAlert } from './audit-repo.js';
+import { alertPut } from './audit-repo.js';
 import { eventPut } from './events.js';
 import {
   checksKey,
@@ -61,6 +61,9 @@ const receiptRow = (receipt: StoredReceipt) => ({
  * one also updates its original's two rows and queues the reversal's log entry), the totals
  * (a row per department and day).
  */
+/** The writes of completing one receipt: its row, its check row, its alerts. */
+const completionWrites = (completion: Completion) => 2 + (completion.alerts?.length ?? 0);
+
 function takeWrites(entries: readonly TakeEntry[]): number {
   const perReceipt = entries.reduce(
     (n, e) => n + 2 + itemIndexRows(e.receipt).length + (e.receipt.reverses ? 3 : 0) + (e.event ? 1 : 0),
@@ -243,67 +246,92 @@ export class ReceiptRepository implements ReceiptStore {
     }
   }
 
+  completeCapacity(completions: readonly Completion[]): number {
+    let n = 0;
+    for (let writes = 0; n < completions.length; n++) {
+      writes += completionWrites(completions[n]!);
+      if (writes > MAX_TRANSACTION_WRITES) break;
+    }
+    return Math.max(n, 1);
+  }
+
   /**
-   * Completes a pending receipt: signature, the PDF's key and hash and the receipt's log entry
-   * stored (the PDF itself is in the blob store already), status issued, the public check row
-   * written, in one transaction. Returns false only when it was already completed (by a retry or recovery);
-   * any other cancellation is thrown, so the caller never takes a receipt that is still
-   * pending for a completed one.
+   * Completes pending receipts, each with its signatures, the PDF's key and hash and the
+   * receipt's log entry (the PDF itself is in the blob store already), status issued, its
+   * public check row and its alerts, all in one transaction. One completed already (by a retry
+   * or recovery) fails its conditions, which cancels the transaction: it is answered false and
+   * the rest are written again without it. Any other cancellation is thrown, so the caller
+   * never takes a receipt that is still pending for a completed one.
    */
-  async complete(receipt: CompletedReceipt, alerts: readonly StoredAlert[] = []): Promise<boolean> {
+  async complete(completions: readonly Completion[]): Promise<boolean[]> {
+    const written = completions.map(() => false);
+    let remaining = completions.map((_, i) => i);
+    while (remaining.length > 0) {
+      const owners = remaining.flatMap((i) => Array<number>(completionWrites(completions[i]!)).fill(i));
+      try {
+        await transactWrite(
+          this.db,
+          remaining.flatMap((i) => this.completionItems(completions[i]!)),
+        );
+        for (const i of remaining) written[i] = true;
+        return written;
+      } catch (e) {
+        const completedAlready = new Set(failedConditions(e).map((item) => owners[item]));
+        remaining = remaining.filter((i) => !completedAlready.has(i));
+      }
+    }
+    return written;
+  }
+
+  /** What completing one receipt writes (completionWrites counts them). */
+  private completionItems({ receipt, alerts = [] }: Completion): TransactItem[] {
     // The salt of the receipt's log commitment: on the check row too, which the holder's check reads.
     const logSalt = Buffer.from(receipt.logSalt, 'base64');
-    try {
-      await transactWrite(this.db, [
-        {
-          Update: {
-            TableName: this.tables.receipts,
-            Key: receiptKey(receipt),
-            // Both signatures, or (where departments have no keys yet) the bureau's alone.
-            // With its log entry, which the log's sequencer takes from the row (DynamoSequence):
-            // a receipt is logged once complete, with no queue item to write and delete.
-            UpdateExpression: `SET #s = :issued, ${receipt.signatures ? 'signatures' : 'signature'} = :sigs, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, pdfKey = :pdf, completedAt = :at, logSalt = :salt, #entry = :entry`,
-            ConditionExpression: '#s = :pending',
-            ExpressionAttributeNames: { '#s': 'status', '#entry': RECEIPT_LOG_ENTRY },
-            ExpressionAttributeValues: {
-              ':issued': 'issued',
-              ':pending': 'pending',
-              ':sigs': receipt.signatures ?? receipt.signature,
-              ':qr': receipt.qrSignature,
-              ':kid': receipt.keyId,
-              ':hash': receipt.pdfSha256,
-              ':size': receipt.pdfBytes,
-              ':pdf': receipt.pdfKey,
-              ':at': receipt.completedAt,
-              ':salt': receipt.logSalt,
-              ':entry': encodeEntry(receiptLogEntry(receipt, logSalt)),
-            },
+    return [
+      {
+        Update: {
+          TableName: this.tables.receipts,
+          Key: receiptKey(receipt),
+          // Both signatures, or (where departments have no keys yet) the bureau's alone.
+          // With its log entry, which the log's sequencer takes from the row (DynamoSequence):
+          // a receipt is logged once complete, with no queue item to write and delete.
+          UpdateExpression: `SET #s = :issued, ${receipt.signatures ? 'signatures' : 'signature'} = :sigs, qrSignature = :qr, keyId = :kid, pdfSha256 = :hash, pdfBytes = :size, pdfKey = :pdf, completedAt = :at, logSalt = :salt, #entry = :entry`,
+          ConditionExpression: '#s = :pending',
+          ExpressionAttributeNames: { '#s': 'status', '#entry': RECEIPT_LOG_ENTRY },
+          ExpressionAttributeValues: {
+            ':issued': 'issued',
+            ':pending': 'pending',
+            ':sigs': receipt.signatures ?? receipt.signature,
+            ':qr': receipt.qrSignature,
+            ':kid': receipt.keyId,
+            ':hash': receipt.pdfSha256,
+            ':size': receipt.pdfBytes,
+            ':pdf': receipt.pdfKey,
+            ':at': receipt.completedAt,
+            ':salt': receipt.logSalt,
+            ':entry': encodeEntry(receiptLogEntry(receipt, logSalt)),
           },
         },
-        {
-          // Exists only once the receipt is complete, with the check code public checks must match.
-          Put: {
-            TableName: this.tables.receipts,
-            Item: {
-              ...checksKey(receipt),
-              checkCode: receipt.checkCode,
-              status: receipt.status,
-              checks: 0,
-              // One value, not a map of attributes: the cheapest form to store, return and read.
-              copy: encodeCopy(receipt),
-              logSalt,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
+      },
+      {
+        // Exists only once the receipt is complete, with the check code public checks must match.
+        Put: {
+          TableName: this.tables.receipts,
+          Item: {
+            ...checksKey(receipt),
+            checkCode: receipt.checkCode,
+            status: receipt.status,
+            checks: 0,
+            // One value, not a map of attributes: the cheapest form to store, return and read.
+            copy: encodeCopy(receipt),
+            logSalt,
           },
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        // The alerts its issue raised: stored with it, one request fewer (their months noted already).
-        ...alerts.map((alert) => ({ Put: alertPut(this.tables.ledger, alert) })),
-      ]);
-      return true;
-    } catch (e) {
-      failedConditions(e);
-      return false;
-    }
+      },
+      // The alerts its issue raised: stored with it, one request fewer (their months noted already).
+      ...alerts.map((alert) => ({ Put: alertPut(this.tables.ledger, alert) })),
+    ];
   }
 
   /** Every receipt of a department, newest first (the by-department index). */
