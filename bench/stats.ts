@@ -95,6 +95,26 @@ function cpuMs(pid: number): number {
 }
 const CLOCK_TICKS = 100; // USER_HZ, 100 on Linux
 
+/**
+ * CPU time (ms) a JVM's JIT compiler threads have used so far (/proc's per-thread stats;
+ * HotSpot names them "C1 CompilerThread0", "C2 CompilerThread1", ...): how far DynamoDB
+ * Local still is from running compiled code.
+ */
+export function jitCompilerMs(pid: number): number {
+  let ms = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      if (!/^C\d CompilerThre/.test(stat.slice(stat.indexOf('(') + 1))) continue;
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return ms;
+}
+
 /** A process and all its descendants (from /proc's parent ids): a server's workers, a launcher's java. */
 export function pidTree(root: number): number[] {
   const children = new Map<number, number[]>();

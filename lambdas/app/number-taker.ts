@@ -144,7 +144,8 @@ export class NumberTaker {
           continue;
         }
         if (outcome.reason === 'range_moved') {
-          this.ranges.delete(key);
+          if ('current' in outcome && outcome.current) this.ranges.set(key, outcome.current);
+          else this.ranges.delete(key);
           await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
           continue;
         }

@@ -116,7 +116,8 @@ export type TakeFailure = 'range_moved' | 'idempotency_taken' | 'original_not_re
 /** Why numbers could not be taken: the whole batch must retry, or one entry is to blame. */
 export type TakeOutcome =
   | { ok: true }
-  | { ok: false; reason: 'range_moved' }
+  /** `current`: the range as the failed condition found it, when it did (no read needed to retry). */
+  | { ok: false; reason: 'range_moved'; current?: NumberRange }
   | { ok: false; reason: TakeFailure; entry: number };
 
 /** A department's number ranges for one receipt code: the one it issues from and those waiting. */

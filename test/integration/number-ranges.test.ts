@@ -3,9 +3,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { DepartmentRepository } from '../../lambdas/adapters/dynamo/departments.js';
 import { checksKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { getDeps } from '../../lambdas/app/deps.js';
+import { issueReceipt } from '../../lambdas/app/issuing.js';
 import { NumberTaker } from '../../lambdas/app/number-taker.js';
 import { dateInZone } from '../../lambdas/core/dates.js';
 import { receiptCode } from '../../lambdas/core/receipt.js';
+import { issueReceiptRequest } from '../../lambdas/core/schemas.js';
 import { diffTables, snapshotTables } from '../security/support.js';
 import { expectNumbersAccountedFor } from '../support/accounting.js';
 import { issue, newKey, registrationCharge } from '../support/receipts.js';
@@ -396,6 +398,42 @@ describe('renaming a department as its receipts print it (no range needed)', () 
     const collectorToken = await collector('SW');
     expect((await rename('SW', { name: '某市水务局', reason: '测试' }, collectorToken)).status).toBe(403);
     expect(diffTables(before, await snapshotTables())).toMatchObject({ added: [], changed: [], removed: [] });
+  });
+});
+
+describe('two processes taking numbers from one range', () => {
+  it('the one that lost the race retries from the range its failed condition returned, reading nothing', async () => {
+    const token = await collector('ZRZY');
+    expect((await issue(svc, token)).status).toBe(201); // this process holds the open range now
+    // Another process (dependencies of its own, so a number taker of its own) takes the next number.
+    const body = registrationCharge();
+    const other = await issueReceipt(
+      { ...getDeps() },
+      { username: 'other-process', department: 'ZRZY' },
+      newKey(),
+      body,
+      issueReceiptRequest.parse(body),
+    );
+    expect(other.replayed).toBe(false);
+    const rangeReads: string[] = [];
+    const refused: string[] = [];
+    (getDeps().db as unknown as { send: Send }).send = async (command) => {
+      const key = (command.input as { Key?: { pk?: string; sk?: string } }).Key;
+      if (key && (key.pk?.startsWith('RANGE#') || key.sk?.startsWith('OPEN#')))
+        rangeReads.push(`${command.constructor.name} ${key.pk}`);
+      try {
+        return await originalSend(command);
+      } catch (e) {
+        refused.push((e as Error).name);
+        throw e;
+      }
+    };
+    const next = await issue(svc, token);
+    expect(next.status).toBe(201);
+    expect(Number(next.body.number)).toBe(Number(other.receipt.number) + 1);
+    expect(refused).toEqual(['TransactionCanceledException']); // its range was one number behind
+    expect(rangeReads).toEqual([]);
+    await expectNumbersAccountedFor('ZRZY');
   });
 });
 

@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { NumberRange } from '../../core/numbering.js';
 import type {
   BlobStore,
@@ -61,6 +62,12 @@ const receiptRow = (receipt: StoredReceipt) => ({
  * one also updates its original's two rows and queues the reversal's log entry), the totals
  * (a row per department and day).
  */
+/** The range row that the taking transaction's first item found, when DynamoDB returned it. */
+function rangeFoundBy(error: unknown): NumberRange | undefined {
+  const item = (error as TransactionCanceledException).CancellationReasons?.[0]?.Item;
+  return item && (stripKeys(unmarshall(item)) as unknown as NumberRange);
+}
+
 /** The writes of completing one receipt: its row, its check row, its alerts. */
 const completionWrites = (completion: Completion) => 2 + (completion.alerts?.length ?? 0);
 
@@ -142,6 +149,8 @@ export class ReceiptRepository implements ReceiptStore {
           Key: rangeKey(range.id),
           UpdateExpression: 'SET #n = :after ADD redCount :red',
           ConditionExpression: '#s = :open AND #n = :n AND #l >= :lastTaken',
+          // Another process took numbers first: the range as it is now, so the retry reads nothing.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ExpressionAttributeNames: { '#n': 'next', '#s': 'status', '#l': 'last' },
           ExpressionAttributeValues: {
             ':n': range.next,
@@ -240,6 +249,7 @@ export class ReceiptRepository implements ReceiptStore {
         return { ok: false, reason: 'range_moved' };
       const failed = failedConditions(e);
       const owner = owners[failed[0]!];
+      if (failed[0] === 0) return { ok: false, reason: 'range_moved', current: rangeFoundBy(e) };
       if (!owner || owner.entry < 0 || owner.reason === 'range_moved')
         return { ok: false, reason: 'range_moved' };
       return { ok: false, reason: owner.reason, entry: owner.entry };
