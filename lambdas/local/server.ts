@@ -15,7 +15,7 @@ import {
 import { type LambdaHandler, loadHandler } from './handler-modules.js';
 import { serveLog } from './log.js';
 import { CONSOLE_PATH, LOCAL_CLIENT_ID, signInHandler } from './sign-in.js';
-import { type IssuerKey, verifyToken } from './tokens.js';
+import { bearerRefusal, type IssuerKey, verifyToken } from './tokens.js';
 
 const MATCHERS = ROUTES.map((route) => ({
   route,
@@ -251,7 +251,15 @@ export function createLocalServer(options: LocalServerOptions): Server {
         claims = token
           ? ((await verifyToken(options.issuerKey, token)) as Record<string, unknown> | null)
           : null;
-        if (!claims) return sendError(res, 401, 'unauthorized', 'a valid bearer token is required');
+        if (!claims) {
+          const { message, challenge } = bearerRefusal(token);
+          return sendJson(
+            res,
+            401,
+            { error: 'unauthorized', message, details: [] },
+            { 'www-authenticate': challenge },
+          );
+        }
       }
       const cap = route.body?.maxBytes ?? DEFAULT_MAX_BODY;
       const body = await readBody(req, cap);

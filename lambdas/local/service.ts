@@ -14,7 +14,7 @@ import { type LogIntegrator, logVkey, startLogIntegrator } from './log.js';
 import { seedDemoCatalogue } from './seed.js';
 import { createLocalServer, requestUrl } from './server.js';
 import { ensureTables } from './tables.js';
-import { type IssuerKey, loadIssuerKey, verifyToken } from './tokens.js';
+import { bearerRefusal, type IssuerKey, loadIssuerKey, verifyToken } from './tokens.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -130,14 +130,17 @@ async function serveExportFile(
   const url = requestUrl(req);
   const id = url && EXPORT_FILE.exec(url.pathname)?.[1];
   if (!id || req.method !== 'GET') return false;
-  const refuse = (status: number, error: string, message: string) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  const refuse = (status: number, error: string, message: string, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
     res.end(JSON.stringify({ error, message, details: [] }));
     return true;
   };
   const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
   const claims = token ? await verifyToken(issuerKey, token) : null;
-  if (!claims) return refuse(401, 'unauthorized', 'a valid bearer token is required');
+  if (!claims) {
+    const { message, challenge } = bearerRefusal(token);
+    return refuse(401, 'unauthorized', message, { 'www-authenticate': challenge });
+  }
   const groups = (claims as Record<string, unknown>)['cognito:groups'];
   if (!Array.isArray(groups) || !groups.includes('auditor'))
     return refuse(403, 'forbidden', 'an export is for auditors only');

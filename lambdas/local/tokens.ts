@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   calculateJwkThumbprint,
+  decodeJwt,
   exportJWK,
   generateKeyPair,
   importJWK,
@@ -112,6 +113,26 @@ export async function verifyToken(key: IssuerKey, token: string): Promise<JWTPay
     verified.set(token, payload);
   }
   return inForce(payload, now) ? structuredClone(payload) : null;
+}
+
+/**
+ * Why a request's bearer token was refused, as a 401 says it: the message, and the
+ * `WWW-Authenticate` challenge of RFC 6750 §3 (what API Gateway's JWT authorizer answers too).
+ * An expired token is told apart, so that a client knows to sign in again rather than to look
+ * for a fault; the expiry is read without the signature, for the wording alone.
+ */
+export function bearerRefusal(token: string | undefined): { message: string; challenge: string } {
+  if (!token) return { message: 'a valid bearer token is required', challenge: 'Bearer' };
+  let expired = false;
+  try {
+    const { exp } = decodeJwt(token);
+    expired = typeof exp === 'number' && exp <= Math.floor(Date.now() / 1000);
+  } catch {} // not a JWT at all: invalid
+  const description = expired ? 'the token has expired' : 'the token is not valid';
+  return {
+    message: `${description}: sign in again for a new one`,
+    challenge: `Bearer error="invalid_token", error_description="${description}"`,
+  };
 }
 
 /** The key a token's `kid` names, as the authorizer looks it up in the issuer's JWKS. */

@@ -69,3 +69,29 @@ it("refuses a body over the route's own limit with 413 naming that limit", async
   expect(res.status).toBe(413);
   expect((await res.json()).message).toBe(`the body must be at most ${limit} bytes`);
 });
+
+it('refuses a missing, an invalid and an expired token with 401, a challenge and a message that tell them apart', async () => {
+  const { issueToken, loadIssuerKey } = await import('../../lambdas/local/tokens.js');
+  const expired = await issueToken(await loadIssuerKey(svc.dataDir), { role: 'auditor', ttlSeconds: -60 });
+  const refusal = async (token?: string) => {
+    const res = await fetch(`${svc.url}/v1/ranges`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    return { status: res.status, challenge: res.headers.get('www-authenticate'), body: await res.json() };
+  };
+  expect(await refusal()).toMatchObject({
+    status: 401,
+    challenge: 'Bearer',
+    body: { error: 'unauthorized', message: 'a valid bearer token is required' },
+  });
+  expect(await refusal('not-a-jwt')).toMatchObject({
+    status: 401,
+    challenge: 'Bearer error="invalid_token", error_description="the token is not valid"',
+    body: { error: 'unauthorized', message: 'the token is not valid: sign in again for a new one' },
+  });
+  expect(await refusal(expired)).toMatchObject({
+    status: 401,
+    challenge: 'Bearer error="invalid_token", error_description="the token has expired"',
+    body: { error: 'unauthorized', message: 'the token has expired: sign in again for a new one' },
+  });
+});

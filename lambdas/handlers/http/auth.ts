@@ -40,7 +40,10 @@ const CLAIM_SHOWN = 40;
 /** The handler's own group check (API Gateway only checked the token). */
 export function authorize(route: Route, caller: Caller | null): void {
   if (route.access === 'public') return;
-  if (!caller) throw new AppError('unauthorized', 'a valid bearer token is required');
+  if (!caller)
+    throw new AppError('unauthorized', 'a valid bearer token is required', [], {
+      'www-authenticate': 'Bearer',
+    });
   const allowed = route.access;
   if (!caller.roles.some((r) => allowed.includes(r)))
     throw new AppError('forbidden', `this operation needs the role ${allowed.join(' or ')}`);
