@@ -49,7 +49,7 @@ import {
   combine,
   combineCpu,
   cpuShare,
-  jitCompilerMs,
+  jitCompilerShare,
   measure,
   memorySampler,
   percentile,
@@ -323,22 +323,21 @@ async function overHttp(
   // rounds at the measured concurrency, until they spend under half a millisecond a receipt.
   await measure(n(300), 8, issue);
   for (let round = 1; round <= 8; round++) {
-    const before = jitCompilerMs(dynamo.pid);
+    const jit = jitCompilerShare(dynamo.pid);
     const stats = await measure(n(400), 32, issue);
-    const jitMs = (jitCompilerMs(dynamo.pid) - before) / stats.count;
+    const jitMs = jit(stats.count);
     console.log(`  warm-up round ${round}: DynamoDB Local's JIT compiler ${jitMs.toFixed(2)} ms a receipt`);
     if (jitMs < 0.5) break;
   }
   let issueCpu: CpuShare | undefined;
   for (const c of [1, 8, 32]) {
     const share = cpuShare(processes);
-    const jitBefore = jitCompilerMs(dynamo.pid);
+    const jit = jitCompilerShare(dynamo.pid);
     const stats = await measure(n(c === 1 ? 100 : 400), c, issue);
     console.log(row(`issue over HTTP, one department, concurrency ${c}`, stats));
     if (c === 32) {
       issueCpu = share(stats.count);
-      const jitMs = (jitCompilerMs(dynamo.pid) - jitBefore) / stats.count;
-      console.log(`${issueCpu.text} (DynamoDB Local's JIT compiler ${jitMs.toFixed(2)} ms of it)`);
+      console.log(`${issueCpu.text} (DynamoDB Local's JIT compiler ${jit(stats.count).toFixed(2)} ms of it)`);
     }
   }
 

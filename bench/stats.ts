@@ -87,32 +87,42 @@ export function memorySampler() {
 /** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
 function cpuMs(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return Number.NaN;
   }
 }
 const CLOCK_TICKS = 100; // USER_HZ, 100 on Linux
 
+/** The CPU time (user + system, ms) of a /proc `stat` line, of a process or of a thread. */
+function statCpuMs(stat: string): number {
+  // The name in parentheses may hold spaces and parentheses: the fields start after the last.
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
 /**
  * CPU time (ms) a JVM's JIT compiler threads have used so far (/proc's per-thread stats;
  * HotSpot names them "C1 CompilerThread0", "C2 CompilerThread1", ...): how far DynamoDB
  * Local still is from running compiled code.
  */
-export function jitCompilerMs(pid: number): number {
+function jitCompilerMs(pid: number): number {
   let ms = 0;
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-      if (!/^C\d CompilerThre/.test(stat.slice(stat.indexOf('(') + 1))) continue;
-      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+      if (/^C\d CompilerThre/.test(stat.slice(stat.indexOf('(') + 1))) ms += statCpuMs(stat);
     } catch {
       // ended meanwhile
     }
   }
   return ms;
+}
+
+/** From now on, a JVM's JIT compiler CPU per request: call the answer with the requests made since. */
+export function jitCompilerShare(pid: number): (count: number) => number {
+  const start = jitCompilerMs(pid);
+  return (count) => (jitCompilerMs(pid) - start) / count;
 }
 
 /** A process and all its descendants (from /proc's parent ids): a server's workers, a launcher's java. */

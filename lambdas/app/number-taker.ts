@@ -28,14 +28,15 @@ const unavailable = (message: string) =>
     'retry-after': '1',
   });
 
+/** A department's queue for one receipt code: its requests share that range's batches. */
+const rangeKeyOf = ({ department, code }: TakeRequest) => `${department}#${code}`;
+
 /**
  * The items of a department's data that a request writes besides its own rows: two requests
  * with one Idempotency-Key, or two reversals of one original, are never in one batch. The
  * second meets the first one's outcome in the next: the same key replays its receipt, a
  * second reversal of one original is refused.
  */
-const rangeKeyOf = ({ department, code }: TakeRequest) => `${department}#${code}`;
-
 function touches({ idem, content }: TakeRequest): string[] {
   return [
     `idem#${idem.key}`,

@@ -15,7 +15,7 @@ import {
 import { type LambdaHandler, loadHandler } from './handler-modules.js';
 import { serveLog } from './log.js';
 import { CONSOLE_PATH, LOCAL_CLIENT_ID, signInHandler } from './sign-in.js';
-import { bearerRefusal, type IssuerKey, verifyToken } from './tokens.js';
+import { bearerClaims, type IssuerKey } from './tokens.js';
 
 const MATCHERS = ROUTES.map((route) => ({
   route,
@@ -247,19 +247,15 @@ export function createLocalServer(options: LocalServerOptions): Server {
       }
       let claims: Record<string, unknown> | null = null;
       if (!isPublic(route)) {
-        const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-        claims = token
-          ? ((await verifyToken(options.issuerKey, token)) as Record<string, unknown> | null)
-          : null;
-        if (!claims) {
-          const { message, challenge } = bearerRefusal(token);
+        const bearer = await bearerClaims(options.issuerKey, req.headers.authorization);
+        if ('refusal' in bearer)
           return sendJson(
             res,
             401,
-            { error: 'unauthorized', message, details: [] },
-            { 'www-authenticate': challenge },
+            { error: 'unauthorized', message: bearer.refusal.message, details: [] },
+            { 'www-authenticate': bearer.refusal.challenge },
           );
-        }
+        claims = bearer.claims;
       }
       const cap = route.body?.maxBytes ?? DEFAULT_MAX_BODY;
       const body = await readBody(req, cap);

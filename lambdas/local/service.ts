@@ -14,7 +14,7 @@ import { type LogIntegrator, logVkey, startLogIntegrator } from './log.js';
 import { seedDemoCatalogue } from './seed.js';
 import { createLocalServer, requestUrl } from './server.js';
 import { ensureTables } from './tables.js';
-import { bearerRefusal, type IssuerKey, loadIssuerKey, verifyToken } from './tokens.js';
+import { bearerClaims, type IssuerKey, loadIssuerKey } from './tokens.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -135,13 +135,12 @@ async function serveExportFile(
     res.end(JSON.stringify({ error, message, details: [] }));
     return true;
   };
-  const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-  const claims = token ? await verifyToken(issuerKey, token) : null;
-  if (!claims) {
-    const { message, challenge } = bearerRefusal(token);
-    return refuse(401, 'unauthorized', message, { 'www-authenticate': challenge });
-  }
-  const groups = (claims as Record<string, unknown>)['cognito:groups'];
+  const bearer = await bearerClaims(issuerKey, req.headers.authorization);
+  if ('refusal' in bearer)
+    return refuse(401, 'unauthorized', bearer.refusal.message, {
+      'www-authenticate': bearer.refusal.challenge,
+    });
+  const groups = bearer.claims['cognito:groups'];
   if (!Array.isArray(groups) || !groups.includes('auditor'))
     return refuse(403, 'forbidden', 'an export is for auditors only');
   const files = new DirectoryExportFiles(join(dataDir, 'exports'), '');

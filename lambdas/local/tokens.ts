@@ -115,13 +115,32 @@ export async function verifyToken(key: IssuerKey, token: string): Promise<JWTPay
   return inForce(payload, now) ? structuredClone(payload) : null;
 }
 
+/** A 401's message and `WWW-Authenticate` challenge. */
+export interface BearerRefusal {
+  message: string;
+  challenge: string;
+}
+
+/**
+ * The claims of a request's bearer token (its `Authorization` header), as verifyToken decides,
+ * or why it was refused (bearerRefusal): what the local server does in API Gateway's place.
+ */
+export async function bearerClaims(
+  key: IssuerKey,
+  authorization: string | undefined,
+): Promise<{ claims: JWTPayload } | { refusal: BearerRefusal }> {
+  const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
+  const claims = token ? await verifyToken(key, token) : null;
+  return claims ? { claims } : { refusal: bearerRefusal(token) };
+}
+
 /**
  * Why a request's bearer token was refused, as a 401 says it: the message, and the
  * `WWW-Authenticate` challenge of RFC 6750 §3 (what API Gateway's JWT authorizer answers too).
  * An expired token is told apart, so that a client knows to sign in again rather than to look
  * for a fault; the expiry is read without the signature, for the wording alone.
  */
-export function bearerRefusal(token: string | undefined): { message: string; challenge: string } {
+function bearerRefusal(token: string | undefined): BearerRefusal {
   if (!token) return { message: 'a valid bearer token is required', challenge: 'Bearer' };
   let expired = false;
   try {
