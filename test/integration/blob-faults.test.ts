@@ -11,7 +11,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pdfKey, rangeCompleteKey, receiptKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { sha256Hex } from '../../lambdas/adapters/signing/certificate.js';
-import { completeReceipt, recoverPending } from '../../lambdas/app/completion.js';
+import { completeReceipt, receiptPdfPrefix, recoverPending } from '../../lambdas/app/completion.js';
 import { getDeps } from '../../lambdas/app/deps.js';
 import type { BlobStore, StoredReceipt } from '../../lambdas/core/ports.js';
 import { expectNumbersAccountedFor } from '../support/accounting.js';
@@ -74,14 +74,14 @@ async function expectPdfsConsistent(before: Map<string, Buffer>) {
   const { receipts } = await expectNumbersAccountedFor('GA');
   const blobs = storedBlobs();
   for (const [key, bytes] of before) expect(blobs.get(key)?.equals(bytes), `${key} unchanged`).toBe(true);
-  const numbers = new Set(receipts.map((r) => `${r.code}/${r.number}`));
+  const prefixes = receipts.map(receiptPdfPrefix);
   for (const key of blobs.keys()) {
-    const [, code, number, file] = key.split('/');
-    expect(numbers.has(`${code}/${number}`), `${key} belongs to a receipt`).toBe(true);
-    expect(file).toBe(`${sha256Hex(blobs.get(key)!)}.pdf`);
+    const prefix = prefixes.find((p) => key.startsWith(p));
+    expect(prefix, `${key} belongs to a receipt`).toBeDefined();
+    expect(key.slice(prefix!.length)).toBe(`${sha256Hex(blobs.get(key)!)}.pdf`);
   }
   for (const r of receipts) {
-    expect(r.pdfKey).toBe(`receipts/${r.code}/${r.number}/${r.pdfSha256}.pdf`);
+    expect(r.pdfKey).toBe(`receipts/${r.code}/${r.number.slice(0, -3)}/${r.number}-${r.pdfSha256}.pdf`);
     expect(sha256Hex(blobs.get(r.pdfKey!)!)).toBe(r.pdfSha256);
   }
 }
@@ -239,9 +239,7 @@ describe('the blob store failing between taking the number and completing', () =
     expect(failed.status).toBe(503);
     const [pending] = await pendingReceipts();
     // The failed attempt's PDF: stored under its pending receipt, named by its hash.
-    const orphans = [...storedBlobs()].filter(([k]) =>
-      k.startsWith(`receipts/${pending!.code}/${pending!.number}/`),
-    );
+    const orphans = [...storedBlobs()].filter(([k]) => k.startsWith(receiptPdfPrefix(pending!)));
     expect(orphans).toHaveLength(1);
     const before = storedBlobs();
 

@@ -44,7 +44,9 @@ it('a completed receipt row keeps the PDF key and hash, not the bytes: the compl
   const checkRow = (await row(checksKey(ref)))!;
   expect(await row(pdfKey(ref))).toBeUndefined();
   expect(receiptRow.pdf).toBeUndefined();
-  expect(receiptRow.pdfKey).toBe(`receipts/${ref.code}/${ref.number}/${receiptRow.pdfSha256}.pdf`);
+  expect(receiptRow.pdfKey).toBe(
+    `receipts/${ref.code}/${ref.number.slice(0, -3)}/${ref.number}-${receiptRow.pdfSha256}.pdf`,
+  );
   const pdf = (await svc.api('GET', `/v1/receipts/${ref.code}/${ref.number}/pdf`, { token })).bytes;
   expect(pdf.length).toBe(receiptRow.pdfBytes);
 

@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobConflictError } from '../../../lambdas/adapters/blobs/blob-keys.js';
-import { DirectoryBlobStore, directoriesToSync } from '../../../lambdas/adapters/blobs/directory-store.js';
+import {
+  DirectoryBlobStore,
+  DirectorySyncs,
+  directoriesToSync,
+} from '../../../lambdas/adapters/blobs/directory-store.js';
 import { S3BlobStore } from '../../../lambdas/adapters/blobs/s3-store.js';
 import { isUnavailable } from '../../../lambdas/adapters/dynamo/client.js';
 import type { BlobStore } from '../../../lambdas/core/ports.js';
@@ -108,6 +112,48 @@ describe('directory blob store', () => {
     ]);
     // A store made from nothing: up to the root's parent, never past the filesystem's root.
     expect(directoriesToSync('/a/b', '/a')).toEqual(['/a/b', '/a', '/']);
+  });
+
+  it('makes a directory again when it was removed after the store made it', async () => {
+    const store = new DirectoryBlobStore(root);
+    const first = newKey();
+    await store.putOnce(first, bytes('first'), PDF);
+    rmSync(join(root, first, '..'), { recursive: true });
+    const second = `${first.slice(0, first.lastIndexOf('/'))}/again.pdf`;
+    await store.putOnce(second, bytes('second'), PDF);
+    expect(readFileSync(join(root, second), 'utf8')).toBe('second');
+  });
+
+  it('callers of one directory that arrive while its fsync runs share the next one', async () => {
+    const started: { dir: string; done: (error?: Error) => void }[] = [];
+    const syncs = new DirectorySyncs(
+      (dir) =>
+        new Promise<void>((resolve, reject) => {
+          started.push({ dir, done: (error) => (error ? reject(error) : resolve()) });
+        }),
+    );
+    const settle = () => new Promise((r) => setTimeout(r, 5));
+    const first = syncs.sync('/d');
+    await settle();
+    expect(started.map((s) => s.dir)).toEqual(['/d']);
+    // Arriving while it runs: their entries may postdate it, so they wait for the next, together.
+    const later = [syncs.sync('/d'), syncs.sync('/d'), syncs.sync('/d')];
+    const other = syncs.sync('/e');
+    await settle();
+    expect(started.map((s) => s.dir)).toEqual(['/d', '/e']);
+    started[0]!.done();
+    await first;
+    await settle();
+    expect(started.map((s) => s.dir)).toEqual(['/d', '/e', '/d']);
+    // A failed fsync fails exactly those who waited for it; the next call tries afresh.
+    started[2]!.done(new Error('EIO'));
+    for (const p of later) await expect(p).rejects.toThrow('EIO');
+    const retry = syncs.sync('/d');
+    await settle();
+    expect(started).toHaveLength(4);
+    started[3]!.done();
+    started[1]!.done();
+    await Promise.all([retry, other]);
   });
 
   it('a storage fault is an unavailable dependency (503 and retry), not a conflict', async () => {
