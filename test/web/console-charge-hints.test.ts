@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   amountNeeded,
+  chargeBody,
+  type Draft,
   type DraftLine,
   type Item,
   noMatch,
@@ -67,5 +69,35 @@ describe('the cashier form hints', () => {
       en: 'No item of this department in force matches',
     });
     expect(noMatch(all, 'ZRZY', '  ')).toBeNull();
+  });
+});
+
+describe('the body the cashier form sends', () => {
+  const draft = (payer: Partial<Draft['payer']>, lines: Partial<DraftLine>[]): Draft => ({
+    key: 'form-key-0001',
+    payer: { type: 'person', name: '李四（代办）', idNumber: '', ...payer },
+    lines: lines.map(line),
+    remark: '',
+  });
+  const items = new Map([RANGE, FIXED].map((i) => [i.code, i]));
+
+  it("reads an input method's full-width digits and a lowercase check digit as the API does", () => {
+    const body = chargeBody(
+      draft({ idNumber: ' １１０１０５ １９９００３０７ ２３１x ' }, [
+        { itemCode: 'RS-001', quantity: '２', amount: '３５．５０' },
+        { itemCode: 'GA-001', quantity: ' ３ ' },
+      ]),
+      items,
+    );
+    expect(body.payer).toEqual({ type: 'person', name: '李四（代办）', idNumber: '11010519900307231X' });
+    expect(body.lines.map((l) => [l.quantity, l.amount])).toEqual([
+      [2, '35.50'],
+      [3, '60.00'],
+    ]);
+  });
+
+  it('sends no ID number when none is typed, and a name with its full-width brackets as typed', () => {
+    const body = chargeBody(draft({ idNumber: '　' }, [{}]), items);
+    expect(body.payer).toEqual({ type: 'person', name: '李四（代办）' });
   });
 });

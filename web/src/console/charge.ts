@@ -87,8 +87,18 @@ function toCoreExemption(e: Exemption | undefined): CoreExemption | undefined {
 }
 
 /** A whole quantity from 1 on, or null. */
+/**
+ * A number or code as a person typed it, as the API reads it: a Chinese input method's
+ * full-width digits, letters and point (１２．５０) as ASCII (NFKC), no spaces around it.
+ * Names and texts are sent as typed: NFKC would change a name's full-width brackets.
+ */
+export const typed = (text: string) => text.normalize('NFKC').trim();
+
+/** An ID number as typed: as `typed`, without inner spaces, letters uppercase (a check digit x as X). */
+export const typedIdNumber = (text: string) => typed(text).replace(/\s+/g, '').toUpperCase();
+
 export function quantityOf(line: DraftLine): number | null {
-  const text = line.quantity.trim();
+  const text = typed(line.quantity);
   const quantity = Number(text);
   return /^\d{1,7}$/.test(text) && quantity >= 1 && quantity <= MAX_QUANTITY ? quantity : null;
 }
@@ -120,7 +130,7 @@ export function quantityProblem(line: DraftLine): Words | null {
  * server's check has the last word on any amount typed.
  */
 export function amountNeeded(item: Item, line: DraftLine): Words | null {
-  if (item.standard.type !== 'range' || line.amount.trim() !== '') return null;
+  if (item.standard.type !== 'range' || typed(line.amount) !== '') return null;
   const [min, max] = amountRange(item, line) ?? [item.standard.min ?? '', item.standard.max ?? ''];
   return {
     zh: `此项目须填写金额：${min} – ${max} 元`,
@@ -130,7 +140,7 @@ export function amountNeeded(item: Item, line: DraftLine): Words | null {
 
 /** What a line charges: computed for a fixed standard, as typed for a range. */
 export function lineAmount(item: Item, line: DraftLine): string {
-  if (item.standard.type !== 'fixed') return line.amount.trim();
+  if (item.standard.type !== 'fixed') return typed(line.amount);
   return amountRange(item, line)?.[0] ?? '';
 }
 
@@ -141,7 +151,7 @@ export function lineAmount(item: Item, line: DraftLine): string {
  */
 export function chargeBody(draft: Draft, items: ReadonlyMap<string, Item>, forCheck = false) {
   const name = draft.payer.name.trim();
-  const idNumber = draft.payer.idNumber.trim();
+  const idNumber = typedIdNumber(draft.payer.idNumber);
   return {
     payer: {
       type: draft.payer.type,
@@ -153,7 +163,7 @@ export function chargeBody(draft: Draft, items: ReadonlyMap<string, Item>, forCh
       return {
         itemCode: l.itemCode,
         quantity: quantityOf(l) ?? 0,
-        amount: item ? lineAmount(item, l) : l.amount,
+        amount: item ? lineAmount(item, l) : typed(l.amount),
         ...(l.exemption ? { exemption: l.exemption } : {}),
       };
     }),
