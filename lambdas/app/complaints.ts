@@ -206,13 +206,14 @@ async function changeComplaint(
   id: string,
   allowedFrom: readonly Complaint['status'][],
   change: (c: Complaint, at: string) => Change,
+  refusal = (status: Complaint['status']) => `a ${status} complaint cannot change so`,
 ): Promise<Complaint> {
   const complaints = repo(deps);
   const found = await complaints.get(id);
   if (!found) throw notFound(`complaint ${id} does not exist`);
   if (!allowedFrom.includes(found.status))
     throw conflict(`the complaint is ${found.status}`, [
-      { path: 'status', rule: 'complaint_status', message: `a ${found.status} complaint cannot change so` },
+      { path: 'status', rule: 'complaint_status', message: refusal(found.status) },
     ]);
   const now = deps.now();
   const { type, set, details } = change(found, now.toISOString());
@@ -231,12 +232,27 @@ export function replyToComplaint(deps: Deps, actor: string, id: string, reply: s
   }));
 }
 
+/**
+ * Closes a replied complaint. One not yet replied to cannot be closed: the payer who filed it
+ * is owed an answer, which their lookup shows, and a complaint closed unanswered would leave
+ * them none.
+ */
 export function resolveComplaint(deps: Deps, actor: string, id: string, note?: string) {
-  return changeComplaint(deps, actor, id, ['open', 'replied'], (_, at) => ({
-    type: 'complaint.resolved',
-    set: { status: 'resolved', resolvedAt: at, resolvedBy: actor },
-    details: { note: note ?? null },
-  }));
+  return changeComplaint(
+    deps,
+    actor,
+    id,
+    ['replied'],
+    (_, at) => ({
+      type: 'complaint.resolved',
+      set: { status: 'resolved', resolvedAt: at, resolvedBy: actor },
+      details: { note: note ?? null },
+    }),
+    (status) =>
+      status === 'open'
+        ? 'reply to the complaint before resolving it: the payer is owed an answer, which their lookup shows'
+        : `a ${status} complaint cannot change so`,
+  );
 }
 
 /**

@@ -71,9 +71,12 @@ describe('a complaint, from a verified receipt to the reply', () => {
     await staff.getByTestId('complaint-detail').waitFor();
     expect(await staff.getByTestId('complaint-contact').textContent()).toContain(CONTACT);
     await expectAccessible(staff, 'console complaint');
+    // Not resolvable until replied to: the payer is owed an answer.
+    expect(await staff.getByTestId('complaint-resolve').isDisabled()).toBe(true);
     await staff.getByTestId('complaint-reply').fill(REPLY);
     await staff.getByTestId('complaint-send-reply').click();
     await staff.locator('[data-testid="complaint-detail"][data-state="replied"]').waitFor();
+    expect(await staff.getByTestId('complaint-resolve').isDisabled()).toBe(false);
     await screenshot(staff, 'complaint-console');
     const reads = await svc.api('GET', '/v1/audit/events?type=complaint.read', { token: auditor });
     expect(reads.body.items).toContainEqual(expect.objectContaining({ subject: id, actor: 'auditor' }));

@@ -170,6 +170,29 @@ describe('a complaint about a receipt', () => {
 });
 
 describe('a complaint without a receipt', () => {
+  it('cannot be resolved before it is replied to: the payer is owed an answer', async () => {
+    // About a department's day: the receipt's own complaints are counted by the limits below.
+    const filed = await file({
+      category: 'no_receipt',
+      text: '缴费后未开具票据。',
+      department: 'GA',
+      date: today,
+    });
+    expect(filed.status).toBe(201);
+    const { id, code } = filed.body;
+    const early = await asAuditor('POST', `/v1/audit/complaints/${id}/resolve`, { note: '办结' });
+    expect(early.status).toBe(409);
+    expect(early.body.details).toEqual([
+      expect.objectContaining({
+        path: 'status',
+        message: expect.stringMatching(/^reply to the complaint before resolving it/),
+      }),
+    ]);
+    expect((await lookup(id, code)).body).toMatchObject({ status: 'open' });
+    const events = await asAuditor('GET', '/v1/audit/events?type=complaint.resolved');
+    expect(events.body.items.filter((e: { subject: string }) => e.subject === id)).toEqual([]);
+  });
+
   it('names the department and day, and alerts with them', async () => {
     const filed = await file({
       category: 'no_receipt',

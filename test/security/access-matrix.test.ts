@@ -333,7 +333,21 @@ Object.assign(MATRIX, {
   listComplaints: auditGet('/v1/audit/complaints'),
   readComplaint: complaintAs(''),
   replyToComplaint: complaintAs('/reply', { reply: '已答复' }),
-  resolveComplaint: complaintAs('/resolve', { note: '办结' }),
+  resolveComplaint: {
+    expect: only({ auditor: 200 }),
+    request: async () => {
+      // Only a replied complaint can be resolved.
+      const { id } = await fileComplaint();
+      const replied = await call(svc.url, {
+        method: 'POST',
+        path: `/v1/audit/complaints/${id}/reply`,
+        token: tokens.auditor,
+        ...json({ reply: '已答复' }),
+      });
+      expect(replied.status, replied.text).toBe(200);
+      return { path: `/v1/audit/complaints/${id}/resolve`, ...json({ note: '办结' }) };
+    },
+  },
 } satisfies Record<string, Entry>);
 
 /** The matrix entry of a route: every route has one, written above (the first test checks). */

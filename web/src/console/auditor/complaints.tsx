@@ -238,7 +238,9 @@ function ComplaintDetail(props: { id: string }) {
           <button
             type="button"
             class="button button--secondary"
-            disabled={busy}
+            // Only a replied complaint is resolved: the payer is owed an answer first.
+            disabled={busy || c.status !== 'replied'}
+            title={c.status === 'replied' ? undefined : '先答复，再办结 · Reply before resolving'}
             data-testid="complaint-resolve"
             onClick={() => act('resolve', {})}
           >
