@@ -275,6 +275,23 @@ describe('the auditors console', () => {
     expect(errors).toEqual([]);
   });
 
+  it('wraps a long payer name in its column rather than widening the table past the screen', async () => {
+    const zrzy = await svc.token({ role: 'collector', department: 'ZRZY' });
+    // A unit's name of 96 characters with no punctuation to break at.
+    const name = '北京市海淀区中关村科技发展有限公司'.repeat(6).slice(0, 96);
+    const issued = await issue(svc, zrzy, registrationCharge({ payer: { type: 'unit', name } }));
+    expect(issued.status, JSON.stringify(issued.body)).toBe(201);
+    const { page, errors } = await signedInPage(browser, svc.url, 'auditor', contexts);
+    await openTab(page, 'receipts');
+    await page.locator('#q-payer-name').fill(name);
+    await page.getByTestId('search').click();
+    const cell = page.locator('[data-testid="result-row"] td.text').first();
+    await cell.waitFor();
+    expect(await cell.textContent()).toBe(name);
+    expect(await tableFit(cell)).toEqual({ oneLine: false, wrapScrolls: false, pageOverflow: 0 });
+    expect(errors).toEqual([]);
+  });
+
   it('fits a phone: tables scroll sideways in a named, focusable wrapper, codes kept whole', async () => {
     const { page, errors } = await signedInPage(browser, svc.url, 'auditor', contexts, PHONE);
     const failed: string[] = [];

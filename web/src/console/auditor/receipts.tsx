@@ -210,7 +210,7 @@ export function ReceiptSearch() {
                   </a>
                 </td>
                 <td>{r.department}</td>
-                <td>
+                <td class="text">
                   {r.payer.name}
                   {r.payer.idNumber ? <span class="muted"> {r.payer.idNumber}</span> : ''}
                 </td>

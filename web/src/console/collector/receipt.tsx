@@ -145,7 +145,7 @@ export function ReceiptDetails(props: { receipt: ReceiptView; link: (r: ReceiptR
         {r.lines.map((l, i) => (
           <tr key={`${i}-${l.itemCode}`}>
             <td class="mono">{l.itemCode}</td>
-            <td>{l.name}</td>
+            <td class="text">{l.name}</td>
             <td class="num">
               {l.quantity} {l.unit}
             </td>

@@ -89,7 +89,7 @@ function ReceiptRows(props: { filters: Filters }) {
                   {refText(r)}
                 </a>
               </td>
-              <td>{r.payer.name}</td>
+              <td class="text">{r.payer.name}</td>
               <td class="num">{r.total}</td>
               <td>
                 <StatusChip receipt={r} />

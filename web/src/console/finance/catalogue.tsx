@@ -103,7 +103,7 @@ function CatalogueTable() {
             <td class="mono">
               <a href={`#catalogue/${i.code}`}>{i.code}</a>
             </td>
-            <td>{i.name}</td>
+            <td class="text">{i.name}</td>
             <td class="mono">{i.department}</td>
             <td class="nowrap">
               {standardText(i.standard)}/{i.unit}

@@ -188,7 +188,7 @@ function PreviewTable(props: { preview: Preview }) {
           >
             <td>{r.row}</td>
             <td class="mono">{r.cells.code}</td>
-            <td>{r.cells.name}</td>
+            <td class="text">{r.cells.name}</td>
             <td class="text">
               {r.item ? (
                 <>
