@@ -114,6 +114,14 @@ const standardSchema = z
   .superRefine((s, ctx) => {
     if (s.type === 'range' && s.min > s.max)
       ctx.addIssue({ code: 'custom', path: ['min'], message: 'must not exceed max' });
+    // A fee item charges something: what is free is an exemption (waive), or not a fee at all.
+    const [path, most] = s.type === 'fixed' ? ['amount', s.amount] : ['max', s.max];
+    if (most === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: [path],
+        message: 'must be more than 0.00: a fee item charges something (waive it for whom it is free)',
+      });
   });
 
 const basisSchema = z.strictObject({

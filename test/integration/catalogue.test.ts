@@ -167,6 +167,8 @@ describe('creating items', () => {
     ['a JSON number for an amount', { standard: { type: 'fixed', amount: 30 } }, 'standard.amount'],
     ['a negative amount', { standard: { type: 'fixed', amount: '-1.00' } }, 'standard.amount'],
     ['three decimals', { standard: { type: 'fixed', amount: '1.005' } }, 'standard.amount'],
+    ['a fixed standard of 0.00', { standard: { type: 'fixed', amount: '0.00' } }, 'standard.amount'],
+    ['a range up to 0.00', { standard: { type: 'range', min: '0.00', max: '0.00' } }, 'standard.max'],
     [
       'a range whose min exceeds its max',
       { standard: { type: 'range', min: '50.00', max: '10.00' } },
