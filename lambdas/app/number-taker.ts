@@ -145,9 +145,16 @@ export class NumberTaker {
           continue;
         }
         if (outcome.reason === 'range_moved') {
+          // Told the range as it is now (another process took numbers first): again at once.
+          // Waiting would starve this process: the one that took them sends its next batch
+          // as soon as it is answered, ahead of this one's failure, and a backoff that grew
+          // with each loss (as it once did) left batches losing 30 times over, for seconds.
           if ('current' in outcome && outcome.current) this.ranges.set(key, outcome.current);
-          else this.ranges.delete(key);
-          await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
+          else {
+            // A cancellation that says nothing (a conflict, a throttle): back off, then read.
+            this.ranges.delete(key);
+            await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
+          }
           continue;
         }
         // One request is to blame: answer it and take the rest.

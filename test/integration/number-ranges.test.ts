@@ -437,6 +437,67 @@ describe('two processes taking numbers from one range', () => {
   });
 });
 
+describe('a process that lost the race to another', () => {
+  it('takes again at once from the range it was told, waiting on no timer (unit)', async () => {
+    const range = (next: number) => ({
+      id: 'r',
+      department: 'X',
+      code: '11010126',
+      first: 1,
+      last: 1000,
+      next,
+      status: 'open' as const,
+      allocatedAt: '',
+      allocatedBy: '',
+    });
+    const tried: number[] = [];
+    const deps = getDeps();
+    const fake = {
+      ...deps,
+      receipts: {
+        ...deps.receipts,
+        takeCapacity: (entries: readonly unknown[]) => entries.length,
+        // Another process takes a number before each of this one's first five tries.
+        takeNumbers: async (taking: { next: number }) => {
+          tried.push(taking.next);
+          return tried.length <= 5
+            ? ({ ok: false, reason: 'range_moved', current: range(taking.next + 1) } as const)
+            : ({ ok: true } as const);
+        },
+      },
+      ranges: { ...deps.ranges, slot: async () => ({ current: range(1), queued: [] }) },
+    };
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      let taken: { number: string } | null | undefined;
+      void new NumberTaker(fake)
+        .take({
+          department: 'X',
+          code: '11010126',
+          idem: {
+            department: 'X',
+            key: 'k',
+            operation: 'issue',
+            requestHash: '',
+            code: '',
+            number: '',
+            createdAt: '',
+          },
+          content: {} as never,
+        })
+        .then((r) => {
+          taken = r;
+        });
+      // Only real turns of the event loop pass: no timer fires.
+      for (let turn = 0; turn < 50 && taken === undefined; turn++) await new Promise((r) => setImmediate(r));
+      expect(tried).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(taken?.number).toBe('0000000006');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('one batch never writes one item twice', () => {
   /**
    * Holds the next number-taking transaction back until `release`, so that the requests sent
