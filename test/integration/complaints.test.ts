@@ -170,14 +170,12 @@ describe('a complaint about a receipt', () => {
 });
 
 describe('a complaint without a receipt', () => {
+  /** About a department's day (GA, today): the receipt's own complaints are counted by limits. */
+  const fileAboutGaToday = () =>
+    file({ category: 'no_receipt', text: '缴费后未开具票据。', department: 'GA', date: today });
+
   it('cannot be resolved before it is replied to: the payer is owed an answer', async () => {
-    // About a department's day: the receipt's own complaints are counted by the limits below.
-    const filed = await file({
-      category: 'no_receipt',
-      text: '缴费后未开具票据。',
-      department: 'GA',
-      date: today,
-    });
+    const filed = await fileAboutGaToday();
     expect(filed.status).toBe(201);
     const { id, code } = filed.body;
     const early = await asAuditor('POST', `/v1/audit/complaints/${id}/resolve`, { note: '办结' });
@@ -194,12 +192,7 @@ describe('a complaint without a receipt', () => {
   });
 
   it('names the department and day, and alerts with them', async () => {
-    const filed = await file({
-      category: 'no_receipt',
-      text: '缴费后未开具票据。',
-      department: 'GA',
-      date: today,
-    });
+    const filed = await fileAboutGaToday();
     expect(filed.status).toBe(201);
     const alerts = await asAuditor('GET', '/v1/audit/alerts?type=payer_complaint');
     expect(alerts.body.items).toContainEqual(
