@@ -206,14 +206,19 @@ async function changeComplaint(
   id: string,
   allowedFrom: readonly Complaint['status'][],
   change: (c: Complaint, at: string) => Change,
-  refusal = (status: Complaint['status']) => `a ${status} complaint cannot change so`,
+  /** Why a complaint in this status cannot change so, where more can be said than that. */
+  why?: (status: Complaint['status']) => string | undefined,
 ): Promise<Complaint> {
   const complaints = repo(deps);
   const found = await complaints.get(id);
   if (!found) throw notFound(`complaint ${id} does not exist`);
   if (!allowedFrom.includes(found.status))
     throw conflict(`the complaint is ${found.status}`, [
-      { path: 'status', rule: 'complaint_status', message: refusal(found.status) },
+      {
+        path: 'status',
+        rule: 'complaint_status',
+        message: why?.(found.status) ?? `a ${found.status} complaint cannot change so`,
+      },
     ]);
   const now = deps.now();
   const { type, set, details } = change(found, now.toISOString());
@@ -251,7 +256,7 @@ export function resolveComplaint(deps: Deps, actor: string, id: string, note?: s
     (status) =>
       status === 'open'
         ? 'reply to the complaint before resolving it: the payer is owed an answer, which their lookup shows'
-        : `a ${status} complaint cannot change so`,
+        : undefined,
   );
 }
 

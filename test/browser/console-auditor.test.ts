@@ -289,6 +289,7 @@ describe('the auditors console', () => {
     await cell.waitFor();
     expect(await cell.textContent()).toBe(name);
     expect(await tableFit(cell)).toEqual({ oneLine: false, wrapScrolls: false, pageOverflow: 0 });
+    await screenshot(page, 'console-auditor-long-payer-name');
     expect(errors).toEqual([]);
   });
 
