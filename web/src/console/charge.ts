@@ -86,17 +86,17 @@ function toCoreExemption(e: Exemption | undefined): CoreExemption | undefined {
   return { who: e.who, kind: 'waive' };
 }
 
-/** A whole quantity from 1 on, or null. */
 /**
  * A number or code as a person typed it, as the API reads it: a Chinese input method's
  * full-width digits, letters and point (１２．５０) as ASCII (NFKC), no spaces around it.
  * Names and texts are sent as typed: NFKC would change a name's full-width brackets.
  */
-export const typed = (text: string) => text.normalize('NFKC').trim();
+const typed = (text: string) => text.normalize('NFKC').trim();
 
 /** An ID number as typed: as `typed`, without inner spaces, letters uppercase (a check digit x as X). */
-export const typedIdNumber = (text: string) => typed(text).replace(/\s+/g, '').toUpperCase();
+const typedIdNumber = (text: string) => typed(text).replace(/\s+/g, '').toUpperCase();
 
+/** A whole quantity from 1 on, or null. */
 export function quantityOf(line: DraftLine): number | null {
   const text = typed(line.quantity);
   const quantity = Number(text);
