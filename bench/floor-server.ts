@@ -2,8 +2,10 @@
  * The floor of issue 14 for public checks: a bare node:http server with as many worker
  * processes (node:cluster) as the local server, doing per check one strongly consistent
  * GetItem of the receipt's check row through the SDK on the same DynamoDB Local, one ECDSA
- * verification of the stored copy, and a JSON answer. Nothing else: no routing table, no
- * middleware, no validation beyond what the lookup needs, no logging, no counting.
+ * verification of the stored copy (the bureau's supervision signature, with FLOOR_CERT_PEM its
+ * certificate), and a JSON answer: 200 when the signature holds, 422 when not, which the bench
+ * counts (a yardstick that stopped verifying would look cheap). Nothing else: no routing table,
+ * no middleware, no validation beyond what the lookup needs, no logging, no counting.
  *
  *   FLOOR_PORT=… FLOOR_WORKERS=2 FLOOR_DYNAMODB_ENDPOINT=… FLOOR_TABLE=… FLOOR_CERT_PEM=… \
  *     node --import tsx bench/floor-server.ts
@@ -16,6 +18,7 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { checksKey } from '../lambdas/adapters/dynamo/keys.js';
 import { storedCopy } from '../lambdas/adapters/dynamo/receipt-copy.js';
 import { canonicalReceipt, contentOf } from '../lambdas/core/receipt.js';
+import { supervisionMessage } from '../lambdas/core/two-signatures.js';
 
 const env = (name: string) => {
   const value = process.env[name];
@@ -65,13 +68,17 @@ if (cluster.isPrimary) {
       if (!stored || row.checkCode?.S !== q.get('checkCode'))
         return answer(res, 404, { valid: false, error: 'not_found' });
       const receipt = stored.parse();
-      const valid = verify(
-        'sha256',
-        Buffer.from(canonicalReceipt(contentOf(receipt))),
-        key,
-        Buffer.from(receipt.signature ?? '', 'base64'),
-      );
-      answer(res, 200, { valid, status: row.status?.S, receipt });
+      const { unit, supervision } = receipt.signatures ?? {};
+      const valid =
+        unit !== undefined &&
+        supervision !== undefined &&
+        verify(
+          'sha256',
+          Buffer.from(supervisionMessage(canonicalReceipt(contentOf(receipt)), unit.value)),
+          key,
+          Buffer.from(supervision.value, 'base64'),
+        );
+      answer(res, valid ? 200 : 422, { valid, status: row.status?.S, receipt });
     } catch (e) {
       answer(res, 500, { error: String(e) });
     }

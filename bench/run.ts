@@ -190,17 +190,33 @@ function peerPipeline(content: ReceiptContent): PeerResult {
   return peer;
 }
 
-/** Public-check clients, each kept alive from its own loopback address (127.0.0.2, …): no rate limit decides. */
-const checkClients = Array.from({ length: 32 }, (_, i) => ({
+/** Concurrent public-check clients, as many as issuing's. */
+const CHECK_CLIENTS = 32;
+/**
+ * Loopback addresses per check client (127.0.0.2, 127.0.1.2, …, 127.0.7.2 for the first): a
+ * client takes its requests from each in turn, so that at the floor's rate (~1,500 checks/s) no
+ * address nears the default limit of 600 a minute per server process, and no rate limit decides.
+ */
+const ADDRESSES_PER_CLIENT = 8;
+const checkAgents = Array.from({ length: CHECK_CLIENTS * ADDRESSES_PER_CLIENT }, (_, i) => ({
   // An idle connection is dropped a second before the server's keep-alive timeout (its
   // `Keep-Alive: timeout=5` hint), so that none is reused as the server closes it after a
   // round's settle (ECONNRESET). node applies the hint only under an agent timeout of its own.
   agent: new Agent({ keepAlive: true, maxSockets: 1, timeout: 60_000 }),
-  localAddress: `127.0.0.${i + 2}`,
+  localAddress: `127.0.${Math.floor(i / CHECK_CLIENTS)}.${(i % CHECK_CLIENTS) + 2}`,
 }));
 
+/** Checks sent per client so far: a client takes its addresses in turn. */
+const checksSent = new Array<number>(CHECK_CLIENTS).fill(0);
+
+/**
+ * A check by client `worker`, kept alive from its next address. The address follows the
+ * client's own count, not the receipt checked: each receipt reaches every server process over
+ * time, as with real clients (tied to the receipt, each process would see only some receipts,
+ * and its caches would hold more of them than a real one's).
+ */
 function check(url: string, worker: number): Promise<number> {
-  const client = checkClients[worker % checkClients.length]!;
+  const client = checkAgents[(checksSent[worker]!++ % ADDRESSES_PER_CLIENT) * CHECK_CLIENTS + worker]!;
   return new Promise((ok, fail) => {
     const req = httpRequest(url, { agent: client.agent, localAddress: client.localAddress }, (res) => {
       res.resume();
@@ -254,19 +270,19 @@ async function checkRounds(sides: CheckSide[], issued: Issued[]) {
     };
     return { side, task, failures, rounds: [] as CheckRun[] };
   });
-  for (const run of runs) await measure(n(2000), 32, run.task); // warm-up: hot paths compiled, connections open
+  for (const run of runs) await measure(n(2000), CHECK_CLIENTS, run.task); // warm-up: hot paths compiled, connections open
   for (const run of runs) run.failures.clear();
   for (let round = 0; round < CHECK_ROUNDS; round++)
     for (const run of round % 2 ? [...runs].reverse() : runs) {
       const share = cpuShare(run.side.processes);
-      const stats = await measure(n(12_000 / CHECK_ROUNDS), 32, run.task);
+      const stats = await measure(n(12_000 / CHECK_ROUNDS), CHECK_CLIENTS, run.task);
       await new Promise((settled) => setTimeout(settled, DEFAULT_FLUSH_MS + 1_000));
       run.rounds.push({ stats, cpu: share(stats.count) });
     }
   return runs.map(({ side, failures, rounds }) => {
     const stats = combine(rounds.map((r) => r.stats));
     const cpu = combineCpu(rounds.map((r) => ({ cpu: r.cpu, count: r.stats.count })));
-    console.log(row(`${side.label}, 32 clients`, stats));
+    console.log(row(`${side.label}, ${CHECK_CLIENTS} clients`, stats));
     if (failures.size)
       console.log(`  answers other than 200: ${[...failures].map(([st, k]) => `${k} x ${st}`).join(', ')}`);
     console.log(cpu.text);
@@ -347,13 +363,15 @@ async function overHttp(
     `public checks over ${issued.length} distinct receipts, feeproof and the floor in alternating rounds:`,
   );
   const { keys } = JSON.parse((await send(`${url}/v1/keys`)).bytes.toString()) as {
-    keys: { status: string; certificatePem: string }[];
+    keys: { status: string; role: string; certificatePem: string }[];
   };
+  const supervisionKey = keys.find((k) => k.role === 'supervision' && k.status === 'current');
+  if (!supervisionKey) throw new Error('the service publishes no current supervision key');
   process.env.FEEPROOF_TABLE_PREFIX = prefix;
   const floorServer = await startFloor(
     dynamo.endpoint,
     loadConfig().tables.receipts,
-    keys[0]!.certificatePem,
+    supervisionKey.certificatePem,
   );
   let feeproof: CheckRun;
   let floor: CheckRun;

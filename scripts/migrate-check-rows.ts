@@ -7,14 +7,14 @@
  * The local server runs the same migration on each start.
  */
 import { migrateLegacyCheckRows } from '../lambdas/adapters/dynamo/check-repo.js';
-import { createDocumentClient } from '../lambdas/adapters/dynamo/client.js';
+import { createPlainClient } from '../lambdas/adapters/dynamo/client.js';
 
 const table = process.argv[2];
 if (!table) {
   process.stderr.write('usage: tsx scripts/migrate-check-rows.ts <receipts table name>\n');
   process.exit(2);
 }
-const db = createDocumentClient({
+const db = createPlainClient({
   dynamoEndpoint: process.env.FEEPROOF_DYNAMODB_ENDPOINT,
   awsRegion: process.env.AWS_REGION ?? 'us-east-1',
 });

@@ -1,10 +1,11 @@
 import { dirname } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DirectoryBlobStore } from '../adapters/blobs/directory-store.js';
 import { AuditRepository } from '../adapters/dynamo/audit-repo.js';
 import { CatalogueRepository } from '../adapters/dynamo/catalogue-repo.js';
 import { CheckRepository } from '../adapters/dynamo/check-repo.js';
-import { createDocumentClient } from '../adapters/dynamo/client.js';
+import { createDocumentClient, createPlainClient } from '../adapters/dynamo/client.js';
 import { DepartmentRepository } from '../adapters/dynamo/departments.js';
 import { KeyRing } from '../adapters/dynamo/keyring.js';
 import { RangeRepository } from '../adapters/dynamo/range-repo.js';
@@ -22,6 +23,8 @@ import { type Config, loadConfig } from '../runtime/config.js';
 export interface Deps {
   config: Config;
   db: DynamoDBDocumentClient;
+  /** For plain commands only, its middleware resolved once (adapters/dynamo/client.ts): the public checks'. */
+  plainDb: DynamoDBClient;
   catalogue: CatalogueRepository;
   receipts: ReceiptStore;
   ranges: RangeStore;
@@ -112,15 +115,17 @@ export function getDeps(): Deps {
   if (!deps) {
     const config = loadConfig();
     const db = createDocumentClient(config);
+    const plainDb = createPlainClient(config);
     let signer: Promise<Signer> | undefined;
     const blobs = createBlobStore(config);
     deps = {
       config,
       db,
+      plainDb,
       catalogue: new CatalogueRepository(db, config.tables),
       receipts: new ReceiptRepository(db, config.tables, blobs),
       ranges: new RangeRepository(db, config.tables.ledger),
-      checks: new CheckRepository(db, config.tables.receipts),
+      checks: new CheckRepository(plainDb, config.tables.receipts),
       departments: new DepartmentRepository(db, config.tables.ledger),
       audit: new AuditRepository(db, config.tables),
       keys: new KeyRing(db, config.tables.ledger, {

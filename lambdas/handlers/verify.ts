@@ -226,9 +226,6 @@ export interface SignatureFailure {
   message: string;
 }
 
-/** Receipts whose signatures verified in this process, by their canonical data and signatures. */
-const verifiedReceipts = new BoundedCache<string, true>(4_096);
-
 /**
  * Whether the stored receipt still matches the signatures made when it was issued. Every
  * signature it carries must hold; one without `signatures` must carry the older single
@@ -238,14 +235,9 @@ const verifiedReceipts = new BoundedCache<string, true>(4_096);
 async function checkDataSignatures(
   r: StoredReceipt,
   keys: KeyRing,
-  canonical = canonicalReceipt(contentOf(r)),
+  canonical: string,
 ): Promise<{ kind: SignatureKind; failures: SignatureFailure[] }> {
   const kind: SignatureKind = r.signatures ? 'two' : 'bureau_only';
-  // The verdict depends only on these bytes and the certificates the key ids name, which never
-  // change once published: a receipt checked again is not verified again. Only successes are
-  // kept (a key unknown now may be published later).
-  const verdictKey = `${canonical}\n${JSON.stringify([r.signatures, r.signature, r.keyId])}`;
-  if (verifiedReceipts.get(verdictKey)) return { kind, failures: [] };
   const failures: SignatureFailure[] = [];
   if (r.signatures || !r.signature) {
     const report = await checkTwoSignatures(canonical, r.department, r.signatures ?? {}, keys.resolver());
@@ -268,8 +260,31 @@ async function checkDataSignatures(
         message: "the bureau's signature does not match the receipt's data",
       });
   }
-  if (!failures.length) verifiedReceipts.set(verdictKey, true);
   return { kind, failures };
+}
+
+/**
+ * Receipts whose signatures verified in this process, by their canonical data and signatures:
+ * for checks of a whole PDF, whose receipt row is read anew each time. (A public check keeps its
+ * verdict with the parsed copy instead: CopyFacts.verified.)
+ */
+const verifiedReceipts = new BoundedCache<string, true>(4_096);
+
+/**
+ * checkDataSignatures, remembered: the verdict depends only on these bytes and the certificates
+ * the key ids name, which never change once published. Only successes are kept (a key unknown
+ * now may be published later).
+ */
+async function checkStoredSignatures(
+  r: StoredReceipt,
+  keys: KeyRing,
+): Promise<{ kind: SignatureKind; failures: SignatureFailure[] }> {
+  const canonical = canonicalReceipt(contentOf(r));
+  const verdictKey = `${canonical}\n${JSON.stringify([r.signatures, r.signature, r.keyId])}`;
+  if (verifiedReceipts.get(verdictKey)) return { kind: r.signatures ? 'two' : 'bureau_only', failures: [] };
+  const verdict = await checkDataSignatures(r, keys, canonical);
+  if (!verdict.failures.length) verifiedReceipts.set(verdictKey, true);
+  return verdict;
 }
 
 function explained(d: PdfSignatureDetail): PdfSignatureExplained {
@@ -439,7 +454,7 @@ export const handler = groupHandler('verify', {
               reason: 'the file differs from the PDF that was issued for this receipt',
             },
       );
-      const { kind, failures } = await checkDataSignatures(stored, deps.keys);
+      const { kind, failures } = await checkStoredSignatures(stored, deps.keys);
       signatures = kind;
       checks.push(
         failures.length

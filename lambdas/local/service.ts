@@ -72,7 +72,7 @@ export async function prepareLocalService(options: LocalServiceOptions = {}): Pr
   const deps = getDeps();
   try {
     await ensureTables(deps.db, deps.config.tables);
-    await migrateLegacyCheckRows(deps.db, deps.config.tables.receipts);
+    await migrateLegacyCheckRows(deps.plainDb, deps.config.tables.receipts);
     if (options.seed !== false) await seedDemoCatalogue(deps);
     const recovered = await recoverPending(deps);
     if (recovered.completed || recovered.failed)

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { type AttributeValue, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { CheckRepository } from '../../lambdas/adapters/dynamo/check-repo.js';
-import { createDocumentClient } from '../../lambdas/adapters/dynamo/client.js';
+import { createPlainClient } from '../../lambdas/adapters/dynamo/client.js';
 import { checkCountsKey } from '../../lambdas/adapters/dynamo/keys.js';
 import { getDeps, resetDeps } from '../../lambdas/app/deps.js';
 import type { ReceiptRef } from '../../lambdas/core/receipt.js';
@@ -67,8 +67,8 @@ const writesOf = (counts: [ReceiptRef, number][]): CountWrite[] => {
 
 /** The count written to the table: a repository of its own holds none. */
 const written = (ref: ReceiptRef) => {
-  const { db, config } = getDeps();
-  return new CheckRepository(db, config.tables.receipts).count(ref);
+  const { plainDb, config } = getDeps();
+  return new CheckRepository(plainDb, config.tables.receipts).count(ref);
 };
 
 describe('check counts in one server process, flushed only when told (interval of an hour)', () => {
@@ -86,7 +86,7 @@ describe('check counts in one server process, flushed only when told (interval o
       for (let i = 1; i <= 3; i++) expect((await svc.api('GET', verifyPath(r))).body.checks).toBe(i);
     for (const r of receipts) expect(await written(r)).toBe(0);
 
-    const send = vi.spyOn(getDeps().db, 'send');
+    const send = vi.spyOn(getDeps().plainDb, 'send');
     try {
       await getDeps().checks.flush();
       // One request for both receipts (one per block of 100 numbers), each adding its 3 checks.
@@ -103,7 +103,7 @@ describe('check counts in one server process, flushed only when told (interval o
   it('holds nothing for a wrong check code or a missing number, which answer the same 404', async () => {
     const r: Issued = (await issue(svc, token)).body;
     await getDeps().checks.flush();
-    const reads = vi.spyOn(getDeps().db, 'send');
+    const reads = vi.spyOn(getDeps().plainDb, 'send');
     let blockReads: unknown[];
     try {
       const wrong = await svc.api(
@@ -121,7 +121,7 @@ describe('check counts in one server process, flushed only when told (interval o
     }
     // A guess costs the check row's read alone: no count block is read (9999999999's is held by none).
     expect(blockReads).toEqual([]);
-    const send = vi.spyOn(getDeps().db, 'send');
+    const send = vi.spyOn(getDeps().plainDb, 'send');
     try {
       await getDeps().checks.flush();
       expect(countWrites(send.mock.calls)).toEqual([]);
@@ -156,7 +156,7 @@ describe('check counts in one server process, flushed only when told (interval o
     expect((await svc.api('GET', verifyPath(r))).body.checks).toBe(1);
     checks.merge([{ ref: r, count: 2 }]);
     checks.merge([{ ref: { code: r.code, number: r.number }, count: 3 }]);
-    const send = vi.spyOn(getDeps().db, 'send');
+    const send = vi.spyOn(getDeps().plainDb, 'send');
     try {
       await checks.flush();
       expect(countWrites(send.mock.calls)).toEqual(writesOf([[r, 6]]));
@@ -168,8 +168,8 @@ describe('check counts in one server process, flushed only when told (interval o
 
   it("shows another process's written counts once its hold on their block ends, and its own never fall back", async () => {
     const r: Issued = (await issue(svc, token)).body;
-    const { db, config } = getDeps();
-    const other = new CheckRepository(db, config.tables.receipts, 200); // holds a block 200 ms
+    const { plainDb, config } = getDeps();
+    const other = new CheckRepository(plainDb, config.tables.receipts, 200); // holds a block 200 ms
     expect((await other.recordCheck(r, r.checkCode))?.checks).toBe(1); // block read: nothing written yet
     for (let i = 1; i <= 2; i++) expect((await svc.api('GET', verifyPath(r))).body.checks).toBe(i);
     await getDeps().checks.flush(); // the service's 2 written
@@ -251,7 +251,7 @@ async function startServe(workers: number, flushMs: number, dynamoEndpoint = inj
   process.env.FEEPROOF_TABLE_PREFIX = prefix;
   process.env.FEEPROOF_DYNAMODB_ENDPOINT = inject('dynamoEndpoint');
   resetDeps();
-  const db = createDocumentClient(getDeps().config);
+  const db = createPlainClient(getDeps().config);
   const table = getDeps().config.tables.receipts;
   return {
     server,

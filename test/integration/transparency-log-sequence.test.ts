@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   type DynamoDBDocumentClient,
@@ -312,7 +313,7 @@ describe('DynamoSequence', () => {
     );
     expect(checkRows.Item).toBeUndefined();
 
-    const reader = new LogIndexReader(db, table);
+    const reader = new LogIndexReader(getDeps().plainDb, table);
     const ref = (n: number, code = '11010126') => ({ code, number: String(n).padStart(10, '0') });
     expect(await reader.indexOf(ref(95))).toBe(1);
     expect(await reader.indexOf(ref(99))).toBe(5);
@@ -337,9 +338,9 @@ describe('DynamoSequence', () => {
     const counting = {
       send: (c: Request) => {
         reads++;
-        return db.send(c as never);
+        return getDeps().plainDb.send(c as never);
       },
-    } as unknown as DynamoDBDocumentClient;
+    } as unknown as DynamoDBClient;
     const reader = new LogIndexReader(counting, table, DEFAULT_REREAD_MS);
     const ref = (n: number) => ({ code: '11010126', number: String(n).padStart(10, '0') });
 

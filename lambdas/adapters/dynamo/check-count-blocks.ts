@@ -1,5 +1,9 @@
-import { type AttributeValue, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { ExpiringCache } from '../../core/bounded-cache.js';
 import type { ReceiptRef } from '../../core/receipt.js';
 import { blockValues, checkCountsKey } from './keys.js';
@@ -30,7 +34,7 @@ export class CheckCountBlocks {
   private readonly held: ExpiringCache<string, Promise<Map<string, number>>>;
 
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DynamoDBClient,
     private readonly table: string,
     heldMs: number,
   ) {

@@ -1,5 +1,10 @@
-import { type AttributeValue, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { BoundedCache } from '../../core/bounded-cache.js';
 import type {
   CheckedReceipt,
@@ -93,7 +98,7 @@ export class CheckRepository implements CheckStore {
   private readonly blocks: CheckCountBlocks;
 
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DynamoDBClient,
     private readonly table: string,
     readonly flushMs = Number(process.env[ENV.checkFlushMs] ?? DEFAULT_FLUSH_MS),
   ) {
@@ -265,7 +270,7 @@ const MIGRATED_KEY = { pk: 'MIGRATION#check-rows', sk: 'MIGRATION' };
  * tables is deleted); no code reads them. Locally on each start (lambdas/local/service.ts);
  * in AWS once, by scripts/migrate-check-rows.ts (docs/deployment.md).
  */
-export async function migrateLegacyCheckRows(db: DynamoDBDocumentClient, table: string): Promise<number> {
+export async function migrateLegacyCheckRows(db: DynamoDBClient, table: string): Promise<number> {
   const marker = await db.send(
     new GetItemCommand({ TableName: table, Key: { pk: S(MIGRATED_KEY.pk), sk: S(MIGRATED_KEY.sk) } }),
   );

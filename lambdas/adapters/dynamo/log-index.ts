@@ -1,5 +1,4 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { BoundedCache } from '../../core/bounded-cache.js';
 import type { ReceiptRef } from '../../core/receipt.js';
 import { ENV } from '../../runtime/env.js';
@@ -34,7 +33,7 @@ export class LogIndexReader {
   private readonly reading = new Map<string, Promise<Block>>();
 
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DynamoDBClient,
     private readonly table: string,
     private readonly rereadMs = Number(process.env[ENV.logIndexRereadMs] ?? DEFAULT_REREAD_MS),
   ) {}
