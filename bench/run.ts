@@ -467,7 +467,7 @@ const server = await startChildServer({
     FEEPROOF_DATA_DIR: dataDir,
     FEEPROOF_DYNAMODB_ENDPOINT: dynamo.endpoint,
     FEEPROOF_TABLE_PREFIX: prefix,
-    // The default limit per client address, as `npm start` has it: 32 addresses stay under it.
+    // The default limit per client address, as `npm start` has it: the check clients' 256 addresses stay under it.
     FEEPROOF_RATE_LIMIT_PER_MINUTE: '600',
   },
 });
