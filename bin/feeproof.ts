@@ -8,7 +8,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runServiceWorker, startServiceCluster, workerCount } from '../lambdas/local/cluster.js';
-import { startLocalService } from '../lambdas/local/service.js';
 import { issuerKeyPath, issueToken, loadIssuerKey, type TokenRequest } from '../lambdas/local/tokens.js';
 import { dataDir, loadConfig } from '../lambdas/runtime/config.js';
 import type { Role } from '../lambdas/runtime/routes.js';
@@ -142,10 +141,10 @@ async function serve(args: string[]) {
   if (cluster.isWorker) return runServiceWorker();
   parse('serve', args);
   const workers = workerCount();
-  const service = workers > 1 ? await startServiceCluster(workers) : await startLocalService();
+  const service = await startServiceCluster(workers);
   process.stderr.write(
     [
-      `feeproof is serving on ${service.url}${workers > 1 ? ` (${workers} worker processes)` : ''}`,
+      `feeproof is serving on ${service.url} (${workers} worker process${workers > 1 ? 'es' : ''})`,
       `  data directory:  ${service.dataDir}`,
       `  DynamoDB Local:  ${service.dynamoEndpoint}`,
       `  catalogue:       ${service.url}/v1/catalogue`,

@@ -11,7 +11,7 @@ export interface ChildServer {
   child: ChildProcess;
   /** Resident memory of the server's processes in MiB (from ps). */
   rssMiB(): number;
-  /** The server's worker processes (none when it runs as one process). */
+  /** The server's worker processes. */
   workerPids(): number[];
 }
 
@@ -60,7 +60,7 @@ export async function startChildServer(options: {
     url: `http://127.0.0.1:${port}`,
     port,
     child,
-    // The server and its worker processes, if it has them.
+    // The server and its worker processes.
     rssMiB: () =>
       execFileSync('ps', ['-o', 'rss=', '-p', String(child.pid), '--ppid', String(child.pid)])
         .toString()

@@ -8,15 +8,18 @@ import { closeServer, listenLocal, type PreparedService, prepareLocalService } f
 
 /**
  * How many server processes `feeproof serve` runs: FEEPROOF_WORKERS, by default one per core
- * up to four (each holds its own copy of the PDF font and caches; a laptop demo needs no
- * more). One Node process uses one core for JavaScript, and rendering and signing PDFs and
- * the AWS SDK keep it busy long before DynamoDB Local is.
+ * but one, up to four (each holds its own copy of the PDF font and caches; a laptop demo needs
+ * no more), and at least one. The core left over is DynamoDB Local's, which runs beside them
+ * (FEEPROOF_WORKERS says otherwise where the tables are elsewhere). Measured on
+ * 2 cores (docs/speed.md, 2026-12-04): two workers beside DynamoDB Local spent 11.6-12.9 ms of
+ * CPU a receipt at 129/s where one spent 7.7-8.2 ms at 148-178/s. Processes that outnumber the
+ * cores take their turns on them, and two takers of one department's numbers race for its
+ * range row, each lost race a transaction DynamoDB Local ran for nothing.
  */
 export function workerCount(): number {
   const configured = Number(process.env.FEEPROOF_WORKERS);
-  return Number.isSafeInteger(configured) && configured > 0
-    ? configured
-    : Math.min(availableParallelism(), 4);
+  if (Number.isSafeInteger(configured) && configured > 0) return configured;
+  return Math.max(1, Math.min(availableParallelism() - 1, 4));
 }
 
 /** How often the primary runs recovery, and how old a pending receipt must be for it (as in AWS). */

@@ -172,7 +172,7 @@ export async function closeServer(server: Server): Promise<void> {
     .catch((e) => process.stderr.write(`check counts not written: ${(e as Error).message}\n`));
 }
 
-/** Everything `npm start` runs, in this one process (tests; `feeproof serve` with one worker). */
+/** Everything `npm start` runs, in this one process (tests, and the bench's DynamoDB cost count). */
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
   const prepared = await prepareLocalService(options);
   const server = await listenLocal(prepared.port, prepared.dataDir).catch(async (e) => {

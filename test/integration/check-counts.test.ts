@@ -190,6 +190,19 @@ describe('check counts in one server process, flushed only when told (interval o
   });
 });
 
+describe('check counts in one server process writing its own (interval 200 ms), as a Lambda container does', () => {
+  let svc: TestService | undefined;
+  afterAll(async () => svc?.stop());
+
+  it('writes what it holds within the interval, with no request and no stop', async () => {
+    svc = await startTestService({ env: { FEEPROOF_CHECK_FLUSH_MS: '200' } });
+    const token = await svc.token({ role: 'collector', department: 'ZRZY' });
+    const r: Issued = (await issue(svc, token)).body;
+    for (let i = 0; i < 4; i++) expect((await svc.api('GET', verifyPath(r))).status).toBe(200);
+    await vi.waitFor(async () => expect(await written(r)).toBe(4), { timeout: 10_000, interval: 100 });
+  });
+});
+
 /**
  * A check over a connection of its own, so that checks spread over a cluster's workers. A
  * connection handed to a worker as it is killed gets no answer: it fails after 5 s.
@@ -265,24 +278,21 @@ async function startServe(workers: number, flushMs: number, dynamoEndpoint = inj
   };
 }
 
-describe.each([1, 2])(
-  'feeproof serve with %i server process(es), killed outright (interval 200 ms)',
-  (workers) => {
-    let serve: Awaited<ReturnType<typeof startServe>> | undefined;
-    afterAll(() => serve?.kill());
+describe.each([1, 2])('feeproof serve with %i worker(s), killed outright (interval 200 ms)', (workers) => {
+  let serve: Awaited<ReturnType<typeof startServe>> | undefined;
+  afterAll(() => serve?.kill());
 
-    it('has already written every count older than the interval, with no request and no stop', async () => {
-      serve = await startServe(workers, 200);
-      const r: Issued = (await issue(serve.server, serve.token)).body;
-      for (let i = 0; i < 6; i++) expect((await checkOnce(serve.server.url, r)).status).toBe(200);
-      // The timer writes them (polled, not timed: the interval is what bounds the loss); with
-      // workers, the primary writes them, having asked each worker for its counts.
-      await vi.waitFor(async () => expect(await serve!.count(r)).toBe(6), { timeout: 10_000, interval: 100 });
-      serve.kill();
-      expect(await serve.count(r)).toBe(6);
-    });
-  },
-);
+  it('has already written every count older than the interval, with no request and no stop', async () => {
+    serve = await startServe(workers, 200);
+    const r: Issued = (await issue(serve.server, serve.token)).body;
+    for (let i = 0; i < 6; i++) expect((await checkOnce(serve.server.url, r)).status).toBe(200);
+    // The primary's timer writes them, having asked each worker for its counts (polled, not
+    // timed: the interval is what bounds the loss).
+    await vi.waitFor(async () => expect(await serve!.count(r)).toBe(6), { timeout: 10_000, interval: 100 });
+    serve.kill();
+    expect(await serve.count(r)).toBe(6);
+  });
+});
 
 describe('feeproof serve with two workers, counts held for an hour: the primary writes them all at a stop', () => {
   let serve: Awaited<ReturnType<typeof startServe>> | undefined;
