@@ -11,7 +11,7 @@ import { createServer, get, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AttributeValue, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, GetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { CheckRepository } from '../../lambdas/adapters/dynamo/check-repo.js';
 import { createPlainClient } from '../../lambdas/adapters/dynamo/client.js';
@@ -32,7 +32,10 @@ interface CountWrite {
   added: Record<string, number>;
 }
 const isCountRow = (pk: string | undefined) => pk?.startsWith('CHECK#COUNTS#') ?? false;
-/** A count write from an UpdateItem's input (an SDK command's, or the JSON on the wire: the same shape). */
+/**
+ * A count write from its transaction's one Update (an SDK command's input, or the JSON on the
+ * wire: the same shape).
+ */
 const countWrite = (input: {
   Key?: Record<string, AttributeValue>;
   ExpressionAttributeNames?: Record<string, string>;
@@ -50,8 +53,10 @@ const countWrite = (input: {
 const countWrites = (calls: unknown[][]): CountWrite[] =>
   calls
     .map(([command]) => command)
-    .filter((c): c is UpdateItemCommand => c instanceof UpdateItemCommand && isCountRow(c.input.Key?.pk?.S))
-    .map((c) => countWrite(c.input))
+    .filter((c): c is TransactWriteItemsCommand => c instanceof TransactWriteItemsCommand)
+    .map((c) => c.input.TransactItems?.[0]?.Update)
+    .filter((update) => isCountRow(update?.Key?.pk?.S))
+    .map((update) => countWrite(update!))
     .sort((a, b) => a.pk.localeCompare(b.pk));
 /** The writes expected for these counts: one per block row, each adding its receipts' counts. */
 const writesOf = (counts: [ReceiptRef, number][]): CountWrite[] => {
@@ -203,6 +208,35 @@ describe('check counts in one server process writing its own (interval 200 ms), 
   });
 });
 
+describe('a count write whose answer is lost: applied, then answered 500', () => {
+  let svc: TestService | undefined;
+  let dynamo: Awaited<ReturnType<typeof recordingProxy>> | undefined;
+  afterAll(async () => {
+    dynamo?.proxy.close();
+    await svc?.stop();
+  });
+
+  it("counts each check once through the SDK's retries and the next flush's resend (one token)", async () => {
+    svc = await startTestService();
+    const token = await svc.token({ role: 'collector', department: 'ZRZY' });
+    const r: Issued = (await issue(svc, token)).body;
+    // Every answer of the first flush is lost: the SDK's three attempts.
+    dynamo = await recordingProxy(inject('dynamoEndpoint'), { loseAnswers: 3 });
+    const db = createPlainClient({ ...getDeps().config, dynamoEndpoint: dynamo.url });
+    const checks = new CheckRepository(db, getDeps().config.tables.receipts, 3_600_000);
+    for (let i = 1; i <= 5; i++) expect((await checks.recordCheck(r, r.checkCode))?.checks).toBe(i);
+
+    await expect(checks.flush()).rejects.toThrow();
+    expect(dynamo.writes).toEqual(Array(3).fill(writesOf([[r, 5]])[0]));
+    expect(await written(r)).toBe(5); // applied once, though sent three times
+    await checks.flush(); // the same write again, answered this time
+    expect(dynamo.writes).toHaveLength(4);
+    expect(await written(r)).toBe(5);
+    await checks.flush(); // nothing left to send
+    expect(dynamo.writes).toHaveLength(4);
+  });
+});
+
 /**
  * A check over a connection of its own, so that checks spread over a cluster's workers. A
  * connection handed to a worker as it is killed gets no answer: it fails after 5 s.
@@ -222,20 +256,31 @@ const checkOnce = (url: string, r: Issued) =>
 
 /**
  * A proxy in front of DynamoDB Local that keeps every count write it passes on: what the served
- * processes write, seen from outside them.
+ * processes write, seen from outside them. `loseAnswers`: so many count writes are passed on
+ * and applied, and their answer replaced by a 500, as when an answer is lost on its way back.
  */
-async function recordingProxy(target: string) {
+async function recordingProxy(target: string, { loseAnswers = 0 } = {}) {
   const writes: CountWrite[] = [];
   const proxy = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      if (String(req.headers['x-amz-target']).endsWith('.UpdateItem')) {
-        const input = JSON.parse(body.toString());
-        if (isCountRow(input.Key?.pk?.S)) writes.push(countWrite(input));
+      let lose = false;
+      if (String(req.headers['x-amz-target']).endsWith('.TransactWriteItems')) {
+        const update = JSON.parse(body.toString()).TransactItems?.[0]?.Update;
+        if (isCountRow(update?.Key?.pk?.S)) {
+          writes.push(countWrite(update));
+          lose = writes.length <= loseAnswers;
+        }
       }
       const out = request(target + req.url, { method: req.method, headers: req.headers }, (answer) => {
+        if (lose) {
+          answer.resume();
+          res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+          res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError' }));
+          return;
+        }
         res.writeHead(answer.statusCode!, answer.headers);
         answer.pipe(res);
       });

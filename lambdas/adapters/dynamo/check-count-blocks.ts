@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import {
   type AttributeValue,
   type DynamoDBClient,
   GetItemCommand,
-  UpdateItemCommand,
+  TransactWriteItemsCommand,
+  type TransactWriteItemsCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { ExpiringCache } from '../../core/bounded-cache.js';
 import type { ReceiptRef } from '../../core/receipt.js';
@@ -20,6 +22,13 @@ const BLOCKS_HELD = 2_048;
 const WRITES_PARALLEL = 4;
 
 type Key = { pk: string; sk: string };
+
+/** One block's counts as one write, sent again unchanged until DynamoDB answers it. */
+interface BlockWrite {
+  counts: HeldCount[];
+  input: TransactWriteItemsCommandInput;
+}
+
 const keyItem = (key: Key) => ({ pk: { S: key.pk }, sk: { S: key.sk } });
 
 /**
@@ -32,6 +41,8 @@ const keyItem = (key: Key) => ({ pk: { S: key.pk }, sk: { S: key.sk } });
  */
 export class CheckCountBlocks {
   private readonly held: ExpiringCache<string, Promise<Map<string, number>>>;
+  /** Writes whose answer was an error: sent again, unchanged, by the next `add`. */
+  private readonly failed: BlockWrite[] = [];
 
   constructor(
     private readonly db: DynamoDBClient,
@@ -69,11 +80,16 @@ export class CheckCountBlocks {
   }
 
   /**
-   * Adds the counts to their blocks, one UpdateItem `ADD` per block (which makes the row when it
-   * is missing). Returns the counts of the blocks whose write failed, to be held for the next
-   * flush; a count may then be written twice if the failed request did land.
+   * Adds the counts to their blocks, one `ADD` per block (which makes the row when it is
+   * missing), after the writes of earlier flushes that failed, sent again unchanged. Each is a
+   * transaction of that one update with a ClientRequestToken, so DynamoDB applies it once
+   * however often it is sent within its ten minutes of idempotency: the SDK's own retries and
+   * the next flush's resend of a write whose answer was lost (a timeout, a 500 after the write
+   * landed) count nothing twice, where a plain `ADD` would. (A write failing for longer than
+   * that, and then resent, counts twice if its first sending had landed.) Returns the first
+   * error when a write failed; its counts stay unsettled (see `unsettled`) for the next flush.
    */
-  async add(counts: HeldCount[]): Promise<{ failed: HeldCount[]; error?: unknown }> {
+  async add(counts: HeldCount[]): Promise<{ error?: unknown }> {
     const blocks = new Map<string, { key: Key; counts: HeldCount[] }>();
     for (const held of counts) {
       const key = checkCountsKey(held.ref);
@@ -81,22 +97,41 @@ export class CheckCountBlocks {
       block.counts.push(held);
       blocks.set(key.pk, block);
     }
-    const queue = [...blocks.values()];
-    const failed: HeldCount[] = [];
+    const queue: BlockWrite[] = [
+      ...this.failed.splice(0),
+      ...[...blocks.values()].map(({ key, counts }) => ({
+        counts,
+        input: addInput(this.table, key, counts),
+      })),
+    ];
     let error: unknown;
     const writer = async () => {
-      for (let block = queue.shift(); block; block = queue.shift()) {
+      for (let write = queue.shift(); write; write = queue.shift()) {
         try {
-          await this.db.send(addCommand(this.table, block.key, block.counts));
-          this.credit(block.counts);
+          await this.db.send(new TransactWriteItemsCommand(write.input));
+          this.credit(write.counts);
         } catch (e) {
-          failed.push(...block.counts);
+          this.failed.push(write);
           error ??= e;
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(WRITES_PARALLEL, queue.length) }, writer));
-    return { failed, error };
+    return error === undefined ? {} : { error };
+  }
+
+  /** Writes that failed, to be sent again by the next `add`. */
+  get failedWrites(): number {
+    return this.failed.length;
+  }
+
+  /** The checks of `ref` in writes not yet answered with success (shown with the written ones). */
+  unsettled(ref: ReceiptRef): number {
+    let n = 0;
+    for (const write of this.failed)
+      for (const held of write.counts)
+        if (held.ref.number === ref.number && held.ref.code === ref.code) n += held.count;
+    return n;
   }
 
   private async read(key: Key, consistent: boolean): Promise<Map<string, number>> {
@@ -107,8 +142,11 @@ export class CheckCountBlocks {
   }
 }
 
-/** `ADD #0 :0, #1 :1, …`: a block's numbers (attribute names) and counts; at most 100 clauses. */
-function addCommand(table: string, key: Key, counts: HeldCount[]): UpdateItemCommand {
+/**
+ * `ADD #0 :0, #1 :1, …`: a block's numbers (attribute names) and counts, at most 100 clauses,
+ * as a one-item transaction with a token of its own (see CheckCountBlocks.add).
+ */
+function addInput(table: string, key: Key, counts: HeldCount[]): TransactWriteItemsCommandInput {
   const names: Record<string, string> = {};
   const values: Record<string, AttributeValue> = {};
   const clauses = counts.map(({ ref, count }, i) => {
@@ -116,11 +154,18 @@ function addCommand(table: string, key: Key, counts: HeldCount[]): UpdateItemCom
     values[`:${i}`] = { N: String(count) };
     return `#${i} :${i}`;
   });
-  return new UpdateItemCommand({
-    TableName: table,
-    Key: keyItem(key),
-    UpdateExpression: `ADD ${clauses.join(', ')}`,
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
-  });
+  return {
+    ClientRequestToken: randomUUID(),
+    TransactItems: [
+      {
+        Update: {
+          TableName: table,
+          Key: keyItem(key),
+          UpdateExpression: `ADD ${clauses.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+    ],
+  };
 }

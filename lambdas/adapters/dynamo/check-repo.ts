@@ -142,7 +142,7 @@ export class CheckRepository implements CheckStore {
     const [written, log] = await Promise.all([this.blocks.recent(ref), this.logOf(ref, row)]);
     const held = this.hold(ref);
     // `checks` on the row: what was counted there before the count blocks.
-    const checks = Number(row.checks?.N ?? 0) + written + held;
+    const checks = Number(row.checks?.N ?? 0) + written + this.blocks.unsettled(ref) + held;
     let copy: StoredReceipt;
     try {
       copy = this.copies.getOrCompute(stored.id, stored.parse);
@@ -206,13 +206,17 @@ export class CheckRepository implements CheckStore {
       ),
       this.blocks.current(ref),
     ]);
-    return Number(out.Item?.checks?.N ?? 0) + written + this.counts.get(ref);
+    return Number(out.Item?.checks?.N ?? 0) + written + this.blocks.unsettled(ref) + this.counts.get(ref);
   }
 
-  /** Writes the counts held when the oldest is at least an interval old (Lambda: at the end of each invocation). */
+  /**
+   * Writes the counts held when the oldest is at least an interval old, or a write failed before
+   * (Lambda: at the end of each invocation).
+   */
   async flushIfDue(now = Date.now()): Promise<void> {
     const oldest = this.counts.oldest;
-    if (oldest !== undefined && now - oldest >= this.flushMs) await this.flush();
+    if ((oldest !== undefined && now - oldest >= this.flushMs) || this.blocks.failedWrites > 0)
+      await this.flush();
   }
 
   /**
@@ -221,7 +225,7 @@ export class CheckRepository implements CheckStore {
    */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing; // one flush at a time: never the same counts twice
-    if (this.counts.size === 0 && !this.handOff) return;
+    if (this.counts.size === 0 && this.blocks.failedWrites === 0 && !this.handOff) return;
     const batch = this.counts.take();
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -244,18 +248,23 @@ export class CheckRepository implements CheckStore {
   /** Counts `n` checks of `ref`; returns this process's unwritten count for it. */
   private hold(ref: ReceiptRef, n = 1): number {
     const count = this.counts.add(ref, n);
-    if (this.timers && !this.timer) {
-      this.timer = setTimeout(() => void this.flush().catch(() => {}), this.flushMs);
-      this.timer.unref(); // a stop flushes; the timer keeps no process alive
-    }
+    this.flushLater();
     return count;
   }
 
-  /** Writes the counts by block; those whose write failed are held for the next flush. */
+  /** A flush an interval from now, where this process runs its own timer and none is set. */
+  private flushLater(): void {
+    if (!this.timers || this.timer) return;
+    this.timer = setTimeout(() => void this.flush().catch(() => {}), this.flushMs);
+    this.timer.unref(); // a stop flushes; the timer keeps no process alive
+  }
+
+  /** Writes the counts by block; a write that failed is sent again by the next flush. */
   private async write(batch: HeldCount[]): Promise<void> {
-    const { failed, error } = await this.blocks.add(batch);
-    for (const { ref, count } of failed) this.hold(ref, count);
-    if (failed.length) throw error;
+    const { error } = await this.blocks.add(batch);
+    if (error === undefined) return;
+    this.flushLater();
+    throw error;
   }
 }
 
