@@ -12,7 +12,7 @@ import { closeServer, listenLocal, type PreparedService, prepareLocalService } f
  * no more), and at least one. The core left over is DynamoDB Local's, which runs beside them
  * (FEEPROOF_WORKERS says otherwise where the tables are elsewhere). Measured on
  * 2 cores (docs/speed.md, 2026-12-04): two workers beside DynamoDB Local spent 11.6-12.9 ms of
- * CPU a receipt at 129/s where one spent 7.7-8.2 ms at 148-178/s. Processes that outnumber the
+ * CPU a receipt at 129-141/s where one spent 7.8-9.3 ms at 148-175/s. Processes that outnumber the
  * cores take their turns on them, and two takers of one department's numbers race for its
  * range row, each lost race a transaction DynamoDB Local ran for nothing.
  */

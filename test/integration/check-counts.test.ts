@@ -229,11 +229,14 @@ describe('a count write whose answer is lost: applied, then answered 500', () =>
     await expect(checks.flush()).rejects.toThrow();
     expect(dynamo.writes).toEqual(Array(3).fill(writesOf([[r, 5]])[0]));
     expect(await written(r)).toBe(5); // applied once, though sent three times
-    await checks.flush(); // the same write again, answered this time
-    expect(dynamo.writes).toHaveLength(4);
-    expect(await written(r)).toBe(5);
+    // The failed write's counts are still shown, with the next check's.
+    expect((await checks.recordCheck(r, r.checkCode))?.checks).toBe(6);
+    await checks.flush(); // the same write again, answered this time, and the new count's
+    expect(dynamo.writes.slice(3)).toEqual([writesOf([[r, 5]])[0], writesOf([[r, 1]])[0]]);
+    expect(await written(r)).toBe(6);
+    expect(await checks.count(r)).toBe(6);
     await checks.flush(); // nothing left to send
-    expect(dynamo.writes).toHaveLength(4);
+    expect(dynamo.writes).toHaveLength(5);
   });
 });
 

@@ -25,6 +25,8 @@ type Key = { pk: string; sk: string };
 
 /** One block's counts as one write, sent again unchanged until DynamoDB answers it. */
 interface BlockWrite {
+  /** The block's row (its partition key). */
+  pk: string;
   counts: HeldCount[];
   input: TransactWriteItemsCommandInput;
 }
@@ -52,7 +54,10 @@ export class CheckCountBlocks {
     this.held = new ExpiringCache(heldMs, BLOCKS_HELD);
   }
 
-  /** The count written for `ref`, as of the block's read at most `heldMs` ago (lookups of a block share one read). */
+  /**
+   * The count written for `ref`, as of the block's read at most `heldMs` ago (lookups of a block
+   * share one read), and those of its writes not answered yet (shown as if written).
+   */
   async recent(ref: ReceiptRef): Promise<number> {
     const key = checkCountsKey(ref);
     let block = this.held.get(key.pk);
@@ -62,12 +67,13 @@ export class CheckCountBlocks {
       this.held.set(key.pk, read);
       block = read;
     }
-    return (await block).get(ref.number) ?? 0;
+    return ((await block).get(ref.number) ?? 0) + this.unsettled(key.pk, ref);
   }
 
-  /** The count written for `ref` now: a strongly consistent read of its block. */
+  /** The count written for `ref` now (a strongly consistent read of its block), and those not answered yet. */
   async current(ref: ReceiptRef): Promise<number> {
-    return (await this.read(checkCountsKey(ref), true)).get(ref.number) ?? 0;
+    const key = checkCountsKey(ref);
+    return ((await this.read(key, true)).get(ref.number) ?? 0) + this.unsettled(key.pk, ref);
   }
 
   /** Counts written, or handed to the process that writes them: added to the blocks held. */
@@ -87,7 +93,7 @@ export class CheckCountBlocks {
    * the next flush's resend of a write whose answer was lost (a timeout, a 500 after the write
    * landed) count nothing twice, where a plain `ADD` would. (A write failing for longer than
    * that, and then resent, counts twice if its first sending had landed.) Returns the first
-   * error when a write failed; its counts stay unsettled (see `unsettled`) for the next flush.
+   * error when a write failed; its counts are shown meanwhile (`recent`, `current`).
    */
   async add(counts: HeldCount[]): Promise<{ error?: unknown }> {
     const blocks = new Map<string, { key: Key; counts: HeldCount[] }>();
@@ -100,6 +106,7 @@ export class CheckCountBlocks {
     const queue: BlockWrite[] = [
       ...this.failed.splice(0),
       ...[...blocks.values()].map(({ key, counts }) => ({
+        pk: key.pk,
         counts,
         input: addInput(this.table, key, counts),
       })),
@@ -125,12 +132,12 @@ export class CheckCountBlocks {
     return this.failed.length;
   }
 
-  /** The checks of `ref` in writes not yet answered with success (shown with the written ones). */
-  unsettled(ref: ReceiptRef): number {
+  /** The checks of `ref` (of block `pk`) in writes not yet answered with success. */
+  private unsettled(pk: string, ref: ReceiptRef): number {
     let n = 0;
     for (const write of this.failed)
-      for (const held of write.counts)
-        if (held.ref.number === ref.number && held.ref.code === ref.code) n += held.count;
+      if (write.pk === pk)
+        for (const held of write.counts) if (held.ref.number === ref.number) n += held.count;
     return n;
   }
 

@@ -142,7 +142,7 @@ export class CheckRepository implements CheckStore {
     const [written, log] = await Promise.all([this.blocks.recent(ref), this.logOf(ref, row)]);
     const held = this.hold(ref);
     // `checks` on the row: what was counted there before the count blocks.
-    const checks = Number(row.checks?.N ?? 0) + written + this.blocks.unsettled(ref) + held;
+    const checks = Number(row.checks?.N ?? 0) + written + held;
     let copy: StoredReceipt;
     try {
       copy = this.copies.getOrCompute(stored.id, stored.parse);
@@ -206,7 +206,7 @@ export class CheckRepository implements CheckStore {
       ),
       this.blocks.current(ref),
     ]);
-    return Number(out.Item?.checks?.N ?? 0) + written + this.blocks.unsettled(ref) + this.counts.get(ref);
+    return Number(out.Item?.checks?.N ?? 0) + written + this.counts.get(ref);
   }
 
   /**
